@@ -1,0 +1,1 @@
+"""pgwire: a PostgreSQL driver speaking the frontend/backend protocol itself."""
