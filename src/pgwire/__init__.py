@@ -1,1 +1,111 @@
-"""pgwire: a PostgreSQL driver speaking the frontend/backend protocol itself."""
+"""pgwire: a PostgreSQL driver speaking the frontend/backend protocol itself.
+
+DB-API 2.0 (PEP 249) with non-blocking cursors and an asyncio API, on one
+sans-I/O protocol core.  See ``pgwire.connect`` and ``pgwire.AsyncConnection``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from . import errors, rows, sql, types
+from ._base import ConnectionInfo, TransactionStatus
+from ._cursor_base import Column
+from .connection import Connection, Transaction
+from .cursor import Cursor
+from .dbapi import (
+    BINARY,
+    DATETIME,
+    NUMBER,
+    ROWID,
+    STRING,
+    Binary,
+    Date,
+    DateFromTicks,
+    Time,
+    TimeFromTicks,
+    Timestamp,
+    TimestampFromTicks,
+)
+from .errors import (
+    DatabaseError,
+    DataError,
+    Error,
+    IntegrityError,
+    InterfaceError,
+    InternalError,
+    NotSupportedError,
+    OperationalError,
+    ProgrammingError,
+    Warning,
+)
+from .protocol.core import Notify
+from .transaction import Rollback
+
+apilevel = "2.0"
+threadsafety = 2
+paramstyle = "pyformat"
+
+__version__ = "0.1.0"
+
+
+def connect(dsn: str | None = None, **kwargs: Any) -> Connection:
+    """Connect to a PostgreSQL server and return a blocking :class:`Connection`.
+
+    ``dsn`` is a libpq keyword string or a ``postgresql://`` URI; keyword
+    arguments override it, and the PG* environment variables, the password
+    file and libpq's defaults fill in the rest.  ``autocommit`` and
+    ``row_factory`` configure the connection.
+    """
+    return Connection.connect(dsn, **kwargs)
+
+
+def __getattr__(name: str) -> Any:
+    # The asyncio API is imported on first use: blocking users never load asyncio.
+    if name in ("AsyncConnection", "AsyncCursor", "AsyncTransaction"):
+        from . import aio
+
+        return getattr(aio, name)
+    raise AttributeError(f"module 'pgwire' has no attribute {name!r}")
+
+
+__all__ = [
+    "BINARY",
+    "DATETIME",
+    "NUMBER",
+    "ROWID",
+    "STRING",
+    "Binary",
+    "Column",
+    "Connection",
+    "ConnectionInfo",
+    "Cursor",
+    "DataError",
+    "DatabaseError",
+    "Date",
+    "DateFromTicks",
+    "Error",
+    "IntegrityError",
+    "InterfaceError",
+    "InternalError",
+    "NotSupportedError",
+    "Notify",
+    "OperationalError",
+    "ProgrammingError",
+    "Rollback",
+    "Time",
+    "TimeFromTicks",
+    "Timestamp",
+    "TimestampFromTicks",
+    "Transaction",
+    "TransactionStatus",
+    "Warning",
+    "apilevel",
+    "connect",
+    "errors",
+    "paramstyle",
+    "rows",
+    "sql",
+    "threadsafety",
+    "types",
+]

@@ -1,0 +1,351 @@
+"""State and logic shared by the blocking and the asyncio connection.
+
+Nothing here waits: methods build protocol operations (generators) that the
+concrete connection runs with its driver.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from enum import IntEnum
+from typing import TYPE_CHECKING, Any
+
+from .conninfo import ConnectParams, HostSpec
+from .errors import Diagnostic, Error, InterfaceError, OperationalError, ProgrammingError
+from .protocol import core
+from .protocol.core import Notify, PGGen, Protocol
+from .types import AdaptContext, TypesRegistry
+from .types.adapt import default_registry
+
+if TYPE_CHECKING:
+    from .drivers.channel import Channel
+
+logger = logging.getLogger("pgwire")
+
+NoticeHandler = Callable[[Diagnostic], None]
+NotifyHandler = Callable[[Notify], None]
+
+# Keywords connect() takes for itself; the rest describe the server to reach.
+CONNECTION_KWARGS = ("autocommit", "row_factory", "prepare_threshold", "cursor_factory")
+
+
+class TransactionStatus(IntEnum):
+    """Where the session stands with respect to transactions."""
+
+    IDLE = 0
+    ACTIVE = 1
+    INTRANS = 2
+    INERROR = 3
+    UNKNOWN = 4
+
+
+_STATUS = {
+    core.IDLE: TransactionStatus.IDLE,
+    core.INTRANS: TransactionStatus.INTRANS,
+    core.INERROR: TransactionStatus.INERROR,
+}
+
+
+class ConnectionInfo:
+    """Facts about the session: server, backend and parameter status."""
+
+    def __init__(self, conn: BaseConnection) -> None:
+        self._conn = conn
+
+    @property
+    def server_version(self) -> int:
+        """The server version as an integer (e.g. 180001, 150018)."""
+        raw = self._conn._proto.parameters.get("server_version", "0")
+        parts = raw.split()[0].split(".")
+        try:
+            major = int(parts[0])
+            minor = int("".join(c for c in parts[1] if c.isdigit()) or 0) if len(parts) > 1 else 0
+        except ValueError:
+            return 0
+        return major * 10000 + minor if major >= 10 else major * 10000 + minor * 100
+
+    @property
+    def backend_pid(self) -> int:
+        """The process id of the server backend serving this session."""
+        return self._conn._proto.backend_pid
+
+    def parameter_status(self, name: str) -> str | None:
+        """The last value the server reported for a parameter (e.g. "TimeZone")."""
+        return self._conn._proto.parameters.get(name)
+
+    @property
+    def parameters(self) -> dict[str, str]:
+        """Every parameter the server has reported, by name."""
+        return dict(self._conn._proto.parameters)
+
+    @property
+    def transaction_status(self) -> TransactionStatus:
+        """IDLE, INTRANS, INERROR, ACTIVE (a query running) or UNKNOWN (closed)."""
+        conn = self._conn
+        if conn.closed:
+            return TransactionStatus.UNKNOWN
+        if conn._inflight is not None:
+            return TransactionStatus.ACTIVE
+        return _STATUS.get(conn._proto.transaction_status, TransactionStatus.UNKNOWN)
+
+    @property
+    def host(self) -> str:
+        """The host (or socket directory) connected to."""
+        return self._conn._host.host
+
+    @property
+    def port(self) -> int:
+        """The port connected to."""
+        return self._conn._host.port
+
+    @property
+    def dbname(self) -> str:
+        """The database name."""
+        return self._conn._params.dbname
+
+    @property
+    def user(self) -> str:
+        """The user name."""
+        return self._conn._params.user
+
+    @property
+    def encoding(self) -> str:
+        """The Python codec of the client encoding."""
+        return self._conn.adapt_context.encoding
+
+    @property
+    def timezone(self) -> Any:
+        """The session time zone as a tzinfo."""
+        return self._conn.adapt_context.timezone
+
+
+def startup_parameters(params: ConnectParams) -> dict[str, str]:
+    """The StartupMessage parameters for ``params``."""
+    out = {"user": params.user, "database": params.dbname}
+    settings = {k.lower(): v for k, v in params.server_settings.items()}
+    out["client_encoding"] = settings.pop("client_encoding", "UTF8")
+    # Text results of dates are parsed in ISO style; users may still SET it later.
+    out["DateStyle"] = settings.pop("datestyle", "ISO")
+    for key, value in settings.items():
+        out[key] = value
+    return out
+
+
+def host_order(params: ConnectParams) -> list[HostSpec]:
+    """Hosts in the order to try them (shuffled with load_balance_hosts=random)."""
+    hosts = list(params.hosts)
+    if params.load_balance_hosts == "random":
+        random.shuffle(hosts)
+    return hosts
+
+
+def session_matches(proto: Protocol, wanted: str) -> bool | None:
+    """Whether the session fits target_session_attrs; None if a query must tell."""
+    if wanted in ("any", ""):
+        return True
+    standby = proto.parameters.get("in_hot_standby")
+    read_only = proto.parameters.get("default_transaction_read_only")
+    if standby is None or read_only is None:
+        return None
+    is_standby = standby == "on"
+    if wanted == "read-write":
+        return not is_standby and read_only != "on"
+    if wanted == "read-only":
+        return is_standby or read_only == "on"
+    if wanted == "primary":
+        return not is_standby
+    if wanted in ("standby", "prefer-standby"):
+        return is_standby
+    return True
+
+
+def session_fits(proto: Protocol, wanted: str) -> bool:
+    """Whether the new session fits target_session_attrs (servers >= 14 report enough)."""
+    fits = session_matches(proto, wanted)
+    if fits is None:
+        raise InterfaceError(
+            f"the server does not report what target_session_attrs={wanted} needs"
+        )
+    return fits
+
+
+def connect_error(errors: list[Exception]) -> Exception:
+    """The exception to raise when no host could be connected to."""
+    if len(errors) == 1:
+        return errors[0]
+    last = errors[-1]
+    diag = last.diag if isinstance(last, Error) else None
+    return OperationalError(
+        "could not connect to any host: " + "; ".join(str(e) for e in errors), diag=diag
+    )
+
+
+def split_connect_kwargs(kwargs: dict[str, Any]) -> dict[str, Any]:
+    """Remove and return the keywords that configure the connection object itself."""
+    return {k: kwargs.pop(k) for k in CONNECTION_KWARGS if k in kwargs}
+
+
+class BaseConnection:
+    """What the blocking and asyncio connections have in common."""
+
+    def __init__(
+        self,
+        chan: Channel,
+        params: ConnectParams,
+        host: HostSpec,
+        *,
+        autocommit: bool = False,
+        row_factory: Any = None,
+        prepare_threshold: int | None = 5,
+        cursor_factory: Any = None,
+    ) -> None:
+        self._chan = chan
+        self._proto = chan.proto
+        self._params = params
+        self._host = host
+        self._autocommit = bool(autocommit)
+        self.row_factory = row_factory
+        self.prepare_threshold = prepare_threshold
+        self.cursor_factory = cursor_factory
+        self.adapters = TypesRegistry(default_registry)
+        self.adapt_context = AdaptContext(self.adapters)
+        self.info = ConnectionInfo(self)
+        self._notice_handlers: list[NoticeHandler] = []
+        self._notify_handlers: list[NotifyHandler] = []
+        self._notifies: deque[Notify] = deque()
+        self._lock = threading.RLock()
+        # The operation of a cursor's asynchronous query, while it runs.
+        self._inflight: Any = None
+        self._savepoints = 0
+        proto = self._proto
+        proto.parameter_handler = self._on_parameter
+        proto.notice_handler = self._on_notice
+        proto.notify_handler = self._on_notify
+        for name, value in proto.parameters.items():
+            self._on_parameter(name, value)
+
+    # --- handlers of asynchronous messages --------------------------------
+
+    def _on_parameter(self, name: str, value: str) -> None:
+        self.adapt_context.update_parameter(name, value)
+        self._proto.encoding = self.adapt_context.encoding
+
+    def _on_notice(self, fields: dict[str, str]) -> None:
+        notice = Diagnostic(fields)
+        if not self._notice_handlers:
+            logger.info("%s: %s", fields.get("S", "NOTICE"), fields.get("M", ""))
+            return
+        for handler in list(self._notice_handlers):
+            try:
+                handler(notice)
+            except Exception:
+                logger.exception("notice handler %r failed", handler)
+
+    def _on_notify(self, notify: Notify) -> None:
+        self._notifies.append(notify)
+        for handler in list(self._notify_handlers):
+            try:
+                handler(notify)
+            except Exception:
+                logger.exception("notify handler %r failed", handler)
+
+    def add_notice_handler(self, callback: NoticeHandler) -> None:
+        """Call ``callback(diagnostic)`` for every NOTICE/WARNING the server sends."""
+        self._notice_handlers.append(callback)
+
+    def remove_notice_handler(self, callback: NoticeHandler) -> None:
+        """Stop calling a notice handler."""
+        self._notice_handlers.remove(callback)
+
+    def add_notify_handler(self, callback: NotifyHandler) -> None:
+        """Call ``callback(notify)`` for every notification received."""
+        self._notify_handlers.append(callback)
+
+    def remove_notify_handler(self, callback: NotifyHandler) -> None:
+        """Stop calling a notify handler."""
+        self._notify_handlers.remove(callback)
+
+    # --- state ---------------------------------------------------------------
+
+    @property
+    def closed(self) -> bool:
+        """True once the connection is closed or lost."""
+        return self._chan.closed or self._proto.closed
+
+    @property
+    def broken(self) -> bool:
+        """True if the connection was lost rather than closed by the user."""
+        return self._proto.closed and not getattr(self, "_closed_by_user", False)
+
+    @property
+    def pgconn(self) -> Protocol:
+        """The protocol session under this connection."""
+        return self._proto
+
+    def fileno(self) -> int:
+        """The socket's file descriptor."""
+        self._check_open()
+        return self._chan.fd
+
+    @property
+    def server_version(self) -> int:
+        """The server version as an integer (e.g. 180001)."""
+        return self.info.server_version
+
+    def _check_open(self) -> None:
+        if self.closed:
+            raise OperationalError("the connection is closed")
+
+    def _check_no_async(self, owner: object = None) -> None:
+        """Refuse to run while another cursor's asynchronous query is in flight."""
+        inflight = self._inflight
+        if inflight is not None and inflight.owner_alive() and inflight.owner is not owner:
+            raise ProgrammingError(
+                "an asynchronous query is in progress on this connection"
+            )
+
+    def _begin_needed(self) -> bool:
+        return not self._autocommit and self._proto.transaction_status == core.IDLE
+
+    def _set_autocommit_check(self) -> None:
+        if self._proto.transaction_status != core.IDLE:
+            raise ProgrammingError(
+                "can't change autocommit now: the connection is in a transaction"
+            )
+
+    def _simple_gen(self, sql: bytes) -> PGGen:
+        return core.simple_query(self._proto, sql, None)
+
+    def _cancel_target(self) -> tuple[HostSpec, int, bytes]:
+        return self._host, self._proto.backend_pid, self._proto.backend_key
+
+
+class Inflight:
+    """A cursor's asynchronous query: the running operation and who owns it."""
+
+    __slots__ = ("op", "owner_ref", "started")
+
+    def __init__(self, op: Any, owner: Any) -> None:
+        import weakref
+
+        self.op = op
+        self.owner_ref = weakref.ref(owner)
+        self.started = time.monotonic()
+
+    @property
+    def owner(self) -> Any:
+        """The cursor that started the query, or None if it is gone."""
+        return self.owner_ref()
+
+    def owner_alive(self) -> bool:
+        """True while the owning cursor exists and is open."""
+        owner = self.owner_ref()
+        return owner is not None and not owner.closed
+
+
+__all__ = ["BaseConnection", "ConnectionInfo", "InterfaceError", "TransactionStatus"]

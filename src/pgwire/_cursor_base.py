@@ -1,0 +1,316 @@
+"""State and logic shared by the blocking and the asyncio cursor.
+
+Nothing here waits: methods build the protocol operation for a query and
+file its results; the concrete cursor runs the operation with its driver.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from .errors import InterfaceError, ProgrammingError
+from .protocol import core
+from .protocol import messages as m
+from .protocol.core import PGGen, Result
+from .rows import tuple_row
+from .sql import convert_query
+from .types import Format, Transformer
+
+if TYPE_CHECKING:
+    from ._base import BaseConnection
+
+Params = Sequence[Any] | Mapping[str, Any] | None
+
+
+class Column(NamedTuple):
+    """One column of a result: the 7 items of PEP 249's ``description`` plus the type name."""
+
+    name: str
+    type_code: int
+    display_size: int | None
+    internal_size: int | None
+    precision: int | None
+    scale: int | None
+    null_ok: bool | None
+
+
+_NUMERIC_OID = 1700
+_VARLEN_OIDS = (1042, 1043)  # bpchar, varchar
+
+
+def make_column(field: m.FieldDescription) -> Column:
+    """The PEP 249 description of a column."""
+    mod = field.type_modifier
+    precision = scale = display = None
+    if field.type_oid == _NUMERIC_OID and mod >= 4:
+        precision = ((mod - 4) >> 16) & 0xFFFF
+        scale = (mod - 4) & 0xFFFF
+    elif field.type_oid in _VARLEN_OIDS and mod >= 4:
+        display = mod - 4
+    size = field.type_size if field.type_size > 0 else None
+    return Column(field.name, field.type_oid, display, size, precision, scale, None)
+
+
+class BaseCursor:
+    """What the blocking and asyncio cursors have in common."""
+
+    def __init__(
+        self, connection: BaseConnection, *, row_factory: Any = None, binary: bool = False
+    ) -> None:
+        self._conn = connection
+        self._row_factory = row_factory or connection.row_factory or tuple_row
+        self._tx = Transformer(connection.adapt_context)
+        self.arraysize = 1
+        self.binary = binary
+        self._closed = False
+        self.query: bytes | None = None
+        self.params: Any = None
+        self._reset()
+
+    def _reset(self) -> None:
+        self._results: list[Result] = []
+        self._ires = 0
+        self._result: Result | None = None
+        self._rows: list[Any] = []
+        self._pos = 0
+        self._description: list[Column] | None = None
+        self._pending_fields: list[m.FieldDescription] | None = None
+        self.rowcount = -1
+        self._error: BaseException | None = None
+        self._no_result_reason = "no result available: execute a query first"
+
+    # --- PEP 249 attributes -------------------------------------------------
+
+    @property
+    def connection(self) -> Any:
+        """The connection this cursor runs on."""
+        return self._conn
+
+    @property
+    def closed(self) -> bool:
+        """True once the cursor (or its connection) is closed."""
+        return self._closed
+
+    @property
+    def row_factory(self) -> Any:
+        """The row factory used for the next results."""
+        return self._row_factory
+
+    @row_factory.setter
+    def row_factory(self, factory: Any) -> None:
+        self._row_factory = factory or tuple_row
+
+    @property
+    def adapters(self) -> Any:
+        """The types registry of this cursor (a child of the connection's)."""
+        return self._tx.registry
+
+    @property
+    def description(self) -> list[Column] | None:
+        """The columns of the current result, None if it returns no rows."""
+        if self._pending_fields is not None:
+            return [make_column(f) for f in self._pending_fields]
+        if self._description is None and self._result is not None and self._result.fields:
+            self._description = [make_column(f) for f in self._result.fields]
+        return self._description
+
+    @property
+    def statusmessage(self) -> str | None:
+        """The command tag of the current result (e.g. ``"INSERT 0 1"``)."""
+        return self._result.command_tag if self._result is not None else None
+
+    @property
+    def rownumber(self) -> int | None:
+        """Index of the next row to fetch in the current result."""
+        return self._pos if self._result is not None and self._result.fields else None
+
+    def setinputsizes(self, sizes: Any) -> None:
+        """Does nothing, as PEP 249 allows."""
+
+    def setoutputsize(self, size: Any, column: int | None = None) -> None:
+        """Does nothing, as PEP 249 allows."""
+
+    # --- building operations -------------------------------------------------
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise InterfaceError("the cursor is closed")
+        self._conn._check_open()
+
+    def _on_description(self, fields: list[m.FieldDescription]) -> Any:
+        self._pending_fields = fields
+        try:
+            loaders = self._tx.column_loaders(
+                [f.type_oid for f in fields], [f.format for f in fields]
+            )
+            return loaders, self._row_factory(self)
+        finally:
+            self._pending_fields = None
+
+    def _result_formats(self, binary: bool | None) -> list[int]:
+        if binary if binary is not None else self.binary:
+            return [Format.BINARY]
+        return []
+
+    def _query_gen(self, query: Any, params: Params, binary: bool | None = None) -> PGGen:
+        """The operation running ``query``; bad parameters raise before anything is sent."""
+        conn = self._conn
+        begin = conn._begin_needed()
+        proto = conn._proto
+        if params is None and not (binary if binary is not None else self.binary):
+            sql = _query_bytes(query, conn)
+            self.query, self.params = sql, None
+            return core.simple_query(proto, sql, self._on_description, begin)
+        pq = convert_query(query, params, conn.adapt_context.encoding)
+        oids, formats, values = self._tx.dump_params(pq.params or [], pq.formats)
+        self.query, self.params = pq.query, values
+        return core.extended_query(
+            proto,
+            pq.query,
+            oids,
+            formats,
+            values,
+            self._result_formats(binary),
+            self._on_description,
+            begin,
+        )
+
+    def _many_gen(
+        self, query: Any, params_seq: Iterable[Params], returning: bool = False
+    ) -> PGGen | None:
+        """The pipelined operation of executemany; None when there is nothing to run."""
+        conn = self._conn
+        encoding = conn.adapt_context.encoding
+        batches: list[bytes] = []
+        last_oids: list[int] | None = None
+        sql = b""
+        result_formats = self._result_formats(None)
+        for params in params_seq:
+            pq = convert_query(query, params, encoding)
+            oids, formats, values = self._tx.dump_params(pq.params or [], pq.formats)
+            if oids != last_oids or pq.query != sql:
+                sql = pq.query
+                batches.append(m.parse(b"", sql, oids))
+                last_oids = oids
+            chunk = m.bind(b"", b"", formats, values, result_formats)
+            if returning:
+                chunk += m.describe_portal()
+            batches.append(chunk + m.execute())
+        if not batches:
+            return None
+        self.query = sql
+        return core.pipeline(
+            conn._proto, batches, self._on_description if returning else None,
+            conn._begin_needed(),
+        )
+
+    # --- filing results -------------------------------------------------------
+
+    def _set_results(self, results: list[Result], keep_last: bool = False) -> None:
+        self._results = results
+        if not results:
+            self._select(None)
+            return
+        self._ires = len(results) - 1 if keep_last else 0
+        self._select(results[self._ires])
+
+    def _set_many_results(self, results: list[Result], returning: bool) -> None:
+        total = 0
+        for res in results:
+            if res.rowcount >= 0:
+                total += res.rowcount
+        if returning:
+            self._set_results(results)
+        else:
+            self._set_results([])
+        self.rowcount = total if results else -1
+
+    def _select(self, result: Result | None) -> None:
+        self._result = result
+        self._description = None
+        self._pos = 0
+        if result is None:
+            self._rows = []
+            self.rowcount = -1
+            return
+        self._rows = result.rows
+        self.rowcount = result.rowcount
+
+    def _nextset(self) -> bool | None:
+        if self._ires + 1 < len(self._results):
+            self._ires += 1
+            self._select(self._results[self._ires])
+            return True
+        return None
+
+    # --- fetching -------------------------------------------------------------
+
+    def _check_result(self) -> list[Any]:
+        if self._error is not None:
+            error, self._error = self._error, None
+            raise error
+        result = self._result
+        if result is None:
+            raise ProgrammingError(self._no_result_reason)
+        if result.fields is None:
+            raise ProgrammingError("the last operation didn't produce a result")
+        return self._rows
+
+    def _fetchone(self) -> Any:
+        rows = self._check_result()
+        pos = self._pos
+        if pos < len(rows):
+            self._pos = pos + 1
+            return rows[pos]
+        return None
+
+    def _fetchmany(self, size: int | None) -> list[Any]:
+        rows = self._check_result()
+        n = self.arraysize if size is None else size
+        pos = self._pos
+        out = rows[pos : pos + n]
+        self._pos = pos + len(out)
+        return out
+
+    def _fetchall(self) -> list[Any]:
+        rows = self._check_result()
+        pos = self._pos
+        self._pos = len(rows)
+        return rows[pos:] if pos else list(rows)
+
+    def _scroll(self, value: int, mode: str) -> None:
+        rows = self._check_result()
+        if mode == "relative":
+            target = self._pos + value
+        elif mode == "absolute":
+            target = value
+        else:
+            raise ValueError(f"bad scroll mode {mode!r}: use 'relative' or 'absolute'")
+        if not 0 <= target <= len(rows):
+            raise IndexError("position out of bounds")
+        self._pos = target
+
+
+def _query_bytes(query: Any, conn: BaseConnection) -> bytes:
+    if isinstance(query, bytes):
+        return query
+    if isinstance(query, str):
+        return query.encode(conn.adapt_context.encoding)
+    as_bytes = getattr(query, "as_bytes", None)
+    if as_bytes is not None:
+        return as_bytes(conn)  # type: ignore[no-any-return]
+    raise TypeError(f"the query must be str, bytes or sql.Composable, not {type(query).__name__}")
+
+
+def callproc_query(name: str, params: Params) -> tuple[str, Params]:
+    """The ``SELECT * FROM name(...)`` text callproc runs."""
+    if params is None:
+        return f"SELECT * FROM {name}()", None
+    if isinstance(params, Mapping):
+        args = ", ".join(f"{k} => %({k})s" for k in params)
+        return f"SELECT * FROM {name}({args})", params
+    return f"SELECT * FROM {name}({', '.join(['%s'] * len(params))})", params
+
+
+__all__ = ["BaseCursor", "Column", "callproc_query"]

@@ -1,0 +1,304 @@
+"""The blocking connection."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from types import TracebackType
+from typing import Any
+
+from ._base import (
+    BaseConnection,
+    Inflight,
+    TransactionStatus,
+    connect_error,
+    host_order,
+    session_fits,
+    split_connect_kwargs,
+    startup_parameters,
+)
+from .conninfo import make_params
+from .cursor import Cursor
+from .drivers import blocking
+from .drivers.cancel import send_cancel
+from .drivers.channel import Channel
+from .drivers.connect import open_socket
+from .errors import Error, OperationalError, ProgrammingError, QueryCanceled
+from .protocol import core
+from .protocol.core import Notify, Protocol
+from .transaction import Rollback, TransactionPlan
+
+
+class Connection(BaseConnection):
+    """A connection to a PostgreSQL server, blocking on I/O (PEP 249)."""
+
+    @classmethod
+    def connect(cls, dsn: str | None = None, **kwargs: Any) -> Connection:
+        """Connect to the server described by ``dsn``, keywords and the environment."""
+        own = split_connect_kwargs(kwargs)
+        params = make_params(dsn, **kwargs)
+        errors: list[Exception] = []
+        wanted = params.target_session_attrs
+        passes = [wanted, "any"] if wanted == "prefer-standby" else [wanted]
+        for attrs in passes:
+            for host in host_order(params):
+                deadline = (
+                    None
+                    if params.connect_timeout is None
+                    else time.monotonic() + params.connect_timeout
+                )
+                try:
+                    chan = _open_channel(params, host, deadline)
+                except (OperationalError, OSError) as exc:
+                    errors.append(exc)
+                    continue
+                if not session_fits(chan.proto, attrs):
+                    chan.close()
+                    errors.append(
+                        OperationalError(f"server at {host.host}:{host.port} is not {attrs}")
+                    )
+                    continue
+                return cls(chan, params, host, **own)
+        raise connect_error(errors)
+
+    def __repr__(self) -> str:
+        state = "closed" if self.closed else self.info.transaction_status.name
+        return f"<pgwire.Connection [{state}] host={self._host.host} port={self._host.port}>"
+
+    def __enter__(self) -> Connection:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        try:
+            if not self.closed:
+                if exc_type is None:
+                    self.commit()
+                else:
+                    try:
+                        self.rollback()
+                    except Error:
+                        pass
+        finally:
+            self.close()
+
+    def __del__(self) -> None:
+        chan = getattr(self, "_chan", None)
+        if chan is not None and not chan.closed:
+            chan.close()
+
+    # --- the in-flight asynchronous query --------------------------------------
+
+    def _settle(self, cursor: Cursor | None) -> None:
+        """Before an operation: wait out an orphaned async query, refuse if another runs."""
+        self._check_open()
+        inflight = self._inflight
+        if inflight is None:
+            return
+        owner = inflight.owner
+        if owner is not cursor and inflight.owner_alive():
+            raise ProgrammingError("an asynchronous query is in progress on this connection")
+        try:
+            blocking.run(self._chan, inflight.op)
+        except OperationalError:
+            if self._chan.closed:
+                self._inflight = None
+                raise
+        except Error:
+            pass  # the discarded query's own error goes with it
+        finally:
+            if self._chan.closed or inflight.op.done:
+                self._inflight = None
+        self._inflight = None
+        if owner is not None:
+            owner._reset()
+
+    def _cancel_inflight(self, inflight: Inflight) -> bool:
+        """Cancel the async query and wait for its end; True if the server aborted it."""
+        op = inflight.op
+        chan = self._chan
+        try:
+            if not (op.done or chan.step(op)):
+                self._send_cancel()
+                blocking.run(chan, op)
+            op.outcome()
+            aborted = False
+        except QueryCanceled:
+            aborted = True
+        except OperationalError:
+            if chan.closed:
+                self._inflight = None
+                raise
+            aborted = False
+        except Error:
+            aborted = False
+        self._inflight = None
+        return aborted
+
+    def _send_cancel(self) -> None:
+        sock = self._chan.sock
+        send_cancel(sock.family, sock.getpeername(), self._proto.backend_pid, self._proto.backend_key)
+
+    def cancel(self) -> None:
+        """Ask the server to abort what runs now; harmless when nothing runs.
+
+        Returns once the server has taken the request.  Safe to call from
+        another thread while a query blocks.
+        """
+        if self.closed:
+            return
+        self._send_cancel()
+
+    # --- running ----------------------------------------------------------------
+
+    def cursor(
+        self, name: str | None = None, *, row_factory: Any = None, binary: bool = False
+    ) -> Cursor:
+        """A new cursor on this connection."""
+        self._check_open()
+        if name is not None:
+            from .errors import NotSupportedError
+
+            raise NotSupportedError("named (server-side) cursors are not available yet")
+        factory = self.cursor_factory or Cursor
+        return factory(self, row_factory=row_factory, binary=binary)  # type: ignore[no-any-return]
+
+    def execute(
+        self, query: Any, params: Any = None, *, binary: bool | None = None, prepare: Any = None
+    ) -> Cursor:
+        """Run a query on a new cursor and return the cursor."""
+        cur = self.cursor()
+        return cur.execute(query, params, binary=binary)
+
+    def _command(self, sql: bytes) -> None:
+        with self._lock:
+            self._settle(None)
+            blocking.execute(self._chan, core.simple_query(self._proto, sql, None))
+
+    def commit(self) -> None:
+        """Commit the current transaction (nothing to do outside one)."""
+        with self._lock:
+            self._settle(None)
+            if self._savepoints:
+                raise ProgrammingError("can't commit inside a transaction() block")
+            if self._proto.transaction_status != core.IDLE:
+                self._command(b"COMMIT")
+
+    def rollback(self) -> None:
+        """Roll back the current transaction (nothing to do outside one)."""
+        with self._lock:
+            self._settle(None)
+            if self._savepoints:
+                raise ProgrammingError("can't roll back inside a transaction() block")
+            if self._proto.transaction_status != core.IDLE:
+                self._command(b"ROLLBACK")
+
+    @property
+    def autocommit(self) -> bool:
+        """Whether each statement commits on its own (no implicit BEGIN)."""
+        return self._autocommit
+
+    @autocommit.setter
+    def autocommit(self, value: bool) -> None:
+        with self._lock:
+            self._settle(None)
+            self._set_autocommit_check()
+            self._autocommit = bool(value)
+
+    def close(self) -> None:
+        """Close the connection (idempotent); an async query in flight is abandoned."""
+        self._closed_by_user = True
+        self._inflight = None
+        chan = self._chan
+        if chan.closed:
+            return
+        core.terminate(self._proto)
+        try:
+            chan.send_some()
+        except Error:
+            pass
+        chan.close()
+
+    def transaction(self, savepoint_name: str | None = None, force_rollback: bool = False) -> Transaction:
+        """A block run in a transaction; nested blocks are savepoints."""
+        return Transaction(self, savepoint_name, force_rollback)
+
+    # --- notifications -------------------------------------------------------------
+
+    def notifies(self, timeout: float | None = None, stop_after: int | None = None) -> Iterator[Notify]:
+        """Yield notifications as they arrive; stop after ``timeout`` seconds if given."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        count = 0
+        while True:
+            with self._lock:
+                while not self._notifies:
+                    self._settle(None)
+                    op_gen = core.wait_async_messages(self._proto)
+                    if not blocking.execute_until(self._chan, op_gen, deadline):
+                        return
+                notify = self._notifies.popleft()
+            yield notify
+            count += 1
+            if stop_after is not None and count >= stop_after:
+                return
+
+
+class Transaction:
+    """``with conn.transaction():`` — commit on success, roll back on an exception."""
+
+    def __init__(self, conn: Connection, savepoint_name: str | None, force_rollback: bool) -> None:
+        self.connection = conn
+        self._plan = TransactionPlan(conn, savepoint_name, force_rollback)
+        self._plan.owner = self
+
+    @property
+    def savepoint_name(self) -> str | None:
+        """The savepoint of a nested block (None for the outer one)."""
+        return self._plan.savepoint_name
+
+    def __enter__(self) -> Transaction:
+        conn = self.connection
+        with conn._lock:
+            conn._settle(None)
+            for sql in self._plan.enter():
+                blocking.execute(conn._chan, core.simple_query(conn._proto, sql, None))
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> bool:
+        conn = self.connection
+        with conn._lock:
+            commands, swallow = self._plan.exit(exc)
+            if not conn.closed:
+                conn._settle(None)
+                for sql in commands:
+                    blocking.execute(conn._chan, core.simple_query(conn._proto, sql, None))
+            else:
+                self._plan.abandon()
+        return swallow
+
+
+def _open_channel(params: Any, host: Any, deadline: float | None) -> Channel:
+    sock = open_socket(params, host, deadline)
+    chan = Channel(sock, Protocol())
+    try:
+        blocking.execute(
+            chan,
+            core.startup(chan.proto, startup_parameters(params), params.user, params.password_for(host)),
+            deadline,
+        )
+    except BaseException:
+        chan.close()
+        raise
+    return chan
+
+
+__all__ = ["Connection", "Rollback", "Transaction", "TransactionStatus"]

@@ -1,0 +1,1029 @@
+"""Connection parameters: DSN strings, URIs, ``PG*`` environment, service and password files.
+
+This module turns what a user hands to :func:`pgwire.connect` into a
+:class:`ConnectParams`, following libpq's rules so that a connection string or
+environment that works with ``psql`` works here too.  It is pure: it reads the
+environment and a few small files, but never opens a socket.
+
+Precedence, highest first: keyword arguments (``None`` meaning "not given"),
+the DSN, the service named by ``service``/``PGSERVICE``, the ``PG*``
+environment variables, then libpq's defaults.
+"""
+
+from __future__ import annotations
+
+import codecs
+import getpass
+import ipaddress
+import locale
+import os
+import re
+import stat
+import warnings
+from dataclasses import dataclass, field
+
+from pgwire.errors import ProgrammingError
+
+__all__ = [
+    "DEFAULT_PORT",
+    "DEFAULT_SOCKET_DIRS",
+    "KEYWORDS",
+    "ConnectParams",
+    "HostSpec",
+    "make_conninfo",
+    "make_params",
+    "parse_dsn",
+    "read_pgpass",
+]
+
+#: Port used when none is given.
+DEFAULT_PORT = 5432
+
+#: Directories where a local server's Unix socket is looked for, in order, when
+#: no host is given.  The first one that exists is used; "localhost" otherwise.
+DEFAULT_SOCKET_DIRS: tuple[str, ...] = ("/var/run/postgresql", "/tmp")
+
+#: Every libpq connection keyword, mapped to the environment variable that
+#: supplies its default (None when libpq has none).  Kept in libpq's order so
+#: that rendered strings look familiar.
+KEYWORDS: dict[str, str | None] = {
+    "service": "PGSERVICE",
+    "servicefile": "PGSERVICEFILE",
+    "user": "PGUSER",
+    "password": "PGPASSWORD",
+    "passfile": "PGPASSFILE",
+    "channel_binding": "PGCHANNELBINDING",
+    "connect_timeout": "PGCONNECT_TIMEOUT",
+    "dbname": "PGDATABASE",
+    "host": "PGHOST",
+    "hostaddr": "PGHOSTADDR",
+    "port": "PGPORT",
+    "client_encoding": "PGCLIENTENCODING",
+    "options": "PGOPTIONS",
+    "application_name": "PGAPPNAME",
+    "fallback_application_name": None,
+    "keepalives": None,
+    "keepalives_idle": None,
+    "keepalives_interval": None,
+    "keepalives_count": None,
+    "tcp_user_timeout": None,
+    "sslmode": "PGSSLMODE",
+    "sslnegotiation": "PGSSLNEGOTIATION",
+    "sslcompression": "PGSSLCOMPRESSION",
+    "sslcert": "PGSSLCERT",
+    "sslkey": "PGSSLKEY",
+    "sslkeylogfile": None,
+    "sslcertmode": "PGSSLCERTMODE",
+    "sslpassword": None,
+    "sslrootcert": "PGSSLROOTCERT",
+    "sslcrl": "PGSSLCRL",
+    "sslcrldir": "PGSSLCRLDIR",
+    "sslsni": "PGSSLSNI",
+    "requirepeer": "PGREQUIREPEER",
+    "require_auth": "PGREQUIREAUTH",
+    "ssl_min_protocol_version": "PGSSLMINPROTOCOLVERSION",
+    "ssl_max_protocol_version": "PGSSLMAXPROTOCOLVERSION",
+    "min_protocol_version": "PGMINPROTOCOLVERSION",
+    "max_protocol_version": "PGMAXPROTOCOLVERSION",
+    "gssencmode": "PGGSSENCMODE",
+    "krbsrvname": "PGKRBSRVNAME",
+    "gsslib": "PGGSSLIB",
+    "gssdelegation": "PGGSSDELEGATION",
+    "replication": None,
+    "target_session_attrs": "PGTARGETSESSIONATTRS",
+    "load_balance_hosts": "PGLOADBALANCEHOSTS",
+    "scram_client_key": None,
+    "scram_server_key": None,
+    "oauth_issuer": None,
+    "oauth_client_id": None,
+    "oauth_client_secret": None,
+    "oauth_scope": None,
+}
+
+# Keywords whose values are secrets: never shown in a repr or an error message.
+_SECRET_KEYWORDS = frozenset(
+    {"password", "sslpassword", "oauth_client_secret", "scram_client_key", "scram_server_key"}
+)
+
+# Keywords that ConnectParams turns into dedicated fields or startup parameters;
+# every other keyword given ends up in ConnectParams.extra.
+_CONSUMED_KEYWORDS = frozenset(
+    {
+        "service",
+        "servicefile",
+        "user",
+        "password",
+        "passfile",
+        "connect_timeout",
+        "dbname",
+        "host",
+        "hostaddr",
+        "port",
+        "client_encoding",
+        "options",
+        "application_name",
+        "fallback_application_name",
+        "replication",
+        "sslmode",
+        "target_session_attrs",
+        "load_balance_hosts",
+    }
+)
+
+# Values libpq accepts for its enumerated keywords; "" is rejected as libpq does.
+_CHOICES: dict[str, tuple[str, ...]] = {
+    "sslmode": ("disable", "allow", "prefer", "require", "verify-ca", "verify-full"),
+    "target_session_attrs": (
+        "any",
+        "read-write",
+        "read-only",
+        "primary",
+        "standby",
+        "prefer-standby",
+    ),
+    "load_balance_hosts": ("disable", "random"),
+    "channel_binding": ("disable", "prefer", "require"),
+    "gssencmode": ("disable", "prefer", "require"),
+    "sslcertmode": ("disable", "allow", "require"),
+    "sslnegotiation": ("postgres", "direct"),
+}
+
+# TLS versions are compared case-insensitively and may be empty (= no bound).
+_TLS_VERSIONS = ("tlsv1", "tlsv1.1", "tlsv1.2", "tlsv1.3")
+
+# Keywords whose non-empty values libpq parses as integers.
+_INT_KEYWORDS = (
+    "keepalives",
+    "keepalives_idle",
+    "keepalives_interval",
+    "keepalives_count",
+    "tcp_user_timeout",
+)
+
+# Environment variables libpq sends as startup parameters on their own, not as
+# connection keywords (a value of "default" means "let the server decide").
+_ENV_STARTUP_SETTINGS = (("PGDATESTYLE", "datestyle"), ("PGTZ", "timezone"), ("PGGEQO", "geqo"))
+
+# Whitespace as C's isspace() sees it in the "C" locale: the only separators in
+# a keyword/value connection string.
+_SPACE = " \t\n\r\f\v"
+
+_URI_PREFIXES = ("postgresql://", "postgres://")
+
+_INT_RE = re.compile(r"[+-]?[0-9]+")
+_NUMBER_RE = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+
+# Python codec names mapped to PostgreSQL encoding names, for client_encoding=auto.
+_PG_ENCODINGS = {
+    "utf-8": "UTF8",
+    "ascii": "SQL_ASCII",
+    "latin-1": "LATIN1",
+    "iso8859-1": "LATIN1",
+    "iso8859-2": "LATIN2",
+    "iso8859-3": "LATIN3",
+    "iso8859-4": "LATIN4",
+    "iso8859-5": "ISO_8859_5",
+    "iso8859-6": "ISO_8859_6",
+    "iso8859-7": "ISO_8859_7",
+    "iso8859-8": "ISO_8859_8",
+    "iso8859-9": "LATIN5",
+    "iso8859-10": "LATIN6",
+    "iso8859-13": "LATIN7",
+    "iso8859-14": "LATIN8",
+    "iso8859-15": "LATIN9",
+    "iso8859-16": "LATIN10",
+    "cp866": "WIN866",
+    "cp874": "WIN874",
+    "cp1250": "WIN1250",
+    "cp1251": "WIN1251",
+    "cp1252": "WIN1252",
+    "cp1253": "WIN1253",
+    "cp1254": "WIN1254",
+    "cp1255": "WIN1255",
+    "cp1256": "WIN1256",
+    "cp1257": "WIN1257",
+    "cp1258": "WIN1258",
+    "koi8-r": "KOI8R",
+    "koi8-u": "KOI8U",
+    "euc_jp": "EUC_JP",
+    "euc_kr": "EUC_KR",
+    "gb2312": "EUC_CN",
+    "gbk": "GBK",
+    "gb18030": "GB18030",
+    "big5": "BIG5",
+    "shift_jis": "SJIS",
+    "cp932": "SJIS",
+    "cp949": "UHC",
+    "johab": "JOHAB",
+}
+
+
+@dataclass(frozen=True)
+class HostSpec:
+    """One server to try: a host name, an IP address or a Unix socket directory.
+
+    ``host`` is empty only when ``hostaddr`` alone was given for this entry.
+    When ``hostaddr`` is set the connection goes over TCP to that numeric
+    address and ``host`` only serves TLS verification and the password file.
+    """
+
+    host: str
+    port: int
+    hostaddr: str | None = None
+
+    @property
+    def is_unix(self) -> bool:
+        """True when the connection goes through a Unix-domain socket.
+
+        A host starting with ``/`` is a socket directory; one starting with
+        ``@`` names a directory in Linux's abstract socket namespace.
+        """
+        return not self.hostaddr and self.host.startswith(("/", "@"))
+
+    def socket_path(self) -> str:
+        """Return the socket file for a Unix-domain host: ``<dir>/.s.PGSQL.<port>``.
+
+        For an abstract-namespace host the result starts with ``@``, which the
+        caller replaces with a NUL byte when building the socket address.
+        """
+        if not self.is_unix:
+            raise ProgrammingError(f"host {self.host!r} is not a Unix socket directory")
+        directory = self.host.rstrip("/") or "/"
+        sep = "" if directory.endswith("/") else "/"
+        return f"{directory}{sep}.s.PGSQL.{self.port}"
+
+
+@dataclass(repr=False)
+class ConnectParams:
+    """Everything needed to open a connection, resolved and validated."""
+
+    hosts: list[HostSpec]
+    user: str
+    dbname: str
+    password: str | None
+    passfile: str
+    connect_timeout: float | None
+    sslmode: str
+    application_name: str | None
+    options: str | None
+    target_session_attrs: str
+    load_balance_hosts: str
+    server_settings: dict[str, str] = field(default_factory=dict)
+    extra: dict[str, str] = field(default_factory=dict)
+
+    def password_for(self, host: HostSpec) -> str | None:
+        """Return the password to offer to ``host``.
+
+        An explicit non-empty password wins; otherwise the password file is
+        consulted for that host, port, database and user (libpq looks it up
+        per host, as entries may differ).  ``None`` when there is none.
+        """
+        if self.password:
+            return self.password
+        found = read_pgpass(
+            self.passfile, host.host or host.hostaddr or "", host.port, self.dbname, self.user
+        )
+        if found is not None:
+            return found
+        return self.password
+
+    def __repr__(self) -> str:
+        extra = {k: ("***" if k in _SECRET_KEYWORDS else v) for k, v in self.extra.items()}
+        password = None if self.password is None else "***"
+        return (
+            f"{type(self).__name__}(hosts={self.hosts!r}, user={self.user!r}, "
+            f"dbname={self.dbname!r}, password={password!r}, passfile={self.passfile!r}, "
+            f"connect_timeout={self.connect_timeout!r}, sslmode={self.sslmode!r}, "
+            f"application_name={self.application_name!r}, options={self.options!r}, "
+            f"target_session_attrs={self.target_session_attrs!r}, "
+            f"load_balance_hosts={self.load_balance_hosts!r}, "
+            f"server_settings={self.server_settings!r}, extra={extra!r})"
+        )
+
+
+# --------------------------------------------------------------------------
+# Parsing connection strings
+
+
+def parse_dsn(dsn: str) -> dict[str, str]:
+    """Parse a keyword/value connection string or a ``postgresql://`` URI.
+
+    Returns the keywords found, with their values unquoted or percent-decoded,
+    later occurrences overriding earlier ones.  Nothing is defaulted or
+    validated beyond syntax and keyword names.  Raises
+    :class:`~pgwire.errors.ProgrammingError` on a syntax error or on unknown
+    keywords (all of them are named).
+    """
+    values, unknown = _parse_dsn(dsn)
+    if unknown:
+        raise _unknown_error(unknown)
+    return values
+
+
+def _parse_dsn(dsn: str) -> tuple[dict[str, str], list[str]]:
+    """Parse ``dsn`` and return its values plus the unknown keywords met, in order."""
+    if not isinstance(dsn, str):
+        raise ProgrammingError(f"the connection string must be a str, not {type(dsn).__name__}")
+    if dsn.startswith(_URI_PREFIXES):
+        pairs = _parse_uri(dsn)
+    else:
+        pairs = _parse_keywords(dsn)
+    values: dict[str, str] = {}
+    unknown: list[str] = []
+    for key, value in pairs:
+        if key in KEYWORDS:
+            values[key] = value
+        elif key not in unknown:
+            unknown.append(key)
+    return values, unknown
+
+
+def _unknown_error(unknown: list[str]) -> ProgrammingError:
+    names = ", ".join(f'"{name}"' for name in unknown)
+    noun = "option" if len(unknown) == 1 else "options"
+    return ProgrammingError(f"invalid connection {noun}: {names}")
+
+
+def _parse_keywords(text: str) -> list[tuple[str, str]]:
+    """Split a libpq keyword/value string into (keyword, value) pairs."""
+    pairs: list[tuple[str, str]] = []
+    i, n = 0, len(text)
+    while i < n:
+        if text[i] in _SPACE:
+            i += 1
+            continue
+        start = i
+        while i < n and text[i] != "=" and text[i] not in _SPACE:
+            i += 1
+        key = text[start:i]
+        while i < n and text[i] in _SPACE:
+            i += 1
+        if i >= n or text[i] != "=":
+            # Only echo the word when it is a keyword: a stray word may well be
+            # the second half of an unquoted password.
+            if key in KEYWORDS:
+                raise ProgrammingError(f'missing "=" after "{key}" in connection string')
+            raise ProgrammingError(
+                f'missing "=" after the word at offset {start} in connection string '
+                "(values containing spaces must be single-quoted)"
+            )
+        if not key:
+            raise ProgrammingError(
+                f"empty keyword before the '=' at offset {i} in connection string"
+            )
+        i += 1
+        # As in libpq, blanks after "=" are skipped, so "a= b" gives a the value "b".
+        while i < n and text[i] in _SPACE:
+            i += 1
+        chars: list[str] = []
+        if i < n and text[i] == "'":
+            quote_at = i
+            i += 1
+            while True:
+                if i >= n:
+                    raise ProgrammingError(
+                        f"unterminated quoted string (opened at offset {quote_at}) "
+                        "in connection string"
+                    )
+                c = text[i]
+                if c == "\\":
+                    i += 1
+                    if i < n:
+                        chars.append(text[i])
+                        i += 1
+                elif c == "'":
+                    i += 1
+                    break
+                else:
+                    chars.append(c)
+                    i += 1
+        else:
+            while i < n and text[i] not in _SPACE:
+                if text[i] == "\\":
+                    i += 1
+                    if i < n:
+                        chars.append(text[i])
+                        i += 1
+                else:
+                    chars.append(text[i])
+                    i += 1
+        pairs.append((key, "".join(chars)))
+    return pairs
+
+
+def _uri_decode(text: str, where: str) -> str:
+    """Percent-decode ``text`` (``+`` stays a plus sign, as libpq has it)."""
+    if "%" not in text:
+        return text
+    out = bytearray()
+    i, n = 0, len(text)
+    while i < n:
+        c = text[i]
+        if c == "%":
+            hexdigits = text[i + 1 : i + 3]
+            if len(hexdigits) != 2 or not all(h in "0123456789abcdefABCDEF" for h in hexdigits):
+                raise ProgrammingError(f"invalid percent-encoded token in the URI's {where}")
+            byte = int(hexdigits, 16)
+            if byte == 0:
+                raise ProgrammingError(f"forbidden value %00 in the URI's {where}")
+            out.append(byte)
+            i += 3
+        else:
+            out += c.encode("utf-8", "surrogatepass")
+            i += 1
+    try:
+        return out.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ProgrammingError(
+            f"percent-encoded bytes in the URI's {where} are not valid UTF-8"
+        ) from None
+
+
+def _parse_uri(uri: str) -> list[tuple[str, str]]:
+    """Split a ``postgresql://`` URI into (keyword, value) pairs."""
+    rest = uri.split("://", 1)[1]
+    pairs: list[tuple[str, str]] = []
+
+    end = len(rest)
+    for sep in "/?":
+        pos = rest.find(sep)
+        if pos != -1:
+            end = min(end, pos)
+    authority, tail = rest[:end], rest[end:]
+
+    # The last "@" separates the credentials, so that an unencoded "@" in a
+    # password still parses; for well-formed URIs this is the only "@".
+    if "@" in authority:
+        userinfo, _, authority = authority.rpartition("@")
+        user, colon, password = userinfo.partition(":")
+        if user:
+            pairs.append(("user", _uri_decode(user, "user name")))
+        if colon and password:
+            pairs.append(("password", _uri_decode(password, "password")))
+
+    hosts: list[str] = []
+    ports: list[str] = []
+    pos = 0
+    while True:
+        if authority.startswith("[", pos):
+            close = authority.find("]", pos)
+            if close == -1:
+                raise ProgrammingError(
+                    'end of string reached when looking for matching "]" in IPv6 host '
+                    "address in URI"
+                )
+            if close == pos + 1:
+                raise ProgrammingError("IPv6 host address may not be empty in URI")
+            hosts.append(authority[pos + 1 : close])
+            pos = close + 1
+            if pos < len(authority) and authority[pos] not in ":,":
+                raise ProgrammingError(
+                    f'unexpected character "{authority[pos]}" after an IPv6 host address '
+                    'in URI (expected ":", "," or "/")'
+                )
+        else:
+            stop = pos
+            while stop < len(authority) and authority[stop] not in ":,":
+                stop += 1
+            hosts.append(authority[pos:stop])
+            pos = stop
+        port = ""
+        if authority.startswith(":", pos):
+            stop = authority.find(",", pos)
+            if stop == -1:
+                stop = len(authority)
+            port = authority[pos + 1 : stop]
+            pos = stop
+        ports.append(port)
+        if authority.startswith(",", pos):
+            pos += 1
+            continue
+        break
+
+    host_text = ",".join(hosts)
+    if host_text:
+        pairs.append(("host", _uri_decode(host_text, "host")))
+    # Unlike libpq, a host list without any port does not store "," as the port,
+    # so that PGPORT still applies to it.
+    if any(ports):
+        pairs.append(("port", _uri_decode(",".join(ports), "port")))
+
+    if tail.startswith("/"):
+        dbname, qmark, query = tail[1:].partition("?")
+        if dbname:
+            pairs.append(("dbname", _uri_decode(dbname, "database name")))
+    else:
+        qmark, query = (tail[:1], tail[1:])
+    if qmark:
+        for item in query.split("&"):
+            if not item:
+                continue
+            if "=" not in item:
+                raise ProgrammingError(
+                    'missing key/value separator "=" in URI query parameter '
+                    f'"{_uri_decode(item, "query")}"'
+                )
+            raw_key, _, raw_value = item.partition("=")
+            key = _uri_decode(raw_key, "query")
+            if "=" in raw_value:
+                raise ProgrammingError(
+                    f'extra key/value separator "=" in URI query parameter "{key}"'
+                )
+            value = _uri_decode(raw_value, f'query parameter "{key}"')
+            if key == "ssl" and value == "true":
+                # The JDBC spelling, accepted by libpq too.
+                key, value = "sslmode", "require"
+            pairs.append((key, value))
+    return pairs
+
+
+# --------------------------------------------------------------------------
+# Rendering
+
+
+def _quote(value: str) -> str:
+    """Quote ``value`` for a keyword/value connection string when it needs it."""
+    # Python's notion of whitespace is wider than libpq's: quoting those values
+    # too is harmless and keeps the string readable.
+    if value and not any(c in "'\\" or c.isspace() for c in value):
+        return value
+    escaped = value.replace("\\", "\\\\").replace("'", "\\'")
+    return f"'{escaped}'"
+
+
+def _kwarg_to_str(key: str, value: object) -> str:
+    """Convert one keyword argument to the text libpq would be given."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        # libpq's boolean keywords (keepalives, sslsni...) take 1 and 0.
+        return "1" if value else "0"
+    if isinstance(value, (int, float)):
+        return str(value)
+    if isinstance(value, os.PathLike):
+        path = os.fspath(value)
+        if isinstance(path, str):
+            return path
+    raise ProgrammingError(
+        f"connection parameter {key!r} must be a str or a number, not {type(value).__name__}"
+    )
+
+
+def _kwargs_to_values(kwargs: dict[str, object]) -> tuple[dict[str, str], list[str]]:
+    """Turn keyword arguments into keyword values; also return unknown keywords."""
+    values: dict[str, str] = {}
+    unknown: list[str] = []
+    if kwargs.get("database") is not None and kwargs.get("dbname") is not None:
+        raise ProgrammingError("give the database name as dbname or database, not both")
+    for key, value in kwargs.items():
+        if value is None:
+            continue
+        if key == "database":
+            key = "dbname"
+        if key not in KEYWORDS:
+            unknown.append(key)
+            continue
+        values[key] = _kwarg_to_str(key, value)
+    return values, unknown
+
+
+def make_conninfo(dsn: str = "", **kwargs: object) -> str:
+    """Merge ``kwargs`` into ``dsn`` and return a keyword/value connection string.
+
+    Keyword arguments override the DSN's values; ``None`` means "not given"
+    and ``database`` is an alias of ``dbname``.  With no keyword arguments
+    the DSN is returned unchanged, once checked.  Values are quoted as libpq
+    expects, so ``parse_dsn(make_conninfo(**kw))`` gives back ``kw`` as text.
+    """
+    values, unknown = _parse_dsn(dsn or "")
+    extra, unknown_kwargs = _kwargs_to_values(kwargs)
+    unknown += [k for k in unknown_kwargs if k not in unknown]
+    if unknown:
+        raise _unknown_error(unknown)
+    if not extra:
+        return dsn or ""
+    values.update(extra)
+    _check_no_nul(values)
+    return " ".join(f"{key}={_quote(value)}" for key, value in values.items())
+
+
+# --------------------------------------------------------------------------
+# Resolution
+
+
+def _check_no_nul(values: dict[str, str]) -> None:
+    for key, value in values.items():
+        if "\x00" in value:
+            # The startup packet and libpq both use NUL-terminated strings.
+            raise ProgrammingError(f"connection parameter {key!r} contains a NUL character")
+
+
+def _home_dir() -> str | None:
+    """The user's home directory as libpq finds it: $HOME, else the password database."""
+    home = os.environ.get("HOME")
+    if home:
+        return home
+    try:
+        import pwd  # POSIX only: imported here so the module loads everywhere.
+
+        return pwd.getpwuid(os.getuid()).pw_dir
+    except (ImportError, KeyError, AttributeError, OSError):
+        return None
+
+
+def _default_passfile() -> str:
+    if os.name == "nt":
+        appdata = os.environ.get("APPDATA", "")
+        return os.path.join(appdata, "postgresql", "pgpass.conf")
+    home = _home_dir()
+    return os.path.join(home, ".pgpass") if home else ""
+
+
+def _default_host() -> str:
+    if os.name != "nt":
+        for directory in DEFAULT_SOCKET_DIRS:
+            if os.path.isdir(directory):
+                return directory
+    return "localhost"
+
+
+def _os_user() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # KeyError, OSError, ImportError depending on the platform
+        raise ProgrammingError(
+            "could not determine the operating system user name: pass user= explicitly"
+        ) from None
+
+
+def _service_files(servicefile: str | None) -> list[str]:
+    """The service files to search, user's first, as libpq does."""
+    files = []
+    if servicefile:
+        files.append(servicefile)
+    else:
+        home = _home_dir()
+        if os.name == "nt":
+            appdata = os.environ.get("APPDATA")
+            if appdata:
+                files.append(os.path.join(appdata, "postgresql", ".pg_service.conf"))
+        elif home:
+            files.append(os.path.join(home, ".pg_service.conf"))
+    sysconfdir = os.environ.get("PGSYSCONFDIR") or "/etc/postgresql-common"
+    files.append(os.path.join(sysconfdir, "pg_service.conf"))
+    return files
+
+
+def _read_service(name: str, servicefile: str | None) -> dict[str, str]:
+    """Return the keywords that service ``name`` defines in the service files."""
+    for path in _service_files(servicefile):
+        try:
+            with open(path, encoding="utf-8", errors="surrogateescape") as f:
+                lines = f.read().splitlines()
+        except OSError:
+            continue
+        found: dict[str, str] | None = None
+        in_section = False
+        for lineno, raw in enumerate(lines, 1):
+            line = raw.strip(_SPACE)
+            if not line or line.startswith("#"):
+                continue
+            if line.startswith("["):
+                if found is not None and in_section:
+                    break
+                in_section = line == f"[{name}]"
+                if in_section:
+                    found = {}
+                continue
+            if not in_section or found is None:
+                continue
+            key, eq, value = line.partition("=")
+            if not eq:
+                raise ProgrammingError(f'syntax error in service file "{path}", line {lineno}')
+            if key in ("service", "servicefile"):
+                raise ProgrammingError(
+                    f'nested "{key}" specifications not supported in service file "{path}", '
+                    f"line {lineno}"
+                )
+            if key not in KEYWORDS:
+                raise ProgrammingError(
+                    f'syntax error in service file "{path}", line {lineno}: unknown keyword "{key}"'
+                )
+            found.setdefault(key, value)
+        if found is not None:
+            return found
+    raise ProgrammingError(f'definition of service "{name}" not found')
+
+
+def _parse_port(text: str) -> int:
+    text = text.strip(_SPACE)
+    if not text:
+        return DEFAULT_PORT
+    if not _INT_RE.fullmatch(text):
+        raise ProgrammingError(f'invalid integer value "{text}" for connection option "port"')
+    port = int(text)
+    if not 1 <= port <= 65535:
+        raise ProgrammingError(f'invalid port number: "{text}"')
+    return port
+
+
+def _parse_timeout(text: str) -> float | None:
+    text = text.strip(_SPACE)
+    if not text:
+        return None
+    if not _NUMBER_RE.fullmatch(text):
+        raise ProgrammingError(
+            f'invalid value "{text}" for connection option "connect_timeout": '
+            "expected a number of seconds"
+        )
+    seconds = float(text)
+    if seconds <= 0:
+        return None
+    # libpq's minimum: shorter waits are too easily cut by clock granularity.
+    return max(seconds, 2.0)
+
+
+def _check_choice(key: str, value: str) -> str:
+    choices = _CHOICES[key]
+    if value not in choices:
+        raise ProgrammingError(
+            f'invalid {key} value: "{value}" (expected one of: {", ".join(choices)})'
+        )
+    return value
+
+
+def _validate_extra(values: dict[str, str]) -> None:
+    """Check the keywords libpq validates before connecting but we don't act on."""
+    for key in ("channel_binding", "gssencmode", "sslcertmode", "sslnegotiation"):
+        if key in values:
+            _check_choice(key, values[key])
+    for key in ("ssl_min_protocol_version", "ssl_max_protocol_version"):
+        value = values.get(key, "")
+        if value and value.lower() not in _TLS_VERSIONS:
+            raise ProgrammingError(
+                f'invalid {key} value: "{value}" (expected TLSv1, TLSv1.1, TLSv1.2 or TLSv1.3)'
+            )
+    for key in _INT_KEYWORDS:
+        value = values.get(key, "").strip(_SPACE)
+        if value and not _INT_RE.fullmatch(value):
+            raise ProgrammingError(f'invalid integer value "{value}" for connection option "{key}"')
+    if values.get("sslnegotiation") == "direct" and values.get("sslmode") in (
+        "disable",
+        "allow",
+        "prefer",
+    ):
+        raise ProgrammingError(
+            'weak sslmode "{}" may not be used with sslnegotiation=direct '
+            '(use "require", "verify-ca", or "verify-full")'.format(values["sslmode"])
+        )
+
+
+def _client_encoding(value: str) -> str | None:
+    if value != "auto":
+        return value
+    try:
+        name = codecs.lookup(locale.getpreferredencoding(False)).name
+    except LookupError:
+        return None
+    return _PG_ENCODINGS.get(name)
+
+
+def _split_hosts(values: dict[str, str]) -> list[HostSpec]:
+    """Build the host list from host, hostaddr and port, as libpq pairs them."""
+    host_text = values.get("host", "")
+    hostaddr_text = values.get("hostaddr", "")
+    port_text = values.get("port", "")
+
+    if hostaddr_text:
+        hostaddrs = hostaddr_text.split(",")
+        count = len(hostaddrs)
+        if host_text:
+            hostnames = host_text.split(",")
+            if len(hostnames) != count:
+                raise ProgrammingError(
+                    f"could not match {len(hostnames)} host names to {count} hostaddr values"
+                )
+        else:
+            hostnames = [""] * count
+    else:
+        hostnames = host_text.split(",") if host_text else [""]
+        count = len(hostnames)
+        hostaddrs = [""] * count
+
+    if port_text:
+        port_items = port_text.split(",")
+        if len(port_items) == 1:
+            port_items *= count
+        elif len(port_items) != count:
+            raise ProgrammingError(
+                f"could not match {len(port_items)} port numbers to {count} hosts"
+            )
+    else:
+        port_items = [""] * count
+
+    default_host: str | None = None
+    hosts = []
+    for name, addr, port in zip(hostnames, hostaddrs, port_items, strict=True):
+        if addr:
+            try:
+                ipaddress.ip_address(addr)
+            except ValueError:
+                raise ProgrammingError(f'could not parse network address "{addr}"') from None
+        elif not name:
+            if default_host is None:
+                default_host = _default_host()
+            name = default_host
+        hosts.append(HostSpec(host=name, port=_parse_port(port), hostaddr=addr or None))
+    return hosts
+
+
+def make_params(dsn: str | None = None, **kwargs: object) -> ConnectParams:
+    """Resolve a DSN and keyword arguments into :class:`ConnectParams`.
+
+    ``kwargs`` must hold connection keywords only (libpq's, plus the
+    ``database`` alias); ``None`` values are ignored.  The environment is read
+    now.  Raises :class:`~pgwire.errors.ProgrammingError` for syntax errors,
+    unknown keywords and invalid values; messages never include passwords.
+    """
+    values, unknown = _parse_dsn(dsn or "")
+    given, unknown_kwargs = _kwargs_to_values(kwargs)
+    unknown += [k for k in unknown_kwargs if k not in unknown]
+    if unknown:
+        raise _unknown_error(unknown)
+    values.update(given)
+    _check_no_nul(values)
+
+    env = os.environ
+    service = values["service"] if "service" in values else env.get("PGSERVICE", "")
+    if service:
+        servicefile = values.get("servicefile") or env.get("PGSERVICEFILE") or None
+        for key, value in _read_service(service, servicefile).items():
+            values.setdefault(key, value)
+
+    for key, envvar in KEYWORDS.items():
+        if key not in values and envvar is not None and envvar in env:
+            values[key] = env[envvar]
+    _check_no_nul(values)
+
+    if "sslmode" not in values:
+        # libpq: trusting the system's CA store only makes sense with full checks.
+        values["sslmode"] = "verify-full" if values.get("sslrootcert") == "system" else "prefer"
+
+    sslmode = _check_choice("sslmode", values["sslmode"])
+    if values.get("sslrootcert") == "system" and sslmode != "verify-full":
+        raise ProgrammingError(
+            f'weak sslmode "{sslmode}" may not be used with sslrootcert=system (use "verify-full")'
+        )
+    target_session_attrs = _check_choice(
+        "target_session_attrs", values.get("target_session_attrs", "any")
+    )
+    load_balance_hosts = _check_choice(
+        "load_balance_hosts", values.get("load_balance_hosts", "disable")
+    )
+    _validate_extra(values)
+
+    hosts = _split_hosts(values)
+    connect_timeout = _parse_timeout(values.get("connect_timeout", ""))
+    user = values.get("user") or _os_user()
+    dbname = values.get("dbname") or user
+    passfile = values.get("passfile") or _default_passfile()
+
+    server_settings: dict[str, str] = {}
+    # Same order as libpq's startup packet, after user and database.
+    if values.get("replication"):
+        server_settings["replication"] = values["replication"]
+    options = values.get("options") or None
+    if options:
+        server_settings["options"] = options
+    if "application_name" in values:
+        # An explicit empty name suppresses the fallback, as in libpq.
+        application_name = values["application_name"] or None
+    else:
+        application_name = values.get("fallback_application_name") or None
+    if application_name:
+        server_settings["application_name"] = application_name
+    encoding = values.get("client_encoding")
+    if encoding:
+        resolved = _client_encoding(encoding)
+        if resolved:
+            server_settings["client_encoding"] = resolved
+    for envvar, setting in _ENV_STARTUP_SETTINGS:
+        env_value = env.get(envvar)
+        if env_value and env_value.lower() != "default":
+            server_settings[setting] = env_value
+
+    extra = {k: v for k, v in values.items() if k not in _CONSUMED_KEYWORDS}
+
+    return ConnectParams(
+        hosts=hosts,
+        user=user,
+        dbname=dbname,
+        password=values.get("password"),
+        passfile=passfile,
+        connect_timeout=connect_timeout,
+        sslmode=sslmode,
+        application_name=application_name,
+        options=options,
+        target_session_attrs=target_session_attrs,
+        load_balance_hosts=load_balance_hosts,
+        server_settings=server_settings,
+        extra=extra,
+    )
+
+
+# --------------------------------------------------------------------------
+# Password file
+
+
+def _pgpass_field(line: str, pos: int, token: str) -> int | None:
+    """Match the field of ``line`` starting at ``pos`` against ``token``.
+
+    Returns the position after the field's ":" terminator, or None when the
+    field does not match.  A field that is exactly ``*`` matches anything;
+    ``\\`` escapes the next character.
+    """
+    if line.startswith("*:", pos):
+        return pos + 2
+    chars: list[str] = []
+    n = len(line)
+    while pos < n:
+        c = line[pos]
+        if c == "\\" and pos + 1 < n:
+            chars.append(line[pos + 1])
+            pos += 2
+            continue
+        if c == ":":
+            return pos + 1 if "".join(chars) == token else None
+        chars.append(c)
+        pos += 1
+    # A field not terminated by ":" cannot be followed by a password.
+    return None
+
+
+def _pgpass_password(line: str, pos: int) -> str:
+    """Unescape the password field, which ends at an unescaped ":" or the line's end."""
+    chars: list[str] = []
+    n = len(line)
+    while pos < n and line[pos] != ":":
+        if line[pos] == "\\" and pos + 1 < n:
+            pos += 1
+        chars.append(line[pos])
+        pos += 1
+    return "".join(chars)
+
+
+def _is_default_socket_dir(host: str) -> bool:
+    normalised = host.rstrip("/") or "/"
+    return any(normalised == (d.rstrip("/") or "/") for d in DEFAULT_SOCKET_DIRS)
+
+
+def read_pgpass(path: str, host: str, port: int, dbname: str, user: str) -> str | None:
+    """Look up a password in the password file at ``path``, as libpq does.
+
+    Lines are ``host:port:database:user:password``; ``*`` matches any value,
+    ``\\:`` and ``\\\\`` escape, lines starting with ``#`` are comments and
+    the first matching line wins.  An empty ``host`` or the default Unix
+    socket directory is looked up as ``localhost``.  Returns None when the
+    file is missing, unreadable or nothing matches.  On POSIX a file that is
+    not a regular file, or that group or others may access, is ignored with a
+    warning, as libpq ignores it.  Bytes that are not UTF-8 are kept as
+    surrogate escapes.
+    """
+    if not path or not dbname or not user:
+        return None
+    if not host or (host.startswith(("/", "@")) and _is_default_socket_dir(host)):
+        host = "localhost"
+    try:
+        st = os.stat(path)
+    except (OSError, ValueError):
+        return None
+    if os.name != "nt":
+        if not stat.S_ISREG(st.st_mode):
+            warnings.warn(f'password file "{path}" is not a plain file', stacklevel=2)
+            return None
+        if st.st_mode & 0o077:
+            warnings.warn(
+                f'password file "{path}" has group or world access; '
+                "permissions should be u=rw (0600) or less",
+                stacklevel=2,
+            )
+            return None
+    try:
+        with open(path, encoding="utf-8", errors="surrogateescape", newline="") as f:
+            content = f.read()
+    except OSError:
+        return None
+    port_text = str(port)
+    for line in content.split("\n"):
+        line = line.rstrip("\r\n")
+        if not line or line.startswith("#"):
+            continue
+        pos: int | None = 0
+        for token in (host, port_text, dbname, user):
+            assert pos is not None
+            pos = _pgpass_field(line, pos, token)
+            if pos is None:
+                break
+        if pos is not None:
+            return _pgpass_password(line, pos)
+    return None

@@ -1,0 +1,241 @@
+"""The blocking cursor, including the asynchronous-query mode (``async_=True``)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
+
+from ._base import Inflight
+from ._cursor_base import BaseCursor, Params, callproc_query
+from .drivers import blocking
+from .drivers.channel import Operation
+from .errors import ProgrammingError
+from .protocol.core import PGGen
+
+if TYPE_CHECKING:
+    from .connection import Connection
+
+
+class Cursor(BaseCursor):
+    """A PEP 249 cursor on a blocking connection.
+
+    ``execute(query, params, async_=True)`` sends the query and returns at
+    once; ``isbusy()``, ``fileno()`` and ``cancel()`` then follow it, and a
+    fetch waits for its result.
+    """
+
+    _conn: Connection
+
+    def __init__(
+        self, connection: Connection, *, row_factory: Any = None, binary: bool = False
+    ) -> None:
+        super().__init__(connection, row_factory=row_factory, binary=binary)
+        self._async_result = False
+
+    def __enter__(self) -> Cursor:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        state = "closed" if self._closed else "open"
+        return f"<pgwire.Cursor [{state}] at 0x{id(self):x}>"
+
+    def close(self) -> None:
+        """Close the cursor; a query of its own still running is left to be discarded."""
+        self._closed = True
+        self._rows = []
+
+    # --- running queries -----------------------------------------------------
+
+    def _run(self, gen: PGGen) -> Any:
+        return blocking.execute(self._conn._chan, gen)
+
+    def execute(
+        self,
+        query: Any,
+        params: Params = None,
+        *,
+        binary: bool | None = None,
+        prepare: bool | None = None,
+        async_: bool = False,
+        **kwargs: Any,
+    ) -> Cursor:
+        """Run a query; with ``async_=True`` (or ``async=1``) send it and return at once."""
+        if kwargs:
+            if set(kwargs) != {"async"}:
+                raise TypeError(f"unexpected keyword arguments: {', '.join(kwargs)}")
+            async_ = bool(kwargs["async"])
+        conn = self._conn
+        with conn._lock:
+            self._check_open()
+            conn._settle(self)
+            gen = self._query_gen(query, params, binary)
+            self._reset()
+            self._async_result = False
+            if async_:
+                op = Operation(gen)
+                op.resume()
+                chan = conn._chan
+                chan.send_some()
+                if op.done and op.error is not None and chan.closed:
+                    op.outcome()
+                conn._inflight = Inflight(op, self)
+                self._no_result_reason = "the asynchronous query is still running"
+                return self
+            self._set_results(self._run(gen))
+        return self
+
+    def executemany(
+        self, query: Any, params_seq: Iterable[Params], *, returning: bool = False
+    ) -> None:
+        """Run a query once per parameter set, pipelined in one round trip."""
+        conn = self._conn
+        with conn._lock:
+            self._check_open()
+            conn._settle(self)
+            gen = self._many_gen(query, params_seq, returning)
+            self._reset()
+            if gen is None:
+                self.rowcount = 0
+                return
+            self._set_many_results(self._run(gen), returning)
+
+    def callproc(self, name: str, params: Params = None) -> Params:
+        """Call a function as ``SELECT * FROM name(params)``; return the params."""
+        query, args = callproc_query(name, params)
+        self.execute(query, args)
+        return params
+
+    def nextset(self) -> bool | None:
+        """Move to the next result of a multi-statement query; None when there is none."""
+        self._wait_async()
+        return self._nextset()
+
+    # --- asynchronous mode -----------------------------------------------------
+
+    def _owns_inflight(self) -> Inflight | None:
+        inflight = self._conn._inflight
+        if inflight is not None and inflight.owner is self:
+            return inflight
+        return None
+
+    def _finish_async(self, inflight: Inflight) -> None:
+        """File the outcome of the finished asynchronous query on this cursor."""
+        conn = self._conn
+        conn._inflight = None
+        self._no_result_reason = "no result available: execute a query first"
+        op = inflight.op
+        if op.error is not None:
+            self._error = op.error
+            op.error = None
+            if conn._chan.proto.closed:
+                conn._chan.close()
+            return
+        self._set_results(op.result, keep_last=True)
+        self._async_result = True
+
+    def _wait_async(self) -> None:
+        """Block until this cursor's asynchronous query has ended."""
+        inflight = self._owns_inflight()
+        if inflight is None:
+            return
+        conn = self._conn
+        with conn._lock:
+            if conn._inflight is not inflight:
+                return
+            try:
+                blocking.run(conn._chan, inflight.op)
+            except BaseException as exc:
+                inflight.op.done = True
+                inflight.op.error = exc
+            self._finish_async(inflight)
+
+    def isbusy(self) -> bool:
+        """True while this cursor's asynchronous query is running; never blocks."""
+        inflight = self._owns_inflight()
+        if inflight is None:
+            return False
+        conn = self._conn
+        with conn._lock:
+            if conn._inflight is not inflight:
+                return False
+            try:
+                done = inflight.op.done or conn._chan.step(inflight.op)
+            except BaseException as exc:
+                inflight.op.done = True
+                inflight.op.error = exc
+                done = True
+            if done:
+                self._finish_async(inflight)
+                return False
+            return True
+
+    def fileno(self) -> int:
+        """The socket's descriptor, for select()/poll()/selectors."""
+        return self._conn.fileno()
+
+    def cancel(self) -> bool:
+        """Abort this cursor's asynchronous query and wait for it to end.
+
+        Returns True if the server aborted it, False if it had completed (or
+        no query was running).  Its results are discarded either way.
+        """
+        inflight = self._owns_inflight()
+        if inflight is None:
+            return False
+        conn = self._conn
+        with conn._lock:
+            if conn._inflight is not inflight:
+                return False
+            aborted = conn._cancel_inflight(inflight)
+            self._reset()
+            self._no_result_reason = "the asynchronous query was cancelled: no result"
+            return aborted
+
+    # --- fetching ------------------------------------------------------------------
+
+    def fetchone(self) -> Any:
+        """The next row, or None when the result is exhausted."""
+        self._wait_async()
+        return self._fetchone()
+
+    def fetchmany(self, size: int | None = None) -> list[Any]:
+        """The next ``size`` rows (default ``arraysize``)."""
+        self._wait_async()
+        return self._fetchmany(size)
+
+    def fetchall(self) -> list[Any]:
+        """All the remaining rows."""
+        self._wait_async()
+        return self._fetchall()
+
+    def scroll(self, value: int, mode: str = "relative") -> None:
+        """Move the position in the current result."""
+        self._wait_async()
+        self._scroll(value, mode)
+
+    def __iter__(self) -> Iterator[Any]:
+        self._wait_async()
+        rows = self._check_result()
+        while self._pos < len(rows):
+            pos = self._pos
+            self._pos = pos + 1
+            yield rows[pos]
+
+    @property
+    def description(self) -> Any:
+        """The columns of the current result (None while an async query runs)."""
+        if self._owns_inflight() is not None:
+            return None
+        return super().description
+
+
+__all__ = ["Cursor", "ProgrammingError"]

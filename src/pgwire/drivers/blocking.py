@@ -1,0 +1,89 @@
+"""The blocking driver: runs an operation to the end, waiting with poll/select."""
+
+from __future__ import annotations
+
+import select
+import time
+from typing import Any
+
+from ..protocol.core import PGGen
+from .channel import Channel, Operation
+
+_HAS_POLL = hasattr(select, "poll")
+
+
+def wait_io(chan: Channel, write: bool, timeout: float | None) -> tuple[bool, bool]:
+    """Block until the socket is readable (or writable, if asked); return (readable, writable)."""
+    if chan.pending():
+        return True, False
+    if _HAS_POLL:
+        poller = select.poll()
+        poller.register(chan.fd, select.POLLIN | (select.POLLOUT if write else 0))
+        events = poller.poll(None if timeout is None else max(0, int(timeout * 1000)))
+        if not events:
+            return False, False
+        ev = events[0][1]
+        readable = bool(ev & (select.POLLIN | select.POLLERR | select.POLLHUP))
+        return readable, bool(ev & select.POLLOUT)
+    r, w, _ = select.select([chan.fd], [chan.fd] if write else [], [], timeout)
+    return bool(r), bool(w)
+
+
+class TimeoutExpired(Exception):
+    """The deadline of :func:`run` passed (with ``keep_open``)."""
+
+
+def run(
+    chan: Channel, op: Operation, deadline: float | None = None, keep_open: bool = False
+) -> Any:
+    """Drive ``op`` to completion and return its outcome (or raise its error).
+
+    Reading goes on while writing, so a large query cannot deadlock against a
+    server that is already answering.  ``deadline`` (a ``time.monotonic()``
+    value) bounds the wait; passing it raises OperationalError.
+    """
+    if op.done:
+        return op.outcome()
+    while True:
+        timeout = None
+        if deadline is not None:
+            timeout = deadline - time.monotonic()
+            if timeout <= 0:
+                if keep_open:
+                    raise TimeoutExpired()
+                raise chan.lost("timeout expired")
+        readable, writable = wait_io(chan, chan.wants_write, timeout)
+        if writable:
+            chan.send_some()
+        if readable:
+            # Take everything already there before resuming, to resume fewer times.
+            if chan.recv_some() and op.resume():
+                return op.outcome()
+
+
+def execute(chan: Channel, gen: PGGen, deadline: float | None = None) -> Any:
+    """Start the operation ``gen`` and run it to completion."""
+    chan.check_open()
+    op = Operation(gen)
+    op.resume()
+    try:
+        return run(chan, op, deadline)
+    finally:
+        if chan.proto.closed:
+            chan.close()
+
+
+def execute_until(chan: Channel, gen: PGGen, deadline: float | None) -> bool:
+    """Run an operation that may be abandoned at a message boundary; False on timeout."""
+    chan.check_open()
+    op = Operation(gen)
+    op.resume()
+    try:
+        run(chan, op, deadline, keep_open=True)
+    except TimeoutExpired:
+        op.gen.close()
+        return False
+    finally:
+        if chan.proto.closed:
+            chan.close()
+    return True

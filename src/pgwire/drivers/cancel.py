@@ -1,0 +1,31 @@
+"""Sending a CancelRequest on a connection of its own (blocking)."""
+
+from __future__ import annotations
+
+import socket
+import time
+
+from ..errors import OperationalError
+from ..protocol import messages as m
+
+CANCEL_TIMEOUT = 30.0
+
+
+def send_cancel(family: int, address: object, pid: int, key: bytes) -> None:
+    """Ask the server to cancel what backend ``pid`` runs; wait until it has taken the request.
+
+    The server closes the cancel connection once it has signalled the
+    backend, so waiting for that close means a later query cannot be hit by
+    this request.
+    """
+    deadline = time.monotonic() + CANCEL_TIMEOUT
+    try:
+        with socket.socket(family, socket.SOCK_STREAM) as sock:
+            sock.settimeout(CANCEL_TIMEOUT)
+            sock.connect(address)  # type: ignore[arg-type]
+            sock.sendall(m.cancel_request(pid, key))
+            while sock.recv(4096):
+                if time.monotonic() > deadline:
+                    break
+    except OSError as exc:
+        raise OperationalError(f"could not send the cancel request: {exc}") from None

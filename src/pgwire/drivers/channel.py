@@ -1,0 +1,129 @@
+"""A socket bound to a protocol session, with the non-blocking I/O every driver shares."""
+
+from __future__ import annotations
+
+import socket
+import ssl
+from typing import Any
+
+from ..errors import OperationalError
+from ..protocol.core import PGGen, Protocol
+
+RECV_SIZE = 1 << 18
+"""Bytes asked of the kernel per read: large enough to take many rows at once."""
+
+SEND_CHUNK = 1 << 20
+"""Bytes offered to the kernel per write, so a huge query is sent in steps."""
+
+_WOULD_BLOCK = (BlockingIOError, InterruptedError, ssl.SSLWantReadError, ssl.SSLWantWriteError)
+
+
+class Operation:
+    """A protocol operation being run: its generator and, once finished, its outcome."""
+
+    __slots__ = ("gen", "done", "result", "error")
+
+    def __init__(self, gen: PGGen) -> None:
+        self.gen = gen
+        self.done = False
+        self.result: Any = None
+        self.error: BaseException | None = None
+
+    def resume(self) -> bool:
+        """Let the operation process what has arrived; True once it has finished."""
+        try:
+            self.gen.send(None)
+        except StopIteration as stop:
+            self.done = True
+            self.result = stop.value
+        except BaseException as exc:  # noqa: BLE001 - re-raised by outcome()
+            self.done = True
+            self.error = exc
+        return self.done
+
+    def outcome(self) -> Any:
+        """The operation's return value, or raise its exception."""
+        if self.error is not None:
+            error, self.error = self.error, None
+            raise error.with_traceback(error.__traceback__)
+        return self.result
+
+
+class Channel:
+    """A connected socket and the protocol session spoken over it."""
+
+    def __init__(self, sock: socket.socket, proto: Protocol) -> None:
+        sock.setblocking(False)
+        self.sock = sock
+        self.proto = proto
+        self.fd = sock.fileno()
+        self.closed = False
+
+    def fileno(self) -> int:
+        """The socket's file descriptor."""
+        return self.fd
+
+    def close(self) -> None:
+        """Close the socket (idempotent)."""
+        if not self.closed:
+            self.closed = True
+            self.proto.closed = True
+            try:
+                self.sock.close()
+            except OSError:
+                pass
+
+    def lost(self, reason: str, exc: BaseException | None = None) -> OperationalError:
+        """Close after losing the server and return the error to raise."""
+        self.close()
+        detail = f": {exc}" if exc is not None and str(exc) else ""
+        return OperationalError(f"{reason}{detail}")
+
+    def check_open(self) -> None:
+        """Raise OperationalError at once if the connection is gone."""
+        if self.closed or self.proto.closed:
+            raise OperationalError("the connection is closed")
+
+    @property
+    def wants_write(self) -> bool:
+        """True while queued bytes wait to be sent."""
+        return bool(self.proto.out)
+
+    def send_some(self) -> None:
+        """Send as much of the queued output as the kernel takes now."""
+        out = self.proto.out
+        while out:
+            try:
+                sent = self.sock.send(memoryview(out)[:SEND_CHUNK])
+            except _WOULD_BLOCK:
+                return
+            except OSError as exc:
+                raise self.lost("the connection to the server was lost while sending", exc)
+            del out[:sent]
+
+    def recv_some(self) -> bool:
+        """Read what the server has sent; False if nothing was there."""
+        try:
+            data = self.sock.recv(RECV_SIZE)
+        except _WOULD_BLOCK:
+            return False
+        except OSError as exc:
+            raise self.lost("the connection to the server was lost", exc)
+        if not data:
+            raise self.lost("the server closed the connection unexpectedly")
+        self.proto.buf.feed(data)
+        return True
+
+    def pending(self) -> bool:
+        """True if decrypted bytes are buffered inside the TLS layer."""
+        return isinstance(self.sock, ssl.SSLSocket) and self.sock.pending() > 0
+
+    def step(self, op: Operation) -> bool:
+        """Advance ``op`` without ever waiting; True once it has finished."""
+        while True:
+            if self.proto.out:
+                self.send_some()
+            if not self.recv_some():
+                return False
+            if op.resume():
+                return True

@@ -1,0 +1,404 @@
+"""Session state of one connection and the protocol operations, sans I/O.
+
+Operations are generators: they queue the bytes to send on ``Protocol.out``
+and ``yield`` whenever they need more bytes from the server; a driver feeds
+what it receives into ``Protocol.buf`` and resumes them.  Their return value
+(``StopIteration.value``) is the outcome.  The same generator is run by the
+blocking driver, the non-blocking step driver and the asyncio driver.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Generator
+from dataclasses import dataclass
+from typing import Any
+
+from ..errors import (
+    DatabaseError,
+    Error,
+    InterfaceError,
+    NotSupportedError,
+    OperationalError,
+    error_from_fields,
+)
+from . import messages as m
+from .auth import ScramClient, md5_password
+from .buffer import ProtocolViolation, ReadBuffer
+from .rows import read_data_rows
+
+PGGen = Generator[None, None, Any]
+"""An operation: yields when it needs input, returns its outcome."""
+
+RowMaker = Callable[[list[Any]], Any]
+Loaders = list[Callable[[bytes], Any]]
+OnDescription = Callable[[list[m.FieldDescription]], tuple[Loaders, RowMaker]]
+
+IDLE = ord("I")
+INTRANS = ord("T")
+INERROR = ord("E")
+
+
+@dataclass(frozen=True, slots=True)
+class Notify:
+    """A notification received by LISTEN."""
+
+    channel: str
+    payload: str
+    pid: int
+
+
+class Result:
+    """The outcome of one SQL statement."""
+
+    __slots__ = ("fields", "rows", "command_tag", "rowcount", "error")
+
+    def __init__(self) -> None:
+        self.fields: list[m.FieldDescription] | None = None
+        self.rows: list[Any] = []
+        self.command_tag: str | None = None
+        self.rowcount = -1
+        self.error: BaseException | None = None
+
+    def __repr__(self) -> str:
+        return f"<Result {self.command_tag!r} rows={len(self.rows)}>"
+
+
+class Protocol:
+    """The state of a session: buffers, server facts, and asynchronous messages."""
+
+    def __init__(self, encoding: str = "utf-8") -> None:
+        self.buf = ReadBuffer()
+        self.out = bytearray()
+        self.encoding = encoding
+        self.parameters: dict[str, str] = {}
+        self.backend_pid = 0
+        self.backend_key = b""
+        self.transaction_status = IDLE
+        self.closed = False
+        self.notice_handler: Callable[[dict[str, str]], None] | None = None
+        self.notify_handler: Callable[[Notify], None] | None = None
+        self.parameter_handler: Callable[[str, str], None] | None = None
+
+    def send(self, data: bytes) -> None:
+        """Queue bytes for the server."""
+        self.out += data
+
+    def handle_async(self, mtype: int) -> bool:
+        """Handle a message the server may send at any time; False if ``mtype`` is another."""
+        buf = self.buf
+        if mtype == m.NOTICE_RESPONSE:
+            fields = m.parse_error_fields(buf.data, buf.start, buf.end, self.encoding)
+            if self.notice_handler is not None:
+                self.notice_handler(fields)
+        elif mtype == m.NOTIFICATION_RESPONSE:
+            pid, channel, payload = m.parse_notification(buf.data, buf.start, buf.end, self.encoding)
+            if self.notify_handler is not None:
+                self.notify_handler(Notify(channel, payload, pid))
+        elif mtype == m.PARAMETER_STATUS:
+            name, value = m.parse_parameter_status(buf.data, buf.start, buf.end)
+            self.parameters[name] = value
+            if self.parameter_handler is not None:
+                self.parameter_handler(name, value)
+        else:
+            return False
+        return True
+
+    def server_error(self) -> Error:
+        """The exception for the ErrorResponse just framed."""
+        buf = self.buf
+        fields = m.parse_error_fields(buf.data, buf.start, buf.end, self.encoding)
+        exc = error_from_fields(fields)
+        if fields.get("S") in ("FATAL", "PANIC"):
+            # The server closes the session after a fatal error.
+            self.closed = True
+        return exc
+
+    def unexpected(self, mtype: int) -> ProtocolViolation:
+        """Mark the session broken by a message that makes no sense where it came."""
+        self.closed = True
+        if mtype not in m.BACKEND_TYPES:
+            return ProtocolViolation(f"unknown message type {chr(mtype)!r} from the server")
+        return ProtocolViolation(f"unexpected message {chr(mtype)!r} from the server")
+
+
+# --- operations --------------------------------------------------------------
+
+
+def startup(
+    proto: Protocol, params: dict[str, str], user: str, password: str | None
+) -> PGGen:
+    """Send the StartupMessage, authenticate, and wait for the first ReadyForQuery."""
+    proto.send(m.startup_message(params))
+    buf = proto.buf
+    scram: ScramClient | None = None
+    while True:
+        mtype = buf.next_message()
+        if mtype < 0:
+            yield
+            continue
+        if mtype == m.AUTHENTICATION:
+            data, start = buf.data, buf.start
+            code = int.from_bytes(data[start : start + 4], "big")
+            if code == 0:
+                continue
+            if code in (3, 5, 10) and password is None:
+                raise OperationalError(
+                    "the server asked for a password but none was given"
+                    " (password, PGPASSWORD or the password file)"
+                )
+            assert password is not None or code not in (3, 5, 10)
+            if code == 3:
+                proto.send(m.password_message(password.encode()))  # type: ignore[union-attr]
+            elif code == 5:
+                salt = data[start + 4 : start + 8]
+                proto.send(m.password_message(md5_password(user, password, salt)))  # type: ignore[arg-type]
+            elif code == 10:
+                mechanisms = data[start + 4 : buf.end].split(b"\x00")
+                if b"SCRAM-SHA-256" not in mechanisms:
+                    raise NotSupportedError(
+                        "the server offers no supported SASL mechanism: "
+                        + ", ".join(x.decode() for x in mechanisms if x)
+                    )
+                scram = ScramClient(password)  # type: ignore[arg-type]
+                proto.send(m.sasl_initial_response(scram.mechanism, scram.first_message()))
+            elif code == 11:
+                if scram is None:
+                    raise proto.unexpected(mtype)
+                proto.send(m.sasl_response(scram.final_message(data[start + 4 : buf.end])))
+            elif code == 12:
+                if scram is None:
+                    raise proto.unexpected(mtype)
+                scram.verify_server_final(data[start + 4 : buf.end])
+            else:
+                names = {2: "Kerberos V5", 7: "GSSAPI", 8: "GSSAPI", 9: "SSPI"}
+                raise NotSupportedError(
+                    f"authentication method {names.get(code, code)} is not supported"
+                )
+        elif mtype == m.BACKEND_KEY_DATA:
+            proto.backend_pid, proto.backend_key = m.parse_backend_key_data(
+                buf.data, buf.start, buf.end
+            )
+        elif mtype == m.READY_FOR_QUERY:
+            proto.transaction_status = buf.data[buf.start]
+            return None
+        elif mtype == m.ERROR_RESPONSE:
+            exc = proto.server_error()
+            proto.closed = True
+            if not isinstance(exc, OperationalError):
+                # Every failure to connect is an OperationalError; keep the details.
+                exc = OperationalError(str(exc), diag=exc.diag)
+            raise exc
+        elif mtype == m.NEGOTIATE_PROTOCOL_VERSION:
+            continue
+        elif not proto.handle_async(mtype):
+            raise proto.unexpected(mtype)
+
+
+def _skip_copy_in(proto: Protocol) -> None:
+    proto.send(m.copy_fail("COPY FROM STDIN is not supported by this call; use cursor.copy()"))
+
+
+def results(
+    proto: Protocol,
+    on_description: OnDescription | None,
+    syncs: int = 1,
+    skip_first: bool = False,
+) -> PGGen:
+    """Read responses until ``syncs`` ReadyForQuery messages; return the results.
+
+    ``on_description`` is called once per result set with its columns and
+    returns the per-column loaders and the function that turns a list of
+    values into a row.  The first server error is raised once the session is
+    back in sync; an exception from a loader or row maker is raised then too.
+    With ``skip_first`` the results before the first ReadyForQuery (an
+    implicit BEGIN) are dropped.
+    """
+    buf = proto.buf
+    out: list[Result] = []
+    cur = Result()
+    error: BaseException | None = None
+    loaders: Loaders | None = None
+    make_row: RowMaker | None = None
+    rows = cur.rows
+    copy_error: BaseException | None = None
+    while True:
+        mtype = buf.next_message()
+        if mtype < 0:
+            yield
+            continue
+        if mtype == m.DATA_ROW:
+            if loaders is not None:
+                buf.pos = buf.start - 5  # let the row reader frame this message again
+                try:
+                    read_data_rows(buf, loaders, make_row, rows)  # type: ignore[arg-type]
+                except ProtocolViolation:
+                    proto.closed = True
+                    raise
+                except Exception as exc:
+                    # Keep reading to stay in sync; raise once the server is done.
+                    error = error or exc
+                    loaders = None
+                    buf.next_message()
+        elif mtype == m.ROW_DESCRIPTION:
+            cur.fields = m.parse_row_description(buf.data, buf.start, buf.end, proto.encoding)
+            loaders = make_row = None
+            if on_description is not None and error is None:
+                try:
+                    loaders, make_row = on_description(cur.fields)
+                except Exception as exc:
+                    error = exc
+        elif mtype == m.COMMAND_COMPLETE:
+            cur.command_tag = tag = m.parse_command_complete(buf.data, buf.start, buf.end)
+            cur.rowcount = m.rowcount_from_tag(tag)
+            if cur.fields is not None and cur.rowcount < 0:
+                cur.rowcount = len(cur.rows)
+            out.append(cur)
+            cur = Result()
+            rows = cur.rows
+            loaders = None
+        elif mtype == m.PORTAL_SUSPENDED:
+            cur.rowcount = len(cur.rows)
+            out.append(cur)
+            cur = Result()
+            rows = cur.rows
+            loaders = None
+        elif mtype == m.EMPTY_QUERY_RESPONSE:
+            out.append(cur)
+            cur = Result()
+            rows = cur.rows
+        elif mtype == m.READY_FOR_QUERY:
+            proto.transaction_status = buf.data[buf.start]
+            syncs -= 1
+            if skip_first:
+                skip_first = False
+                out.clear()
+            if syncs <= 0:
+                break
+        elif mtype == m.ERROR_RESPONSE:
+            exc = proto.server_error()
+            if proto.closed:
+                raise exc
+            if error is None:
+                error = exc
+            cur = Result()
+            rows = cur.rows
+            loaders = None
+        elif mtype in (m.PARSE_COMPLETE, m.BIND_COMPLETE, m.CLOSE_COMPLETE, m.NO_DATA):
+            pass
+        elif mtype == m.PARAMETER_DESCRIPTION:
+            pass
+        elif mtype == m.COPY_IN_RESPONSE:
+            _skip_copy_in(proto)
+            copy_error = copy_error or NotSupportedError("COPY FROM STDIN needs cursor.copy()")
+        elif mtype in (m.COPY_OUT_RESPONSE, m.COPY_BOTH_RESPONSE):
+            copy_error = copy_error or NotSupportedError("COPY TO STDOUT needs cursor.copy()")
+        elif mtype in (m.COPY_DATA, m.COPY_DONE):
+            pass
+        elif not proto.handle_async(mtype):
+            raise proto.unexpected(mtype)
+    if copy_error is not None:
+        raise copy_error
+    if error is not None:
+        raise error
+    return out
+
+
+def simple_query(
+    proto: Protocol, sql: bytes, on_description: OnDescription | None, begin: bool = False
+) -> PGGen:
+    """Run ``sql`` (one or more statements) through the simple-query protocol."""
+    if begin:
+        proto.send(m.query(b"BEGIN"))
+    proto.send(m.query(sql))
+    return (yield from results(proto, on_description, 2 if begin else 1, begin))
+
+
+def extended_query(
+    proto: Protocol,
+    sql: bytes,
+    param_oids: list[int],
+    param_formats: list[int],
+    values: list[bytes | None],
+    result_formats: list[int],
+    on_description: OnDescription | None,
+    begin: bool = False,
+) -> PGGen:
+    """Parse, bind and execute one statement with server-side parameters."""
+    if begin:
+        proto.send(m.query(b"BEGIN"))
+    proto.send(
+        m.parse(b"", sql, param_oids)
+        + m.bind(b"", b"", param_formats, values, result_formats)
+        + m.describe_portal()
+        + m.execute()
+        + m.SYNC
+    )
+    return (yield from results(proto, on_description, 2 if begin else 1, begin))
+
+
+def pipeline(
+    proto: Protocol,
+    batches: list[bytes],
+    on_description: OnDescription | None,
+    begin: bool = False,
+) -> PGGen:
+    """Send already-encoded extended-query messages followed by one Sync."""
+    if begin:
+        proto.send(m.query(b"BEGIN"))
+    for chunk in batches:
+        proto.send(chunk)
+    proto.send(m.SYNC)
+    return (yield from results(proto, on_description, 2 if begin else 1, begin))
+
+
+def drain(proto: Protocol) -> PGGen:
+    """Discard everything up to the next ReadyForQuery (after a cancelled read)."""
+    try:
+        yield from results(proto, None)
+    except DatabaseError:
+        pass
+
+
+def wait_async_messages(proto: Protocol) -> PGGen:
+    """Process messages arriving while idle; return once a notification has come."""
+    buf = proto.buf
+    got = False
+    while True:
+        mtype = buf.next_message()
+        if mtype < 0:
+            if got:
+                return True
+            yield
+            continue
+        if mtype == m.ERROR_RESPONSE:
+            raise proto.server_error()
+        if not proto.handle_async(mtype):
+            raise proto.unexpected(mtype)
+        if mtype == m.NOTIFICATION_RESPONSE:
+            got = True
+
+
+def terminate(proto: Protocol) -> None:
+    """Queue a Terminate message."""
+    if not proto.closed:
+        proto.send(m.TERMINATE)
+
+
+__all__ = [
+    "IDLE",
+    "INERROR",
+    "INTRANS",
+    "InterfaceError",
+    "Notify",
+    "PGGen",
+    "Protocol",
+    "Result",
+    "drain",
+    "extended_query",
+    "pipeline",
+    "results",
+    "simple_query",
+    "startup",
+    "terminate",
+    "wait_async_messages",
+]

@@ -1,0 +1,310 @@
+"""Encoding of frontend messages and decoding of backend message payloads.
+
+Pure functions over bytes: no state, no I/O.  Payload decoders take the
+buffer's ``data`` and the payload's ``start``/``end`` offsets.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from struct import Struct
+
+from .buffer import ProtocolViolation
+
+PROTOCOL_VERSION = 196608  # 3.0
+CANCEL_REQUEST_CODE = 80877102
+SSL_REQUEST_CODE = 80877103
+GSSENC_REQUEST_CODE = 80877104
+
+# Backend message types (as ints, as framed by ReadBuffer).
+AUTHENTICATION = ord("R")
+BACKEND_KEY_DATA = ord("K")
+BIND_COMPLETE = ord("2")
+CLOSE_COMPLETE = ord("3")
+COMMAND_COMPLETE = ord("C")
+COPY_BOTH_RESPONSE = ord("W")
+COPY_DATA = ord("d")
+COPY_DONE = ord("c")
+COPY_IN_RESPONSE = ord("G")
+COPY_OUT_RESPONSE = ord("H")
+DATA_ROW = ord("D")
+EMPTY_QUERY_RESPONSE = ord("I")
+ERROR_RESPONSE = ord("E")
+FUNCTION_CALL_RESPONSE = ord("V")
+NEGOTIATE_PROTOCOL_VERSION = ord("v")
+NO_DATA = ord("n")
+NOTICE_RESPONSE = ord("N")
+NOTIFICATION_RESPONSE = ord("A")
+PARAMETER_DESCRIPTION = ord("t")
+PARAMETER_STATUS = ord("S")
+PARSE_COMPLETE = ord("1")
+PORTAL_SUSPENDED = ord("s")
+READY_FOR_QUERY = ord("Z")
+ROW_DESCRIPTION = ord("T")
+
+BACKEND_TYPES = frozenset(
+    ord(c) for c in "RK23CWdcGHDIEVvnNAtS1sZT"
+)
+
+_i16 = Struct("!h")
+_i32 = Struct("!i")
+_u32 = Struct("!I")
+_ii = Struct("!ii")
+_header = Struct("!ci")
+_unpack_i16 = _i16.unpack_from
+_unpack_i32 = _i32.unpack_from
+_field = Struct("!IhIhih")
+_unpack_field = _field.unpack_from
+
+
+# --- frontend messages -----------------------------------------------------
+
+
+def _msg(mtype: bytes, body: bytes) -> bytes:
+    return _header.pack(mtype, len(body) + 4) + body
+
+
+def _cstr(s: bytes) -> bytes:
+    if b"\x00" in s:
+        raise ValueError("a protocol string cannot contain NUL bytes")
+    return s + b"\x00"
+
+
+def startup_message(params: dict[str, str]) -> bytes:
+    """StartupMessage with the given parameters (user, database, GUCs...)."""
+    body = bytearray(_i32.pack(PROTOCOL_VERSION))
+    for key, value in params.items():
+        body += _cstr(key.encode()) + _cstr(value.encode())
+    body += b"\x00"
+    return _i32.pack(len(body) + 4) + bytes(body)
+
+
+def ssl_request() -> bytes:
+    """SSLRequest: asks the server whether it will speak TLS."""
+    return _ii.pack(8, SSL_REQUEST_CODE)
+
+
+def cancel_request(pid: int, key: bytes) -> bytes:
+    """CancelRequest for the backend with this pid and secret key."""
+    return _ii.pack(8 + len(key), CANCEL_REQUEST_CODE) + _i32.pack(pid) + key
+
+
+def password_message(password: bytes) -> bytes:
+    """PasswordMessage carrying a cleartext or md5 password."""
+    return _msg(b"p", _cstr(password))
+
+
+def sasl_initial_response(mechanism: str, data: bytes) -> bytes:
+    """SASLInitialResponse choosing a mechanism."""
+    return _msg(b"p", _cstr(mechanism.encode()) + _i32.pack(len(data)) + data)
+
+
+def sasl_response(data: bytes) -> bytes:
+    """SASLResponse carrying the next client message."""
+    return _msg(b"p", data)
+
+
+def query(sql: bytes) -> bytes:
+    """Query (simple-query protocol)."""
+    return _msg(b"Q", _cstr(sql))
+
+
+def parse(name: bytes, sql: bytes, param_oids: Sequence[int]) -> bytes:
+    """Parse: prepare ``sql`` as statement ``name`` (b"" = unnamed)."""
+    n = len(param_oids)
+    body = _cstr(name) + _cstr(sql) + _i16.pack(n)
+    if n:
+        body += Struct(f"!{n}I").pack(*param_oids)
+    return _msg(b"P", body)
+
+
+def bind(
+    portal: bytes,
+    statement: bytes,
+    param_formats: Sequence[int],
+    values: Sequence[bytes | None],
+    result_formats: Sequence[int],
+) -> bytes:
+    """Bind parameter values to a statement, creating a portal."""
+    parts = [_cstr(portal), _cstr(statement)]
+    nf = len(param_formats)
+    if nf and any(param_formats):
+        parts.append(Struct(f"!h{nf}h").pack(nf, *param_formats))
+    else:
+        parts.append(b"\x00\x00")
+    parts.append(_i16.pack(len(values)))
+    pack_i32 = _i32.pack
+    for value in values:
+        if value is None:
+            parts.append(b"\xff\xff\xff\xff")
+        else:
+            parts.append(pack_i32(len(value)))
+            parts.append(value)
+    nr = len(result_formats)
+    if nr == 1:
+        parts.append(b"\x00\x01" + _i16.pack(result_formats[0]))
+    elif nr and any(result_formats):
+        parts.append(Struct(f"!h{nr}h").pack(nr, *result_formats))
+    else:
+        parts.append(b"\x00\x00")
+    body = b"".join(parts)
+    return _header.pack(b"B", len(body) + 4) + body
+
+
+def describe_portal(name: bytes = b"") -> bytes:
+    """Describe a portal (its row description)."""
+    return _msg(b"D", b"P" + _cstr(name))
+
+
+def describe_statement(name: bytes = b"") -> bytes:
+    """Describe a prepared statement (its parameter and row descriptions)."""
+    return _msg(b"D", b"S" + _cstr(name))
+
+
+def execute(portal: bytes = b"", max_rows: int = 0) -> bytes:
+    """Execute a portal, returning at most ``max_rows`` rows (0 = all)."""
+    return _msg(b"E", _cstr(portal) + _i32.pack(max_rows))
+
+
+def close_statement(name: bytes) -> bytes:
+    """Close a prepared statement."""
+    return _msg(b"C", b"S" + _cstr(name))
+
+
+def close_portal(name: bytes) -> bytes:
+    """Close a portal."""
+    return _msg(b"C", b"P" + _cstr(name))
+
+
+SYNC = b"S\x00\x00\x00\x04"
+FLUSH = b"H\x00\x00\x00\x04"
+TERMINATE = b"X\x00\x00\x00\x04"
+COPY_DONE_MSG = b"c\x00\x00\x00\x04"
+
+
+def copy_data(data: bytes) -> bytes:
+    """CopyData carrying a chunk of COPY FROM STDIN data."""
+    return _header.pack(b"d", len(data) + 4) + data
+
+
+def copy_fail(message: str) -> bytes:
+    """CopyFail: abort a COPY FROM STDIN with this message."""
+    return _msg(b"f", _cstr(message.encode()))
+
+
+# --- backend payloads ------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class FieldDescription:
+    """One column of a RowDescription."""
+
+    name: str
+    table_oid: int
+    column_number: int
+    type_oid: int
+    type_size: int
+    type_modifier: int
+    format: int
+
+
+def _read_cstr(data: bytes, pos: int, end: int) -> tuple[bytes, int]:
+    nul = data.find(b"\x00", pos, end)
+    if nul < 0:
+        raise ProtocolViolation("unterminated string in a message from the server")
+    return data[pos:nul], nul + 1
+
+
+def parse_row_description(
+    data: bytes, start: int, end: int, encoding: str = "utf-8"
+) -> list[FieldDescription]:
+    """Decode a RowDescription payload."""
+    try:
+        (count,) = _unpack_i16(data, start)
+        pos = start + 2
+        fields = []
+        for _ in range(count):
+            raw, pos = _read_cstr(data, pos, end)
+            if pos + 18 > end:
+                raise ProtocolViolation("truncated RowDescription")
+            toid, col, typ, size, mod, fmt = _unpack_field(data, pos)
+            pos += 18
+            fields.append(
+                FieldDescription(raw.decode(encoding, "replace"), toid, col, typ, size, mod, fmt)
+            )
+    except ProtocolViolation:
+        raise
+    except Exception as exc:
+        raise ProtocolViolation(f"malformed RowDescription: {exc}") from None
+    return fields
+
+
+def parse_parameter_description(data: bytes, start: int, end: int) -> list[int]:
+    """Decode a ParameterDescription payload into parameter type OIDs."""
+    (count,) = _unpack_i16(data, start)
+    if start + 2 + 4 * count > end or count < 0:
+        raise ProtocolViolation("truncated ParameterDescription")
+    return list(Struct(f"!{count}I").unpack_from(data, start + 2))
+
+
+def parse_error_fields(data: bytes, start: int, end: int, encoding: str = "utf-8") -> dict[str, str]:
+    """Decode an ErrorResponse/NoticeResponse payload into {field code: value}."""
+    fields: dict[str, str] = {}
+    pos = start
+    while pos < end:
+        code = data[pos]
+        if code == 0:
+            break
+        value, pos = _read_cstr(data, pos + 1, end)
+        fields[chr(code)] = value.decode(encoding, "replace")
+    return fields
+
+
+def parse_parameter_status(data: bytes, start: int, end: int) -> tuple[str, str]:
+    """Decode a ParameterStatus payload into (name, value)."""
+    name, pos = _read_cstr(data, start, end)
+    value, _ = _read_cstr(data, pos, end)
+    return name.decode("utf-8", "replace"), value.decode("utf-8", "replace")
+
+
+def parse_notification(
+    data: bytes, start: int, end: int, encoding: str = "utf-8"
+) -> tuple[int, str, str]:
+    """Decode a NotificationResponse payload into (pid, channel, payload)."""
+    (pid,) = _unpack_i32(data, start)
+    channel, pos = _read_cstr(data, start + 4, end)
+    payload, _ = _read_cstr(data, pos, end)
+    return pid, channel.decode(encoding, "replace"), payload.decode(encoding, "replace")
+
+
+def parse_command_complete(data: bytes, start: int, end: int) -> str:
+    """Decode a CommandComplete payload into its tag (e.g. ``"INSERT 0 1"``)."""
+    tag, _ = _read_cstr(data, start, end)
+    return tag.decode("ascii", "replace")
+
+
+def parse_backend_key_data(data: bytes, start: int, end: int) -> tuple[int, bytes]:
+    """Decode BackendKeyData into (pid, secret key bytes)."""
+    if end - start < 8:
+        raise ProtocolViolation("truncated BackendKeyData")
+    (pid,) = _unpack_i32(data, start)
+    return pid, data[start + 4 : end]
+
+
+def parse_copy_response(data: bytes, start: int, end: int) -> tuple[int, list[int]]:
+    """Decode Copy{In,Out,Both}Response into (overall format, column formats)."""
+    fmt = data[start]
+    (n,) = _unpack_i16(data, start + 1)
+    return fmt, list(Struct(f"!{n}h").unpack_from(data, start + 3)) if n > 0 else []
+
+
+def rowcount_from_tag(tag: str) -> int:
+    """Rows affected according to a command tag, -1 when the tag carries none."""
+    verb, _, rest = tag.partition(" ")
+    if verb in ("INSERT",):
+        _, _, count = rest.partition(" ")
+        return int(count) if count.isdigit() else -1
+    if verb in ("UPDATE", "DELETE", "SELECT", "MOVE", "FETCH", "COPY", "MERGE"):
+        return int(rest) if rest.isdigit() else -1
+    return -1

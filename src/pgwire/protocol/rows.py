@@ -1,0 +1,58 @@
+"""Decoding DataRow messages into rows: the hot loop of every fetch."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from struct import Struct
+from typing import TYPE_CHECKING, Any
+
+from .buffer import ProtocolViolation
+
+if TYPE_CHECKING:
+    from .buffer import ReadBuffer
+
+_unpack_i32 = Struct("!i").unpack_from
+_unpack_header = Struct("!ih").unpack_from
+_DATA_ROW = ord("D")
+
+
+def read_data_rows(
+    buf: ReadBuffer,
+    loaders: list[Callable[[bytes], Any]],
+    make_row: Callable[[list[Any]], Any],
+    rows: list[Any],
+) -> None:
+    """Turn every complete DataRow at the front of ``buf`` into a row appended to ``rows``.
+
+    Stops at the first message that is not a complete DataRow, leaving it in
+    the buffer.  If a loader or ``make_row`` raises, the rows before it are
+    kept and the buffer points at the failing message.
+    """
+    data = buf.data
+    pos = buf.pos
+    size = len(data)
+    ncols = len(loaders)
+    append = rows.append
+    while size - pos >= 7 and data[pos] == _DATA_ROW:
+        length, count = _unpack_header(data, pos + 1)
+        end = pos + 1 + length
+        if end > size:
+            break
+        if count != ncols:
+            raise ProtocolViolation(f"DataRow with {count} columns where {ncols} were described")
+        buf.pos = pos
+        p = pos + 7
+        values = []
+        for load in loaders:
+            (n,) = _unpack_i32(data, p)
+            p += 4
+            if n < 0:
+                values.append(None)
+            else:
+                values.append(load(data[p : p + n]))
+                p += n
+        if p != end:
+            raise ProtocolViolation("DataRow length does not match its values")
+        append(make_row(values))
+        pos = end
+    buf.pos = pos

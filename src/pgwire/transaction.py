@@ -1,0 +1,79 @@
+"""What ``conn.transaction()`` sends, shared by the blocking and asyncio connections."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .errors import ProgrammingError
+from .protocol import core
+
+
+class Rollback(Exception):
+    """Raise inside a ``transaction()`` block to roll it back quietly.
+
+    ``Rollback(tx)`` rolls back every block up to and including ``tx``.
+    """
+
+    def __init__(self, transaction: Any = None) -> None:
+        super().__init__(transaction)
+        self.transaction = transaction
+
+
+def quote_ident(name: str) -> str:
+    """Quote an SQL identifier."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+class TransactionPlan:
+    """The statements that open and close one transaction block."""
+
+    def __init__(self, conn: Any, savepoint_name: str | None, force_rollback: bool) -> None:
+        self._conn = conn
+        self.savepoint_name = savepoint_name
+        self.force_rollback = force_rollback
+        self._outer = False
+        self.owner: Any = None
+
+    def enter(self) -> list[bytes]:
+        """The statements opening the block."""
+        conn = self._conn
+        status = conn._proto.transaction_status
+        if status == core.INERROR:
+            raise ProgrammingError(
+                "can't start a transaction block: the current transaction is aborted;"
+                " roll it back first"
+            )
+        self._outer = conn._savepoints == 0 and status == core.IDLE
+        conn._savepoints += 1
+        commands = []
+        if self._outer:
+            commands.append(b"BEGIN")
+        elif self.savepoint_name is None:
+            self.savepoint_name = f"_pgwire_{conn._savepoints}"
+        if self.savepoint_name is not None:
+            commands.append(b"SAVEPOINT " + quote_ident(self.savepoint_name).encode())
+        return commands
+
+    def exit(self, exc: BaseException | None) -> tuple[list[bytes], bool]:
+        """The statements closing the block, and whether to swallow ``exc``."""
+        conn = self._conn
+        conn._savepoints -= 1
+        ok = exc is None and not self.force_rollback
+        commands = []
+        if self.savepoint_name is not None:
+            name = quote_ident(self.savepoint_name).encode()
+            if ok:
+                commands.append(b"RELEASE SAVEPOINT " + name)
+            else:
+                commands.append(b"ROLLBACK TO SAVEPOINT " + name)
+                commands.append(b"RELEASE SAVEPOINT " + name)
+        if self._outer:
+            commands = [b"COMMIT" if ok else b"ROLLBACK"]
+        swallow = isinstance(exc, Rollback) and (
+            exc.transaction is None or exc.transaction is self.owner
+        )
+        return commands, swallow
+
+    def abandon(self) -> None:
+        """Forget the block when the connection went away."""
+        self._conn._savepoints = max(0, self._conn._savepoints)

@@ -1,0 +1,574 @@
+"""The adaptation machinery: formats, session context, registries, the Transformer.
+
+A :class:`Loader` turns the bytes of one result value into a Python object; a
+:class:`Dumper` turns a Python object into the bytes of a query parameter.
+Both are registered on a :class:`TypesRegistry` (loaders by type OID, dumpers
+by Python class) for one :class:`Format`. Registries chain: a connection's
+registry is a child of :data:`default_registry`, a cursor may add its own child.
+A :class:`Transformer` picks loaders once per result and dumps parameters.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+from collections.abc import Callable, Sequence
+from datetime import timezone, tzinfo
+from enum import IntEnum
+from typing import Any, ClassVar
+
+from ..errors import DataError, ProgrammingError
+from . import oids as _oids
+from ._tz import resolve_timezone
+
+__all__ = [
+    "AdaptContext",
+    "Dumper",
+    "Format",
+    "Loader",
+    "Transformer",
+    "TypesRegistry",
+    "default_registry",
+    "python_encoding",
+]
+
+DumperKey = type | str
+
+
+class Format(IntEnum):
+    """The wire format of a value: 0 = text, 1 = binary (as in the protocol)."""
+
+    TEXT = 0
+    BINARY = 1
+
+
+# PostgreSQL encoding names (as client_encoding reports them) -> Python codecs.
+_PG_ENCODINGS: dict[str, str] = {
+    "BIG5": "big5",
+    "EUC_CN": "gb2312",
+    "EUC_JIS_2004": "euc_jis_2004",
+    "EUC_JP": "euc_jp",
+    "EUC_KR": "euc_kr",
+    "GB18030": "gb18030",
+    "GBK": "gbk",
+    "ISO_8859_5": "iso8859_5",
+    "ISO_8859_6": "iso8859_6",
+    "ISO_8859_7": "iso8859_7",
+    "ISO_8859_8": "iso8859_8",
+    "JOHAB": "johab",
+    "KOI8R": "koi8_r",
+    "KOI8U": "koi8_u",
+    "LATIN1": "iso8859_1",
+    "LATIN2": "iso8859_2",
+    "LATIN3": "iso8859_3",
+    "LATIN4": "iso8859_4",
+    "LATIN5": "iso8859_9",
+    "LATIN6": "iso8859_10",
+    "LATIN7": "iso8859_13",
+    "LATIN8": "iso8859_14",
+    "LATIN9": "iso8859_15",
+    "LATIN10": "iso8859_16",
+    "SHIFT_JIS_2004": "shift_jis_2004",
+    "SJIS": "shift_jis",
+    "SQL_ASCII": "ascii",
+    "UHC": "cp949",
+    "UNICODE": "utf-8",
+    "UTF8": "utf-8",
+    "WIN866": "cp866",
+    "WIN874": "cp874",
+    "WIN1250": "cp1250",
+    "WIN1251": "cp1251",
+    "WIN1252": "cp1252",
+    "WIN1253": "cp1253",
+    "WIN1254": "cp1254",
+    "WIN1255": "cp1255",
+    "WIN1256": "cp1256",
+    "WIN1257": "cp1257",
+    "WIN1258": "cp1258",
+}
+
+
+def python_encoding(pgenc: str) -> str:
+    """Return the Python codec name for a PostgreSQL encoding name (``UTF8`` -> ``utf-8``).
+
+    Unknown names that Python knows anyway are used as they are; anything else
+    falls back to UTF-8.
+    """
+    key = pgenc.strip().upper().replace("-", "_")
+    if key in _PG_ENCODINGS:
+        return _PG_ENCODINGS[key]
+    try:
+        return codecs.lookup(pgenc).name
+    except LookupError:
+        return "utf-8"
+
+
+class AdaptContext:
+    """Session facts adaptation needs; one per connection, updated from ParameterStatus.
+
+    Every :meth:`update_parameter` bumps :attr:`generation`, so adapters chosen
+    from older facts (a Transformer's cached loaders) are picked anew.
+    """
+
+    registry: TypesRegistry
+    #: Python codec name of the session's client_encoding.
+    encoding: str
+    #: The session TimeZone; timestamptz values are returned in it.
+    timezone: tzinfo
+    #: Raw DateStyle (e.g. ``"ISO, MDY"``).
+    datestyle: str
+    #: Raw IntervalStyle (e.g. ``"postgres"``).
+    intervalstyle: str
+    #: Whether backslashes in ordinary string literals are literal.
+    standard_conforming_strings: bool
+    #: Every parameter reported so far, as given.
+    parameters: dict[str, str]
+    #: Bumped on every change of a session fact.
+    generation: int
+
+    def __init__(self, registry: TypesRegistry | None = None) -> None:
+        """Create a context using `registry`, or a new child of the default registry."""
+        self.registry = registry if registry is not None else TypesRegistry(default_registry)
+        self.encoding = "utf-8"
+        self.timezone = timezone.utc
+        self.datestyle = "ISO, MDY"
+        self.intervalstyle = "postgres"
+        self.standard_conforming_strings = True
+        self.parameters = {}
+        self.generation = 0
+        self._parent: AdaptContext | None = None
+        self._parent_generation = 0
+
+    def update_parameter(self, name: str, value: str) -> None:
+        """Record one ParameterStatus (``TimeZone``, ``client_encoding``, ``DateStyle``...)."""
+        self.parameters[name] = value
+        key = name.lower()
+        if key == "timezone":
+            self.timezone = resolve_timezone(value)
+        elif key == "client_encoding":
+            self.encoding = python_encoding(value)
+        elif key == "datestyle":
+            self.datestyle = value
+        elif key == "intervalstyle":
+            self.intervalstyle = value
+        elif key == "standard_conforming_strings":
+            self.standard_conforming_strings = value.strip().lower() == "on"
+        self.generation += 1
+
+    def with_registry(self, registry: TypesRegistry) -> AdaptContext:
+        """Return a context with the same session facts and another registry."""
+        child = AdaptContext(registry)
+        child._parent = self
+        child._sync()
+        return child
+
+    def _sync(self) -> None:
+        # Copy the parent's facts; cheap, done only when the parent changed.
+        p = self._parent
+        if p is None:
+            return
+        self.encoding = p.encoding
+        self.timezone = p.timezone
+        self.datestyle = p.datestyle
+        self.intervalstyle = p.intervalstyle
+        self.standard_conforming_strings = p.standard_conforming_strings
+        self.parameters = dict(p.parameters)
+        self._parent_generation = p.generation
+        self.generation += 1
+
+
+class Loader:
+    """Turns the bytes of one value of one column into a Python object.
+
+    Subclasses set :attr:`format` and implement :meth:`load`. A loader is
+    created once per column of a result (or less often), so work that depends
+    only on the OID or the session goes in ``__init__``.
+    """
+
+    format: ClassVar[Format] = Format.TEXT
+
+    def __init__(self, oid: int, context: AdaptContext) -> None:
+        """Prepare to load values of type `oid` in `context`."""
+        self.oid = oid
+        self.context = context
+
+    def load(self, data: bytes) -> Any:
+        """Return the Python object for `data` (never called for NULL)."""
+        raise NotImplementedError
+
+
+class Dumper:
+    """Turns a Python object into the bytes of a parameter.
+
+    Subclasses set :attr:`format` and :attr:`oid` and implement :meth:`dump`.
+    Dumpers whose type depends on the value (int size, list element type)
+    override :meth:`upgrade` to return a more specific dumper.
+    """
+
+    format: ClassVar[Format] = Format.TEXT
+    #: Type OID sent to the server; 0 lets the server infer it.
+    oid: int = 0
+
+    def __init__(self, cls: type, context: AdaptContext) -> None:
+        """Prepare to dump objects of class `cls` in `context`."""
+        self.cls = cls
+        self.context = context
+
+    def dump(self, obj: Any) -> bytes:
+        """Return the wire representation of `obj` in :attr:`format`."""
+        raise NotImplementedError
+
+    def upgrade(self, obj: Any, format: Format) -> Dumper:
+        """Return the dumper to use for this very value in `format` (default: self)."""
+        return self
+
+    def upgrade_auto(self, obj: Any) -> Dumper:
+        """Like :meth:`upgrade` when the caller left the format to the dumper."""
+        return self.upgrade(obj, self.format)
+
+
+def _qualname(cls: type) -> str:
+    return f"{cls.__module__}.{cls.__qualname__}"
+
+
+class TypesRegistry:
+    """Loaders by type OID and dumpers by Python class, per format.
+
+    Lookups fall back to the `parent` registry. The last dumper registered for
+    a class (in either format) is that class's preferred one; likewise the
+    format of the last loader registered for an OID is the preferred result
+    format for it.
+    """
+
+    # Bumped on any registration in any registry, so cached choices get rechecked.
+    _generation: ClassVar[int] = 0
+
+    def __init__(self, parent: TypesRegistry | None = None) -> None:
+        """Create an empty registry falling back to `parent`."""
+        self.parent = parent
+        self._loaders: tuple[dict[int, type[Loader]], dict[int, type[Loader]]] = ({}, {})
+        self._loader_pref: dict[int, Format] = {}
+        self._dumpers: tuple[dict[DumperKey, type[Dumper]], dict[DumperKey, type[Dumper]]] = (
+            {},
+            {},
+        )
+        self._dumper_pref: dict[DumperKey, type[Dumper]] = {}
+        self._has_str_keys = False
+        self._array_element: dict[int, int] = {}
+        self._element_array: dict[int, int] = {}
+        self._delimiter: dict[int, bytes] = {}
+
+    def _chain(self) -> list[TypesRegistry]:
+        chain = []
+        reg: TypesRegistry | None = self
+        while reg is not None:
+            chain.append(reg)
+            reg = reg.parent
+        return chain
+
+    @staticmethod
+    def _bump() -> None:
+        TypesRegistry._generation += 1
+
+    # -- loaders --------------------------------------------------------------
+
+    def register_loader(self, oid: int | str, loader: type[Loader]) -> None:
+        """Use `loader` for values of type `oid` (an OID, or a builtin type name)."""
+        if isinstance(oid, str):
+            oid = _oids.lookup(oid)
+        fmt = Format(loader.format)
+        self._loaders[fmt][oid] = loader
+        self._loader_pref[oid] = fmt
+        self._bump()
+
+    def get_loader(self, oid: int, format: Format) -> type[Loader] | None:
+        """Return the loader class for `oid` in `format`, or None."""
+        reg: TypesRegistry | None = self
+        while reg is not None:
+            cls = reg._loaders[format].get(oid)
+            if cls is not None:
+                return cls
+            reg = reg.parent
+        return None
+
+    def preferred_format(self, oid: int) -> Format | None:
+        """Return the format of the last loader registered for `oid` (None if none).
+
+        An array type registered with :meth:`register_array` prefers what its
+        element type prefers.
+        """
+        for reg in self._chain():
+            fmt = reg._loader_pref.get(oid)
+            if fmt is not None:
+                return fmt
+            elem = reg._array_element.get(oid)
+            if elem is not None:
+                return self.preferred_format(elem)
+        return None
+
+    # -- arrays ---------------------------------------------------------------
+
+    def register_array(self, array_oid: int, element_oid: int, delimiter: str = ",") -> None:
+        """Declare `array_oid` as the array type of `element_oid` and load it as a list.
+
+        The array's loaders follow the element's: whichever loader is
+        registered for `element_oid` is used for each element.
+        """
+        from .array import ArrayBinaryLoader, ArrayLoader
+
+        self._array_element[array_oid] = element_oid
+        self._element_array[element_oid] = array_oid
+        self._delimiter[array_oid] = delimiter.encode()
+        self._loaders[Format.TEXT][array_oid] = ArrayLoader
+        self._loaders[Format.BINARY][array_oid] = ArrayBinaryLoader
+        self._loader_pref.pop(array_oid, None)
+        self._bump()
+
+    def array_element(self, array_oid: int) -> int | None:
+        """Return the element OID of an array type, or None if not an array type."""
+        reg: TypesRegistry | None = self
+        while reg is not None:
+            oid = reg._array_element.get(array_oid)
+            if oid is not None:
+                return oid
+            reg = reg.parent
+        return None
+
+    def array_of(self, element_oid: int) -> int:
+        """Return the OID of the array type of `element_oid` (0 if unknown)."""
+        reg: TypesRegistry | None = self
+        while reg is not None:
+            oid = reg._element_array.get(element_oid)
+            if oid is not None:
+                return oid
+            reg = reg.parent
+        return 0
+
+    def array_delimiter(self, array_oid: int) -> bytes:
+        """Return the element delimiter of an array type (``b","`` but for box)."""
+        reg: TypesRegistry | None = self
+        while reg is not None:
+            d = reg._delimiter.get(array_oid)
+            if d is not None:
+                return d
+            reg = reg.parent
+        return b","
+
+    # -- dumpers --------------------------------------------------------------
+
+    def register_dumper(self, cls: type | str, dumper: type[Dumper]) -> None:
+        """Use `dumper` for objects of class `cls` in the dumper's format.
+
+        `cls` may be given as ``"module.QualName"`` to avoid importing it. The
+        last dumper registered for a class becomes its preferred one.
+        """
+        if isinstance(cls, str):
+            self._has_str_keys = True
+        self._dumpers[dumper.format][cls] = dumper
+        self._dumper_pref[cls] = dumper
+        self._bump()
+
+    def _find_dumper(self, klass: type, fmt: Format | None) -> type[Dumper] | None:
+        name: str | None = None
+        reg: TypesRegistry | None = self
+        while reg is not None:
+            table = reg._dumper_pref if fmt is None else reg._dumpers[fmt]
+            found = table.get(klass)
+            if found is None and reg._has_str_keys:
+                if name is None:
+                    name = _qualname(klass)
+                found = table.get(name)
+            if found is not None:
+                return found
+            reg = reg.parent
+        return None
+
+    def get_dumper(self, cls: type, format: Format | None) -> type[Dumper] | None:
+        """Return the dumper class for `cls` in `format` following the MRO, or None.
+
+        `format` None asks for the class's preferred dumper.
+        """
+        for klass in cls.__mro__:
+            found = self._find_dumper(klass, format)
+            if found is not None:
+                return found
+        return None
+
+
+default_registry = TypesRegistry()
+"""The registry holding every builtin adapter; connections use a child of it."""
+
+
+class _UnknownTextLoader(Loader):
+    """Values of types nobody registered, in text: decoded str."""
+
+    format = Format.TEXT
+
+    def __init__(self, oid: int, context: AdaptContext) -> None:
+        super().__init__(oid, context)
+        self._encoding = context.encoding
+
+    def load(self, data: bytes) -> str:
+        """Decode `data` with the session encoding."""
+        return data.decode(self._encoding)
+
+
+class _UnknownBinaryLoader(Loader):
+    """Values of types nobody registered, in binary: the bytes as they came."""
+
+    format = Format.BINARY
+
+    def load(self, data: bytes) -> bytes:
+        """Return `data` unchanged."""
+        return bytes(data)
+
+
+_NUL = re.compile("\x00")
+
+
+class Transformer:
+    """Per cursor: picks loaders once per result and dumps parameters.
+
+    Loader and dumper instances are cached and dropped when the session facts
+    or any registry change.
+    """
+
+    def __init__(self, context: AdaptContext, registry: TypesRegistry | None = None) -> None:
+        """Adapt in `context`, looking types up in `registry` (default: the context's)."""
+        self.context = context
+        self.registry = registry if registry is not None else context.registry
+        self._own_context = registry is not None and registry is not context.registry
+        self._ctx = context.with_registry(self.registry) if self._own_context else context
+        self._stamp = (context.generation, TypesRegistry._generation)
+        self._loaders: dict[tuple[int, int], Callable[[bytes], Any]] = {}
+        self._dumpers: dict[tuple[type, int], Dumper] = {}
+
+    @property
+    def adapt_context(self) -> AdaptContext:
+        """The context handed to loaders and dumpers (uses this transformer's registry)."""
+        self._check()
+        return self._ctx
+
+    def _check(self) -> None:
+        stamp = (self.context.generation, TypesRegistry._generation)
+        if stamp != self._stamp:
+            self._stamp = stamp
+            self._loaders.clear()
+            self._dumpers.clear()
+            if self._own_context:
+                self._ctx._sync()
+
+    # -- results --------------------------------------------------------------
+
+    def get_loader(self, oid: int, format: Format | int) -> Loader:
+        """Return a new loader instance for `oid` in `format` (fallback for unknown OIDs)."""
+        fmt = Format(format)
+        cls = self.registry.get_loader(oid, fmt)
+        if cls is None:
+            cls = _UnknownTextLoader if fmt == Format.TEXT else _UnknownBinaryLoader
+        return cls(oid, self._ctx)
+
+    def column_loaders(
+        self, oids: Sequence[int], formats: Sequence[int]
+    ) -> list[Callable[[bytes], Any]]:
+        """Return one load function per column of a result.
+
+        An unknown OID loads as str in text format (decoded with the session
+        encoding) and as bytes in binary format.
+        """
+        self._check()
+        cache = self._loaders
+        out = []
+        for oid, fmt in zip(oids, formats):
+            key = (oid, fmt)
+            fn = cache.get(key)
+            if fn is None:
+                fn = cache[key] = self.get_loader(oid, Format(fmt)).load
+            out.append(fn)
+        return out
+
+    def load_row(
+        self, loaders: Sequence[Callable[[bytes], Any]], values: Sequence[bytes | None]
+    ) -> tuple[Any, ...]:
+        """Apply `loaders` to one row of raw values (None stays None)."""
+        return tuple(
+            None if v is None else f(v) for f, v in zip(loaders, values)
+        )
+
+    def preferred_result_format(self, oid: int) -> Format:
+        """Return BINARY where a binary loader exists and is the cheaper one, else TEXT."""
+        fmt = self.registry.preferred_format(oid)
+        if fmt == Format.BINARY and self.registry.get_loader(oid, Format.BINARY) is not None:
+            return Format.BINARY
+        return Format.TEXT
+
+    # -- parameters -------------------------------------------------------------
+
+    def get_dumper(self, obj: Any, format: Format | None = None) -> Dumper:
+        """Return the dumper for this very `obj` (upgraded), `format` None = preferred.
+
+        Raises ProgrammingError naming the type if nobody can dump it.
+        """
+        cls = type(obj)
+        key = (cls, -1 if format is None else int(format))
+        dumper = self._dumpers.get(key)
+        if dumper is None:
+            dcls = self.registry.get_dumper(cls, format)
+            if dcls is None and format is not None:
+                # The other format is better than an error: the server is told which.
+                dcls = self.registry.get_dumper(cls, None)
+            if dcls is None:
+                raise ProgrammingError(
+                    f"cannot adapt type {_qualname(cls)!r}: no dumper registered for it"
+                    + ("" if format is None else f" in {format.name} format")
+                )
+            dumper = self._dumpers[key] = dcls(cls, self._ctx)
+        if format is None:
+            return dumper.upgrade_auto(obj)
+        return dumper.upgrade(obj, format)
+
+    def dump(self, obj: Any, format: Format | None = None) -> tuple[int, int, bytes | None]:
+        """Dump one parameter -> ``(oid, format, value)``; None -> ``(0, TEXT, None)``."""
+        if obj is None:
+            return 0, Format.TEXT, None
+        self._check()
+        d = self.get_dumper(obj, format)
+        return d.oid, d.format, d.dump(obj)
+
+    def dump_params(
+        self, params: Sequence[Any], formats: Sequence[Format | None] | None = None
+    ) -> tuple[list[int], list[int], list[bytes | None]]:
+        """Dump query parameters -> ``(oids, formats, values)``.
+
+        None -> ``(0, TEXT, None)``; a format of None lets each dumper use its
+        preferred format. An object nobody can dump raises ProgrammingError
+        naming its type; a str containing NUL raises DataError.
+        """
+        self._check()
+        n = len(params)
+        if formats is not None and len(formats) != n:
+            raise ProgrammingError(f"got {len(formats)} formats for {n} parameters")
+        oids: list[int] = []
+        fmts: list[int] = []
+        values: list[bytes | None] = []
+        get_dumper = self.get_dumper
+        for i, obj in enumerate(params):
+            if obj is None:
+                oids.append(0)
+                fmts.append(Format.TEXT)
+                values.append(None)
+                continue
+            d = get_dumper(obj, None if formats is None else formats[i])
+            values.append(d.dump(obj))
+            oids.append(d.oid)
+            fmts.append(d.format)
+        return oids, fmts, values
+
+
+def check_no_nul(s: str) -> None:
+    """Raise DataError if `s` contains a NUL character (PostgreSQL text cannot hold it)."""
+    if "\x00" in s:
+        raise DataError(
+            "PostgreSQL text fields cannot contain NUL (0x00) characters: "
+            f"{s[:40]!r}{'...' if len(s) > 40 else ''}"
+        )

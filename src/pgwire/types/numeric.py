@@ -1,0 +1,452 @@
+"""Numbers: int2/int4/int8/oid <-> int, float4/float8 <-> float, numeric <-> Decimal."""
+
+from __future__ import annotations
+
+import struct
+from decimal import Decimal
+from typing import Any, ClassVar
+
+from ..errors import DataError
+from . import oids
+from .adapt import AdaptContext, Dumper, Format, Loader, TypesRegistry
+
+__all__ = [
+    "DecimalBinaryDumper",
+    "DecimalDumper",
+    "FloatBinaryDumper",
+    "FloatDumper",
+    "Float4BinaryLoader",
+    "Float8BinaryLoader",
+    "FloatLoader",
+    "IntBinaryDumper",
+    "IntDumper",
+    "IntLoader",
+    "NumericBinaryLoader",
+    "NumericLoader",
+    "register_default_adapters",
+]
+
+_unpack_int2 = struct.Struct("!h").unpack
+_unpack_int4 = struct.Struct("!i").unpack
+_unpack_int8 = struct.Struct("!q").unpack
+_unpack_uint4 = struct.Struct("!I").unpack
+_unpack_float4 = struct.Struct("!f").unpack
+_pack_float4 = struct.Struct("!f").pack
+_unpack_float8 = struct.Struct("!d").unpack
+_pack_int2 = struct.Struct("!h").pack
+_pack_int4 = struct.Struct("!i").pack
+_pack_int8 = struct.Struct("!q").pack
+_pack_float8 = struct.Struct("!d").pack
+_numeric_head = struct.Struct("!HhHH")
+_unpack_numeric_head = _numeric_head.unpack_from
+_pack_numeric_head = _numeric_head.pack
+
+# Sign words of the binary numeric format.
+_NUMERIC_POS = 0x0000
+_NUMERIC_NEG = 0x4000
+_NUMERIC_NAN = 0xC000
+_NUMERIC_PINF = 0xD000
+_NUMERIC_NINF = 0xF000
+# Largest display scale and weight the format can carry.
+_NUMERIC_DSCALE_MAX = 0x3FFF
+_NUMERIC_WEIGHT_MAX = 0x7FFF
+
+
+# -- loaders ----------------------------------------------------------------------
+
+
+class IntLoader(Loader):
+    """int2/int4/int8/oid in text: ``int()`` parses the bytes directly."""
+
+    format = Format.TEXT
+    # A builtin as the load function: no Python frame per value.
+    load = staticmethod(int)  # type: ignore[assignment]
+
+
+class Int2BinaryLoader(Loader):
+    """int2 in binary."""
+
+    format = Format.BINARY
+
+    def load(self, data: bytes) -> int:
+        """Unpack a big-endian int16."""
+        return _unpack_int2(data)[0]  # type: ignore[no-any-return]
+
+
+class Int4BinaryLoader(Loader):
+    """int4 in binary."""
+
+    format = Format.BINARY
+
+    def load(self, data: bytes) -> int:
+        """Unpack a big-endian int32."""
+        return _unpack_int4(data)[0]  # type: ignore[no-any-return]
+
+
+class Int8BinaryLoader(Loader):
+    """int8 in binary."""
+
+    format = Format.BINARY
+
+    def load(self, data: bytes) -> int:
+        """Unpack a big-endian int64."""
+        return _unpack_int8(data)[0]  # type: ignore[no-any-return]
+
+
+class OidBinaryLoader(Loader):
+    """oid (unsigned 32 bits) in binary."""
+
+    format = Format.BINARY
+
+    def load(self, data: bytes) -> int:
+        """Unpack a big-endian uint32."""
+        return _unpack_uint4(data)[0]  # type: ignore[no-any-return]
+
+
+class FloatLoader(Loader):
+    """float4/float8 in text: ``float()`` reads NaN, Infinity and -Infinity as they come."""
+
+    format = Format.TEXT
+    load = staticmethod(float)  # type: ignore[assignment]
+
+
+class Float8BinaryLoader(Loader):
+    """float8 in binary: the IEEE double as it is."""
+
+    format = Format.BINARY
+
+    def load(self, data: bytes) -> float:
+        """Unpack a big-endian double."""
+        return _unpack_float8(data)[0]  # type: ignore[no-any-return]
+
+
+def float4_shortest(x: float) -> float:
+    """Return the double nearest to the shortest decimal that round-trips `x` as float32.
+
+    The server prints a float4 with the fewest digits that read back as the
+    same float32 (``0.1``), and parsing that text gives a different double
+    than widening the float32 (``0.10000000149011612``). Six digits always fit
+    in a float32, so if the 6-digit rounding round-trips it is the shortest
+    form padded with zeros; otherwise try 7, 8, 9 digits (9 always works).
+    """
+    if x != x:
+        return x
+    packed = _pack_float4(x)
+    for fmt in ("%.6g", "%.7g", "%.8g"):
+        y = float(fmt % x)
+        try:
+            if _pack_float4(y) == packed:
+                return y
+        except OverflowError:
+            # Rounding up past FLT_MAX: a longer form is needed.
+            pass
+    return float("%.9g" % x)
+
+
+class Float4BinaryLoader(Loader):
+    """float4 in binary, read as the server prints it (``0.1`` stays ``0.1``)."""
+
+    format = Format.BINARY
+
+    def load(self, data: bytes) -> float:
+        """Unpack a big-endian float32 and give its shortest decimal value."""
+        x: float = _unpack_float4(data)[0]
+        # The common case inlined: a value typed with few digits.
+        y = float("%.6g" % x)
+        try:
+            if _pack_float4(y) == data:
+                return y
+        except OverflowError:
+            pass
+        return float4_shortest(x)
+
+
+class NumericLoader(Loader):
+    """numeric in text -> Decimal (NaN, Infinity and -Infinity included)."""
+
+    format = Format.TEXT
+
+    def load(self, data: bytes) -> Decimal:
+        """Parse the decimal text."""
+        return Decimal(data.decode("ascii"))
+
+
+def _load_numeric_binary(data: bytes) -> Decimal:
+    ndigits, weight, sign, dscale = _unpack_numeric_head(data)
+    if sign not in (_NUMERIC_POS, _NUMERIC_NEG):
+        if sign == _NUMERIC_NAN:
+            return Decimal("NaN")
+        if sign == _NUMERIC_PINF:
+            return Decimal("Infinity")
+        if sign == _NUMERIC_NINF:
+            return Decimal("-Infinity")
+        raise DataError(f"bad sign in binary numeric: 0x{sign:04x}")
+    val = 0
+    for d in struct.unpack_from(f"!{ndigits}H", data, 8):
+        val = val * 10000 + d
+    # val * 10**exp is the value; the text form has exactly dscale decimals.
+    exp = 4 * (weight - ndigits + 1)
+    target = -dscale
+    if exp >= target:
+        digits = str(val) + "0" * (exp - target)
+    else:
+        digits = str(val // 10 ** (target - exp))
+    return Decimal(f"{'-' if sign == _NUMERIC_NEG else ''}{digits}E{target}")
+
+
+class NumericBinaryLoader(Loader):
+    """numeric in binary -> Decimal with the server's display scale."""
+
+    format = Format.BINARY
+
+    def load(self, data: bytes) -> Decimal:
+        """Decode the base-10000 digits."""
+        return _load_numeric_binary(data)
+
+
+# -- dumpers ------------------------------------------------------------------------
+
+_INT2_MIN, _INT2_MAX = -(2**15), 2**15 - 1
+_INT4_MIN, _INT4_MAX = -(2**31), 2**31 - 1
+_INT8_MIN, _INT8_MAX = -(2**63), 2**63 - 1
+
+
+class _IntTextDumper(Dumper):
+    format = Format.TEXT
+    #: Orders the int dumpers by width, so a list can use the widest needed.
+    rank: ClassVar[int] = 0
+
+    def dump(self, obj: Any) -> bytes:
+        """Write the decimal digits (%d: int subclasses such as IntEnum too)."""
+        return b"%d" % obj
+
+
+class Int2Dumper(_IntTextDumper):
+    """int as int2 text."""
+
+    oid = oids.INT2_OID
+    rank = 1
+
+
+class Int4Dumper(_IntTextDumper):
+    """int as int4 text."""
+
+    oid = oids.INT4_OID
+    rank = 2
+
+
+class Int8Dumper(_IntTextDumper):
+    """int as int8 text."""
+
+    oid = oids.INT8_OID
+    rank = 3
+
+
+class IntNumericDumper(_IntTextDumper):
+    """int beyond int8 as numeric text."""
+
+    oid = oids.NUMERIC_OID
+    rank = 4
+
+
+class IntDumper(_IntTextDumper):
+    """int in text; upgrades to the smallest of int2/int4/int8/numeric that holds the value."""
+
+    oid = oids.INT8_OID
+    rank = 0
+
+    def __init__(self, cls: type, context: AdaptContext) -> None:
+        super().__init__(cls, context)
+        self._int2 = Int2Dumper(cls, context)
+        self._int4 = Int4Dumper(cls, context)
+        self._int8 = Int8Dumper(cls, context)
+        self._numeric = IntNumericDumper(cls, context)
+
+    def upgrade(self, obj: Any, format: Format) -> Dumper:
+        """Pick the dumper by the value's size."""
+        if _INT2_MIN <= obj <= _INT2_MAX:
+            return self._int2
+        if _INT4_MIN <= obj <= _INT4_MAX:
+            return self._int4
+        if _INT8_MIN <= obj <= _INT8_MAX:
+            return self._int8
+        return self._numeric
+
+
+class Int2BinaryDumper(Dumper):
+    """int as int2 binary."""
+
+    format = Format.BINARY
+    oid = oids.INT2_OID
+    rank: ClassVar[int] = 1
+
+    def dump(self, obj: Any) -> bytes:
+        """Pack a big-endian int16."""
+        return _pack_int2(obj)
+
+
+class Int4BinaryDumper(Dumper):
+    """int as int4 binary."""
+
+    format = Format.BINARY
+    oid = oids.INT4_OID
+    rank: ClassVar[int] = 2
+
+    def dump(self, obj: Any) -> bytes:
+        """Pack a big-endian int32."""
+        return _pack_int4(obj)
+
+
+class Int8BinaryDumper(Dumper):
+    """int as int8 binary."""
+
+    format = Format.BINARY
+    oid = oids.INT8_OID
+    rank: ClassVar[int] = 3
+
+    def dump(self, obj: Any) -> bytes:
+        """Pack a big-endian int64."""
+        return _pack_int8(obj)
+
+
+class IntNumericBinaryDumper(Dumper):
+    """int beyond int8 as numeric binary."""
+
+    format = Format.BINARY
+    oid = oids.NUMERIC_OID
+    rank: ClassVar[int] = 4
+
+    def dump(self, obj: Any) -> bytes:
+        """Encode as base-10000 numeric."""
+        return dump_numeric_binary(0 if obj >= 0 else 1, str(abs(int(obj))), 0)
+
+
+class IntBinaryDumper(Int8BinaryDumper):
+    """int in binary; upgrades to the smallest of int2/int4/int8/numeric that holds the value."""
+
+    rank = 0
+
+    def __init__(self, cls: type, context: AdaptContext) -> None:
+        super().__init__(cls, context)
+        self._int2 = Int2BinaryDumper(cls, context)
+        self._int4 = Int4BinaryDumper(cls, context)
+        self._int8 = Int8BinaryDumper(cls, context)
+        self._numeric = IntNumericBinaryDumper(cls, context)
+
+    def upgrade(self, obj: Any, format: Format) -> Dumper:
+        """Pick the dumper by the value's size."""
+        if _INT2_MIN <= obj <= _INT2_MAX:
+            return self._int2
+        if _INT4_MIN <= obj <= _INT4_MAX:
+            return self._int4
+        if _INT8_MIN <= obj <= _INT8_MAX:
+            return self._int8
+        return self._numeric
+
+
+_FLOAT_SPECIAL = {"nan": b"NaN", "inf": b"Infinity", "-inf": b"-Infinity"}
+
+
+class FloatDumper(Dumper):
+    """float as float8 text (shortest repr; NaN and infinities spelled as the server does)."""
+
+    format = Format.TEXT
+    oid = oids.FLOAT8_OID
+
+    def dump(self, obj: Any) -> bytes:
+        """Write repr() of the float."""
+        s = float.__repr__(obj)
+        return _FLOAT_SPECIAL.get(s) or s.encode()
+
+
+class FloatBinaryDumper(Dumper):
+    """float as float8 binary."""
+
+    format = Format.BINARY
+    oid = oids.FLOAT8_OID
+
+    def dump(self, obj: Any) -> bytes:
+        """Pack a big-endian double."""
+        return _pack_float8(obj)
+
+
+class DecimalDumper(Dumper):
+    """Decimal as numeric text (NaN, Infinity, -Infinity included)."""
+
+    format = Format.TEXT
+    oid = oids.NUMERIC_OID
+
+    def dump(self, obj: Any) -> bytes:
+        """Write str() of the Decimal; every NaN flavour becomes NaN."""
+        if obj.is_nan():
+            return b"NaN"
+        return str(obj).encode()
+
+
+def dump_numeric_binary(sign: int, digits: str, exp: int) -> bytes:
+    """Encode ``(-1)**sign * int(digits) * 10**exp`` in the binary numeric format."""
+    dscale = -exp if exp < 0 else 0
+    if dscale > _NUMERIC_DSCALE_MAX:
+        raise DataError(f"numeric has too many decimals for PostgreSQL: {dscale}")
+    digits = digits.lstrip("0")
+    if not digits:
+        return _pack_numeric_head(0, 0, _NUMERIC_POS, dscale)
+    # Align the exponent on a base-10000 digit boundary.
+    pad = exp % 4
+    digits += "0" * pad
+    exp -= pad
+    lead = -len(digits) % 4
+    digits = "0" * lead + digits
+    groups = [int(digits[i : i + 4]) for i in range(0, len(digits), 4)]
+    # weight = base-10000 exponent of the first group.
+    weight = exp // 4 + len(groups) - 1
+    while groups[-1] == 0:
+        groups.pop()
+    if weight > _NUMERIC_WEIGHT_MAX:
+        raise DataError("numeric value too large for PostgreSQL")
+    if weight < -_NUMERIC_WEIGHT_MAX - 1:
+        raise DataError("numeric value too small for PostgreSQL")
+    return _pack_numeric_head(
+        len(groups), weight, _NUMERIC_NEG if sign else _NUMERIC_POS, dscale
+    ) + struct.pack(f"!{len(groups)}H", *groups)
+
+
+class DecimalBinaryDumper(Dumper):
+    """Decimal as numeric binary."""
+
+    format = Format.BINARY
+    oid = oids.NUMERIC_OID
+
+    def dump(self, obj: Any) -> bytes:
+        """Encode the Decimal as base-10000 digits."""
+        sign, digits, exp = obj.as_tuple()
+        if not isinstance(exp, int):
+            if exp == "F":
+                return _pack_numeric_head(0, 0, _NUMERIC_NINF if sign else _NUMERIC_PINF, 0)
+            return _pack_numeric_head(0, 0, _NUMERIC_NAN, 0)
+        return dump_numeric_binary(sign, "".join(map(str, digits)), exp)
+
+
+def register_default_adapters(registry: TypesRegistry) -> None:
+    """Register the number adapters on `registry` (binary preferred but for numeric)."""
+    for oid in (oids.INT2_OID, oids.INT4_OID, oids.INT8_OID, oids.OID_OID):
+        registry.register_loader(oid, IntLoader)
+    registry.register_loader(oids.INT2_OID, Int2BinaryLoader)
+    registry.register_loader(oids.INT4_OID, Int4BinaryLoader)
+    registry.register_loader(oids.INT8_OID, Int8BinaryLoader)
+    registry.register_loader(oids.OID_OID, OidBinaryLoader)
+    registry.register_loader(oids.FLOAT4_OID, FloatLoader)
+    registry.register_loader(oids.FLOAT8_OID, FloatLoader)
+    registry.register_loader(oids.FLOAT4_OID, Float4BinaryLoader)
+    registry.register_loader(oids.FLOAT8_OID, Float8BinaryLoader)
+    # Decimal(str) beats decoding base-10000 digits in Python: text preferred.
+    registry.register_loader(oids.NUMERIC_OID, NumericBinaryLoader)
+    registry.register_loader(oids.NUMERIC_OID, NumericLoader)
+
+    registry.register_dumper(int, IntDumper)
+    registry.register_dumper(int, IntBinaryDumper)
+    registry.register_dumper(float, FloatDumper)
+    registry.register_dumper(float, FloatBinaryDumper)
+    registry.register_dumper(Decimal, DecimalBinaryDumper)
+    registry.register_dumper(Decimal, DecimalDumper)
+

@@ -1,0 +1,3 @@
+"""Shared pytest configuration."""
+
+pytest_plugins = ("pgwire.testing.pytest_plugin",)
