@@ -12,7 +12,6 @@ from typing import Any
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from pgwire.types.adapt import AdaptContext, Format
 
 from pgwire import sql
 from pgwire.errors import DataError, ProgrammingError
@@ -26,6 +25,8 @@ from pgwire.sql import (
     convert_query,
     quote,
 )
+from pgwire.types.adapt import AdaptContext, Dumper, Format
+from pgwire.types.oids import CHAR_OID, POINT_OID
 
 B = Format.BINARY
 T = Format.TEXT
@@ -121,7 +122,7 @@ def test_encoding() -> None:
 
 
 def test_bytearray_query() -> None:
-    pq = convert_query(bytearray(b"SELECT %s"), (1,))
+    pq = convert_query(bytearray(b"SELECT %s"), (1,))  # type: ignore[arg-type]
     assert pq.query == b"SELECT $1"
     assert type(pq.query) is bytes
 
@@ -129,6 +130,7 @@ def test_bytearray_query() -> None:
 def _clear_caches() -> None:
     sql._parse_cached.cache_clear()
     sql._parse_cached_utf8.cache_clear()
+    sql._parse_cached_bytes.cache_clear()
 
 
 def test_cache_hits_and_results_not_shared() -> None:
@@ -224,7 +226,7 @@ def test_error_is_raised_every_time() -> None:
 
 # Text chunks without '%': the generator adds '%%' itself.
 _text = st.text(
-    alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="%"),
+    alphabet=st.characters(codec="utf-8", exclude_characters="%"),
     max_size=8,
 )
 _fmt = st.sampled_from([("s", None), ("b", B), ("t", T)])
@@ -310,7 +312,7 @@ def test_named_property(case: tuple[str, dict[str, Any], str, list[Any], list[An
     assert convert_query(query.encode(), mapping) == pq
 
 
-@given(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=40))
+@given(st.text(alphabet=st.characters(codec="utf-8"), max_size=40))
 def test_percent_round_trip(text: str) -> None:
     escaped = text.replace("%", "%%")
     assert convert_query(escaped, ()).query == text.encode()
@@ -380,6 +382,15 @@ def test_literal(value: Any, expected: str) -> None:
     assert Literal(value).as_string(None) == expected
 
 
+def test_bytes_literal_without_standard_conforming_strings() -> None:
+    ctx = AdaptContext()
+    ctx.update_parameter("standard_conforming_strings", "off")
+    assert quote(b"\x01'", ctx) == "E'\\\\x0127'::bytea"
+    assert quote(b"\x01'", _Holder(ctx)) == "E'\\\\x0127'::bytea"
+    # Strings never depend on the setting.
+    assert quote("a\\b", ctx) == quote("a\\b") == "E'a\\\\b'"
+
+
 def test_literal_nul_is_an_error() -> None:
     with pytest.raises(DataError):
         quote("a\x00b")
@@ -409,7 +420,7 @@ def _unquote_string(literal: str) -> str:
     return "".join(out)
 
 
-@given(st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00")))
+@given(st.text(alphabet=st.characters(codec="utf-8", exclude_characters="\x00")))
 def test_string_literal_round_trip(value: str) -> None:
     assert _unquote_string(quote(value)) == value
 
@@ -430,11 +441,94 @@ def test_number_literal_round_trip(value: Any) -> None:
     assert type(value)(text) == value
 
 
+def _split_cast(literal: str) -> tuple[str, str]:
+    """Split ``'text'::type`` into the unquoted text and the type."""
+    m = re.fullmatch(r"(E?'.*')::(.+)", literal, re.S)
+    assert m is not None, literal
+    return _unquote_string(m.group(1)), m.group(2)
+
+
 def test_literal_adapts_other_types() -> None:
-    # Dates, UUIDs, lists... go through the text dumpers, with a cast.
+    # Dates, times, UUIDs... go through the text dumpers and get a cast.
     assert quote(datetime.date(2020, 1, 2)) == "'2020-01-02'::date"
-    assert quote(uuid.UUID(int=5)).startswith("'00000000")
-    assert quote(uuid.UUID(int=5)).endswith("'::uuid")
+    text, cast = _split_cast(quote(datetime.datetime(2020, 1, 2, 3, 4, 5, 6)))
+    assert cast == "timestamp"
+    assert datetime.datetime.fromisoformat(text) == datetime.datetime(2020, 1, 2, 3, 4, 5, 6)
+    aware = datetime.datetime(2020, 1, 2, 3, 4, tzinfo=datetime.timezone.utc)
+    text, cast = _split_cast(quote(aware))
+    assert cast == "timestamptz"
+    assert datetime.datetime.fromisoformat(text) == aware
+    text, cast = _split_cast(quote(datetime.time(1, 2, 3)))
+    assert (text, cast) == ("01:02:03", "time")
+    assert _split_cast(quote(datetime.timedelta(days=1)))[1] == "interval"
+    text, cast = _split_cast(quote(uuid.UUID(int=5)))
+    assert (uuid.UUID(text), cast) == (uuid.UUID(int=5), "uuid")
+    # Through the composition classes too.
+    assert SQL("WHERE d = {}").format(datetime.date(1999, 12, 31)).as_string() == (
+        "WHERE d = '1999-12-31'::date"
+    )
+
+
+def test_literal_lists() -> None:
+    pytest.importorskip("pgwire.types.array")
+    text, cast = _split_cast(quote([1, 2, None]))
+    assert text == "{1,2,NULL}"
+    assert cast.endswith("[]")
+    # A list of str may be left untyped (as a str parameter is): cast or not.
+    literal = quote(["a'b", "c"])
+    text = _split_cast(literal)[0] if "::" in literal else _unquote_string(literal)
+    assert "a'b" in text and "c" in text
+
+
+class _Point:
+    def __init__(self, x: int, y: int) -> None:
+        self.x, self.y = x, y
+
+
+class _PointDumper(Dumper):
+    format = Format.TEXT
+    oid = POINT_OID
+
+    def dump(self, obj: Any) -> bytes:
+        return f"({obj.x},{obj.y})".encode()
+
+
+class _OddDumper(Dumper):
+    format = Format.TEXT
+    oid = 0  # no type: no cast
+
+    def dump(self, obj: Any) -> bytes:
+        return b"back\\slash 'and' quote"
+
+
+class _CharDumper(Dumper):
+    format = Format.TEXT
+    oid = CHAR_OID
+
+    def dump(self, obj: Any) -> bytes:
+        return b"x"
+
+
+def test_literal_with_registered_dumpers() -> None:
+    ctx = AdaptContext()
+    ctx.registry.register_dumper(_Point, _PointDumper)
+    assert quote(_Point(1, -2), ctx) == "'(1,-2)'::point"
+    assert Literal(_Point(3, 4)).as_string(_Holder(ctx)) == "'(3,4)'::point"
+    # The dumper lives in this context's registry only.
+    with pytest.raises(ProgrammingError, match="_Point"):
+        quote(_Point(1, 2))
+
+    class Odd:
+        pass
+
+    class Char:
+        pass
+
+    ctx.registry.register_dumper(Odd, _OddDumper)
+    ctx.registry.register_dumper(Char, _CharDumper)
+    assert quote(Odd(), ctx) == "E'back\\\\slash ''and'' quote'"
+    # Unquoted, char would be bpchar.
+    assert quote(Char(), ctx) == "'x'::\"char\""
 
 
 def test_literal_unknown_type() -> None:
@@ -502,9 +596,13 @@ def test_identifier(strings: tuple[str, ...], expected: str) -> None:
     assert ident.strings == strings
 
 
-@given(st.lists(st.text(alphabet=st.characters(blacklist_categories=("Cs",),
-                                                blacklist_characters="\x00")),
-                min_size=1, max_size=3))
+@given(
+    st.lists(
+        st.text(alphabet=st.characters(codec="utf-8", exclude_characters="\x00")),
+        min_size=1,
+        max_size=3,
+    )
+)
 def test_identifier_round_trip(strings: list[str]) -> None:
     text = Identifier(*strings).as_string()
     # Split on the dots between quoted names, then undo the quote doubling.
@@ -682,6 +780,20 @@ def test_composed_percent_in_data_is_not_a_placeholder() -> None:
     pq = convert_query(q, None)
     assert pq.query == b"SELECT '50%s', \"col%\" FROM t WHERE x LIKE 'a%%' AND y = %s"
     assert pq.params is None
+
+
+def test_foreign_composable_subclass() -> None:
+    class Raw(sql.Composable):
+        def as_string(self, context: Any = None) -> str:
+            return f"/* {self._obj} */"
+
+    class Broken(sql.Composable):
+        pass
+
+    assert (SQL("SELECT 1 ") + Raw("note")).as_string() == "SELECT 1 /* note */"
+    assert convert_query(Raw("x") + SQL(" %s"), (1,)).query == b"/* x */ $1"
+    with pytest.raises(NotImplementedError):
+        Broken(1).as_string()
 
 
 def test_composed_query_encoding() -> None:

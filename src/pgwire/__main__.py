@@ -23,8 +23,8 @@ def format_table(columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
     """Render rows as psql does: a header, a rule, aligned cells and a row count."""
     cells = [["" if v is None else str(v) for v in row] for row in rows]
     right = [
-        bool(rows) and all(isinstance(r[i], (int, float, decimal.Decimal)) or r[i] is None
-                           for r in rows)
+        bool(rows)
+        and all(isinstance(r[i], (int, float, decimal.Decimal)) or r[i] is None for r in rows)
         for i in range(len(columns))
     ]
     widths = [len(c) for c in columns]
@@ -108,7 +108,9 @@ def run_sql(conn: Any, statements: Sequence[str], out: TextIO) -> None:
                 break
 
 
-def main(argv: Sequence[str] | None = None, out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
+def main(
+    argv: Sequence[str] | None = None, out: TextIO = sys.stdout, err: TextIO = sys.stderr
+) -> int:
     """Entry point of ``python -m pgwire``; returns the exit status."""
     parser = argparse.ArgumentParser(
         prog="python -m pgwire", description="Run SQL on PostgreSQL and print the results."

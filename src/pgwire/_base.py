@@ -168,9 +168,7 @@ def session_fits(proto: Protocol, wanted: str) -> bool:
     """Whether the new session fits target_session_attrs (servers >= 14 report enough)."""
     fits = session_matches(proto, wanted)
     if fits is None:
-        raise InterfaceError(
-            f"the server does not report what target_session_attrs={wanted} needs"
-        )
+        raise InterfaceError(f"the server does not report what target_session_attrs={wanted} needs")
     return fits
 
 
@@ -305,9 +303,7 @@ class BaseConnection:
         """Refuse to run while another cursor's asynchronous query is in flight."""
         inflight = self._inflight
         if inflight is not None and inflight.owner_alive() and inflight.owner is not owner:
-            raise ProgrammingError(
-                "an asynchronous query is in progress on this connection"
-            )
+            raise ProgrammingError("an asynchronous query is in progress on this connection")
 
     def _begin_needed(self) -> bool:
         return not self._autocommit and self._proto.transaction_status == core.IDLE

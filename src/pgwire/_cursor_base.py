@@ -201,7 +201,9 @@ class BaseCursor:
             return None
         self.query = sql
         return core.pipeline(
-            conn._proto, batches, self._on_description if returning else None,
+            conn._proto,
+            batches,
+            self._on_description if returning else None,
             conn._begin_needed(),
         )
 

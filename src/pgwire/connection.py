@@ -141,7 +141,9 @@ class Connection(BaseConnection):
 
     def _send_cancel(self) -> None:
         sock = self._chan.sock
-        send_cancel(sock.family, sock.getpeername(), self._proto.backend_pid, self._proto.backend_key)
+        send_cancel(
+            sock.family, sock.getpeername(), self._proto.backend_pid, self._proto.backend_key
+        )
 
     def cancel(self) -> None:
         """Ask the server to abort what runs now; harmless when nothing runs.
@@ -223,13 +225,17 @@ class Connection(BaseConnection):
             pass
         chan.close()
 
-    def transaction(self, savepoint_name: str | None = None, force_rollback: bool = False) -> Transaction:
+    def transaction(
+        self, savepoint_name: str | None = None, force_rollback: bool = False
+    ) -> Transaction:
         """A block run in a transaction; nested blocks are savepoints."""
         return Transaction(self, savepoint_name, force_rollback)
 
     # --- notifications -------------------------------------------------------------
 
-    def notifies(self, timeout: float | None = None, stop_after: int | None = None) -> Iterator[Notify]:
+    def notifies(
+        self, timeout: float | None = None, stop_after: int | None = None
+    ) -> Iterator[Notify]:
         """Yield notifications as they arrive; stop after ``timeout`` seconds if given."""
         deadline = None if timeout is None else time.monotonic() + timeout
         count = 0
@@ -292,7 +298,9 @@ def _open_channel(params: Any, host: Any, deadline: float | None) -> Channel:
     try:
         blocking.execute(
             chan,
-            core.startup(chan.proto, startup_parameters(params), params.user, params.password_for(host)),
+            core.startup(
+                chan.proto, startup_parameters(params), params.user, params.password_for(host)
+            ),
             deadline,
         )
     except BaseException:

@@ -255,7 +255,23 @@ class HostSpec:
 
 @dataclass(repr=False)
 class ConnectParams:
-    """Everything needed to open a connection, resolved and validated."""
+    """Everything needed to open a connection, resolved and validated.
+
+    * ``hosts``: the servers to try, in the order given (at least one).
+      ``load_balance_hosts="random"`` asks the caller to shuffle them.
+    * ``password``: the explicit password (keyword argument, DSN or
+      ``PGPASSWORD``), ``None`` if none; :meth:`password_for` adds the
+      password file.  Hidden by ``repr()``.
+    * ``passfile``: the password file to consult (may not exist).
+    * ``connect_timeout``: seconds per host, at least 2; ``None`` waits forever.
+    * ``application_name``: the name sent to the server (explicit, else
+      ``fallback_application_name``), ``None`` when none is sent.
+    * ``server_settings``: startup-packet parameters besides ``user`` and
+      ``database``, in the order libpq sends them.
+    * ``extra``: the other libpq keywords that were given (TLS files,
+      keepalives, ``require_auth``...), verbatim; a keyword absent here has
+      libpq's default.
+    """
 
     hosts: list[HostSpec]
     user: str

@@ -35,13 +35,11 @@ import string
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 from .errors import DataError, ProgrammingError
-from .types.adapt import Format
-
-if TYPE_CHECKING:
-    from .types.adapt import AdaptContext
+from .types.adapt import AdaptContext, Format
+from .types.oids import OID_TO_NAME
 
 __all__ = [
     "Composable",
@@ -149,10 +147,11 @@ def _snippet(query: str | bytes, start: int, end: int, encoding: str) -> str:
 def _parse(query: str | bytes, encoding: str) -> _Plan:
     """Compile a query text with placeholders into a :class:`_Plan`.
 
-    Works on ``str`` and ``bytes`` alike (the characters that matter are all
-    ASCII, and every client encoding PostgreSQL accepts leaves ASCII bytes
-    alone); ``str`` is parsed before encoding so positions in messages count
-    characters.
+    Works on ``str`` and ``bytes`` alike: in every client encoding PostgreSQL
+    supports, the bytes of ``%``, ``(`` and ``)`` only ever stand for those
+    characters (multibyte characters never contain them).  A ``str`` is
+    parsed before encoding, so positions in messages count characters; in
+    ``bytes`` they count bytes.
     """
     is_str = isinstance(query, str)
     pct: Any = "%" if is_str else b"%"
@@ -273,12 +272,14 @@ def _parse(query: str | bytes, encoding: str) -> _Plan:
 
 # The caches of compiled queries: a hit costs one dict lookup.  UTF-8, by far
 # the most common client encoding, gets a cache keyed on the text alone, which
-# spares building a key tuple on every call.
+# spares building a key tuple on every call.  bytes queries get their own
+# cache: "abc" and b"abc" hash alike, and comparing them warns under -b.
 _parse_cached = lru_cache(maxsize=256)(_parse)
+_parse_cached_bytes = lru_cache(maxsize=64)(_parse)
 
 
 @lru_cache(maxsize=256)
-def _parse_cached_utf8(query: str | bytes) -> _Plan:
+def _parse_cached_utf8(query: str) -> _Plan:
     return _parse(query, "utf-8")
 
 
@@ -301,35 +302,44 @@ def convert_query(
     ``%(name)s`` (and their ``%b`` / ``%t`` variants) become ``$1 .. $n``,
     ``%%`` becomes ``%``, and the values are listed in ``$n`` order.
 
+    In a :class:`Composable` given with parameters, a ``%`` coming from a
+    :class:`Literal` or an :class:`Identifier` is data and stays a ``%``, while
+    :class:`SQL` snippets follow the placeholder rules (write ``%%`` there).
+
     Every mistake (wrong number of parameters, a missing key, mixed styles, an
     unknown ``%x`` placeholder, parameters that are neither a sequence nor a
     mapping) raises :class:`~pgwire.errors.ProgrammingError`.
     """
+    text: str | bytes
     qtype = type(query)
-    if qtype is not str and qtype is not bytes:
-        if isinstance(query, Composable):
-            # With parameters, a '%' produced by a Literal or an Identifier is
-            # data, not a placeholder: render it doubled for the parser to undo.
-            query = query._render(context, params is not None)
-        elif isinstance(query, (str, bytes, bytearray, memoryview)):
-            query = str(query) if isinstance(query, str) else bytes(query)
-        else:
-            raise ProgrammingError(
-                "the query must be str, bytes or a pgwire.sql.Composable, "
-                f"got {qtype.__name__}"
-            )
+    if qtype is str or qtype is bytes:
+        text = query  # type: ignore[assignment]  # narrowed by the exact type check
+    elif isinstance(query, Composable):
+        # With parameters, a '%' produced by a Literal or an Identifier is data,
+        # not a placeholder: render it doubled for the parser to undo.
+        text = query._render(_resolve_context(context), params is not None)
+    elif isinstance(query, str):
+        text = str(query)  # a subclass: the cache wants plain strings
+    elif isinstance(query, (bytes, bytearray, memoryview)):
+        text = bytes(query)
+    else:
+        raise ProgrammingError(
+            f"the query must be str, bytes or a pgwire.sql.Composable, got {qtype.__name__}"
+        )
 
     if params is None:
         return PreparedQuery(
-            query.encode(encoding) if isinstance(query, str) else query, None, None
+            text.encode(encoding) if isinstance(text, str) else text, None, None
         )
 
-    if len(query) > _CACHE_MAX_LEN:
-        plan = _parse(query, encoding)
+    if len(text) > _CACHE_MAX_LEN:
+        plan = _parse(text, encoding)
+    elif isinstance(text, bytes):
+        plan = _parse_cached_bytes(text, encoding)
     elif encoding == "utf-8":
-        plan = _parse_cached_utf8(query)
+        plan = _parse_cached_utf8(text)
     else:
-        plan = _parse_cached(query, encoding)
+        plan = _parse_cached(text, encoding)
 
     # The exact-type checks come first: they are what almost every call passes.
     ptype = type(params)
@@ -378,6 +388,8 @@ def convert_query(
                 values = [mapping[name] for name in names]
             except KeyError:
                 missing = [name for name in names if name not in mapping]
+                if not missing:
+                    raise  # the mapping's own __getitem__ failed
                 raise ProgrammingError(
                     "no value for the placeholder"
                     + ("s " if len(missing) > 1 else " ")
@@ -404,8 +416,6 @@ _default_context: AdaptContext | None = None
 
 def _get_adapt_context(context: AdaptContext | _HasAdaptContext | None) -> AdaptContext:
     """Resolve the ``context`` argument of the rendering functions."""
-    from .types.adapt import AdaptContext
-
     global _default_context
     if context is None:
         if _default_context is None:
@@ -422,11 +432,9 @@ def _get_adapt_context(context: AdaptContext | _HasAdaptContext | None) -> Adapt
     )
 
 
-def _encoding_of(context: AdaptContext | _HasAdaptContext | None) -> str:
-    """The Python codec of ``context`` (UTF-8 when there is none)."""
-    if context is None:
-        return "utf-8"
-    return _get_adapt_context(context).encoding
+def _resolve_context(context: AdaptContext | _HasAdaptContext | None) -> AdaptContext | None:
+    """Like :func:`_get_adapt_context`, but ``None`` stays ``None`` (the defaults)."""
+    return None if context is None else _get_adapt_context(context)
 
 
 def _quote_string(value: str) -> str:
@@ -455,8 +463,6 @@ _NO_CAST = frozenset(["unknown", "record", "record[]", "cstring", "cstring[]", "
 
 
 def _build_oid_names() -> dict[int, str]:
-    from .types.oids import OID_TO_NAME
-
     names: dict[int, str] = {}
     for oid, name in OID_TO_NAME.items():
         if name in _NO_CAST:
@@ -492,7 +498,12 @@ def _int_literal(value: int) -> str:
     return " " + text if value < 0 else text
 
 
-def _bytes_literal(value: bytes | bytearray | memoryview) -> str:
+def _bytes_literal(
+    value: bytes | bytearray | memoryview, context: AdaptContext | _HasAdaptContext | None
+) -> str:
+    if context is not None and not _get_adapt_context(context).standard_conforming_strings:
+        # The backslash of the hex format is an escape in a plain string then.
+        return "E'\\\\x" + bytes(value).hex() + "'::bytea"
     return "'\\x" + bytes(value).hex() + "'::bytea"
 
 
@@ -521,7 +532,7 @@ def quote(obj: Any, context: AdaptContext | _HasAdaptContext | None = None) -> s
     if cls is Decimal:
         return _decimal_literal(obj)
     if cls is bytes or cls is bytearray or cls is memoryview:
-        return _bytes_literal(obj)
+        return _bytes_literal(obj, context)
 
     ctx = _get_adapt_context(context)
     dumper_cls = ctx.registry.get_dumper(cls, Format.TEXT)
@@ -536,7 +547,7 @@ def quote(obj: Any, context: AdaptContext | _HasAdaptContext | None = None) -> s
         if isinstance(obj, Decimal):
             return _decimal_literal(Decimal(obj))
         if isinstance(obj, (bytes, bytearray)):
-            return _bytes_literal(bytes(obj))
+            return _bytes_literal(bytes(obj), ctx)
         raise ProgrammingError(f"cannot adapt type {cls.__name__!r} to an SQL literal")
     dumper = dumper_cls(cls, ctx).upgrade(obj, Format.TEXT)
     data = dumper.dump(obj)
@@ -567,9 +578,15 @@ class Composable:
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self._obj!r})"
 
-    def _render(self, context: AdaptContext | _HasAdaptContext | None, escape_pct: bool) -> str:
-        """The text of this object; with ``escape_pct``, '%' in data is doubled."""
-        raise NotImplementedError
+    def _render(self, context: AdaptContext | None, escape_pct: bool) -> str:
+        """The text of this object; with ``escape_pct``, '%' in data is doubled.
+
+        Subclasses of this module implement it; a subclass written elsewhere
+        may implement :meth:`as_string` instead, rendered as it is.
+        """
+        if type(self).as_string is Composable.as_string:
+            raise NotImplementedError(f"{type(self).__name__} must implement as_string()")
+        return self.as_string(context)
 
     def as_string(self, context: AdaptContext | _HasAdaptContext | None = None) -> str:
         """Render as SQL text.
@@ -578,11 +595,12 @@ class Composable:
         :class:`~pgwire.types.AdaptContext` or ``None``; it decides how a
         :class:`Literal` of a non-basic type is adapted.
         """
-        return self._render(context, False)
+        return self._render(_resolve_context(context), False)
 
     def as_bytes(self, context: AdaptContext | _HasAdaptContext | None = None) -> bytes:
         """Render as SQL text encoded in the encoding of ``context`` (UTF-8 if none)."""
-        return self._render(context, False).encode(_encoding_of(context))
+        ctx = _resolve_context(context)
+        return self._render(ctx, False).encode("utf-8" if ctx is None else ctx.encoding)
 
     def __add__(self, other: Composable) -> Composed:
         if isinstance(other, Composed):
@@ -624,7 +642,7 @@ class Composed(Composable):
         """The items, in order (a copy)."""
         return list(self._obj)
 
-    def _render(self, context: AdaptContext | _HasAdaptContext | None, escape_pct: bool) -> str:
+    def _render(self, context: AdaptContext | None, escape_pct: bool) -> str:
         return "".join([obj._render(context, escape_pct) for obj in self._obj])
 
     def __iter__(self) -> Iterator[Composable]:
@@ -673,7 +691,7 @@ class SQL(Composable):
         """The wrapped text."""
         return self._obj
 
-    def _render(self, context: AdaptContext | _HasAdaptContext | None, escape_pct: bool) -> str:
+    def _render(self, context: AdaptContext | None, escape_pct: bool) -> str:
         return self._obj
 
     def format(self, *args: Any, **kwargs: Any) -> Composed:
@@ -705,7 +723,7 @@ class SQL(Composable):
                 auto_index = 0 if auto_index is None else auto_index
                 value = _positional_arg(args, auto_index)
                 auto_index += 1
-            elif field.isdigit():
+            elif field.isascii() and field.isdigit():
                 if auto_index is not None:
                     raise ValueError(
                         "cannot switch from automatic field numbering ({}) to manual ({0})"
@@ -771,7 +789,7 @@ class Identifier(Composable):
     def __repr__(self) -> str:
         return f"Identifier({', '.join(map(repr, self._obj))})"
 
-    def _render(self, context: AdaptContext | _HasAdaptContext | None, escape_pct: bool) -> str:
+    def _render(self, context: AdaptContext | None, escape_pct: bool) -> str:
         text = ".".join(_quote_ident(s) for s in self._obj)
         return text.replace("%", "%%") if escape_pct else text
 
@@ -797,7 +815,7 @@ class Literal(Composable):
         """The wrapped value."""
         return self._obj
 
-    def _render(self, context: AdaptContext | _HasAdaptContext | None, escape_pct: bool) -> str:
+    def _render(self, context: AdaptContext | None, escape_pct: bool) -> str:
         text = quote(self._obj, context)
         return text.replace("%", "%%") if escape_pct else text
 
@@ -856,7 +874,7 @@ class Placeholder(Composable):
 
     __hash__ = None  # type: ignore[assignment]
 
-    def _render(self, context: AdaptContext | _HasAdaptContext | None, escape_pct: bool) -> str:
+    def _render(self, context: AdaptContext | None, escape_pct: bool) -> str:
         if self._obj is None:
             return "%" + self._format
         return f"%({self._obj}){self._format}"

@@ -98,7 +98,7 @@ class Channel:
             except _WOULD_BLOCK:
                 return
             except OSError as exc:
-                raise self.lost("the connection to the server was lost while sending", exc)
+                raise self.lost("the connection to the server was lost while sending", exc) from exc
             del out[:sent]
 
     def recv_some(self) -> bool:
@@ -108,7 +108,7 @@ class Channel:
         except _WOULD_BLOCK:
             return False
         except OSError as exc:
-            raise self.lost("the connection to the server was lost", exc)
+            raise self.lost("the connection to the server was lost", exc) from exc
         if not data:
             raise self.lost("the server closed the connection unexpectedly")
         self.proto.buf.feed(data)

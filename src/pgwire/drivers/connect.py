@@ -93,9 +93,7 @@ def negotiate_tls(sock: socket.socket, params: ConnectParams, host: HostSpec) ->
     if answer == b"S":
         ctx = make_ssl_context(params)
         try:
-            return ctx.wrap_socket(
-                sock, server_hostname=host.host if ctx.check_hostname else None
-            )
+            return ctx.wrap_socket(sock, server_hostname=host.host if ctx.check_hostname else None)
         except ssl.SSLError as exc:
             raise OperationalError(f"TLS negotiation failed: {exc}") from None
     if answer == b"N":

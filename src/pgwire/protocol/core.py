@@ -9,6 +9,8 @@ blocking driver, the non-blocking step driver and the asyncio driver.
 
 from __future__ import annotations
 
+import functools
+
 from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from typing import Any
@@ -91,7 +93,9 @@ class Protocol:
             if self.notice_handler is not None:
                 self.notice_handler(fields)
         elif mtype == m.NOTIFICATION_RESPONSE:
-            pid, channel, payload = m.parse_notification(buf.data, buf.start, buf.end, self.encoding)
+            pid, channel, payload = m.parse_notification(
+                buf.data, buf.start, buf.end, self.encoding
+            )
             if self.notify_handler is not None:
                 self.notify_handler(Notify(channel, payload, pid))
         elif mtype == m.PARAMETER_STATUS:
@@ -124,9 +128,23 @@ class Protocol:
 # --- operations --------------------------------------------------------------
 
 
-def startup(
-    proto: Protocol, params: dict[str, str], user: str, password: str | None
-) -> PGGen:
+def _closes_on_violation(func: Callable[..., PGGen]) -> Callable[..., PGGen]:
+    """Mark the session closed when the server's bytes break the protocol."""
+
+    @functools.wraps(func)
+    def wrapper(proto: Protocol, *args: Any, **kwargs: Any) -> PGGen:
+        try:
+            return (yield from func(proto, *args, **kwargs))
+        except ProtocolViolation:
+            proto.closed = True
+            raise
+
+    return wrapper
+
+
+
+@_closes_on_violation
+def startup(proto: Protocol, params: dict[str, str], user: str, password: str | None) -> PGGen:
     """Send the StartupMessage, authenticate, and wait for the first ReadyForQuery."""
     proto.send(m.startup_message(params))
     buf = proto.buf
@@ -198,6 +216,7 @@ def _skip_copy_in(proto: Protocol) -> None:
     proto.send(m.copy_fail("COPY FROM STDIN is not supported by this call; use cursor.copy()"))
 
 
+@_closes_on_violation
 def results(
     proto: Protocol,
     on_description: OnDescription | None,
@@ -359,6 +378,7 @@ def drain(proto: Protocol) -> PGGen:
         pass
 
 
+@_closes_on_violation
 def wait_async_messages(proto: Protocol) -> PGGen:
     """Process messages arriving while idle; return once a notification has come."""
     buf = proto.buf

@@ -43,9 +43,7 @@ PORTAL_SUSPENDED = ord("s")
 READY_FOR_QUERY = ord("Z")
 ROW_DESCRIPTION = ord("T")
 
-BACKEND_TYPES = frozenset(
-    ord(c) for c in "RK23CWdcGHDIEVvnNAtS1sZT"
-)
+BACKEND_TYPES = frozenset(ord(c) for c in "RK23CWdcGHDIEVvnNAtS1sZT")
 
 _i16 = Struct("!h")
 _i32 = Struct("!i")
@@ -87,7 +85,7 @@ def ssl_request() -> bytes:
 
 def cancel_request(pid: int, key: bytes) -> bytes:
     """CancelRequest for the backend with this pid and secret key."""
-    return _ii.pack(8 + len(key), CANCEL_REQUEST_CODE) + _i32.pack(pid) + key
+    return _ii.pack(12 + len(key), CANCEL_REQUEST_CODE) + _i32.pack(pid) + key
 
 
 def password_message(password: bytes) -> bytes:
@@ -221,6 +219,8 @@ def parse_row_description(
 ) -> list[FieldDescription]:
     """Decode a RowDescription payload."""
     try:
+        if end - start < 2:
+            raise ProtocolViolation("truncated RowDescription")
         (count,) = _unpack_i16(data, start)
         pos = start + 2
         fields = []
@@ -242,13 +242,17 @@ def parse_row_description(
 
 def parse_parameter_description(data: bytes, start: int, end: int) -> list[int]:
     """Decode a ParameterDescription payload into parameter type OIDs."""
+    if end - start < 2:
+        raise ProtocolViolation("truncated ParameterDescription")
     (count,) = _unpack_i16(data, start)
     if start + 2 + 4 * count > end or count < 0:
         raise ProtocolViolation("truncated ParameterDescription")
     return list(Struct(f"!{count}I").unpack_from(data, start + 2))
 
 
-def parse_error_fields(data: bytes, start: int, end: int, encoding: str = "utf-8") -> dict[str, str]:
+def parse_error_fields(
+    data: bytes, start: int, end: int, encoding: str = "utf-8"
+) -> dict[str, str]:
     """Decode an ErrorResponse/NoticeResponse payload into {field code: value}."""
     fields: dict[str, str] = {}
     pos = start
@@ -272,6 +276,8 @@ def parse_notification(
     data: bytes, start: int, end: int, encoding: str = "utf-8"
 ) -> tuple[int, str, str]:
     """Decode a NotificationResponse payload into (pid, channel, payload)."""
+    if end - start < 4:
+        raise ProtocolViolation("truncated NotificationResponse")
     (pid,) = _unpack_i32(data, start)
     channel, pos = _read_cstr(data, start + 4, end)
     payload, _ = _read_cstr(data, pos, end)
@@ -294,8 +300,12 @@ def parse_backend_key_data(data: bytes, start: int, end: int) -> tuple[int, byte
 
 def parse_copy_response(data: bytes, start: int, end: int) -> tuple[int, list[int]]:
     """Decode Copy{In,Out,Both}Response into (overall format, column formats)."""
+    if end - start < 3:
+        raise ProtocolViolation("truncated Copy response")
     fmt = data[start]
     (n,) = _unpack_i16(data, start + 1)
+    if n < 0 or start + 3 + 2 * n > end:
+        raise ProtocolViolation("malformed Copy response")
     return fmt, list(Struct(f"!{n}h").unpack_from(data, start + 3)) if n > 0 else []
 
 

@@ -44,11 +44,15 @@ def read_data_rows(
         p = pos + 7
         values = []
         for load in loaders:
+            if p + 4 > end:
+                raise ProtocolViolation("DataRow length does not match its values")
             (n,) = _unpack_i32(data, p)
             p += 4
             if n < 0:
                 values.append(None)
             else:
+                if p + n > end:
+                    raise ProtocolViolation("DataRow value runs past the message")
                 values.append(load(data[p : p + n]))
                 p += n
         if p != end:

@@ -27,6 +27,7 @@ import contextlib
 import importlib
 import os
 import re
+import subprocess
 from collections.abc import Callable, Iterator
 from typing import Any, NoReturn
 
@@ -71,6 +72,9 @@ TEST_ROWS: tuple[tuple[int, str], ...] = (
 )
 
 Server = TestCluster | ExternalServer
+
+# What a machine without a usable PostgreSQL raises while starting one.
+_START_ERRORS = (ClusterError, OSError, subprocess.SubprocessError)
 
 
 def in_ci() -> bool:
@@ -141,7 +145,7 @@ def pg_server() -> Iterator[Server]:
     """The PostgreSQL server shared by the whole test session."""
     try:
         server = start_server()
-    except ClusterError as exc:
+    except _START_ERRORS as exc:
         _unavailable(exc)
     try:
         yield server
@@ -181,7 +185,7 @@ def make_cluster() -> Iterator[Callable[..., TestCluster]]:
             clusters.append(cluster)
             if start:
                 cluster.start()
-        except ClusterError as exc:
+        except _START_ERRORS as exc:
             _unavailable(exc)
         return cluster
 

@@ -11,13 +11,12 @@ A :class:`Transformer` picks loaders once per result and dumps parameters.
 from __future__ import annotations
 
 import codecs
-import re
 from collections.abc import Callable, Sequence
 from datetime import timezone, tzinfo
 from enum import IntEnum
 from typing import Any, ClassVar
 
-from ..errors import DataError, ProgrammingError
+from ..errors import ProgrammingError
 from . import oids as _oids
 from ._tz import resolve_timezone
 
@@ -186,6 +185,9 @@ class Loader:
     """
 
     format: ClassVar[Format] = Format.TEXT
+    #: True for text loaders reading only the ISO DateStyle: results of the
+    #: type are then asked in binary when the session uses another style.
+    datestyle_sensitive: ClassVar[bool] = False
 
     def __init__(self, oid: int, context: AdaptContext) -> None:
         """Prepare to load values of type `oid` in `context`."""
@@ -423,9 +425,6 @@ class _UnknownBinaryLoader(Loader):
         return bytes(data)
 
 
-_NUL = re.compile("\x00")
-
-
 class Transformer:
     """Per cursor: picks loaders once per result and dumps parameters.
 
@@ -479,7 +478,7 @@ class Transformer:
         self._check()
         cache = self._loaders
         out = []
-        for oid, fmt in zip(oids, formats):
+        for oid, fmt in zip(oids, formats, strict=True):
             key = (oid, fmt)
             fn = cache.get(key)
             if fn is None:
@@ -492,14 +491,27 @@ class Transformer:
     ) -> tuple[Any, ...]:
         """Apply `loaders` to one row of raw values (None stays None)."""
         return tuple(
-            None if v is None else f(v) for f, v in zip(loaders, values)
+            None if v is None else f(v) for f, v in zip(loaders, values, strict=True)
         )
 
     def preferred_result_format(self, oid: int) -> Format:
-        """Return BINARY where a binary loader exists and is the cheaper one, else TEXT."""
-        fmt = self.registry.preferred_format(oid)
-        if fmt == Format.BINARY and self.registry.get_loader(oid, Format.BINARY) is not None:
-            return Format.BINARY
+        """Return BINARY where a binary loader exists and is the cheaper one, else TEXT.
+
+        Types whose text form follows DateStyle are asked in binary when the
+        session's DateStyle is not ISO (the text loaders read ISO only).
+        """
+        reg = self.registry
+        fmt = reg.preferred_format(oid)
+        if fmt is None:
+            return Format.TEXT
+        has_binary = reg.get_loader(oid, Format.BINARY) is not None
+        if fmt == Format.BINARY:
+            return Format.BINARY if has_binary else Format.TEXT
+        if has_binary and not self.context.datestyle.upper().startswith("ISO"):
+            elem = reg.array_element(oid) or oid
+            text_loader = reg.get_loader(elem, Format.TEXT)
+            if getattr(text_loader, "datestyle_sensitive", False):
+                return Format.BINARY
         return Format.TEXT
 
     # -- parameters -------------------------------------------------------------
@@ -564,11 +576,3 @@ class Transformer:
             fmts.append(d.format)
         return oids, fmts, values
 
-
-def check_no_nul(s: str) -> None:
-    """Raise DataError if `s` contains a NUL character (PostgreSQL text cannot hold it)."""
-    if "\x00" in s:
-        raise DataError(
-            "PostgreSQL text fields cannot contain NUL (0x00) characters: "
-            f"{s[:40]!r}{'...' if len(s) > 40 else ''}"
-        )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import struct
 from decimal import Decimal
+from math import frexp
 from typing import Any, ClassVar
 
 from ..errors import DataError
@@ -120,27 +121,73 @@ class Float8BinaryLoader(Loader):
         return _unpack_float8(data)[0]  # type: ignore[no-any-return]
 
 
+_FLT_MIN_NORMAL = 2.0**-126
+_FMT_NORMAL = (".6g", ".7g", ".8g")
+_FMT_ALL = (".1g", ".2g", ".3g", ".4g", ".5g") + _FMT_NORMAL
+_unpack_uint4_float = struct.Struct("!I").unpack
+_pack_uint4 = struct.Struct("!I").pack
+
+
+def _is_tie(x: float, y: float, packed: bytes) -> bool:
+    """Is `y` exactly halfway between the float32 `x` and its neighbour?
+
+    The server's shortest-output algorithm rejects such candidates (they
+    would read back as `x` only by the round-half-even rule).
+    """
+    d = abs(y - x)  # exact: y and x are close (Sterbenz)
+    if frexp(d)[0] != 0.5:
+        # A half-ulp distance is a power of two; most distances are not.
+        return False
+    bits = _unpack_uint4_float(packed)[0]
+    # Sign and magnitude: bits + 1 moves away from zero.
+    nbits = bits + 1 if abs(y) > abs(x) else bits - 1
+    n: float = _unpack_float4(_pack_uint4(nbits))[0]
+    return d * 2 == abs(n - x)
+
+
 def float4_shortest(x: float) -> float:
     """Return the double nearest to the shortest decimal that round-trips `x` as float32.
 
     The server prints a float4 with the fewest digits that read back as the
     same float32 (``0.1``), and parsing that text gives a different double
     than widening the float32 (``0.10000000149011612``). Six digits always fit
-    in a float32, so if the 6-digit rounding round-trips it is the shortest
-    form padded with zeros; otherwise try 7, 8, 9 digits (9 always works).
+    in a normal float32, so if the 6-digit rounding round-trips it is the
+    shortest form padded with zeros; otherwise try 7, 8, 9 digits (9 always
+    works). Like the server, a candidate lying exactly halfway to the next
+    float32 is not taken.
     """
-    if x != x:
+    if x != x or x in (_INF, _NINF):
         return x
     packed = _pack_float4(x)
-    for fmt in ("%.6g", "%.7g", "%.8g"):
-        y = float(fmt % x)
-        try:
-            if _pack_float4(y) == packed:
+    # Subnormals carry fewer significant bits: start from one digit there.
+    fmts = _FMT_ALL if -_FLT_MIN_NORMAL < x < _FLT_MIN_NORMAL else _FMT_NORMAL
+    # At a power of two the gap below is half the gap above: the nearest
+    # p-digit decimal may fall just outside below while the next one up fits.
+    pow2 = _unpack_uint4_float(packed)[0] & 0x7FFFFF == 0
+    for fmt in fmts:
+        y = float(format(x, fmt))
+        if _fits(x, y, packed):
+            return y
+        if pow2:
+            p = int(fmt[1:-1])
+            d = Decimal(format(x, f".{p - 1}e"))
+            up = d + Decimal(1).scaleb(d.adjusted() - p + 1).copy_sign(d)
+            y = float(up)
+            if _fits(x, y, packed):
                 return y
-        except OverflowError:
-            # Rounding up past FLT_MAX: a longer form is needed.
-            pass
-    return float("%.9g" % x)
+    return float(f"{x:.9g}")
+
+
+def _fits(x: float, y: float, packed: bytes) -> bool:
+    try:
+        return _pack_float4(y) == packed and (y == x or not _is_tie(x, y, packed))
+    except OverflowError:
+        # Rounding up past FLT_MAX: a longer form is needed.
+        return False
+
+
+_INF = float("inf")
+_NINF = float("-inf")
 
 
 class Float4BinaryLoader(Loader):
@@ -151,10 +198,12 @@ class Float4BinaryLoader(Loader):
     def load(self, data: bytes) -> float:
         """Unpack a big-endian float32 and give its shortest decimal value."""
         x: float = _unpack_float4(data)[0]
+        if -_FLT_MIN_NORMAL < x < _FLT_MIN_NORMAL:
+            return float4_shortest(x)
         # The common case inlined: a value typed with few digits.
-        y = float("%.6g" % x)
+        y = float(f"{x:.6g}")
         try:
-            if _pack_float4(y) == data:
+            if _pack_float4(y) == data and (y == x or not _is_tie(x, y, data)):
                 return y
         except OverflowError:
             pass
@@ -428,17 +477,19 @@ class DecimalBinaryDumper(Dumper):
 
 
 def register_default_adapters(registry: TypesRegistry) -> None:
-    """Register the number adapters on `registry` (binary preferred but for numeric)."""
+    """Register the number adapters on `registry` (results: binary for ints, text else)."""
     for oid in (oids.INT2_OID, oids.INT4_OID, oids.INT8_OID, oids.OID_OID):
         registry.register_loader(oid, IntLoader)
     registry.register_loader(oids.INT2_OID, Int2BinaryLoader)
     registry.register_loader(oids.INT4_OID, Int4BinaryLoader)
     registry.register_loader(oids.INT8_OID, Int8BinaryLoader)
     registry.register_loader(oids.OID_OID, OidBinaryLoader)
-    registry.register_loader(oids.FLOAT4_OID, FloatLoader)
-    registry.register_loader(oids.FLOAT8_OID, FloatLoader)
+    # float() reads the text directly, cheaper than unpacking (and for float4
+    # far cheaper than finding the shortest repr): text preferred.
     registry.register_loader(oids.FLOAT4_OID, Float4BinaryLoader)
     registry.register_loader(oids.FLOAT8_OID, Float8BinaryLoader)
+    registry.register_loader(oids.FLOAT4_OID, FloatLoader)
+    registry.register_loader(oids.FLOAT8_OID, FloatLoader)
     # Decimal(str) beats decoding base-10000 digits in Python: text preferred.
     registry.register_loader(oids.NUMERIC_OID, NumericBinaryLoader)
     registry.register_loader(oids.NUMERIC_OID, NumericLoader)

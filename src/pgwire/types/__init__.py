@@ -1,0 +1,107 @@
+"""Adaptation between PostgreSQL values and Python objects.
+
+Every value crossing the wire goes through an adapter: a :class:`Loader`
+turns the bytes of a result value into a Python object, a :class:`Dumper`
+turns a Python object into the bytes of a query parameter. Each works in one
+:class:`Format` (``TEXT`` or ``BINARY``). Adapters live in a
+:class:`TypesRegistry`: loaders by type OID, dumpers by Python class.
+
+Registries form a chain and lookups fall back to the parent:
+
+* :data:`default_registry` holds every builtin adapter;
+* each connection has its own child registry, ``conn.adapters``;
+* a cursor may be given a child of that for changes local to it.
+
+A :class:`Transformer` (one per cursor) picks the loaders of a result once,
+from its column OIDs and formats, and dumps parameters.
+
+Adding a type
+-------------
+Write a loader (and/or a dumper) and register it where it should apply::
+
+    from pgwire.types import Dumper, Format, Loader, default_registry
+
+    class PointLoader(Loader):
+        format = Format.TEXT                 # the format of the bytes it reads
+
+        def load(self, data: bytes) -> tuple[float, float]:
+            x, y = data[1:-1].split(b",")    # "(1.5,2)"
+            return float(x), float(y)
+
+    class Point:
+        def __init__(self, x: float, y: float) -> None:
+            self.x, self.y = x, y
+
+    class PointDumper(Dumper):
+        format = Format.TEXT
+        oid = 600                            # point; 0 lets the server infer it
+
+        def dump(self, obj: Point) -> bytes:
+            return f"({obj.x},{obj.y})".encode()
+
+    default_registry.register_loader("point", PointLoader)  # everywhere
+    conn.adapters.register_dumper(Point, PointDumper)        # one connection only
+
+A loader's ``__init__(oid, context)`` runs once per result column, so work
+depending only on the type or the session (``context.timezone``,
+``context.encoding``) belongs there and ``load`` stays lean. A dumper whose
+type depends on the value overrides ``upgrade(obj, format)`` to return a more
+specific dumper (as ``int`` picks int2/int4/int8/numeric by size).
+
+The format of the last loader registered for an OID is the format results of
+that type are asked for; the last dumper registered for a class is the one
+used when the caller does not ask for a format. A type with an array type
+gets list loading from ``registry.register_array(array_oid, element_oid)``.
+
+Built in: bool, int2/int4/int8/oid, float4/float8, numeric, text types,
+bytea, date/time/timetz/timestamp/timestamptz/interval, uuid, json/jsonb
+and arrays of all of them; unknown types load as str (text) or bytes (binary).
+"""
+
+from __future__ import annotations
+
+from . import array as _array
+from . import bool as _bool
+from . import datetime as _datetime
+from . import json as _json
+from . import numeric as _numeric
+from . import oids
+from . import text as _text
+from . import uuid as _uuid
+from .adapt import (
+    AdaptContext,
+    Dumper,
+    Format,
+    Loader,
+    Transformer,
+    TypesRegistry,
+    default_registry,
+    python_encoding,
+)
+from .json import Json, Jsonb, set_json_dumps, set_json_loads
+
+__all__ = [
+    "AdaptContext",
+    "Dumper",
+    "Format",
+    "Json",
+    "Jsonb",
+    "Loader",
+    "Transformer",
+    "TypesRegistry",
+    "default_registry",
+    "oids",
+    "python_encoding",
+    "register_default_adapters",
+    "set_json_dumps",
+    "set_json_loads",
+]
+
+
+def register_default_adapters(registry: TypesRegistry) -> None:
+    """Register every builtin adapter on `registry` (done once on the default registry)."""
+    for mod in (_bool, _numeric, _text, _datetime, _uuid, _json, _array):
+        mod.register_default_adapters(registry)
+
+
+register_default_adapters(default_registry)

@@ -1,0 +1,273 @@
+"""json and jsonb <-> Python objects.
+
+Results are parsed with :func:`json.loads` by default. Parameters: a ``dict``
+is sent as jsonb directly; any other JSON-able object is wrapped in
+:class:`Json` or :class:`Jsonb` to say it is JSON. The functions used can be
+changed globally or per connection/cursor with :func:`set_json_dumps` and
+:func:`set_json_loads`, or per value with the wrappers' `dumps` argument.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any, ClassVar
+
+from ..errors import DataError
+from . import oids
+from .adapt import AdaptContext, Dumper, Format, Loader, TypesRegistry
+
+__all__ = [
+    "DictBinaryDumper",
+    "DictDumper",
+    "Json",
+    "JsonBinaryDumper",
+    "JsonBinaryLoader",
+    "JsonDumper",
+    "JsonLoader",
+    "Jsonb",
+    "JsonbBinaryDumper",
+    "JsonbBinaryLoader",
+    "JsonbDumper",
+    "JsonbLoader",
+    "set_json_dumps",
+    "set_json_loads",
+]
+
+JsonDumpsFunction = Callable[[Any], "str | bytes"]
+JsonLoadsFunction = Callable[["str | bytes"], Any]
+
+_UTF8_NAMES = frozenset(["utf-8", "utf8", "utf_8"])
+_DECODER = json.JSONDecoder()
+
+
+class _JsonWrapper:
+    __slots__ = ("dumps", "obj")
+
+    def __init__(self, obj: Any, dumps: JsonDumpsFunction | None = None) -> None:
+        self.obj = obj
+        self.dumps = dumps
+
+    def __repr__(self) -> str:
+        sobj = repr(self.obj)
+        if len(sobj) > 40:
+            sobj = sobj[:35] + " ... (" + str(len(sobj)) + " chars)"
+        return f"{type(self).__name__}({sobj})"
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self) and other.obj == self.obj  # type: ignore[attr-defined]
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+class Json(_JsonWrapper):
+    """Send `obj` as a ``json`` parameter, serialised with `dumps` if given."""
+
+    __slots__ = ()
+
+
+class Jsonb(_JsonWrapper):
+    """Send `obj` as a ``jsonb`` parameter, serialised with `dumps` if given."""
+
+    __slots__ = ()
+
+
+# -- loaders --------------------------------------------------------------------------
+
+
+class _BaseJsonLoader(Loader):
+    #: The function parsing the document; replaced by set_json_loads().
+    loads: ClassVar[staticmethod[[str | bytes], Any]] = staticmethod(json.loads)
+
+    def __init__(self, oid: int, context: AdaptContext) -> None:
+        super().__init__(oid, context)
+        enc = context.encoding
+        self._encoding = enc
+        # A custom function gets the bytes as they came when they are UTF-8
+        # (fast parsers take bytes), str otherwise.
+        self._pass_bytes = enc.lower() in _UTF8_NAMES
+        # json.loads(s) with no options is the default decoder's decode(str):
+        # calling that directly skips its argument handling.
+        self._fast = _DECODER.decode if self.loads is json.loads else None
+
+    def _parse(self, data: bytes) -> Any:
+        if self._fast is not None:
+            return self._fast(data.decode(self._encoding))
+        if self._pass_bytes:
+            return self.loads(data)
+        return self.loads(data.decode(self._encoding))
+
+
+class JsonLoader(_BaseJsonLoader):
+    """json/jsonb in text."""
+
+    format = Format.TEXT
+
+    def load(self, data: bytes) -> Any:
+        """Parse the document."""
+        return self._parse(data)
+
+
+class JsonbLoader(JsonLoader):
+    """jsonb in text."""
+
+
+class JsonBinaryLoader(JsonLoader):
+    """json in binary: the same bytes as in text."""
+
+    format = Format.BINARY
+
+
+class JsonbBinaryLoader(_BaseJsonLoader):
+    """jsonb in binary: a version byte (1) then the text."""
+
+    format = Format.BINARY
+
+    def load(self, data: bytes) -> Any:
+        """Check the version byte and parse the rest."""
+        if data[:1] != b"\x01":
+            raise DataError(f"unknown jsonb binary format version: {data[:1]!r}")
+        return self._parse(data[1:])
+
+
+# -- dumpers --------------------------------------------------------------------------
+
+
+class _BaseJsonDumper(Dumper):
+    #: The function serialising objects; replaced by set_json_dumps().
+    dumps: ClassVar[staticmethod[[Any], str | bytes]] = staticmethod(json.dumps)
+
+    def __init__(self, cls: type, context: AdaptContext) -> None:
+        super().__init__(cls, context)
+        self._encoding = context.encoding
+
+    def _serialise(self, obj: Any, dumps: JsonDumpsFunction | None = None) -> bytes:
+        s = (dumps or self.dumps)(obj)
+        if isinstance(s, str):
+            if "\x00" in s:
+                # json.dumps escapes NUL; a custom function might not.
+                raise DataError("PostgreSQL json cannot contain NUL (0x00) characters")
+            return s.encode(self._encoding)
+        return bytes(s)
+
+    def _value(self, obj: Any) -> bytes:
+        if isinstance(obj, _JsonWrapper):
+            return self._serialise(obj.obj, obj.dumps)
+        return self._serialise(obj)
+
+
+class JsonDumper(_BaseJsonDumper):
+    """Json wrapper as json text."""
+
+    format = Format.TEXT
+    oid = oids.JSON_OID
+
+    def dump(self, obj: Any) -> bytes:
+        """Serialise the wrapped object."""
+        return self._value(obj)
+
+
+class JsonBinaryDumper(JsonDumper):
+    """Json wrapper as json binary (the same bytes)."""
+
+    format = Format.BINARY
+
+
+class JsonbDumper(JsonDumper):
+    """Jsonb wrapper as jsonb text."""
+
+    oid = oids.JSONB_OID
+
+
+class JsonbBinaryDumper(_BaseJsonDumper):
+    """Jsonb wrapper as jsonb binary: version byte 1 then the text."""
+
+    format = Format.BINARY
+    oid = oids.JSONB_OID
+
+    def dump(self, obj: Any) -> bytes:
+        """Serialise the wrapped object after the version byte."""
+        return b"\x01" + self._value(obj)
+
+
+class DictDumper(JsonbDumper):
+    """dict as jsonb text."""
+
+
+class DictBinaryDumper(JsonbBinaryDumper):
+    """dict as jsonb binary."""
+
+
+# -- configuration --------------------------------------------------------------------
+
+_LOADERS: tuple[tuple[int, type[_BaseJsonLoader]], ...] = (
+    (oids.JSON_OID, JsonBinaryLoader),
+    (oids.JSON_OID, JsonLoader),
+    (oids.JSONB_OID, JsonbBinaryLoader),
+    (oids.JSONB_OID, JsonbLoader),
+)
+
+_DUMPERS: tuple[tuple[type, type[_BaseJsonDumper]], ...] = (
+    (Json, JsonBinaryDumper),
+    (Json, JsonDumper),
+    (Jsonb, JsonbBinaryDumper),
+    (Jsonb, JsonbDumper),
+    (dict, DictBinaryDumper),
+    (dict, DictDumper),
+)
+
+
+def _registry_of(context: Any) -> TypesRegistry:
+    """A registry, an AdaptContext, or an object with ``adapters`` (connection, cursor)."""
+    if isinstance(context, TypesRegistry):
+        return context
+    if isinstance(context, AdaptContext):
+        return context.registry
+    reg = getattr(context, "adapters", None)
+    if isinstance(reg, TypesRegistry):
+        return reg
+    reg = getattr(context, "registry", None)
+    if isinstance(reg, TypesRegistry):
+        return reg
+    raise TypeError(f"not an adaptation context: {type(context).__name__}")
+
+
+def set_json_dumps(dumps: JsonDumpsFunction, context: Any = None) -> None:
+    """Serialise JSON parameters with `dumps` (returning str or bytes).
+
+    `context` None changes the global default; otherwise only `context`
+    (a connection or cursor with ``adapters``, an AdaptContext, or a
+    TypesRegistry) is affected. A wrapper's own `dumps` still wins.
+    """
+    if context is None:
+        _BaseJsonDumper.dumps = staticmethod(dumps)
+        return
+    reg = _registry_of(context)
+    for cls, base in _DUMPERS:
+        sub = type(base.__name__, (base,), {"dumps": staticmethod(dumps)})
+        reg.register_dumper(cls, sub)
+
+
+def set_json_loads(loads: JsonLoadsFunction, context: Any = None) -> None:
+    """Parse json/jsonb results with `loads` (given str or bytes).
+
+    `context` None changes the global default; otherwise only `context`
+    (a connection or cursor with ``adapters``, an AdaptContext, or a
+    TypesRegistry) is affected.
+    """
+    if context is None:
+        _BaseJsonLoader.loads = staticmethod(loads)
+        return
+    reg = _registry_of(context)
+    for oid, base in _LOADERS:
+        sub = type(base.__name__, (base,), {"loads": staticmethod(loads)})
+        reg.register_loader(oid, sub)
+
+
+def register_default_adapters(registry: TypesRegistry) -> None:
+    """Register the JSON adapters on `registry` (text preferred: same cost, simpler)."""
+    for oid, loader in _LOADERS:
+        registry.register_loader(oid, loader)
+    for cls, dumper in _DUMPERS:
+        registry.register_dumper(cls, dumper)
+

@@ -1,0 +1,204 @@
+"""The asyncio API on the same protocol core."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import time
+
+import pytest
+
+import pgwire
+from pgwire import errors
+from pgwire.rows import dict_row
+
+
+def run_async(func):
+    """Run an async test function to completion on a fresh event loop."""
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        return asyncio.run(asyncio.wait_for(func(*args, **kwargs), 60))
+
+    return wrapper
+
+
+@run_async
+async def test_connect_execute_fetch(dsn):
+    aconn = await pgwire.AsyncConnection.connect(dsn)
+    cur = aconn.cursor()
+    await cur.execute("SELECT x, x * 2 AS y FROM generate_series(1, 3) x WHERE x > %s", (0,))
+    assert [c.name for c in cur.description] == ["x", "y"]
+    assert cur.rowcount == 3
+    assert await cur.fetchone() == (1, 2)
+    assert await cur.fetchmany(1) == [(2, 4)]
+    assert await cur.fetchall() == [(3, 6)]
+    await cur.execute("SELECT generate_series(1, 3)")
+    assert [row async for row in cur] == [(1,), (2,), (3,)]
+    await aconn.close()
+    assert aconn.closed
+
+
+@run_async
+async def test_async_with_and_transaction(dsn):
+    async with await pgwire.AsyncConnection.connect(dsn, autocommit=True) as aconn:
+        await aconn.execute("CREATE TEMP TABLE t (a int)")
+        async with aconn.transaction():
+            await aconn.execute("INSERT INTO t VALUES (1)")
+            with pytest.raises(errors.DivisionByZero):
+                async with aconn.transaction():
+                    await aconn.execute("INSERT INTO t VALUES (2)")
+                    await aconn.execute("SELECT 1/0")
+        async with aconn.cursor(row_factory=dict_row) as cur:
+            await cur.execute("SELECT a FROM t")
+            assert await cur.fetchall() == [{"a": 1}]
+        assert cur.closed
+    assert aconn.closed
+
+
+@run_async
+async def test_connection_context_commits(dsn):
+    async with await pgwire.AsyncConnection.connect(dsn) as aconn:
+        await aconn.execute("CREATE TABLE aio_commit (a int)")
+    async with await pgwire.AsyncConnection.connect(dsn, autocommit=True) as aconn:
+        cur = await aconn.execute("SELECT to_regclass('aio_commit')::text")
+        assert await cur.fetchone() == ("aio_commit",)
+        await aconn.execute("DROP TABLE aio_commit")
+
+
+@run_async
+async def test_executemany_and_errors(dsn):
+    async with await pgwire.AsyncConnection.connect(dsn) as aconn:
+        cur = aconn.cursor()
+        await cur.execute("CREATE TEMP TABLE m (a int PRIMARY KEY)")
+        await cur.executemany("INSERT INTO m VALUES (%s)", [(i,) for i in range(100)])
+        assert cur.rowcount == 100
+        with pytest.raises(errors.UniqueViolation) as info:
+            await cur.execute("INSERT INTO m VALUES (1)")
+        assert info.value.sqlstate == "23505"
+        with pytest.raises(errors.InFailedSqlTransaction):
+            await cur.execute("SELECT 1")
+        await aconn.rollback()
+        await cur.execute("SELECT 1")
+        assert await cur.fetchone() == (1,)
+
+
+@run_async
+async def test_wait_for_timeout_cancels_on_server(dsn):
+    async with await pgwire.AsyncConnection.connect(dsn, autocommit=True) as aconn:
+        pid = aconn.info.backend_pid
+        t0 = time.monotonic()
+        with pytest.raises(asyncio.TimeoutError):
+            await asyncio.wait_for(aconn.execute("SELECT pg_sleep(10)"), 0.3)
+        assert time.monotonic() - t0 < 5
+        async with await pgwire.AsyncConnection.connect(dsn) as other:
+            cur = await other.execute(
+                "SELECT state, query FROM pg_stat_activity WHERE pid = %s", (pid,)
+            )
+            state, query = await cur.fetchone()
+            assert state == "idle"
+        cur = await aconn.execute("SELECT 42")
+        assert await cur.fetchone() == (42,)
+
+
+@run_async
+async def test_task_cancel_in_transaction(dsn):
+    async with await pgwire.AsyncConnection.connect(dsn) as aconn:
+        task = asyncio.ensure_future(aconn.execute("SELECT pg_sleep(10)"))
+        await asyncio.sleep(0.2)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        assert aconn.info.transaction_status == pgwire.TransactionStatus.INERROR
+        await aconn.rollback()
+        cur = await aconn.execute("SELECT 7")
+        assert await cur.fetchone() == (7,)
+
+
+@run_async
+async def test_fifty_coroutines_ten_connections(dsn):
+    conns = [await pgwire.AsyncConnection.connect(dsn, autocommit=True) for _ in range(10)]
+
+    async def job(i):
+        aconn = conns[i % 10]
+        cur = await aconn.execute(
+            "SELECT %s::int * 2, pg_sleep(0.01 * (%s::int %% 3))", (i, i)
+        )
+        return (await cur.fetchone())[0]
+
+    results = await asyncio.gather(*(job(i) for i in range(50)))
+    assert results == [i * 2 for i in range(50)]
+    for c in conns:
+        await c.close()
+
+
+@run_async
+async def test_two_coroutines_one_connection_serialized(dsn):
+    async with await pgwire.AsyncConnection.connect(dsn, autocommit=True) as aconn:
+
+        async def job(value):
+            cur = aconn.cursor()
+            await cur.execute("SELECT pg_sleep(0.2), %s::text", (value,))
+            return await cur.fetchall()
+
+        t0 = time.monotonic()
+        a, b = await asyncio.gather(job("a"), job("b"))
+        assert a == [("", "a")] and b == [("", "b")]
+        assert time.monotonic() - t0 >= 0.35
+
+
+@run_async
+async def test_notifies_and_handlers(dsn):
+    async with await pgwire.AsyncConnection.connect(dsn, autocommit=True) as aconn:
+        handled = []
+        aconn.add_notify_handler(handled.append)
+        await aconn.execute("LISTEN ch")
+        async with await pgwire.AsyncConnection.connect(dsn, autocommit=True) as other:
+            for i in range(5):
+                await other.execute("SELECT pg_notify('ch', %s)", (str(i),))
+        # Notifications arriving during another query are queued, not lost.
+        await aconn.execute("SELECT pg_sleep(0.1)")
+        got = []
+        async for n in aconn.notifies(timeout=1):
+            got.append(n.payload)
+        assert got == ["0", "1", "2", "3", "4"]
+        assert [n.payload for n in handled] == got
+        t0 = time.monotonic()
+        assert [n async for n in aconn.notifies(timeout=0.2)] == []
+        assert time.monotonic() - t0 < 2
+
+
+@run_async
+async def test_notices(dsn):
+    async with await pgwire.AsyncConnection.connect(dsn) as aconn:
+        got = []
+        aconn.add_notice_handler(lambda d: got.append(d.message_primary))
+        await aconn.execute("DO $$ BEGIN RAISE NOTICE 'async hello'; END $$")
+        assert got == ["async hello"]
+
+
+def test_runs_under_uvloop(dsn):
+    uvloop = pytest.importorskip("uvloop")
+
+    async def main():
+        async with await pgwire.AsyncConnection.connect(dsn) as aconn:
+            cur = await aconn.execute("SELECT %s::int + 1", (1,))
+            assert await cur.fetchone() == (2,)
+            with pytest.raises(asyncio.TimeoutError):
+                await asyncio.wait_for(aconn.execute("SELECT pg_sleep(5)"), 0.2)
+            await aconn.rollback()
+            cur = await aconn.execute("SELECT 3")
+            return await cur.fetchone()
+
+    assert uvloop.run(main()) == (3,)
+
+
+@run_async
+async def test_server_gone(dsn):
+    aconn = await pgwire.AsyncConnection.connect(dsn)
+    async with await pgwire.AsyncConnection.connect(dsn, autocommit=True) as admin:
+        await admin.execute("SELECT pg_terminate_backend(%s)", (aconn.info.backend_pid,))
+    await asyncio.sleep(0.2)
+    with pytest.raises(pgwire.OperationalError):
+        await aconn.execute("SELECT 1")
+    assert aconn.closed
