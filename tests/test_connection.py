@@ -26,11 +26,12 @@ def test_module_globals():
 
 def test_connect_and_info(conn, pg_server):
     info = conn.info
+    assert info.transaction_status == pgwire.TransactionStatus.IDLE
     assert info.server_version // 10000 in (15, 16, 17, 18)
     assert info.backend_pid == conn.execute("SELECT pg_backend_pid()").fetchone()[0]
     assert info.parameter_status("server_encoding") == "UTF8"
     assert info.parameter_status("no_such_param") is None
-    assert info.transaction_status == pgwire.TransactionStatus.IDLE
+    assert info.transaction_status == pgwire.TransactionStatus.INTRANS
     assert conn.fileno() > 0
     assert not conn.closed
 
@@ -238,7 +239,7 @@ def test_backend_terminated_while_idle(conn, dsn):
 def test_notice_handlers(conn, caplog):
     got = []
     conn.add_notice_handler(got.append)
-    conn.execute("DO $$ BEGIN RAISE NOTICE 'hello %%', 42; END $$")
+    conn.execute("DO $$ BEGIN RAISE NOTICE 'hello %', 42; END $$")
     assert [d.message_primary for d in got] == ["hello 42"]
     assert got[0].severity == "NOTICE"
     conn.remove_notice_handler(got.append)

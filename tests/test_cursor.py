@@ -106,7 +106,13 @@ PARAMS = [
 @pytest.mark.parametrize("value", PARAMS, ids=repr)
 def test_parameter_round_trip(conn, value):
     (got,) = conn.execute("SELECT %s", (value,)).fetchone()
-    assert got == value
+    if isinstance(value, Decimal) and value.is_nan():
+        assert got.is_nan()
+    elif isinstance(value, int) and not isinstance(value, bool) and value >= 2**63:
+        assert got == value and isinstance(got, Decimal)  # beyond int8: numeric
+        return
+    else:
+        assert got == value
     assert type(got) is type(value)
 
 
@@ -123,9 +129,9 @@ def test_named_placeholders_and_percent(conn):
         ("SELECT %s", (1, 2), "1"),
         ("SELECT %(a)s", {"b": 1}, "a"),
         ("SELECT %s, %(a)s", (1,), "mix"),
-        ("SELECT %s", {"a": 1}, ""),
-        ("SELECT %(a)s", (1,), ""),
-        ("SELECT %x", (1,), ""),
+        ("SELECT %s", {"a": 1}, "must be a sequence"),
+        ("SELECT %(a)s", (1,), "must be a mapping"),
+        ("SELECT %x", (1,), "%x"),
     ],
 )
 def test_bad_parameters_raise_before_sending(conn, query, params, match):

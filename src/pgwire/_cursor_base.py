@@ -6,6 +6,8 @@ file its results; the concrete cursor runs the operation with its driver.
 
 from __future__ import annotations
 
+import weakref
+
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -148,6 +150,16 @@ class BaseCursor:
         finally:
             self._pending_fields = None
 
+    def _description_callback(self) -> Any:
+        # Weak, so that a cursor dropped while its query runs can be collected.
+        ref = weakref.ref(self)
+
+        def on_description(fields: list[m.FieldDescription]) -> Any:
+            cursor = ref()
+            return None if cursor is None else cursor._on_description(fields)
+
+        return on_description
+
     def _result_formats(self, binary: bool | None) -> list[int]:
         if binary if binary is not None else self.binary:
             return [Format.BINARY]
@@ -161,7 +173,7 @@ class BaseCursor:
         if params is None and not (binary if binary is not None else self.binary):
             sql = _query_bytes(query, conn)
             self.query, self.params = sql, None
-            return core.simple_query(proto, sql, self._on_description, begin)
+            return core.simple_query(proto, sql, self._description_callback(), begin)
         pq = convert_query(query, params, conn.adapt_context.encoding)
         oids, formats, values = self._tx.dump_params(pq.params or [], pq.formats)
         self.query, self.params = pq.query, values
@@ -172,7 +184,7 @@ class BaseCursor:
             formats,
             values,
             self._result_formats(binary),
-            self._on_description,
+            self._description_callback(),
             begin,
         )
 
@@ -203,7 +215,7 @@ class BaseCursor:
         return core.pipeline(
             conn._proto,
             batches,
-            self._on_description if returning else None,
+            self._description_callback() if returning else None,
             conn._begin_needed(),
         )
 

@@ -33,7 +33,7 @@ PGGen = Generator[None, None, Any]
 
 RowMaker = Callable[[list[Any]], Any]
 Loaders = list[Callable[[bytes], Any]]
-OnDescription = Callable[[list[m.FieldDescription]], tuple[Loaders, RowMaker]]
+OnDescription = Callable[[list[m.FieldDescription]], "tuple[Loaders, RowMaker] | None"]
 
 IDLE = ord("I")
 INTRANS = ord("T")
@@ -227,7 +227,7 @@ def results(
 
     ``on_description`` is called once per result set with its columns and
     returns the per-column loaders and the function that turns a list of
-    values into a row.  The first server error is raised once the session is
+    values into a row (or None to discard the rows).  The first server error is raised once the session is
     back in sync; an exception from a loader or row maker is raised then too.
     With ``skip_first`` the results before the first ReadyForQuery (an
     implicit BEGIN) are dropped.
@@ -263,9 +263,12 @@ def results(
             loaders = make_row = None
             if on_description is not None and error is None:
                 try:
-                    loaders, make_row = on_description(cur.fields)
+                    adapters = on_description(cur.fields)
                 except Exception as exc:
                     error = exc
+                else:
+                    if adapters is not None:
+                        loaders, make_row = adapters
         elif mtype == m.COMMAND_COMPLETE:
             cur.command_tag = tag = m.parse_command_complete(buf.data, buf.start, buf.end)
             cur.rowcount = m.rowcount_from_tag(tag)
