@@ -19,6 +19,12 @@ from .conninfo import make_params
 from .errors import Error
 
 
+def _center(text: str, width: int) -> str:
+    # psql puts the odd padding space on the right.
+    left = (width - len(text)) // 2
+    return " " * left + text + " " * (width - len(text) - left)
+
+
 def format_table(columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
     """Render rows as psql does: a header, a rule, aligned cells and a row count."""
     cells = [["" if v is None else str(v) for v in row] for row in rows]
@@ -31,7 +37,7 @@ def format_table(columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
     for row in cells:
         for i, cell in enumerate(row):
             widths[i] = max(widths[i], max((len(x) for x in cell.split("\n")), default=0))
-    lines = [" " + " | ".join(c.center(w) for c, w in zip(columns, widths, strict=True)) + " "]
+    lines = [" " + " | ".join(_center(c, w) for c, w in zip(columns, widths, strict=True)) + " "]
     lines.append("-" + "-+-".join("-" * w for w in widths) + "-")
     for row in cells:
         padded = [

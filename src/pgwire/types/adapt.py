@@ -233,6 +233,13 @@ def _qualname(cls: type) -> str:
     return f"{cls.__module__}.{cls.__qualname__}"
 
 
+def type_name(cls: type) -> str:
+    """The name of a class for messages: ``int``, ``decimal.Decimal``, ``app.models.Point``."""
+    if cls.__module__ == "builtins":
+        return cls.__qualname__
+    return _qualname(cls)
+
+
 class TypesRegistry:
     """Loaders by type OID and dumpers by Python class, per format.
 
@@ -531,7 +538,7 @@ class Transformer:
                 dcls = self.registry.get_dumper(cls, None)
             if dcls is None:
                 raise ProgrammingError(
-                    f"cannot adapt type {_qualname(cls)!r}: no dumper registered for it"
+                    f"cannot adapt type {type_name(cls)!r}: no dumper registered for it"
                     + ("" if format is None else f" in {format.name} format")
                 )
             dumper = self._dumpers[key] = dcls(cls, self._ctx)

@@ -24,6 +24,7 @@ from .adapt import (
     TypesRegistry,
     _UnknownBinaryLoader,
     _UnknownTextLoader,
+    type_name,
 )
 from .numeric import (
     Float4BinaryLoader,
@@ -90,6 +91,8 @@ class ArrayLoader(Loader):
         if data[:1] == b"[":
             # Explicit bounds "[2:3]={...}": the list starts at index 0 anyway.
             data = data[data.index(b"=") + 1 :]
+        if data[:1] != b"{" or data[-1:] != b"}":
+            raise DataError(f"malformed array literal: {data[:60]!r}")
         inner = data[1:-1]
         if not inner:
             return []
@@ -289,6 +292,17 @@ class _TextArrayDumper(Dumper):
         return b"{" + b",".join(parts) + b"}"
 
 
+class _EmptyArrayDumper(Dumper):
+    """An empty list (at any depth: [[], []] too) as ``{}`` of unknown type."""
+
+    format = Format.TEXT
+    oid = 0
+
+    def dump(self, obj: Any) -> bytes:
+        """Write ``{}``."""
+        return b"{}"
+
+
 class _BinaryArrayDumper(Dumper):
     """A list as a binary array with one element dumper for every element."""
 
@@ -326,7 +340,8 @@ class _ListChooser(Dumper):
         super().__init__(cls, context)
         self._elem_dumpers: dict[tuple[type, int], Dumper] = {}
         self._array_dumpers: dict[tuple[Dumper, int], Dumper] = {}
-        self._empty = _TextArrayDumper(cls, context, None, 0)
+        self._nulls = _TextArrayDumper(cls, context, None, 0)
+        self._empty = _EmptyArrayDumper(cls, context)
 
     def dump(self, obj: Any) -> bytes:
         """Dump `obj` with the dumper its elements call for."""
@@ -350,7 +365,7 @@ class _ListChooser(Dumper):
                 dcls = reg.get_dumper(cls, None)
             if dcls is None:
                 raise ProgrammingError(
-                    f"cannot adapt type {cls.__module__}.{cls.__qualname__!r} in a list:"
+                    f"cannot adapt type {type_name(cls)!r} in a list:"
                     " no dumper registered for it"
                 )
             d = self._elem_dumpers[key] = dcls(cls, self.context)
@@ -391,7 +406,7 @@ class _ListChooser(Dumper):
         items = [x for x in leaves if x is not None]
         if not items:
             # Empty or all NULL: no element type to tell; the server infers it.
-            return self._empty
+            return self._nulls if leaves else self._empty
         elem = self._common(items, fmt)
         reg = self.context.registry
         aoid = reg.array_of(elem.oid) if elem.oid else 0
