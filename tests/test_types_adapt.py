@@ -161,6 +161,10 @@ def test_per_cursor_registry() -> None:
         (oids.REGPROC_OID, Format.TEXT),
         (oids.POINT_ARRAY_OID, Format.TEXT),
         (999999, Format.TEXT),
+        (oids.INET_OID, Format.TEXT),
+        (oids.INT4RANGE_OID, Format.BINARY),
+        (oids.NUMRANGE_OID, Format.TEXT),
+        (oids.INT4RANGE_ARRAY_OID, Format.BINARY),
     ],
 )
 def test_preferred_result_format(oid: int, fmt: Format) -> None:
@@ -174,6 +178,8 @@ def test_preferred_result_format_follows_datestyle() -> None:
     # Text timestamps are read in ISO only: ask for binary.
     assert t.preferred_result_format(oids.TIMESTAMPTZ_OID) == Format.BINARY
     assert t.preferred_result_format(oids.TIMESTAMP_ARRAY_OID) == Format.BINARY
+    assert t.preferred_result_format(oids.TSTZRANGE_OID) == Format.BINARY
+    assert t.preferred_result_format(oids.DATE_OID) == Format.TEXT
 
 
 def test_loaders_picked_again_after_session_change() -> None:

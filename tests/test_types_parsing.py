@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
@@ -11,7 +12,15 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from pgwire.errors import DataError, NotSupportedError
-from pgwire.types import AdaptContext, Format, Transformer, oids
+from pgwire.types import (
+    AdaptContext,
+    Format,
+    Range,
+    Transformer,
+    TypesRegistry,
+    default_registry,
+    oids,
+)
 
 UTC = dt.timezone.utc
 
@@ -122,6 +131,27 @@ TEXT_CASES: list[tuple[int, bytes, Any]] = [
     ),
     (oids.JSONB_ARRAY_OID, b'{"{\\"a\\": 1}",[1]}', [{"a": 1}, [1]]),
     (oids.DATE_ARRAY_OID, b"{2020-01-01,NULL}", [dt.date(2020, 1, 1), None]),
+    # inet/cidr
+    (oids.INET_OID, b"1.2.3.4", ipaddress.ip_address("1.2.3.4")),
+    (oids.INET_OID, b"1.2.3.4/24", ipaddress.ip_interface("1.2.3.4/24")),
+    (oids.INET_OID, b"2001:db8::1/64", ipaddress.ip_interface("2001:db8::1/64")),
+    (oids.CIDR_OID, b"10.0.0.0/8", ipaddress.ip_network("10.0.0.0/8")),
+    (
+        oids.INET_ARRAY_OID,
+        b"{1.2.3.4,10.0.0.0/8}",
+        [ipaddress.ip_address("1.2.3.4"), ipaddress.ip_interface("10.0.0.0/8")],
+    ),
+    # ranges
+    (oids.INT4RANGE_OID, b"[1,5)", Range(1, 5)),
+    (oids.INT8RANGE_OID, b"(,6)", Range(None, 6, "()")),
+    (oids.NUMRANGE_OID, b"[1.5,)", Range(Decimal("1.5"), None)),
+    (oids.DATERANGE_OID, b"empty", Range(empty=True)),
+    (
+        oids.TSTZRANGE_OID,
+        b'["2020-01-01 05:00:00+00","2020-01-02 00:00:00+00"]',
+        Range(dt.datetime(2020, 1, 1, 5, tzinfo=UTC), dt.datetime(2020, 1, 2, tzinfo=UTC), "[]"),
+    ),
+    (oids.INT4RANGE_ARRAY_OID, b'{"[1,5)",empty}', [Range(1, 5), Range(empty=True)]),
     # element types without a loader stay str, inside arrays too
     (oids.XID_ARRAY_OID, b"{1,2}", ["1", "2"]),
     (oids.POINT_ARRAY_OID, b'{"(1,2)"}', ["(1,2)"]),
@@ -137,6 +167,8 @@ def same(a: Any, b: Any) -> bool:
         return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b, strict=True))
     if isinstance(a, Decimal) and a.is_nan():
         return b.is_nan()
+    if isinstance(a, Range):
+        return a.bounds == b.bounds and same(a.lower, b.lower) and same(a.upper, b.upper)
     if isinstance(a, (dt.datetime, dt.time)) and a.tzinfo is not None:
         return a == b and a.utcoffset() == b.utcoffset()
     return bool(a == b)
@@ -297,3 +329,28 @@ def test_client_encoding() -> None:
 def test_malformed_array(oid: int, data: bytes) -> None:
     with pytest.raises(DataError, match="malformed array"):
         load(oid, data)
+
+
+@pytest.mark.parametrize(
+    "data, expected",
+    [
+        (b'["a\\"b","c""d")', Range('a"b', 'c"d')),
+        (b'(" x",)', Range(" x", None, "()")),
+        (b'["",a]', Range("", "a", "[]")),
+        (b"[a\\,b,c)", Range("a,b", "c")),
+    ],
+)
+def test_range_bound_quoting(data: bytes, expected: Range) -> None:
+    reg = TypesRegistry(default_registry)
+    reg.register_range(900001, oids.TEXT_OID)
+    t = Transformer(AdaptContext(reg))
+    assert t.column_loaders([900001], [Format.TEXT])[0](data) == expected
+    # And back: our quoting reads back the same.
+    _, _, values = t.dump_params([expected])
+    assert t.column_loaders([900001], [Format.TEXT])[0](values[0] or b"") == expected
+
+
+@pytest.mark.parametrize("data", [b"[1,5", b"1,5)", b"[1,5)x", b"[1,5,6)"])
+def test_malformed_range(data: bytes) -> None:
+    with pytest.raises(DataError, match="malformed range"):
+        load(oids.INT4RANGE_OID, data)

@@ -11,7 +11,7 @@ import random
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from enum import IntEnum
 from typing import TYPE_CHECKING, Any
 
@@ -164,12 +164,24 @@ def session_matches(proto: Protocol, wanted: str) -> bool | None:
     return True
 
 
-def session_fits(proto: Protocol, wanted: str) -> bool:
-    """Whether the new session fits target_session_attrs (servers >= 14 report enough)."""
-    fits = session_matches(proto, wanted)
-    if fits is None:
-        raise InterfaceError(f"the server does not report what target_session_attrs={wanted} needs")
-    return fits
+def connect_plan(params: ConnectParams) -> Iterator[tuple[str, HostSpec]]:
+    """The (target_session_attrs, host) pairs to try, in order."""
+    wanted = params.target_session_attrs
+    for attrs in [wanted, "any"] if wanted == "prefer-standby" else [wanted]:
+        for host in host_order(params):
+            yield attrs, host
+
+
+def check_session(chan: Channel, wanted: str, host: HostSpec) -> None:
+    """Close the new session and raise unless it fits target_session_attrs."""
+    fits = session_matches(chan.proto, wanted)
+    if not fits:
+        chan.close()
+        if fits is None:
+            raise OperationalError(
+                f"the server does not report what target_session_attrs={wanted} needs"
+            )
+        raise OperationalError(f"server at {host.host}:{host.port} is not {wanted}")
 
 
 def connect_error(errors: list[Exception]) -> Exception:
@@ -304,6 +316,12 @@ class BaseConnection:
         inflight = self._inflight
         if inflight is not None and inflight.owner_alive() and inflight.owner is not owner:
             raise ProgrammingError("an asynchronous query is in progress on this connection")
+
+    def _transaction_to_end(self, command: bytes) -> bool:
+        """Whether COMMIT/ROLLBACK has a transaction to end; refuse inside transaction()."""
+        if self._savepoints:
+            raise ProgrammingError(f"can't {command.decode().lower()} inside a transaction() block")
+        return self._proto.transaction_status != core.IDLE
 
     def _begin_needed(self) -> bool:
         return not self._autocommit and self._proto.transaction_status == core.IDLE

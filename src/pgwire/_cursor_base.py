@@ -7,7 +7,6 @@ file its results; the concrete cursor runs the operation with its driver.
 from __future__ import annotations
 
 import weakref
-
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
 

@@ -10,9 +10,9 @@ from typing import Any
 
 from ._base import (
     BaseConnection,
+    check_session,
     connect_error,
-    host_order,
-    session_fits,
+    connect_plan,
     split_connect_kwargs,
     startup_parameters,
 )
@@ -21,7 +21,7 @@ from .conninfo import ConnectParams, HostSpec, make_params
 from .drivers import aio
 from .drivers.channel import Channel, Operation
 from .drivers.connect import open_socket
-from .errors import Error, OperationalError, ProgrammingError
+from .errors import Error, OperationalError
 from .protocol import core
 from .protocol.core import Notify, PGGen, Protocol
 from .transaction import TransactionPlan
@@ -40,29 +40,15 @@ class AsyncConnection(BaseConnection):
         own = split_connect_kwargs(kwargs)
         params = make_params(dsn, **kwargs)
         errors: list[Exception] = []
-        wanted = params.target_session_attrs
-        passes = [wanted, "any"] if wanted == "prefer-standby" else [wanted]
-        for attrs in passes:
-            for host in host_order(params):
-                try:
-                    if params.connect_timeout is None:
-                        chan = await _open_channel(params, host)
-                    else:
-                        chan = await asyncio.wait_for(
-                            _open_channel(params, host), params.connect_timeout
-                        )
-                except asyncio.TimeoutError:
-                    errors.append(OperationalError(f"connection to {host.host} timed out"))
-                    continue
-                except (OperationalError, OSError) as exc:
-                    errors.append(exc)
-                    continue
-                if not session_fits(chan.proto, attrs):
-                    chan.close()
-                    errors.append(
-                        OperationalError(f"server at {host.host}:{host.port} is not {attrs}")
-                    )
-                    continue
+        for attrs, host in connect_plan(params):
+            try:
+                chan = await asyncio.wait_for(_open_channel(params, host), params.connect_timeout)
+                check_session(chan, attrs, host)
+            except asyncio.TimeoutError:
+                errors.append(OperationalError(f"connection to {host.host} timed out"))
+            except (OperationalError, OSError) as exc:
+                errors.append(exc)
+            else:
                 return cls(chan, params, host, **own)
         raise connect_error(errors)
 
@@ -155,23 +141,19 @@ class AsyncConnection(BaseConnection):
     async def _command(self, sql: bytes) -> None:
         await self._run(core.simple_query(self._proto, sql, None))
 
-    async def commit(self) -> None:
-        """Commit the current transaction (nothing to do outside one)."""
+    async def _end_transaction(self, command: bytes) -> None:
         async with self._alock:
             self._check_open()
-            if self._savepoints:
-                raise ProgrammingError("can't commit inside a transaction() block")
-            if self._proto.transaction_status != core.IDLE:
-                await self._command(b"COMMIT")
+            if self._transaction_to_end(command):
+                await self._command(command)
+
+    async def commit(self) -> None:
+        """Commit the current transaction (nothing to do outside one)."""
+        await self._end_transaction(b"COMMIT")
 
     async def rollback(self) -> None:
         """Roll back the current transaction (nothing to do outside one)."""
-        async with self._alock:
-            self._check_open()
-            if self._savepoints:
-                raise ProgrammingError("can't roll back inside a transaction() block")
-            if self._proto.transaction_status != core.IDLE:
-                await self._command(b"ROLLBACK")
+        await self._end_transaction(b"ROLLBACK")
 
     @property
     def autocommit(self) -> bool:

@@ -11,9 +11,9 @@ from ._base import (
     BaseConnection,
     Inflight,
     TransactionStatus,
+    check_session,
     connect_error,
-    host_order,
-    session_fits,
+    connect_plan,
     split_connect_kwargs,
     startup_parameters,
 )
@@ -38,27 +38,19 @@ class Connection(BaseConnection):
         own = split_connect_kwargs(kwargs)
         params = make_params(dsn, **kwargs)
         errors: list[Exception] = []
-        wanted = params.target_session_attrs
-        passes = [wanted, "any"] if wanted == "prefer-standby" else [wanted]
-        for attrs in passes:
-            for host in host_order(params):
-                deadline = (
-                    None
-                    if params.connect_timeout is None
-                    else time.monotonic() + params.connect_timeout
-                )
-                try:
-                    chan = _open_channel(params, host, deadline)
-                except (OperationalError, OSError) as exc:
-                    errors.append(exc)
-                    continue
-                if not session_fits(chan.proto, attrs):
-                    chan.close()
-                    errors.append(
-                        OperationalError(f"server at {host.host}:{host.port} is not {attrs}")
-                    )
-                    continue
-                return cls(chan, params, host, **own)
+        for attrs, host in connect_plan(params):
+            deadline = (
+                None
+                if params.connect_timeout is None
+                else time.monotonic() + params.connect_timeout
+            )
+            try:
+                chan = _open_channel(params, host, deadline)
+                check_session(chan, attrs, host)
+            except (OperationalError, OSError) as exc:
+                errors.append(exc)
+                continue
+            return cls(chan, params, host, **own)
         raise connect_error(errors)
 
     def __repr__(self) -> str:
@@ -181,23 +173,19 @@ class Connection(BaseConnection):
             self._settle(None)
             blocking.execute(self._chan, core.simple_query(self._proto, sql, None))
 
-    def commit(self) -> None:
-        """Commit the current transaction (nothing to do outside one)."""
+    def _end_transaction(self, command: bytes) -> None:
         with self._lock:
             self._settle(None)
-            if self._savepoints:
-                raise ProgrammingError("can't commit inside a transaction() block")
-            if self._proto.transaction_status != core.IDLE:
-                self._command(b"COMMIT")
+            if self._transaction_to_end(command):
+                self._command(command)
+
+    def commit(self) -> None:
+        """Commit the current transaction (nothing to do outside one)."""
+        self._end_transaction(b"COMMIT")
 
     def rollback(self) -> None:
         """Roll back the current transaction (nothing to do outside one)."""
-        with self._lock:
-            self._settle(None)
-            if self._savepoints:
-                raise ProgrammingError("can't roll back inside a transaction() block")
-            if self._proto.transaction_status != core.IDLE:
-                self._command(b"ROLLBACK")
+        self._end_transaction(b"ROLLBACK")
 
     @property
     def autocommit(self) -> bool:

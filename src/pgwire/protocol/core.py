@@ -10,7 +10,6 @@ blocking driver, the non-blocking step driver and the asyncio driver.
 from __future__ import annotations
 
 import functools
-
 from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from typing import Any
@@ -142,7 +141,6 @@ def _closes_on_violation(func: Callable[..., PGGen]) -> Callable[..., PGGen]:
     return wrapper
 
 
-
 @_closes_on_violation
 def startup(proto: Protocol, params: dict[str, str], user: str, password: str | None) -> PGGen:
     """Send the StartupMessage, authenticate, and wait for the first ReadyForQuery."""
@@ -227,8 +225,9 @@ def results(
 
     ``on_description`` is called once per result set with its columns and
     returns the per-column loaders and the function that turns a list of
-    values into a row (or None to discard the rows).  The first server error is raised once the session is
-    back in sync; an exception from a loader or row maker is raised then too.
+    values into a row (or None to discard the rows).  The first server
+    error is raised once the session is back in sync; an exception from a
+    loader or row maker is raised then too.
     With ``skip_first`` the results before the first ReadyForQuery (an
     implicit BEGIN) are dropped.
     """
@@ -297,11 +296,11 @@ def results(
             if syncs <= 0:
                 break
         elif mtype == m.ERROR_RESPONSE:
-            exc = proto.server_error()
+            server_exc = proto.server_error()
             if proto.closed:
-                raise exc
+                raise server_exc
             if error is None:
-                error = exc
+                error = server_exc
             cur = Result()
             rows = cur.rows
             loaders = None

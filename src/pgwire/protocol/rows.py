@@ -42,7 +42,7 @@ def read_data_rows(
             raise ProtocolViolation(f"DataRow with {count} columns where {ncols} were described")
         buf.pos = pos
         p = pos + 7
-        values = []
+        values: list[Any] = []
         for load in loaders:
             if p + 4 > end:
                 raise ProtocolViolation("DataRow length does not match its values")

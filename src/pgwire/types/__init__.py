@@ -54,8 +54,10 @@ used when the caller does not ask for a format. A type with an array type
 gets list loading from ``registry.register_array(array_oid, element_oid)``.
 
 Built in: bool, int2/int4/int8/oid, float4/float8, numeric, text types,
-bytea, date/time/timetz/timestamp/timestamptz/interval, uuid, json/jsonb
-and arrays of all of them; unknown types load as str (text) or bytes (binary).
+bytea, date/time/timetz/timestamp/timestamptz/interval, uuid, json/jsonb,
+inet/cidr, the builtin ranges (as :class:`Range`) and arrays of all of them;
+unknown types load as str (text) or bytes (binary). A range type gets its
+loaders from ``registry.register_range(range_oid, subtype_oid)``.
 """
 
 from __future__ import annotations
@@ -64,8 +66,10 @@ from . import array as _array
 from . import bool as _bool
 from . import datetime as _datetime
 from . import json as _json
+from . import net as _net
 from . import numeric as _numeric
 from . import oids
+from . import range as _range
 from . import text as _text
 from . import uuid as _uuid
 from .adapt import (
@@ -79,6 +83,7 @@ from .adapt import (
     python_encoding,
 )
 from .json import Json, Jsonb, set_json_dumps, set_json_loads
+from .range import Range
 
 __all__ = [
     "AdaptContext",
@@ -87,6 +92,7 @@ __all__ = [
     "Json",
     "Jsonb",
     "Loader",
+    "Range",
     "Transformer",
     "TypesRegistry",
     "default_registry",
@@ -100,7 +106,7 @@ __all__ = [
 
 def register_default_adapters(registry: TypesRegistry) -> None:
     """Register every builtin adapter on `registry` (done once on the default registry)."""
-    for mod in (_bool, _numeric, _text, _datetime, _uuid, _json, _array):
+    for mod in (_bool, _numeric, _text, _datetime, _uuid, _json, _net, _range, _array):
         mod.register_default_adapters(registry)
 
 

@@ -52,15 +52,17 @@ def resolve_timezone(name: str) -> tzinfo:
     key = name.strip()
     if not key:
         return timezone.utc
+    lower = key.lower()
+    if lower in _UTC_NAMES or lower.removeprefix("etc/") in _UTC_NAMES:
+        # timezone.utc rather than ZoneInfo("UTC"): same instants, cheaper to
+        # convert to, and what psycopg returns.
+        return timezone.utc
     try:
         return ZoneInfo(key)
     except Exception:
         # ZoneInfo raises several unrelated types for odd keys (not found,
         # invalid path, a directory name): all mean "not an IANA name here".
         pass
-    lower = key.lower()
-    if lower in _UTC_NAMES or lower.removeprefix("etc/") in _UTC_NAMES:
-        return timezone.utc
     m = _ETC_GMT.fullmatch(key)
     if m:
         hours = int(m.group(2))

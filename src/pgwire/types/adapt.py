@@ -263,6 +263,8 @@ class TypesRegistry:
         )
         self._dumper_pref: dict[DumperKey, type[Dumper]] = {}
         self._has_str_keys = False
+        self._range_subtype: dict[int, int] = {}
+        self._subtype_range: dict[int, int] = {}
         self._array_element: dict[int, int] = {}
         self._element_array: dict[int, int] = {}
         self._delimiter: dict[int, bytes] = {}
@@ -303,14 +305,16 @@ class TypesRegistry:
     def preferred_format(self, oid: int) -> Format | None:
         """Return the format of the last loader registered for `oid` (None if none).
 
-        An array type registered with :meth:`register_array` prefers what its
-        element type prefers.
+        An array type registered with :meth:`register_array` (a range type with
+        :meth:`register_range`) prefers what its element type (subtype) prefers.
         """
         for reg in self._chain():
             fmt = reg._loader_pref.get(oid)
             if fmt is not None:
                 return fmt
             elem = reg._array_element.get(oid)
+            if elem is None:
+                elem = reg._range_subtype.get(oid)
             if elem is not None:
                 return self.preferred_format(elem)
         return None
@@ -362,6 +366,39 @@ class TypesRegistry:
                 return d
             reg = reg.parent
         return b","
+
+    # -- ranges ---------------------------------------------------------------
+
+    def register_range(self, range_oid: int, subtype_oid: int) -> None:
+        """Declare `range_oid` as a range of `subtype_oid` and load it as a Range."""
+        from .range import RangeBinaryLoader, RangeLoader
+
+        self._range_subtype[range_oid] = subtype_oid
+        self._subtype_range[subtype_oid] = range_oid
+        self._loaders[Format.TEXT][range_oid] = RangeLoader
+        self._loaders[Format.BINARY][range_oid] = RangeBinaryLoader
+        self._loader_pref.pop(range_oid, None)
+        self._bump()
+
+    def range_subtype(self, range_oid: int) -> int | None:
+        """Return the subtype OID of a range type, or None if not a range type."""
+        reg: TypesRegistry | None = self
+        while reg is not None:
+            oid = reg._range_subtype.get(range_oid)
+            if oid is not None:
+                return oid
+            reg = reg.parent
+        return None
+
+    def range_of(self, subtype_oid: int) -> int:
+        """Return the OID of the range type over `subtype_oid` (0 if unknown)."""
+        reg: TypesRegistry | None = self
+        while reg is not None:
+            oid = reg._subtype_range.get(subtype_oid)
+            if oid is not None:
+                return oid
+            reg = reg.parent
+        return 0
 
     # -- dumpers --------------------------------------------------------------
 
@@ -516,6 +553,7 @@ class Transformer:
             return Format.BINARY if has_binary else Format.TEXT
         if has_binary and not self.context.datestyle.upper().startswith("ISO"):
             elem = reg.array_element(oid) or oid
+            elem = reg.range_subtype(elem) or elem
             text_loader = reg.get_loader(elem, Format.TEXT)
             if getattr(text_loader, "datestyle_sensitive", False):
                 return Format.BINARY

@@ -1,0 +1,418 @@
+"""Range types <-> :class:`Range`.
+
+The builtin ranges (int4range, int8range, numrange, daterange, tsrange,
+tstzrange) load as :class:`Range` objects whose bounds go through the loader
+of the range's subtype. A :class:`Range` is dumped as the range type of its
+bounds (numrange for Decimal, daterange for date, tsrange/tstzrange for
+naive/aware datetime); ranges of other values (ints, or no bounds at all) go
+as text of unknown type, for the server to type from context.
+"""
+
+from __future__ import annotations
+
+import re
+import struct
+from functools import total_ordering
+from typing import Any
+
+from ..errors import DataError, ProgrammingError
+from . import oids
+from .adapt import (
+    AdaptContext,
+    Dumper,
+    Format,
+    Loader,
+    TypesRegistry,
+    _UnknownBinaryLoader,
+    _UnknownTextLoader,
+    type_name,
+)
+
+__all__ = ["Range", "RangeBinaryDumper", "RangeBinaryLoader", "RangeDumper", "RangeLoader"]
+
+# Flag bits of the binary range format.
+_EMPTY = 0x01
+_LB_INC = 0x02
+_UB_INC = 0x04
+_LB_INF = 0x08
+_UB_INF = 0x10
+
+_len = struct.Struct("!i")
+_unpack_len = _len.unpack_from
+_pack_len = _len.pack
+
+
+@total_ordering
+class Range:
+    """A PostgreSQL range: `lower`/`upper` bounds (None = unbounded), `bounds` like ``"[)"``.
+
+    ``Range(empty=True)`` is the empty range. Ranges compare equal when their
+    bounds and bound kinds are equal (no normalisation: ``[1,2]`` differs from
+    ``[1,3)``, as the server would return the latter for int4range).
+    """
+
+    __slots__ = ("_bounds", "_lower", "_upper")
+
+    def __init__(
+        self,
+        lower: Any = None,
+        upper: Any = None,
+        bounds: str = "[)",
+        empty: bool = False,
+    ) -> None:
+        """Build a range; `bounds` is two characters out of ``[(`` and ``])``."""
+        if empty:
+            self._lower = self._upper = None
+            self._bounds = ""
+            return
+        if bounds not in ("[)", "(]", "()", "[]"):
+            raise ValueError("bounds must be one of '[)', '(]', '()', '[]'")
+        self._lower = lower
+        self._upper = upper
+        # An unbounded side is never inclusive.
+        if lower is None and bounds[0] == "[":
+            bounds = "(" + bounds[1]
+        if upper is None and bounds[1] == "]":
+            bounds = bounds[0] + ")"
+        self._bounds = bounds
+
+    @property
+    def lower(self) -> Any:
+        """The lower bound, None if unbounded or empty."""
+        return self._lower
+
+    @property
+    def upper(self) -> Any:
+        """The upper bound, None if unbounded or empty."""
+        return self._upper
+
+    @property
+    def bounds(self) -> str:
+        """The bound kinds, e.g. ``"[)"``; ``""`` for the empty range."""
+        return self._bounds
+
+    @property
+    def isempty(self) -> bool:
+        """True for the empty range."""
+        return not self._bounds
+
+    @property
+    def lower_inf(self) -> bool:
+        """True if the range has no lower bound (and is not empty)."""
+        return bool(self._bounds) and self._lower is None
+
+    @property
+    def upper_inf(self) -> bool:
+        """True if the range has no upper bound (and is not empty)."""
+        return bool(self._bounds) and self._upper is None
+
+    @property
+    def lower_inc(self) -> bool:
+        """True if the lower bound is part of the range."""
+        return self._bounds[:1] == "[" and self._lower is not None
+
+    @property
+    def upper_inc(self) -> bool:
+        """True if the upper bound is part of the range."""
+        return self._bounds[1:] == "]" and self._upper is not None
+
+    def __contains__(self, x: Any) -> bool:
+        if not self._bounds:
+            return False
+        if self._lower is not None:
+            if self._bounds[0] == "[" and x < self._lower:
+                return False
+            if self._bounds[0] == "(" and x <= self._lower:
+                return False
+        if self._upper is not None:
+            if self._bounds[1] == "]" and x > self._upper:
+                return False
+            if self._bounds[1] == ")" and x >= self._upper:
+                return False
+        return True
+
+    def __bool__(self) -> bool:
+        return bool(self._bounds)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Range):
+            return NotImplemented
+        return (self._lower, self._upper, self._bounds) == (
+            other._lower,
+            other._upper,
+            other._bounds,
+        )
+
+    def __hash__(self) -> int:
+        return hash((self._lower, self._upper, self._bounds))
+
+    def _key(self) -> tuple[Any, ...]:
+        # Empty first; an unbounded lower side sorts first, an unbounded upper last.
+        return (
+            bool(self._bounds),
+            self._lower is not None,
+            self._lower,
+            self._bounds[:1] == "(",
+            self._upper is None,
+            self._upper,
+            self._bounds[1:] == "]",
+        )
+
+    def __lt__(self, other: object) -> bool:
+        if not isinstance(other, Range):
+            return NotImplemented
+        a, b = self._key(), other._key()
+        for x, y in zip(a, b, strict=True):
+            if x == y:
+                continue
+            if x is None or y is None:
+                return x is None
+            return bool(x < y)
+        return False
+
+    def __repr__(self) -> str:
+        if not self._bounds:
+            return "Range(empty=True)"
+        return f"Range({self._lower!r}, {self._upper!r}, {self._bounds!r})"
+
+    def __str__(self) -> str:
+        if not self._bounds:
+            return "empty"
+        lo = "" if self._lower is None else str(self._lower)
+        up = "" if self._upper is None else str(self._upper)
+        return f"{self._bounds[0]}{lo}, {up}{self._bounds[1]}"
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"lower": self._lower, "upper": self._upper, "bounds": self._bounds}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self._lower = state["lower"]
+        self._upper = state["upper"]
+        self._bounds = state["bounds"]
+
+
+# -- loaders ----------------------------------------------------------------------------------
+
+# A bound: quoted (backslash escapes or doubled quotes inside) or bare.
+_BOUND = re.compile(rb'"((?:[^"\\]|\\.|"")*)"|((?:[^,\])"\\]|\\.)*)', re.DOTALL)
+_UNESCAPE = re.compile(rb'\\(.)|""', re.DOTALL)
+
+
+def _unescape(m: re.Match[bytes]) -> bytes:
+    return m.group(1) if m.group(1) is not None else b'"'
+
+
+class RangeLoader(Loader):
+    """Any registered range type in text: ``[1,5)``, ``(,"2020-01-01 10:00:00+00"]``, ``empty``."""
+
+    format = Format.TEXT
+
+    def __init__(self, oid: int, context: AdaptContext) -> None:
+        super().__init__(oid, context)
+        sub = context.registry.range_subtype(oid) or 0
+        lcls = context.registry.get_loader(sub, Format.TEXT) or _UnknownTextLoader
+        self._load_bound = lcls(sub, context).load
+
+    def _bound(self, data: bytes, pos: int) -> tuple[Any, int]:
+        m = _BOUND.match(data, pos)
+        if m is None:  # pragma: no cover - the pattern matches the empty string
+            raise DataError(f"malformed range literal: {data[:60]!r}")
+        quoted, bare = m.groups()
+        if quoted is not None:
+            if b"\\" in quoted or b'""' in quoted:
+                quoted = _UNESCAPE.sub(_unescape, quoted)
+            return self._load_bound(quoted), m.end()
+        if not bare:
+            return None, m.end()
+        if b"\\" in bare:
+            bare = _UNESCAPE.sub(_unescape, bare)
+        return self._load_bound(bare), m.end()
+
+    def load(self, data: bytes) -> Range:
+        """Parse the range literal."""
+        if data == b"empty":
+            return Range(empty=True)
+        if data[:1] not in (b"[", b"(") or data[-1:] not in (b"]", b")"):
+            raise DataError(f"malformed range literal: {data[:60]!r}")
+        lower, pos = self._bound(data, 1)
+        if data[pos : pos + 1] != b",":
+            raise DataError(f"malformed range literal: {data[:60]!r}")
+        upper, pos = self._bound(data, pos + 1)
+        if pos != len(data) - 1:
+            raise DataError(f"malformed range literal: {data[:60]!r}")
+        return Range(lower, upper, (data[:1] + data[-1:]).decode())
+
+
+class RangeBinaryLoader(Loader):
+    """Any registered range type in binary: flags, then the present bounds."""
+
+    format = Format.BINARY
+
+    def __init__(self, oid: int, context: AdaptContext) -> None:
+        super().__init__(oid, context)
+        sub = context.registry.range_subtype(oid) or 0
+        lcls = context.registry.get_loader(sub, Format.BINARY) or _UnknownBinaryLoader
+        self._load_bound = lcls(sub, context).load
+
+    def load(self, data: bytes) -> Range:
+        """Decode the flags and bounds."""
+        flags = data[0]
+        if flags & _EMPTY:
+            return Range(empty=True)
+        pos = 1
+        lower = upper = None
+        if not flags & _LB_INF:
+            n = _unpack_len(data, pos)[0]
+            lower = self._load_bound(data[pos + 4 : pos + 4 + n])
+            pos += 4 + n
+        if not flags & _UB_INF:
+            n = _unpack_len(data, pos)[0]
+            upper = self._load_bound(data[pos + 4 : pos + 4 + n])
+        bounds = ("[" if flags & _LB_INC else "(") + ("]" if flags & _UB_INC else ")")
+        return Range(lower, upper, bounds)
+
+
+# -- dumpers ----------------------------------------------------------------------------------
+
+_NEEDS_QUOTES = re.compile(rb'[()\[\],"\\\s]|^$')
+
+
+def _quote(b: bytes) -> bytes:
+    if _NEEDS_QUOTES.search(b):
+        return b'"' + b.replace(b"\\", b"\\\\").replace(b'"', b'\\"') + b'"'
+    return b
+
+
+class _RangeDumperBase(Dumper):
+    def __init__(self, cls: type, context: AdaptContext) -> None:
+        super().__init__(cls, context)
+        self._sub: dict[tuple[type, int], Dumper] = {}
+        self._made: dict[tuple[Dumper | None, int], Dumper] = {}
+
+    def _sub_dumper(self, obj: Any, fmt: Format | None) -> Dumper:
+        cls = type(obj)
+        key = (cls, -1 if fmt is None else int(fmt))
+        d = self._sub.get(key)
+        if d is None:
+            reg = self.context.registry
+            dcls = reg.get_dumper(cls, fmt) or reg.get_dumper(cls, None)
+            if dcls is None:
+                raise ProgrammingError(
+                    f"cannot adapt type {type_name(cls)!r} as a range bound:"
+                    " no dumper registered for it"
+                )
+            d = self._sub[key] = dcls(cls, self.context)
+        return d.upgrade_auto(obj) if fmt is None else d.upgrade(obj, fmt)
+
+    def _choose(self, obj: Range, fmt: Format | None) -> Dumper:
+        bound = obj.lower if obj.lower is not None else obj.upper
+        elem: Dumper | None = None
+        range_oid = 0
+        if bound is not None:
+            elem = self._sub_dumper(bound, fmt)
+            # ints pick their size per value: let the server choose between
+            # int4range and int8range (as for bounds without a range type).
+            if elem.oid and getattr(elem, "rank", None) is None:
+                range_oid = self.context.registry.range_of(elem.oid)
+            if range_oid == 0 and elem.format == Format.BINARY:
+                elem = self._sub_dumper(bound, Format.TEXT)
+                if elem.format == Format.BINARY:
+                    raise DataError(
+                        f"cannot dump a range of {type_name(type(bound))!r} without a range type"
+                    )
+        binary = range_oid != 0 and elem is not None and elem.format == Format.BINARY
+        key = (elem, (range_oid << 1) | binary)
+        d = self._made.get(key)
+        if d is None:
+            cls = _RangeBinary if binary else _RangeText
+            d = self._made[key] = cls(self.cls, self.context, elem, range_oid)
+        return d
+
+    def upgrade(self, obj: Any, format: Format) -> Dumper:
+        """The dumper for this range's bounds in `format`."""
+        return self._choose(obj, format)
+
+    def upgrade_auto(self, obj: Any) -> Dumper:
+        """The dumper for this range's bounds in their preferred format."""
+        return self._choose(obj, None)
+
+    def dump(self, obj: Any) -> bytes:
+        """Dump with the dumper the bounds call for."""
+        return self.upgrade(obj, self.format).dump(obj)
+
+
+class _RangeText(Dumper):
+    format = Format.TEXT
+
+    def __init__(self, cls: type, context: AdaptContext, elem: Dumper | None, oid: int):
+        super().__init__(cls, context)
+        self.elem = elem
+        self.oid = oid
+
+    def dump(self, obj: Any) -> bytes:
+        if obj.isempty:
+            return b"empty"
+        lo = b"" if obj.lower is None or self.elem is None else _quote(self.elem.dump(obj.lower))
+        up = b"" if obj.upper is None or self.elem is None else _quote(self.elem.dump(obj.upper))
+        return obj.bounds[0].encode() + lo + b"," + up + obj.bounds[1].encode()
+
+
+class _RangeBinary(Dumper):
+    format = Format.BINARY
+
+    def __init__(self, cls: type, context: AdaptContext, elem: Dumper | None, oid: int):
+        super().__init__(cls, context)
+        self.elem = elem
+        self.oid = oid
+
+    def dump(self, obj: Any) -> bytes:
+        if obj.isempty:
+            return bytes((_EMPTY,))
+        flags = 0
+        parts = [b""]
+        if obj.lower is None or self.elem is None:
+            flags |= _LB_INF
+        else:
+            b = self.elem.dump(obj.lower)
+            parts += [_pack_len(len(b)), b]
+            if obj.lower_inc:
+                flags |= _LB_INC
+        if obj.upper is None or self.elem is None:
+            flags |= _UB_INF
+        else:
+            b = self.elem.dump(obj.upper)
+            parts += [_pack_len(len(b)), b]
+            if obj.upper_inc:
+                flags |= _UB_INC
+        parts[0] = bytes((flags,))
+        return b"".join(parts)
+
+
+class RangeDumper(_RangeDumperBase):
+    """Range as text (the range type follows the bounds)."""
+
+    format = Format.TEXT
+
+
+class RangeBinaryDumper(_RangeDumperBase):
+    """Range as binary when the bounds have a range type, else text."""
+
+    format = Format.BINARY
+
+
+_BUILTIN_RANGES = (
+    (oids.INT4RANGE_OID, oids.INT4_OID),
+    (oids.INT8RANGE_OID, oids.INT8_OID),
+    (oids.NUMRANGE_OID, oids.NUMERIC_OID),
+    (oids.DATERANGE_OID, oids.DATE_OID),
+    (oids.TSRANGE_OID, oids.TIMESTAMP_OID),
+    (oids.TSTZRANGE_OID, oids.TIMESTAMPTZ_OID),
+)
+
+
+def register_default_adapters(registry: TypesRegistry) -> None:
+    """Register the builtin range types and the Range dumpers on `registry`."""
+    for range_oid, sub in _BUILTIN_RANGES:
+        registry.register_range(range_oid, sub)
+    registry.register_dumper(Range, RangeDumper)
+    registry.register_dumper(Range, RangeBinaryDumper)
