@@ -39,7 +39,7 @@ def make_transformer(tz: str = "UTC") -> Transformer:
 T = make_transformer()
 
 # Where the server would type the value from context (oid 0), read it back as this.
-UNKNOWN_AS = {str: oids.TEXT_OID, list: oids.TEXT_ARRAY_OID}
+UNKNOWN_AS: dict[type, int] = {str: oids.TEXT_OID, list: oids.TEXT_ARRAY_OID}
 
 
 def roundtrip(obj: Any, fmt: Format | None, t: Transformer = T, as_oid: int = 0) -> Any:
@@ -200,7 +200,9 @@ def same_decimal(a: Decimal, b: Decimal) -> bool:
 def test_decimal(fmt: Format | None, d: Decimal) -> None:
     if d.is_finite() and d:
         # The binary format holds at most 16383 decimals and 131072 digits before the point.
-        assume(-d.as_tuple().exponent <= 16383 and d.adjusted() < 131072)
+        exponent = d.as_tuple().exponent
+        assert isinstance(exponent, int)
+        assume(-exponent <= 16383 and d.adjusted() < 131072)
     got = roundtrip(d, fmt)
     assert type(got) is Decimal and same_decimal(got, d)
 
@@ -247,7 +249,7 @@ def test_bool(fmt: Format | None, b: bool) -> None:
 # -- strings and bytes --------------------------------------------------------------------
 
 text_no_nul = st.text(
-    alphabet=st.characters(blacklist_characters="\x00", blacklist_categories=("Cs",))
+    alphabet=st.characters(exclude_characters="\x00", exclude_categories=["Cs"])
 )
 
 

@@ -232,6 +232,7 @@ class BaseConnection:
         # The operation of a cursor's asynchronous query, while it runs.
         self._inflight: Any = None
         self._savepoints = 0
+        self._copying = False
         proto = self._proto
         proto.parameter_handler = self._on_parameter
         proto.notice_handler = self._on_notice
@@ -310,6 +311,8 @@ class BaseConnection:
     def _check_open(self) -> None:
         if self.closed:
             raise OperationalError("the connection is closed")
+        if self._copying:
+            raise ProgrammingError("a COPY is in progress on this connection: finish it first")
 
     def _check_no_async(self, owner: object = None) -> None:
         """Refuse to run while another cursor's asynchronous query is in flight."""

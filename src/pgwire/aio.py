@@ -18,6 +18,7 @@ from ._base import (
 )
 from ._cursor_base import BaseCursor, Params, callproc_query
 from .conninfo import ConnectParams, HostSpec, make_params
+from .copy import AsyncCopy
 from .drivers import aio
 from .drivers.channel import Channel, Operation
 from .drivers.connect import open_socket
@@ -321,6 +322,10 @@ class AsyncCursor(BaseCursor):
                 self.rowcount = 0
                 return
             self._set_many_results(await conn._run(gen), returning)
+
+    def copy(self, statement: Any) -> AsyncCopy:
+        """A COPY FROM STDIN / TO STDOUT to run in an ``async with`` block."""
+        return AsyncCopy(self, statement)
 
     async def callproc(self, name: str, params: Params = None) -> Params:
         """Call a function as ``SELECT * FROM name(params)``; return the params."""

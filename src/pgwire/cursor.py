@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from ._base import Inflight
 from ._cursor_base import BaseCursor, Params, callproc_query
+from .copy import Copy
 from .drivers import blocking
 from .drivers.channel import Operation
 from .errors import ProgrammingError
@@ -107,6 +108,10 @@ class Cursor(BaseCursor):
                 self.rowcount = 0
                 return
             self._set_many_results(self._run(gen), returning)
+
+    def copy(self, statement: Any) -> Copy:
+        """A COPY FROM STDIN / TO STDOUT to run in a ``with`` block."""
+        return Copy(self, statement)
 
     def callproc(self, name: str, params: Params = None) -> Params:
         """Call a function as ``SELECT * FROM name(params)``; return the params."""

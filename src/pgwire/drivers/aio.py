@@ -44,6 +44,15 @@ async def run(chan: Channel, op: Operation) -> Any:
     return op.outcome()
 
 
+async def flush(chan: Channel) -> None:
+    """Send everything queued, taking in (and buffering) what the server sends meanwhile."""
+    while chan.wants_write:
+        chan.send_some()
+        chan.recv_some()
+        if chan.wants_write:
+            await wait_ready(chan.fd, True)
+
+
 async def execute(chan: Channel, gen: PGGen) -> Any:
     """Start the operation ``gen`` and run it to completion."""
     chan.check_open()

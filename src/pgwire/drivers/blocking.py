@@ -87,3 +87,13 @@ def execute_until(chan: Channel, gen: PGGen, deadline: float | None) -> bool:
         if chan.proto.closed:
             chan.close()
     return True
+
+
+def flush(chan: Channel) -> None:
+    """Send everything queued, taking in (and buffering) what the server sends meanwhile."""
+    while chan.wants_write:
+        readable, writable = wait_io(chan, True, None)
+        if writable:
+            chan.send_some()
+        if readable:
+            chan.recv_some()

@@ -10,7 +10,8 @@ Registries form a chain and lookups fall back to the parent:
 
 * :data:`default_registry` holds every builtin adapter;
 * each connection has its own child registry, ``conn.adapters``;
-* a cursor may be given a child of that for changes local to it.
+* a cursor may use its own child of that for changes local to it: its
+  Transformer is built as ``Transformer(context, TypesRegistry(conn.adapters))``.
 
 A :class:`Transformer` (one per cursor) picks the loaders of a result once,
 from its column OIDs and formats, and dumps parameters.

@@ -1,0 +1,390 @@
+"""COPY FROM STDIN / TO STDOUT for the blocking and asyncio cursors.
+
+```python
+with cur.copy("COPY t (a, b) FROM STDIN") as copy:
+    copy.write_row((1, "x"))
+with cur.copy("COPY t TO STDOUT") as copy:
+    copy.set_types(["int4", "text"])
+    for row in copy.rows():
+        ...
+```
+Leaving the block ends the COPY; an exception inside a COPY FROM block
+aborts it (CopyFail) and propagates.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator, Sequence
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
+
+from .drivers import aio, blocking
+from .errors import DataError, NotSupportedError, ProgrammingError, QueryCanceled
+from .protocol import copy as pc
+from .protocol.copy import CopyState
+from .types import Format
+from .types import oids as type_oids
+
+if TYPE_CHECKING:
+    from .aio import AsyncCursor
+    from .cursor import Cursor
+
+FLUSH_SIZE = 1 << 20
+"""Queued COPY data past which write() sends before returning."""
+
+
+_INT_SIZES = {type_oids.INT2_OID: 2, type_oids.INT4_OID: 4, type_oids.INT8_OID: 8}
+
+
+def _dump_binary(tx: Any, value: Any, oid: int) -> bytes:
+    """``value`` in the binary format of the column type ``oid``."""
+    got_oid, fmt, data = tx.dump(value, Format.BINARY)
+    if got_oid == oid and fmt == Format.BINARY:
+        return data  # type: ignore[no-any-return]
+    if got_oid in _INT_SIZES and oid in _INT_SIZES:
+        try:
+            return int(value).to_bytes(_INT_SIZES[oid], "big", signed=True)
+        except OverflowError:
+            raise DataError(f"{value} does not fit the column's type") from None
+    name = type_oids.OID_TO_NAME.get(oid, str(oid))
+    raise DataError(f"binary COPY: a {type(value).__name__} can't be written to a {name} column")
+
+
+class BaseCopy:
+    """Formatting and parsing shared by the blocking and asyncio COPY objects."""
+
+    def __init__(self, cursor: Any, statement: Any) -> None:
+        if not isinstance(statement, (str, bytes)) and not hasattr(statement, "as_bytes"):
+            raise TypeError("the COPY statement must be str, bytes or sql.Composable")
+        self._cursor = cursor
+        self._conn = cursor._conn
+        self._statement = statement
+        self._state: CopyState | None = None
+        self._types: list[int] | None = None
+        self._pending = b""
+        self._header_seen = False
+        self._finished = False
+
+    def _sql(self) -> bytes:
+        statement = self._statement
+        if isinstance(statement, bytes):
+            return statement
+        if isinstance(statement, str):
+            return statement.encode(self._conn.adapt_context.encoding)
+        return statement.as_bytes(self._conn)  # type: ignore[no-any-return]
+
+    @property
+    def state(self) -> CopyState:
+        """The COPY as the server started it."""
+        if self._state is None:
+            raise ProgrammingError("the COPY has not started: use it in a with block")
+        return self._state
+
+    @property
+    def binary(self) -> bool:
+        """True if the COPY uses the binary format."""
+        return self.state.format == 1
+
+    def set_types(self, types: Sequence[int | str]) -> None:
+        """Declare the column types (OIDs or builtin type names) to load rows with."""
+        resolved = []
+        for t in types:
+            if isinstance(t, str):
+                oid = type_oids.NAME_TO_OID.get(t.lower())
+                if oid is None:
+                    raise ProgrammingError(f"unknown type name {t!r}")
+                resolved.append(oid)
+            else:
+                resolved.append(int(t))
+        self._types = resolved
+
+    # --- writing ---------------------------------------------------------------
+
+    def _check_in(self) -> CopyState:
+        state = self.state
+        if state.direction != "in" or self._finished:
+            raise ProgrammingError("this COPY does not accept data")
+        return state
+
+    def _encode(self, data: bytes | bytearray | memoryview | str) -> bytes:
+        self._check_in()
+        if isinstance(data, str):
+            return data.encode(self._conn.adapt_context.encoding)
+        return bytes(data)
+
+    def _encode_row(self, row: Sequence[Any]) -> bytes:
+        state = self._check_in()
+        tx = self._cursor._tx
+        if state.format == 1:
+            if self._types is None:
+                raise ProgrammingError("binary COPY FROM needs set_types() before write_row()")
+            values = [
+                None if v is None else _dump_binary(tx, v, oid)
+                for v, oid in zip(row, self._types, strict=True)
+            ]
+            data = pc.format_binary_row(values)
+            if not self._header_seen:
+                self._header_seen = True
+                data = pc.BINARY_HEADER + data
+            return data
+        encoding = self._conn.adapt_context.encoding
+        texts: list[str | None] = []
+        for v in row:
+            if v is None:
+                texts.append(None)
+            else:
+                _, _, dumped = tx.dump(v, Format.TEXT)
+                texts.append(None if dumped is None else dumped.decode(encoding))
+        return pc.format_text_row(texts).encode(encoding)
+
+    def _finish_sql(self, exc: BaseException | None) -> str | None:
+        if exc is None:
+            if self.binary and self._header_seen:
+                pc.copy_data(self._conn._proto, pc.BINARY_TRAILER)
+            return None
+        return f"error from Python: {type(exc).__qualname__} - {exc}"
+
+    # --- reading ---------------------------------------------------------------
+
+    def _check_out(self) -> CopyState:
+        state = self.state
+        if state.direction != "out":
+            raise ProgrammingError("this COPY does not produce data")
+        return state
+
+    def _parse(self, chunk: bytes, sink: list[tuple[Any, ...]]) -> None:
+        """Turn COPY TO data into rows appended to ``sink``."""
+        tx = self._cursor._tx
+        types = self._types
+        data = self._pending + chunk
+        if self.state.format == 1:
+            if not self._header_seen:
+                if len(data) < len(pc.BINARY_HEADER):
+                    self._pending = data
+                    return
+                if not data.startswith(pc.BINARY_SIGNATURE):
+                    raise ProgrammingError("bad binary COPY header")
+                extension = int.from_bytes(data[15:19], "big")
+                data = data[19 + extension :]
+                self._header_seen = True
+            loaders = None if types is None else [tx.get_loader(o, Format.BINARY) for o in types]
+
+            def sink_row(values: list[bytes | None]) -> None:
+                if loaders is None:
+                    sink.append(tuple(values))
+                else:
+                    sink.append(
+                        tuple(
+                            None if v is None else ld.load(v)
+                            for v, ld in zip(values, loaders, strict=True)
+                        )
+                    )
+
+            used, _ = pc.parse_binary_rows(data, sink_row)
+            self._pending = data[used:]
+            return
+        encoding = self._conn.adapt_context.encoding
+        *lines, rest = data.split(b"\n")
+        self._pending = rest
+        text_loaders = None if types is None else [tx.get_loader(o, Format.TEXT) for o in types]
+        for line in lines:
+            fields = pc.parse_text_row(line.decode(encoding))
+            if text_loaders is None:
+                sink.append(tuple(fields))
+            else:
+                sink.append(
+                    tuple(
+                        None if f is None else ld.load(f.encode(encoding))
+                        for f, ld in zip(fields, text_loaders, strict=True)
+                    )
+                )
+
+    def _done(self) -> None:
+        self._finished = True
+        state = self._state
+        if state is not None:
+            self._cursor._reset()
+            self._cursor.rowcount = state.rowcount
+        self._conn._copying = False
+
+
+class Copy(BaseCopy):
+    """A COPY running on a blocking cursor."""
+
+    _cursor: Cursor
+
+    def __enter__(self) -> Copy:
+        conn = self._conn
+        conn._lock.acquire()
+        try:
+            self._cursor._check_open()
+            conn._settle(None)
+            gen = pc.copy_start(conn._proto, self._sql(), conn._begin_needed())
+            self._state = blocking.execute(conn._chan, gen)
+            conn._copying = True
+        except BaseException:
+            conn._lock.release()
+            raise
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        conn = self._conn
+        try:
+            state = self.state
+            if self._finished or conn.closed:
+                return
+            if state.direction == "in":
+                fail = self._finish_sql(exc)
+                try:
+                    blocking.execute(conn._chan, pc.copy_end(conn._proto, state, fail))
+                except QueryCanceled:
+                    if fail is None:
+                        raise
+            else:
+                while blocking.execute(conn._chan, pc.copy_read(conn._proto, state)) is not None:
+                    pass
+        finally:
+            self._done()
+            conn._lock.release()
+
+    def write(self, data: bytes | bytearray | memoryview | str) -> None:
+        """Send a chunk of COPY data as it is."""
+        self._send(self._encode(data))
+
+    def write_row(self, row: Sequence[Any]) -> None:
+        """Send one row, adapting its values."""
+        self._send(self._encode_row(row))
+
+    def _send(self, data: bytes) -> None:
+        proto = self._conn._proto
+        pc.copy_data(proto, data)
+        if len(proto.out) >= FLUSH_SIZE:
+            blocking.flush(self._conn._chan)
+
+    def read(self) -> bytes:
+        """The next chunk of COPY TO data; b"" at the end."""
+        state = self._check_out()
+        if self._finished:
+            return b""
+        chunk = blocking.execute(self._conn._chan, pc.copy_read(self._conn._proto, state))
+        if chunk is None:
+            self._finished = True
+            self._cursor.rowcount = state.rowcount
+            return b""
+        return chunk  # type: ignore[no-any-return]
+
+    def __iter__(self) -> Iterator[bytes]:
+        while data := self.read():
+            yield data
+
+    def rows(self) -> Iterator[tuple[Any, ...]]:
+        """The rows of COPY TO data (typed after set_types())."""
+        batch: list[tuple[Any, ...]] = []
+        for chunk in self:
+            self._parse(chunk, batch)
+            yield from batch
+            batch.clear()
+
+    def read_row(self) -> tuple[Any, ...] | None:
+        """The next row of COPY TO data, or None at the end."""
+        batch: list[tuple[Any, ...]] = []
+        while not batch:
+            chunk = self.read()
+            if not chunk:
+                return None
+            self._parse(chunk, batch)
+        if len(batch) > 1:
+            raise NotSupportedError("read_row() needs one row per COPY message; use rows()")
+        return batch[0]
+
+
+class AsyncCopy(BaseCopy):
+    """A COPY running on an asyncio cursor."""
+
+    _cursor: AsyncCursor
+
+    async def __aenter__(self) -> AsyncCopy:
+        conn = self._conn
+        await conn._alock.acquire()
+        try:
+            self._cursor._check_open()
+            conn._check_open()
+            gen = pc.copy_start(conn._proto, self._sql(), conn._begin_needed())
+            self._state = await conn._run(gen)
+            conn._copying = True
+        except BaseException:
+            conn._alock.release()
+            raise
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        conn = self._conn
+        try:
+            state = self.state
+            if self._finished or conn.closed:
+                return
+            if state.direction == "in":
+                fail = self._finish_sql(exc)
+                try:
+                    await conn._run(pc.copy_end(conn._proto, state, fail))
+                except QueryCanceled:
+                    if fail is None:
+                        raise
+            else:
+                while await conn._run(pc.copy_read(conn._proto, state)) is not None:
+                    pass
+        finally:
+            self._done()
+            conn._alock.release()
+
+    async def write(self, data: bytes | bytearray | memoryview | str) -> None:
+        """Send a chunk of COPY data as it is."""
+        await self._send(self._encode(data))
+
+    async def write_row(self, row: Sequence[Any]) -> None:
+        """Send one row, adapting its values."""
+        await self._send(self._encode_row(row))
+
+    async def _send(self, data: bytes) -> None:
+        proto = self._conn._proto
+        pc.copy_data(proto, data)
+        if len(proto.out) >= FLUSH_SIZE:
+            await aio.flush(self._conn._chan)
+
+    async def read(self) -> bytes:
+        """The next chunk of COPY TO data; b"" at the end."""
+        state = self._check_out()
+        if self._finished:
+            return b""
+        chunk = await self._conn._run(pc.copy_read(self._conn._proto, state))
+        if chunk is None:
+            self._finished = True
+            self._cursor.rowcount = state.rowcount
+            return b""
+        return chunk  # type: ignore[no-any-return]
+
+    def __aiter__(self) -> AsyncIterator[bytes]:
+        return self._chunks()
+
+    async def _chunks(self) -> AsyncIterator[bytes]:
+        while data := await self.read():
+            yield data
+
+    async def rows(self) -> AsyncIterator[tuple[Any, ...]]:
+        """The rows of COPY TO data (typed after set_types())."""
+        batch: list[tuple[Any, ...]] = []
+        async for chunk in self:
+            self._parse(chunk, batch)
+            for row in batch:
+                yield row
+            batch.clear()

@@ -1,0 +1,218 @@
+"""COPY, sans I/O: the operations that start and end a COPY, and its data formats.
+
+COPY FROM STDIN: :func:`copy_start` returns once the server has sent
+CopyInResponse; data goes out with :func:`copy_data`; :func:`copy_end`
+sends CopyDone (or CopyFail) and waits for the outcome.  COPY TO STDOUT:
+:func:`copy_start`, then :func:`copy_read` until it returns None.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from struct import Struct
+from typing import Any
+
+from ..errors import NotSupportedError, ProgrammingError
+from . import messages as m
+from .core import PGGen, Protocol, _closes_on_violation, results
+
+BINARY_SIGNATURE = b"PGCOPY\n\xff\r\n\x00"
+BINARY_HEADER = BINARY_SIGNATURE + b"\x00\x00\x00\x00\x00\x00\x00\x00"
+BINARY_TRAILER = b"\xff\xff"
+
+_i16 = Struct("!h")
+_i32 = Struct("!i")
+
+
+@dataclass
+class CopyState:
+    """What the server said when the COPY started, and how it ended."""
+
+    direction: str  # "in" or "out"
+    format: int  # 0 text, 1 binary
+    column_formats: list[int] = field(default_factory=list)
+    rowcount: int = -1
+    command_tag: str | None = None
+
+
+@_closes_on_violation
+def copy_start(proto: Protocol, sql: bytes, begin: bool = False) -> PGGen:
+    """Send a COPY statement; return its CopyState once the data can flow."""
+    if begin:
+        proto.send(m.query(b"BEGIN"))
+    proto.send(m.query(sql))
+    buf = proto.buf
+    pending_z = 2 if begin else 1
+    error: BaseException | None = None
+    while True:
+        mtype = buf.next_message()
+        if mtype < 0:
+            yield
+            continue
+        if mtype in (m.COPY_IN_RESPONSE, m.COPY_OUT_RESPONSE):
+            fmt, formats = m.parse_copy_response(buf.data, buf.start, buf.end)
+            direction = "in" if mtype == m.COPY_IN_RESPONSE else "out"
+            return CopyState(direction, fmt, formats)
+        if mtype == m.COPY_BOTH_RESPONSE:
+            proto.closed = True
+            raise NotSupportedError("COPY BOTH (replication) is not supported")
+        if mtype == m.READY_FOR_QUERY:
+            proto.transaction_status = buf.data[buf.start]
+            pending_z -= 1
+            if pending_z == 0:
+                if error is not None:
+                    raise error
+                raise ProgrammingError("the statement is not a COPY FROM STDIN or COPY TO STDOUT")
+        elif mtype == m.ERROR_RESPONSE:
+            exc = proto.server_error()
+            if proto.closed:
+                raise exc
+            error = error or exc
+        elif mtype in (m.COMMAND_COMPLETE, m.ROW_DESCRIPTION, m.DATA_ROW, m.EMPTY_QUERY_RESPONSE):
+            pass
+        elif not proto.handle_async(mtype):
+            raise proto.unexpected(mtype)
+
+
+@_closes_on_violation
+def copy_read(proto: Protocol, state: CopyState) -> PGGen:
+    """The next chunk of COPY TO STDOUT data, or None once the COPY has ended."""
+    buf = proto.buf
+    error: BaseException | None = None
+    while True:
+        mtype = buf.next_message()
+        if mtype < 0:
+            yield
+            continue
+        if mtype == m.COPY_DATA:
+            return buf.data[buf.start : buf.end]
+        if mtype == m.COPY_DONE:
+            continue
+        if mtype == m.COMMAND_COMPLETE:
+            state.command_tag = tag = m.parse_command_complete(buf.data, buf.start, buf.end)
+            state.rowcount = m.rowcount_from_tag(tag)
+        elif mtype == m.ERROR_RESPONSE:
+            exc = proto.server_error()
+            if proto.closed:
+                raise exc
+            error = error or exc
+        elif mtype == m.READY_FOR_QUERY:
+            proto.transaction_status = buf.data[buf.start]
+            if error is not None:
+                raise error
+            return None
+        elif not proto.handle_async(mtype):
+            raise proto.unexpected(mtype)
+
+
+def copy_data(proto: Protocol, data: bytes) -> None:
+    """Queue a chunk of COPY FROM STDIN data."""
+    proto.send(m.copy_data(data))
+
+
+def copy_end(proto: Protocol, state: CopyState, fail: str | None = None) -> PGGen:
+    """Finish COPY FROM STDIN (CopyDone, or CopyFail with a reason); wait for the outcome."""
+    proto.send(m.copy_fail(fail) if fail is not None else m.COPY_DONE_MSG)
+    out = yield from results(proto, None)
+    if out:
+        state.command_tag = out[-1].command_tag
+        state.rowcount = out[-1].rowcount
+    return state
+
+
+# --- text format ---------------------------------------------------------------
+
+_ESCAPE = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+_UNESCAPE = {"b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t", "v": "\v", "\\": "\\"}
+
+
+def format_text_row(values: Sequence[str | None]) -> str:
+    """One row in COPY text format (values already turned into text)."""
+    return "\t".join("\\N" if v is None else v.translate(_ESCAPE) for v in values) + "\n"
+
+
+def _unescape(field: str) -> str:
+    if "\\" not in field:
+        return field
+    out = []
+    i = 0
+    n = len(field)
+    while i < n:
+        ch = field[i]
+        if ch != "\\" or i + 1 == n:
+            out.append(ch)
+            i += 1
+            continue
+        nxt = field[i + 1]
+        if nxt in _UNESCAPE:
+            out.append(_UNESCAPE[nxt])
+            i += 2
+        elif nxt == "x" and i + 2 < n and field[i + 2] in "0123456789abcdefABCDEF":
+            j = i + 2
+            while j < n and j < i + 4 and field[j] in "0123456789abcdefABCDEF":
+                j += 1
+            out.append(chr(int(field[i + 2 : j], 16)))
+            i = j
+        elif nxt in "01234567":
+            j = i + 1
+            while j < n and j < i + 4 and field[j] in "01234567":
+                j += 1
+            out.append(chr(int(field[i + 1 : j], 8)))
+            i = j
+        else:
+            out.append(nxt)
+            i += 2
+    return "".join(out)
+
+
+def parse_text_row(line: str) -> list[str | None]:
+    """The fields of one COPY text-format line (without its newline)."""
+    return [None if f == "\\N" else _unescape(f) for f in line.split("\t")]
+
+
+# --- binary format ---------------------------------------------------------------
+
+
+def format_binary_row(values: Sequence[bytes | None]) -> bytes:
+    """One row in COPY binary format (values already dumped in binary)."""
+    parts = [_i16.pack(len(values))]
+    for v in values:
+        if v is None:
+            parts.append(b"\xff\xff\xff\xff")
+        else:
+            parts.append(_i32.pack(len(v)))
+            parts.append(v)
+    return b"".join(parts)
+
+
+def parse_binary_rows(
+    data: bytes, row_sink: Callable[[list[bytes | None]], Any]
+) -> tuple[int, bool]:
+    """Parse complete binary rows from ``data``; return (bytes consumed, trailer seen).
+
+    The file header must have been removed.
+    """
+    pos = 0
+    size = len(data)
+    while size - pos >= 2:
+        (count,) = _i16.unpack_from(data, pos)
+        if count == -1:
+            return pos + 2, True
+        p = pos + 2
+        values: list[bytes | None] = []
+        for _ in range(count):
+            if p + 4 > size:
+                return pos, False
+            (n,) = _i32.unpack_from(data, p)
+            p += 4
+            if n < 0:
+                values.append(None)
+                continue
+            if p + n > size:
+                return pos, False
+            values.append(data[p : p + n])
+            p += n
+        row_sink(values)
+        pos = p
+    return pos, False
