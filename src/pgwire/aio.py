@@ -121,16 +121,24 @@ class AsyncConnection(BaseConnection):
             raise
 
     def cursor(
-        self, name: str | None = None, *, row_factory: Any = None, binary: bool = False
-    ) -> AsyncCursor:
-        """A new cursor on this connection (not awaited)."""
+        self,
+        name: str | None = None,
+        *,
+        row_factory: Any = None,
+        binary: bool = False,
+        scrollable: bool | None = None,
+        withhold: bool = False,
+    ) -> Any:
+        """A new cursor (not awaited); with a ``name``, a server-side cursor."""
         self._check_open()
         if name is not None:
-            from .errors import NotSupportedError
+            from .server_cursor import AsyncServerCursor
 
-            raise NotSupportedError("named (server-side) cursors are not available yet")
+            return AsyncServerCursor(
+                self, name, row_factory=row_factory, scrollable=scrollable, withhold=withhold
+            )
         factory = self.cursor_factory or AsyncCursor
-        return factory(self, row_factory=row_factory, binary=binary)  # type: ignore[no-any-return]
+        return factory(self, row_factory=row_factory, binary=binary)
 
     async def execute(
         self, query: Any, params: Any = None, *, binary: bool | None = None, prepare: Any = None

@@ -150,16 +150,24 @@ class Connection(BaseConnection):
     # --- running ----------------------------------------------------------------
 
     def cursor(
-        self, name: str | None = None, *, row_factory: Any = None, binary: bool = False
-    ) -> Cursor:
-        """A new cursor on this connection."""
+        self,
+        name: str | None = None,
+        *,
+        row_factory: Any = None,
+        binary: bool = False,
+        scrollable: bool | None = None,
+        withhold: bool = False,
+    ) -> Any:
+        """A new cursor; with a ``name``, a server-side cursor (DECLARE ... CURSOR)."""
         self._check_open()
         if name is not None:
-            from .errors import NotSupportedError
+            from .server_cursor import ServerCursor
 
-            raise NotSupportedError("named (server-side) cursors are not available yet")
+            return ServerCursor(
+                self, name, row_factory=row_factory, scrollable=scrollable, withhold=withhold
+            )
         factory = self.cursor_factory or Cursor
-        return factory(self, row_factory=row_factory, binary=binary)  # type: ignore[no-any-return]
+        return factory(self, row_factory=row_factory, binary=binary)
 
     def execute(
         self, query: Any, params: Any = None, *, binary: bool | None = None, prepare: Any = None
