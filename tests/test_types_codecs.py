@@ -478,9 +478,10 @@ def test_empty_and_all_null_lists(fmt: Format | None, obj: list[Any]) -> None:
     assert values[0] in (b"{}", b"{NULL}", b"{NULL,NULL}")
 
 
-def test_list_of_str_follows_str() -> None:
-    # Text: oid 0 as str itself; binary: text[].
-    assert T.dump_params([["a"]])[0:2] == ([0], [Format.TEXT])
+def test_list_of_str_is_text_array() -> None:
+    # Unlike a lone str (unknown), a list of str is text[] in both formats, so it
+    # comes back from the server as a list.
+    assert T.dump_params([["a"]])[0:2] == ([oids.TEXT_ARRAY_OID], [Format.TEXT])
     assert T.dump_params([["a"]], [Format.BINARY])[0:2] == ([oids.TEXT_ARRAY_OID], [Format.BINARY])
 
 

@@ -409,7 +409,14 @@ class _ListChooser(Dumper):
             return self._nulls if leaves else self._empty
         elem = self._common(items, fmt)
         reg = self.context.registry
-        aoid = reg.array_of(elem.oid) if elem.oid else 0
+        if elem.oid:
+            aoid = reg.array_of(elem.oid)
+        elif all(type(x) is str for x in items):
+            # Strings alone go as "unknown" so the server can infer their type; a
+            # list of them goes as text[], so that it comes back as a list.
+            aoid = oids.TEXT_ARRAY_OID
+        else:
+            aoid = 0
         key = (elem, aoid)
         d = self._array_dumpers.get(key)
         if d is None:
