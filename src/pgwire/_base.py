@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from .conninfo import ConnectParams, HostSpec
 from .errors import Diagnostic, Error, InterfaceError, OperationalError, ProgrammingError
+from .prepared import PreparedCache
 from .protocol import core
 from .protocol.core import Notify, PGGen, Protocol
 from .types import AdaptContext, TypesRegistry
@@ -220,7 +221,6 @@ class BaseConnection:
         self._host = host
         self._autocommit = bool(autocommit)
         self.row_factory = row_factory
-        self.prepare_threshold = prepare_threshold
         self.cursor_factory = cursor_factory
         self.adapters = TypesRegistry(default_registry)
         self.adapt_context = AdaptContext(self.adapters)
@@ -233,6 +233,7 @@ class BaseConnection:
         self._inflight: Any = None
         self._savepoints = 0
         self._copying = False
+        self._prepared = PreparedCache(prepare_threshold)
         proto = self._proto
         proto.parameter_handler = self._on_parameter
         proto.notice_handler = self._on_notice
@@ -282,6 +283,15 @@ class BaseConnection:
         self._notify_handlers.remove(callback)
 
     # --- state ---------------------------------------------------------------
+
+    @property
+    def prepare_threshold(self) -> int | None:
+        """Runs of a query before it is prepared on the server (None: never)."""
+        return self._prepared.threshold
+
+    @prepare_threshold.setter
+    def prepare_threshold(self, value: int | None) -> None:
+        self._prepared.threshold = value
 
     @property
     def closed(self) -> bool:

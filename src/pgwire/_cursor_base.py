@@ -10,7 +10,7 @@ import weakref
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from .errors import InterfaceError, ProgrammingError
+from .errors import Error, InterfaceError, ProgrammingError
 from .protocol import core
 from .protocol import messages as m
 from .protocol.core import PGGen, Result
@@ -164,28 +164,64 @@ class BaseCursor:
             return [Format.BINARY]
         return []
 
-    def _query_gen(self, query: Any, params: Params, binary: bool | None = None) -> PGGen:
+    def _query_gen(
+        self, query: Any, params: Params, binary: bool | None = None, prepare: bool | None = None
+    ) -> PGGen:
         """The operation running ``query``; bad parameters raise before anything is sent."""
         conn = self._conn
         begin = conn._begin_needed()
         proto = conn._proto
-        if params is None and not (binary if binary is not None else self.binary):
+        binary = binary if binary is not None else self.binary
+        if params is None and not binary and not prepare:
             sql = _query_bytes(query, conn)
             self.query, self.params = sql, None
             return core.simple_query(proto, sql, self._description_callback(), begin)
-        pq = convert_query(query, params, conn.adapt_context.encoding)
+        pq = convert_query(query, params or (), conn.adapt_context.encoding, context=conn)
         oids, formats, values = self._tx.dump_params(pq.params or [], pq.formats)
         self.query, self.params = pq.query, values
-        return core.extended_query(
+        cache = conn._prepared
+        key = (pq.query, tuple(oids))
+        entry, preparing = cache.plan(key, prepare)
+        result_formats = self._result_formats(binary)
+        if entry is None or entry.name is None:
+            statement, parse = b"", True
+        else:
+            statement, parse = entry.name, preparing
+            if not binary and entry.result_formats is not None:
+                result_formats = entry.result_formats
+        gen = core.extended_query(
             proto,
             pq.query,
             oids,
             formats,
             values,
-            self._result_formats(binary),
+            result_formats,
             self._description_callback(),
             begin,
+            statement,
+            parse,
+            cache.pending_closes(),
         )
+        if entry is None or entry.name is None:
+            return gen
+        return self._track_prepared(gen, key, entry)
+
+    def _track_prepared(self, gen: PGGen, key: Any, entry: Any) -> PGGen:
+        """Run ``gen``; learn the statement's columns, or forget it if it failed."""
+        cache = self._conn._prepared
+        try:
+            results = yield from gen
+        except Error as exc:
+            if exc.sqlstate == "26000":  # the server no longer knows our statements
+                cache.clear()
+            else:
+                cache.forget(key)
+            raise
+        if entry.result_formats is None and results:
+            fields = results[-1].fields or []
+            choose = self._tx.preferred_result_format
+            entry.result_formats = [int(choose(f.type_oid)) for f in fields] or [0]
+        return results
 
     def _many_gen(
         self, query: Any, params_seq: Iterable[Params], returning: bool = False

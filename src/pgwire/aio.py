@@ -141,11 +141,16 @@ class AsyncConnection(BaseConnection):
         return factory(self, row_factory=row_factory, binary=binary)
 
     async def execute(
-        self, query: Any, params: Any = None, *, binary: bool | None = None, prepare: Any = None
+        self,
+        query: Any,
+        params: Any = None,
+        *,
+        binary: bool | None = None,
+        prepare: bool | None = None,
     ) -> AsyncCursor:
         """Run a query on a new cursor and return the cursor."""
         cur = self.cursor()
-        return await cur.execute(query, params, binary=binary)
+        return await cur.execute(query, params, binary=binary, prepare=prepare)
 
     async def _command(self, sql: bytes) -> None:
         await self._run(core.simple_query(self._proto, sql, None))
@@ -312,7 +317,7 @@ class AsyncCursor(BaseCursor):
         conn = self._conn
         async with conn._alock:
             self._check_open()
-            gen = self._query_gen(query, params, binary)
+            gen = self._query_gen(query, params, binary, prepare)
             self._reset()
             self._set_results(await conn._run(gen))
         return self

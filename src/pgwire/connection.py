@@ -170,11 +170,16 @@ class Connection(BaseConnection):
         return factory(self, row_factory=row_factory, binary=binary)
 
     def execute(
-        self, query: Any, params: Any = None, *, binary: bool | None = None, prepare: Any = None
+        self,
+        query: Any,
+        params: Any = None,
+        *,
+        binary: bool | None = None,
+        prepare: bool | None = None,
     ) -> Cursor:
         """Run a query on a new cursor and return the cursor."""
         cur = self.cursor()
-        return cur.execute(query, params, binary=binary)
+        return cur.execute(query, params, binary=binary, prepare=prepare)
 
     def _command(self, sql: bytes) -> None:
         with self._lock:

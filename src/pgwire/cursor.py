@@ -78,7 +78,7 @@ class Cursor(BaseCursor):
         with conn._lock:
             self._check_open()
             conn._settle(self)
-            gen = self._query_gen(query, params, binary)
+            gen = self._query_gen(query, params, binary, prepare)
             self._reset()
             self._async_result = False
             if async_:

@@ -65,7 +65,7 @@ class ServerCursorLogic(BaseCursor):
             raise ProgrammingError(
                 f"cursor {self.name!r} already executed: close it or use another name"
             )
-        return self._query_gen(self._declare_query(query), params, binary)
+        return self._query_gen(self._declare_query(query), params, binary, prepare=False)
 
     def _fetch_gen(self, count: int | None, direction: bytes = b"FORWARD") -> PGGen:
         how = b"ALL" if count is None else str(int(count)).encode()

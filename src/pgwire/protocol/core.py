@@ -343,13 +343,21 @@ def extended_query(
     result_formats: list[int],
     on_description: OnDescription | None,
     begin: bool = False,
+    statement: bytes = b"",
+    parse: bool = True,
+    prefix: bytes = b"",
 ) -> PGGen:
-    """Parse, bind and execute one statement with server-side parameters."""
+    """Parse (unless prepared already), bind and execute one statement.
+
+    ``statement`` names a prepared statement (b"" = unnamed); ``prefix`` is
+    sent first (e.g. Close messages of evicted statements).
+    """
     if begin:
         proto.send(m.query(b"BEGIN"))
     proto.send(
-        m.parse(b"", sql, param_oids)
-        + m.bind(b"", b"", param_formats, values, result_formats)
+        prefix
+        + (m.parse(statement, sql, param_oids) if parse else b"")
+        + m.bind(b"", statement, param_formats, values, result_formats)
         + m.describe_portal()
         + m.execute()
         + m.SYNC

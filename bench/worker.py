@@ -1,0 +1,146 @@
+"""One measurement in a fresh process: ``python -m bench.worker``.
+
+The runner starts one worker per (round, workload, driver), so that imports,
+caches and the garbage a driver leaves behind never leak into another
+measurement. The worker imports the driver, lets it connect and set up (not
+timed), times the workload's ``run``, checks the result, and prints one line::
+
+    BENCH-RESULT {"status": "ok", "seconds": ..., "check": {...}, "info": {...}}
+
+``status`` is ``ok``, ``skipped`` (with ``reason``) or ``error`` (with
+``error``). The connection parameters come from the ``PGWIRE_BENCH_CONN``
+environment variable (see :class:`bench.workloads.ConnInfo`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gc
+import importlib
+import inspect
+import json
+import sys
+import time
+import traceback
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from bench import workloads
+from bench.drivers import VARIANTS
+from bench.workloads import Job, Params, Skip
+
+#: The prefix of the line carrying the result on stdout.
+RESULT_PREFIX = "BENCH-RESULT "
+
+# Top-level packages whose absence means "driver not installed", not a bug.
+_DRIVER_PACKAGES = frozenset({"pgwire", "psycopg", "psycopg2", "asyncpg", "pg8000"})
+
+
+def _measure_sync(method: Callable[[Params], Job], params: Params) -> tuple[float, Any]:
+    job = method(params)
+    try:
+        # Garbage of the setup is not the workload's to collect.
+        gc.collect()
+        start = time.perf_counter()
+        value = job.run()
+        elapsed = time.perf_counter() - start
+        if job.collect is not None:
+            value = job.collect()
+    finally:
+        if job.close is not None:
+            job.close()
+    return elapsed, value
+
+
+async def _measure_async(method: Callable[[Params], Any], params: Params) -> tuple[float, Any]:
+    job = await method(params)
+    try:
+        gc.collect()
+        start = time.perf_counter()
+        value = await job.run()
+        elapsed = time.perf_counter() - start
+        if job.collect is not None:
+            value = await job.collect()
+    finally:
+        if job.close is not None:
+            await job.close()
+    return elapsed, value
+
+
+def measure(
+    variant: str,
+    workload: str,
+    size: int,
+    *,
+    table: str | None = None,
+    copy_file: str | None = None,
+    concurrency: int = workloads.CONCURRENCY,
+) -> dict[str, Any]:
+    """Run one measurement in this process and return its result record."""
+    spec = VARIANTS[variant]
+    try:
+        module = importlib.import_module(spec.module)
+    except ModuleNotFoundError as exc:
+        if (exc.name or "").partition(".")[0] in _DRIVER_PACKAGES:
+            return {"status": "skipped", "reason": f"{spec.package or exc.name} is not installed"}
+        raise
+    driver = module.Driver()
+    info = driver.info()
+    method = getattr(driver, workload, None)
+    if method is None:
+        return {"status": "skipped", "reason": f"{variant} does not support it", "info": info}
+    params = Params(
+        workload=workload,
+        size=size,
+        conn=workloads.ConnInfo.from_env(),
+        table=table,
+        copy_file=copy_file,
+        concurrency=concurrency,
+    )
+    try:
+        if inspect.iscoroutinefunction(method):
+            seconds, value = asyncio.run(_measure_async(method, params))
+        else:
+            seconds, value = _measure_sync(method, params)
+    except Skip as exc:
+        return {"status": "skipped", "reason": str(exc), "info": info}
+    summary = workloads.check(workload, value, size)
+    return {"status": "ok", "seconds": seconds, "check": summary, "info": info}
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.worker", description="Run one benchmark measurement."
+    )
+    parser.add_argument("--driver", required=True, choices=sorted(VARIANTS))
+    parser.add_argument("--workload", required=True, choices=sorted(workloads.WORKLOADS))
+    parser.add_argument("--size", required=True, type=int)
+    parser.add_argument("--table")
+    parser.add_argument("--copy-file")
+    parser.add_argument("--concurrency", type=int, default=workloads.CONCURRENCY)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point: measure, print the result line; exit 0 unless the worker itself broke."""
+    args = _parser().parse_args(argv)
+    try:
+        record = measure(
+            args.driver,
+            args.workload,
+            args.size,
+            table=args.table,
+            copy_file=args.copy_file,
+            concurrency=args.concurrency,
+        )
+    except Exception as exc:
+        traceback.print_exc()
+        record = {"status": "error", "error": f"{type(exc).__name__}: {exc}"}
+    sys.stdout.write(RESULT_PREFIX + json.dumps(record) + "\n")
+    sys.stdout.flush()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,99 @@
+"""Automatic prepared statements."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+import pgwire
+from pgwire.prepared import PreparedCache
+
+
+def prepared_names(conn):
+    return [r[0] for r in conn.execute("SELECT name FROM pg_prepared_statements ORDER BY name")]
+
+
+def test_prepared_after_threshold(conn):
+    conn.prepare_threshold = 3
+    q = "SELECT %s::int + 1, %s::text, now()::date"
+    for i in range(2):
+        assert conn.execute(q, (i, "x")).fetchone()[:2] == (i + 1, "x")
+    assert prepared_names(conn) == []
+    for i in range(2, 6):
+        row = conn.execute(q, (i, "y")).fetchone()
+        assert row[:2] == (i + 1, "y") and isinstance(row[2], dt.date)
+    assert len(prepared_names(conn)) == 1
+
+
+def test_prepare_flag(conn):
+    conn.execute("SELECT %s::numeric * 2", (Decimal("1.5"),), prepare=True)
+    assert len(prepared_names(conn)) == 1
+    conn.execute("SELECT 1 + %s", (1,), prepare=False)
+    assert len(prepared_names(conn)) == 1
+    cur = conn.execute("SELECT %s::numeric * 2", (Decimal("2.5"),))
+    assert cur.fetchone() == (Decimal("5.0"),)
+
+
+def test_disabled(conn):
+    conn.prepare_threshold = None
+    for _ in range(10):
+        conn.execute("SELECT %s", (1,))
+    assert prepared_names(conn) == []
+
+
+def test_schema_change_invalidates(conn):
+    conn.autocommit = True
+    conn.execute("CREATE TEMP TABLE ch (a int)")
+    conn.execute("INSERT INTO ch VALUES (1)")
+    q = "SELECT * FROM ch WHERE a = %s"
+    for _ in range(3):
+        assert conn.execute(q, (1,), prepare=True).fetchall() == [(1,)]
+    conn.execute("ALTER TABLE ch ADD COLUMN b text DEFAULT 'x'")
+    try:
+        rows = conn.execute(q, (1,)).fetchall()
+    except pgwire.errors.FeatureNotSupported:
+        rows = conn.execute(q, (1,)).fetchall()  # the statement was forgotten
+    assert rows == [(1, "x")]
+
+
+def test_deallocated_behind_our_back(conn):
+    conn.autocommit = True
+    conn.execute("SELECT %s::int", (1,), prepare=True)
+    conn.execute("DEALLOCATE ALL")
+    with pytest.raises(pgwire.errors.InvalidSqlStatementName):
+        conn.execute("SELECT %s::int", (1,))
+    assert conn.execute("SELECT %s::int", (2,)).fetchone() == (2,)
+
+
+def test_cache_evicts_and_closes_on_server(conn):
+    conn.autocommit = True
+    conn._prepared.size = 3
+    for i in range(6):
+        conn.execute(f"SELECT %s::int + {i}", (1,), prepare=True)
+    conn.execute("SELECT 1", (), prepare=False)
+    assert len(prepared_names(conn)) <= 3
+
+
+def test_binary_columns_chosen_per_column(conn):
+    q = "SELECT 1::int4, 'x'::text, 2.5::float8, true, '\\x01'::bytea, %s::uuid"
+    import uuid
+
+    u = uuid.uuid4()
+    first = conn.execute(q, (u,), prepare=True).fetchone()
+    second = conn.execute(q, (u,)).fetchone()
+    assert first == second == (1, "x", 2.5, True, b"\x01", u)
+
+
+def test_cache_policy():
+    cache = PreparedCache(threshold=2, size=2)
+    key = (b"q", ())
+    assert cache.plan(key, None) == (cache._entries[key], False)
+    entry, preparing = cache.plan(key, None)
+    assert preparing and entry.name == b"_pgwire_1"
+    assert cache.plan(key, None) == (entry, False)
+    cache.plan((b"a", ()), True)
+    cache.plan((b"b", ()), True)
+    assert cache.pending_closes().count(b"C") == 1
+    assert cache.plan((b"c", ()), False) == (None, False)
