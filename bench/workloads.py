@@ -140,8 +140,8 @@ WORKLOADS: dict[str, Workload] = {
         Workload(
             "nonblocking_select",
             f"small queries on {CONCURRENCY} non-blocking connections in one select() loop",
+            10_000,
             2_000,
-            1_000,
             "queries",
             min_size=CONCURRENCY,
         ),

@@ -14,7 +14,6 @@ import os
 import select
 import shutil
 import ssl
-import stat
 import subprocess
 import tempfile
 import threading
@@ -29,7 +28,7 @@ import pytest
 import pgwire
 from pgwire import errors
 from pgwire.conninfo import make_params
-from pgwire.drivers.connect import make_ssl_context
+from pgwire.drivers.connect import make_ssl_context, open_socket, retry_tls
 from pgwire.testing.cluster import ClusterError, TestCluster, _server_account
 from pgwire.testing.pytest_plugin import in_ci
 
@@ -74,6 +73,15 @@ keyUsage = critical, digitalSignature, keyEncipherment
 extendedKeyUsage = clientAuth
 subjectKeyIdentifier = hash
 authorityKeyIdentifier = keyid
+
+[ca]
+default_ca = test_ca
+
+[test_ca]
+database = index.txt
+crlnumber = crlnumber
+default_md = sha256
+default_crl_days = 2
 """
 
 
@@ -93,6 +101,8 @@ class Certs:
     rogue_ca: Path  # an unrelated CA
     rogue_client_crt: Path  # CN = CERT_USER, signed by the unrelated CA
     rogue_client_key: Path
+    empty_crl: Path  # the CA revokes nothing
+    revoked_crl: Path  # the CA revokes the server certificate
 
 
 KEY_PASSWORD = "key-secret"
@@ -157,6 +167,12 @@ def make_certs(d: Path) -> Certs:
         "pkey", "-in", client[1], "-aes256", "-passout", f"pass:{KEY_PASSWORD}", "-out", encrypted,
         cwd=d,
     )  # fmt: skip
+    (d / "index.txt").write_text("")
+    (d / "crlnumber").write_text("01\n")
+    ca_args = ("ca", "-config", "openssl.cnf", "-keyfile", ca[1], "-cert", ca[0])
+    _openssl(*ca_args, "-gencrl", "-out", "empty.crl", cwd=d)
+    _openssl(*ca_args, "-revoke", server[0], cwd=d)
+    _openssl(*ca_args, "-gencrl", "-out", "revoked.crl", cwd=d)
     for path in d.iterdir():
         if path.suffix == ".key":
             path.chmod(0o600)
@@ -175,6 +191,8 @@ def make_certs(d: Path) -> Certs:
         rogue_ca=rogue[0],
         rogue_client_crt=rogue_client[0],
         rogue_client_key=rogue_client[1],
+        empty_crl=d / "empty.crl",
+        revoked_crl=d / "revoked.crl",
     )
 
 
@@ -380,6 +398,32 @@ def test_sslrootcert_system_does_not_trust_the_test_ca(tls_server: TestCluster) 
         pgwire.connect(dsn)
 
 
+def test_certificate_revocation_list(
+    tls_server: TestCluster, certs: Certs, _isolated_home: Path, tmp_path: Path
+) -> None:
+    dsn = tls_dsn(tls_server, sslmode="verify-ca", sslrootcert=certs.ca)
+    with pgwire.connect(dsn, sslcrl=certs.empty_crl) as conn:
+        assert uses_tls(conn)
+    with pytest.raises(pgwire.OperationalError, match="(?i)revoked"):
+        pgwire.connect(dsn, sslcrl=certs.revoked_crl)
+    # A folder of CRLs named by issuer hash (as "openssl rehash" makes it).
+    crldir = tmp_path / "crls"
+    crldir.mkdir()
+    shutil.copy(certs.revoked_crl, crldir / "revoked.pem")
+    _openssl("rehash", crldir, cwd=certs.dir)
+    with pytest.raises(pgwire.OperationalError, match="(?i)revoked"):
+        pgwire.connect(dsn, sslcrldir=crldir)
+    # The default file ~/.postgresql/root.crl.
+    dot = _isolated_home / ".postgresql"
+    dot.mkdir()
+    shutil.copy(certs.revoked_crl, dot / "root.crl")
+    with pytest.raises(pgwire.OperationalError, match="(?i)revoked"):
+        pgwire.connect(dsn)
+    # Without a root certificate nothing is checked, revocation included.
+    with pgwire.connect(tls_dsn(tls_server, sslmode="require")) as conn:
+        assert uses_tls(conn)
+
+
 # --------------------------------------------------------------------------
 # pg_hba.conf rules on TLS
 
@@ -423,6 +467,34 @@ def test_prefer_retries_plain_after_a_rejected_tls_session(tls_server: TestClust
 def test_allow_retries_with_tls_after_a_rejected_plain_session(tls_server: TestCluster) -> None:
     with pgwire.connect(tls_dsn(tls_server, user=SSL_ONLY_USER), sslmode="allow") as conn:
         assert uses_tls(conn)
+
+
+def test_open_socket_can_force_the_choice(tls_server: TestCluster) -> None:
+    # The second attempts of prefer and allow: a forced plain or TLS socket.
+    for mode, used_tls, again in [
+        ("prefer", True, False),
+        ("prefer", False, None),
+        ("allow", False, True),
+        ("allow", True, None),
+        ("require", True, None),
+        ("disable", False, None),
+        ("verify-full", True, None),
+    ]:
+        assert retry_tls(make_params(tls_dsn(tls_server), sslmode=mode), used_tls) is again
+    params = make_params(tls_dsn(tls_server), sslmode="prefer")
+    host = params.hosts[0]
+    for tls, wrapped in ((None, True), (False, False), (True, True)):
+        sock = open_socket(params, host, time.monotonic() + 10, tls)
+        try:
+            assert isinstance(sock, ssl.SSLSocket) is wrapped
+        finally:
+            sock.close()
+    params = make_params(tls_dsn(tls_server), sslmode="allow")
+    sock = open_socket(params, host, time.monotonic() + 10, True)
+    try:
+        assert isinstance(sock, ssl.SSLSocket)
+    finally:
+        sock.close()
 
 
 # --------------------------------------------------------------------------
@@ -470,9 +542,7 @@ def test_client_certificate_is_required_by_cert_auth(tls_server: TestCluster, ce
 
 def test_client_key_with_a_password(tls_server: TestCluster, certs: Certs) -> None:
     dsn = tls_dsn(tls_server, user=CERT_USER, sslmode="require", sslcert=certs.client_crt)
-    with pgwire.connect(
-        dsn, sslkey=certs.client_key_encrypted, sslpassword=KEY_PASSWORD
-    ) as conn:
+    with pgwire.connect(dsn, sslkey=certs.client_key_encrypted, sslpassword=KEY_PASSWORD) as conn:
         assert query_one(conn, "SELECT current_user") == CERT_USER
     # Without the password the key is refused at once, never asked for on a terminal.
     with pytest.raises(pgwire.OperationalError):
@@ -562,7 +632,7 @@ def tls_conn(tls_server: TestCluster) -> Iterator[Any]:
 def test_large_result(tls_conn: Any) -> None:
     cur = tls_conn.cursor()
     cur.execute(
-        "SELECT i, repeat(chr(65 + i % 26), %s) FROM generate_series(1, %s) i",
+        "SELECT i, repeat(chr(65 + mod(i, 26)), %s) FROM generate_series(1, %s) i",
         (ROW_WIDTH, ROWS),
     )
     rows = cur.fetchall()
@@ -747,4 +817,3 @@ def test_unix_socket_never_uses_tls(tls_server: TestCluster) -> None:
     # libpq never negotiates TLS over a Unix socket, whatever sslmode says.
     with pgwire.connect(tls_server.unix_dsn, sslmode="require") as conn:
         assert not uses_tls(conn)
-    assert stat.S_ISSOCK(os.stat(os.path.join(tls_server.sockdir, f".s.PGSQL.{tls_server.port}")).st_mode)

@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import pgwire
-
 from bench import workloads as w
 from bench.workloads import Job, Params, Skip
 

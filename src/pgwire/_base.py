@@ -318,6 +318,27 @@ class BaseConnection:
         """The server version as an integer (e.g. 180001)."""
         return self.info.server_version
 
+    _cursor_class: Any
+    _server_cursor_class: Any
+
+    def cursor(
+        self,
+        name: str | None = None,
+        *,
+        row_factory: Any = None,
+        binary: bool = False,
+        scrollable: bool | None = None,
+        withhold: bool = False,
+    ) -> Any:
+        """A new cursor; with a ``name``, a server-side cursor (DECLARE ... CURSOR)."""
+        self._check_open()
+        if name is not None:
+            return self._server_cursor_class(
+                self, name, row_factory=row_factory, scrollable=scrollable, withhold=withhold
+            )
+        factory = self.cursor_factory or self._cursor_class
+        return factory(self, row_factory=row_factory, binary=binary)
+
     def _check_open(self) -> None:
         if self.closed:
             raise OperationalError("the connection is closed")

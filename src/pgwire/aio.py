@@ -35,6 +35,16 @@ class AsyncConnection(BaseConnection):
         super().__init__(*args, **kwargs)
         self._alock = asyncio.Lock()
 
+    @property
+    def _cursor_class(self) -> type:  # type: ignore[override]
+        return AsyncCursor
+
+    @property
+    def _server_cursor_class(self) -> type:  # type: ignore[override]
+        from .server_cursor import AsyncServerCursor
+
+        return AsyncServerCursor
+
     @classmethod
     async def connect(cls, dsn: str | None = None, **kwargs: Any) -> AsyncConnection:
         """Connect to the server described by ``dsn``, keywords and the environment."""
@@ -119,26 +129,6 @@ class AsyncConnection(BaseConnection):
         except BaseException:
             chan.close()
             raise
-
-    def cursor(
-        self,
-        name: str | None = None,
-        *,
-        row_factory: Any = None,
-        binary: bool = False,
-        scrollable: bool | None = None,
-        withhold: bool = False,
-    ) -> Any:
-        """A new cursor (not awaited); with a ``name``, a server-side cursor."""
-        self._check_open()
-        if name is not None:
-            from .server_cursor import AsyncServerCursor
-
-            return AsyncServerCursor(
-                self, name, row_factory=row_factory, scrollable=scrollable, withhold=withhold
-            )
-        factory = self.cursor_factory or AsyncCursor
-        return factory(self, row_factory=row_factory, binary=binary)
 
     async def execute(
         self,

@@ -26,11 +26,15 @@ from .drivers.connect import open_socket
 from .errors import Error, OperationalError, ProgrammingError, QueryCanceled
 from .protocol import core
 from .protocol.core import Notify, Protocol
+from .server_cursor import ServerCursor
 from .transaction import Rollback, TransactionPlan
 
 
 class Connection(BaseConnection):
     """A connection to a PostgreSQL server, blocking on I/O (PEP 249)."""
+
+    _cursor_class = Cursor
+    _server_cursor_class = ServerCursor
 
     @classmethod
     def connect(cls, dsn: str | None = None, **kwargs: Any) -> Connection:
@@ -148,26 +152,6 @@ class Connection(BaseConnection):
         self._send_cancel()
 
     # --- running ----------------------------------------------------------------
-
-    def cursor(
-        self,
-        name: str | None = None,
-        *,
-        row_factory: Any = None,
-        binary: bool = False,
-        scrollable: bool | None = None,
-        withhold: bool = False,
-    ) -> Any:
-        """A new cursor; with a ``name``, a server-side cursor (DECLARE ... CURSOR)."""
-        self._check_open()
-        if name is not None:
-            from .server_cursor import ServerCursor
-
-            return ServerCursor(
-                self, name, row_factory=row_factory, scrollable=scrollable, withhold=withhold
-            )
-        factory = self.cursor_factory or Cursor
-        return factory(self, row_factory=row_factory, binary=binary)
 
     def execute(
         self,

@@ -22,6 +22,7 @@ from .drivers import aio, blocking
 from .errors import DataError, NotSupportedError, ProgrammingError, QueryCanceled
 from .protocol import copy as pc
 from .protocol.copy import CopyState
+from .protocol.core import PGGen
 from .types import Format
 from .types import oids as type_oids
 
@@ -199,6 +200,38 @@ class BaseCopy:
                     )
                 )
 
+    def _start_gen(self) -> PGGen:
+        self._cursor._check_open()
+        conn = self._conn
+        return pc.copy_start(conn._proto, self._sql(), conn._begin_needed())
+
+    def _exit_gen(self, exc: BaseException | None) -> PGGen:
+        """End the COPY: finish (or abort) sending, or drain unread data."""
+        state = self.state
+        proto = self._conn._proto
+        if state.direction == "in":
+            fail = self._finish_sql(exc)
+            try:
+                yield from pc.copy_end(proto, state, fail)
+            except QueryCanceled:
+                if fail is None:
+                    raise
+        else:
+            while (yield from pc.copy_read(proto, state)) is not None:
+                pass
+
+    def _read_gen(self) -> PGGen:
+        """The next chunk of COPY TO data; b"" at the end."""
+        state = self._check_out()
+        if self._finished:
+            return b""
+        chunk = yield from pc.copy_read(self._conn._proto, state)
+        if chunk is None:
+            self._finished = True
+            self._cursor.rowcount = state.rowcount
+            return b""
+        return chunk
+
     def _done(self) -> None:
         self._finished = True
         state = self._state
@@ -217,10 +250,8 @@ class Copy(BaseCopy):
         conn = self._conn
         conn._lock.acquire()
         try:
-            self._cursor._check_open()
             conn._settle(None)
-            gen = pc.copy_start(conn._proto, self._sql(), conn._begin_needed())
-            self._state = blocking.execute(conn._chan, gen)
+            self._state = blocking.execute(conn._chan, self._start_gen())
             conn._copying = True
         except BaseException:
             conn._lock.release()
@@ -235,19 +266,8 @@ class Copy(BaseCopy):
     ) -> None:
         conn = self._conn
         try:
-            state = self.state
-            if self._finished or conn.closed:
-                return
-            if state.direction == "in":
-                fail = self._finish_sql(exc)
-                try:
-                    blocking.execute(conn._chan, pc.copy_end(conn._proto, state, fail))
-                except QueryCanceled:
-                    if fail is None:
-                        raise
-            else:
-                while blocking.execute(conn._chan, pc.copy_read(conn._proto, state)) is not None:
-                    pass
+            if not (self._finished or conn.closed):
+                blocking.execute(conn._chan, self._exit_gen(exc))
         finally:
             self._done()
             conn._lock.release()
@@ -268,15 +288,7 @@ class Copy(BaseCopy):
 
     def read(self) -> bytes:
         """The next chunk of COPY TO data; b"" at the end."""
-        state = self._check_out()
-        if self._finished:
-            return b""
-        chunk = blocking.execute(self._conn._chan, pc.copy_read(self._conn._proto, state))
-        if chunk is None:
-            self._finished = True
-            self._cursor.rowcount = state.rowcount
-            return b""
-        return chunk  # type: ignore[no-any-return]
+        return blocking.execute(self._conn._chan, self._read_gen())  # type: ignore[no-any-return]
 
     def __iter__(self) -> Iterator[bytes]:
         while data := self.read():
@@ -312,10 +324,8 @@ class AsyncCopy(BaseCopy):
         conn = self._conn
         await conn._alock.acquire()
         try:
-            self._cursor._check_open()
             conn._check_open()
-            gen = pc.copy_start(conn._proto, self._sql(), conn._begin_needed())
-            self._state = await conn._run(gen)
+            self._state = await conn._run(self._start_gen())
             conn._copying = True
         except BaseException:
             conn._alock.release()
@@ -330,19 +340,8 @@ class AsyncCopy(BaseCopy):
     ) -> None:
         conn = self._conn
         try:
-            state = self.state
-            if self._finished or conn.closed:
-                return
-            if state.direction == "in":
-                fail = self._finish_sql(exc)
-                try:
-                    await conn._run(pc.copy_end(conn._proto, state, fail))
-                except QueryCanceled:
-                    if fail is None:
-                        raise
-            else:
-                while await conn._run(pc.copy_read(conn._proto, state)) is not None:
-                    pass
+            if not (self._finished or conn.closed):
+                await conn._run(self._exit_gen(exc))
         finally:
             self._done()
             conn._alock.release()
@@ -363,15 +362,7 @@ class AsyncCopy(BaseCopy):
 
     async def read(self) -> bytes:
         """The next chunk of COPY TO data; b"" at the end."""
-        state = self._check_out()
-        if self._finished:
-            return b""
-        chunk = await self._conn._run(pc.copy_read(self._conn._proto, state))
-        if chunk is None:
-            self._finished = True
-            self._cursor.rowcount = state.rowcount
-            return b""
-        return chunk  # type: ignore[no-any-return]
+        return await self._conn._run(self._read_gen())  # type: ignore[no-any-return]
 
     def __aiter__(self) -> AsyncIterator[bytes]:
         return self._chunks()

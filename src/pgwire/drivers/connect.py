@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import socket
 import ssl
+import stat
 import time
 from collections.abc import Iterator
 
@@ -13,6 +14,23 @@ from ..errors import OperationalError
 from ..protocol import messages as m
 
 _REQUIRE_TLS = ("require", "verify-ca", "verify-full")
+
+_TLS_VERSIONS = {
+    "tlsv1": ssl.TLSVersion.TLSv1,
+    "tlsv1.1": ssl.TLSVersion.TLSv1_1,
+    "tlsv1.2": ssl.TLSVersion.TLSv1_2,
+    "tlsv1.3": ssl.TLSVersion.TLSv1_3,
+}
+
+# libpq's floor when ssl_min_protocol_version is not given.
+_DEFAULT_MIN_TLS = "TLSv1.2"
+
+
+class TLSHandshakeError(OperationalError):
+    """The TLS handshake with the server failed (a bad certificate, no common protocol...).
+
+    Under ``sslmode=prefer`` it is followed by a plain attempt, as in libpq.
+    """
 
 
 def addresses(host: HostSpec) -> Iterator[tuple[int, int, int, str, tuple]]:
@@ -28,51 +46,186 @@ def addresses(host: HostSpec) -> Iterator[tuple[int, int, int, str, tuple]]:
     yield from infos  # type: ignore[misc]
 
 
+def _dot_postgresql(name: str) -> str:
+    """A default file of libpq under ``~/.postgresql`` ("" without a home folder)."""
+    home = os.path.expanduser("~")
+    return "" if home == "~" else os.path.join(home, ".postgresql", name)
+
+
+def _exists(path: str) -> bool:
+    # libpq goes on without a file only when it is missing; anything else
+    # (a permission problem...) shows up when the file is loaded.
+    try:
+        os.stat(path)
+    except (FileNotFoundError, NotADirectoryError):
+        return False
+    except OSError:
+        return True
+    return True
+
+
+def _set_protocol_versions(ctx: ssl.SSLContext, extra: dict[str, str]) -> None:
+    low = extra.get("ssl_min_protocol_version", _DEFAULT_MIN_TLS)
+    high = extra.get("ssl_max_protocol_version", "")
+    try:
+        if low:
+            ctx.minimum_version = _TLS_VERSIONS[low.lower()]
+        if high:
+            ctx.maximum_version = _TLS_VERSIONS[high.lower()]
+    except (KeyError, ValueError) as exc:
+        raise OperationalError(f"unsupported TLS protocol version: {exc}") from None
+    if low and high and _TLS_VERSIONS[low.lower()] > _TLS_VERSIONS[high.lower()]:
+        raise OperationalError("invalid SSL protocol version range")
+
+
+def _load_root_certificates(ctx: ssl.SSLContext, mode: str, extra: dict[str, str]) -> bool:
+    """Load what the server is checked against; False when nothing is to be checked."""
+    rootcert = extra.get("sslrootcert") or _dot_postgresql("root.crt")
+    if rootcert == "system":
+        ctx.load_default_certs()
+        return True
+    if not rootcert or not _exists(rootcert):
+        if mode.startswith("verify-"):
+            raise OperationalError(
+                f'root certificate file "{rootcert}" does not exist: provide the file, '
+                "use the system's trusted roots with sslrootcert=system, or change "
+                "sslmode to disable server certificate verification"
+            )
+        # libpq: without a root certificate, require and prefer only encrypt.
+        return False
+    try:
+        ctx.load_verify_locations(rootcert)
+    except (OSError, ssl.SSLError) as exc:
+        raise OperationalError(
+            f'could not read root certificate file "{rootcert}": {exc}'
+        ) from None
+    crl = extra.get("sslcrl") or ""
+    crldir = extra.get("sslcrldir") or ""
+    if not crl and not crldir:
+        crl = _dot_postgresql("root.crl")
+    crl = crl if crl and _exists(crl) else ""
+    crldir = crldir if crldir and _exists(crldir) else ""
+    if crl or crldir:
+        try:
+            ctx.load_verify_locations(cafile=crl or None, capath=crldir or None)
+        except (OSError, ssl.SSLError) as exc:
+            raise OperationalError(
+                f"could not load the SSL certificate revocation list: {exc}"
+            ) from None
+        ctx.verify_flags |= ssl.VERIFY_CRL_CHECK_CHAIN
+    return True
+
+
+def _check_key_permissions(key: str) -> None:
+    """Refuse a private key that others may read, as libpq does on POSIX systems."""
+    if os.name == "nt":
+        return
+    try:
+        st = os.stat(key)
+    except OSError as exc:
+        raise OperationalError(f'could not stat private key file "{key}": {exc}') from None
+    if not stat.S_ISREG(st.st_mode):
+        raise OperationalError(f'private key file "{key}" is not a regular file')
+    mode = st.st_mode
+    if (st.st_uid == os.geteuid() and mode & 0o077) or (st.st_uid == 0 and mode & 0o037):
+        raise OperationalError(
+            f'private key file "{key}" has group or world access; file must have '
+            "permissions u=rw (0600) or less if owned by the current user, or "
+            "permissions u=rw,g=r (0640) or less if owned by root"
+        )
+
+
+def _load_client_certificate(ctx: ssl.SSLContext, extra: dict[str, str]) -> None:
+    if extra.get("sslcertmode") == "disable":
+        return
+    cert = extra.get("sslcert") or _dot_postgresql("postgresql.crt")
+    if not cert or not _exists(cert):
+        # The server may accept the connection without one.
+        return
+    key = extra.get("sslkey") or _dot_postgresql("postgresql.key")
+    if not key or not _exists(key):
+        raise OperationalError(f'certificate present, but not private key file "{key}"')
+    _check_key_permissions(key)
+    # An empty password rather than None: OpenSSL would otherwise ask for
+    # the passphrase of an encrypted key on the terminal.
+    password = extra.get("sslpassword", "")
+    try:
+        ctx.load_cert_chain(cert, key, password)
+    except (OSError, ssl.SSLError) as exc:
+        raise OperationalError(
+            f'could not load the client certificate "{cert}" with key "{key}": {exc}'
+        ) from None
+
+
 def make_ssl_context(params: ConnectParams) -> ssl.SSLContext:
-    """The TLS context libpq's sslmode and ssl* keywords ask for."""
+    """The TLS context libpq's sslmode and ssl* keywords ask for.
+
+    As in libpq, the server certificate is checked whenever a root
+    certificate file is there (``sslrootcert``, else ``~/.postgresql/root.crt``),
+    whatever the sslmode; ``verify-ca`` and ``verify-full`` fail without one,
+    and only ``verify-full`` checks the host name.
+    """
     mode = params.sslmode
     extra = params.extra
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-    rootcert = extra.get("sslrootcert") or os.path.expanduser("~/.postgresql/root.crt")
-    verify = mode in ("verify-ca", "verify-full") or (
-        mode == "require" and "sslrootcert" in extra and os.path.exists(rootcert)
-    )
-    ctx.check_hostname = mode == "verify-full"
-    if verify:
-        ctx.verify_mode = ssl.CERT_REQUIRED
-        if rootcert == "system":
-            ctx.load_default_certs()
-        else:
-            try:
-                ctx.load_verify_locations(rootcert)
-            except OSError as exc:
-                raise OperationalError(f"could not read root certificate file: {exc}") from None
-    else:
-        ctx.verify_mode = ssl.CERT_NONE
-    cert = extra.get("sslcert") or os.path.expanduser("~/.postgresql/postgresql.crt")
-    key = extra.get("sslkey") or os.path.expanduser("~/.postgresql/postgresql.key")
-    if os.path.exists(cert):
+    _set_protocol_versions(ctx, extra)
+    verify = _load_root_certificates(ctx, mode, extra)
+    # check_hostname goes first: CERT_NONE is refused while it is on.
+    ctx.check_hostname = verify and mode == "verify-full"
+    ctx.verify_mode = ssl.CERT_REQUIRED if verify else ssl.CERT_NONE
+    _load_client_certificate(ctx, extra)
+    keylog = extra.get("sslkeylogfile")
+    if keylog:
         try:
-            ctx.load_cert_chain(cert, key if os.path.exists(key) else None)
-        except (OSError, ssl.SSLError) as exc:
-            raise OperationalError(f"could not load the client certificate: {exc}") from None
+            ctx.keylog_filename = keylog
+        except OSError as exc:
+            raise OperationalError(f'could not open SSL key log file "{keylog}": {exc}') from None
     return ctx
 
 
-def open_socket(params: ConnectParams, host: HostSpec, deadline: float | None) -> socket.socket:
-    """Connect a blocking socket to ``host`` and negotiate TLS as sslmode asks."""
+def _connect(
+    family: int, kind: int, proto: int, addr: tuple | str, deadline: float | None
+) -> socket.socket:
+    sock = socket.socket(family, kind, proto)
+    try:
+        sock.settimeout(None if deadline is None else max(0.001, deadline - time.monotonic()))
+        sock.connect(addr)
+        if family != socket.AF_UNIX:
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    except BaseException:
+        sock.close()
+        raise
+    return sock
+
+
+def open_socket(
+    params: ConnectParams, host: HostSpec, deadline: float | None, tls: bool | None = None
+) -> socket.socket:
+    """Connect a blocking socket to ``host`` and negotiate TLS as sslmode asks.
+
+    ``tls`` overrides sslmode's first choice for a second attempt (libpq's
+    retries under ``prefer`` and ``allow``, see :func:`retry_tls`): False
+    never asks for TLS, True insists on it. Unix sockets never use TLS.
+    """
     errors: list[str] = []
     for family, kind, proto, _, addr in addresses(host):
-        sock = socket.socket(family, kind, proto)
+        sock: socket.socket | None = None
         try:
-            sock.settimeout(None if deadline is None else max(0.001, deadline - time.monotonic()))
-            sock.connect(addr)
-            if family != socket.AF_UNIX:
-                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-                sock = negotiate_tls(sock, params, host)
-            return sock
+            sock = _connect(family, kind, proto, addr, deadline)
+            if family == socket.AF_UNIX:
+                return sock
+            try:
+                return negotiate_tls(sock, params, host, tls)
+            except TLSHandshakeError:
+                sock.close()
+                sock = None
+                if tls is not None or params.sslmode != "prefer":
+                    raise
+            # prefer: the handshake failed, so try once more without TLS.
+            return _connect(family, kind, proto, addr, deadline)
         except (OSError, OperationalError) as exc:
-            sock.close()
+            if sock is not None:
+                sock.close()
             if isinstance(exc, OperationalError):
                 raise
             where = addr if isinstance(addr, str) else f"{addr[0]}:{addr[1]}"
@@ -83,23 +236,55 @@ def open_socket(params: ConnectParams, host: HostSpec, deadline: float | None) -
     )
 
 
-def negotiate_tls(sock: socket.socket, params: ConnectParams, host: HostSpec) -> socket.socket:
-    """Send SSLRequest when sslmode wants TLS; wrap the socket if the server agrees."""
+def retry_tls(params: ConnectParams, used_tls: bool) -> bool | None:
+    """Whether to try again, and with TLS or not, after the server refused a session.
+
+    libpq gives a second chance when the server rejects the startup: a
+    session refused over TLS under ``prefer`` is tried again in plain, and
+    one refused in plain under ``allow`` is tried again over TLS. Returns
+    the ``tls`` argument of :func:`open_socket` for that attempt, or None
+    when there is none.
+    """
+    if params.sslmode == "prefer" and used_tls:
+        return False
+    if params.sslmode == "allow" and not used_tls:
+        return True
+    return None
+
+
+def negotiate_tls(
+    sock: socket.socket, params: ConnectParams, host: HostSpec, tls: bool | None = None
+) -> socket.socket:
+    """Send SSLRequest when sslmode wants TLS; wrap the socket if the server agrees.
+
+    ``tls`` overrides sslmode's choice: False skips TLS, True requires it.
+    """
     mode = params.sslmode
-    if mode in ("disable", "allow"):
+    if tls is False or (tls is None and mode in ("disable", "allow")):
         return sock
+    required = tls is True or mode in _REQUIRE_TLS
     sock.sendall(m.ssl_request())
     answer = sock.recv(1)
     if answer == b"S":
         ctx = make_ssl_context(params)
+        server_hostname: str | None = host.host or None
+        if ctx.check_hostname and server_hostname is None:
+            raise OperationalError("host name must be specified for a verified SSL connection")
+        if not ctx.check_hostname and params.extra.get("sslsni", "1") == "0":
+            # The name would only be sent as SNI, which was turned off.
+            server_hostname = None
         try:
-            return ctx.wrap_socket(sock, server_hostname=host.host if ctx.check_hostname else None)
+            return ctx.wrap_socket(sock, server_hostname=server_hostname)
         except ssl.SSLError as exc:
-            raise OperationalError(f"TLS negotiation failed: {exc}") from None
+            raise TLSHandshakeError(f"TLS negotiation failed: {exc}") from None
+        except (UnicodeError, ValueError) as exc:
+            raise OperationalError(f'invalid host name "{host.host}" for TLS: {exc}') from None
     if answer == b"N":
-        if mode in _REQUIRE_TLS:
+        if required:
             raise OperationalError("the server does not support TLS, but sslmode requires it")
         return sock
     if answer == b"E":
         raise OperationalError("the server rejected the TLS request")
+    if not answer:
+        raise OperationalError("the server closed the connection in answer to the TLS request")
     raise OperationalError(f"unexpected answer {answer!r} to the TLS request")
