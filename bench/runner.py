@@ -406,6 +406,85 @@ def _header(meta: dict[str, Any]) -> str:
 # Main
 
 
+@dataclass
+class _Plan:
+    """What a run does: the selection, the sizes, and the prepared inputs."""
+
+    drivers: list[str]
+    workloads: list[str]
+    sizes: dict[str, int]
+    rounds: int
+    timeout: float
+    tables: dict[str, str] = field(default_factory=dict)
+    copy_files: dict[str, str] = field(default_factory=dict)
+
+
+def _prepare(plan: _Plan, admin: Any, tmpdir: str, err: IO[str]) -> None:
+    """Create the tables and write the COPY input the workloads need, once each."""
+    for w in plan.workloads:
+        spec = wl.WORKLOADS[w]
+        n = plan.sizes[w]
+        if spec.table is not None:
+            name = _table_name(spec.table, n)
+            if name not in plan.tables.values():
+                err.write(f"preparing table {name} ({n} rows)\n")
+                make = wl.rows_table_sql if spec.table == "rows" else wl.wide_table_sql
+                for stmt in make(name, n):
+                    admin.execute(stmt)
+            plan.tables[w] = name
+        if spec.copy_file:
+            path = os.path.join(tmpdir, f"copy_{n}.txt")
+            if not os.path.exists(path):
+                err.write(f"writing the COPY input ({n} rows)\n")
+                with open(path, "wb") as f:
+                    f.writelines(wl.copy_lines(n))
+            plan.copy_files[w] = path
+
+
+def _measure_all(
+    plan: _Plan, conn: wl.ConnInfo, err: IO[str]
+) -> dict[tuple[str, str], Measurement]:
+    """Run every round; within a round each workload with every driver, order rotating."""
+    measurements: dict[tuple[str, str], Measurement] = {}
+    drivers = plan.drivers
+    for r in range(plan.rounds):
+        shift = r % len(drivers)
+        order = drivers[shift:] + drivers[:shift]
+        for w in plan.workloads:
+            for d in order:
+                m = measurements.setdefault((w, d), Measurement())
+                if m.skipped is not None:
+                    # A skip does not change from one round to the next.
+                    continue
+                record = _run_worker(
+                    d,
+                    w,
+                    plan.sizes[w],
+                    conn,
+                    table=plan.tables.get(w),
+                    copy_file=plan.copy_files.get(w),
+                    timeout=plan.timeout,
+                )
+                if record.get("info") and m.info is None:
+                    m.info = record["info"]
+                status = record.get("status")
+                if status == "ok":
+                    m.times.append(record["seconds"])
+                    m.checks.append(record["check"])
+                    shown = _fmt_seconds(record["seconds"])
+                elif status == "skipped":
+                    m.skipped = str(record.get("reason", ""))
+                    shown = f"skipped ({m.skipped})"
+                else:
+                    m.errors.append(str(record.get("error")))
+                    shown = f"ERROR {record.get('error')}"
+                    if record.get("stderr"):
+                        err.write(record["stderr"])
+                err.write(f"[{r + 1}/{plan.rounds}] {w:<20} {d:<14} {shown}\n")
+                err.flush()
+    return measurements
+
+
 def main(
     argv: Sequence[str] | None = None, *, out: IO[str] | None = None, err: IO[str] | None = None
 ) -> int:
@@ -413,79 +492,30 @@ def main(
     out = out or sys.stdout
     err = err or sys.stderr
     args = parse_args(argv)
-    drivers: list[str] = list(dict.fromkeys(args.drivers))
-    workloads: list[str] = list(dict.fromkeys(args.workloads))
-    sizes = {
-        w: wl.scaled_size(wl.WORKLOADS[w], quick=args.quick, scale=args.scale) for w in workloads
-    }
+    workloads = list(dict.fromkeys(args.workloads))
+    plan = _Plan(
+        drivers=list(dict.fromkeys(args.drivers)),
+        workloads=workloads,
+        sizes={
+            w: wl.scaled_size(wl.WORKLOADS[w], quick=args.quick, scale=args.scale)
+            for w in workloads
+        },
+        rounds=args.rounds,
+        timeout=args.timeout,
+    )
     started = datetime.now(timezone.utc)
     clock = time.monotonic()
-    measurements: dict[tuple[str, str], Measurement] = {}
     tmpdir = tempfile.mkdtemp(prefix="pgwire-bench-")
     try:
         with _server(args.dsn, err) as (conn, server_desc):
-            tables: dict[str, str] = {}
-            copy_files: dict[str, str] = {}
             admin = _admin_connect(conn.dsn)
             try:
-                server_version = admin.execute("SHOW server_version").fetchone()[0]
-                for w in workloads:
-                    spec = wl.WORKLOADS[w]
-                    n = sizes[w]
-                    if spec.table is not None:
-                        name = _table_name(spec.table, n)
-                        if name not in tables.values():
-                            err.write(f"preparing table {name} ({n} rows)\n")
-                            make = wl.rows_table_sql if spec.table == "rows" else wl.wide_table_sql
-                            for stmt in make(name, n):
-                                admin.execute(stmt)
-                        tables[w] = name
-                    if spec.copy_file:
-                        path = os.path.join(tmpdir, f"copy_{n}.txt")
-                        if not os.path.exists(path):
-                            err.write(f"writing the COPY input ({n} rows)\n")
-                            with open(path, "wb") as f:
-                                f.writelines(wl.copy_lines(n))
-                        copy_files[w] = path
-                for r in range(args.rounds):
-                    shift = r % len(drivers)
-                    order = drivers[shift:] + drivers[:shift]
-                    for w in workloads:
-                        for d in order:
-                            m = measurements.setdefault((w, d), Measurement())
-                            if m.skipped is not None:
-                                continue
-                            record = _run_worker(
-                                d,
-                                w,
-                                sizes[w],
-                                conn,
-                                table=tables.get(w),
-                                copy_file=copy_files.get(w),
-                                timeout=args.timeout,
-                            )
-                            if record.get("info") and m.info is None:
-                                m.info = record["info"]
-                            status = record.get("status")
-                            if status == "ok":
-                                m.times.append(record["seconds"])
-                                m.checks.append(record["check"])
-                                shown = _fmt_seconds(record["seconds"])
-                            elif status == "skipped":
-                                m.skipped = record.get("reason", "")
-                                shown = f"skipped ({m.skipped})"
-                            else:
-                                m.errors.append(str(record.get("error")))
-                                shown = f"ERROR {record.get('error')}"
-                                if record.get("stderr"):
-                                    err.write(record["stderr"])
-                            err.write(
-                                f"[{r + 1}/{args.rounds}] {w:<20} {d:<14} {shown}\n"
-                            )
-                            err.flush()
+                server_version = str(admin.execute("SHOW server_version").fetchone()[0])
+                _prepare(plan, admin, tmpdir, err)
+                measurements = _measure_all(plan, conn, err)
             finally:
                 with contextlib.suppress(Exception):
-                    for name in set(tables.values()):
+                    for name in set(plan.tables.values()):
                         admin.execute(f"DROP TABLE IF EXISTS {name}")
                 admin.close()
     finally:
@@ -496,7 +526,7 @@ def main(
         "quick": args.quick,
         "scale": args.scale,
         "rounds": args.rounds,
-        "sizes": sizes,
+        "sizes": plan.sizes,
         "concurrency": wl.CONCURRENCY,
         "server": server_desc,
         "server_version": server_version,
@@ -506,7 +536,7 @@ def main(
         "cpu_count": os.cpu_count(),
     }
     report = build_report(
-        measurements, drivers=drivers, workloads=workloads, sizes=sizes, meta=meta
+        measurements, drivers=plan.drivers, workloads=plan.workloads, sizes=plan.sizes, meta=meta
     )
     out.write(_header(meta) + "\n\n" + format_table(report) + "\n")
     args.json.parent.mkdir(parents=True, exist_ok=True)

@@ -28,21 +28,32 @@ __all__ = [
     "BASE_TS",
     "CONCURRENCY",
     "CONN_ENV",
+    "TARGET_TABLE",
+    "WIDE_COLUMNS",
+    "WORKLOADS",
     "ConnInfo",
     "Job",
     "Params",
     "Skip",
     "VerifyError",
-    "WORKLOADS",
     "Workload",
     "check",
-    "copy_data",
+    "chunks",
+    "copy_in_sql",
+    "copy_lines",
+    "copy_out_sql",
     "expected_summary",
     "insert_rows",
+    "insert_sql",
+    "roundtrip_sql",
+    "rows_select_sql",
     "rows_table_sql",
     "scaled_size",
+    "summary_sql",
     "temp_table_sql",
+    "wide_digest",
     "wide_row",
+    "wide_select_sql",
     "wide_table_sql",
 ]
 
@@ -377,11 +388,6 @@ def copy_lines(n: int) -> Iterator[bytes]:
     """The narrow rows 1..n in COPY text format, one line each."""
     for i in range(1, n + 1):
         yield f"{i}\trow {i}\t{i * 0.25!r}\t{_ts(i).isoformat(' ')}\n".encode()
-
-
-def copy_data(n: int) -> bytes:
-    """The input of ``copy_in``: :func:`copy_lines` joined."""
-    return b"".join(copy_lines(n))
 
 
 def chunks(data: bytes, size: int = 65536) -> list[memoryview]:

@@ -279,3 +279,17 @@ def test_repr_hides_password(pg_server):
                         dbname="postgres") as conn:
         assert password not in repr(conn)
         assert password not in repr(conn._params)
+
+
+def test_transaction_characteristics(conn):
+    conn.isolation_level = pgwire.IsolationLevel.SERIALIZABLE
+    conn.read_only = True
+    assert conn.execute("SHOW transaction_isolation").fetchone() == ("serializable",)
+    with pytest.raises(errors.ReadOnlySqlTransaction):
+        conn.execute("CREATE TABLE ro_table (a int)")
+    conn.rollback()
+    conn.isolation_level = pgwire.IsolationLevel.REPEATABLE_READ
+    conn.read_only = None
+    with conn.transaction():
+        assert conn.execute("SHOW transaction_isolation").fetchone() == ("repeatable read",)
+        assert conn.execute("SHOW transaction_read_only").fetchone() == ("off",)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from . import errors, rows, sql, types
-from ._base import ConnectionInfo, TransactionStatus
+from ._base import ConnectionInfo, IsolationLevel, TransactionStatus
 from ._cursor_base import Column
 from .connection import Connection, Transaction
 from .cursor import Cursor
@@ -87,6 +87,7 @@ __all__ = [
     "Error",
     "IntegrityError",
     "InterfaceError",
+    "IsolationLevel",
     "InternalError",
     "NotSupportedError",
     "Notify",

@@ -35,6 +35,15 @@ NotifyHandler = Callable[[Notify], None]
 CONNECTION_KWARGS = ("autocommit", "row_factory", "prepare_threshold", "cursor_factory")
 
 
+class IsolationLevel(IntEnum):
+    """Transaction isolation levels, for ``conn.isolation_level``."""
+
+    READ_UNCOMMITTED = 1
+    READ_COMMITTED = 2
+    REPEATABLE_READ = 3
+    SERIALIZABLE = 4
+
+
 class TransactionStatus(IntEnum):
     """Where the session stands with respect to transactions."""
 
@@ -220,6 +229,10 @@ class BaseConnection:
         self._params = params
         self._host = host
         self._autocommit = bool(autocommit)
+        # Characteristics of the transactions started implicitly (None: server default).
+        self.isolation_level: IsolationLevel | None = None
+        self.read_only: bool | None = None
+        self.deferrable: bool | None = None
         self.row_factory = row_factory
         self.cursor_factory = cursor_factory
         self.adapters = TypesRegistry(default_registry)
@@ -357,8 +370,24 @@ class BaseConnection:
             raise ProgrammingError(f"can't {command.decode().lower()} inside a transaction() block")
         return self._proto.transaction_status != core.IDLE
 
-    def _begin_needed(self) -> bool:
-        return not self._autocommit and self._proto.transaction_status == core.IDLE
+    def _begin_needed(self) -> bytes | None:
+        """The BEGIN statement to send before the next query, if one is needed."""
+        if self._autocommit or self._proto.transaction_status != core.IDLE:
+            return None
+        return self._begin_statement
+
+    @property
+    def _begin_statement(self) -> bytes:
+        sql = b"BEGIN"
+        if self.isolation_level is not None:
+            sql += b" ISOLATION LEVEL " + IsolationLevel(self.isolation_level).name.replace(
+                "_", " "
+            ).encode()
+        if self.read_only is not None:
+            sql += b" READ ONLY" if self.read_only else b" READ WRITE"
+        if self.deferrable is not None:
+            sql += b" DEFERRABLE" if self.deferrable else b" NOT DEFERRABLE"
+        return sql
 
     def _set_autocommit_check(self) -> None:
         if self._proto.transaction_status != core.IDLE:

@@ -47,7 +47,7 @@ class TransactionPlan:
         conn._savepoints += 1
         commands = []
         if self._outer:
-            commands.append(b"BEGIN")
+            commands.append(conn._begin_statement)
         elif self.savepoint_name is None:
             self.savepoint_name = f"_pgwire_{conn._savepoints}"
         if self.savepoint_name is not None:

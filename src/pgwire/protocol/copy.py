@@ -37,10 +37,10 @@ class CopyState:
 
 
 @_closes_on_violation
-def copy_start(proto: Protocol, sql: bytes, begin: bool = False) -> PGGen:
+def copy_start(proto: Protocol, sql: bytes, begin: bool | bytes | None = False) -> PGGen:
     """Send a COPY statement; return its CopyState once the data can flow."""
     if begin:
-        proto.send(m.query(b"BEGIN"))
+        proto.send(m.query(begin if isinstance(begin, bytes) else b"BEGIN"))
     proto.send(m.query(sql))
     buf = proto.buf
     pending_z = 2 if begin else 1

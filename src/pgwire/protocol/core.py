@@ -325,13 +325,16 @@ def results(
 
 
 def simple_query(
-    proto: Protocol, sql: bytes, on_description: OnDescription | None, begin: bool = False
+    proto: Protocol,
+    sql: bytes,
+    on_description: OnDescription | None,
+    begin: bool | bytes | None = False,
 ) -> PGGen:
     """Run ``sql`` (one or more statements) through the simple-query protocol."""
     if begin:
-        proto.send(m.query(b"BEGIN"))
+        proto.send(m.query(begin if isinstance(begin, bytes) else b"BEGIN"))
     proto.send(m.query(sql))
-    return (yield from results(proto, on_description, 2 if begin else 1, begin))
+    return (yield from results(proto, on_description, 2 if begin else 1, bool(begin)))
 
 
 def extended_query(
@@ -342,7 +345,7 @@ def extended_query(
     values: list[bytes | None],
     result_formats: list[int],
     on_description: OnDescription | None,
-    begin: bool = False,
+    begin: bool | bytes | None = False,
     statement: bytes = b"",
     parse: bool = True,
     prefix: bytes = b"",
@@ -353,7 +356,7 @@ def extended_query(
     sent first (e.g. Close messages of evicted statements).
     """
     if begin:
-        proto.send(m.query(b"BEGIN"))
+        proto.send(m.query(begin if isinstance(begin, bytes) else b"BEGIN"))
     proto.send(
         prefix
         + (m.parse(statement, sql, param_oids) if parse else b"")
@@ -362,22 +365,22 @@ def extended_query(
         + m.execute()
         + m.SYNC
     )
-    return (yield from results(proto, on_description, 2 if begin else 1, begin))
+    return (yield from results(proto, on_description, 2 if begin else 1, bool(begin)))
 
 
 def pipeline(
     proto: Protocol,
     batches: list[bytes],
     on_description: OnDescription | None,
-    begin: bool = False,
+    begin: bool | bytes | None = False,
 ) -> PGGen:
     """Send already-encoded extended-query messages followed by one Sync."""
     if begin:
-        proto.send(m.query(b"BEGIN"))
+        proto.send(m.query(begin if isinstance(begin, bytes) else b"BEGIN"))
     for chunk in batches:
         proto.send(chunk)
     proto.send(m.SYNC)
-    return (yield from results(proto, on_description, 2 if begin else 1, begin))
+    return (yield from results(proto, on_description, 2 if begin else 1, bool(begin)))
 
 
 def drain(proto: Protocol) -> PGGen:
