@@ -654,47 +654,72 @@ def test_large_parameters(tls_conn: Any) -> None:
     assert query_one(tls_conn, "SELECT %s::bytea", (blob,)) == blob
 
 
+def poll_until_done(cur: Any, timeout: float = 1.0, limit: float = 20.0) -> tuple[int, int]:
+    """The seed's select loop; returns (rounds, rounds whose select() timed out while busy)."""
+    stalls = rounds = 0
+    start = time.monotonic()
+    while True:
+        rounds += 1
+        readable, _, _ = select.select([cur], [], [], timeout)
+        if not cur.isbusy():
+            return rounds, stalls
+        if not readable:
+            stalls += 1
+        assert time.monotonic() - start < limit, "the asynchronous query never ended"
+
+
+@pytest.mark.timeout(60)
 def test_async_cursor_select_loop_does_not_starve(tls_conn: Any) -> None:
     cur = tls_conn.cursor()
     cur.execute(
         "SELECT i, repeat('y', %s) FROM generate_series(1, %s) i", (ROW_WIDTH, ROWS), async_=True
     )
     # Bytes that TLS has already decrypted never show up as socket readiness:
-    # if isbusy() left some in the TLS buffer, select() below would sit out
-    # its timeout while the rest of the result is in fact already here.
-    stalls = 0
-    loops = 0
-    start = time.monotonic()
-    while True:
-        loops += 1
-        readable, _, _ = select.select([cur], [], [], 2.0)
-        if not cur.isbusy():
-            break
-        if not readable:
-            stalls += 1
-        assert time.monotonic() - start < 20, "the async query never ended"
+    # if isbusy() left some in the TLS buffer, select() would sit out its
+    # timeout while the rest of the result is in fact already here.
+    rounds, stalls = poll_until_done(cur)
     assert stalls == 0
-    assert loops > 1
+    assert rounds > 1
     rows = cur.fetchall()
     assert len(rows) == ROWS
     assert rows[-1] == (ROWS, "y" * ROW_WIDTH)
     assert query_one(tls_conn, "SELECT 2") == 2
 
 
-def test_async_cursor_isbusy_reads_buffered_tls_bytes(tls_conn: Any) -> None:
-    # One big value: the server writes it all at once, so once the socket has
-    # gone quiet everything left is in TLS or pgwire buffers; isbusy() must
-    # get to the end without select() ever having to report more.
-    size = 4 * 1024 * 1024
+@pytest.mark.timeout(60)
+def test_async_cursor_isbusy_takes_everything_that_arrived(
+    tls_conn: Any, tls_server: TestCluster
+) -> None:
+    # A result of several TLS records that has arrived in full: one isbusy()
+    # must take all of it, including what TLS decrypted but did not hand
+    # out yet, and report the end.
+    size = 64 * 1024
     cur = tls_conn.cursor()
     cur.execute("SELECT repeat('z', %s)", (size,), async_=True)
-    deadline = time.monotonic() + 20
-    while cur.isbusy():
-        assert time.monotonic() < deadline
-        select.select([cur], [], [], 0.5)
+    # The backend goes idle only once it has written the whole result.
+    with pgwire.connect(tls_server.dsn, sslmode="disable") as watcher:
+        deadline = time.monotonic() + 20
+        while True:
+            state = query_one(
+                watcher,
+                "SELECT state FROM pg_stat_activity WHERE pid = %s",
+                (tls_conn.info.backend_pid,),
+            )
+            watcher.rollback()
+            if state == "idle":
+                break
+            assert time.monotonic() < deadline
+            time.sleep(0.02)
+    assert select.select([cur], [], [], 10)[0]
+    assert cur.isbusy() is False
     # Nothing may be left behind in the TLS layer once the query has ended.
     assert tls_conn._chan.sock.pending() == 0
     assert len(cur.fetchone()[0]) == size
+    # Again with the seed's loop, for a larger value.
+    cur.execute("SELECT repeat('w', %s)", (4 * 1024 * 1024,), async_=True)
+    _rounds, stalls = poll_until_done(cur)
+    assert stalls == 0
+    assert len(cur.fetchone()[0]) == 4 * 1024 * 1024
 
 
 def test_async_cursor_cancel(tls_conn: Any) -> None:

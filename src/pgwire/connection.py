@@ -100,15 +100,13 @@ class Connection(BaseConnection):
             raise ProgrammingError("an asynchronous query is in progress on this connection")
         try:
             blocking.run(self._chan, inflight.op)
-        except OperationalError:
-            if self._chan.closed:
+        except BaseException:
+            if not inflight.op.done:
+                # Interrupted, or the connection was lost: never leave it half-read.
+                blocking.recover(self._chan, inflight.op)
                 self._inflight = None
                 raise
-        except Error:
-            pass  # the discarded query's own error goes with it
-        finally:
-            if self._chan.closed or inflight.op.done:
-                self._inflight = None
+            # Otherwise the discarded query's own error goes with it.
         self._inflight = None
         if owner is not None:
             owner._reset()
@@ -120,7 +118,13 @@ class Connection(BaseConnection):
         try:
             if not (op.done or chan.step(op)):
                 self._send_cancel()
-                blocking.run(chan, op)
+                try:
+                    blocking.run(chan, op)
+                except BaseException:
+                    if not op.done:
+                        blocking.recover(chan, op)
+                        self._inflight = None
+                    raise
             op.outcome()
             aborted = False
         except QueryCanceled:

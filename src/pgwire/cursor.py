@@ -159,7 +159,11 @@ class Cursor(BaseCursor):
             try:
                 blocking.run(conn._chan, inflight.op)
             except BaseException as exc:
-                inflight.op.done = True
+                if not inflight.op.done:
+                    # Interrupted (Ctrl-C) or the connection was lost mid-query.
+                    blocking.recover(conn._chan, inflight.op)
+                    conn._inflight = None
+                    raise
                 inflight.op.error = exc
             self._finish_async(inflight)
 
@@ -175,7 +179,10 @@ class Cursor(BaseCursor):
             try:
                 done = inflight.op.done or conn._chan.step(inflight.op)
             except BaseException as exc:
-                inflight.op.done = True
+                if not inflight.op.done:
+                    blocking.recover(conn._chan, inflight.op)
+                    conn._inflight = None
+                    raise
                 inflight.op.error = exc
                 done = True
             if done:

@@ -6,7 +6,9 @@ import select
 import time
 from typing import Any
 
+from ..errors import Error
 from ..protocol.core import PGGen
+from .cancel import send_cancel
 from .channel import Channel, Operation
 
 _HAS_POLL = hasattr(select, "poll")
@@ -61,6 +63,32 @@ def run(
                 return op.outcome()
 
 
+RECOVERY_TIMEOUT = 10.0
+"""Seconds to wait for an interrupted query to end before giving the session up."""
+
+
+def recover(chan: Channel, op: Operation) -> None:
+    """After an interruption (Ctrl-C) mid-operation: cancel it and resync, or close.
+
+    The session must never be left with the interrupted query's answers
+    still to come: they would be taken for the next query's.
+    """
+    if op.done or chan.closed:
+        return
+    try:
+        sock = chan.sock
+        send_cancel(sock.family, sock.getpeername(), chan.proto.backend_pid, chan.proto.backend_key)
+        run(chan, op, time.monotonic() + RECOVERY_TIMEOUT)
+    except Error:
+        pass  # the interrupted query's own error (57014): expected
+    except BaseException:
+        chan.close()
+        raise
+    finally:
+        if not op.done:
+            chan.close()
+
+
 def execute(chan: Channel, gen: PGGen, deadline: float | None = None) -> Any:
     """Start the operation ``gen`` and run it to completion."""
     chan.check_open()
@@ -68,6 +96,10 @@ def execute(chan: Channel, gen: PGGen, deadline: float | None = None) -> Any:
     op.resume()
     try:
         return run(chan, op, deadline)
+    except BaseException:
+        if not op.done:
+            recover(chan, op)
+        raise
     finally:
         if chan.proto.closed:
             chan.close()

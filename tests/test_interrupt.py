@@ -1,0 +1,52 @@
+"""Ctrl-C (KeyboardInterrupt) in the middle of a query never desynchronizes the session."""
+
+from __future__ import annotations
+
+import signal
+import time
+
+import pytest
+
+
+@pytest.fixture
+def interrupt_after():
+    def arm(seconds):
+        def handler(signum, frame):
+            raise KeyboardInterrupt
+
+        signal.signal(signal.SIGALRM, handler)
+        signal.setitimer(signal.ITIMER_REAL, seconds)
+
+    yield arm
+    signal.setitimer(signal.ITIMER_REAL, 0)
+    signal.signal(signal.SIGALRM, signal.SIG_DFL)
+
+
+def test_interrupted_blocking_query_is_cancelled(conn, interrupt_after):
+    conn.autocommit = True
+    interrupt_after(0.3)
+    t0 = time.monotonic()
+    with pytest.raises(KeyboardInterrupt):
+        conn.execute("SELECT pg_sleep(5)")
+    assert time.monotonic() - t0 < 3
+    assert not conn.closed
+    assert conn.execute("SELECT 'in sync'").fetchone() == ("in sync",)
+
+
+def test_interrupted_large_fetch(conn, interrupt_after):
+    conn.autocommit = True
+    interrupt_after(0.05)
+    with pytest.raises(KeyboardInterrupt):
+        for _ in range(50):
+            conn.execute("SELECT repeat('x', 100), g FROM generate_series(1, 200000) g")
+    assert conn.execute("SELECT 42").fetchone() == (42,)
+
+
+def test_interrupted_async_fetch(conn, interrupt_after):
+    conn.autocommit = True
+    cur = conn.cursor()
+    cur.execute("SELECT pg_sleep(5)", async_=True)
+    interrupt_after(0.3)
+    with pytest.raises(KeyboardInterrupt):
+        cur.fetchall()
+    assert conn.execute("SELECT 'next'").fetchone() == ("next",)
