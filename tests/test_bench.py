@@ -93,7 +93,6 @@ def test_runner_tiny_mode(dsn, tmp_path):
     assert row[:2] == ["roundtrip", "50"] and row[-1] == "1.00x"
 
 
-@pytest.mark.slow
 def test_runner_every_workload(dsn, tmp_path):
     out_json = tmp_path / "results.json"
     code, out, err = run_bench(

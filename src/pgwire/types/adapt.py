@@ -29,6 +29,7 @@ __all__ = [
     "TypesRegistry",
     "default_registry",
     "python_encoding",
+    "registry_of",
 ]
 
 DumperKey = type | str
@@ -268,6 +269,8 @@ class TypesRegistry:
         self._array_element: dict[int, int] = {}
         self._element_array: dict[int, int] = {}
         self._delimiter: dict[int, bytes] = {}
+        self._multirange_range: dict[int, int] = {}
+        self._range_multirange: dict[int, int] = {}
 
     def _chain(self) -> list[TypesRegistry]:
         chain = []
@@ -306,7 +309,8 @@ class TypesRegistry:
         """Return the format of the last loader registered for `oid` (None if none).
 
         An array type registered with :meth:`register_array` (a range type with
-        :meth:`register_range`) prefers what its element type (subtype) prefers.
+        :meth:`register_range`, a multirange with :meth:`register_multirange`)
+        prefers what its element type (subtype, range type) prefers.
         """
         for reg in self._chain():
             fmt = reg._loader_pref.get(oid)
@@ -315,6 +319,8 @@ class TypesRegistry:
             elem = reg._array_element.get(oid)
             if elem is None:
                 elem = reg._range_subtype.get(oid)
+            if elem is None:
+                elem = reg._multirange_range.get(oid)
             if elem is not None:
                 return self.preferred_format(elem)
         return None
@@ -400,6 +406,43 @@ class TypesRegistry:
             reg = reg.parent
         return 0
 
+    # -- multiranges ----------------------------------------------------------
+
+    def register_multirange(self, multirange_oid: int, range_oid: int) -> None:
+        """Declare `multirange_oid` as the multirange of `range_oid`; load it as a Multirange.
+
+        Each range goes through whatever loads `range_oid` (declare that one
+        with :meth:`register_range`).
+        """
+        from .multirange import MultirangeBinaryLoader, MultirangeLoader
+
+        self._multirange_range[multirange_oid] = range_oid
+        self._range_multirange[range_oid] = multirange_oid
+        self._loaders[Format.TEXT][multirange_oid] = MultirangeLoader
+        self._loaders[Format.BINARY][multirange_oid] = MultirangeBinaryLoader
+        self._loader_pref.pop(multirange_oid, None)
+        self._bump()
+
+    def multirange_range(self, multirange_oid: int) -> int | None:
+        """Return the range OID of a multirange type, or None if not a multirange type."""
+        reg: TypesRegistry | None = self
+        while reg is not None:
+            oid = reg._multirange_range.get(multirange_oid)
+            if oid is not None:
+                return oid
+            reg = reg.parent
+        return None
+
+    def multirange_of(self, range_oid: int) -> int:
+        """Return the OID of the multirange type of `range_oid` (0 if unknown)."""
+        reg: TypesRegistry | None = self
+        while reg is not None:
+            oid = reg._range_multirange.get(range_oid)
+            if oid is not None:
+                return oid
+            reg = reg.parent
+        return 0
+
     # -- dumpers --------------------------------------------------------------
 
     def register_dumper(self, cls: type | str, dumper: type[Dumper]) -> None:
@@ -443,6 +486,28 @@ class TypesRegistry:
 
 default_registry = TypesRegistry()
 """The registry holding every builtin adapter; connections use a child of it."""
+
+
+def registry_of(context: Any) -> TypesRegistry:
+    """Find the registry of `context`.
+
+    `context` may be a TypesRegistry, an AdaptContext, an object with an
+    ``adapters`` registry (a connection, a cursor) or a ``registry`` one (a
+    Transformer); None means :data:`default_registry` (every connection).
+    """
+    if context is None:
+        return default_registry
+    if isinstance(context, TypesRegistry):
+        return context
+    if isinstance(context, AdaptContext):
+        return context.registry
+    reg = getattr(context, "adapters", None)
+    if isinstance(reg, TypesRegistry):
+        return reg
+    reg = getattr(context, "registry", None)
+    if isinstance(reg, TypesRegistry):
+        return reg
+    raise TypeError(f"not an adaptation context: {type(context).__name__}")
 
 
 class _UnknownTextLoader(Loader):
@@ -553,6 +618,7 @@ class Transformer:
             return Format.BINARY if has_binary else Format.TEXT
         if has_binary and not self.context.datestyle.upper().startswith("ISO"):
             elem = reg.array_element(oid) or oid
+            elem = reg.multirange_range(elem) or elem
             elem = reg.range_subtype(elem) or elem
             text_loader = reg.get_loader(elem, Format.TEXT)
             if getattr(text_loader, "datestyle_sensitive", False):

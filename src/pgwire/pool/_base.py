@@ -1,0 +1,589 @@
+"""What the blocking and the asyncio pools share: settings, policy and flows.
+
+Every pool operation that does I/O (borrowing, returning, connecting,
+checking, closing) is written once here, as a generator - a *flow* - that
+yields an *effect* each time it needs something done: :class:`Call` a
+function (which may return an awaitable) or :class:`Wait` for an event. The
+blocking pool runs flows with :func:`run`, in the caller's thread or in a
+worker thread; the asyncio pool runs them with :func:`arun`, in a task. The
+decisions themselves live in :class:`~pgwire.pool._state.PoolState`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import itertools
+import logging
+import threading
+from collections.abc import Callable, Generator
+from dataclasses import dataclass
+from time import monotonic
+from typing import Any, Generic, TypeVar
+
+from .._base import TransactionStatus
+from ..errors import OperationalError, ProgrammingError
+from ._state import Event, JobKind, PoolState, Slot, check_sizes
+from .errors import PoolClosed, PoolTimeout
+
+__all__ = ["BasePool", "Call", "Flow", "FlowGen", "Outcome", "Wait", "arun", "run"]
+
+logger = logging.getLogger("pgwire.pool")
+
+T = TypeVar("T")
+
+_names = itertools.count(1)
+
+
+class Call:
+    """Effect: call ``fn(*args, **kwargs)``; the asyncio runner awaits what it returns."""
+
+    __slots__ = ("args", "fn", "kwargs")
+
+    def __init__(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
+        self.fn = fn
+        self.args = args
+        self.kwargs = kwargs
+
+    def run_sync(self) -> Any:
+        """Perform the call, blocking."""
+        return self.fn(*self.args, **self.kwargs)
+
+    async def run_async(self) -> Any:
+        """Perform the call; await the result if it is awaitable (callbacks may be either)."""
+        result = self.fn(*self.args, **self.kwargs)
+        if inspect.isawaitable(result):
+            result = await result
+        return result
+
+
+class Wait:
+    """Effect: wait until ``event`` is set, at most ``timeout`` seconds; gives ``is_set()``."""
+
+    __slots__ = ("event", "timeout")
+
+    def __init__(self, event: Any, timeout: float | None) -> None:
+        self.event = event
+        self.timeout = timeout
+
+    def run_sync(self) -> bool:
+        """Wait on a ``threading.Event``."""
+        return bool(self.event.wait(self.timeout))
+
+    async def run_async(self) -> bool:
+        """Wait on an ``asyncio.Event``."""
+        try:
+            await asyncio.wait_for(self.event.wait(), self.timeout)
+        except asyncio.TimeoutError:
+            pass
+        return bool(self.event.is_set())
+
+
+Effect = Call | Wait
+FlowGen = Generator[Effect, Any, T]
+
+
+@dataclass
+class Outcome:
+    """How an effect ended: with a value or with an exception."""
+
+    value: Any = None
+    error: BaseException | None = None
+
+    @classmethod
+    def of(cls, fn: Callable[[], Any]) -> Outcome:
+        """The outcome of calling ``fn()``."""
+        try:
+            return cls(fn())
+        except BaseException as exc:
+            # Cancellation and interrupts go into the flow too, so that it
+            # can put the pool back in order before they propagate.
+            return cls(error=exc)
+
+    @classmethod
+    async def of_awaitable(cls, awaitable: Any) -> Outcome:
+        """The outcome of awaiting ``awaitable``."""
+        try:
+            return cls(await awaitable)
+        except BaseException as exc:
+            return cls(error=exc)
+
+
+class Flow(Generic[T]):
+    """A flow being run: its ``pending`` effect, then its ``result``."""
+
+    def __init__(self, gen: FlowGen[T]) -> None:
+        self._gen = gen
+        self.pending: Effect | None = None
+        self.result: T | None = None
+        self._advance(gen.send, None)
+
+    def feed(self, outcome: Outcome) -> None:
+        """Resume the flow with how its pending effect ended."""
+        if outcome.error is not None:
+            self._advance(self._gen.throw, outcome.error)
+        else:
+            self._advance(self._gen.send, outcome.value)
+
+    def _advance(self, method: Callable[[Any], Effect], arg: Any) -> None:
+        try:
+            self.pending = method(arg)
+        except StopIteration as stop:
+            self.pending = None
+            self.result = stop.value
+
+
+def run(gen: FlowGen[T]) -> T:
+    """Run a flow to its end, blocking on each effect."""
+    flow = Flow(gen)
+    while flow.pending is not None:
+        flow.feed(Outcome.of(flow.pending.run_sync))
+    return flow.result  # type: ignore[return-value]
+
+
+async def arun(gen: FlowGen[T]) -> T:
+    """Run a flow to its end in the running event loop."""
+    flow = Flow(gen)
+    while (effect := flow.pending) is not None:
+        flow.feed(await Outcome.of_awaitable(effect.run_async()))
+    return flow.result  # type: ignore[return-value]
+
+
+def ping_flow(conn: Any, set_autocommit: Callable[[Any, bool], Any]) -> FlowGen[None]:
+    """Run an empty query on ``conn`` outside any transaction; raise if it fails."""
+    if conn.closed:
+        raise OperationalError("the connection is closed")
+    # Outside autocommit an empty query would open a transaction.
+    restore = not conn.autocommit
+    if restore:
+        yield Call(set_autocommit, conn, True)
+    try:
+        yield Call(conn.execute, "")
+    finally:
+        if restore and not conn.closed:
+            yield Call(set_autocommit, conn, False)
+
+
+class BasePool:
+    """Settings, state and flows common to the blocking and the asyncio pools."""
+
+    def __init__(
+        self,
+        conninfo: str = "",
+        *,
+        connection_class: Any,
+        kwargs: dict[str, Any] | None = None,
+        min_size: int = 4,
+        max_size: int | None = None,
+        configure: Callable[[Any], Any] | None = None,
+        reset: Callable[[Any], Any] | None = None,
+        check: Callable[[Any], Any] | None = None,
+        reconnect_failed: Callable[[Any], Any] | None = None,
+        name: str | None = None,
+        timeout: float = 30.0,
+        max_waiting: int = 0,
+        max_lifetime: float = 3600.0,
+        max_idle: float = 600.0,
+        reconnect_timeout: float = 300.0,
+        num_workers: int = 3,
+    ) -> None:
+        if num_workers < 1:
+            raise ValueError(f"num_workers must be >= 1, got {num_workers}")
+        if max_waiting < 0:
+            raise ValueError(f"max_waiting must be >= 0, got {max_waiting}")
+        for label, value in (
+            ("timeout", timeout),
+            ("max_lifetime", max_lifetime),
+            ("max_idle", max_idle),
+            ("reconnect_timeout", reconnect_timeout),
+        ):
+            if value < 0:
+                raise ValueError(f"{label} must be >= 0, got {value}")
+        #: The DSN connections are opened with.
+        self.conninfo = conninfo
+        #: Keyword arguments of ``connection_class.connect()``.
+        self.kwargs: dict[str, Any] = dict(kwargs or {})
+        #: The class whose ``connect()`` opens connections.
+        self.connection_class = connection_class
+        #: Default seconds ``getconn()`` and ``connection()`` wait for a connection.
+        self.timeout = timeout
+        #: How many background workers open and close connections.
+        self.num_workers = num_workers
+        self._configure = configure
+        self._reset = reset
+        self._check = check
+        self._reconnect_failed = reconnect_failed
+        min_size, max_size = check_sizes(min_size, max_size)
+        self._state = PoolState(
+            name or f"pool-{next(_names)}",
+            min_size,
+            max_size,
+            max_waiting=max_waiting,
+            max_lifetime=max_lifetime,
+            max_idle=max_idle,
+            reconnect_timeout=reconnect_timeout,
+        )
+        self._lock = threading.Lock()
+        self._wakeups: list[Any] = []
+        self._workers: list[Any] = []
+        # Workers of an earlier opening that outlive close() see it change and stop.
+        self._generation = 0
+
+    def __repr__(self) -> str:
+        state = self._state
+        status = "closed" if state.closed else f"size={state.size} available={len(state.idle)}"
+        module = type(self).__module__
+        if module.startswith(__package__ + "."):
+            module = __package__  # the public place of the pool classes
+        return f"<{module}.{type(self).__qualname__} {self.name!r} {status}>"
+
+    # --- settings and figures -------------------------------------------------------
+
+    @property
+    def name(self) -> str:
+        """The pool's name, used in logs, errors and worker names."""
+        return self._state.name
+
+    @property
+    def min_size(self) -> int:
+        """How many connections the pool keeps open at least."""
+        return self._state.min_size
+
+    @property
+    def max_size(self) -> int:
+        """How many connections the pool opens at most."""
+        return self._state.max_size
+
+    @property
+    def max_waiting(self) -> int:
+        """How many clients may queue for a connection (0: no limit)."""
+        return self._state.max_waiting
+
+    @property
+    def max_lifetime(self) -> float:
+        """Seconds after which a connection is replaced (less up to 10%)."""
+        return self._state.max_lifetime
+
+    @property
+    def max_idle(self) -> float:
+        """Seconds a connection above ``min_size`` may stay unused before it is closed."""
+        return self._state.max_idle
+
+    @property
+    def reconnect_timeout(self) -> float:
+        """Seconds of failed connection attempts before ``reconnect_failed`` is called."""
+        return self._state.reconnect_timeout
+
+    @property
+    def closed(self) -> bool:
+        """True unless the pool is open."""
+        return self._state.closed
+
+    def resize(self, min_size: int, max_size: int | None = None) -> None:
+        """Change the sizes; connections are opened or closed in the background."""
+        with self._lock:
+            self._state.resize(min_size, max_size)
+        self._kick()
+
+    def get_stats(self) -> dict[str, int]:
+        """Current figures and counters since the last ``pop_stats()``.
+
+        ``pool_min``, ``pool_max``, ``pool_size``, ``pool_available``,
+        ``requests_waiting``, ``requests_num``, ``requests_queued``,
+        ``requests_wait_ms``, ``requests_errors``, ``usage_ms``,
+        ``returns_bad``, ``connections_num``, ``connections_ms``,
+        ``connections_errors``, ``connections_lost``.
+        """
+        with self._lock:
+            return self._state.stats()
+
+    def pop_stats(self) -> dict[str, int]:
+        """Like :meth:`get_stats`, then reset the counters."""
+        with self._lock:
+            return self._state.stats(reset=True)
+
+    # --- what the concrete pools provide ---------------------------------------------
+
+    def _new_event(self) -> Event:
+        raise NotImplementedError
+
+    def _spawn_worker(self, flow: FlowGen[None], index: int) -> Any:
+        raise NotImplementedError
+
+    def _stop_workers(self, workers: list[Any], timeout: float) -> Any:
+        raise NotImplementedError
+
+    def check_connection(self, conn: Any) -> Any:
+        """Raise if ``conn`` doesn't work (overridden by a static method)."""
+        raise NotImplementedError
+
+    # --- opening and closing ---------------------------------------------------------
+
+    def _kick(self) -> None:
+        """Wake the workers up: there may be work for them."""
+        for event in self._wakeups:
+            event.set()
+
+    def _start(self) -> None:
+        """Open the pool and start its workers (nothing if open already)."""
+        with self._lock:
+            if not self._state.open(monotonic()):
+                return
+            self._generation += 1
+            self._wakeups = [self._new_event() for _ in range(self.num_workers)]
+            self._workers = [
+                self._spawn_worker(self._worker_flow(event, self._generation), index)
+                for index, event in enumerate(self._wakeups)
+            ]
+
+    def _open_flow(self, wait: bool, timeout: float) -> FlowGen[None]:
+        self._start()
+        if wait:
+            yield from self._wait_flow(timeout)
+
+    def _wait_flow(self, timeout: float) -> FlowGen[None]:
+        deadline = monotonic() + timeout
+        event = self._new_event()
+        with self._lock:
+            self._state.check_open()
+            self._state.ready_events.append(event)
+        try:
+            while True:
+                with self._lock:
+                    event.clear()
+                    ready, closed = self._state.ready, self._state.closed
+                remaining = deadline - monotonic()
+                if ready or closed or remaining <= 0:
+                    break
+                yield Wait(event, remaining)
+        finally:
+            with self._lock:
+                self._state.ready_events.remove(event)
+        if ready:
+            return
+        if closed:
+            raise PoolClosed(f"the pool {self.name!r} is closed")
+        # As psycopg's pool does: a pool that can't get ready is closed.
+        yield from self._close_flow(5.0)
+        raise PoolTimeout(f"pool {self.name!r} initialization incomplete after {timeout} sec")
+
+    def _close_flow(self, timeout: float) -> FlowGen[None]:
+        with self._lock:
+            conns = self._state.close()
+            if conns is None:
+                return
+            workers, self._workers = self._workers, []
+        self._kick()
+        for conn in conns:
+            yield from self._close_quietly(conn)
+        yield Call(self._stop_workers, workers, timeout)
+
+    def _close_quietly(self, conn: Any) -> FlowGen[None]:
+        try:
+            yield Call(conn.close)
+        except Exception as exc:
+            logger.debug("pool %r: error closing a connection: %s", self.name, exc)
+
+    # --- background work -----------------------------------------------------------
+
+    def _worker_flow(self, wakeup: Event, generation: int) -> FlowGen[None]:
+        while True:
+            with self._lock:
+                if generation != self._generation:
+                    return
+                wakeup.clear()
+                job = self._state.claim_job(monotonic())
+            if job.kind is JobKind.STOP:
+                return
+            if job.kind is JobKind.SLEEP:
+                yield Wait(wakeup, job.timeout)
+            elif job.kind is JobKind.CLOSE:
+                yield from self._close_quietly(job.conn)
+            else:
+                yield from self._connect_flow()
+
+    def _connect_flow(self) -> FlowGen[None]:
+        started = monotonic()
+        conn = None
+        gave_up = False
+        try:
+            conn = yield Call(self.connection_class.connect, self.conninfo, **self.kwargs)
+            if self._configure is not None:
+                yield Call(self._configure, conn)
+                status = conn.info.transaction_status
+                if status != TransactionStatus.IDLE:
+                    raise ProgrammingError(
+                        f"connection left {status.name} by the configure function: discarded"
+                    )
+        except BaseException as exc:
+            with self._lock:
+                if isinstance(exc, Exception):
+                    gave_up = self._state.connect_failed(started, monotonic())
+                else:
+                    self._state.connect_aborted()
+            if conn is not None:
+                yield from self._close_quietly(conn)
+            if not isinstance(exc, Exception):
+                raise
+            logger.warning("pool %r: connection attempt failed: %s", self.name, exc)
+            if gave_up:
+                yield from self._give_up_flow()
+            return
+        with self._lock:
+            kept = self._state.connected(conn, started, monotonic())
+        if not kept:
+            yield from self._close_quietly(conn)
+
+    def _give_up_flow(self) -> FlowGen[None]:
+        logger.warning(
+            "pool %r: reconnection failed for %s sec; retrying when a client asks",
+            self.name,
+            self.reconnect_timeout,
+        )
+        if self._reconnect_failed is None:
+            return
+        try:
+            yield Call(self._reconnect_failed, self)
+        except Exception:
+            logger.exception("pool %r: error in the reconnect_failed callback", self.name)
+
+    # --- clients ---------------------------------------------------------------------
+
+    def _getconn_flow(self, timeout: float | None) -> FlowGen[Any]:
+        if timeout is None:
+            timeout = self.timeout
+        deadline = monotonic() + timeout
+        while True:
+            slot = yield from self._acquire_flow(deadline, timeout)
+            if self._check is None:
+                return slot.conn
+            ok = False
+            try:
+                ok = yield from self._probe_flow(self._check, slot.conn, "check")
+            finally:
+                if not ok:
+                    with self._lock:
+                        self._state.discard(slot, monotonic(), lost=True)
+                    self._kick()
+                    yield from self._close_quietly(slot.conn)
+            if ok:
+                return slot.conn
+
+    def _acquire_flow(self, deadline: float, timeout: float) -> FlowGen[Slot]:
+        with self._lock:
+            got = self._state.request(monotonic(), self._new_event)
+        if isinstance(got, Slot):
+            return got
+        self._kick()
+        try:
+            while not got.done:
+                remaining = deadline - monotonic()
+                if remaining <= 0:
+                    break
+                yield Wait(got.event, remaining)
+        except BaseException:
+            with self._lock:
+                self._state.abandon(got, monotonic())
+            raise
+        with self._lock:
+            slot = self._state.end_wait(got, monotonic())
+        if slot is None:
+            raise PoolTimeout(f"couldn't get a connection after {timeout:.2f} sec")
+        return slot
+
+    def _probe_flow(
+        self, callback: Callable[[Any], Any], conn: Any, what: str
+    ) -> FlowGen[bool]:
+        """Run a check or reset callback: True if it passed and left no transaction open."""
+        try:
+            yield Call(callback, conn)
+        except Exception as exc:
+            logger.warning("pool %r: %s of a connection failed: %s", self.name, what, exc)
+            return False
+        status = conn.info.transaction_status
+        if status != TransactionStatus.IDLE:
+            logger.warning("pool %r: %s left a connection %s", self.name, what, status.name)
+            return False
+        return True
+
+    def _putconn_flow(self, conn: Any) -> FlowGen[None]:
+        with self._lock:
+            slot = self._state.returned(conn, monotonic())
+            closing = self._state.closed
+        reusable = False
+        try:
+            reusable = not closing and (yield from self._restore_flow(conn))
+        finally:
+            with self._lock:
+                kept = reusable and self._state.reclaim(slot, monotonic())
+                if not reusable:
+                    self._state.discard(slot, monotonic(), bad=not closing)
+            if not kept:
+                self._kick()
+                yield from self._close_quietly(conn)
+
+    def _restore_flow(self, conn: Any) -> FlowGen[bool]:
+        """Bring a returned connection back to idle; False if it can't be reused."""
+        status = conn.info.transaction_status
+        if status in (TransactionStatus.UNKNOWN, TransactionStatus.ACTIVE):
+            why = "closed or broken" if status is TransactionStatus.UNKNOWN else "running a query"
+            logger.warning("pool %r: discarding a connection returned %s", self.name, why)
+            return False
+        if status != TransactionStatus.IDLE:
+            logger.warning(
+                "pool %r: rolling back a connection returned %s", self.name, status.name
+            )
+            try:
+                yield Call(conn.rollback)
+            except Exception as exc:
+                logger.warning("pool %r: rollback on return failed: %s", self.name, exc)
+                return False
+        if self._reset is None:
+            return True
+        return (yield from self._probe_flow(self._reset, conn, "reset"))
+
+    def _release_flow(self, conn: Any, commit: bool) -> FlowGen[None]:
+        """End the transaction of a ``connection()`` block, then return the connection."""
+        try:
+            if conn.info.transaction_status in (
+                TransactionStatus.INTRANS,
+                TransactionStatus.INERROR,
+            ):
+                if commit:
+                    yield Call(conn.commit)
+                else:
+                    try:
+                        yield Call(conn.rollback)
+                    except Exception as exc:
+                        # The block's own exception matters; the broken
+                        # connection is discarded on return.
+                        logger.debug("pool %r: rollback failed: %s", self.name, exc)
+        finally:
+            yield from self._putconn_flow(conn)
+
+    def _check_flow(self) -> FlowGen[None]:
+        with self._lock:
+            slots = self._state.take_idle()
+        checker = self._check or self.check_connection
+        try:
+            while slots:
+                ok = yield from self._probe_flow(checker, slots[-1].conn, "check")
+                slot = slots.pop()
+                with self._lock:
+                    kept = self._state.end_check(slot, ok, monotonic())
+                if not kept:
+                    self._kick()
+                    yield from self._close_quietly(slot.conn)
+        finally:
+            if slots:
+                # Interrupted: the connection being checked is suspect, the
+                # others go back untouched.
+                with self._lock:
+                    suspect = slots.pop()
+                    self._state.discard(suspect, monotonic())
+                    now = monotonic()
+                    doomed = [suspect.conn]
+                    doomed += [s.conn for s in slots if not self._state.end_check(s, True, now)]
+                self._kick()
+                for conn in doomed:
+                    yield from self._close_quietly(conn)

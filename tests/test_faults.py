@@ -1,0 +1,171 @@
+"""Faults on the wire: a lost server, resets, and bytes that break the protocol.
+
+Garbage is injected by a TCP proxy in front of the real test server, which
+forwards the real conversation until told to corrupt or cut it.
+"""
+
+from __future__ import annotations
+
+import selectors
+import socket
+import struct
+import threading
+import time
+import tracemalloc
+
+import pytest
+
+import pgwire
+
+
+class Proxy:
+    """Forwards one client to the server; can replace what the server sends next."""
+
+    def __init__(self, host: str, port: int) -> None:
+        self.target = (host, port)
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.inject: bytes | None = None
+        self.reset = False
+        self._stop = False
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        self.listener.settimeout(10)
+        try:
+            client, _ = self.listener.accept()
+        except OSError:
+            return
+        server = socket.create_connection(self.target)
+        peer = {client: server, server: client}
+        with selectors.DefaultSelector() as sel:
+            sel.register(client, selectors.EVENT_READ)
+            sel.register(server, selectors.EVENT_READ)
+            while not self._stop:
+                for key, _ in sel.select(0.1):
+                    src = key.fileobj
+                    try:
+                        data = src.recv(65536)
+                    except OSError:
+                        data = b""
+                    if not data:
+                        client.close()
+                        server.close()
+                        return
+                    if src is server and self.reset:
+                        # Close with an RST, as a crashed host or a middlebox would.
+                        client.setsockopt(
+                            socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)
+                        )
+                        client.close()
+                        server.close()
+                        return
+                    if src is server and self.inject is not None:
+                        data, self.inject = self.inject, None
+                    peer[src].sendall(data)
+        client.close()
+        server.close()
+
+    def close(self) -> None:
+        self._stop = True
+        self.listener.close()
+        self._thread.join(5)
+
+
+@pytest.fixture
+def proxied(pg_server):
+    proxy = Proxy("127.0.0.1", pg_server.port)
+    conn = pgwire.connect(pg_server.dsn, host="127.0.0.1", port=proxy.port, sslmode="disable")
+    yield proxy, conn
+    conn.close()
+    proxy.close()
+
+
+def assert_closed_for_good(conn):
+    assert conn.closed
+    t0 = time.monotonic()
+    with pytest.raises(pgwire.OperationalError):
+        conn.execute("SELECT 1")
+    assert time.monotonic() - t0 < 0.5
+
+
+def test_proxy_passes_real_traffic(proxied):
+    _, conn = proxied
+    assert conn.execute("SELECT %s::int * 2", (21,)).fetchone() == (42,)
+
+
+def test_unknown_message_type(proxied):
+    proxy, conn = proxied
+    proxy.inject = b"~\x00\x00\x00\x04"
+    with pytest.raises(pgwire.InterfaceError, match="unknown message"):
+        conn.execute("SELECT 1")
+    assert_closed_for_good(conn)
+
+
+def test_huge_length_is_not_allocated(proxied):
+    proxy, conn = proxied
+    proxy.inject = b"D" + struct.pack("!i", 0x7FFFFFF0) + b"\x00\x01"
+    tracemalloc.start()
+    try:
+        with pytest.raises(pgwire.InterfaceError, match="length"):
+            conn.execute("SELECT 1")
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 50 * 1024 * 1024
+    assert_closed_for_good(conn)
+
+
+def test_bad_length_small(proxied):
+    proxy, conn = proxied
+    proxy.inject = b"C\x00\x00\x00\x02"
+    with pytest.raises(pgwire.InterfaceError):
+        conn.execute("SELECT 1")
+    assert_closed_for_good(conn)
+
+
+def test_malformed_row(proxied):
+    proxy, conn = proxied
+    # RowDescription for one int4 column, then a DataRow claiming 3 columns.
+    field = b"a\x00" + struct.pack("!IhIhih", 0, 0, 23, 4, -1, 0)
+    row_desc = b"T" + struct.pack("!ih", 4 + 2 + len(field), 1) + field
+    bad_row = b"D" + struct.pack("!ih", 4 + 2 + 4, 3) + struct.pack("!i", -1)
+    proxy.inject = row_desc + bad_row
+    with pytest.raises(pgwire.InterfaceError):
+        conn.execute("SELECT 1")
+    assert_closed_for_good(conn)
+
+
+def test_connection_reset(proxied):
+    proxy, conn = proxied
+    proxy.reset = True
+    with pytest.raises(pgwire.OperationalError):
+        conn.execute("SELECT 1")
+    assert_closed_for_good(conn)
+
+
+def test_server_killed_mid_query(make_cluster):
+    cluster = make_cluster()
+    conn = pgwire.connect(cluster.dsn)
+    cur = conn.cursor()
+    cur.execute("SELECT pg_sleep(10)", async_=True)
+    time.sleep(0.2)
+    cluster.kill()
+    t0 = time.monotonic()
+    with pytest.raises(pgwire.OperationalError):
+        cur.fetchall()
+    assert time.monotonic() - t0 < 5
+    assert_closed_for_good(conn)
+
+
+def test_server_restarted_between_queries(make_cluster):
+    cluster = make_cluster()
+    conn = pgwire.connect(cluster.dsn)
+    assert conn.execute("SELECT 1").fetchone() == (1,)
+    cluster.restart()
+    with pytest.raises(pgwire.OperationalError):
+        conn.execute("SELECT 1")
+    assert_closed_for_good(conn)
+    with pgwire.connect(cluster.dsn) as again:
+        assert again.execute("SELECT 2").fetchone() == (2,)
