@@ -121,9 +121,7 @@ async def test_fifty_coroutines_ten_connections(dsn):
 
     async def job(i):
         aconn = conns[i % 10]
-        cur = await aconn.execute(
-            "SELECT %s::int * 2, pg_sleep(0.01 * (%s::int %% 3))", (i, i)
-        )
+        cur = await aconn.execute("SELECT %s::int * 2, pg_sleep(0.01 * (%s::int %% 3))", (i, i))
         return (await cur.fetchone())[0]
 
     results = await asyncio.gather(*(job(i) for i in range(50)))

@@ -33,10 +33,23 @@ def test_prints_aligned_table(dsn):
 
 
 def test_command_status_and_several_statements(dsn):
-    code, out, _ = run(["--dsn", dsn, "CREATE TEMP TABLE t (a int); INSERT INTO t VALUES (1)",
-                        "SELECT NULL AS nothing"])
+    code, out, _ = run(
+        [
+            "--dsn",
+            dsn,
+            "CREATE TEMP TABLE t (a int); INSERT INTO t VALUES (1)",
+            "SELECT NULL AS nothing",
+        ]
+    )
     assert code == 0
-    assert out.splitlines() == ["CREATE TABLE", "INSERT 0 1", " nothing ", "---------", "", "(1 row)"]
+    assert out.splitlines() == [
+        "CREATE TABLE",
+        "INSERT 0 1",
+        " nothing ",
+        "---------",
+        "",
+        "(1 row)",
+    ]
 
 
 def test_statements_from_stdin(dsn, monkeypatch):
@@ -52,7 +65,9 @@ def test_error_prints_server_error_and_exits_1(dsn):
     assert "SQLSTATE: 22012" in err
     code, out, err = run(["--dsn", dsn, "SELECT * FROM nope_table"])
     assert code == 1 and "42P01" in err
-    code, out, err = run(["--dsn", dsn, "DO $$ BEGIN RAISE EXCEPTION 'bad' USING DETAIL = 'd1', HINT = 'h1'; END $$"])
+    code, out, err = run(
+        ["--dsn", dsn, "DO $$ BEGIN RAISE EXCEPTION 'bad' USING DETAIL = 'd1', HINT = 'h1'; END $$"]
+    )
     assert code == 1 and "DETAIL:  d1" in err and "HINT:  h1" in err
 
 
@@ -75,7 +90,10 @@ def test_embedded_server_from_a_clean_environment(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("PG") or k == "PGWIRE_PG_BINDIR"}
     proc = subprocess.run(
         [sys.executable, "-m", "pgwire", "--embedded", "SELECT version()"],
-        env=env, capture_output=True, text=True, timeout=180,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
     )
     assert proc.returncode == 0, proc.stderr
     assert "throwaway PostgreSQL" in proc.stderr

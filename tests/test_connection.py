@@ -16,9 +16,18 @@ def test_module_globals():
     assert pgwire.apilevel == "2.0"
     assert pgwire.threadsafety == 2
     assert pgwire.paramstyle == "pyformat"
-    for name in ("Warning", "Error", "InterfaceError", "DatabaseError", "DataError",
-                 "OperationalError", "IntegrityError", "InternalError", "ProgrammingError",
-                 "NotSupportedError"):
+    for name in (
+        "Warning",
+        "Error",
+        "InterfaceError",
+        "DatabaseError",
+        "DataError",
+        "OperationalError",
+        "IntegrityError",
+        "InternalError",
+        "ProgrammingError",
+        "NotSupportedError",
+    ):
         assert issubclass(getattr(pgwire, name), Exception)
     assert pgwire.NUMBER == 23 and pgwire.STRING == 25 and pgwire.DATETIME == 1184
     assert pgwire.BINARY == 17 and pgwire.ROWID == 26 and pgwire.NUMBER != 25
@@ -116,7 +125,9 @@ def test_with_connection_commits(dsn):
         conn.execute("CREATE TABLE with_commit (a int)")
     assert conn.closed
     with pgwire.connect(dsn, autocommit=True) as conn:
-        assert conn.execute("SELECT to_regclass('with_commit')::text").fetchone() == ("with_commit",)
+        assert conn.execute("SELECT to_regclass('with_commit')::text").fetchone() == (
+            "with_commit",
+        )
         conn.execute("DROP TABLE with_commit")
 
 
@@ -183,8 +194,14 @@ def test_connect_timeout_on_silent_server():
         port = s.getsockname()[1]
         t0 = time.monotonic()
         with pytest.raises(pgwire.OperationalError, match="timeout"):
-            pgwire.connect(host="127.0.0.1", port=port, user="x", dbname="x", connect_timeout=2,
-                           sslmode="disable")
+            pgwire.connect(
+                host="127.0.0.1",
+                port=port,
+                user="x",
+                dbname="x",
+                connect_timeout=2,
+                sslmode="disable",
+            )
         assert 1.5 < time.monotonic() - t0 < 4
 
 
@@ -198,7 +215,9 @@ def test_multi_host_falls_through(pg_server):
         s.bind(("127.0.0.1", 0))
         dead_port = s.getsockname()[1]
     with pgwire.connect(
-        host="127.0.0.1,127.0.0.1", port=f"{dead_port},{pg_server.port}", user="postgres",
+        host="127.0.0.1,127.0.0.1",
+        port=f"{dead_port},{pg_server.port}",
+        user="postgres",
         dbname="postgres",
     ) as conn:
         assert conn.info.port == pg_server.port
@@ -275,8 +294,9 @@ def test_repr_hides_password(pg_server):
     if not users:
         pytest.skip("no auth users")
     user, password = users["scram-sha-256"]
-    with pgwire.connect(host="127.0.0.1", port=pg_server.port, user=user, password=password,
-                        dbname="postgres") as conn:
+    with pgwire.connect(
+        host="127.0.0.1", port=pg_server.port, user=user, password=password, dbname="postgres"
+    ) as conn:
         assert password not in repr(conn)
         assert password not in repr(conn._params)
 

@@ -79,10 +79,28 @@ def test_basic_types(conn):
         '{"a": [1, 2]}'::json, '{"b": null}'::jsonb, '(1,2)'::point"""
     ).fetchone()
     assert row == (
-        None, True, 1, 2, 3, 4, 1.5, 2.5, Decimal("1.25"), "text", "vc", "ch ", "nm",
-        b"\x00\xff", dt.date(2024, 2, 29), dt.time(13, 45, 1, 500000),
-        dt.datetime(2024, 2, 29, 13, 45, 1), dt.timedelta(days=1, seconds=7384),
-        uuid.UUID("a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11"), {"a": [1, 2]}, {"b": None}, "(1,2)",
+        None,
+        True,
+        1,
+        2,
+        3,
+        4,
+        1.5,
+        2.5,
+        Decimal("1.25"),
+        "text",
+        "vc",
+        "ch ",
+        "nm",
+        b"\x00\xff",
+        dt.date(2024, 2, 29),
+        dt.time(13, 45, 1, 500000),
+        dt.datetime(2024, 2, 29, 13, 45, 1),
+        dt.timedelta(days=1, seconds=7384),
+        uuid.UUID("a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11"),
+        {"a": [1, 2]},
+        {"b": None},
+        "(1,2)",
     )
 
 
@@ -94,12 +112,28 @@ def test_timestamptz_in_session_zone(conn):
 
 
 PARAMS = [
-    None, True, False, 0, -(2**63), 2**63 - 1, 2**70, 1.5, float("inf"), Decimal("1.10"),
-    Decimal("NaN"), "text ü ✓", "", b"\x00\x01\xff", dt.date(2000, 1, 1),
-    dt.time(12, 30, 1, 5), dt.datetime(2020, 5, 17, 1, 2, 3, 4),
+    None,
+    True,
+    False,
+    0,
+    -(2**63),
+    2**63 - 1,
+    2**70,
+    1.5,
+    float("inf"),
+    Decimal("1.10"),
+    Decimal("NaN"),
+    "text ü ✓",
+    "",
+    b"\x00\x01\xff",
+    dt.date(2000, 1, 1),
+    dt.time(12, 30, 1, 5),
+    dt.datetime(2020, 5, 17, 1, 2, 3, 4),
     dt.datetime(2020, 5, 17, 1, 2, 3, tzinfo=dt.timezone.utc),
-    dt.timedelta(days=-3, seconds=5, microseconds=7), uuid.UUID(int=12345),
-    [1, 2, None], ["a", "b"],
+    dt.timedelta(days=-3, seconds=5, microseconds=7),
+    uuid.UUID(int=12345),
+    [1, 2, None],
+    ["a", "b"],
 ]
 
 
@@ -217,7 +251,9 @@ def test_row_factories(conn):
     assert (p.a, p.b) == (1, "x")
     assert conn.cursor(row_factory=args_row(lambda a, b: (b, a))).execute(q).fetchone() == ("x", 1)
     assert conn.cursor(row_factory=kwargs_row(lambda **kw: sorted(kw))).execute(q).fetchone() == [
-        "a", "b"]
+        "a",
+        "b",
+    ]
     cur = conn.cursor()
     cur.row_factory = dict_row
     assert cur.execute("SELECT 3 AS c").fetchall() == [{"c": 3}]
@@ -234,9 +270,13 @@ def test_executemany(conn):
     cur.executemany("INSERT INTO m VALUES (%s, %s)", [(i, str(i)) for i in range(1000)])
     assert cur.rowcount == 1000
     assert conn.execute("SELECT count(*), sum(a) FROM m").fetchone() == (1000, 499500)
-    cur.executemany("INSERT INTO m VALUES (%(a)s, %(b)s)", [{"a": None, "b": "x"}, {"a": 70000, "b": None}])
+    cur.executemany(
+        "INSERT INTO m VALUES (%(a)s, %(b)s)", [{"a": None, "b": "x"}, {"a": 70000, "b": None}]
+    )
     assert cur.rowcount == 2
-    cur.executemany("INSERT INTO m VALUES (%s, %s) RETURNING a", [(1, "r"), (2, "s")], returning=True)
+    cur.executemany(
+        "INSERT INTO m VALUES (%s, %s) RETURNING a", [(1, "r"), (2, "s")], returning=True
+    )
     assert cur.fetchall() == [(1,)]
     assert cur.nextset() and cur.fetchall() == [(2,)]
     cur.executemany("INSERT INTO m VALUES (%s, %s)", [])

@@ -12,7 +12,9 @@ EXAMPLES = pathlib.Path(__file__).resolve().parent.parent / "examples"
 def test_select_loop_example(dsn):
     proc = subprocess.run(
         [sys.executable, str(EXAMPLES / "select_loop.py"), dsn],
-        capture_output=True, text=True, timeout=120,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert proc.returncode == 0, proc.stderr
     lines = proc.stdout.splitlines()

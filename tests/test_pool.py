@@ -90,7 +90,7 @@ def new_state(**kwargs: Any) -> PoolState:
 def fill(state: PoolState, now: float = 0.0) -> list[object]:
     """Run the connect jobs the state asks for; return the new connections."""
     conns = []
-    while (job := state.claim_job(now)).kind is JobKind.CONNECT:
+    while state.claim_job(now).kind is JobKind.CONNECT:
         conn = object()
         assert state.connected(conn, now, now)
         conns.append(conn)
@@ -206,26 +206,30 @@ def test_state_backoff_and_giving_up():
     assert stats["connections_num"] == 5 and stats["connections_errors"] == 5
 
 
-def test_state_close_refuses_waiters_and_returns_idle():
+def test_state_close_returns_idle_connections():
     state = new_state(min_size=2, max_size=2)
     conns = fill(state)
     slot = state.request(0.0, FakeEvent)
     assert isinstance(slot, Slot)
-    state.request(0.0, FakeEvent)
-    state.request(0.0, FakeEvent)
-    waiter = state.waiters[0]
-    state.waiters.popleft()  # a waiter whose client is still asleep
-    state.waiters.appendleft(waiter)
     assert state.close() == [c for c in conns if c is not slot.conn]
     assert state.close() is None
-    assert isinstance(waiter.error, PoolClosed) and waiter.event.is_set()
-    with pytest.raises(PoolClosed):
-        state.end_wait(waiter, 1.0)
     with pytest.raises(PoolClosed, match="closed"):
         state.request(1.0, FakeEvent)
+    # A connection lent before closing is closed when it comes back.
     state.returned(slot.conn, 1.0)
     assert not state.reclaim(slot, 1.0)
     assert state.claim_job(1.0).kind is JobKind.STOP
+
+
+def test_state_close_refuses_waiters():
+    state = new_state(min_size=0, max_size=1)
+    waiter = state.request(0.0, FakeEvent)
+    assert isinstance(waiter, Waiter)
+    assert state.close() == []
+    assert isinstance(waiter.error, PoolClosed) and waiter.event.is_set()
+    with pytest.raises(PoolClosed):
+        state.end_wait(waiter, 1.0)
+    assert state.stats()["requests_errors"] == 1
 
 
 def test_state_refuses_foreign_and_double_returns():
@@ -240,13 +244,16 @@ def test_state_refuses_foreign_and_double_returns():
         state.returned(slot.conn, 0.0)
 
 
-def test_state_check_failure_of_a_new_connection_backs_off():
+def test_state_lost_connections_and_failing_checks():
     state = new_state(min_size=1, max_size=1)
     fill(state)
     slot = state.request(0.0, FakeEvent)
     assert isinstance(slot, Slot)
     state.discard(slot, 0.0, lost=True)
     assert state.stats()["connections_lost"] == 1
+    assert state.claim_job(0.0).kind is JobKind.CONNECT  # replaced at once
+    state.connect_aborted()
+    state.note_failure(0.0, 0.0)  # a new connection that failed its check
     job = state.claim_job(0.0)
     assert job.kind is JobKind.SLEEP and job.timeout == pytest.approx(1.0)
 
@@ -409,17 +416,24 @@ def test_max_waiting(dsn, app):
 def test_many_threads(dsn, app, admin):
     seen: set[int] = set()
     errors: list[BaseException] = []
-    with make_pool(dsn, app, min_size=2, max_size=4, timeout=20) as pool:
+    lock = threading.Lock()
+    active = [0, 0]  # now, most
 
-        def work() -> None:
-            try:
-                for i in range(5):
-                    with pool.connection() as conn:
-                        assert conn.execute("SELECT %s::int", (i,)).fetchone() == (i,)
-                        seen.add(pid_of(conn))
-                        assert len(backends(admin, app)) <= 4
-            except BaseException as exc:
-                errors.append(exc)
+    def work() -> None:
+        try:
+            for i in range(5):
+                with pool.connection() as conn:
+                    with lock:
+                        active[0] += 1
+                        active[1] = max(active)
+                    assert conn.execute("SELECT %s::int", (i,)).fetchone() == (i,)
+                    seen.add(pid_of(conn))
+                    with lock:
+                        active[0] -= 1
+        except BaseException as exc:
+            errors.append(exc)
+
+    with make_pool(dsn, app, min_size=2, max_size=4, timeout=20) as pool:
 
         threads = [threading.Thread(target=work) for _ in range(12)]
         for thread in threads:
@@ -427,7 +441,8 @@ def test_many_threads(dsn, app, admin):
         for thread in threads:
             thread.join()
         assert errors == []
-        assert 2 <= len(seen) <= 4
+        assert 2 <= len(seen) <= 4 and active[1] <= 4
+        assert len(backends(admin, app)) <= 4
         stats = pool.get_stats()
         assert stats["requests_num"] == 60 and stats["requests_waiting"] == 0
         assert stats["pool_size"] <= 4
@@ -742,7 +757,12 @@ def test_reconnect_failed(make_cluster, app):
     cluster.kill()
     failed = threading.Event()
     pool = make_pool(
-        dsn, app, min_size=1, open=False, reconnect_timeout=0.3, reconnect_failed=lambda p: failed.set()
+        dsn,
+        app,
+        min_size=1,
+        open=False,
+        reconnect_timeout=0.3,
+        reconnect_failed=lambda p: failed.set(),
     )
     pool._state.initial_delay = 0.05
     with pool:

@@ -452,7 +452,8 @@ class BasePool:
     def _getconn_flow(self, timeout: float | None) -> FlowGen[Any]:
         if timeout is None:
             timeout = self.timeout
-        deadline = monotonic() + timeout
+        started = monotonic()
+        deadline = started + timeout
         while True:
             slot = yield from self._acquire_flow(deadline, timeout)
             if self._check is None:
@@ -463,7 +464,10 @@ class BasePool:
             finally:
                 if not ok:
                     with self._lock:
-                        self._state.discard(slot, monotonic(), lost=True)
+                        now = monotonic()
+                        self._state.discard(slot, now, lost=True)
+                        if slot.created >= started:
+                            self._state.note_failure(slot.created, now)
                     self._kick()
                     yield from self._close_quietly(slot.conn)
             if ok:

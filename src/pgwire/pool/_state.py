@@ -70,8 +70,6 @@ class Slot:
     #: When it last became idle, or was lent.
     since: float = 0.0
     state: SlotState = SlotState.IDLE
-    #: How many times it came back from a client in good order.
-    uses: int = 0
 
 
 @dataclass(eq=False)
@@ -312,8 +310,6 @@ class PoolState:
         ``max_lifetime``, or the pool holds more than ``max_size``.
         """
         self.busy.pop(id(slot.conn), None)
-        if slot.state is SlotState.RETURNING:
-            slot.uses += 1
         if self.closed or slot.expires <= now or self.size >= self.max_size:
             return False
         self._make_available(slot, now)
@@ -327,11 +323,14 @@ class PoolState:
             self._count("returns_bad")
         if lost:
             self._count("connections_lost")
-            if slot.uses == 0 and slot.state is SlotState.LENT:
-                # A new connection failing the check on its first loan: take
-                # it as a failed attempt, or a check that always fails would
-                # make the pool open and drop connections in a tight loop.
-                self._failed(slot.created, now)
+
+    def note_failure(self, started: float, now: float) -> None:
+        """Count a connection found unusable at once as a failed attempt.
+
+        A check that fails on new connections would otherwise make the pool
+        open and drop connections in a tight loop.
+        """
+        self._failed(started, now)
 
     def take_idle(self) -> list[Slot]:
         """Take every idle connection out to check it (see :meth:`end_check`)."""
