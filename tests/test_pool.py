@@ -30,18 +30,27 @@ def until(predicate: Callable[[], Any], timeout: float = 10.0) -> Any:
         time.sleep(0.02)
 
 
-@pytest.fixture
-def app() -> str:
-    """A unique application_name, to count the pool's backends."""
+def new_app_name() -> str:
+    """A unique application_name, to count a pool's backends."""
     return "pgwire-pool-" + secrets.token_hex(4)
 
 
-@pytest.fixture
-def admin(dsn: str) -> Iterator[pgwire.Connection]:
+def admin_connection(dsn: str) -> Iterator[pgwire.Connection]:
+    """A connection to watch the server with."""
     # Autocommit: pg_stat_activity is a snapshot frozen for a transaction.
     conn = pgwire.connect(dsn, autocommit=True)
     yield conn
     conn.close()
+
+
+@pytest.fixture
+def app() -> str:
+    return new_app_name()
+
+
+@pytest.fixture
+def admin(dsn: str) -> Iterator[pgwire.Connection]:
+    yield from admin_connection(dsn)
 
 
 def backends(admin: pgwire.Connection, app: str) -> list[int]:

@@ -192,6 +192,7 @@ now() - now() + '2020-06-01 12:00+02'::timestamptz
 '-999999999 days'::interval
 '-999999999 days -1 second'::interval
 '178000000 years'::interval
+'-178000000 years'::interval
 '2147483647 days'::interval
 'P1Y2M3DT4H5M6S'::interval
 '1 week'::interval
@@ -269,6 +270,7 @@ now() - now() + '2020-06-01 12:00+02'::timestamptz
 ARRAY['a', 'b']::varchar[]
 '{ab,c}'::char(3)[]
 '{a,b}'::"char"[]
+'{"",é}'::"char"[]
 '{pg_class}'::name[]
 '{"\\x00ff",NULL,"\\x"}'::bytea[]
 '{2000-01-01,1999-12-31}'::date[]

@@ -14,19 +14,30 @@ from .channel import Channel, Operation
 _HAS_POLL = hasattr(select, "poll")
 
 
+_READ = select.POLLIN if _HAS_POLL else 0
+_READ_WRITE = (select.POLLIN | select.POLLOUT) if _HAS_POLL else 0
+_READABLE = (select.POLLIN | select.POLLERR | select.POLLHUP) if _HAS_POLL else 0
+
+
 def wait_io(chan: Channel, write: bool, timeout: float | None) -> tuple[bool, bool]:
     """Block until the socket is readable (or writable, if asked); return (readable, writable)."""
     if chan.pending():
         return True, False
     if _HAS_POLL:
-        poller = select.poll()
-        poller.register(chan.fd, select.POLLIN | (select.POLLOUT if write else 0))
+        poller = chan.poller
+        if poller is None:
+            poller = chan.poller = select.poll()
+            poller.register(chan.fd, _READ)
+            chan.poll_mask = _READ
+        mask = _READ_WRITE if write else _READ
+        if chan.poll_mask != mask:
+            poller.modify(chan.fd, mask)
+            chan.poll_mask = mask
         events = poller.poll(None if timeout is None else max(0, int(timeout * 1000)))
         if not events:
             return False, False
         ev = events[0][1]
-        readable = bool(ev & (select.POLLIN | select.POLLERR | select.POLLHUP))
-        return readable, bool(ev & select.POLLOUT)
+        return bool(ev & _READABLE), bool(ev & select.POLLOUT)
     r, w, _ = select.select([chan.fd], [chan.fd] if write else [], [], timeout)
     return bool(r), bool(w)
 
@@ -95,6 +106,8 @@ def execute(chan: Channel, gen: PGGen, deadline: float | None = None) -> Any:
     op = Operation(gen)
     op.resume()
     try:
+        # Send at once: poll() would only say what we know, that the socket takes it.
+        chan.send_some()
         return run(chan, op, deadline)
     except BaseException:
         if not op.done:

@@ -58,6 +58,9 @@ class Channel:
         self.proto = proto
         self.fd = sock.fileno()
         self.closed = False
+        # The blocking driver's poll object, kept for the socket's life.
+        self.poller: Any = None
+        self.poll_mask = 0
 
     def fileno(self) -> int:
         """The socket's file descriptor."""

@@ -488,6 +488,9 @@ class BasePool:
         except BaseException:
             with self._lock:
                 self._state.abandon(got, monotonic())
+                wake = self._state.take_wakeup()
+            if wake:
+                self._kick()
             raise
         with self._lock:
             slot = self._state.end_wait(got, monotonic())
@@ -522,8 +525,10 @@ class BasePool:
                 kept = reusable and self._state.reclaim(slot, monotonic())
                 if not reusable:
                     self._state.discard(slot, monotonic(), bad=not closing)
-            if not kept:
+                wake = self._state.take_wakeup() or not kept
+            if wake:
                 self._kick()
+            if not kept:
                 yield from self._close_quietly(conn)
 
     def _restore_flow(self, conn: Any) -> FlowGen[bool]:
@@ -575,8 +580,10 @@ class BasePool:
                 slot = slots.pop()
                 with self._lock:
                     kept = self._state.end_check(slot, ok, monotonic())
-                if not kept:
+                    wake = self._state.take_wakeup() or not kept
+                if wake:
                     self._kick()
+                if not kept:
                     yield from self._close_quietly(slot.conn)
         finally:
             if slots:

@@ -174,6 +174,10 @@ class PoolState:
         default_factory=lambda: dict.fromkeys(COUNTERS, 0.0), init=False
     )
     _backoff: _Backoff = field(default_factory=_Backoff, init=False)
+    # When the sleeping workers wake up by themselves (None: not before
+    # they are woken up), and whether they must be woken up earlier.
+    _sleep_until: float | None = field(default=None, init=False)
+    _wake_workers: bool = field(default=False, init=False)
 
     def __post_init__(self) -> None:
         self.min_size, self.max_size = check_sizes(self.min_size, self.max_size)
@@ -363,6 +367,7 @@ class PoolState:
             slot.state = SlotState.IDLE
             slot.since = now
             self.idle.append(slot)
+            self._note_deadline(self._idle_deadline(slot))
         if self.ready:
             for event in self.ready_events:
                 event.set()
@@ -380,15 +385,28 @@ class PoolState:
         if deficit > 0 and now >= self._backoff.retry_at:
             self.connecting += 1
             return Job(JobKind.CONNECT)
-        deadlines = []
+        deadlines = [self._idle_deadline(slot) for slot in self.idle]
         if deficit > 0:
             deadlines.append(self._backoff.retry_at)
-        if self.idle:
-            deadlines.append(min(slot.expires for slot in self.idle))
-            if self.size > self.min_size:
-                deadlines.append(self.idle[0].since + self.max_idle)
-        timeout = max(0.0, min(deadlines) - now) if deadlines else None
+        self._sleep_until = min(deadlines) if deadlines else None
+        self._wake_workers = False
+        timeout = None if self._sleep_until is None else max(0.0, self._sleep_until - now)
         return Job(JobKind.SLEEP, timeout=timeout)
+
+    def _idle_deadline(self, slot: Slot) -> float:
+        """When an idle connection is due to be dropped, if nothing changes."""
+        if self.size > self.min_size:
+            return min(slot.expires, slot.since + self.max_idle)
+        return slot.expires
+
+    def _note_deadline(self, deadline: float) -> None:
+        if self._sleep_until is None or deadline < self._sleep_until:
+            self._wake_workers = True
+
+    def take_wakeup(self) -> bool:
+        """Whether the workers must wake up before they planned to (asked once)."""
+        wake, self._wake_workers = self._wake_workers, False
+        return wake
 
     def _expire(self, now: float) -> None:
         """Drop idle connections past their lifetime, over max_size, or idle too long."""

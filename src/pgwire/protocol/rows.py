@@ -1,4 +1,9 @@
-"""Decoding DataRow messages into rows: the hot loop of every fetch."""
+"""Decoding DataRow messages into rows: the hot loop of every fetch.
+
+:func:`read_data_rows` is the compiled implementation from
+:mod:`pgwire._speedups` when it is available (see :data:`SPEEDUPS`), else
+:func:`read_data_rows_py`; both behave the same.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +11,7 @@ from collections.abc import Callable
 from struct import Struct
 from typing import TYPE_CHECKING, Any
 
+from .._speedups_select import plan_columns, speedups
 from .buffer import ProtocolViolation
 
 if TYPE_CHECKING:
@@ -16,7 +22,7 @@ _unpack_header = Struct("!ih").unpack_from
 _DATA_ROW = ord("D")
 
 
-def read_data_rows(
+def read_data_rows_py(
     buf: ReadBuffer,
     loaders: list[Callable[[bytes], Any]],
     make_row: Callable[[list[Any]], Any],
@@ -60,3 +66,17 @@ def read_data_rows(
         append(make_row(values))
         pos = end
     buf.pos = pos
+
+
+read_data_rows: Callable[
+    [ReadBuffer, list[Callable[[bytes], Any]], Callable[[list[Any]], Any], list[Any]], None
+] = read_data_rows_py
+
+SPEEDUPS: bool = speedups is not None
+"""Whether :func:`read_data_rows` is the compiled implementation."""
+
+if speedups is not None:
+    speedups.setup_rows(read_data_rows_py, ProtocolViolation, plan_columns)
+    read_data_rows = speedups.read_data_rows
+
+__all__ = ["SPEEDUPS", "read_data_rows", "read_data_rows_py"]

@@ -327,16 +327,21 @@ class TypesRegistry:
 
     # -- arrays ---------------------------------------------------------------
 
-    def register_array(self, array_oid: int, element_oid: int, delimiter: str = ",") -> None:
+    def register_array(
+        self, array_oid: int, element_oid: int, delimiter: str = ",", *, dump: bool = True
+    ) -> None:
         """Declare `array_oid` as the array type of `element_oid` and load it as a list.
 
         The array's loaders follow the element's: whichever loader is
-        registered for `element_oid` is used for each element.
+        registered for `element_oid` is used for each element. With `dump`
+        false, lists of `element_oid` values are not dumped as `array_oid`
+        (for a domain over an array type, say).
         """
         from .array import ArrayBinaryLoader, ArrayLoader
 
         self._array_element[array_oid] = element_oid
-        self._element_array[element_oid] = array_oid
+        if dump:
+            self._element_array[element_oid] = array_oid
         self._delimiter[array_oid] = delimiter.encode()
         self._loaders[Format.TEXT][array_oid] = ArrayLoader
         self._loaders[Format.BINARY][array_oid] = ArrayBinaryLoader
@@ -375,12 +380,17 @@ class TypesRegistry:
 
     # -- ranges ---------------------------------------------------------------
 
-    def register_range(self, range_oid: int, subtype_oid: int) -> None:
-        """Declare `range_oid` as a range of `subtype_oid` and load it as a Range."""
+    def register_range(self, range_oid: int, subtype_oid: int, *, dump: bool = True) -> None:
+        """Declare `range_oid` as a range of `subtype_oid` and load it as a Range.
+
+        With `dump` true (the default) Range objects whose bounds dump as
+        `subtype_oid` are sent as `range_oid` from now on.
+        """
         from .range import RangeBinaryLoader, RangeLoader
 
         self._range_subtype[range_oid] = subtype_oid
-        self._subtype_range[subtype_oid] = range_oid
+        if dump:
+            self._subtype_range[subtype_oid] = range_oid
         self._loaders[Format.TEXT][range_oid] = RangeLoader
         self._loaders[Format.BINARY][range_oid] = RangeBinaryLoader
         self._loader_pref.pop(range_oid, None)
@@ -408,16 +418,20 @@ class TypesRegistry:
 
     # -- multiranges ----------------------------------------------------------
 
-    def register_multirange(self, multirange_oid: int, range_oid: int) -> None:
+    def register_multirange(
+        self, multirange_oid: int, range_oid: int, *, dump: bool = True
+    ) -> None:
         """Declare `multirange_oid` as the multirange of `range_oid`; load it as a Multirange.
 
         Each range goes through whatever loads `range_oid` (declare that one
-        with :meth:`register_range`).
+        with :meth:`register_range`). With `dump` true (the default)
+        Multirange objects of `range_oid` ranges are sent as `multirange_oid`.
         """
         from .multirange import MultirangeBinaryLoader, MultirangeLoader
 
         self._multirange_range[multirange_oid] = range_oid
-        self._range_multirange[range_oid] = multirange_oid
+        if dump:
+            self._range_multirange[range_oid] = multirange_oid
         self._loaders[Format.TEXT][multirange_oid] = MultirangeLoader
         self._loaders[Format.BINARY][multirange_oid] = MultirangeBinaryLoader
         self._loader_pref.pop(multirange_oid, None)

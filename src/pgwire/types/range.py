@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 import struct
 from functools import total_ordering
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import DataError, ProgrammingError
 from . import oids
@@ -25,10 +25,21 @@ from .adapt import (
     TypesRegistry,
     _UnknownBinaryLoader,
     _UnknownTextLoader,
+    registry_of,
     type_name,
 )
 
-__all__ = ["Range", "RangeBinaryDumper", "RangeBinaryLoader", "RangeDumper", "RangeLoader"]
+if TYPE_CHECKING:
+    from .typeinfo import TypeInfo
+
+__all__ = [
+    "Range",
+    "RangeBinaryDumper",
+    "RangeBinaryLoader",
+    "RangeDumper",
+    "RangeLoader",
+    "register_range",
+]
 
 # Flag bits of the binary range format.
 _EMPTY = 0x01
@@ -398,6 +409,31 @@ class RangeBinaryDumper(_RangeDumperBase):
     """Range as binary when the bounds have a range type, else text."""
 
     format = Format.BINARY
+
+
+def register_range(info: TypeInfo, context: Any = None) -> None:
+    """Load the range type described by `info` (and arrays of it) as :class:`Range`.
+
+    `info` comes from ``TypeInfo.fetch(conn, "myrange")``. The bounds load as
+    the subtype does (register the subtype first if it is a custom type too).
+    From now on Range objects whose bounds dump as the subtype are sent as
+    this range type (the last one registered for a subtype wins). On
+    PostgreSQL 14+ the range's multirange type is registered as well.
+    `context` is a connection, a cursor, an AdaptContext or a TypesRegistry
+    (None: every connection).
+    """
+    if info is None:
+        raise TypeError("no type info given: was the range type found?")
+    if not info.subtype_oid or info.typtype != "r":
+        raise TypeError(f"{info.name!r} is not a range type")
+    reg = registry_of(context)
+    reg.register_range(info.oid, info.subtype_oid)
+    if info.array_oid:
+        reg.register_array(info.array_oid, info.oid, info.delimiter)
+    if info.multirange_oid:
+        reg.register_multirange(info.multirange_oid, info.oid)
+        if info.multirange_array_oid:
+            reg.register_array(info.multirange_array_oid, info.multirange_oid)
 
 
 _BUILTIN_RANGES = (

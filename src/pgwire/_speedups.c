@@ -1,0 +1,1107 @@
+/*
+ * pgwire._speedups: compiled hot paths of pgwire, with the same behaviour as
+ * the pure-Python code they replace.
+ *
+ * read_data_rows() frames DataRow messages and builds rows.  Each column has
+ * a plan, computed once per result by a Python function (see
+ * pgwire/_speedups_select.py) from the column's loader: common types are
+ * decoded here; anything the decoder does not recognise as the ordinary
+ * output of the server (and every other type) goes to the Python loader, so
+ * results and errors stay those of the loaders.
+ *
+ * bind() builds a Bind message.  Inputs that are not the ordinary ones
+ * (non-bytes values, out-of-range formats...) are handed to the Python
+ * implementation, which raises what it raises.
+ */
+
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <datetime.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+/* Column codes; exported to Python under the same names without CODE_. */
+enum {
+    CODE_PY = 0,      /* call the loader */
+    CODE_INT_TEXT,    /* int(data) */
+    CODE_INT2_BIN,
+    CODE_INT4_BIN,
+    CODE_INT8_BIN,
+    CODE_OID_BIN,
+    CODE_FLOAT_TEXT,  /* float(data) */
+    CODE_FLOAT8_BIN,
+    CODE_BOOL_TEXT,
+    CODE_BOOL_BIN,
+    CODE_UTF8,        /* data.decode("utf-8") */
+    CODE_BYTES,       /* bytes(data) */
+    CODE_BYTEA_TEXT,  /* hex format */
+    CODE_NUMERIC_TEXT,/* extra: the Decimal class */
+    CODE_DATE_TEXT,
+    CODE_DATE_BIN,
+    CODE_TS_TEXT,
+    CODE_TS_BIN,
+    CODE_TSTZ_TEXT,   /* extra: the session tzinfo */
+    CODE_TSTZ_BIN,    /* extra: the session tzinfo */
+    CODE_UUID_TEXT,   /* extra: (UUID class, SafeUUID.unknown) */
+    CODE_UUID_BIN,    /* extra: (UUID class, SafeUUID.unknown) */
+    CODE_COUNT
+};
+
+static const char *const code_names[CODE_COUNT] = {
+    "PY", "INT_TEXT", "INT2_BIN", "INT4_BIN", "INT8_BIN", "OID_BIN",
+    "FLOAT_TEXT", "FLOAT8_BIN", "BOOL_TEXT", "BOOL_BIN", "UTF8", "BYTES",
+    "BYTEA_TEXT", "NUMERIC_TEXT", "DATE_TEXT", "DATE_BIN", "TS_TEXT", "TS_BIN",
+    "TSTZ_TEXT", "TSTZ_BIN", "UUID_TEXT", "UUID_BIN",
+};
+
+/* Set by setup_rows() / setup_bind(). */
+static PyObject *rows_fallback;   /* the pure-Python read_data_rows */
+static PyObject *violation;       /* ProtocolViolation */
+static PyObject *planner;         /* loaders -> [(code, extra), ...] */
+static PyObject *bind_fallback;   /* the pure-Python bind */
+
+static PyObject *str_data, *str_pos, *str_append, *str_fromutc, *str_int, *str_is_safe;
+static PyObject *empty_tuple;
+
+/* PostgreSQL counts days from 2000-01-01; Python ordinals from 0001-01-01. */
+#define PG_EPOCH_ORDINAL 730120
+#define UNIX_EPOCH_ORDINAL 719163
+#define MAX_ORDINAL 3652059 /* 9999-12-31 */
+#define USECS_PER_DAY 86400000000LL
+
+/* --- plans ------------------------------------------------------------------ */
+
+typedef struct {
+    PyObject *loader;
+    PyObject *extra;
+    int code;
+} Column;
+
+typedef struct {
+    PyObject_VAR_HEAD
+    Column cols[1];
+} PlanObject;
+
+static void
+plan_dealloc(PlanObject *self)
+{
+    for (Py_ssize_t i = 0; i < Py_SIZE(self); i++) {
+        Py_XDECREF(self->cols[i].loader);
+        Py_XDECREF(self->cols[i].extra);
+    }
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+static PyTypeObject PlanType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "pgwire._speedups._Plan",
+    .tp_basicsize = offsetof(PlanObject, cols),
+    .tp_itemsize = sizeof(Column),
+    .tp_dealloc = (destructor)plan_dealloc,
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_doc = "How each column of a result is decoded.",
+};
+
+/* A few recent plans: a result is usually read in many calls, one per
+ * network read, and results of different cursors may interleave. */
+#define PLAN_CACHE 4
+static PlanObject *plan_cache[PLAN_CACHE];
+static int plan_cache_next;
+
+static int
+plan_matches(PlanObject *plan, PyObject **items, Py_ssize_t n)
+{
+    if (plan == NULL || Py_SIZE(plan) != n)
+        return 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        if (plan->cols[i].loader != items[i])
+            return 0;
+    }
+    return 1;
+}
+
+/* Return a new reference to the plan of these loaders (a list or tuple). */
+static PlanObject *
+get_plan(PyObject *loaders)
+{
+    Py_ssize_t n = PySequence_Fast_GET_SIZE(loaders);
+    PyObject **items = PySequence_Fast_ITEMS(loaders);
+    for (int k = 0; k < PLAN_CACHE; k++) {
+        if (plan_matches(plan_cache[k], items, n)) {
+            Py_INCREF(plan_cache[k]);
+            return plan_cache[k];
+        }
+    }
+    PlanObject *plan = PyObject_NewVar(PlanObject, &PlanType, n);
+    if (plan == NULL)
+        return NULL;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        Py_INCREF(items[i]);
+        plan->cols[i].loader = items[i];
+        plan->cols[i].extra = NULL;
+        plan->cols[i].code = CODE_PY;
+    }
+    PyObject *res = PyObject_CallOneArg(planner, loaders);
+    if (res == NULL)
+        goto error;
+    PyObject *seq = PySequence_Fast(res, "the column planner must return a sequence");
+    Py_DECREF(res);
+    if (seq == NULL)
+        goto error;
+    if (PySequence_Fast_GET_SIZE(seq) != n) {
+        Py_DECREF(seq);
+        PyErr_SetString(PyExc_RuntimeError, "the column planner returned a wrong count");
+        goto error;
+    }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *item = PySequence_Fast_GET_ITEM(seq, i);
+        if (!PyTuple_Check(item) || PyTuple_GET_SIZE(item) != 2) {
+            Py_DECREF(seq);
+            PyErr_SetString(PyExc_RuntimeError, "the column planner must give (code, extra)");
+            goto error;
+        }
+        long code = PyLong_AsLong(PyTuple_GET_ITEM(item, 0));
+        if (code == -1 && PyErr_Occurred()) {
+            Py_DECREF(seq);
+            goto error;
+        }
+        if (code < 0 || code >= CODE_COUNT)
+            code = CODE_PY;
+        PyObject *extra = PyTuple_GET_ITEM(item, 1);
+        /* Check what the decoders rely on, so a bad plan can only be slow. */
+        if ((code == CODE_UUID_TEXT || code == CODE_UUID_BIN) &&
+            !(PyTuple_Check(extra) && PyTuple_GET_SIZE(extra) == 2 &&
+              PyType_Check(PyTuple_GET_ITEM(extra, 0))))
+            code = CODE_PY;
+        if ((code == CODE_TSTZ_TEXT || code == CODE_TSTZ_BIN) && !PyTZInfo_Check(extra))
+            code = CODE_PY;
+        plan->cols[i].code = (int)code;
+        Py_INCREF(extra);
+        plan->cols[i].extra = extra;
+    }
+    Py_DECREF(seq);
+    int k = plan_cache_next;
+    plan_cache_next = (k + 1) % PLAN_CACHE;
+    PlanObject *old = plan_cache[k];
+    Py_INCREF(plan);
+    plan_cache[k] = plan;
+    Py_XDECREF(old);
+    return plan;
+error:
+    Py_DECREF(plan);
+    return NULL;
+}
+
+/* --- small parsers ------------------------------------------------------- */
+
+static inline uint32_t
+be32(const unsigned char *p)
+{
+    return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
+}
+
+static inline uint16_t
+be16(const unsigned char *p)
+{
+    return (uint16_t)(((unsigned)p[0] << 8) | p[1]);
+}
+
+static inline uint64_t
+be64(const unsigned char *p)
+{
+    return ((uint64_t)be32(p) << 32) | be32(p + 4);
+}
+
+static inline int
+dec_digit(unsigned char c)
+{
+    return (c >= '0' && c <= '9') ? c - '0' : -1;
+}
+
+static inline int
+hexval(unsigned char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+/* n decimal digits at p, or -1. */
+static inline int
+digits(const unsigned char *p, int n)
+{
+    int v = 0;
+    for (int i = 0; i < n; i++) {
+        int d = dec_digit(p[i]);
+        if (d < 0)
+            return -1;
+        v = v * 10 + d;
+    }
+    return v;
+}
+
+/* [-]digits, at most 18 of them: fits in a long long. */
+static int
+parse_int(const unsigned char *p, Py_ssize_t n, long long *out)
+{
+    int neg = 0;
+    if (n > 0 && p[0] == '-') {
+        neg = 1;
+        p++;
+        n--;
+    }
+    if (n < 1 || n > 18)
+        return 0;
+    long long v = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        int d = dec_digit(p[i]);
+        if (d < 0)
+            return 0;
+        v = v * 10 + d;
+    }
+    *out = neg ? -v : v;
+    return 1;
+}
+
+static int
+is_leap(int y)
+{
+    return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
+
+static int
+days_in_month(int y, int m)
+{
+    static const int dim[13] = {0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    return (m == 2 && is_leap(y)) ? 29 : dim[m];
+}
+
+/* Days since 1970-01-01 of a proleptic Gregorian date. */
+static long long
+days_from_civil(long long y, int m, int d)
+{
+    y -= m <= 2;
+    long long era = (y >= 0 ? y : y - 399) / 400;
+    long long yoe = y - era * 400;
+    long long doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+    long long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+/* The date of a day count since 1970-01-01. */
+static void
+civil_from_days(long long z, int *y, int *m, int *d)
+{
+    z += 719468;
+    long long era = (z >= 0 ? z : z - 146096) / 146097;
+    long long doe = z - era * 146097;
+    long long yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    long long doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    long long mp = (5 * doy + 2) / 153;
+    int dd = (int)(doy - (153 * mp + 2) / 5 + 1);
+    int mm = (int)(mp < 10 ? mp + 3 : mp - 9);
+    *y = (int)(yoe + era * 400 + (mm <= 2));
+    *m = mm;
+    *d = dd;
+}
+
+static inline long long
+floor_div(long long a, long long b)
+{
+    long long q = a / b;
+    if ((a % b != 0) && ((a < 0) != (b < 0)))
+        q--;
+    return q;
+}
+
+typedef struct {
+    int y, mo, d, h, mi, s, us;
+} Fields;
+
+/* YYYY-MM-DD, valid: 1 else 0. */
+static int
+parse_date_text(const unsigned char *p, Py_ssize_t n, Fields *f)
+{
+    if (n < 10 || p[4] != '-' || p[7] != '-')
+        return 0;
+    f->y = digits(p, 4);
+    f->mo = digits(p + 5, 2);
+    f->d = digits(p + 8, 2);
+    if (f->y < 1 || f->mo < 1 || f->mo > 12 || f->d < 1 || f->d > days_in_month(f->y, f->mo))
+        return 0;
+    return 1;
+}
+
+/* YYYY-MM-DD HH:MM:SS[.f{1,6}]: the length parsed, else 0. */
+static Py_ssize_t
+parse_timestamp_text(const unsigned char *p, Py_ssize_t n, Fields *f)
+{
+    if (n < 19 || !parse_date_text(p, n, f) || p[10] != ' ' || p[13] != ':' || p[16] != ':')
+        return 0;
+    f->h = digits(p + 11, 2);
+    f->mi = digits(p + 14, 2);
+    f->s = digits(p + 17, 2);
+    if (f->h < 0 || f->h > 23 || f->mi < 0 || f->mi > 59 || f->s < 0 || f->s > 59)
+        return 0;
+    f->us = 0;
+    Py_ssize_t i = 19;
+    if (i < n && p[i] == '.') {
+        i++;
+        int nd = 0, us = 0;
+        while (i < n && nd < 7 && dec_digit(p[i]) >= 0) {
+            us = us * 10 + dec_digit(p[i]);
+            i++;
+            nd++;
+        }
+        if (nd < 1 || nd > 6)
+            return 0;
+        for (; nd < 6; nd++)
+            us *= 10;
+        f->us = us;
+    }
+    return i;
+}
+
+/* +HH[:MM[:SS]] to the end: seconds east of UTC in *off, 1 if valid. */
+static int
+parse_offset_text(const unsigned char *p, Py_ssize_t n, int *off)
+{
+    if (n != 3 && n != 6 && n != 9)
+        return 0;
+    if (p[0] != '+' && p[0] != '-')
+        return 0;
+    int h = digits(p + 1, 2), m = 0, s = 0;
+    if (h < 0 || h > 23)
+        return 0;
+    if (n >= 6) {
+        if (p[3] != ':' || (m = digits(p + 4, 2)) < 0 || m > 59)
+            return 0;
+    }
+    if (n == 9) {
+        if (p[6] != ':' || (s = digits(p + 7, 2)) < 0 || s > 59)
+            return 0;
+    }
+    int secs = h * 3600 + m * 60 + s;
+    *off = p[0] == '-' ? -secs : secs;
+    return 1;
+}
+
+/* --- value decoders ---------------------------------------------------------- */
+
+static PyObject *
+call_loader(PyObject *loader, const char *p, Py_ssize_t n)
+{
+    PyObject *b = PyBytes_FromStringAndSize(p, n);
+    if (b == NULL)
+        return NULL;
+    PyObject *res = PyObject_CallOneArg(loader, b);
+    Py_DECREF(b);
+    return res;
+}
+
+static PyObject *
+new_datetime(int y, int mo, int d, int h, int mi, int s, int us, PyObject *tz)
+{
+    return PyDateTimeAPI->DateTime_FromDateAndTime(y, mo, d, h, mi, s, us, tz,
+                                                   PyDateTimeAPI->DateTimeType);
+}
+
+/* A datetime from microseconds since 2000-01-01 (in UTC when tz is given), or
+ * NULL without an exception when out of Python's range. */
+static PyObject *
+datetime_from_pg_usecs(long long us, PyObject *tz)
+{
+    long long days = floor_div(us, USECS_PER_DAY);
+    long long rem = us - days * USECS_PER_DAY;
+    long long ordinal = days + PG_EPOCH_ORDINAL;
+    if (ordinal < 1 || ordinal > MAX_ORDINAL)
+        return NULL;
+    int y, mo, d;
+    civil_from_days(ordinal - UNIX_EPOCH_ORDINAL, &y, &mo, &d);
+    long long secs = rem / 1000000;
+    return new_datetime(y, mo, d, (int)(secs / 3600), (int)(secs / 60 % 60), (int)(secs % 60),
+                        (int)(rem % 1000000), tz ? tz : Py_None);
+}
+
+/* An aware datetime in the session zone from its UTC fields, as
+ * datetime.astimezone() makes it.  NULL without an exception: use the loader. */
+static PyObject *
+to_zone(int y, int mo, int d, int h, int mi, int s, int us, PyObject *tz)
+{
+    PyObject *dt = new_datetime(y, mo, d, h, mi, s, us, tz);
+    if (dt == NULL || tz == PyDateTime_TimeZone_UTC)
+        return dt;
+    /* What astimezone() does once the value is in UTC. */
+    PyObject *res = PyObject_CallMethodOneArg(tz, str_fromutc, dt);
+    Py_DECREF(dt);
+    if (res == NULL)
+        PyErr_Clear(); /* the loader decides what that means */
+    return res;
+}
+
+static PyObject *
+tstz_from_pg_usecs(long long us, PyObject *tz)
+{
+    long long days = floor_div(us, USECS_PER_DAY);
+    long long rem = us - days * USECS_PER_DAY;
+    long long ordinal = days + PG_EPOCH_ORDINAL;
+    if (ordinal < 1 || ordinal > MAX_ORDINAL)
+        return NULL;
+    int y, mo, d;
+    civil_from_days(ordinal - UNIX_EPOCH_ORDINAL, &y, &mo, &d);
+    long long secs = rem / 1000000;
+    return to_zone(y, mo, d, (int)(secs / 3600), (int)(secs / 60 % 60), (int)(secs % 60),
+                   (int)(rem % 1000000), tz);
+}
+
+static PyObject *
+uuid_from_bytes(const unsigned char *b16, PyObject *extra)
+{
+    PyObject *cls = PyTuple_GET_ITEM(extra, 0);
+    PyObject *unknown = PyTuple_GET_ITEM(extra, 1);
+    PyObject *value;
+#if PY_VERSION_HEX >= 0x030D0000
+    value = PyLong_FromUnsignedNativeBytes(
+        b16, 16, Py_ASNATIVEBYTES_BIG_ENDIAN | Py_ASNATIVEBYTES_UNSIGNED_BUFFER);
+#else
+    value = _PyLong_FromByteArray(b16, 16, 0, 0);
+#endif
+    if (value == NULL)
+        return NULL;
+    /* object.__new__(UUID) and object.__setattr__, as the loader does. */
+    PyObject *u = PyBaseObject_Type.tp_new((PyTypeObject *)cls, empty_tuple, NULL);
+    if (u == NULL) {
+        Py_DECREF(value);
+        return NULL;
+    }
+    int rc = PyObject_GenericSetAttr(u, str_int, value);
+    Py_DECREF(value);
+    if (rc < 0 || PyObject_GenericSetAttr(u, str_is_safe, unknown) < 0) {
+        Py_DECREF(u);
+        return NULL;
+    }
+    return u;
+}
+
+static PyObject *
+load_value(Column *col, const char *cp, Py_ssize_t n)
+{
+    const unsigned char *p = (const unsigned char *)cp;
+    switch (col->code) {
+    case CODE_INT_TEXT: {
+        long long v;
+        if (parse_int(p, n, &v))
+            return PyLong_FromLongLong(v);
+        break;
+    }
+    case CODE_INT2_BIN:
+        if (n == 2)
+            return PyLong_FromLong((int16_t)be16(p));
+        break;
+    case CODE_INT4_BIN:
+        if (n == 4)
+            return PyLong_FromLong((int32_t)be32(p));
+        break;
+    case CODE_INT8_BIN:
+        if (n == 8)
+            return PyLong_FromLongLong((long long)(int64_t)be64(p));
+        break;
+    case CODE_OID_BIN:
+        if (n == 4)
+            return PyLong_FromUnsignedLong(be32(p));
+        break;
+    case CODE_FLOAT_TEXT: {
+        char tmp[64];
+        if (n < 1 || n >= (Py_ssize_t)sizeof(tmp))
+            break;
+        memcpy(tmp, p, n);
+        tmp[n] = '\0';
+        char *end;
+        double v = PyOS_string_to_double(tmp, &end, NULL);
+        if (v == -1.0 && PyErr_Occurred()) {
+            PyErr_Clear();
+            break;
+        }
+        if (end != tmp + n)
+            break;
+        return PyFloat_FromDouble(v);
+    }
+    case CODE_FLOAT8_BIN:
+        if (n == 8) {
+            union {
+                uint64_t i;
+                double d;
+            } u;
+            u.i = be64(p);
+            return PyFloat_FromDouble(u.d);
+        }
+        break;
+    case CODE_BOOL_TEXT:
+        return Py_NewRef(n == 1 && p[0] == 't' ? Py_True : Py_False);
+    case CODE_BOOL_BIN:
+        return Py_NewRef(n == 1 && p[0] == 0 ? Py_False : Py_True);
+    case CODE_UTF8:
+        return PyUnicode_DecodeUTF8(cp, n, NULL);
+    case CODE_BYTES:
+        return PyBytes_FromStringAndSize(cp, n);
+    case CODE_BYTEA_TEXT: {
+        if (n < 2 || p[0] != '\\' || p[1] != 'x' || (n & 1))
+            break;
+        Py_ssize_t len = (n - 2) / 2;
+        PyObject *res = PyBytes_FromStringAndSize(NULL, len);
+        if (res == NULL)
+            return NULL;
+        unsigned char *out = (unsigned char *)PyBytes_AS_STRING(res);
+        for (Py_ssize_t i = 0; i < len; i++) {
+            int hi = hexval(p[2 + 2 * i]), lo = hexval(p[3 + 2 * i]);
+            if (hi < 0 || lo < 0) {
+                Py_DECREF(res);
+                return call_loader(col->loader, cp, n);
+            }
+            out[i] = (unsigned char)(hi << 4 | lo);
+        }
+        return res;
+    }
+    case CODE_NUMERIC_TEXT: {
+        PyObject *s = PyUnicode_DecodeASCII(cp, n, NULL);
+        if (s == NULL)
+            return NULL;
+        PyObject *res = PyObject_CallOneArg(col->extra, s);
+        Py_DECREF(s);
+        return res;
+    }
+    case CODE_DATE_TEXT: {
+        Fields f;
+        if (n == 10 && parse_date_text(p, n, &f))
+            return PyDateTimeAPI->Date_FromDate(f.y, f.mo, f.d, PyDateTimeAPI->DateType);
+        break;
+    }
+    case CODE_DATE_BIN:
+        if (n == 4) {
+            long long ordinal = (long long)(int32_t)be32(p) + PG_EPOCH_ORDINAL;
+            if (ordinal >= 1 && ordinal <= MAX_ORDINAL) {
+                int y, mo, d;
+                civil_from_days(ordinal - UNIX_EPOCH_ORDINAL, &y, &mo, &d);
+                return PyDateTimeAPI->Date_FromDate(y, mo, d, PyDateTimeAPI->DateType);
+            }
+        }
+        break;
+    case CODE_TS_TEXT: {
+        Fields f;
+        if (parse_timestamp_text(p, n, &f) == n)
+            return new_datetime(f.y, f.mo, f.d, f.h, f.mi, f.s, f.us, Py_None);
+        break;
+    }
+    case CODE_TS_BIN:
+        if (n == 8) {
+            PyObject *res = datetime_from_pg_usecs((long long)(int64_t)be64(p), NULL);
+            if (res != NULL || PyErr_Occurred())
+                return res;
+        }
+        break;
+    case CODE_TSTZ_TEXT: {
+        Fields f;
+        int off;
+        Py_ssize_t i = parse_timestamp_text(p, n, &f);
+        if (i == 0 || !parse_offset_text(p + i, n - i, &off))
+            break;
+        long long secs = (days_from_civil(f.y, f.mo, f.d) + UNIX_EPOCH_ORDINAL) * 86400LL +
+                         f.h * 3600 + f.mi * 60 + f.s - off;
+        long long ordinal = floor_div(secs, 86400);
+        if (ordinal < 1 || ordinal > MAX_ORDINAL)
+            break;
+        long long rem = secs - ordinal * 86400;
+        int y, mo, d;
+        civil_from_days(ordinal - UNIX_EPOCH_ORDINAL, &y, &mo, &d);
+        PyObject *res = to_zone(y, mo, d, (int)(rem / 3600), (int)(rem / 60 % 60),
+                                (int)(rem % 60), f.us, col->extra);
+        if (res != NULL || PyErr_Occurred())
+            return res;
+        break;
+    }
+    case CODE_TSTZ_BIN:
+        if (n == 8) {
+            PyObject *res = tstz_from_pg_usecs((long long)(int64_t)be64(p), col->extra);
+            if (res != NULL || PyErr_Occurred())
+                return res;
+        }
+        break;
+    case CODE_UUID_TEXT: {
+        if (n != 36)
+            break;
+        unsigned char b16[16];
+        int k = 0, hi = -1, ok = 1;
+        for (int i = 0; i < 36 && ok; i++) {
+            if (i == 8 || i == 13 || i == 18 || i == 23) {
+                ok = p[i] == '-';
+                continue;
+            }
+            int v = hexval(p[i]);
+            if (v < 0)
+                ok = 0;
+            else if (hi < 0)
+                hi = v;
+            else {
+                b16[k++] = (unsigned char)(hi << 4 | v);
+                hi = -1;
+            }
+        }
+        if (ok)
+            return uuid_from_bytes(b16, col->extra);
+        break;
+    }
+    case CODE_UUID_BIN:
+        if (n == 16)
+            return uuid_from_bytes(p, col->extra);
+        break;
+    default:
+        break;
+    }
+    return call_loader(col->loader, cp, n);
+}
+
+/* --- read_data_rows ------------------------------------------------------------ */
+
+static PyObject *
+call_fallback(PyObject *func, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (func == NULL) {
+        PyErr_SetString(PyExc_RuntimeError, "pgwire._speedups is not set up");
+        return NULL;
+    }
+    return PyObject_Vectorcall(func, args, nargs, NULL);
+}
+
+static int
+set_pos(PyObject *buf, Py_ssize_t pos)
+{
+    PyObject *v = PyLong_FromSsize_t(pos);
+    if (v == NULL)
+        return -1;
+    int rc = PyObject_SetAttr(buf, str_pos, v);
+    Py_DECREF(v);
+    return rc;
+}
+
+PyDoc_STRVAR(read_data_rows_doc,
+"read_data_rows(buf, loaders, make_row, rows) -> None\n\n"
+"Turn every complete DataRow at the front of buf into a row appended to rows,\n"
+"as pgwire.protocol.rows.read_data_rows_py does.");
+
+static PyObject *
+read_data_rows(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 4 || planner == NULL)
+        return call_fallback(rows_fallback, args, nargs);
+    PyObject *buf = args[0], *loaders = args[1], *make_row = args[2], *rows = args[3];
+    if (!PyList_CheckExact(loaders) && !PyTuple_CheckExact(loaders))
+        return call_fallback(rows_fallback, args, nargs);
+
+    PyObject *data = PyObject_GetAttr(buf, str_data);
+    if (data == NULL)
+        return NULL;
+    PyObject *posobj = PyObject_GetAttr(buf, str_pos);
+    if (posobj == NULL) {
+        Py_DECREF(data);
+        return NULL;
+    }
+    Py_ssize_t pos = PyLong_CheckExact(posobj) ? PyLong_AsSsize_t(posobj) : -1;
+    Py_DECREF(posobj);
+    if (!PyBytes_CheckExact(data) || pos < 0) {
+        /* Not what a ReadBuffer holds: the Python code decides. */
+        PyErr_Clear();
+        Py_DECREF(data);
+        return call_fallback(rows_fallback, args, nargs);
+    }
+
+    const unsigned char *d = (const unsigned char *)PyBytes_AS_STRING(data);
+    Py_ssize_t size = PyBytes_GET_SIZE(data);
+    Py_ssize_t ncols = PySequence_Fast_GET_SIZE(loaders);
+    int as_tuple = make_row == (PyObject *)&PyTuple_Type;
+    PyObject *append = NULL;
+    PlanObject *plan = NULL;
+    PyObject *row = NULL;
+    /* What buf.pos would be in the Python code: written back on the way out. */
+    Py_ssize_t bufpos = pos;
+    int failed = 0;
+
+    if (!PyList_CheckExact(rows)) {
+        append = PyObject_GetAttr(rows, str_append);
+        if (append == NULL) {
+            Py_DECREF(data);
+            return NULL;
+        }
+    }
+
+    while (size - pos >= 7 && d[pos] == 'D') {
+        int32_t length = (int32_t)be32(d + pos + 1);
+        int16_t count = (int16_t)be16(d + pos + 5);
+        Py_ssize_t end = pos + 1 + (Py_ssize_t)length;
+        if (end > size)
+            break;
+        if (count != ncols) {
+            PyErr_Format(violation, "DataRow with %d columns where %zd were described",
+                         (int)count, ncols);
+            goto error;
+        }
+        bufpos = pos;
+        if (plan == NULL && (plan = get_plan(loaders)) == NULL)
+            goto error;
+        Py_ssize_t p = pos + 7;
+        row = as_tuple ? PyTuple_New(ncols) : PyList_New(ncols);
+        if (row == NULL)
+            goto error;
+        for (Py_ssize_t i = 0; i < ncols; i++) {
+            if (p + 4 > end) {
+                PyErr_SetString(violation, "DataRow length does not match its values");
+                goto error;
+            }
+            int32_t vlen = (int32_t)be32(d + p);
+            p += 4;
+            PyObject *v;
+            if (vlen < 0) {
+                v = Py_NewRef(Py_None);
+            }
+            else {
+                if (p + vlen > end) {
+                    PyErr_SetString(violation, "DataRow value runs past the message");
+                    goto error;
+                }
+                v = load_value(&plan->cols[i], (const char *)d + p, vlen);
+                if (v == NULL)
+                    goto error;
+                p += vlen;
+            }
+            if (as_tuple)
+                PyTuple_SET_ITEM(row, i, v);
+            else
+                PyList_SET_ITEM(row, i, v);
+        }
+        if (p != end) {
+            PyErr_SetString(violation, "DataRow length does not match its values");
+            goto error;
+        }
+        if (!as_tuple) {
+            PyObject *made = PyObject_CallOneArg(make_row, row);
+            Py_SETREF(row, made);
+            if (row == NULL)
+                goto error;
+        }
+        int rc;
+        if (append == NULL)
+            rc = PyList_Append(rows, row);
+        else {
+            PyObject *r = PyObject_CallOneArg(append, row);
+            rc = r == NULL ? -1 : 0;
+            Py_XDECREF(r);
+        }
+        Py_CLEAR(row);
+        if (rc < 0)
+            goto error;
+        pos = end;
+    }
+    bufpos = pos;
+    goto done;
+
+error:
+    failed = 1;
+    Py_CLEAR(row);
+done:
+    Py_XDECREF(plan);
+    Py_XDECREF(append);
+    Py_DECREF(data);
+    if (failed) {
+        PyObject *et, *ev, *tb;
+        PyErr_Fetch(&et, &ev, &tb);
+        if (set_pos(buf, bufpos) < 0) {
+            Py_XDECREF(et);
+            Py_XDECREF(ev);
+            Py_XDECREF(tb);
+            return NULL;
+        }
+        PyErr_Restore(et, ev, tb);
+        return NULL;
+    }
+    if (set_pos(buf, bufpos) < 0)
+        return NULL;
+    Py_RETURN_NONE;
+}
+
+PyDoc_STRVAR(setup_rows_doc,
+"setup_rows(fallback, violation, planner) -> None\n\n"
+"Set the pure-Python read_data_rows (used for unusual input), the\n"
+"ProtocolViolation class and the column planner: called with a list of\n"
+"loaders, it returns one (code, extra) per loader.");
+
+static PyObject *
+setup_rows(PyObject *module, PyObject *args)
+{
+    PyObject *fb, *viol, *plan;
+    if (!PyArg_ParseTuple(args, "OOO:setup_rows", &fb, &viol, &plan))
+        return NULL;
+    if (!PyCallable_Check(fb) || !PyCallable_Check(plan) || !PyExceptionClass_Check(viol)) {
+        PyErr_SetString(PyExc_TypeError, "setup_rows(callable, exception class, callable)");
+        return NULL;
+    }
+    Py_XSETREF(rows_fallback, Py_NewRef(fb));
+    Py_XSETREF(violation, Py_NewRef(viol));
+    Py_XSETREF(planner, Py_NewRef(plan));
+    for (int k = 0; k < PLAN_CACHE; k++)
+        Py_CLEAR(plan_cache[k]);
+    Py_RETURN_NONE;
+}
+
+PyDoc_STRVAR(clear_plans_doc,
+"clear_plans() -> None\n\nForget the cached column plans.");
+
+static PyObject *
+clear_plans(PyObject *module, PyObject *unused)
+{
+    for (int k = 0; k < PLAN_CACHE; k++)
+        Py_CLEAR(plan_cache[k]);
+    Py_RETURN_NONE;
+}
+
+PyDoc_STRVAR(plan_codes_doc,
+"plan_codes(loaders) -> list[int]\n\nThe decoder codes chosen for these loaders.");
+
+static PyObject *
+plan_codes(PyObject *module, PyObject *loaders)
+{
+    if (planner == NULL) {
+        PyErr_SetString(PyExc_RuntimeError, "pgwire._speedups is not set up");
+        return NULL;
+    }
+    if (!PyList_CheckExact(loaders) && !PyTuple_CheckExact(loaders)) {
+        PyErr_SetString(PyExc_TypeError, "loaders must be a list or a tuple");
+        return NULL;
+    }
+    PlanObject *plan = get_plan(loaders);
+    if (plan == NULL)
+        return NULL;
+    PyObject *res = PyList_New(Py_SIZE(plan));
+    if (res != NULL) {
+        for (Py_ssize_t i = 0; i < Py_SIZE(plan); i++) {
+            PyObject *c = PyLong_FromLong(plan->cols[i].code);
+            if (c == NULL) {
+                Py_CLEAR(res);
+                break;
+            }
+            PyList_SET_ITEM(res, i, c);
+        }
+    }
+    Py_DECREF(plan);
+    return res;
+}
+
+/* --- bind ------------------------------------------------------------------------ */
+
+/* Int16 format codes of a list or tuple of ints: count, any non-zero; 0 if unusual. */
+static int
+read_formats(PyObject *seq, int16_t *out, Py_ssize_t cap, Py_ssize_t *n, int *any)
+{
+    if (!PyList_CheckExact(seq) && !PyTuple_CheckExact(seq))
+        return 0;
+    Py_ssize_t len = PySequence_Fast_GET_SIZE(seq);
+    if (len > cap)
+        return 0;
+    *any = 0;
+    for (Py_ssize_t i = 0; i < len; i++) {
+        PyObject *item = PySequence_Fast_GET_ITEM(seq, i);
+        if (!PyLong_Check(item))
+            return 0;
+        long v = PyLong_AsLong(item);
+        if (v == -1 && PyErr_Occurred()) {
+            PyErr_Clear();
+            return 0;
+        }
+        if (v < INT16_MIN || v > INT16_MAX)
+            return 0;
+        out[i] = (int16_t)v;
+        if (v)
+            *any = 1;
+    }
+    *n = len;
+    return 1;
+}
+
+static inline unsigned char *
+put16(unsigned char *w, int v)
+{
+    w[0] = (unsigned char)((v >> 8) & 0xFF);
+    w[1] = (unsigned char)(v & 0xFF);
+    return w + 2;
+}
+
+static inline unsigned char *
+put32(unsigned char *w, int64_t v)
+{
+    uint32_t u = (uint32_t)v;
+    w[0] = (unsigned char)(u >> 24);
+    w[1] = (unsigned char)(u >> 16);
+    w[2] = (unsigned char)(u >> 8);
+    w[3] = (unsigned char)u;
+    return w + 4;
+}
+
+#define MAX_FORMATS 64
+
+PyDoc_STRVAR(bind_doc,
+"bind(portal, statement, param_formats, values, result_formats) -> bytes\n\n"
+"The Bind message, as pgwire.protocol.messages.bind_py builds it.");
+
+static PyObject *
+bind(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 5)
+        return call_fallback(bind_fallback, args, nargs);
+    PyObject *portal = args[0], *statement = args[1], *values = args[3];
+    int16_t pf[MAX_FORMATS], rf[MAX_FORMATS];
+    Py_ssize_t npf, nrf;
+    int pf_any, rf_any;
+    if (!PyBytes_CheckExact(portal) || !PyBytes_CheckExact(statement) ||
+        memchr(PyBytes_AS_STRING(portal), 0, PyBytes_GET_SIZE(portal)) ||
+        memchr(PyBytes_AS_STRING(statement), 0, PyBytes_GET_SIZE(statement)) ||
+        !read_formats(args[2], pf, MAX_FORMATS, &npf, &pf_any) ||
+        !read_formats(args[4], rf, MAX_FORMATS, &nrf, &rf_any) ||
+        (!PyList_CheckExact(values) && !PyTuple_CheckExact(values)))
+        return call_fallback(bind_fallback, args, nargs);
+    Py_ssize_t nv = PySequence_Fast_GET_SIZE(values);
+    PyObject **items = PySequence_Fast_ITEMS(values);
+    if (nv > INT16_MAX)
+        return call_fallback(bind_fallback, args, nargs);
+
+    /* Body: portal\0 statement\0 formats values result-formats. */
+    int64_t body = PyBytes_GET_SIZE(portal) + 1 + PyBytes_GET_SIZE(statement) + 1;
+    body += (npf && pf_any) ? 2 + 2 * npf : 2;
+    body += 2;
+    for (Py_ssize_t i = 0; i < nv; i++) {
+        PyObject *v = items[i];
+        if (v == Py_None)
+            body += 4;
+        else if (PyBytes_CheckExact(v) && PyBytes_GET_SIZE(v) <= INT32_MAX)
+            body += 4 + PyBytes_GET_SIZE(v);
+        else
+            return call_fallback(bind_fallback, args, nargs);
+    }
+    body += nrf == 1 ? 4 : (nrf && rf_any) ? 2 + 2 * nrf : 2;
+    if (body + 4 > INT32_MAX)
+        return call_fallback(bind_fallback, args, nargs);
+
+    PyObject *res = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)(body + 5));
+    if (res == NULL)
+        return NULL;
+    unsigned char *w = (unsigned char *)PyBytes_AS_STRING(res);
+    *w++ = 'B';
+    w = put32(w, body + 4);
+    memcpy(w, PyBytes_AS_STRING(portal), PyBytes_GET_SIZE(portal) + 1);
+    w += PyBytes_GET_SIZE(portal) + 1;
+    memcpy(w, PyBytes_AS_STRING(statement), PyBytes_GET_SIZE(statement) + 1);
+    w += PyBytes_GET_SIZE(statement) + 1;
+    if (npf && pf_any) {
+        w = put16(w, (int)npf);
+        for (Py_ssize_t i = 0; i < npf; i++)
+            w = put16(w, pf[i]);
+    }
+    else
+        w = put16(w, 0);
+    w = put16(w, (int)nv);
+    for (Py_ssize_t i = 0; i < nv; i++) {
+        PyObject *v = items[i];
+        if (v == Py_None)
+            w = put32(w, -1);
+        else {
+            Py_ssize_t len = PyBytes_GET_SIZE(v);
+            w = put32(w, len);
+            memcpy(w, PyBytes_AS_STRING(v), len);
+            w += len;
+        }
+    }
+    if (nrf == 1) {
+        w = put16(w, 1);
+        w = put16(w, rf[0]);
+    }
+    else if (nrf && rf_any) {
+        w = put16(w, (int)nrf);
+        for (Py_ssize_t i = 0; i < nrf; i++)
+            w = put16(w, rf[i]);
+    }
+    else
+        w = put16(w, 0);
+    return res;
+}
+
+PyDoc_STRVAR(setup_bind_doc,
+"setup_bind(fallback) -> None\n\nSet the pure-Python bind, used for unusual input.");
+
+static PyObject *
+setup_bind(PyObject *module, PyObject *fb)
+{
+    if (!PyCallable_Check(fb)) {
+        PyErr_SetString(PyExc_TypeError, "setup_bind needs a callable");
+        return NULL;
+    }
+    Py_XSETREF(bind_fallback, Py_NewRef(fb));
+    Py_RETURN_NONE;
+}
+
+/* --- module ---------------------------------------------------------------------- */
+
+static PyMethodDef methods[] = {
+    {"read_data_rows", (PyCFunction)(void (*)(void))read_data_rows, METH_FASTCALL,
+     read_data_rows_doc},
+    {"bind", (PyCFunction)(void (*)(void))bind, METH_FASTCALL, bind_doc},
+    {"setup_rows", setup_rows, METH_VARARGS, setup_rows_doc},
+    {"setup_bind", setup_bind, METH_O, setup_bind_doc},
+    {"clear_plans", clear_plans, METH_NOARGS, clear_plans_doc},
+    {"plan_codes", plan_codes, METH_O, plan_codes_doc},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef moduledef = {
+    PyModuleDef_HEAD_INIT,
+    "pgwire._speedups",
+    "Compiled hot paths of pgwire (DataRow decoding, Bind encoding).",
+    -1,
+    methods,
+};
+
+#define INTERN(var, s)                                \
+    do {                                              \
+        if ((var = PyUnicode_InternFromString(s)) == NULL) \
+            goto error;                               \
+    } while (0)
+
+PyMODINIT_FUNC
+PyInit__speedups(void)
+{
+    PyDateTime_IMPORT;
+    if (PyDateTimeAPI == NULL)
+        return NULL;
+    if (PyType_Ready(&PlanType) < 0)
+        return NULL;
+    PyObject *m = PyModule_Create(&moduledef);
+    if (m == NULL)
+        return NULL;
+    INTERN(str_data, "data");
+    INTERN(str_pos, "pos");
+    INTERN(str_append, "append");
+    INTERN(str_fromutc, "fromutc");
+    INTERN(str_int, "int");
+    INTERN(str_is_safe, "is_safe");
+    if ((empty_tuple = PyTuple_New(0)) == NULL)
+        goto error;
+    for (int i = 0; i < CODE_COUNT; i++) {
+        if (PyModule_AddIntConstant(m, code_names[i], i) < 0)
+            goto error;
+    }
+    return m;
+error:
+    Py_DECREF(m);
+    return NULL;
+}

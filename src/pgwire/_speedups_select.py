@@ -1,0 +1,147 @@
+"""Selection of the compiled accelerator, and the column plans it decodes with.
+
+:data:`speedups` is the compiled module :mod:`pgwire._speedups` when it was
+built and importable, else None; setting ``PGWIRE_NO_SPEEDUPS`` to anything but
+``""`` or ``"0"`` before pgwire is imported forces the pure-Python code.
+
+:func:`plan_columns` tells the compiled row reader, per column, whether it may
+decode the values itself and how: by recognising the exact loader classes of
+:mod:`pgwire.types` (or the builtins some of them use as their load function).
+Any other loader, including subclasses, is called as it is.
+"""
+
+from __future__ import annotations
+
+import codecs
+import os
+from collections.abc import Callable, Sequence
+from types import MethodType, ModuleType
+from typing import Any
+
+__all__ = ["plan_columns", "speedups"]
+
+
+def _load() -> ModuleType | None:
+    if os.environ.get("PGWIRE_NO_SPEEDUPS", "") not in ("", "0"):
+        return None
+    try:
+        from . import _speedups
+    except ImportError:
+        return None
+    return _speedups
+
+
+speedups: ModuleType | None = _load()
+"""The compiled module, or None when the pure-Python code is used."""
+
+Plan = tuple[int, Any]
+# Loader class -> a function of the loader instance giving its plan (None: call it).
+_BY_CLASS: dict[type, Callable[[Any], Plan | None]] = {}
+# Builtins used directly as load functions -> their plan.
+_BY_CALLABLE: list[tuple[Any, Plan]] = []
+
+
+def _is_utf8(encoding: Any) -> bool:
+    try:
+        return codecs.lookup(encoding).name == "utf-8"
+    except (LookupError, TypeError):
+        return False
+
+
+def _build_tables(sp: Any) -> None:
+    # Imported here, at the first result: importing the protocol core (which
+    # imports this module) then does not drag in the whole types package.
+    from decimal import Decimal
+    from uuid import UUID, SafeUUID
+
+    from .types import adapt, numeric, text
+    from .types import bool as bool_
+    from .types import datetime as dt
+    from .types import uuid as uuid_
+
+    def const(code: int, extra: Any = None) -> Callable[[Any], Plan]:
+        return lambda _owner: (code, extra)
+
+    def utf8(owner: Any) -> Plan | None:
+        return (sp.UTF8, None) if _is_utf8(getattr(owner, "_encoding", None)) else None
+
+    def tz(code: int) -> Callable[[Any], Plan | None]:
+        def plan(owner: Any) -> Plan | None:
+            zone = getattr(owner, "_tz", None)
+            return None if zone is None else (code, zone)
+
+        return plan
+
+    uuid_extra = (UUID, SafeUUID.unknown)
+    known: list[tuple[Any, str, Callable[[Any], Plan | None]]] = [
+        (numeric, "Int2BinaryLoader", const(sp.INT2_BIN)),
+        (numeric, "Int4BinaryLoader", const(sp.INT4_BIN)),
+        (numeric, "Int8BinaryLoader", const(sp.INT8_BIN)),
+        (numeric, "OidBinaryLoader", const(sp.OID_BIN)),
+        (numeric, "Float8BinaryLoader", const(sp.FLOAT8_BIN)),
+        (numeric, "NumericLoader", const(sp.NUMERIC_TEXT, Decimal)),
+        (bool_, "BoolLoader", const(sp.BOOL_TEXT)),
+        (bool_, "BoolBinaryLoader", const(sp.BOOL_BIN)),
+        (text, "TextLoader", utf8),
+        (text, "TextBinaryLoader", utf8),
+        (adapt, "_UnknownTextLoader", utf8),
+        (adapt, "_UnknownBinaryLoader", const(sp.BYTES)),
+        (text, "ByteaLoader", const(sp.BYTEA_TEXT)),
+        (dt, "DateLoader", const(sp.DATE_TEXT)),
+        (dt, "DateBinaryLoader", const(sp.DATE_BIN)),
+        (dt, "TimestampLoader", const(sp.TS_TEXT)),
+        (dt, "TimestampBinaryLoader", const(sp.TS_BIN)),
+        (dt, "TimestamptzLoader", tz(sp.TSTZ_TEXT)),
+        (dt, "TimestamptzBinaryLoader", tz(sp.TSTZ_BIN)),
+        (uuid_, "UUIDLoader", const(sp.UUID_TEXT, uuid_extra)),
+        (uuid_, "UUIDBinaryLoader", const(sp.UUID_BIN, uuid_extra)),
+    ]
+    # A class renamed or gone only costs its fast path.
+    table = {
+        cls: planner
+        for module, name, planner in known
+        if isinstance(cls := getattr(module, name, None), type)
+    }
+    _BY_CALLABLE[:] = [
+        (int, (sp.INT_TEXT, None)),
+        (float, (sp.FLOAT_TEXT, None)),
+        (bytes, (sp.BYTES, None)),
+        # TextLoader's load for UTF-8 sessions.
+        (bytes.decode, (sp.UTF8, None)),
+    ]
+    # Last: a non-empty _BY_CLASS tells other threads the tables are ready.
+    _BY_CLASS.update(table)
+
+
+def _plan_one(load: Any) -> Plan:
+    for func, plan in _BY_CALLABLE:
+        if load is func:
+            return plan
+    if type(load) is MethodType:
+        owner = load.__self__
+        cls = type(owner)
+        planner = _BY_CLASS.get(cls)
+        # Only where `load` is the class's own method: the fast path decodes as
+        # that method does, not as what a subclass or an instance put instead.
+        if planner is not None and load.__func__ is getattr(cls, "load", None):
+            try:
+                found = planner(owner)
+            except Exception:
+                found = None
+            if found is not None:
+                return found
+    return (0, None)
+
+
+def plan_columns(loaders: Sequence[Callable[[bytes], Any]]) -> list[Plan]:
+    """Return ``(code, extra)`` for each loader: how the compiled reader decodes its values.
+
+    Code 0 means "call the loader". Called by the compiled row reader once
+    per result (its plans are cached by loader identity).
+    """
+    sp = speedups
+    if sp is None:
+        return [(0, None)] * len(loaders)
+    if not _BY_CLASS:
+        _build_tables(sp)
+    return [_plan_one(load) for load in loaders]
