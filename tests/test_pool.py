@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 import pgwire
 from pgwire import TransactionStatus
 from pgwire.pool import ConnectionPool, PoolClosed, PoolTimeout, TooManyRequests
-from pgwire.pool._state import JobKind, PoolState, Slot, SlotState, Waiter
+from pgwire.pool._state import JobKind, PoolState, Slot, SlotState, Waiter, check_sizes
 
 
 def until(predicate: Callable[[], Any], timeout: float = 10.0) -> Any:
@@ -30,27 +30,23 @@ def until(predicate: Callable[[], Any], timeout: float = 10.0) -> Any:
         time.sleep(0.02)
 
 
-def new_app_name() -> str:
+# The fixtures are named apart from their functions so that test_pool_async
+# can import them.
+
+
+@pytest.fixture(name="app")
+def app_fixture() -> str:
     """A unique application_name, to count a pool's backends."""
     return "pgwire-pool-" + secrets.token_hex(4)
 
 
-def admin_connection(dsn: str) -> Iterator[pgwire.Connection]:
+@pytest.fixture(name="admin")
+def admin_fixture(dsn: str) -> Iterator[pgwire.Connection]:
     """A connection to watch the server with."""
     # Autocommit: pg_stat_activity is a snapshot frozen for a transaction.
     conn = pgwire.connect(dsn, autocommit=True)
     yield conn
     conn.close()
-
-
-@pytest.fixture
-def app() -> str:
-    return new_app_name()
-
-
-@pytest.fixture
-def admin(dsn: str) -> Iterator[pgwire.Connection]:
-    yield from admin_connection(dsn)
 
 
 def backends(admin: pgwire.Connection, app: str) -> list[int]:
@@ -88,10 +84,9 @@ class FakeEvent:
         return self.flag
 
 
-def new_state(**kwargs: Any) -> PoolState:
-    kwargs.setdefault("min_size", 2)
-    kwargs.setdefault("max_size", 4)
-    state = PoolState("test", rng=lambda: 0.5, **kwargs)
+def new_state(min_size: int = 2, max_size: int | None = 4, **kwargs: Any) -> PoolState:
+    min_size, max_size = check_sizes(min_size, max_size)
+    state = PoolState("test", min_size, max_size, rng=lambda: 0.5, **kwargs)
     state.open(0.0)
     return state
 
@@ -300,6 +295,7 @@ def test_state_invariants(ops, min_size, extra, max_waiting):
     lent: list[Slot] = []
     waiting: list[Waiter] = []
     dropped: set[int] = set()
+    made: list[object] = []  # alive, so that no id() is reused
     for op in ops:
         if op == "request":
             try:
@@ -322,7 +318,8 @@ def test_state_invariants(ops, min_size, extra, max_waiting):
                 if op == "fail":
                     state.connect_failed(now, now)
                 else:
-                    state.connected(object(), now, now)
+                    made.append(object())
+                    state.connected(made[-1], now, now)
             elif job.kind is JobKind.CLOSE:
                 dropped.add(id(job.conn))
             else:

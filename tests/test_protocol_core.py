@@ -1079,6 +1079,7 @@ def test_results_several_syncs() -> None:
 
 def test_drain_discards_up_to_ready_for_query() -> None:
     proto = Protocol()
+    proto.pending_ready = 1  # one query was sent and its answer is owed
     after = notification(1, "c", "later")
     run(
         drain(proto),
@@ -1094,8 +1095,35 @@ def test_drain_discards_up_to_ready_for_query() -> None:
 
 def test_drain_propagates_protocol_violation() -> None:
     proto = Protocol()
+    proto.pending_ready = 1
     with pytest.raises(ProtocolViolation):
         run(drain(proto), proto, msg(b"?") + ready())
+
+
+def test_drain_reads_every_owed_ready_for_query() -> None:
+    proto = Protocol()
+    proto.pending_ready = 2  # e.g. an implicit BEGIN and the query itself
+    after = notification(1, "c", "later")
+    run(drain(proto), proto, ready(b"T") + data_row(b"1"), ready(b"T") + after)
+    assert proto.pending_ready == 0
+    assert proto.transaction_status == INTRANS
+    assert len(proto.buf) == len(after)
+
+
+def test_drain_with_nothing_owed_reads_nothing() -> None:
+    proto = Protocol()
+    gen = drain(proto)
+    with pytest.raises(StopIteration):
+        next(gen)
+
+
+def test_pending_ready_counts_queries() -> None:
+    proto = Protocol()
+    gen = simple_query(proto, b"SELECT 1", None, begin=True)
+    next(gen)
+    assert proto.pending_ready == 2
+    run_rest(gen, proto, ready(b"T") + complete("SELECT 0") + ready(b"T"))
+    assert proto.pending_ready == 0
 
 
 def test_wait_async_messages() -> None:

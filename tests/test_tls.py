@@ -200,8 +200,13 @@ def make_certs(d: Path) -> Certs:
 def certs() -> Iterator[Certs]:
     """Fresh certificates in a folder the server account can read."""
     if OPENSSL is None:
+        if in_ci():
+            pytest.fail("the openssl command is needed to make test certificates")
         pytest.skip("the openssl command is needed to make test certificates")
-    d = Path(tempfile.mkdtemp(prefix="pgwire-tls-"))
+    # When the server runs as another account it must reach the files: /tmp
+    # is open to all, while TMPDIR may be a private folder.
+    base = "/tmp" if _server_account() is not None and os.path.isdir("/tmp") else None
+    d = Path(tempfile.mkdtemp(prefix="pgwire-tls-", dir=base))
     try:
         # The server (possibly another account) must reach its files in here.
         d.chmod(0o755)
@@ -271,6 +276,7 @@ def uses_tls(conn: Any) -> bool:
 
 
 def query_one(conn: Any, sql: str, params: Any = None) -> Any:
+    """The first value of the first row of ``sql``."""
     cur = conn.cursor()
     cur.execute(sql, params)
     return cur.fetchone()[0]

@@ -593,7 +593,7 @@ load_value(Column *col, const char *cp, Py_ssize_t n)
         break;
     case CODE_TS_TEXT: {
         Fields f;
-        if (parse_timestamp_text(p, n, &f) == n)
+        if (n >= 19 && parse_timestamp_text(p, n, &f) == n)
             return new_datetime(f.y, f.mo, f.d, f.h, f.mi, f.s, f.us, Py_None);
         break;
     }

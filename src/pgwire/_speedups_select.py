@@ -18,12 +18,11 @@ from collections.abc import Callable, Sequence
 from types import MethodType, ModuleType
 from typing import Any
 
-__all__ = ["plan_columns", "speedups"]
+__all__ = ["compiled", "plan_columns", "speedups"]
 
 
-def _load() -> ModuleType | None:
-    if os.environ.get("PGWIRE_NO_SPEEDUPS", "") not in ("", "0"):
-        return None
+def compiled() -> ModuleType | None:
+    """Return the compiled module if it was built, whether it is selected or not."""
     try:
         from . import _speedups
     except ImportError:
@@ -31,7 +30,9 @@ def _load() -> ModuleType | None:
     return _speedups
 
 
-speedups: ModuleType | None = _load()
+speedups: ModuleType | None = (
+    None if os.environ.get("PGWIRE_NO_SPEEDUPS", "") not in ("", "0") else compiled()
+)
 """The compiled module, or None when the pure-Python code is used."""
 
 Plan = tuple[int, Any]
@@ -139,9 +140,9 @@ def plan_columns(loaders: Sequence[Callable[[bytes], Any]]) -> list[Plan]:
     Code 0 means "call the loader". Called by the compiled row reader once
     per result (its plans are cached by loader identity).
     """
-    sp = speedups
-    if sp is None:
-        return [(0, None)] * len(loaders)
     if not _BY_CLASS:
+        sp = compiled()
+        if sp is None:
+            return [(0, None)] * len(loaders)
         _build_tables(sp)
     return [_plan_one(load) for load in loaders]

@@ -104,31 +104,36 @@ class AsyncConnection(BaseConnection):
         try:
             return await aio.run(chan, op)
         except asyncio.CancelledError:
-            if not op.done and not chan.closed:
-                await self._abort(op)
+            if not op.finished and not chan.closed:
+                await self._abort()
+            raise
+        except BaseException:
+            if not op.finished:
+                chan.close()  # stopped halfway with no way to resync from here
             raise
         finally:
             if chan.proto.closed:
                 chan.close()
 
-    async def _abort(self, op: Operation) -> None:
-        """Cancel the operation's query on the server and wait until the session is in sync."""
+    async def _abort(self) -> None:
+        """Cancel what runs on the server and read until the session is in sync."""
         chan = self._chan
+        drain = Operation(core.drain(self._proto))
         try:
             sock = chan.sock
             await aio.send_cancel(
                 sock.family, sock.getpeername(), self._proto.backend_pid, self._proto.backend_key
             )
-            await aio.run(chan, op)
-        except asyncio.CancelledError:
-            # Cancelled again while cleaning up: the session can't be trusted any more.
-            chan.close()
-            raise
-        except Error:
-            pass
+            drain.resume()
+            await aio.run(chan, drain)
         except BaseException:
+            # Cancelled again while cleaning up, or the server went away.
             chan.close()
-            raise
+            if not isinstance(drain.error, Error):
+                raise
+        finally:
+            if not drain.done:
+                chan.close()
 
     async def execute(
         self,

@@ -101,7 +101,7 @@ class Connection(BaseConnection):
         try:
             blocking.run(self._chan, inflight.op)
         except BaseException:
-            if not inflight.op.done:
+            if not inflight.op.finished:
                 # Interrupted, or the connection was lost: never leave it half-read.
                 blocking.recover(self._chan, inflight.op)
                 self._inflight = None
@@ -121,7 +121,7 @@ class Connection(BaseConnection):
                 try:
                     blocking.run(chan, op)
                 except BaseException:
-                    if not op.done:
+                    if not op.finished:
                         blocking.recover(chan, op)
                         self._inflight = None
                     raise

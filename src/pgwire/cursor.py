@@ -159,7 +159,7 @@ class Cursor(BaseCursor):
             try:
                 blocking.run(conn._chan, inflight.op)
             except BaseException as exc:
-                if not inflight.op.done:
+                if not inflight.op.finished:
                     # Interrupted (Ctrl-C) or the connection was lost mid-query.
                     blocking.recover(conn._chan, inflight.op)
                     conn._inflight = None
@@ -179,7 +179,7 @@ class Cursor(BaseCursor):
             try:
                 done = inflight.op.done or conn._chan.step(inflight.op)
             except BaseException as exc:
-                if not inflight.op.done:
+                if not inflight.op.finished:
                     blocking.recover(conn._chan, inflight.op)
                     conn._inflight = None
                     raise

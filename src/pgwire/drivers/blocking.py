@@ -6,7 +6,7 @@ import select
 import time
 from typing import Any
 
-from ..errors import Error
+from ..protocol import core
 from ..protocol.core import PGGen
 from .cancel import send_cancel
 from .channel import Channel, Operation
@@ -84,19 +84,23 @@ def recover(chan: Channel, op: Operation) -> None:
     The session must never be left with the interrupted query's answers
     still to come: they would be taken for the next query's.
     """
-    if op.done or chan.closed:
+    if op.finished or chan.closed:
         return
+    if chan.in_io:
+        # Interrupted between the kernel and our buffers: bytes may be lost.
+        chan.close()
+        return
+    drain = Operation(core.drain(chan.proto))
     try:
         sock = chan.sock
         send_cancel(sock.family, sock.getpeername(), chan.proto.backend_pid, chan.proto.backend_key)
-        run(chan, op, time.monotonic() + RECOVERY_TIMEOUT)
-    except Error:
-        pass  # the interrupted query's own error (57014): expected
+        drain.resume()
+        run(chan, drain, time.monotonic() + RECOVERY_TIMEOUT)
     except BaseException:
         chan.close()
         raise
     finally:
-        if not op.done:
+        if not drain.done:
             chan.close()
 
 
@@ -110,8 +114,7 @@ def execute(chan: Channel, gen: PGGen, deadline: float | None = None) -> Any:
         chan.send_some()
         return run(chan, op, deadline)
     except BaseException:
-        if not op.done:
-            recover(chan, op)
+        recover(chan, op)
         raise
     finally:
         if chan.proto.closed:

@@ -21,13 +21,16 @@ _WOULD_BLOCK = (BlockingIOError, InterruptedError, ssl.SSLWantReadError, ssl.SSL
 class Operation:
     """A protocol operation being run: its generator and, once finished, its outcome."""
 
-    __slots__ = ("gen", "done", "result", "error")
+    __slots__ = ("gen", "done", "result", "error", "interrupted")
 
     def __init__(self, gen: PGGen) -> None:
         self.gen = gen
         self.done = False
         self.result: Any = None
         self.error: BaseException | None = None
+        # True if a KeyboardInterrupt & co. stopped the operation halfway: the
+        # server's answer is then only partly read.
+        self.interrupted = False
 
     def resume(self) -> bool:
         """Let the operation process what has arrived; True once it has finished."""
@@ -36,10 +39,18 @@ class Operation:
         except StopIteration as stop:
             self.done = True
             self.result = stop.value
-        except BaseException as exc:  # noqa: BLE001 - re-raised by outcome()
+        except Exception as exc:  # noqa: BLE001 - re-raised by outcome()
             self.done = True
             self.error = exc
+        except BaseException as exc:
+            self.done = self.interrupted = True
+            self.error = exc
         return self.done
+
+    @property
+    def finished(self) -> bool:
+        """True once the operation has read all of the server's answer."""
+        return self.done and not self.interrupted
 
     def outcome(self) -> Any:
         """The operation's return value, or raise its exception."""
@@ -61,6 +72,9 @@ class Channel:
         # The blocking driver's poll object, kept for the socket's life.
         self.poller: Any = None
         self.poll_mask = 0
+        # True between taking bytes from (or giving them to) the kernel and
+        # recording it: an interruption there loses track of the stream.
+        self.in_io = False
 
     def fileno(self) -> int:
         """The socket's file descriptor."""
@@ -96,25 +110,31 @@ class Channel:
         """Send as much of the queued output as the kernel takes now."""
         out = self.proto.out
         while out:
+            self.in_io = True
             try:
                 sent = self.sock.send(memoryview(out)[:SEND_CHUNK])
             except _WOULD_BLOCK:
+                self.in_io = False
                 return
             except OSError as exc:
                 raise self.lost("the connection to the server was lost while sending", exc) from exc
             del out[:sent]
+            self.in_io = False
 
     def recv_some(self) -> bool:
         """Read what the server has sent; False if nothing was there."""
+        self.in_io = True
         try:
             data = self.sock.recv(RECV_SIZE)
         except _WOULD_BLOCK:
+            self.in_io = False
             return False
         except OSError as exc:
             raise self.lost("the connection to the server was lost", exc) from exc
         if not data:
             raise self.lost("the server closed the connection unexpectedly")
         self.proto.buf.feed(data)
+        self.in_io = False
         return True
 
     def pending(self) -> bool:

@@ -99,10 +99,8 @@ def _load_root_certificates(ctx: ssl.SSLContext, mode: str, extra: dict[str, str
         raise OperationalError(
             f'could not read root certificate file "{rootcert}": {exc}'
         ) from None
-    crl = extra.get("sslcrl") or ""
+    crl = extra.get("sslcrl") or _dot_postgresql("root.crl")
     crldir = extra.get("sslcrldir") or ""
-    if not crl and not crldir:
-        crl = _dot_postgresql("root.crl")
     crl = crl if crl and _exists(crl) else ""
     crldir = crldir if crldir and _exists(crldir) else ""
     if crl or crldir:

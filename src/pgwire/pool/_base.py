@@ -72,10 +72,16 @@ class Wait:
 
     async def run_async(self) -> bool:
         """Wait on an ``asyncio.Event``."""
+        if self.timeout is None:
+            await self.event.wait()
+            return True
+        # Not wait_for(): before Python 3.12 it may swallow a cancellation
+        # that arrives as the event is set, and a cancelled client must see it.
+        waiter = asyncio.ensure_future(self.event.wait())
         try:
-            await asyncio.wait_for(self.event.wait(), self.timeout)
-        except asyncio.TimeoutError:
-            pass
+            await asyncio.wait((waiter,), timeout=self.timeout)
+        finally:
+            waiter.cancel()
         return bool(self.event.is_set())
 
 
@@ -165,26 +171,34 @@ def ping_flow(conn: Any, set_autocommit: Callable[[Any, bool], Any]) -> FlowGen[
 
 
 class BasePool:
-    """Settings, state and flows common to the blocking and the asyncio pools."""
+    """Settings, state and flows common to the blocking and the asyncio pools.
+
+    The constructor's parameters are psycopg_pool's: see
+    :class:`~pgwire.pool.ConnectionPool`.
+    """
+
+    #: The class whose ``connect()`` opens connections when none is given.
+    _default_connection_class: Any = None
 
     def __init__(
         self,
         conninfo: str = "",
         *,
-        connection_class: Any,
+        connection_class: Any = None,
         kwargs: dict[str, Any] | None = None,
         min_size: int = 4,
         max_size: int | None = None,
+        open: bool | None = None,
         configure: Callable[[Any], Any] | None = None,
-        reset: Callable[[Any], Any] | None = None,
         check: Callable[[Any], Any] | None = None,
-        reconnect_failed: Callable[[Any], Any] | None = None,
+        reset: Callable[[Any], Any] | None = None,
         name: str | None = None,
         timeout: float = 30.0,
         max_waiting: int = 0,
         max_lifetime: float = 3600.0,
         max_idle: float = 600.0,
         reconnect_timeout: float = 300.0,
+        reconnect_failed: Callable[[Any], Any] | None = None,
         num_workers: int = 3,
     ) -> None:
         if num_workers < 1:
@@ -204,7 +218,7 @@ class BasePool:
         #: Keyword arguments of ``connection_class.connect()``.
         self.kwargs: dict[str, Any] = dict(kwargs or {})
         #: The class whose ``connect()`` opens connections.
-        self.connection_class = connection_class
+        self.connection_class = connection_class or self._default_connection_class
         #: Default seconds ``getconn()`` and ``connection()`` wait for a connection.
         self.timeout = timeout
         #: How many background workers open and close connections.
@@ -228,6 +242,7 @@ class BasePool:
         self._workers: list[Any] = []
         # Workers of an earlier opening that outlive close() see it change and stop.
         self._generation = 0
+        self._open_in_constructor(open)
 
     def __repr__(self) -> str:
         state = self._state
@@ -303,6 +318,9 @@ class BasePool:
             return self._state.stats(reset=True)
 
     # --- what the concrete pools provide ---------------------------------------------
+
+    def _open_in_constructor(self, open: bool | None) -> None:
+        raise NotImplementedError
 
     def _new_event(self) -> Event:
         raise NotImplementedError
@@ -476,9 +494,11 @@ class BasePool:
     def _acquire_flow(self, deadline: float, timeout: float) -> FlowGen[Slot]:
         with self._lock:
             got = self._state.request(monotonic(), self._new_event)
+            wake = self._state.take_wakeup()
         if isinstance(got, Slot):
             return got
-        self._kick()
+        if wake:
+            self._kick()
         try:
             while not got.done:
                 remaining = deadline - monotonic()
@@ -590,9 +610,9 @@ class BasePool:
                 # Interrupted: the connection being checked is suspect, the
                 # others go back untouched.
                 with self._lock:
-                    suspect = slots.pop()
-                    self._state.discard(suspect, monotonic())
                     now = monotonic()
+                    suspect = slots.pop()
+                    self._state.discard(suspect, now)
                     doomed = [suspect.conn]
                     doomed += [s.conn for s in slots if not self._state.end_check(s, True, now)]
                 self._kick()

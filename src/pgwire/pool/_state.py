@@ -129,15 +129,12 @@ class _Backoff:
     # min_size stop until a client asks for a connection.
     gave_up: bool = False
 
-    def reset(self, now: float = 0.0) -> None:
-        self.failures = 0
-        self.failing_since = None
-        self.retry_at = now
-
 
 @dataclass(eq=False, repr=False)
 class PoolState:
     """The bookkeeping and the decisions of a pool; see the module docstring.
+
+    The sizes given must have passed :func:`check_sizes`.
 
     ``size`` counts every connection the pool is responsible for: idle ones,
     the ones lent to clients (or being returned or checked), and the ones
@@ -178,9 +175,6 @@ class PoolState:
     # they are woken up), and whether they must be woken up earlier.
     _sleep_until: float | None = field(default=None, init=False)
     _wake_workers: bool = field(default=False, init=False)
-
-    def __post_init__(self) -> None:
-        self.min_size, self.max_size = check_sizes(self.min_size, self.max_size)
 
     # --- facts -----------------------------------------------------------------
 
@@ -271,10 +265,11 @@ class PoolState:
         self._count("requests_queued")
         if self._backoff.gave_up:
             # Demand is back: try connecting again at once.
-            self._backoff.gave_up = False
-            self._backoff.reset(now)
+            self._backoff = _Backoff(retry_at=now)
         waiter = Waiter(new_event(), now)
         self.waiters.append(waiter)
+        if self._deficit() > 0:
+            self._wake_workers = True  # to open a connection for it
         return waiter
 
     def end_wait(self, waiter: Waiter, now: float) -> Slot | None:
@@ -463,8 +458,7 @@ class PoolState:
         backoff.failures += 1
         give_up_at = backoff.failing_since + self.reconnect_timeout
         if now >= give_up_at:
-            backoff.reset(now)
-            backoff.gave_up = True
+            self._backoff = _Backoff(retry_at=now, gave_up=True)
             return True
         delay = self.initial_delay * self.backoff ** (backoff.failures - 1)
         delay *= 1 + self.jitter * (2 * self.rng() - 1)

@@ -3,18 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from types import TracebackType
-from typing import Any
 
 from ..aio import AsyncConnection
 from ._base import BasePool, FlowGen, arun, ping_flow
 
 __all__ = ["AsyncConnectionPool"]
-
-# Callbacks may be coroutine functions or plain functions.
-AsyncCallback = Callable[[AsyncConnection], "Awaitable[None] | None"]
 
 
 class AsyncConnectionPool(BasePool):
@@ -29,54 +25,19 @@ class AsyncConnectionPool(BasePool):
     coroutine functions or plain functions.
     """
 
-    def __init__(
-        self,
-        conninfo: str = "",
-        *,
-        connection_class: type[AsyncConnection] = AsyncConnection,
-        kwargs: dict[str, Any] | None = None,
-        min_size: int = 4,
-        max_size: int | None = None,
-        open: bool | None = None,
-        configure: AsyncCallback | None = None,
-        check: AsyncCallback | None = None,
-        reset: AsyncCallback | None = None,
-        name: str | None = None,
-        timeout: float = 30.0,
-        max_waiting: int = 0,
-        max_lifetime: float = 3600.0,
-        max_idle: float = 600.0,
-        reconnect_timeout: float = 300.0,
-        reconnect_failed: Callable[[AsyncConnectionPool], Awaitable[None] | None] | None = None,
-        num_workers: int = 3,
-    ) -> None:
-        super().__init__(
-            conninfo,
-            connection_class=connection_class,
-            kwargs=kwargs,
-            min_size=min_size,
-            max_size=max_size,
-            configure=configure,
-            reset=reset,
-            check=check,
-            reconnect_failed=reconnect_failed,
-            name=name,
-            timeout=timeout,
-            max_waiting=max_waiting,
-            max_lifetime=max_lifetime,
-            max_idle=max_idle,
-            reconnect_timeout=reconnect_timeout,
-            num_workers=num_workers,
-        )
-        if open:
-            try:
-                asyncio.get_running_loop()
-            except RuntimeError:
-                raise RuntimeError(
-                    "AsyncConnectionPool(open=True) needs a running event loop; "
-                    "use 'await pool.open()' or 'async with pool' instead"
-                ) from None
-            self._start()
+    _default_connection_class = AsyncConnection
+
+    def _open_in_constructor(self, open: bool | None) -> None:
+        if not open:
+            return
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            raise RuntimeError(
+                "AsyncConnectionPool(open=True) needs a running event loop; "
+                "use 'await pool.open()' or 'async with pool' instead"
+            ) from None
+        self._start()
 
     async def __aenter__(self) -> AsyncConnectionPool:
         await self.open()

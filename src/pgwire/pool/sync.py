@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from time import monotonic
 from types import TracebackType
-from typing import Any
 
 from ..connection import Connection
 from ._base import BasePool, FlowGen, ping_flow, run
@@ -22,60 +21,38 @@ def _set_autocommit(conn: Connection, value: bool) -> None:
 class ConnectionPool(BasePool):
     """A pool of blocking :class:`~pgwire.Connection` objects, for threads.
 
-    ``min_size`` connections are kept open; up to ``max_size`` (default:
-    ``min_size``) are opened while clients wait. Worker threads open,
-    replace and close connections in the background; borrowing and
-    returning happen in the caller's thread. ``open=None`` opens the pool in
-    the constructor; ``with ConnectionPool(...) as pool:`` opens it (if
-    needed) and closes it at the end.
+    ``ConnectionPool(conninfo="", *, connection_class=Connection, kwargs=None,
+    min_size=4, max_size=None, open=None, configure=None, check=None,
+    reset=None, name=None, timeout=30.0, max_waiting=0, max_lifetime=3600.0,
+    max_idle=600.0, reconnect_timeout=300.0, reconnect_failed=None,
+    num_workers=3)``, as psycopg_pool's:
 
-    Callbacks: ``configure(conn)`` runs on each new connection,
-    ``reset(conn)`` on each returned one, ``check(conn)`` on each one lent
-    (:meth:`check_connection` is a ready-made one), and
-    ``reconnect_failed(pool)`` when connection attempts have failed for
-    ``reconnect_timeout`` seconds. A connection a callback leaves in a
-    transaction, or fails in, is discarded.
+    * connections are ``connection_class.connect(conninfo, **kwargs)``;
+    * ``min_size`` of them are kept open; up to ``max_size`` (default:
+      ``min_size``) are opened while clients wait for one;
+    * ``open``: ``None`` or ``True`` opens the pool in the constructor;
+      otherwise call :meth:`open`, or use ``with ConnectionPool(...) as
+      pool:``, which opens it (if needed) and closes it at the end;
+    * ``configure(conn)`` runs on each new connection, ``reset(conn)`` on
+      each one returned, ``check(conn)`` on each one about to be lent
+      (:meth:`check_connection` is a ready-made one); a connection a
+      callback fails on, or leaves in a transaction, is discarded;
+    * ``timeout``: default seconds :meth:`getconn` waits;
+      ``max_waiting``: how many clients may wait at once (0: no limit),
+      more raise :class:`~pgwire.pool.TooManyRequests`;
+    * ``max_lifetime``: seconds after which a connection is replaced
+      (shortened by up to 10% at random); ``max_idle``: seconds after which
+      an unused connection above ``min_size`` is closed;
+    * failed connection attempts are retried with exponential backoff; after
+      ``reconnect_timeout`` seconds of failures ``reconnect_failed(pool)`` is
+      called and attempts stop until a client asks for a connection;
+    * ``num_workers`` threads open, replace and close connections in the
+      background; borrowing and returning run in the caller's thread.
     """
 
-    def __init__(
-        self,
-        conninfo: str = "",
-        *,
-        connection_class: type[Connection] = Connection,
-        kwargs: dict[str, Any] | None = None,
-        min_size: int = 4,
-        max_size: int | None = None,
-        open: bool | None = None,
-        configure: Callable[[Connection], None] | None = None,
-        check: Callable[[Connection], None] | None = None,
-        reset: Callable[[Connection], None] | None = None,
-        name: str | None = None,
-        timeout: float = 30.0,
-        max_waiting: int = 0,
-        max_lifetime: float = 3600.0,
-        max_idle: float = 600.0,
-        reconnect_timeout: float = 300.0,
-        reconnect_failed: Callable[[ConnectionPool], None] | None = None,
-        num_workers: int = 3,
-    ) -> None:
-        super().__init__(
-            conninfo,
-            connection_class=connection_class,
-            kwargs=kwargs,
-            min_size=min_size,
-            max_size=max_size,
-            configure=configure,
-            reset=reset,
-            check=check,
-            reconnect_failed=reconnect_failed,
-            name=name,
-            timeout=timeout,
-            max_waiting=max_waiting,
-            max_lifetime=max_lifetime,
-            max_idle=max_idle,
-            reconnect_timeout=reconnect_timeout,
-            num_workers=num_workers,
-        )
+    _default_connection_class = Connection
+
+    def _open_in_constructor(self, open: bool | None) -> None:
         if open is None or open:
             self.open()
 

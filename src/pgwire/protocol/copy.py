@@ -40,8 +40,8 @@ class CopyState:
 def copy_start(proto: Protocol, sql: bytes, begin: bool | bytes | None = False) -> PGGen:
     """Send a COPY statement; return its CopyState once the data can flow."""
     if begin:
-        proto.send(m.query(begin if isinstance(begin, bytes) else b"BEGIN"))
-    proto.send(m.query(sql))
+        proto.send_query(m.query(begin if isinstance(begin, bytes) else b"BEGIN"))
+    proto.send_query(m.query(sql))
     buf = proto.buf
     pending_z = 2 if begin else 1
     error: BaseException | None = None
@@ -58,7 +58,7 @@ def copy_start(proto: Protocol, sql: bytes, begin: bool | bytes | None = False) 
             proto.closed = True
             raise NotSupportedError("COPY BOTH (replication) is not supported")
         if mtype == m.READY_FOR_QUERY:
-            proto.transaction_status = buf.data[buf.start]
+            proto.ready()
             pending_z -= 1
             if pending_z == 0:
                 if error is not None:
@@ -98,7 +98,7 @@ def copy_read(proto: Protocol, state: CopyState) -> PGGen:
                 raise exc
             error = error or exc
         elif mtype == m.READY_FOR_QUERY:
-            proto.transaction_status = buf.data[buf.start]
+            proto.ready()
             if error is not None:
                 raise error
             return None

@@ -75,6 +75,8 @@ class Protocol:
         self.backend_pid = 0
         self.backend_key = b""
         self.transaction_status = IDLE
+        # ReadyForQuery messages the server still owes: one per Query or Sync sent.
+        self.pending_ready = 0
         self.closed = False
         self.notice_handler: Callable[[dict[str, str]], None] | None = None
         self.notify_handler: Callable[[Notify], None] | None = None
@@ -83,6 +85,17 @@ class Protocol:
     def send(self, data: bytes) -> None:
         """Queue bytes for the server."""
         self.out += data
+
+    def send_query(self, data: bytes, syncs: int = 1) -> None:
+        """Queue messages that the server will answer with ``syncs`` ReadyForQuery."""
+        self.out += data
+        self.pending_ready += syncs
+
+    def ready(self) -> None:
+        """Note the ReadyForQuery just framed."""
+        buf = self.buf
+        self.transaction_status = buf.data[buf.start]
+        self.pending_ready -= 1
 
     def handle_async(self, mtype: int) -> bool:
         """Handle a message the server may send at any time; False if ``mtype`` is another."""
@@ -144,7 +157,7 @@ def _closes_on_violation(func: Callable[..., PGGen]) -> Callable[..., PGGen]:
 @_closes_on_violation
 def startup(proto: Protocol, params: dict[str, str], user: str, password: str | None) -> PGGen:
     """Send the StartupMessage, authenticate, and wait for the first ReadyForQuery."""
-    proto.send(m.startup_message(params))
+    proto.send_query(m.startup_message(params))
     buf = proto.buf
     scram: ScramClient | None = None
     while True:
@@ -195,7 +208,7 @@ def startup(proto: Protocol, params: dict[str, str], user: str, password: str | 
                 buf.data, buf.start, buf.end
             )
         elif mtype == m.READY_FOR_QUERY:
-            proto.transaction_status = buf.data[buf.start]
+            proto.ready()
             return None
         elif mtype == m.ERROR_RESPONSE:
             exc = proto.server_error()
@@ -288,7 +301,7 @@ def results(
             cur = Result()
             rows = cur.rows
         elif mtype == m.READY_FOR_QUERY:
-            proto.transaction_status = buf.data[buf.start]
+            proto.ready()
             syncs -= 1
             if skip_first:
                 skip_first = False
@@ -332,8 +345,8 @@ def simple_query(
 ) -> PGGen:
     """Run ``sql`` (one or more statements) through the simple-query protocol."""
     if begin:
-        proto.send(m.query(begin if isinstance(begin, bytes) else b"BEGIN"))
-    proto.send(m.query(sql))
+        proto.send_query(m.query(begin if isinstance(begin, bytes) else b"BEGIN"))
+    proto.send_query(m.query(sql))
     return (yield from results(proto, on_description, 2 if begin else 1, bool(begin)))
 
 
@@ -356,8 +369,8 @@ def extended_query(
     sent first (e.g. Close messages of evicted statements).
     """
     if begin:
-        proto.send(m.query(begin if isinstance(begin, bytes) else b"BEGIN"))
-    proto.send(
+        proto.send_query(m.query(begin if isinstance(begin, bytes) else b"BEGIN"))
+    proto.send_query(
         prefix
         + (m.parse(statement, sql, param_oids) if parse else b"")
         + m.bind(b"", statement, param_formats, values, result_formats)
@@ -376,19 +389,23 @@ def pipeline(
 ) -> PGGen:
     """Send already-encoded extended-query messages followed by one Sync."""
     if begin:
-        proto.send(m.query(begin if isinstance(begin, bytes) else b"BEGIN"))
+        proto.send_query(m.query(begin if isinstance(begin, bytes) else b"BEGIN"))
     for chunk in batches:
         proto.send(chunk)
-    proto.send(m.SYNC)
+    proto.send_query(m.SYNC)
     return (yield from results(proto, on_description, 2 if begin else 1, bool(begin)))
 
 
 def drain(proto: Protocol) -> PGGen:
-    """Discard everything up to the next ReadyForQuery (after a cancelled read)."""
-    try:
-        yield from results(proto, None)
-    except DatabaseError:
-        pass
+    """Discard everything the server still owes, up to its last ReadyForQuery.
+
+    Used after an operation was interrupted midway, to get back in sync.
+    """
+    while proto.pending_ready > 0:
+        try:
+            yield from results(proto, None, proto.pending_ready)
+        except DatabaseError:
+            pass
 
 
 @_closes_on_violation

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from struct import Struct
 
+from .._speedups_select import speedups
 from .buffer import ProtocolViolation
 
 PROTOCOL_VERSION = 196608  # 3.0
@@ -117,7 +118,7 @@ def parse(name: bytes, sql: bytes, param_oids: Sequence[int]) -> bytes:
     return _msg(b"P", body)
 
 
-def bind(
+def bind_py(
     portal: bytes,
     statement: bytes,
     param_formats: Sequence[int],
@@ -148,6 +149,13 @@ def bind(
         parts.append(b"\x00\x00")
     body = b"".join(parts)
     return _header.pack(b"B", len(body) + 4) + body
+
+
+# The compiled builder makes the same bytes (and hands unusual input to bind_py).
+bind = bind_py
+if speedups is not None:
+    speedups.setup_bind(bind_py)
+    bind = speedups.bind
 
 
 def describe_portal(name: bytes = b"") -> bytes:

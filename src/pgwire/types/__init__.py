@@ -56,17 +56,57 @@ gets list loading from ``registry.register_array(array_oid, element_oid)``.
 
 Built in: bool, int2/int4/int8/oid, float4/float8, numeric, text types,
 bytea, date/time/timetz/timestamp/timestamptz/interval, uuid, json/jsonb,
-inet/cidr, the builtin ranges (as :class:`Range`) and arrays of all of them;
-unknown types load as str (text) or bytes (binary). A range type gets its
-loaders from ``registry.register_range(range_oid, subtype_oid)``.
+inet/cidr, the builtin ranges (as :class:`Range`) and multiranges (as
+:class:`Multirange`), anonymous records (as tuples: of str in text results,
+of typed values in binary ones; a tuple parameter goes as a record literal)
+and arrays of all of them; Python ``Enum`` members are dumped by name.
+Unknown types load as str (text) or bytes (binary). A range type gets its
+loaders from ``registry.register_range(range_oid, subtype_oid)``, a
+multirange type from ``registry.register_multirange(multirange_oid,
+range_oid)``.
+
+Types defined in the database
+-----------------------------
+Composites, enums, domains, custom ranges and extension types such as hstore
+have OIDs known only at run time. :meth:`TypeInfo.fetch` reads what the
+catalog says about one (``await TypeInfo.fetch(aconn, name)`` with asyncio;
+None when there is no such type), then a ``register_*`` function installs
+its adapters in a context (a connection, a cursor, an AdaptContext or a
+TypesRegistry; None for every connection)::
+
+    from pgwire.types import TypeInfo, register_composite, register_enum
+
+    info = TypeInfo.fetch(conn, "card")       # CREATE TYPE card AS (value int, suit text)
+    register_composite(info, conn)            # loads as a namedtuple card(value, suit)
+    Card = info.python_type
+    conn.execute("SELECT %s", [Card(8, "hearts")])   # and dumps as card
+
+    register_enum(TypeInfo.fetch(conn, "suit"), conn, Suit)  # labels <-> Suit members
+
+* :func:`register_composite` (``factory`` builds the object from the field
+  values; instances of a factory class dump as the composite, text or binary);
+* :func:`register_enum` (``enum`` and ``mapping`` choose the members);
+* :func:`register_hstore` (hstore <-> ``dict[str, str | None]``);
+* :func:`register_range` and :func:`register_multirange` for range types
+  over any subtype the context can load;
+* ``info.register(context)`` does what needs no choice for any kind: a domain
+  loads as its base type (the server reports the base type of domain
+  columns; the domain's own OID shows in its arrays and inside composites),
+  an enum as str, and every type's array type as a list.
+
+Arrays of registered types load as lists of what the element loads as, and
+lists of registered Python objects dump as arrays of the type.
 """
 
 from __future__ import annotations
 
 from . import array as _array
 from . import bool as _bool
+from . import composite as _composite
 from . import datetime as _datetime
+from . import enum as _enum
 from . import json as _json
+from . import multirange as _multirange
 from . import net as _net
 from . import numeric as _numeric
 from . import oids
@@ -82,24 +122,50 @@ from .adapt import (
     TypesRegistry,
     default_registry,
     python_encoding,
+    registry_of,
 )
+from .composite import register_composite
+from .enum import register_enum
+from .hstore import register_hstore
 from .json import Json, Jsonb, set_json_dumps, set_json_loads
-from .range import Range
+from .multirange import Multirange, register_multirange
+from .range import Range, register_range
+from .typeinfo import (
+    CompositeInfo,
+    DomainInfo,
+    EnumInfo,
+    MultirangeInfo,
+    RangeInfo,
+    TypeInfo,
+)
 
 __all__ = [
     "AdaptContext",
+    "CompositeInfo",
+    "DomainInfo",
     "Dumper",
+    "EnumInfo",
     "Format",
     "Json",
     "Jsonb",
     "Loader",
+    "Multirange",
+    "MultirangeInfo",
     "Range",
+    "RangeInfo",
     "Transformer",
+    "TypeInfo",
     "TypesRegistry",
     "default_registry",
     "oids",
     "python_encoding",
+    "register_composite",
     "register_default_adapters",
+    "register_enum",
+    "register_hstore",
+    "register_multirange",
+    "register_range",
+    "registry_of",
     "set_json_dumps",
     "set_json_loads",
 ]
@@ -107,7 +173,20 @@ __all__ = [
 
 def register_default_adapters(registry: TypesRegistry) -> None:
     """Register every builtin adapter on `registry` (done once on the default registry)."""
-    for mod in (_bool, _numeric, _text, _datetime, _uuid, _json, _net, _range, _array):
+    for mod in (
+        _bool,
+        _numeric,
+        _text,
+        _datetime,
+        _uuid,
+        _json,
+        _net,
+        _range,
+        _multirange,
+        _composite,
+        _enum,
+        _array,
+    ):
         mod.register_default_adapters(registry)
 
 

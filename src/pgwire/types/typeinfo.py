@@ -92,7 +92,7 @@ def fetch_query(server_version: int, by_oid: bool = False) -> str:
     return _QUERY.format(
         base_of_domain=_BASE_OF.format(oid="t.typbasetype"),
         base_of_field=_BASE_OF.format(oid="a.atttypid"),
-        subtype="coalesce(r.rngsubtype, mr.rngsubtype, 0)" if modern else "coalesce(r.rngsubtype, 0)",
+        subtype="coalesce(r.rngsubtype, mr.rngsubtype, 0)" if modern else "r.rngsubtype",
         multirange="coalesce(r.rngmultitypid, 0)" if modern else "0",
         multirange_array="coalesce(mt.typarray, 0)" if modern else "0",
         range="coalesce(mr.rngtypid, 0)" if modern else "0",

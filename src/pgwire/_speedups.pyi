@@ -1,0 +1,61 @@
+"""Type stubs of the compiled accelerator (src/pgwire/_speedups.c)."""
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+# Decoder codes of a column plan.
+PY: int
+INT_TEXT: int
+INT2_BIN: int
+INT4_BIN: int
+INT8_BIN: int
+OID_BIN: int
+FLOAT_TEXT: int
+FLOAT8_BIN: int
+BOOL_TEXT: int
+BOOL_BIN: int
+UTF8: int
+BYTES: int
+BYTEA_TEXT: int
+NUMERIC_TEXT: int
+DATE_TEXT: int
+DATE_BIN: int
+TS_TEXT: int
+TS_BIN: int
+TSTZ_TEXT: int
+TSTZ_BIN: int
+UUID_TEXT: int
+UUID_BIN: int
+
+def read_data_rows(
+    buf: Any,
+    loaders: list[Callable[[bytes], Any]],
+    make_row: Callable[[list[Any]], Any],
+    rows: list[Any],
+) -> None:
+    """Turn every complete DataRow at the front of ``buf`` into a row appended to ``rows``."""
+
+def bind(
+    portal: bytes,
+    statement: bytes,
+    param_formats: Sequence[int],
+    values: Sequence[bytes | None],
+    result_formats: Sequence[int],
+) -> bytes:
+    """The Bind message."""
+
+def setup_rows(
+    fallback: Callable[..., None],
+    violation: type[BaseException],
+    planner: Callable[[Sequence[Callable[[bytes], Any]]], list[tuple[int, Any]]],
+) -> None:
+    """Set the pure-Python reader, ProtocolViolation and the column planner."""
+
+def setup_bind(fallback: Callable[..., bytes]) -> None:
+    """Set the pure-Python bind."""
+
+def clear_plans() -> None:
+    """Forget the cached column plans."""
+
+def plan_codes(loaders: Sequence[Callable[[bytes], Any]]) -> list[int]:
+    """The decoder codes chosen for these loaders."""

@@ -1,0 +1,518 @@
+"""Composite types (row types) <-> namedtuples, and anonymous records <-> tuples.
+
+A value of type ``record`` (``SELECT (1, 'a')``) has no catalog entry telling
+its fields' types: in text it loads as a tuple of str (``('1', 'a')``), in
+binary each field carries its type OID and loads as that type. A Python
+``tuple`` parameter is dumped as a record literal of unknown type, for the
+server to type from context (an ``INSERT`` into a composite column, say).
+
+A named composite type, once registered with :func:`register_composite`,
+loads as a namedtuple named after it (or whatever the given factory builds
+from the field values), each field through the loader of its type; objects
+of the registered class are dumped as that type, in text or in binary.
+"""
+
+from __future__ import annotations
+
+import keyword
+import re
+import struct
+from collections import namedtuple
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from ..errors import DataError, ProgrammingError
+from . import oids
+from .adapt import (
+    AdaptContext,
+    Dumper,
+    Format,
+    Loader,
+    TypesRegistry,
+    _UnknownBinaryLoader,
+    _UnknownTextLoader,
+    registry_of,
+    type_name,
+)
+from .numeric import (
+    Int2BinaryDumper,
+    Int4BinaryDumper,
+    Int8BinaryDumper,
+    IntNumericBinaryDumper,
+)
+
+if TYPE_CHECKING:
+    from .typeinfo import TypeInfo
+
+__all__ = [
+    "CompositeBinaryDumper",
+    "CompositeBinaryLoader",
+    "CompositeDumper",
+    "CompositeLoader",
+    "RecordBinaryLoader",
+    "RecordLoader",
+    "TupleDumper",
+    "parse_record",
+    "register_composite",
+]
+
+_len = struct.Struct("!i")
+_unpack_len = _len.unpack_from
+_pack_len = _len.pack
+_oidlen = struct.Struct("!Ii")
+_unpack_oidlen = _oidlen.unpack_from
+_pack_oidlen = _oidlen.pack
+
+# -- parsing ----------------------------------------------------------------------------------
+
+# One field up to the comma that ends it (or the end): quoted runs (a doubled
+# quote inside one reads as two runs here), escaped and plain characters. One
+# character per step, so a malformed value fails without exponential backtracking.
+_FIELD = re.compile(rb'((?:"(?:[^"\\]|\\.)*"|[^,"\\]|\\.)*)(,|\Z)', re.DOTALL)
+_PART = re.compile(rb'"((?:[^"\\]|\\.|"")*)"|\\(.)|([^"\\]+)', re.DOTALL)
+_QUOTED_ESCAPE = re.compile(rb'\\(.)|""', re.DOTALL)
+
+
+def _unquote_escape(m: re.Match[bytes]) -> bytes:
+    return m.group(1) if m.group(1) is not None else b'"'
+
+
+def _unquote(raw: bytes) -> bytes:
+    out = []
+    for m in _PART.finditer(raw):
+        quoted, escaped, plain = m.groups()
+        if quoted is not None:
+            out.append(_QUOTED_ESCAPE.sub(_unquote_escape, quoted))
+        elif escaped is not None:
+            out.append(escaped)
+        else:
+            out.append(plain)
+    return b"".join(out)
+
+
+def parse_record(data: bytes) -> list[bytes | None]:
+    """Split the text form of a record, ``(1,"a b",,"")``, into its fields (None = NULL).
+
+    ``()`` gives no field at all: the text form of a record of one NULL is the
+    same, and only the record's type can tell the two apart.
+    """
+    if data[:1] != b"(" or data[-1:] != b")":
+        raise DataError(f"malformed record literal: {data[:60]!r}")
+    inner = data[1:-1]
+    if not inner:
+        return []
+    if b'"' not in inner and b"\\" not in inner:
+        return [x or None for x in inner.split(b",")]
+    out: list[bytes | None] = []
+    pos = 0
+    end = len(inner)
+    while True:
+        m = _FIELD.match(inner, pos)
+        if m is None:  # pragma: no cover - the pattern matches at any position
+            raise DataError(f"malformed record literal: {data[:60]!r}")
+        raw, sep = m.groups()
+        if not raw:
+            out.append(None)
+        elif b'"' in raw or b"\\" in raw:
+            out.append(_unquote(raw))
+        else:
+            out.append(raw)
+        pos = m.end()
+        if not sep:
+            if pos != end:
+                raise DataError(f"malformed record literal: {data[:60]!r}")
+            return out
+
+
+# -- loaders ----------------------------------------------------------------------------------
+
+
+class RecordLoader(Loader):
+    """Anonymous records in text: a tuple of str (the field types are not known)."""
+
+    format = Format.TEXT
+
+    def __init__(self, oid: int, context: AdaptContext) -> None:
+        super().__init__(oid, context)
+        self._encoding = context.encoding
+
+    def load(self, data: bytes) -> tuple[Any, ...]:
+        """Parse the fields and decode them."""
+        enc = self._encoding
+        return tuple(None if v is None else v.decode(enc) for v in parse_record(data))
+
+
+class RecordBinaryLoader(Loader):
+    """Anonymous records in binary: each field loads as the type written next to it."""
+
+    format = Format.BINARY
+
+    def __init__(self, oid: int, context: AdaptContext) -> None:
+        super().__init__(oid, context)
+        self._loaders: dict[int, Callable[[bytes], Any]] = {}
+
+    def _loader(self, oid: int) -> Callable[[bytes], Any]:
+        fn = self._loaders.get(oid)
+        if fn is None:
+            lcls = self.context.registry.get_loader(oid, Format.BINARY) or _UnknownBinaryLoader
+            fn = self._loaders[oid] = lcls(oid, self.context).load
+        return fn
+
+    def load(self, data: bytes) -> tuple[Any, ...]:
+        """Decode the fields."""
+        n = _unpack_len(data)[0]
+        pos = 4
+        out: list[Any] = []
+        for _ in range(n):
+            oid, size = _unpack_oidlen(data, pos)
+            pos += 8
+            if size < 0:
+                out.append(None)
+            else:
+                out.append(self._loader(oid)(data[pos : pos + size]))
+                pos += size
+        return tuple(out)
+
+
+def _field_loaders(
+    info: TypeInfo, context: AdaptContext, fmt: Format
+) -> list[Callable[[bytes], Any]]:
+    unknown = _UnknownTextLoader if fmt == Format.TEXT else _UnknownBinaryLoader
+    reg = context.registry
+    return [
+        (reg.get_loader(oid, fmt) or unknown)(oid, context).load for oid in info.field_base_types
+    ]
+
+
+def _wrong_count(info: TypeInfo, got: int) -> DataError:
+    return DataError(
+        f"composite {info.regtype!r} has {len(info.field_base_types)} fields, got {got}:"
+        " has the type changed since its TypeInfo was fetched?"
+    )
+
+
+class CompositeLoader(Loader):
+    """A registered composite type in text (subclassed per type by :func:`register_composite`)."""
+
+    format = Format.TEXT
+    #: The type loaded (set on the subclass).
+    info: ClassVar[TypeInfo]
+    #: Called with the field values, in order.
+    factory: ClassVar[Callable[..., Any]]
+
+    def __init__(self, oid: int, context: AdaptContext) -> None:
+        super().__init__(oid, context)
+        self._loaders = _field_loaders(self.info, context, Format.TEXT)
+
+    def load(self, data: bytes) -> Any:
+        """Parse the fields and load each as its type."""
+        fields = parse_record(data)
+        loaders = self._loaders
+        if len(fields) != len(loaders):
+            if not fields and len(loaders) == 1:
+                fields = [None]  # "()": the one field is NULL
+            else:
+                raise _wrong_count(self.info, len(fields))
+        return type(self).factory(
+            *[None if v is None else f(v) for f, v in zip(loaders, fields, strict=True)]
+        )
+
+
+class CompositeBinaryLoader(Loader):
+    """A registered composite type in binary (subclassed per type by :func:`register_composite`)."""
+
+    format = Format.BINARY
+    #: The type loaded (set on the subclass).
+    info: ClassVar[TypeInfo]
+    #: Called with the field values, in order.
+    factory: ClassVar[Callable[..., Any]]
+
+    def __init__(self, oid: int, context: AdaptContext) -> None:
+        super().__init__(oid, context)
+        self._loaders = _field_loaders(self.info, context, Format.BINARY)
+
+    def load(self, data: bytes) -> Any:
+        """Decode the fields and load each as its type."""
+        n = _unpack_len(data)[0]
+        loaders = self._loaders
+        if n != len(loaders):
+            raise _wrong_count(self.info, n)
+        pos = 4
+        values: list[Any] = []
+        for f in loaders:
+            size = _unpack_oidlen(data, pos)[1]
+            pos += 8
+            if size < 0:
+                values.append(None)
+            else:
+                values.append(f(data[pos : pos + size]))
+                pos += size
+        return type(self).factory(*values)
+
+
+# -- dumpers ----------------------------------------------------------------------------------
+
+_NEEDS_QUOTES = re.compile(rb'[",\\()\s]')
+_ESCAPE = re.compile(rb'(["\\])')
+
+
+class _FieldsTextDumper(Dumper):
+    """Writes a sequence of values as a record literal, each in its text form."""
+
+    format = Format.TEXT
+
+    def __init__(self, cls: type, context: AdaptContext) -> None:
+        super().__init__(cls, context)
+        self._dumpers: dict[type, Dumper] = {}
+
+    def _field_dumper(self, obj: Any) -> Dumper:
+        cls = type(obj)
+        d = self._dumpers.get(cls)
+        if d is None:
+            reg = self.context.registry
+            dcls = reg.get_dumper(cls, Format.TEXT) or reg.get_dumper(cls, None)
+            if dcls is None:
+                raise ProgrammingError(
+                    f"cannot adapt type {type_name(cls)!r} in a composite:"
+                    " no dumper registered for it"
+                )
+            d = self._dumpers[cls] = dcls(cls, self.context)
+        d = d.upgrade(obj, Format.TEXT)
+        if d.format != Format.TEXT:
+            raise ProgrammingError(
+                f"cannot adapt type {type_name(cls)!r} in a composite: no text dumper for it"
+            )
+        return d
+
+    def _dump_fields(self, values: Sequence[Any]) -> bytes:
+        parts = []
+        for v in values:
+            if v is None:
+                parts.append(b"")
+                continue
+            b = self._field_dumper(v).dump(v)
+            if not b or _NEEDS_QUOTES.search(b):
+                b = b'"' + _ESCAPE.sub(rb"\1\1", b) + b'"'
+            parts.append(b)
+        return b"(" + b",".join(parts) + b")"
+
+
+class TupleDumper(_FieldsTextDumper):
+    """tuple as a record literal of unknown type: the server types it from context."""
+
+    oid = 0
+
+    def dump(self, obj: Any) -> bytes:
+        """Write ``(field,...)`` with each field in its text form."""
+        return self._dump_fields(obj)
+
+
+def _as_identifier(name: str) -> str:
+    s = re.sub(r"\W", "_", name)
+    if not s or s[0].isdigit():
+        s = "f" + s
+    if keyword.iskeyword(s):
+        s += "_"
+    return s
+
+
+def _values_of(obj: Any, info: TypeInfo, attrs: Sequence[str]) -> Sequence[Any]:
+    if isinstance(obj, (tuple, list)):
+        values: Sequence[Any] = obj
+    else:
+        try:
+            values = [getattr(obj, a) for a in attrs]
+        except AttributeError as ex:
+            raise DataError(
+                f"cannot dump {type_name(type(obj))!r} as {info.regtype!r}: {ex}"
+            ) from None
+    if len(values) != len(info.field_types):
+        raise DataError(
+            f"composite {info.regtype!r} has {len(info.field_types)} fields,"
+            f" got {len(values)} values"
+        )
+    return values
+
+
+class CompositeDumper(_FieldsTextDumper):
+    """Objects of a registered class as a composite in text (subclassed per type).
+
+    Sequences dump their items in order; other objects the attributes named
+    after the fields.
+    """
+
+    #: The type dumped to (set on the subclass).
+    info: ClassVar[TypeInfo]
+
+    def __init__(self, cls: type, context: AdaptContext) -> None:
+        super().__init__(cls, context)
+        self.oid = self.info.oid
+        self._attrs = [_as_identifier(n) for n in self.info.field_names]
+
+    def dump(self, obj: Any) -> bytes:
+        """Write ``(field,...)``."""
+        return self._dump_fields(_values_of(obj, self.info, self._attrs))
+
+
+# Field types whose binary form is the same bytes, for values whose dumper
+# names another type of the family.
+_SAME_BINARY: dict[int, frozenset[int]] = {}
+for _family in ((oids.TEXT_OID, oids.VARCHAR_OID, oids.BPCHAR_OID, oids.NAME_OID),):
+    for _oid in _family:
+        _SAME_BINARY[_oid] = frozenset(_family)
+
+# Integer field types and the range of values their dumper takes.
+_INT_DUMPERS: dict[int, tuple[type[Dumper], float, float]] = {
+    oids.INT2_OID: (Int2BinaryDumper, -(2**15), 2**15 - 1),
+    oids.INT4_OID: (Int4BinaryDumper, -(2**31), 2**31 - 1),
+    oids.INT8_OID: (Int8BinaryDumper, -(2**63), 2**63 - 1),
+    oids.NUMERIC_OID: (IntNumericBinaryDumper, float("-inf"), float("inf")),
+}
+
+
+class CompositeBinaryDumper(Dumper):
+    """Objects of a registered class as a composite in binary (subclassed per type).
+
+    Binary needs every field in the exact binary form of its type: when a
+    field's value has no such dumper (a float for a numeric field, say) the
+    object is dumped in text instead.
+    """
+
+    format = Format.BINARY
+    #: The type dumped to (set on the subclass).
+    info: ClassVar[TypeInfo]
+    #: The text dumper to fall back to (set on the subclass).
+    text_dumper: ClassVar[type[CompositeDumper]]
+
+    def __init__(self, cls: type, context: AdaptContext) -> None:
+        super().__init__(cls, context)
+        self.oid = self.info.oid
+        self._attrs = [_as_identifier(n) for n in self.info.field_names]
+        self._text = self.text_dumper(cls, context)
+        self._dumpers: dict[type, Dumper | None] = {}
+        self._ints: dict[int, Dumper] = {}
+
+    def _field_dumper(self, obj: Any, target: int) -> Dumper | None:
+        cls = type(obj)
+        if cls in self._dumpers:
+            base = self._dumpers[cls]
+        else:
+            dcls = self.context.registry.get_dumper(cls, Format.BINARY)
+            base = self._dumpers[cls] = None if dcls is None else dcls(cls, self.context)
+        if base is not None:
+            d = base.upgrade(obj, Format.BINARY)
+            if d.format == Format.BINARY and (
+                d.oid == target or d.oid in _SAME_BINARY.get(target, ())
+            ):
+                return d
+        spec = _INT_DUMPERS.get(target)
+        if spec is not None and isinstance(obj, int) and not isinstance(obj, bool):
+            dcls, lo, hi = spec
+            if lo <= obj <= hi:
+                fixed = self._ints.get(target)
+                if fixed is None:
+                    fixed = self._ints[target] = dcls(int, self.context)
+                return fixed
+        return None
+
+    def _dumpers_for(self, values: Sequence[Any]) -> list[Dumper | None] | None:
+        out: list[Dumper | None] = []
+        for v, target in zip(values, self.info.field_base_types, strict=True):
+            if v is None:
+                out.append(None)
+                continue
+            d = self._field_dumper(v, target)
+            if d is None:
+                return None
+            out.append(d)
+        return out
+
+    def upgrade(self, obj: Any, format: Format) -> Dumper:
+        """Self when every field can go in binary, else the text dumper."""
+        if format == Format.TEXT:
+            return self._text
+        values = _values_of(obj, self.info, self._attrs)
+        return self if self._dumpers_for(values) is not None else self._text
+
+    def dump(self, obj: Any) -> bytes:
+        """Write the field count, then each field's type OID, length and bytes."""
+        values = _values_of(obj, self.info, self._attrs)
+        dumpers = self._dumpers_for(values)
+        if dumpers is None:
+            raise DataError(
+                f"cannot dump {type_name(type(obj))!r} as {self.info.regtype!r} in binary:"
+                " a field value has no binary form of its field's type"
+            )
+        parts = [_pack_len(len(values))]
+        for v, d, oid in zip(values, dumpers, self.info.field_types, strict=True):
+            if v is None or d is None:
+                parts.append(_pack_oidlen(oid, -1))
+            else:
+                b = d.dump(v)
+                parts.append(_pack_oidlen(oid, len(b)))
+                parts.append(b)
+        return b"".join(parts)
+
+
+# -- registration -----------------------------------------------------------------------------
+
+
+def _make_namedtuple(info: TypeInfo) -> type:
+    names: list[str] = []
+    for n in info.field_names:
+        ident = _as_identifier(n)
+        while ident in names:
+            ident += "_"
+        names.append(ident)
+    return namedtuple(_as_identifier(info.name), names, rename=True)  # type: ignore[misc]
+
+
+def register_composite(
+    info: TypeInfo, context: Any = None, factory: Callable[..., Any] | None = None
+) -> None:
+    """Load the composite type described by `info` (and arrays of it) as Python objects.
+
+    Values load as ``factory(*field_values)``; with no `factory`, as a
+    namedtuple class named after the type, whose field names are the
+    composite's (made valid identifiers). When `factory` is a class (the
+    namedtuple included), its instances are dumped as this type, in text or in
+    binary: a sequence gives its items in order, any other object the
+    attributes named after the fields. The class used is kept as
+    ``info.python_type``. `context` is a connection, a cursor, an AdaptContext
+    or a TypesRegistry (None: every connection).
+
+    Register the types of the fields first when they are custom types too.
+    """
+    if info is None:
+        raise TypeError("no type info given: was the composite type found?")
+    if info.typtype != "c":
+        raise TypeError(f"{info.name!r} is not a composite type")
+    reg = registry_of(context)
+    if factory is None:
+        factory = _make_namedtuple(info)
+    info.python_type = factory
+    name = _as_identifier(info.name)
+    attrs = {"info": info, "factory": staticmethod(factory)}
+    text_loader = type(f"{name}_Loader", (CompositeLoader,), dict(attrs))
+    binary_loader = type(f"{name}_BinaryLoader", (CompositeBinaryLoader,), dict(attrs))
+    # Text preferred: same cost, and what the server's casts from text expect.
+    reg.register_loader(info.oid, binary_loader)
+    reg.register_loader(info.oid, text_loader)
+    if info.array_oid:
+        reg.register_array(info.array_oid, info.oid, info.delimiter)
+    if isinstance(factory, type):
+        text_dumper = type(f"{name}_Dumper", (CompositeDumper,), {"info": info})
+        binary_dumper = type(
+            f"{name}_BinaryDumper",
+            (CompositeBinaryDumper,),
+            {"info": info, "text_dumper": text_dumper},
+        )
+        reg.register_dumper(factory, binary_dumper)
+        reg.register_dumper(factory, text_dumper)
+
+
+def register_default_adapters(registry: TypesRegistry) -> None:
+    """Register the anonymous record loaders and the tuple dumper on `registry`."""
+    registry.register_loader(oids.RECORD_OID, RecordBinaryLoader)
+    registry.register_loader(oids.RECORD_OID, RecordLoader)
+    registry.register_dumper(tuple, TupleDumper)
