@@ -318,6 +318,7 @@ def test_notices_and_notifies_during_query(conn, dsn):
 
 @pytest.mark.parametrize("how", ["close", "gc"])
 def test_cursor_gone_while_running(conn, how):
+    t0 = time.monotonic()
     cur = conn.cursor()
     cur.execute("SELECT pg_sleep(0.3), 'orphan'", async_=True)
     if how == "close":
@@ -325,9 +326,9 @@ def test_cursor_gone_while_running(conn, how):
     else:
         del cur
         gc.collect()
-    t0 = time.monotonic()
+    # The next user waits for the orphan query, discards it, and gets its own answer.
     assert conn.execute("SELECT 'next'").fetchone() == ("next",)
-    assert time.monotonic() - t0 >= 0.2
+    assert time.monotonic() - t0 >= 0.29
 
 
 def test_connection_close_during_query(conn):

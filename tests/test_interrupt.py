@@ -14,9 +14,10 @@ import pgwire
 @pytest.fixture
 def interrupt_after():
     def arm(seconds):
-        # Collect earlier tests' garbage now: a signal landing in a finalizer
-        # (Connection.__del__) is swallowed by Python, which would void the test.
+        # A signal landing in a finalizer or a gc callback is swallowed by
+        # Python, which would void the test: no garbage collection meanwhile.
         gc.collect()
+        gc.disable()
 
         def handler(signum, frame):
             raise KeyboardInterrupt
@@ -27,6 +28,7 @@ def interrupt_after():
     yield arm
     signal.setitimer(signal.ITIMER_REAL, 0)
     signal.signal(signal.SIGALRM, signal.SIG_DFL)
+    gc.enable()
 
 
 def test_interrupted_blocking_query_is_cancelled(conn, interrupt_after):

@@ -460,7 +460,7 @@ def test_streams_same_as_python(sp: ModuleType, stream: tuple[bytes, int, list[A
 
 
 @pytest.mark.parametrize("kind", sorted(KINDS), ids=lambda k: f"{k[0]}-{k[1]}")
-@HYPO
+@settings(HYPO, max_examples=80)
 @given(data=st.data())
 def test_each_type_same_as_python(sp: ModuleType, kind: tuple[int, int], data: Any) -> None:
     buf, pos, loaders = data.draw(streams(kinds=[kind, kind]))
@@ -555,7 +555,7 @@ MAKERS: list[Any] = [
 
 @pytest.mark.parametrize("make_row", MAKERS)
 @pytest.mark.parametrize("rows_factory", [list, RowList])
-@settings(deadline=None, max_examples=40, suppress_health_check=[HealthCheck.too_slow])
+@settings(HYPO, max_examples=25)
 @given(stream=streams())
 def test_row_makers(
     sp: ModuleType,

@@ -455,10 +455,6 @@ def test_hostnossl_only_rejects_tls_connections(tls_server: TestCluster) -> None
         assert query_one(conn, "SELECT current_user") == NOSSL_ONLY_USER
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="no second, plain attempt after the server rejects a TLS session under prefer",
-)
 def test_prefer_retries_plain_after_a_rejected_tls_session(tls_server: TestCluster) -> None:
     # libpq: under prefer, a server error during the TLS session's startup
     # is followed by one more attempt without TLS.
@@ -466,10 +462,6 @@ def test_prefer_retries_plain_after_a_rejected_tls_session(tls_server: TestClust
         assert not uses_tls(conn)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="no second, TLS attempt after the server rejects a plain session under allow",
-)
 def test_allow_retries_with_tls_after_a_rejected_plain_session(tls_server: TestCluster) -> None:
     with pgwire.connect(tls_dsn(tls_server, user=SSL_ONLY_USER), sslmode="allow") as conn:
         assert uses_tls(conn)

@@ -8,14 +8,17 @@ from __future__ import annotations
 
 import logging
 import random
+import ssl
 import threading
 import time
+import weakref
 from collections import deque
 from collections.abc import Callable, Iterator
 from enum import IntEnum
 from typing import TYPE_CHECKING, Any
 
 from .conninfo import ConnectParams, HostSpec
+from .drivers.connect import retry_tls
 from .errors import Diagnostic, Error, InterfaceError, OperationalError, ProgrammingError
 from .prepared import PreparedCache
 from .protocol import core
@@ -146,6 +149,26 @@ def startup_parameters(params: ConnectParams) -> dict[str, str]:
     return out
 
 
+def startup_operation(chan: Channel, params: ConnectParams, host: HostSpec) -> PGGen:
+    """The startup and authentication of a new session on ``chan``."""
+    return core.startup(
+        chan.proto, startup_parameters(params), params.user, params.password_for(host)
+    )
+
+
+def tls_retry(
+    params: ConnectParams, chan: Channel, exc: BaseException, tried: bool | None
+) -> bool | None:
+    """Whether to try the session again after a failed startup, and with TLS or not.
+
+    Only a refusal by the server gets a second chance (libpq's sslmode
+    prefer/allow), once.
+    """
+    if tried is not None or not isinstance(exc, Error) or exc.sqlstate is None:
+        return None
+    return retry_tls(params, isinstance(chan.sock, ssl.SSLSocket))
+
+
 def host_order(params: ConnectParams) -> list[HostSpec]:
     """Hosts in the order to try them (shuffled with load_balance_hosts=random)."""
     hosts = list(params.hosts)
@@ -210,6 +233,17 @@ def split_connect_kwargs(kwargs: dict[str, Any]) -> dict[str, Any]:
     return {k: kwargs.pop(k) for k in CONNECTION_KWARGS if k in kwargs}
 
 
+def _weak_handler(method: Callable[..., None]) -> Callable[..., None]:
+    ref = weakref.WeakMethod(method)
+
+    def handler(*args: Any) -> None:
+        target = ref()
+        if target is not None:
+            target(*args)
+
+    return handler
+
+
 class BaseConnection:
     """What the blocking and asyncio connections have in common."""
 
@@ -237,7 +271,6 @@ class BaseConnection:
         self.cursor_factory = cursor_factory
         self.adapters = TypesRegistry(default_registry)
         self.adapt_context = AdaptContext(self.adapters)
-        self.info = ConnectionInfo(self)
         self._notice_handlers: list[NoticeHandler] = []
         self._notify_handlers: list[NotifyHandler] = []
         self._notifies: deque[Notify] = deque()
@@ -248,11 +281,17 @@ class BaseConnection:
         self._copying = False
         self._prepared = PreparedCache(prepare_threshold)
         proto = self._proto
-        proto.parameter_handler = self._on_parameter
-        proto.notice_handler = self._on_notice
-        proto.notify_handler = self._on_notify
+        # Weak, so that a connection nobody holds is freed (and closed) at once.
+        proto.parameter_handler = _weak_handler(self._on_parameter)
+        proto.notice_handler = _weak_handler(self._on_notice)
+        proto.notify_handler = _weak_handler(self._on_notify)
         for name, value in proto.parameters.items():
             self._on_parameter(name, value)
+
+    @property
+    def info(self) -> ConnectionInfo:
+        """Facts about the session: server version, backend pid, parameters..."""
+        return ConnectionInfo(self)
 
     # --- handlers of asynchronous messages --------------------------------
 
@@ -351,6 +390,19 @@ class BaseConnection:
             )
         factory = self.cursor_factory or self._cursor_class
         return factory(self, row_factory=row_factory, binary=binary)
+
+    def _close(self) -> None:
+        """Say goodbye to the server (without waiting) and close the socket."""
+        self._closed_by_user = True
+        chan = self._chan
+        if chan.closed:
+            return
+        core.terminate(self._proto)
+        try:
+            chan.send_some()
+        except Error:
+            pass
+        chan.close()
 
     def _check_open(self) -> None:
         if self.closed:

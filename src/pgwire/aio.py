@@ -14,7 +14,8 @@ from ._base import (
     connect_error,
     connect_plan,
     split_connect_kwargs,
-    startup_parameters,
+    startup_operation,
+    tls_retry,
 )
 from ._cursor_base import BaseCursor, Params, callproc_query
 from .conninfo import ConnectParams, HostSpec, make_params
@@ -177,16 +178,7 @@ class AsyncConnection(BaseConnection):
 
     async def close(self) -> None:
         """Close the connection (idempotent)."""
-        self._closed_by_user = True
-        chan = self._chan
-        if chan.closed:
-            return
-        core.terminate(self._proto)
-        try:
-            chan.send_some()
-        except Error:
-            pass
-        chan.close()
+        self._close()
 
     async def cancel(self) -> None:
         """Ask the server to abort what runs now; harmless when nothing runs."""
@@ -374,20 +366,21 @@ class AsyncCursor(BaseCursor):
 
 async def _open_channel(params: ConnectParams, host: HostSpec) -> Channel:
     loop = asyncio.get_running_loop()
-    # Name resolution and the TLS handshake block: they run in a worker thread.
-    sock = await loop.run_in_executor(None, open_socket, params, host, None)
-    chan = Channel(sock, Protocol())
-    try:
-        await aio.execute(
-            chan,
-            core.startup(
-                chan.proto, startup_parameters(params), params.user, params.password_for(host)
-            ),
-        )
-    except BaseException:
-        chan.close()
-        raise
-    return chan
+    timeout = params.connect_timeout
+    tls: bool | None = None
+    while True:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        # Name resolution and the TLS handshake block: they run in a worker thread.
+        sock = await loop.run_in_executor(None, open_socket, params, host, deadline, tls)
+        chan = Channel(sock, Protocol())
+        try:
+            await aio.execute(chan, startup_operation(chan, params, host))
+            return chan
+        except BaseException as exc:
+            chan.close()
+            tls = tls_retry(params, chan, exc, tls)
+            if tls is None:
+                raise
 
 
 __all__ = ["AsyncConnection", "AsyncCursor", "AsyncTransaction"]

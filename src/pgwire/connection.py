@@ -15,7 +15,8 @@ from ._base import (
     connect_error,
     connect_plan,
     split_connect_kwargs,
-    startup_parameters,
+    startup_operation,
+    tls_retry,
 )
 from .conninfo import make_params
 from .cursor import Cursor
@@ -202,17 +203,8 @@ class Connection(BaseConnection):
 
     def close(self) -> None:
         """Close the connection (idempotent); an async query in flight is abandoned."""
-        self._closed_by_user = True
         self._inflight = None
-        chan = self._chan
-        if chan.closed:
-            return
-        core.terminate(self._proto)
-        try:
-            chan.send_some()
-        except Error:
-            pass
-        chan.close()
+        self._close()
 
     def transaction(
         self, savepoint_name: str | None = None, force_rollback: bool = False
@@ -282,20 +274,17 @@ class Transaction:
 
 
 def _open_channel(params: Any, host: Any, deadline: float | None) -> Channel:
-    sock = open_socket(params, host, deadline)
-    chan = Channel(sock, Protocol())
-    try:
-        blocking.execute(
-            chan,
-            core.startup(
-                chan.proto, startup_parameters(params), params.user, params.password_for(host)
-            ),
-            deadline,
-        )
-    except BaseException:
-        chan.close()
-        raise
-    return chan
+    tls: bool | None = None
+    while True:
+        chan = Channel(open_socket(params, host, deadline, tls), Protocol())
+        try:
+            blocking.execute(chan, startup_operation(chan, params, host), deadline)
+            return chan
+        except BaseException as exc:
+            chan.close()
+            tls = tls_retry(params, chan, exc, tls)
+            if tls is None:
+                raise
 
 
 __all__ = ["Connection", "Rollback", "Transaction", "TransactionStatus"]
