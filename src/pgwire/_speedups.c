@@ -750,6 +750,10 @@ read_data_rows(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
             goto error;
         }
         bufpos = pos;
+        /* Python code would see Ctrl-C between rows; so must this loop, or a
+         * signal could be handled (and lost) in a garbage collector callback. */
+        if (PyErr_CheckSignals() < 0)
+            goto error;
         if (plan == NULL && (plan = get_plan(loaders)) == NULL)
             goto error;
         Py_ssize_t p = pos + 7;

@@ -14,6 +14,7 @@ aborts it (CopyFail) and propagates.
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import AsyncIterator, Iterator, Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
@@ -65,6 +66,8 @@ class BaseCopy:
         self._pending = b""
         self._header_seen = False
         self._finished = False
+        # Rows parsed from a chunk but not yet returned by read_row().
+        self._rows_ahead: deque[tuple[Any, ...]] = deque()
 
     def _sql(self) -> bytes:
         statement = self._statement
@@ -153,7 +156,7 @@ class BaseCopy:
             raise ProgrammingError("this COPY does not produce data")
         return state
 
-    def _parse(self, chunk: bytes, sink: list[tuple[Any, ...]]) -> None:
+    def _parse(self, chunk: bytes, sink: Any) -> None:
         """Turn COPY TO data into rows appended to ``sink``."""
         tx = self._cursor._tx
         types = self._types
@@ -296,7 +299,9 @@ class Copy(BaseCopy):
 
     def rows(self) -> Iterator[tuple[Any, ...]]:
         """The rows of COPY TO data (typed after set_types())."""
-        batch: list[tuple[Any, ...]] = []
+        batch = self._rows_ahead
+        yield from batch
+        batch.clear()
         for chunk in self:
             self._parse(chunk, batch)
             yield from batch
@@ -304,15 +309,13 @@ class Copy(BaseCopy):
 
     def read_row(self) -> tuple[Any, ...] | None:
         """The next row of COPY TO data, or None at the end."""
-        batch: list[tuple[Any, ...]] = []
-        while not batch:
+        queue = self._rows_ahead
+        while not queue:
             chunk = self.read()
             if not chunk:
                 return None
-            self._parse(chunk, batch)
-        if len(batch) > 1:
-            raise NotSupportedError("read_row() needs one row per COPY message; use rows()")
-        return batch[0]
+            self._parse(chunk, queue)
+        return queue.popleft()
 
 
 class AsyncCopy(BaseCopy):

@@ -121,6 +121,7 @@ decode(repeat('00ff', 5000), 'hex')
 '12:34:56.789'::time
 '24:00:00'::time
 '00:00:00.000001'::time
+'23:59:60'::time
 '12:34:56+05:30'::timetz
 '00:00:00+00'::timetz
 '23:59:59.999999+14'::timetz
@@ -134,6 +135,7 @@ decode(repeat('00ff', 5000), 'hex')
 '2000-01-01 00:00:00'::timestamp
 '1970-01-01 00:00:00'::timestamp
 '2016-12-31 23:59:59.999999'::timestamp
+'2016-12-31 23:59:60'::timestamp
 '0001-01-01 00:00:00'::timestamp
 '9999-12-31 23:59:59.999999'::timestamp
 '10000-01-01 00:00:00'::timestamp
@@ -155,6 +157,7 @@ decode(repeat('00ff', 5000), 'hex')
 '2021-11-07 01:30:00 America/New_York'::timestamptz
 '2021-03-14 02:30:00 America/New_York'::timestamptz
 '2016-12-31 23:59:59.999999+00'::timestamptz
+'2016-12-31 23:59:60+00'::timestamptz
 '1800-01-01 00:00:00+00'::timestamptz
 '1883-11-18 17:00:00+00'::timestamptz
 '1941-10-01 00:00:00+00'::timestamptz
@@ -258,6 +261,11 @@ now() - now() + '2020-06-01 12:00+02'::timestamptz
 '{{1,2},{3,4}}'::int4[]
 '{{{1}},{{2}}}'::int4[]
 '{{NULL,1},{2,NULL}}'::int8[]
+'{{a,NULL},{"","b\\\\c"}}'::text[]
+'{{1.5,NULL},{NaN,-0.5}}'::numeric[]
+'{{"2000-01-01 00:00+00"},{NULL}}'::timestamptz[]
+'{}'::uuid[]
+'{"\\"","\\\\","a\\"b"}'::text[]
 '[2:3]={1,2}'::int4[]
 '[0:1][1:2]={{1,2},{3,4}}'::int4[]
 '[-5:-5]={x}'::text[]
@@ -305,16 +313,24 @@ ARRAY[ARRAY[1,2],ARRAY[3,4]]
 '[1,)'::int4range
 '(,5]'::int4range
 '[-9223372036854775808,0)'::int8range
+'(,)'::int8range
+'empty'::int8range
 '[1.5,2.5]'::numrange
 '(,)'::numrange
 '(0,)'::numrange
 'empty'::numrange
+'[-Infinity,Infinity]'::numrange
+'[1.500,2.25000)'::numrange
 '[2000-01-01,2000-02-01)'::daterange
 '[2000-01-01,infinity)'::daterange
 '(,2000-01-01]'::daterange
+'empty'::daterange
+'(,)'::daterange
 '["2000-01-01 00:00","2000-01-02 00:00")'::tsrange
 '["2000-01-01 00:00",)'::tsrange
 '[-infinity,infinity]'::tsrange
+'empty'::tsrange
+'["2016-12-31 23:59:59.999999","2016-12-31 23:59:60"]'::tsrange
 '["2021-11-07 05:30:00+00","2021-11-07 06:30:00+00")'::tstzrange
 '(,"2000-01-01 00:00+00"]'::tstzrange
 '[-infinity,"2000-01-01 00:00+00")'::tstzrange

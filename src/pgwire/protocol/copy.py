@@ -21,6 +21,9 @@ BINARY_SIGNATURE = b"PGCOPY\n\xff\r\n\x00"
 BINARY_HEADER = BINARY_SIGNATURE + b"\x00\x00\x00\x00\x00\x00\x00\x00"
 BINARY_TRAILER = b"\xff\xff"
 
+READ_CHUNK = 1 << 20
+"""Most COPY TO bytes one read returns, when more are already buffered."""
+
 _i16 = Struct("!h")
 _i32 = Struct("!i")
 
@@ -86,7 +89,18 @@ def copy_read(proto: Protocol, state: CopyState) -> PGGen:
             yield
             continue
         if mtype == m.COPY_DATA:
-            return buf.data[buf.start : buf.end]
+            # Hand over every CopyData already received (the server sends one
+            # per row): one call per buffer, not per row.
+            chunks = [buf.data[buf.start : buf.end]]
+            size = len(chunks[0])
+            while (
+                size < READ_CHUNK and buf.pos < len(buf.data) and buf.data[buf.pos] == m.COPY_DATA
+            ):
+                if buf.next_message() < 0:
+                    break
+                chunks.append(buf.data[buf.start : buf.end])
+                size += buf.end - buf.start
+            return chunks[0] if len(chunks) == 1 else b"".join(chunks)
         if mtype == m.COPY_DONE:
             continue
         if mtype == m.COMMAND_COMPLETE:

@@ -118,9 +118,16 @@ def _pairs(mapping: EnumMapping) -> list[tuple[Any, str]]:
     return list(mapping)
 
 
+def _member_name(label: str, index: int) -> str:
+    # Enum refuses some names ("", "mro", _sunder_) and drops __dunder__ ones.
+    if not label or label == "mro" or (len(label) > 1 and label[0] == label[-1] == "_"):
+        return f"label_{index}"
+    return label
+
+
 def _make_enum(info: TypeInfo) -> type[Enum]:
-    # Member names and values are the labels (any string works with this API).
-    return Enum(info.name, [(label, label) for label in info.labels])  # type: ignore[return-value]
+    members = [(_member_name(label, i), label) for i, label in enumerate(info.labels)]
+    return Enum(info.name, members)  # type: ignore[return-value]
 
 
 def register_enum(
@@ -135,8 +142,10 @@ def register_enum(
     Each label loads as the member of that name and each member dumps as its
     name; `mapping` (member -> label, as a mapping or as pairs) overrides
     that for the members and labels it names. With no `enum`, one is made
-    whose member names and values are the labels; the enum used is kept as
-    ``info.enum``. A label with no member raises DataError when it is loaded.
+    whose values are the labels, named after them too (``label_<i>`` where a
+    label cannot name a member: ``""``, ``"mro"``, ``"_x_"``); the enum used is
+    kept as ``info.enum``. A label with no member raises DataError when it is
+    loaded.
     `context` is a connection, a cursor, an AdaptContext or a TypesRegistry
     (None: every connection).
     """
@@ -144,13 +153,19 @@ def register_enum(
         raise TypeError("no type info given: was the enum type found?")
     if info.typtype != "e":
         raise TypeError(f"{info.name!r} is not an enum type")
-    py_enum = enum if enum is not None else _make_enum(info)
-    info.enum = py_enum
     overrides = _pairs(mapping)
-    members = py_enum.__members__
-    load_pairs = [(label, members[label]) for label in info.labels if label in members]
+    if enum is None:
+        # The enum made here holds the labels as values (its names may differ).
+        py_enum = _make_enum(info)
+        load_pairs = [(member.value, member) for member in py_enum]
+        dump_pairs = [(member, member.value) for member in py_enum]
+    else:
+        py_enum = enum
+        members = py_enum.__members__
+        load_pairs = [(label, members[label]) for label in info.labels if label in members]
+        dump_pairs = [(member, member.name) for member in py_enum]
+    info.enum = py_enum
     load_pairs += [(label, member) for member, label in overrides]
-    dump_pairs = [(member, member.name) for member in py_enum]
     dump_pairs += overrides
     loader_attrs = {"info": info, "pairs": tuple(load_pairs)}
     dumper_attrs = {"info": info, "pairs": tuple(dump_pairs)}

@@ -1,0 +1,1004 @@
+"""Types defined in the database: TypeInfo, composites, records, enums, hstore,
+multiranges, domains and custom ranges, against a real server."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import datetime as dt
+import enum
+from collections.abc import Iterator
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import pgwire
+from pgwire import errors, sql
+from pgwire.errors import DataError, ProgrammingError
+from pgwire.types import (
+    AdaptContext,
+    CompositeInfo,
+    DomainInfo,
+    EnumInfo,
+    Format,
+    Multirange,
+    MultirangeInfo,
+    Range,
+    RangeInfo,
+    Transformer,
+    TypeInfo,
+    TypesRegistry,
+    default_registry,
+    oids,
+    register_composite,
+    register_enum,
+    register_hstore,
+    register_multirange,
+    register_range,
+    registry_of,
+)
+from pgwire.types.composite import parse_record
+from pgwire.types.typeinfo import fetch_query, info_from_rows
+
+S = "pgwire_custom"  # the schema holding this module's types
+QS = '"Pgwire Quoted"'  # a schema whose name needs quoting
+
+SETUP = f"""
+DROP SCHEMA IF EXISTS {S} CASCADE;
+DROP SCHEMA IF EXISTS {QS} CASCADE;
+CREATE SCHEMA {S};
+CREATE SCHEMA {QS};
+CREATE TYPE {S}.mood AS ENUM ('sad', 'ok', 'happy', 'in progress', 'say "hi"', 'a,b', 'NULL', '');
+CREATE DOMAIN {S}.pos AS int CHECK (VALUE > 0);
+CREATE DOMAIN {S}.pos2 AS {S}.pos;
+CREATE DOMAIN {S}.dates AS daterange;
+CREATE DOMAIN {S}.ints AS int[];
+CREATE TYPE {S}.card AS (
+    value int, suit text, n numeric, flag bool, tags text[], p {S}.pos, m {S}.mood);
+CREATE TYPE {S}.hand AS (owner text, cards {S}.card[], top {S}.card);
+CREATE TYPE {S}.pair AS (a text, b text);
+CREATE TYPE {S}.single AS (x int);
+CREATE TYPE {S}.nofields AS ();
+CREATE TYPE {S}.floatrange AS RANGE (subtype = float8);
+CREATE TYPE {QS}."My Type" AS ("my field" int, "class" text, "1st" text);
+CREATE TABLE {S}.cards (id serial PRIMARY KEY, c {S}.card);
+"""
+
+
+@pytest.fixture(scope="module")
+def types_dsn(dsn: str) -> Iterator[str]:
+    """The server with this module's types created (and dropped at the end)."""
+    with pgwire.connect(dsn, autocommit=True) as setup:
+        setup.execute(SETUP)
+        try:
+            yield dsn
+        finally:
+            setup.execute(f"DROP SCHEMA {S} CASCADE; DROP SCHEMA {QS} CASCADE")
+
+
+@pytest.fixture
+def tconn(types_dsn: str) -> Iterator[Any]:
+    """An autocommit connection to the server holding this module's types."""
+    conn = pgwire.connect(types_dsn, autocommit=True)
+    try:
+        yield conn
+    finally:
+        conn.close()
+
+
+def fetch(conn: Any, name: str) -> TypeInfo:
+    info = TypeInfo.fetch(conn, name)
+    assert info is not None, name
+    return info
+
+
+def one(conn: Any, query: str, params: Any = None, binary: bool = False) -> Any:
+    row = conn.execute(query, params, binary=binary).fetchone()
+    assert row is not None
+    return row[0] if len(row) == 1 else row
+
+
+def regtype_oid(conn: Any, name: str) -> int:
+    return int(one(conn, "SELECT %s::regtype::oid", [name]))
+
+
+# -- TypeInfo.fetch ---------------------------------------------------------------------------
+
+
+def test_fetch_each_kind(tconn: Any) -> None:
+    card = fetch(tconn, f"{S}.card")
+    assert type(card) is CompositeInfo
+    assert card.typtype == "c"
+    assert card.name == "card"
+    assert card.regtype == f"{S}.card"
+    assert card.oid == regtype_oid(tconn, f"{S}.card")
+    assert card.array_oid == regtype_oid(tconn, f"{S}.card[]")
+    assert card.field_names == ["value", "suit", "n", "flag", "tags", "p", "m"]
+    pos, mood = regtype_oid(tconn, f"{S}.pos"), regtype_oid(tconn, f"{S}.mood")
+    declared = [oids.INT4_OID, oids.TEXT_OID, oids.NUMERIC_OID, oids.BOOL_OID]
+    declared += [oids.TEXT_ARRAY_OID, pos, mood]
+    assert card.field_types == declared
+    # Domains are replaced by their base type, for loading.
+    assert card.field_base_types == declared[:5] + [oids.INT4_OID, mood]
+
+    mood_info = fetch(tconn, f"{S}.mood")
+    assert type(mood_info) is EnumInfo
+    assert mood_info.labels == ["sad", "ok", "happy", "in progress", 'say "hi"', "a,b", "NULL", ""]
+
+    pos2 = fetch(tconn, f"{S}.pos2")
+    assert type(pos2) is DomainInfo
+    assert pos2.base_oid == oids.INT4_OID  # through the domain it is declared over
+    assert fetch(tconn, f"{S}.dates").base_oid == oids.DATERANGE_OID
+
+    fr = fetch(tconn, f"{S}.floatrange")
+    assert type(fr) is RangeInfo
+    assert fr.subtype_oid == oids.FLOAT8_OID
+    if tconn.info.server_version >= 140000:
+        assert fr.multirange_oid == regtype_oid(tconn, f"{S}.floatmultirange")
+        assert fr.multirange_array_oid == regtype_oid(tconn, f"{S}.floatmultirange[]")
+        fmr = fetch(tconn, f"{S}.floatmultirange")
+        assert type(fmr) is MultirangeInfo
+        assert (fmr.range_oid, fmr.subtype_oid) == (fr.oid, oids.FLOAT8_OID)
+        assert fmr.array_oid == fr.multirange_array_oid
+
+    builtin = fetch(tconn, "integer")
+    assert type(builtin) is TypeInfo
+    assert (builtin.name, builtin.oid, builtin.array_oid) == ("int4", 23, 1007)
+    assert (builtin.regtype, builtin.delimiter, builtin.typtype) == ("integer", ",", "b")
+    assert fetch(tconn, "box").delimiter == ";"
+    arr = fetch(tconn, "int4[]")
+    assert (arr.oid, arr.element_oid, arr.array_oid) == (1007, 23, 0)
+    assert fetch(tconn, "record").typtype == "p"
+
+
+def test_fetch_names_quoting_oid_and_missing(tconn: Any) -> None:
+    mine = fetch(tconn, f'{QS}."My Type"')
+    assert mine.name == "My Type"
+    assert mine.regtype == f'{QS}."My Type"'
+    assert mine.field_names == ["my field", "class", "1st"]
+    # The same type by OID and by composable identifier.
+    assert fetch(tconn, mine.oid).regtype == mine.regtype
+    assert fetch(tconn, sql.Identifier("Pgwire Quoted", "My Type")).oid == mine.oid
+    # Case matters inside quotes; unknown names and schemas give None.
+    assert TypeInfo.fetch(tconn, '"pgwire quoted"."my type"') is None
+    assert TypeInfo.fetch(tconn, f'{QS}."My type"') is None
+    assert TypeInfo.fetch(tconn, "no_such_type") is None
+    assert TypeInfo.fetch(tconn, "no_such_schema.card") is None
+    assert TypeInfo.fetch(tconn, 4000000000) is None
+    with pytest.raises(TypeError):
+        TypeInfo.fetch(tconn, 1.5)
+
+
+def test_fetch_on_a_cursor(tconn: Any) -> None:
+    with tconn.cursor() as cur:
+        assert fetch(cur, f"{S}.mood").labels[0] == "sad"
+
+
+def test_subclass_fetch_checks_kind(tconn: Any) -> None:
+    info = EnumInfo.fetch(tconn, f"{S}.mood")
+    assert type(info) is EnumInfo
+    assert CompositeInfo.fetch(tconn, "no_such_type") is None
+    with pytest.raises(ProgrammingError, match="enum type, not a composite"):
+        CompositeInfo.fetch(tconn, f"{S}.mood")
+    with pytest.raises(ProgrammingError, match="base type, not a range"):
+        RangeInfo.fetch(tconn, "int4")
+
+
+def test_fetch_leaves_the_transaction_as_found(types_dsn: str) -> None:
+    with pgwire.connect(types_dsn) as conn:
+        assert conn.info.transaction_status == pgwire.TransactionStatus.IDLE
+        fetch(conn, f"{S}.card")
+        # No transaction left open behind the caller's back.
+        assert conn.info.transaction_status == pgwire.TransactionStatus.IDLE
+        conn.execute("CREATE TEMP TABLE t (a int)")
+        conn.execute("INSERT INTO t VALUES (1)")
+        fetch(conn, f"{S}.card")
+        assert conn.info.transaction_status == pgwire.TransactionStatus.INTRANS
+        # A name the server cannot even parse: an error (or None on servers
+        # that do not raise), and the transaction survives either way.
+        try:
+            assert TypeInfo.fetch(conn, "a.b.c.d") is None
+        except errors.Error:
+            pass
+        assert conn.info.transaction_status == pgwire.TransactionStatus.INTRANS
+        assert one(conn, "SELECT count(*) FROM t") == 1
+
+
+def test_fetch_async(types_dsn: str) -> None:
+    async def main() -> None:
+        aconn = await pgwire.AsyncConnection.connect(types_dsn)
+        try:
+            info = await TypeInfo.fetch(aconn, f"{S}.card")
+            assert isinstance(info, CompositeInfo)
+            assert info.field_names[:2] == ["value", "suit"]
+            assert await TypeInfo.fetch(aconn, "no_such_type") is None
+            assert aconn.info.transaction_status == pgwire.TransactionStatus.IDLE
+            mood = await EnumInfo.fetch(aconn, f"{S}.mood")
+            register_enum(mood, aconn)
+            register_composite(info, aconn)
+            cur = await aconn.execute(
+                f"SELECT (1, 'a', 1.5, true, '{{x}}', 3, 'ok')::{S}.card, %s", [mood.enum.happy]
+            )
+            row = await cur.fetchone()
+            assert row == (info.python_type(1, "a", Decimal("1.5"), True, ["x"], 3, mood.enum.ok),
+                           mood.enum.happy)
+        finally:
+            await aconn.close()
+
+    asyncio.run(asyncio.wait_for(main(), 60))
+
+
+def test_query_builder_and_rows(tconn: Any) -> None:
+    # Servers before 14 have no multiranges: the query must not mention them.
+    old = fetch_query(130000)
+    assert "rngmultitypid" not in old
+    assert "rngmultitypid" in fetch_query(150000)
+    assert "int8" in fetch_query(150000, by_oid=True)
+    # The old query runs on a newer server too (and finds no multirange).
+    rows = tconn.execute(old, [f"{S}.floatrange"]).fetchall()
+    info = info_from_rows(rows)
+    assert isinstance(info, RangeInfo)
+    assert (info.subtype_oid, info.multirange_oid) == (oids.FLOAT8_OID, 0)
+    assert info_from_rows([]) is None
+
+
+def test_registry_of() -> None:
+    reg = TypesRegistry(default_registry)
+    ctx = AdaptContext(reg)
+    assert registry_of(reg) is reg
+    assert registry_of(ctx) is reg
+    assert registry_of(Transformer(ctx)) is reg
+    assert registry_of(None) is default_registry
+    with pytest.raises(TypeError, match="object"):
+        registry_of(object())
+
+
+# -- composites -------------------------------------------------------------------------------
+
+CARD_SQL = f"(7, 'a b', 1.50, true, ARRAY['x', NULL, 'y,z'], 3, 'in progress')::{S}.card"
+
+
+@pytest.fixture
+def card(tconn: Any) -> TypeInfo:
+    """card registered on `tconn` (with its enum field's enum)."""
+    register_enum(fetch(tconn, f"{S}.mood"), tconn)
+    info = fetch(tconn, f"{S}.card")
+    register_composite(info, tconn)
+    return info
+
+
+def mood_of(conn: Any) -> Any:
+    return fetch(conn, f"{S}.mood")
+
+
+@pytest.mark.parametrize("binary", [False, True])
+def test_composite_unregistered_loads_as_text(tconn: Any, binary: bool) -> None:
+    v = one(tconn, f"SELECT {CARD_SQL}", binary=binary)
+    if binary:
+        assert isinstance(v, bytes)
+    else:
+        assert v == '(7,"a b",1.50,t,"{x,NULL,""y,z""}",3,"in progress")'
+
+
+@pytest.mark.parametrize("binary", [False, True])
+def test_composite_load(tconn: Any, card: TypeInfo, binary: bool) -> None:
+    Card = card.python_type
+    M = tconn.adapters  # noqa: F841 - the registry the loaders come from
+    mood = card_enum(tconn)
+    expected = Card(7, "a b", Decimal("1.50"), True, ["x", None, "y,z"], 3, mood["in progress"])
+    row = tconn.execute(
+        f"SELECT {CARD_SQL}, NULL::{S}.card, (NULL, NULL, NULL, NULL, NULL, NULL, NULL)::{S}.card,"
+        f" ARRAY[{CARD_SQL}, NULL], (0, '', NULL, NULL, '{{}}', NULL, '')::{S}.card",
+        binary=binary,
+    ).fetchone()
+    assert row[0] == expected
+    assert type(row[0]) is Card
+    assert row[0].suit == "a b" and row[0].m is mood["in progress"]
+    assert row[1] is None
+    assert row[2] == Card(*[None] * 7)
+    assert row[3] == [expected, None]
+    assert row[4] == Card(0, "", None, None, [], None, mood[""])
+
+
+def card_enum(conn: Any) -> Any:
+    # The enum register_enum made for mood on `conn` (the label "" included).
+    info = mood_of(conn)
+    t = Transformer(conn.adapt_context)
+    return {label: t.get_loader(info.oid, Format.TEXT).load(label.encode()) for label in info.labels}
+
+
+@pytest.mark.parametrize("binary", [False, True])
+def test_composite_nested(tconn: Any, card: TypeInfo, binary: bool) -> None:
+    hand = fetch(tconn, f"{S}.hand")
+    register_composite(hand, tconn)
+    Card, Hand = card.python_type, hand.python_type
+    mood = card_enum(tconn)
+    c1 = Card(1, "x", None, False, None, 2, mood["say \"hi\""])
+    c2 = Card(2, "(y)", Decimal(0), True, ["\\"], None, None)
+    h = Hand('own"er', [c1, None, c2], c1)
+    got = one(tconn, f"SELECT %s::{S}.hand", [h], binary=binary)
+    assert got == h
+    assert type(got.cards[0]) is Card
+    # The server agrees on the parts.
+    assert one(tconn, "SELECT ((%s).top).m::text, ((%s).cards[3]).tags[1]", [h, h]) == (
+        'say "hi"',
+        "\\",
+    )
+
+
+@pytest.mark.parametrize("fmt", [Format.TEXT, Format.BINARY, None])
+def test_composite_dump(tconn: Any, card: TypeInfo, fmt: Format | None) -> None:
+    Card = card.python_type
+    mood = card_enum(tconn)
+    v = Card(-5, 'a,"b"\\(c)', Decimal("-1.25"), False, ["p q", None, ""], 9, mood["a,b"])
+    t = Transformer(tconn.adapt_context)
+    (oid,), (sent_fmt,), _ = t.dump_params([v], [fmt])
+    assert oid == card.oid
+    assert sent_fmt == (fmt if fmt is not None else Format.TEXT)
+    cur = tconn.cursor()
+    row = cur.execute(
+        "SELECT %s, (%s).value, (%s).suit, (%s).tags, (%s).m::text, pg_typeof(%s)::text",
+        [v] * 6,
+        binary=fmt == Format.BINARY,
+    ).fetchone()
+    assert row == (v, -5, 'a,"b"\\(c)', ["p q", None, ""], "a,b", f"{S}.card")
+    # Lists of them dump as the array type.
+    assert one(tconn, "SELECT pg_typeof(%s)::text, %s", [[v, None], [v, None]]) == (
+        f"{S}.card[]",
+        [v, None],
+    )
+
+
+def test_composite_binary_falls_back_to_text(tconn: Any, card: TypeInfo) -> None:
+    Card = card.python_type
+    t = Transformer(tconn.adapt_context)
+    # Ints are sent at the field's width; a float has no binary numeric form.
+    exact = Card(1, "s", Decimal(1), True, None, 2**20, None)
+    assert t.dump_params([exact], [Format.BINARY])[1] == [Format.BINARY]
+    loose = Card(1, "s", 1.5, True, None, 1, None)
+    assert t.dump_params([loose], [Format.BINARY])[1] == [Format.TEXT]
+    assert one(tconn, "SELECT (%s).n", [loose], binary=True) == Decimal("1.5")
+    # A value out of the field's range goes in text too, and the server says no.
+    big = Card(2**40, "s", None, None, None, None, None)
+    assert t.dump_params([big], [Format.BINARY])[1] == [Format.TEXT]
+    with pytest.raises(errors.NumericValueOutOfRange):
+        tconn.execute("SELECT %s", [big], binary=True)
+
+
+def test_composite_domain_check_applies(tconn: Any, card: TypeInfo) -> None:
+    bad = card.python_type(1, "s", None, None, None, 0, None)
+    for binary in (False, True):
+        with pytest.raises(errors.CheckViolation):
+            tconn.execute("SELECT %s", [bad], binary=binary)
+
+
+def test_composite_wrong_values(tconn: Any, card: TypeInfo) -> None:
+    with pytest.raises(DataError, match="7 fields, got 2"):
+        tconn.execute("SELECT %s", [card.python_type._make([1, 2, 3, 4, 5, 6, 7])[:2]])
+    t = Transformer(tconn.adapt_context)
+    short = card.python_type.__new__(card.python_type, 1, 2)  # a namedtuple cut short
+    for fmt in (Format.TEXT, Format.BINARY):
+        with pytest.raises(DataError, match="7 fields"):
+            t.dump_params([short], [fmt])
+
+
+QUOTING_EDGES = [
+    "",
+    " ",
+    "  lead and trail  ",
+    ",",
+    '"',
+    '""',
+    "\\",
+    "\\\\",
+    "(",
+    ")",
+    "()",
+    "NULL",
+    "null",
+    'a"b\\c,(d)',
+    "tab\there",
+    "line\nbreak",
+    "é ü 中",
+    "{}",
+    "{a,b}",
+]
+
+
+@pytest.mark.parametrize("binary", [False, True])
+def test_composite_quoting_edges(tconn: Any, binary: bool) -> None:
+    info = fetch(tconn, f"{S}.pair")
+    register_composite(info, tconn)
+    Pair = info.python_type
+    values = [Pair(a, b) for a in QUOTING_EDGES + [None] for b in ("x", None, "")]
+    cur = tconn.cursor()
+    for fmt_binary in (False, True):
+        got = cur.execute("SELECT %s", [values], binary=binary or fmt_binary).fetchone()[0]
+        assert got == values
+    # NULL and empty string stay apart on the server's side.
+    assert cur.execute(
+        "SELECT (%s).a IS NULL, (%s).a = '', (%s).b IS NULL",
+        [Pair(None, ""), Pair("", None), Pair(None, None)],
+    ).fetchone() == (True, True, True)
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(
+    a=st.none() | st.text(st.characters(blacklist_characters="\x00"), max_size=12),
+    tags=st.none()
+    | st.lists(st.none() | st.text(st.characters(blacklist_characters="\x00"), max_size=6)),
+    binary=st.booleans(),
+)
+def test_composite_roundtrip_hypothesis(
+    tconn: Any, card: TypeInfo, a: str | None, tags: list[str | None] | None, binary: bool
+) -> None:
+    v = card.python_type(1, a, None, None, tags, None, None)
+    got = one(tconn, "SELECT %s, (%s).suit, (%s).tags", [v, v, v], binary=binary)
+    assert got == (v, a, tags)
+
+
+def test_composite_factory_function_and_dataclass(tconn: Any) -> None:
+    info = fetch(tconn, f"{S}.pair")
+    register_composite(info, tconn, lambda a, b: {"a": a, "b": b})
+    assert one(tconn, f"SELECT ('x', NULL)::{S}.pair") == {"a": "x", "b": None}
+    # A function gives no dumper: a dict would dump as jsonb, not as pair.
+    assert one(tconn, "SELECT pg_typeof(%s)::text", [{"a": "x"}]) == "jsonb"
+
+    @dataclasses.dataclass
+    class PairObj:
+        a: str | None
+        b: str | None
+
+    register_composite(info, tconn, PairObj)
+    assert info.python_type is PairObj
+    for binary in (False, True):
+        v = one(tconn, "SELECT %s", [PairObj("p, q", None)], binary=binary)
+        assert v == PairObj("p, q", None)
+        assert one(tconn, "SELECT (%s).a", [PairObj("p, q", None)], binary=binary) == "p, q"
+
+
+def test_composite_names_made_identifiers(tconn: Any) -> None:
+    info = fetch(tconn, f'{QS}."My Type"')
+    register_composite(info, tconn)
+    T = info.python_type
+    assert T.__name__ == "My_Type"
+    assert T._fields == ("my_field", "class_", "f1st")
+    v = one(tconn, f"""SELECT (1, 'c', '1')::{QS}."My Type" """)
+    assert (v.my_field, v.class_, v.f1st) == (1, "c", "1")
+    assert one(tconn, "SELECT %s", [v], binary=True) == v
+
+
+def test_composite_one_field_and_no_field(tconn: Any) -> None:
+    single = fetch(tconn, f"{S}.single")
+    nofields = fetch(tconn, f"{S}.nofields")
+    register_composite(single, tconn)
+    register_composite(nofields, tconn)
+    S1, N0 = single.python_type, nofields.python_type
+    for binary in (False, True):
+        # "()" is one NULL field for single, no field for nofields.
+        assert one(tconn, f"SELECT ROW(NULL)::{S}.single", binary=binary) == S1(None)
+        assert one(tconn, f"SELECT ROW(5)::{S}.single", binary=binary) == S1(5)
+        assert one(tconn, f"SELECT ROW()::{S}.nofields", binary=binary) == N0()
+        assert one(tconn, "SELECT %s", [S1(None)], binary=binary) == S1(None)
+
+
+def test_composite_changed_type_is_reported(tconn: Any) -> None:
+    # An info claiming fewer fields than the server sends.
+    card = fetch(tconn, f"{S}.card")
+    stale = CompositeInfo(
+        "card", card.oid, card.array_oid, field_names=["value"], field_types=[oids.INT4_OID]
+    )
+    register_composite(stale, tconn)
+    for binary in (False, True):
+        with pytest.raises(DataError, match="has 1 fields, got 7"):
+            tconn.execute(f"SELECT {CARD_SQL}", binary=binary)
+
+
+def test_register_composite_checks_info(tconn: Any) -> None:
+    with pytest.raises(TypeError, match="not a composite"):
+        register_composite(fetch(tconn, "int4"), tconn)
+    with pytest.raises(TypeError, match="no type info"):
+        register_composite(None, tconn)  # type: ignore[arg-type]
+
+
+def test_register_contexts(tconn: Any) -> None:
+    info = fetch(tconn, f"{S}.pair")
+    q = f"SELECT ('a', 'b')::{S}.pair"
+    # A cursor, an AdaptContext and a TypesRegistry all find the registry.
+    with tconn.cursor() as cur:
+        register_composite(info, cur)
+        assert cur.execute(q).fetchone()[0] == ("a", "b")
+    register_composite(info, tconn.adapt_context)
+    assert one(tconn, q) == ("a", "b")
+    reg = TypesRegistry(tconn.adapters)
+    register_composite(info, reg, lambda a, b: a + b)
+    t = Transformer(tconn.adapt_context, reg)
+    assert t.get_loader(info.oid, Format.TEXT).load(b"(a,b)") == "ab"
+    # Other connections are not affected.
+    with pgwire.connect(tconn.info.dsn if hasattr(tconn.info, "dsn") else "") if False else (
+        _other(tconn)
+    ) as other:
+        assert one(other, q) == "(a,b)"
+
+
+def _other(conn: Any) -> Any:
+    return pgwire.connect(
+        host=conn.info.host, port=conn.info.port, user=conn.info.user, dbname=conn.info.dbname
+    )
+
+
+# -- anonymous records ------------------------------------------------------------------------
+
+RECORD_QUERIES = [
+    "SELECT (1, 'a')",
+    "SELECT ROW(1, 'x y', NULL, '', 'q\"x', 'back\\slash', '(p)', 'c,d', 'NULL')",
+    "SELECT ROW()",
+    "SELECT ROW(NULL)",
+    "SELECT ROW(NULL, NULL)",
+    "SELECT ARRAY[ROW(1, 2), NULL, ROW(3, NULL)]",
+    "SELECT ROW(ROW(1, 'a b'), ARRAY[1, 2])",
+    "SELECT ROW(1.5::numeric, now()::date > '2000-01-01', 'é'::text)",
+]
+
+
+@pytest.mark.parametrize("query", RECORD_QUERIES)
+def test_records_match_psycopg(tconn: Any, types_dsn: str, query: str) -> None:
+    psycopg = pytest.importorskip("psycopg")
+    with psycopg.connect(types_dsn, autocommit=True) as pconn:
+        expected = pconn.execute(query).fetchone()
+    assert tconn.execute(query).fetchone() == expected
+
+
+def test_records_binary_load_typed(tconn: Any) -> None:
+    assert tconn.execute(
+        "SELECT ROW(1, 'x'::text, NULL, 1.5::numeric, ARRAY[1,2]), ROW(), ROW(NULL)", binary=True
+    ).fetchone() == ((1, "x", None, Decimal("1.5"), [1, 2]), (), (None,))
+
+
+def test_parse_record() -> None:
+    assert parse_record(b"()") == []
+    assert parse_record(b"(,)") == [None, None]
+    assert parse_record(b'(1,"",,"a""b","c\\\\d",e\\,f)') == [b"1", b"", None, b'a"b', b"c\\d", b"e,f"]
+    assert parse_record(b'("a"b"c",x)') == [b"abc", b"x"]
+    for bad in (b"", b"1,2", b"(1,2", b'("a,1)', b"(a\\)"):
+        with pytest.raises(DataError):
+            parse_record(bad)
+
+
+def test_tuple_params(tconn: Any, card: TypeInfo) -> None:
+    # A tuple goes as a record literal of unknown type: the context types it.
+    assert one(tconn, "SELECT %s::text", [(1, "a b", None, "", '"', [1, 2])]) == (
+        '(1,"a b",,"","""","{1,2}")'
+    )
+    mood = card_enum(tconn)
+    row = (3, "s", Decimal("2"), None, ["t"], 4, mood["ok"])
+    tconn.execute(f"INSERT INTO {S}.cards (c) VALUES (%s) RETURNING id", [row])
+    got = one(tconn, f"SELECT c FROM {S}.cards WHERE (c).suit = 's'")
+    assert got == card.python_type(*row)
+
+
+# -- enums ------------------------------------------------------------------------------------
+
+ENUM_SQL = f"SELECT 'ok'::{S}.mood, ARRAY['sad', NULL, 'a,b', 'say \"hi\"', '', 'NULL']::{S}.mood[]"
+
+
+def test_enum_unregistered(tconn: Any) -> None:
+    assert tconn.execute(ENUM_SQL).fetchone() == ("ok", '{sad,NULL,"a,b","say \\"hi\\"","","NULL"}')
+    assert tconn.execute(ENUM_SQL, binary=True).fetchone()[0] == b"ok"
+    # info.register: str in both formats, and arrays as lists.
+    mood_of(tconn).register(tconn)
+    expected = ("ok", ["sad", None, "a,b", 'say "hi"', "", "NULL"])
+    assert tconn.execute(ENUM_SQL).fetchone() == expected
+    assert tconn.execute(ENUM_SQL, binary=True).fetchone() == expected
+
+
+class Plain(enum.Enum):
+    sad = 1
+    happy = 2
+
+
+class Number(enum.IntEnum):
+    ONE = 1
+
+
+class Word(str, enum.Enum):
+    OK = "ok"
+
+
+def test_enum_python_unregistered_dumps(tconn: Any) -> None:
+    t = Transformer(tconn.adapt_context)
+    # A pure Enum by name, typed unknown, so the server can read it as an enum or text.
+    assert t.dump_params([Plain.happy]) == ([0], [Format.TEXT], [b"happy"])
+    assert t.dump_params([Plain.happy], [Format.BINARY])[0] == [0]
+    assert one(tconn, f"SELECT %s::{S}.mood, %s", [Plain.happy, Plain.sad]) == ("happy", "sad")
+    # Mixed-in enums dump as their mix-in type.
+    assert t.dump_params([Number.ONE])[0] == [oids.INT2_OID]
+    assert one(tconn, "SELECT %s + 1, %s", [Number.ONE, Word.OK]) == (2, "ok")
+    assert one(tconn, f"SELECT %s::{S}.mood[]", [[Plain.sad, None, Plain.happy]]) == (
+        "{sad,NULL,happy}"
+    )
+
+
+@pytest.mark.parametrize("binary", [False, True])
+def test_enum_registered_default(tconn: Any, binary: bool) -> None:
+    info = mood_of(tconn)
+    register_enum(info, tconn)
+    M = info.enum
+    assert [m.name for m in M] == info.labels
+    assert M["in progress"].value == "in progress"
+    assert tconn.execute(ENUM_SQL, binary=binary).fetchone() == (
+        M.ok,
+        [M.sad, None, M["a,b"], M['say "hi"'], M[""], M["NULL"]],
+    )
+    members = [M[""], M["NULL"], M['say "hi"'], None, M["a,b"]]
+    got = one(tconn, "SELECT %s, %s, pg_typeof(%s)::text, pg_typeof(%s)::text",
+              [M.happy, members, M.happy, members], binary=binary)
+    assert got == (M.happy, members, f"{S}.mood", f"{S}.mood[]")
+    # The server reads the labels (NULL stays NULL, "NULL" stays a label).
+    assert one(tconn, "SELECT array_to_string(%s, '|', '<null>')", [members]) == (
+        '|NULL|say "hi"|<null>|a,b'
+    )
+
+
+class Feeling(enum.Enum):
+    SAD = "s"
+    FINE = "f"
+    HAPPY = "h"
+
+
+def test_enum_registered_with_mapping(tconn: Any) -> None:
+    info = mood_of(tconn)
+    register_enum(info, tconn, Feeling, mapping={Feeling.SAD: "sad", Feeling.FINE: "ok"})
+    assert info.enum is Feeling
+    assert one(tconn, f"SELECT 'ok'::{S}.mood, 'sad'::{S}.mood") == (Feeling.FINE, Feeling.SAD)
+    assert one(tconn, f"SELECT 'ok'::{S}.mood", binary=True) == Feeling.FINE
+    assert one(tconn, "SELECT %s::text, %s", [Feeling.FINE, [Feeling.SAD]]) == ("ok", [Feeling.SAD])
+    # A label with no member; a member with no label.
+    with pytest.raises(DataError, match="in progress"):
+        tconn.execute(f"SELECT 'in progress'::{S}.mood")
+    with pytest.raises(errors.InvalidTextRepresentation):
+        tconn.execute("SELECT %s", [Feeling.HAPPY])  # its name, HAPPY, is no label
+    # Mapping as pairs works the same.
+    register_enum(info, tconn, Feeling, mapping=[(Feeling.HAPPY, "happy")])
+    assert one(tconn, "SELECT %s::text", [Feeling.HAPPY]) == "happy"
+
+
+def test_register_enum_checks_info(tconn: Any) -> None:
+    with pytest.raises(TypeError, match="not an enum"):
+        register_enum(fetch(tconn, f"{S}.card"), tconn)
+
+
+# -- hstore -----------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def hstore_oid(types_dsn: str) -> int:
+    """The hstore extension in the test database, or a skip if the server lacks it."""
+    with pgwire.connect(types_dsn, autocommit=True) as conn:
+        try:
+            conn.execute("CREATE EXTENSION IF NOT EXISTS hstore")
+        except (errors.UndefinedFile, errors.FeatureNotSupported, errors.InsufficientPrivilege,
+                errors.UndefinedObject) as ex:
+            pytest.skip(f"hstore not available on this server: {ex}")
+        return int(one(conn, "SELECT 'hstore'::regtype::oid"))
+
+
+@pytest.fixture
+def hconn(tconn: Any, hstore_oid: int) -> Any:
+    info = fetch(tconn, "hstore")
+    assert info.oid == hstore_oid
+    register_hstore(info, tconn)
+    return tconn
+
+
+HSTORE_EDGES: dict[str, str | None] = {
+    "a": "1",
+    "null": None,
+    "NULL": "NULL",
+    "": "",
+    " sp ace ": " ",
+    'q"uote': 'v"al',
+    "back\\slash": "\\",
+    "=>": ",",
+    "é": "中",
+    "multi\nline": "tab\t",
+}
+
+
+@pytest.mark.parametrize("binary", [False, True])
+def test_hstore(hconn: Any, binary: bool) -> None:
+    row = hconn.execute(
+        "SELECT 'a=>1, b=>NULL'::hstore, ''::hstore, NULL::hstore,"
+        " ARRAY['x=>y'::hstore, NULL, '']",
+        binary=binary,
+    ).fetchone()
+    assert row == ({"a": "1", "b": None}, {}, None, [{"x": "y"}, None, {}])
+    got = one(hconn, "SELECT %s, %s -> 'back\\slash', %s ? 'null', pg_typeof(%s)::text",
+              [HSTORE_EDGES] * 4, binary=binary)
+    assert got == (HSTORE_EDGES, "\\", True, "hstore")
+    assert one(hconn, "SELECT %s", [[HSTORE_EDGES, {}, None]], binary=binary) == [
+        HSTORE_EDGES, {}, None
+    ]
+
+
+def test_hstore_only_where_registered(hconn: Any, types_dsn: str) -> None:
+    with pgwire.connect(types_dsn) as other:
+        assert one(other, "SELECT pg_typeof(%s)::text", [{"a": "1"}]) == "jsonb"
+        assert one(other, "SELECT 'a=>1'::hstore") == '"a"=>"1"'
+    with pytest.raises(DataError, match="str"):
+        hconn.execute("SELECT %s", [{"a": 1}])
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(
+    d=st.dictionaries(
+        st.text(st.characters(blacklist_characters="\x00"), max_size=8),
+        st.none() | st.text(st.characters(blacklist_characters="\x00"), max_size=8),
+        max_size=6,
+    ),
+    binary=st.booleans(),
+)
+def test_hstore_roundtrip_hypothesis(hconn: Any, d: dict[str, str | None], binary: bool) -> None:
+    got = one(hconn, "SELECT %s, %s::text::hstore = %s, akeys(%s)", [d] * 4, binary=binary)
+    assert got[0] == d
+    assert got[1] is True
+    assert sorted(got[2]) == sorted(d)
+
+
+# -- multiranges ------------------------------------------------------------------------------
+
+needs_multiranges = pytest.mark.usefixtures("multiranges")
+
+
+@pytest.fixture
+def multiranges(tconn: Any) -> None:
+    if tconn.info.server_version < 140000:
+        pytest.skip("multiranges need PostgreSQL 14")
+
+
+D = dt.date
+UTC = dt.timezone.utc
+
+
+@needs_multiranges
+@pytest.mark.parametrize("binary", [False, True])
+def test_multirange_load_builtins(tconn: Any, binary: bool) -> None:
+    tconn.execute("SET TimeZone TO 'UTC'")
+    row = tconn.execute(
+        "SELECT '{[1,3), [5,7]}'::int4multirange, '{(,10)}'::int8multirange, '{}'::int4multirange,"
+        " '{[1.5,2.5], (3,)}'::nummultirange,"
+        " '{[2020-01-01,2020-02-01), [2020-03-01,)}'::datemultirange,"
+        " '{[\"2020-01-01 10:00\",\"2020-01-02\")}'::tsmultirange,"
+        " '{[\"2020-01-01 10:00+00\",)}'::tstzmultirange,"
+        " NULL::int4multirange, ARRAY['{[1,2)}'::int4multirange, NULL, '{}']",
+        binary=binary,
+    ).fetchone()
+    assert row == (
+        Multirange([Range(1, 3), Range(5, 8)]),
+        Multirange([Range(None, 10)]),
+        Multirange(),
+        Multirange([Range(Decimal("1.5"), Decimal("2.5"), "[]"), Range(Decimal(3), None, "()")]),
+        Multirange([Range(D(2020, 1, 1), D(2020, 2, 1)), Range(D(2020, 3, 1), None)]),
+        Multirange([Range(dt.datetime(2020, 1, 1, 10), dt.datetime(2020, 1, 2))]),
+        Multirange([Range(dt.datetime(2020, 1, 1, 10, tzinfo=UTC), None)]),
+        None,
+        [Multirange([Range(1, 2)]), None, Multirange()],
+    )
+    assert [d.type_code for d in tconn.cursor().execute(
+        "SELECT '{}'::int4multirange, '{}'::int8multirange, '{}'::nummultirange,"
+        " '{}'::datemultirange, '{}'::tsmultirange, '{}'::tstzmultirange"
+    ).description] == [4451, 4536, 4532, 4535, 4533, 4534]
+
+
+@needs_multiranges
+@pytest.mark.parametrize("fmt", [Format.TEXT, Format.BINARY, None])
+def test_multirange_dump(tconn: Any, fmt: Format | None) -> None:
+    tconn.execute("SET TimeZone TO 'UTC'")
+    t = Transformer(tconn.adapt_context)
+    cases = [
+        (Multirange([Range(D(2020, 1, 1), D(2020, 2, 1))]), oids.DATEMULTIRANGE_OID),
+        (Multirange([Range(Decimal(1), Decimal(2), "[]")]), oids.NUMMULTIRANGE_OID),
+        (Multirange([Range(None, dt.datetime(2020, 1, 1))]), oids.TSMULTIRANGE_OID),
+        (Multirange([Range(dt.datetime(2020, 1, 1, tzinfo=UTC), None)]), oids.TSTZMULTIRANGE_OID),
+        # Ints and boundless ranges: the server types them from context.
+        (Multirange([Range(1, 4), Range(10, 2**40)]), 0),
+        (Multirange([Range(None, None)]), 0),
+        (Multirange(), 0),
+    ]
+    for mr, oid in cases:
+        assert t.dump_params([mr], [fmt])[0] == [oid], mr
+        if oid:
+            assert one(tconn, "SELECT %s", [mr], binary=fmt == Format.BINARY) == mr
+    assert one(tconn, "SELECT %s::int8multirange, %s::int4multirange, %s::datemultirange",
+               [cases[4][0], cases[5][0], cases[6][0]], binary=fmt == Format.BINARY) == (
+        cases[4][0], cases[5][0], Multirange()
+    )
+    mrs = [cases[0][0], None, Multirange([Range(D(2021, 1, 1), D(2021, 1, 2))])]
+    assert one(tconn, "SELECT %s, pg_typeof(%s)::text", [mrs, mrs]) == (mrs, "datemultirange[]")
+
+
+@needs_multiranges
+def test_multirange_server_normalises(tconn: Any) -> None:
+    mr = Multirange([Range(5, 7), Range(1, 3, "[]"), Range(2, 4), Range(empty=True)])
+    assert one(tconn, "SELECT %s::int4multirange", [mr]) == Multirange([Range(1, 4), Range(5, 7)])
+
+
+@needs_multiranges
+@settings(
+    max_examples=30,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(
+    bounds=st.lists(
+        st.tuples(
+            st.none() | st.integers(-1000, 1000),
+            st.none() | st.integers(-1000, 1000),
+            st.sampled_from(["[)", "(]", "[]", "()"]),
+        ),
+        max_size=5,
+    ),
+    binary=st.booleans(),
+)
+def test_multirange_roundtrip_hypothesis(
+    tconn: Any, bounds: list[tuple[int | None, int | None, str]], binary: bool
+) -> None:
+    ranges = [
+        Range(lo, up, b) if lo is None or up is None or lo <= up else Range(up, lo, b)
+        for lo, up, b in bounds
+    ]
+    mr = Multirange(ranges)
+    got = one(tconn, "SELECT %s::int8multirange", [mr], binary=binary)
+    # What comes back is the server's normal form: the same set, and stable.
+    assert one(tconn, "SELECT %s::int8multirange = %s::int8multirange", [mr, got]) is True
+    assert one(tconn, "SELECT %s", [got], binary=not binary) == got
+    assert all(r.bounds in ("[)", "()") for r in got)
+    # Dates go binary both ways with their own type.
+    dmr = Multirange(
+        Range(None if r.lower is None else D(2000, 1, 1) + dt.timedelta(r.lower),
+              None if r.upper is None else D(2000, 1, 1) + dt.timedelta(r.upper), r.bounds)
+        for r in got
+    )
+    assert one(tconn, "SELECT %s", [dmr], binary=binary) == dmr
+
+
+def test_multirange_object() -> None:
+    a, b = Range(1, 2), Range(3, 4)
+    mr = Multirange([a])
+    mr.append(b)
+    assert list(mr) == [a, b]
+    assert len(mr) == 2 and mr[1] == b and mr[-1] == b
+    assert mr[0:1] == Multirange([a])
+    assert isinstance(mr[0:1], Multirange)
+    mr[0] = b
+    mr[1:] = [a]
+    assert mr == Multirange([b, a])
+    del mr[0]
+    mr.insert(0, b)
+    assert mr == Multirange([b, a])
+    assert mr != [b, a]  # a list is not a multirange
+    assert Multirange([a]) < Multirange([b])
+    assert repr(Multirange([a])) == "Multirange([Range(1, 2, '[)')])"
+    assert str(Multirange([a, b])) == "{[1, 2), [3, 4)}"
+    with pytest.raises(TypeError):
+        Multirange([1])  # type: ignore[list-item]
+    with pytest.raises(TypeError):
+        mr.append((1, 2))  # type: ignore[arg-type]
+
+
+def test_multirange_malformed() -> None:
+    t = Transformer(AdaptContext())
+    load = t.get_loader(oids.INT4MULTIRANGE_OID, Format.TEXT).load
+    assert load(b"{[1,2),[3,4)}") == Multirange([Range(1, 2), Range(3, 4)])
+    tz = t.get_loader(oids.TSMULTIRANGE_OID, Format.TEXT).load
+    assert tz(b'{["2020-01-01 00:00:00","2020-01-02 00:00:00")}') == Multirange(
+        [Range(dt.datetime(2020, 1, 1), dt.datetime(2020, 1, 2))]
+    )
+    for bad in (b"", b"{", b"[1,2)", b"{[1,2)", b"{[1,2),}", b"{[1,2)[3,4)}", b"{x}"):
+        with pytest.raises(DataError):
+            load(bad)
+
+
+# -- domains ----------------------------------------------------------------------------------
+
+
+def test_domain_columns_report_the_base_type(tconn: Any) -> None:
+    cur = tconn.cursor()
+    for binary in (False, True):
+        cur.execute(f"SELECT 5::{S}.pos, 6::{S}.pos2, '{{1,2}}'::{S}.ints", binary=binary)
+        assert [d.type_code for d in cur.description] == [23, 23, 1007]
+        assert cur.fetchone() == (5, 6, [1, 2])
+
+
+DOMAIN_ARRAYS = (
+    f"SELECT ARRAY[5::{S}.pos, NULL], ARRAY[6::{S}.pos2], ARRAY['[2020-01-01,2020-01-03)'::{S}.dates],"
+    f" ARRAY['{{1,2}}'::{S}.ints]"
+)
+
+
+def test_domain_arrays(tconn: Any) -> None:
+    cur = tconn.cursor()
+    cur.execute(DOMAIN_ARRAYS)
+    pos_array = regtype_oid(tconn, f"{S}.pos[]")
+    assert cur.description[0].type_code == pos_array != oids.INT4_ARRAY_OID
+    # Unknown array types load as text.
+    assert cur.fetchone()[0] == "{5,NULL}"
+    for name in ("pos", "pos2", "dates", "ints"):
+        fetch(tconn, f"{S}.{name}").register(tconn)
+    expected = ([5, None], [6], [Range(D(2020, 1, 1), D(2020, 1, 3))], [[1, 2]])
+    for binary in (False, True):
+        # In binary the elements carry the domain's OID.
+        assert cur.execute(DOMAIN_ARRAYS, binary=binary).fetchone() == expected
+    # Declaring the domains changed nothing about dumping lists and ranges.
+    assert one(tconn, "SELECT pg_typeof(%s)::text, pg_typeof(%s)::text",
+               [[1, 2], Range(D(2020, 1, 1), D(2020, 2, 1))]) == ("smallint[]", "daterange")
+
+
+def test_domain_info_register_checks(tconn: Any) -> None:
+    with pytest.raises(TypeError, match="not a domain"):
+        DomainInfo("d", 1, 0).register(tconn)
+
+
+# -- custom ranges ----------------------------------------------------------------------------
+
+FLOATRANGE_SQL = (
+    f"SELECT '[1.5,2.5)'::{S}.floatrange, ARRAY['(,0]'::{S}.floatrange, NULL, 'empty']"
+)
+
+
+@pytest.mark.parametrize("binary", [False, True])
+def test_custom_range(tconn: Any, binary: bool) -> None:
+    info = fetch(tconn, f"{S}.floatrange")
+    assert one(tconn, FLOATRANGE_SQL, binary=False)[0] == "[1.5,2.5)"
+    register_range(info, tconn)
+    assert tconn.execute(FLOATRANGE_SQL, binary=binary).fetchone() == (
+        Range(1.5, 2.5),
+        [Range(None, 0.0, "(]"), None, Range(empty=True)],
+    )
+    r = Range(-1.25, 1e300, "(]")
+    assert one(tconn, "SELECT %s, pg_typeof(%s)::text", [r, r], binary=binary) == (
+        r,
+        f"{S}.floatrange",
+    )
+    if tconn.info.server_version >= 140000:
+        mr = Multirange([Range(0.5, 1.0), Range(2.0, None)])
+        assert one(tconn, "SELECT %s, pg_typeof(%s)::text", [mr, mr], binary=binary) == (
+            mr,
+            f"{S}.floatmultirange",
+        )
+        assert one(tconn, f"SELECT ARRAY['{{[1,2)}}'::{S}.floatmultirange]", binary=binary) == [
+            Multirange([Range(1.0, 2.0)])
+        ]
+
+
+def test_custom_multirange_alone(tconn: Any, multiranges: None) -> None:
+    # Registering the multirange declares its range too.
+    register_multirange(fetch(tconn, f"{S}.floatmultirange"), tconn)
+    assert one(tconn, f"SELECT '{{[1,2)}}'::{S}.floatmultirange, '[3,4)'::{S}.floatrange") == (
+        Multirange([Range(1.0, 2.0)]),
+        Range(3.0, 4.0),
+    )
+    with pytest.raises(TypeError, match="not a multirange"):
+        register_multirange(fetch(tconn, f"{S}.floatrange"), tconn)
+    with pytest.raises(TypeError, match="not a range"):
+        register_range(fetch(tconn, "int4"), tconn)
+
+
+def test_info_register_generic(tconn: Any) -> None:
+    # TypeInfo.register picks what each kind needs.
+    for name in ("floatrange", "card", "mood"):
+        fetch(tconn, f"{S}.{name}").register(tconn)
+    row = tconn.execute(f"SELECT '[1,2)'::{S}.floatrange, {CARD_SQL}").fetchone()
+    assert row[0] == Range(1.0, 2.0)
+    assert row[1].suit == "a b" and row[1].m == "in progress"
