@@ -20,7 +20,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from .drivers import aio, blocking
-from .errors import DataError, NotSupportedError, ProgrammingError, QueryCanceled
+from .errors import DataError, ProgrammingError, QueryCanceled
 from .protocol import copy as pc
 from .protocol.copy import CopyState
 from .protocol.core import PGGen
