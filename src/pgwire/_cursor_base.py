@@ -11,6 +11,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .errors import Error, InterfaceError, ProgrammingError
+from .prepared import PreparedEntry
 from .protocol import core
 from .protocol import messages as m
 from .protocol.core import PGGen, Result
@@ -77,6 +78,7 @@ class BaseCursor:
         self._pos = 0
         self._description: list[Column] | None = None
         self._pending_fields: list[m.FieldDescription] | None = None
+        self._last_fields: list[m.FieldDescription] | None = None
         self.rowcount = -1
         self._error: BaseException | None = None
         self._no_result_reason = "no result available: execute a query first"
@@ -140,6 +142,7 @@ class BaseCursor:
         self._conn._check_open()
 
     def _on_description(self, fields: list[m.FieldDescription]) -> Any:
+        self._last_fields = fields
         self._pending_fields = fields
         try:
             loaders = self._tx.column_loaders(
@@ -187,8 +190,8 @@ class BaseCursor:
             statement, parse = b"", True
         else:
             statement, parse = entry.name, preparing
-            if not binary and entry.result_formats is not None:
-                result_formats = entry.result_formats
+            if not binary:
+                result_formats = self._prepared_formats(entry) or result_formats
         gen = core.extended_query(
             proto,
             pq.query,
@@ -206,22 +209,35 @@ class BaseCursor:
             return gen
         return self._track_prepared(gen, key, entry)
 
-    def _track_prepared(self, gen: PGGen, key: Any, entry: Any) -> PGGen:
-        """Run ``gen``; learn the statement's columns, or forget it if it failed."""
+    def _track_prepared(self, gen: PGGen, key: Any, entry: PreparedEntry) -> PGGen:
+        """Run ``gen``; learn the statement's columns, or forget it if the server failed it."""
         cache = self._conn._prepared
+        self._last_fields = None
         try:
             results = yield from gen
         except Error as exc:
-            if exc.sqlstate == "26000":  # the server no longer knows our statements
+            if exc.diag.sqlstate is None:
+                pass  # raised on our side (a loader...): the statement is fine
+            elif exc.sqlstate == "26000":  # the server no longer knows our statements
                 cache.clear()
             else:
                 cache.forget(key)
             raise
-        if entry.result_formats is None and results:
-            fields = results[-1].fields or []
-            choose = self._tx.preferred_result_format
-            entry.result_formats = [int(choose(f.type_oid)) for f in fields] or [0]
+        finally:
+            if self._last_fields is not None and entry.type_oids is None:
+                entry.type_oids = [f.type_oid for f in self._last_fields]
         return results
+
+    def _prepared_formats(self, entry: PreparedEntry) -> list[int] | None:
+        """Per-column result formats for a prepared statement, chosen once per session state."""
+        if entry.type_oids is None:
+            return None
+        generation = self._conn.adapt_context.generation
+        if entry.result_formats is None or entry.generation != generation:
+            choose = self._tx.preferred_result_format
+            entry.result_formats = [int(choose(oid)) for oid in entry.type_oids] or [0]
+            entry.generation = generation
+        return entry.result_formats
 
     def _many_gen(
         self, query: Any, params_seq: Iterable[Params], returning: bool = False

@@ -18,12 +18,16 @@ Key = tuple[bytes, tuple[int, ...]]
 class PreparedEntry:
     """A query seen before: how often, and its server statement once prepared."""
 
-    __slots__ = ("count", "name", "result_formats")
+    __slots__ = ("count", "name", "type_oids", "result_formats", "generation")
 
     def __init__(self) -> None:
         self.count = 0
         self.name: bytes | None = None
+        # The result's column types once seen, and the formats chosen for them
+        # under the session facts (DateStyle...) of ``generation``.
+        self.type_oids: list[int] | None = None
         self.result_formats: list[int] | None = None
+        self.generation = -1
 
 
 class PreparedCache:

@@ -267,7 +267,9 @@ class TypeInfo:
             elif kind == "d":
                 _register_domain(self, reg)
             elif self.element_oid:
-                reg.register_array(self.oid, self.element_oid, self.delimiter)
+                # Lists keep dumping as the element's own array type (not as
+                # int2vector for int2, say).
+                reg.register_array(self.oid, self.element_oid, self.delimiter, dump=False)
             register_array_of(self, reg)
 
 
