@@ -131,6 +131,10 @@ def test_async_copy(dsn):
             async with cur.copy("COPY ac TO STDOUT") as copy:
                 copy.set_types(["int4", "text"])
                 rows = [row async for row in copy.rows()]
+            async with cur.copy("COPY (SELECT * FROM ac ORDER BY a LIMIT 2) TO STDOUT") as copy:
+                assert await copy.read_row() == ("0", "0")
+                assert await copy.read_row() == ("1", "1")
+                assert await copy.read_row() is None
             return rows
 
     rows = asyncio.run(main())

@@ -374,9 +374,21 @@ class AsyncCopy(BaseCopy):
         while data := await self.read():
             yield data
 
+    async def read_row(self) -> tuple[Any, ...] | None:
+        """The next row of COPY TO data, or None at the end."""
+        queue = self._rows_ahead
+        while not queue:
+            chunk = await self.read()
+            if not chunk:
+                return None
+            self._parse(chunk, queue)
+        return queue.popleft()
+
     async def rows(self) -> AsyncIterator[tuple[Any, ...]]:
         """The rows of COPY TO data (typed after set_types())."""
-        batch: list[tuple[Any, ...]] = []
+        batch = self._rows_ahead
+        while batch:
+            yield batch.popleft()
         async for chunk in self:
             self._parse(chunk, batch)
             for row in batch:
