@@ -169,3 +169,40 @@ def test_server_restarted_between_queries(make_cluster):
     assert_closed_for_good(conn)
     with pgwire.connect(cluster.dsn) as again:
         assert again.execute("SELECT 2").fetchone() == (2,)
+
+
+def test_asyncio_garbage_and_reset(pg_server):
+    import asyncio
+
+    async def main():
+        proxy = Proxy("127.0.0.1", pg_server.port)
+        aconn = await pgwire.AsyncConnection.connect(
+            pg_server.dsn, host="127.0.0.1", port=proxy.port, sslmode="disable"
+        )
+        try:
+            cur = await aconn.execute("SELECT 1")
+            assert await cur.fetchone() == (1,)
+            proxy.inject = b"~\x00\x00\x00\x04"
+            with pytest.raises(pgwire.InterfaceError):
+                await aconn.execute("SELECT 2")
+            assert aconn.closed
+            with pytest.raises(pgwire.OperationalError):
+                await aconn.execute("SELECT 3")
+        finally:
+            await aconn.close()
+            proxy.close()
+
+        proxy = Proxy("127.0.0.1", pg_server.port)
+        aconn = await pgwire.AsyncConnection.connect(
+            pg_server.dsn, host="127.0.0.1", port=proxy.port, sslmode="disable"
+        )
+        try:
+            proxy.reset = True
+            with pytest.raises(pgwire.OperationalError):
+                await aconn.execute("SELECT 4")
+            assert aconn.closed
+        finally:
+            await aconn.close()
+            proxy.close()
+
+    asyncio.run(asyncio.wait_for(main(), 30))
