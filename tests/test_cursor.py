@@ -343,3 +343,19 @@ def test_dbapi_constructors():
     assert pgwire.DateFromTicks(0).year in (1969, 1970)
     assert isinstance(pgwire.TimestampFromTicks(0), dt.datetime)
     assert isinstance(pgwire.TimeFromTicks(0), dt.time)
+
+
+def test_cursor_adapters_are_its_own(conn):
+    from pgwire.types import Loader
+
+    class Doubled(Loader):
+        def load(self, data):
+            return int(data) * 2
+
+    cur = conn.cursor()
+    cur.adapters.register_loader("int4", Doubled)
+    assert cur.execute("SELECT 21").fetchone() == (42,)
+    assert conn.execute("SELECT 21").fetchone() == (21,)
+    assert conn.cursor().execute("SELECT 21").fetchone() == (21,)
+    conn.adapters.register_loader("int4", Doubled)
+    assert conn.execute("SELECT 5").fetchone() == (10,)

@@ -16,7 +16,7 @@ import struct
 import subprocess
 import sys
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from types import ModuleType
@@ -145,7 +145,10 @@ READY = b"Z\x00\x00\x00\x05I"
 
 
 def loaders_for(
-    cols: list[tuple[int, int]], tz: str = "UTC", encoding: str = "UTF8", datestyle: str = "ISO, MDY"
+    cols: Sequence[tuple[int, int]],
+    tz: str = "UTC",
+    encoding: str = "UTF8",
+    datestyle: str = "ISO, MDY",
 ) -> list[Any]:
     ctx = AdaptContext()
     ctx.update_parameter("TimeZone", tz)
@@ -446,7 +449,7 @@ def test_plan_respects_overrides(sp: ModuleType) -> None:
     ctx = AdaptContext()
     sub = Mine(oids.INT4_OID, ctx)
     inst = Int4BinaryLoader(oids.INT4_OID, ctx)
-    inst.load = lambda data: "patched"  # type: ignore[method-assign]
+    inst.load = lambda data: "patched"  # type: ignore[method-assign,assignment,return-value]
     assert sp.plan_codes([sub.load, inst.load, lambda b: b]) == [sp.PY, sp.PY, sp.PY]
     data = data_row([b"\x00\x00\x00\x07"] * 2)
     assert compare(sp, data, 0, [sub.load, inst.load])[0] == [(tuple, [(int, 7), (str, "patched")])]
@@ -577,7 +580,9 @@ def test_row_maker_gets_a_fresh_list(sp: ModuleType) -> None:
 
 @HYPO
 @given(stream=streams())
-def test_non_bytes_buffer_same_as_python(sp: ModuleType, stream: tuple[bytes, int, list[Any]]) -> None:
+def test_non_bytes_buffer_same_as_python(
+    sp: ModuleType, stream: tuple[bytes, int, list[Any]]
+) -> None:
     """A bytearray (never what ReadBuffer holds): handled by the Python code, same result."""
     data, pos, loaders = stream
     compare(sp, bytearray(data), pos, loaders)
@@ -708,8 +713,9 @@ def test_bind_known_bytes(sp: ModuleType) -> None:
 
 QUERY = """
 SELECT i::int2, i::int4, (i * 100000000000)::int8, i::oid, (i / 7.0)::float4,
-       (i / 3.0)::float8, 'NaN'::float8, mod(i, 2) = 0, 'row ' || i || ' é€', ('\\x' || md5(i::text))::bytea,
-       (i / 3.0)::numeric(20, 6), date '2000-02-28' + i, timestamp '1999-12-31 23:59:59.5' + i * interval '1.25 s',
+       (i / 3.0)::float8, 'NaN'::float8, mod(i, 2) = 0, 'row ' || i || ' é€',
+       ('\\x' || md5(i::text))::bytea, (i / 3.0)::numeric(20, 6), date '2000-02-28' + i,
+       timestamp '1999-12-31 23:59:59.5' + i * interval '1.25 s',
        timestamptz '2021-10-31 00:30:00+00' + i * interval '17 minutes',
        md5(i::text)::uuid, NULL::int4, interval '1 day' * i, 'infinity'::float8,
        CASE WHEN i = 3 THEN NULL ELSE 'x' END

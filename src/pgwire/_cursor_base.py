@@ -17,7 +17,7 @@ from .protocol import messages as m
 from .protocol.core import PGGen, Result
 from .rows import tuple_row
 from .sql import convert_query
-from .types import Format, Transformer
+from .types import Format, Transformer, TypesRegistry
 
 if TYPE_CHECKING:
     from ._base import BaseConnection
@@ -105,9 +105,17 @@ class BaseCursor:
         self._row_factory = factory or tuple_row
 
     @property
-    def adapters(self) -> Any:
-        """The types registry of this cursor (a child of the connection's)."""
-        return self._tx.registry
+    def adapters(self) -> TypesRegistry:
+        """The types registry of this cursor: a child of the connection's.
+
+        What is registered here applies to this cursor only.
+        """
+        registry = self._tx.registry
+        if registry is self._conn.adapters:
+            # Made on first use: most cursors never need their own.
+            registry = TypesRegistry(self._conn.adapters)
+            self._tx = Transformer(self._conn.adapt_context, registry)
+        return registry
 
     @property
     def description(self) -> list[Column] | None:

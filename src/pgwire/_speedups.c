@@ -176,6 +176,8 @@ get_plan(PyObject *loaders)
             code = CODE_PY;
         if ((code == CODE_TSTZ_TEXT || code == CODE_TSTZ_BIN) && !PyTZInfo_Check(extra))
             code = CODE_PY;
+        if (code == CODE_NUMERIC_TEXT && !PyCallable_Check(extra))
+            code = CODE_PY;
         plan->cols[i].code = (int)code;
         Py_INCREF(extra);
         plan->cols[i].extra = extra;
@@ -411,21 +413,23 @@ new_datetime(int y, int mo, int d, int h, int mi, int s, int us, PyObject *tz)
                                                    PyDateTimeAPI->DateTimeType);
 }
 
-/* A datetime from microseconds since 2000-01-01 (in UTC when tz is given), or
- * NULL without an exception when out of Python's range. */
-static PyObject *
-datetime_from_pg_usecs(long long us, PyObject *tz)
+/* The fields of a count of microseconds since 2000-01-01; 0 when out of
+ * Python's range. */
+static int
+pg_usecs_fields(long long us, Fields *f)
 {
     long long days = floor_div(us, USECS_PER_DAY);
     long long rem = us - days * USECS_PER_DAY;
     long long ordinal = days + PG_EPOCH_ORDINAL;
     if (ordinal < 1 || ordinal > MAX_ORDINAL)
-        return NULL;
-    int y, mo, d;
-    civil_from_days(ordinal - UNIX_EPOCH_ORDINAL, &y, &mo, &d);
+        return 0;
+    civil_from_days(ordinal - UNIX_EPOCH_ORDINAL, &f->y, &f->mo, &f->d);
     long long secs = rem / 1000000;
-    return new_datetime(y, mo, d, (int)(secs / 3600), (int)(secs / 60 % 60), (int)(secs % 60),
-                        (int)(rem % 1000000), tz ? tz : Py_None);
+    f->h = (int)(secs / 3600);
+    f->mi = (int)(secs / 60 % 60);
+    f->s = (int)(secs % 60);
+    f->us = (int)(rem % 1000000);
+    return 1;
 }
 
 /* An aware datetime in the session zone from its UTC fields, as
@@ -442,21 +446,6 @@ to_zone(int y, int mo, int d, int h, int mi, int s, int us, PyObject *tz)
     if (res == NULL)
         PyErr_Clear(); /* the loader decides what that means */
     return res;
-}
-
-static PyObject *
-tstz_from_pg_usecs(long long us, PyObject *tz)
-{
-    long long days = floor_div(us, USECS_PER_DAY);
-    long long rem = us - days * USECS_PER_DAY;
-    long long ordinal = days + PG_EPOCH_ORDINAL;
-    if (ordinal < 1 || ordinal > MAX_ORDINAL)
-        return NULL;
-    int y, mo, d;
-    civil_from_days(ordinal - UNIX_EPOCH_ORDINAL, &y, &mo, &d);
-    long long secs = rem / 1000000;
-    return to_zone(y, mo, d, (int)(secs / 3600), (int)(secs / 60 % 60), (int)(secs % 60),
-                   (int)(rem % 1000000), tz);
 }
 
 static PyObject *
@@ -599,9 +588,9 @@ load_value(Column *col, const char *cp, Py_ssize_t n)
     }
     case CODE_TS_BIN:
         if (n == 8) {
-            PyObject *res = datetime_from_pg_usecs((long long)(int64_t)be64(p), NULL);
-            if (res != NULL || PyErr_Occurred())
-                return res;
+            Fields f;
+            if (pg_usecs_fields((long long)(int64_t)be64(p), &f))
+                return new_datetime(f.y, f.mo, f.d, f.h, f.mi, f.s, f.us, Py_None);
         }
         break;
     case CODE_TSTZ_TEXT: {
@@ -626,9 +615,12 @@ load_value(Column *col, const char *cp, Py_ssize_t n)
     }
     case CODE_TSTZ_BIN:
         if (n == 8) {
-            PyObject *res = tstz_from_pg_usecs((long long)(int64_t)be64(p), col->extra);
-            if (res != NULL || PyErr_Occurred())
-                return res;
+            Fields f;
+            if (pg_usecs_fields((long long)(int64_t)be64(p), &f)) {
+                PyObject *res = to_zone(f.y, f.mo, f.d, f.h, f.mi, f.s, f.us, col->extra);
+                if (res != NULL || PyErr_Occurred())
+                    return res;
+            }
         }
         break;
     case CODE_UUID_TEXT: {

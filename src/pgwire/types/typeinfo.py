@@ -419,4 +419,3 @@ def _register_domain(info: TypeInfo, reg: TypesRegistry) -> None:
         lcls = reg.get_loader(base, fmt)
         if lcls is not None:
             reg.register_loader(info.oid, lcls)
-
