@@ -577,3 +577,10 @@ def test_row_description_roundtrip(
 def test_error_fields_roundtrip(fields: dict[str, str]) -> None:
     payload = b"".join(k.encode() + v.encode() + b"\x00" for k, v in fields.items()) + b"\x00"
     assert m.parse_error_fields(payload, 0, len(payload)) == fields
+
+
+def test_precomputed_messages_match_their_encoders() -> None:
+    from pgwire.protocol import messages as m
+
+    assert m.EXECUTE_UNNAMED == m.execute()
+    assert m.DESCRIBE_UNNAMED_PORTAL == m.describe_portal()

@@ -266,8 +266,8 @@ class BaseCursor:
                 last_oids = oids
             chunk = m.bind(b"", b"", formats, values, result_formats)
             if returning:
-                chunk += m.describe_portal()
-            batches.append(chunk + m.execute())
+                chunk += m.DESCRIBE_UNNAMED_PORTAL
+            batches.append(chunk + m.EXECUTE_UNNAMED)
         if not batches:
             return None
         self.query = sql

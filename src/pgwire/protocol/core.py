@@ -374,8 +374,8 @@ def extended_query(
         prefix
         + (m.parse(statement, sql, param_oids) if parse else b"")
         + m.bind(b"", statement, param_formats, values, result_formats)
-        + m.describe_portal()
-        + m.execute()
+        + m.DESCRIBE_UNNAMED_PORTAL
+        + m.EXECUTE_UNNAMED
         + m.SYNC
     )
     return (yield from results(proto, on_description, 2 if begin else 1, bool(begin)))

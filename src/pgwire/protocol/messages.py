@@ -184,6 +184,10 @@ def close_portal(name: bytes) -> bytes:
 
 
 SYNC = b"S\x00\x00\x00\x04"
+EXECUTE_UNNAMED = b"E\x00\x00\x00\x09\x00\x00\x00\x00\x00"
+"""Execute of the unnamed portal, all rows: the same bytes every time."""
+DESCRIBE_UNNAMED_PORTAL = b"D\x00\x00\x00\x06P\x00"
+"""Describe of the unnamed portal."""
 FLUSH = b"H\x00\x00\x00\x04"
 TERMINATE = b"X\x00\x00\x00\x04"
 COPY_DONE_MSG = b"c\x00\x00\x00\x04"
