@@ -65,6 +65,7 @@ CREATE TYPE {S}.pair AS (a text, b text);
 CREATE TYPE {S}.single AS (x int);
 CREATE TYPE {S}.nofields AS ();
 CREATE TYPE {S}.floatrange AS RANGE (subtype = float8);
+CREATE TYPE {S}.accent AS ENUM ('é', 'a');
 CREATE TYPE {QS}."My Type" AS ("my field" int, "class" text, "1st" text);
 CREATE TABLE {S}.cards (id serial PRIMARY KEY, c {S}.card);
 """
@@ -1036,3 +1037,85 @@ def test_info_register_generic(tconn: Any) -> None:
     row = tconn.execute(f"SELECT '[1,2)'::{S}.floatrange, {CARD_SQL}").fetchone()
     assert row[0] == Range(1.0, 2.0)
     assert row[1].suit == "a b" and row[1].m == "in progress"
+
+
+# -- client encoding SQL_ASCII ----------------------------------------------------------------
+
+# A UTF-8 'é' the query text itself need not hold (it is sent in ASCII).
+E_ACUTE = "convert_from('\\xc3a9'::bytea, 'UTF8')"
+
+# Expressions, and whether pgwire's binary results read as psycopg's text ones.
+SQL_ASCII_EXPRS = [
+    (f"to_json({E_ACUTE})", True),
+    (f"to_jsonb({E_ACUTE})", True),
+    (f"ARRAY[jsonb_build_object('k', {E_ACUTE})]", True),
+    (f"ROW({E_ACUTE}, 1, NULL)", False),
+    ("'x'::\"char\"", True),
+    ("''::\"char\"", True),
+    (f"{E_ACUTE}::\"char\"", True),
+    (f"ARRAY[{E_ACUTE}::\"char\", 'a', '']", True),
+    (f"({E_ACUTE} || ' x')::name", True),
+    (f"ARRAY[{E_ACUTE}, NULL]::varchar[]", True),
+    (f"('<a>' || {E_ACUTE} || '</a>')::xml", True),
+    ("1.5::money", False),
+    (f"'ok'::{S}.mood", False),
+]
+
+
+@pytest.mark.parametrize(("expr", "binary_same"), SQL_ASCII_EXPRS)
+def test_sql_ascii_matches_psycopg(types_dsn: str, expr: str, binary_same: bool) -> None:
+    """Text values as bytes, json parsed as UTF-8: what psycopg's text cursor returns."""
+    psycopg = pytest.importorskip("psycopg")
+    sql = f"SELECT {expr}"
+    modes: list[dict[str, Any]] = [{}, {"prepare": True}, {"prepare": True}]
+    if binary_same:
+        modes.append({"binary": True})
+    with psycopg.connect(types_dsn, autocommit=True) as pconn, pgwire.connect(
+        types_dsn, autocommit=True
+    ) as conn:
+        for c in (pconn, conn):
+            c.execute("SET client_encoding TO SQL_ASCII")
+        expected = pconn.execute(sql).fetchone()[0]
+        for kwargs in modes:
+            got = conn.execute(sql, **kwargs).fetchone()[0]
+            assert got == expected and type(got) is type(expected), (kwargs, got, expected)
+
+
+def test_sql_ascii_type_info_and_enum(types_dsn: str) -> None:
+    """The catalog's names are read as UTF-8; an enum's labels load as their members."""
+    with pgwire.connect(types_dsn, autocommit=True) as conn:
+        conn.execute("SET client_encoding TO SQL_ASCII")
+        info = fetch(conn, f"{S}.accent")
+        assert isinstance(info, EnumInfo)
+        assert (info.name, info.typtype, info.delimiter) == ("accent", "e", ",")
+        assert info.labels == ["é", "a"] and info.regtype == f"{S}.accent"
+        card = fetch(conn, f"{S}.card")
+        assert card.field_names[:2] == ["value", "suit"]
+        sql = f"SELECT {E_ACUTE}::{S}.accent, ARRAY['a', {E_ACUTE}]::{S}.accent[]"
+        # Unregistered: the label's bytes, as any text.
+        assert conn.execute(sql).fetchone() == (b"\xc3\xa9", b"{a,\xc3\xa9}")
+        register_enum(info, conn)
+        members = info.enum
+        for binary in (False, True):
+            assert conn.execute(sql, binary=binary).fetchone() == (
+                members("é"),
+                [members.a, members("é")],
+            )
+
+
+def test_info_from_rows_decodes_bytes() -> None:
+    """Rows read under SQL_ASCII hold bytes: TypeInfo gets str."""
+    row = (
+        b"mood", 16000, 16001, b"s.mood", b",", b"e", 0, 0, 0, 0, 0, 0, None, None, None,
+        [b"sad", b"\xc3\xa9"],
+    )  # fmt: skip
+    info = info_from_rows([row])
+    assert isinstance(info, EnumInfo)
+    assert (info.name, info.regtype, info.delimiter, info.labels) == (
+        "mood",
+        "s.mood",
+        ",",
+        ["sad", "é"],
+    )
+    with pytest.raises(DataError, match="cannot decode"):
+        info_from_rows([(b"\xff", *row[1:])])

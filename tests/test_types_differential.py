@@ -377,16 +377,9 @@ def run_modes(
 
 # -- the corpus ---------------------------------------------------------------------------
 
-CHAR_BINARY_BUG = (
-    'text.py TextBinaryLoader used for "char" (oid 18): the binary form is one raw byte;'
-    " NUL must read as '' and a byte >= 0x80 as the octal escape the server prints"
-    " (PostgreSQL >= 15: '\\303'), not decoded with the client encoding"
-)
-KNOWN_BUGS: dict[str, str] = {
-    "''::\"char\"": CHAR_BINARY_BUG,
-    "'é'::\"char\"": CHAR_BINARY_BUG,
-    '\'{"",é}\'::"char"[]': CHAR_BINARY_BUG,
-}
+# Corpus expressions pgwire reads wrong (an open bug of docs/types.md each),
+# marked as strict xfails: expression -> the bug.
+KNOWN_BUGS: dict[str, str] = {}
 
 
 def corpus_params() -> list[Any]:
@@ -417,7 +410,6 @@ def test_literal_matches_psycopg(session: SessionFactory, timezone: str, expr: s
     assert not problems, f"SELECT {expr} (TimeZone {timezone}):\n" + "\n".join(problems)
 
 
-@pytest.mark.xfail(strict=True, reason=CHAR_BINARY_BUG)
 def test_char_binary_empty_reads_as_empty_string(session: SessionFactory) -> None:
     s = session(TimeZone="UTC")
     assert s.reference("SELECT ''::\"char\"").value == ""
@@ -425,7 +417,6 @@ def test_char_binary_empty_reads_as_empty_string(session: SessionFactory) -> Non
     assert s.pgwire("SELECT ''::\"char\"", binary=True).value == ""
 
 
-@pytest.mark.xfail(strict=True, reason=CHAR_BINARY_BUG)
 def test_char_binary_high_byte_reads_as_server_text(session: SessionFactory) -> None:
     s = session(TimeZone="UTC")
     ref = s.reference("SELECT 'é'::\"char\"")
@@ -722,27 +713,10 @@ STYLES = (
 _DATETIME_TYPES = r"(date|time|timetz|timestamp|timestamptz|interval|daterange|tsrange|tstzrange)"
 DATETIME_CORPUS = [e for e in CORPUS if re.search(rf"::{_DATETIME_TYPES}(\[\])?\)?$", e)]
 
-TIMESTAMP_DATESTYLE_BUG = (
-    "datetime.py TimestampLoader/TimestamptzLoader (text) read only the ISO DateStyle:"
-    " under SQL/German/Postgres a valid timestamp raises DataError 'timestamp too large'"
-    " or NotSupportedError where psycopg returns the datetime (timestamptz: where the"
-    " ISO session returns it); prepare=True does not help, as the failing first run"
-    " drops the statement before its binary formats are chosen"
-)
-
-
-def _timestamp_bug_explains(datestyle: str, mode: str, expr: str) -> bool:
-    """Whether TIMESTAMP_DATESTYLE_BUG explains a failure reading `expr`."""
-    if datestyle.upper().startswith("ISO") or mode == "binary":
-        return False
-    return re.search(r"::(timestamptz|timestamp|tsrange|tstzrange)(\[\])?$", expr) is not None
-
-
 @pytest.mark.parametrize("expr", DATETIME_CORPUS)
 @pytest.mark.parametrize(("datestyle", "intervalstyle"), STYLES)
 def test_datestyle_matches_psycopg(
     session: SessionFactory,
-    request: pytest.FixtureRequest,
     datestyle: str,
     intervalstyle: str,
     expr: str,
@@ -761,7 +735,6 @@ def test_datestyle_matches_psycopg(
     # The value whatever the style: psycopg's binary loaders read it.
     ref_any = s.reference(sql, binary=True)
     problems = []
-    bug = False
     for mode, kwargs in MODES:
         got = s.pgwire(sql, **kwargs)
         case = Case(expr, tz, mode)
@@ -773,13 +746,9 @@ def test_datestyle_matches_psycopg(
             problem = compare(case, ref, got)
         if problem:
             problems.append(f"{mode}: {problem}")
-            bug = bug or _timestamp_bug_explains(datestyle, mode, expr)
-    if bug:
-        request.applymarker(pytest.mark.xfail(strict=True, reason=TIMESTAMP_DATESTYLE_BUG))
     assert not problems, f"{sql} ({datestyle}; {intervalstyle}):\n" + "\n".join(problems)
 
 
-@pytest.mark.xfail(strict=True, reason=TIMESTAMP_DATESTYLE_BUG)
 def test_timestamp_text_in_sql_datestyle(session: SessionFactory) -> None:
     """The non-ISO timestamp failure by itself."""
     s = session(TimeZone="UTC", DateStyle="SQL, DMY")
@@ -849,15 +818,6 @@ def test_client_encoding_matches_psycopg(
     assert not problems, f"SELECT {expr} ({encoding}):\n" + "\n".join(problems)
 
 
-SQL_ASCII_BUG = (
-    "text.py TextLoader (and adapt.python_encoding mapping SQL_ASCII to 'ascii'):"
-    " with client_encoding SQL_ASCII psycopg returns text values as bytes, undecoded;"
-    " pgwire returns str for ASCII and raises a bare UnicodeDecodeError (not a"
-    " pgwire.Error) for any byte >= 0x80"
-)
-
-
-@pytest.mark.xfail(strict=True, reason=SQL_ASCII_BUG)
 @pytest.mark.parametrize(
     "expr",
     [

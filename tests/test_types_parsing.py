@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 import ipaddress
+import struct
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pgwire.errors import DataError, NotSupportedError
 from pgwire.types import (
@@ -189,6 +192,14 @@ def test_text_parsing(oid: int, data: bytes, expected: Any) -> None:
         ("Postgres, MDY", b"03-01-2020"),
         ("Postgres, DMY", b"01-03-2020"),
         ("German, DMY", b"01.03.2020"),
+        # German writes the day first whatever the order; SQL and Postgres
+        # write YMD as MDY.
+        ("German, MDY", b"01.03.2020"),
+        ("German, YMD", b"01.03.2020"),
+        ("SQL, YMD", b"03/01/2020"),
+        ("Postgres, YMD", b"03-01-2020"),
+        # The year first is ISO whatever the style says.
+        ("SQL, DMY", b"2020-03-01"),
     ],
 )
 def test_date_in_every_datestyle(datestyle: str, data: bytes) -> None:
@@ -295,9 +306,129 @@ def test_binary_load_errors(oid: int, data: bytes, match: str) -> None:
         load(oid, data, Format.BINARY)
 
 
-def test_timestamp_with_another_datestyle_says_so() -> None:
+# What the server prints for 2000-01-02 03:04:05.5 in each DateStyle (PostgreSQL 15).
+STYLED_TIMESTAMPS = [
+    ("ISO, MDY", b"2000-01-02 03:04:05.5"),
+    ("SQL, DMY", b"02/01/2000 03:04:05.5"),
+    ("SQL, MDY", b"01/02/2000 03:04:05.5"),
+    ("SQL, YMD", b"01/02/2000 03:04:05.5"),
+    ("German, DMY", b"02.01.2000 03:04:05.5"),
+    ("German, MDY", b"02.01.2000 03:04:05.5"),
+    ("Postgres, MDY", b"Sun Jan 02 03:04:05.5 2000"),
+    ("Postgres, DMY", b"Sun 02 Jan 03:04:05.5 2000"),
+    ("Postgres, YMD", b"Sun Jan 02 03:04:05.5 2000"),
+]
+
+
+@pytest.mark.parametrize("datestyle, data", STYLED_TIMESTAMPS)
+def test_timestamp_in_every_datestyle(datestyle: str, data: bytes) -> None:
+    expected = dt.datetime(2000, 1, 2, 3, 4, 5, 500000)
+    assert load(oids.TIMESTAMP_OID, data, DateStyle=datestyle) == expected
+    array = b'{"' + data + b'",NULL}'
+    assert load(oids.TIMESTAMP_ARRAY_OID, array, DateStyle=datestyle) == [expected, None]
+    bounds = b'["' + data + b'",)'
+    assert load(oids.TSRANGE_OID, bounds, DateStyle=datestyle) == Range(expected, None)
+
+
+@pytest.mark.parametrize(
+    "datestyle, data, match",
+    [
+        ("SQL, DMY", b"15/03/0044 12:00:00 BC", r"too small \(before year 1\)"),
+        ("SQL, MDY", b"01/01/10000 00:00:00", r"too large \(after year 10K\)"),
+        ("German, DMY", b"31.12.294276 23:59:59.999999", "too large"),
+        ("Postgres, MDY", b"Sat Jan 01 00:00:00 10000", "too large"),
+        ("Postgres, DMY", b"Thu 01 Jan 00:00:00 4713 BC", "too small"),
+        ("SQL, DMY", b"infinity", "too large .*'infinity'"),
+        ("German, DMY", b"-infinity", "too small .*'-infinity'"),
+        ("SQL, DMY", b"31/02/2000 00:00:00", "can't parse timestamp"),
+        ("SQL, MDY", b"02/31/2000 00:00:00", "day is out of range"),
+        ("Postgres, MDY", b"Sun Foo 02 03:04:05 2000", "unknown month"),
+        ("SQL, DMY", b"02/01/2000 03:04:05 UTC", "can't parse timestamp"),
+        ("SQL, DMY", b"02/01/2000", "can't parse timestamp"),
+        ("German, DMY", b"02.01 03:04:05", "can't parse timestamp"),
+        ("SQL, DMY", b"02/01/2000 3:4:5", "can't parse timestamp"),
+    ],
+)
+def test_styled_timestamp_errors(datestyle: str, data: bytes, match: str) -> None:
+    with pytest.raises(DataError, match=match):
+        load(oids.TIMESTAMP_OID, data, DateStyle=datestyle)
+
+
+@pytest.mark.parametrize(
+    "datestyle, data",
+    [
+        ("SQL, DMY", b"01/01/2000 22:04:05.5 EST"),
+        ("German, DMY", b"01.01.2000 22:04:05.5 EST"),
+        ("Postgres, MDY", b"Sat Jan 01 22:04:05.5 2000 EST"),
+        ("Postgres, DMY", b"Sat 01 Jan 22:04:05.5 2000 +0530"),
+    ],
+)
+def test_timestamptz_with_another_datestyle_says_so(datestyle: str, data: bytes) -> None:
+    """The zone is an abbreviation: NotSupportedError naming the setting, as psycopg refuses."""
+    with pytest.raises(NotSupportedError, match="DateStyle .* set DateStyle to ISO"):
+        load(oids.TIMESTAMPTZ_OID, data, DateStyle=datestyle)
     with pytest.raises(NotSupportedError, match="DateStyle"):
-        load(oids.TIMESTAMP_OID, b"Wed Jan 01 10:00:00 2020", DateStyle="Postgres, MDY")
+        load(oids.TIMESTAMPTZ_ARRAY_OID, b'{"' + data + b'"}', DateStyle=datestyle)
+
+
+@pytest.mark.parametrize(
+    "datestyle, data, match",
+    [
+        ("SQL, DMY", b"31/12/0001 19:03:58 LMT BC", "too small"),
+        ("SQL, MDY", b"01/01/10000 00:00:00 EST", "too large"),
+        ("Postgres, MDY", b"infinity", "too large"),
+        ("German, DMY", b"-infinity", "too small"),
+    ],
+)
+def test_timestamptz_out_of_range_in_another_datestyle(
+    datestyle: str, data: bytes, match: str
+) -> None:
+    """Values Python cannot hold raise DataError, as in the ISO style."""
+    with pytest.raises(DataError, match=match):
+        load(oids.TIMESTAMPTZ_OID, data, DateStyle=datestyle)
+
+
+_DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_MONTH_NAMES = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()
+
+
+def server_timestamp_text(v: dt.datetime, datestyle: str) -> bytes:
+    """How PostgreSQL prints the timestamp `v` in `datestyle` (as its EncodeDateTime does)."""
+    frac = f".{v.microsecond:06d}".rstrip("0") if v.microsecond else ""
+    clock = f"{v.hour:02d}:{v.minute:02d}:{v.second:02d}{frac}"
+    y, m, d = f"{v.year:04d}", f"{v.month:02d}", f"{v.day:02d}"
+    style, _, order = datestyle.partition(", ")
+    if style == "ISO":
+        out = f"{y}-{m}-{d} {clock}"
+    elif style == "SQL":
+        out = f"{d}/{m}/{y} {clock}" if order == "DMY" else f"{m}/{d}/{y} {clock}"
+    elif style == "German":
+        out = f"{d}.{m}.{y} {clock}"
+    else:
+        dow, mon = _DAY_NAMES[v.weekday()], _MONTH_NAMES[v.month - 1]
+        out = f"{dow} {d} {mon} {clock} {y}" if order == "DMY" else f"{dow} {mon} {d} {clock} {y}"
+    return out.encode()
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    value=st.datetimes(),
+    datestyle=st.sampled_from([style for style, _ in STYLED_TIMESTAMPS]),
+)
+def test_styled_timestamps_read_back(value: dt.datetime, datestyle: str) -> None:
+    data = server_timestamp_text(value, datestyle)
+    assert load(oids.TIMESTAMP_OID, data, DateStyle=datestyle) == value
+    if not datestyle.startswith("Postgres"):
+        # Dates print as the date part of a timestamp (Postgres: as numbers).
+        date_text = data.split(b" ")[0]
+        assert load(oids.DATE_OID, date_text, DateStyle=datestyle) == value.date()
+
+
+def test_server_timestamp_text_is_the_server_s() -> None:
+    """The formatter of the property test above writes what the server wrote."""
+    value = dt.datetime(2000, 1, 2, 3, 4, 5, 500000)
+    for datestyle, data in STYLED_TIMESTAMPS:
+        assert server_timestamp_text(value, datestyle) == data
 
 
 def test_interval_with_another_style_says_so() -> None:
@@ -354,3 +485,198 @@ def test_range_bound_quoting(data: bytes, expected: Range) -> None:
 def test_malformed_range(data: bytes) -> None:
     with pytest.raises(DataError, match="malformed range"):
         load(oids.INT4RANGE_OID, data)
+
+
+# -- "char" -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "fmt, data, expected",
+    [
+        # Binary: one raw byte; NUL is the empty "char".
+        (Format.BINARY, b"\x00", ""),
+        (Format.BINARY, b"", ""),
+        (Format.BINARY, b"x", "x"),
+        (Format.BINARY, b"\\", "\\"),
+        (Format.BINARY, b"\x7f", "\x7f"),
+        # Bytes >= 0x80: the octal escape PostgreSQL 15+ prints in text.
+        (Format.BINARY, b"\xc3", "\\303"),
+        (Format.BINARY, b"\x80", "\\200"),
+        (Format.BINARY, b"\xff", "\\377"),
+        # Text: what the server printed, and the raw byte of servers before 15.
+        (Format.TEXT, b"", ""),
+        (Format.TEXT, b"x", "x"),
+        (Format.TEXT, b"\\303", "\\303"),
+        (Format.TEXT, b"\xc3", "\\303"),
+    ],
+)
+@pytest.mark.parametrize("encoding", ["UTF8", "LATIN1", "EUC_JP"])
+def test_char(fmt: Format, data: bytes, expected: str, encoding: str) -> None:
+    assert load(oids.CHAR_OID, data, fmt, client_encoding=encoding) == expected
+
+
+def test_char_every_byte_reads_as_the_server_prints_it() -> None:
+    for byte in range(256):
+        got = load(oids.CHAR_OID, bytes([byte]), Format.BINARY)
+        if byte == 0:
+            assert got == ""
+        elif byte < 0x80:
+            assert got == chr(byte)
+        else:
+            assert got == "\\" + oct(byte)[2:] and len(got) == 4
+        # The text the server sends for it reads the same (PostgreSQL >= 15).
+        assert load(oids.CHAR_OID, got.encode()) == got
+
+
+def test_char_arrays() -> None:
+    # 1 dimension, no NULL, "char"; 3 items from index 1; each one byte long.
+    binary_array = struct.pack("!iiIii", 1, 0, oids.CHAR_OID, 3, 1) + b"".join(
+        struct.pack("!i", 1) + b for b in (b"\x00", b"\xc3", b"x")
+    )
+    assert load(oids.CHAR_ARRAY_OID, binary_array, Format.BINARY) == ["", "\\303", "x"]
+    assert load(oids.CHAR_ARRAY_OID, b'{"","\\\\303",x}') == ["", "\\303", "x"]
+
+
+def test_char_binary_of_several_bytes_is_an_error() -> None:
+    with pytest.raises(DataError, match='binary "char" is one byte'):
+        load(oids.CHAR_OID, b"ab", Format.BINARY)
+
+
+# -- client encoding SQL_ASCII ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "oid, fmt, data, expected",
+    [
+        # Text types stay bytes, as psycopg returns them: no encoding says
+        # what bytes >= 0x80 are.
+        (oids.TEXT_OID, Format.TEXT, b"caf\xc3\xa9", b"caf\xc3\xa9"),
+        (oids.TEXT_OID, Format.BINARY, b"caf\xe9", b"caf\xe9"),
+        (oids.VARCHAR_OID, Format.TEXT, b"abc", b"abc"),
+        (oids.BPCHAR_OID, Format.BINARY, b"ab  ", b"ab  "),
+        (oids.NAME_OID, Format.TEXT, b"\xff", b"\xff"),
+        (oids.CHAR_OID, Format.TEXT, b"x", b"x"),
+        (oids.CHAR_OID, Format.TEXT, b"\\303", b"\\303"),
+        (oids.CHAR_OID, Format.BINARY, b"\x00", b""),
+        (oids.CHAR_OID, Format.BINARY, b"\xc3", b"\\303"),
+        (999999, Format.TEXT, b"<a>\xc3\xa9</a>", b"<a>\xc3\xa9</a>"),
+        (oids.XML_OID, Format.TEXT, b"<a/>", b"<a/>"),
+        (oids.TEXT_ARRAY_OID, Format.TEXT, b'{"\xc3\xa9 x",NULL,b}', [b"\xc3\xa9 x", None, b"b"]),
+        (oids.RECORD_OID, Format.TEXT, b'(\xc3\xa9,1,,"a b")', (b"\xc3\xa9", b"1", None, b"a b")),
+        # json is read as UTF-8, as json.loads() reads bytes.
+        (oids.JSON_OID, Format.TEXT, b'{"k": "\xc3\xa9"}', {"k": "é"}),
+        (oids.JSONB_OID, Format.BINARY, b'\x01"\xc3\xa9"', "é"),
+        (oids.JSONB_ARRAY_OID, Format.TEXT, b'{"\\"\xc3\xa9\\""}', ["é"]),
+        # Types read from their (ASCII) text are unaffected.
+        (oids.INT4_OID, Format.TEXT, b"42", 42),
+        (oids.DATE_OID, Format.TEXT, b"2020-01-02", dt.date(2020, 1, 2)),
+        (oids.NUMERIC_OID, Format.TEXT, b"1.5", Decimal("1.5")),
+    ],
+)
+def test_sql_ascii(oid: int, fmt: Format, data: bytes, expected: Any) -> None:
+    got = load(oid, data, fmt, client_encoding="SQL_ASCII")
+    assert same(got, expected) if not isinstance(got, tuple) else got == expected, got
+
+
+def test_sql_ascii_context_flag() -> None:
+    ctx = AdaptContext()
+    assert not ctx.sql_ascii
+    ctx.update_parameter("client_encoding", "SQL_ASCII")
+    assert ctx.sql_ascii and ctx.encoding == "ascii"
+    ctx.update_parameter("client_encoding", "UTF8")
+    assert not ctx.sql_ascii
+
+
+def test_sql_ascii_hstore() -> None:
+    """hstore keys and values are read as UTF-8, as psycopg does."""
+    from pgwire.types.hstore import HstoreBinaryLoader, HstoreLoader
+
+    ctx = AdaptContext()
+    ctx.update_parameter("client_encoding", "SQL_ASCII")
+    assert HstoreLoader(0, ctx).load(b'"\xc3\xa9"=>"x", "k"=>NULL') == {"é": "x", "k": None}
+    binary = b"\x00\x00\x00\x01\x00\x00\x00\x02\xc3\xa9\x00\x00\x00\x01x"
+    assert HstoreBinaryLoader(0, ctx).load(binary) == {"é": "x"}
+
+
+# -- values the client encoding cannot decode ---------------------------------------------------
+
+# (oid, format, value): each holds a byte EUC_JP cannot decode (0xff).
+UNDECODABLE = [
+    (oids.TEXT_OID, Format.TEXT, b"a\xffb"),
+    (oids.TEXT_OID, Format.BINARY, b"\xff"),
+    (oids.VARCHAR_OID, Format.TEXT, b"\xff"),
+    (oids.NAME_OID, Format.BINARY, b"\xff"),
+    (oids.BPCHAR_OID, Format.TEXT, b"\xff "),
+    (oids.CHAR_OID, Format.TEXT, b"\xff\xff"),
+    (999999, Format.TEXT, b"\xff"),
+    (oids.XML_OID, Format.TEXT, b"<a>\xff</a>"),
+    (oids.TEXT_ARRAY_OID, Format.TEXT, b"{a,\xff}"),
+    (oids.JSON_OID, Format.TEXT, b'"\xff"'),
+    (oids.JSONB_OID, Format.BINARY, b'\x01"\xff"'),
+    (oids.RECORD_OID, Format.TEXT, b"(1,\xff)"),
+]
+
+
+@pytest.mark.parametrize("oid, fmt, data", UNDECODABLE)
+def test_undecodable_value_raises_data_error(oid: int, fmt: Format, data: bytes) -> None:
+    with pytest.raises(DataError, match=r"cannot decode a value in the client encoding \(euc_jp\)"):
+        load(oid, data, fmt, client_encoding="EUC_JP")
+
+
+def test_undecodable_json_in_utf8_raises_data_error() -> None:
+    with pytest.raises(DataError, match="utf-8"):
+        load(oids.JSONB_OID, b'{"a": "\xff"}', client_encoding="UTF8")
+
+
+def test_undecodable_hstore_raises_data_error() -> None:
+    from pgwire.types.hstore import HstoreBinaryLoader, HstoreLoader
+
+    ctx = AdaptContext()
+    ctx.update_parameter("client_encoding", "EUC_JP")
+    with pytest.raises(DataError, match="cannot decode"):
+        HstoreLoader(0, ctx).load(b'"\xff"=>"x"')
+    with pytest.raises(DataError, match="cannot decode"):
+        HstoreBinaryLoader(0, ctx).load(b"\x00\x00\x00\x01\x00\x00\x00\x01\xff\xff\xff\xff\xff")
+
+
+@pytest.mark.parametrize("oid", [oids.INET_OID, oids.CIDR_OID])
+@pytest.mark.parametrize("data", [b"\xff", b"not an address", b"1.2.3.4/99"])
+def test_unparsable_inet_raises_data_error(oid: int, data: bytes) -> None:
+    with pytest.raises(DataError, match="can't parse"):
+        load(oid, data)
+
+
+# Loaders that decode text, and the formats they are used in.
+DECODING = [
+    (oids.TEXT_OID, Format.TEXT),
+    (oids.TEXT_OID, Format.BINARY),
+    (oids.NAME_OID, Format.TEXT),
+    (oids.CHAR_OID, Format.TEXT),
+    (oids.CHAR_OID, Format.BINARY),
+    (999999, Format.TEXT),
+    (oids.TEXT_ARRAY_OID, Format.TEXT),
+    (oids.RECORD_OID, Format.TEXT),
+    (oids.INET_OID, Format.TEXT),
+    (oids.CIDR_OID, Format.TEXT),
+    (oids.DATE_OID, Format.TEXT),
+    (oids.TIMESTAMP_OID, Format.TEXT),
+    (oids.TIMESTAMPTZ_OID, Format.TEXT),
+]
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    kind=st.sampled_from(DECODING),
+    encoding=st.sampled_from(["SQL_ASCII", "LATIN1", "WIN1251", "EUC_JP", "SJIS", "BIG5"]),
+    datestyle=st.sampled_from(["ISO, MDY", "SQL, DMY", "Postgres, MDY", "German"]),
+    data=st.binary(max_size=12) | st.sampled_from([b"\xff", b"\x80abc", b"\xa4", b"(\xff)"]),
+)
+def test_any_bytes_load_or_raise_data_error(
+    kind: tuple[int, Format], encoding: str, datestyle: str, data: bytes
+) -> None:
+    """Whatever the bytes, a value or a pgwire error; never a bare UnicodeDecodeError."""
+    oid, fmt = kind
+    try:
+        load(oid, data, fmt, client_encoding=encoding, DateStyle=datestyle)
+    except (DataError, NotSupportedError):
+        pass

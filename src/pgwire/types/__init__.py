@@ -45,7 +45,9 @@ Write a loader (and/or a dumper) and register it where it should apply::
 
 A loader's ``__init__(oid, context)`` runs once per result column, so work
 depending only on the type or the session (``context.timezone``,
-``context.encoding``) belongs there and ``load`` stays lean. A dumper whose
+``context.encoding``, ``context.sql_ascii``) belongs there and ``load`` stays
+lean; a loader decoding text raises ``DataError`` for bytes the encoding cannot
+decode (``adapt.decode_error`` builds it). A dumper whose
 type depends on the value overrides ``upgrade(obj, format)`` to return a more
 specific dumper (as ``int`` picks int2/int4/int8/numeric by size).
 
@@ -60,7 +62,9 @@ inet/cidr, the builtin ranges (as :class:`Range`) and multiranges (as
 :class:`Multirange`), anonymous records (as tuples: of str in text results,
 of typed values in binary ones; a tuple parameter goes as a record literal)
 and arrays of all of them; Python ``Enum`` members are dumped by name.
-Unknown types load as str (text) or bytes (binary). A range type gets its
+Unknown types load as str (text) or bytes (binary). Under the client
+encoding SQL_ASCII text values load as bytes, as psycopg returns them. A range
+type gets its
 loaders from ``registry.register_range(range_oid, subtype_oid)``, a
 multirange type from ``registry.register_multirange(multirange_oid,
 range_oid)``.

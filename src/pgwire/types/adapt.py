@@ -16,7 +16,7 @@ from datetime import timezone, tzinfo
 from enum import IntEnum
 from typing import Any, ClassVar
 
-from ..errors import ProgrammingError
+from ..errors import DataError, ProgrammingError
 from . import oids as _oids
 from ._tz import resolve_timezone
 
@@ -27,6 +27,7 @@ __all__ = [
     "Loader",
     "Transformer",
     "TypesRegistry",
+    "decode_error",
     "default_registry",
     "python_encoding",
     "registry_of",
@@ -88,6 +89,10 @@ _PG_ENCODINGS: dict[str, str] = {
 }
 
 
+# Python's spellings of UTF-8, as codecs.lookup() and users write it.
+_UTF8_NAMES = frozenset(["utf-8", "utf8", "utf_8"])
+
+
 def python_encoding(pgenc: str) -> str:
     """Return the Python codec name for a PostgreSQL encoding name (``UTF8`` -> ``utf-8``).
 
@@ -139,6 +144,15 @@ class AdaptContext:
         self._parent: AdaptContext | None = None
         self._parent_generation = 0
 
+    @property
+    def sql_ascii(self) -> bool:
+        """Whether the client encoding is SQL_ASCII (Python's ``ascii``).
+
+        Bytes above 127 then stand for no known character: text values load
+        as ``bytes``, undecoded, as psycopg 3 returns them.
+        """
+        return self.encoding == "ascii"
+
     def update_parameter(self, name: str, value: str) -> None:
         """Record one ParameterStatus (``TimeZone``, ``client_encoding``, ``DateStyle``...)."""
         self.parameters[name] = value
@@ -186,8 +200,9 @@ class Loader:
     """
 
     format: ClassVar[Format] = Format.TEXT
-    #: True for text loaders reading only the ISO DateStyle: results of the
-    #: type are then asked in binary when the session uses another style.
+    #: True for text loaders reading the ISO DateStyle only, or much faster
+    #: than the others: results of the type are then asked in binary when
+    #: the session uses another style.
     datestyle_sensitive: ClassVar[bool] = False
 
     def __init__(self, oid: int, context: AdaptContext) -> None:
@@ -524,18 +539,42 @@ def registry_of(context: Any) -> TypesRegistry:
     raise TypeError(f"not an adaptation context: {type(context).__name__}")
 
 
+def decode_error(ex: UnicodeDecodeError) -> DataError:
+    """The DataError to raise for a value the client encoding cannot decode.
+
+    `ex` is the codec's error: it names the encoding, the bytes and where.
+    """
+    obj = bytes(ex.object)
+    more = "..." if len(obj) > 40 else ""
+    return DataError(
+        f"cannot decode a value in the client encoding ({ex.encoding}): {ex.reason}"
+        f" at byte {ex.start} ({obj[ex.start : ex.end]!r}) of {obj[:40]!r}{more}"
+    )
+
+
 class _UnknownTextLoader(Loader):
-    """Values of types nobody registered, in text: decoded str."""
+    """Values of types nobody registered, in text: decoded str (bytes under SQL_ASCII)."""
 
     format = Format.TEXT
 
     def __init__(self, oid: int, context: AdaptContext) -> None:
         super().__init__(oid, context)
         self._encoding = context.encoding
+        if type(self).load is _UnknownTextLoader.load:
+            # Direct builtins: no Python frame per value, and the compiled row
+            # reader recognises them. The server sends only valid UTF-8 to a
+            # UTF-8 client (it checks even SQL_ASCII databases' bytes).
+            if context.sql_ascii:
+                self.load = bytes  # type: ignore[method-assign,assignment]
+            elif self._encoding.lower() in _UTF8_NAMES:
+                self.load = bytes.decode  # type: ignore[method-assign,assignment]
 
-    def load(self, data: bytes) -> str:
+    def load(self, data: bytes) -> str | bytes:
         """Decode `data` with the session encoding."""
-        return data.decode(self._encoding)
+        try:
+            return data.decode(self._encoding)
+        except UnicodeDecodeError as ex:
+            raise decode_error(ex) from None
 
 
 class _UnknownBinaryLoader(Loader):

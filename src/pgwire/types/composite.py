@@ -31,6 +31,7 @@ from .adapt import (
     TypesRegistry,
     _UnknownBinaryLoader,
     _UnknownTextLoader,
+    decode_error,
     registry_of,
     type_name,
 )
@@ -128,18 +129,28 @@ def parse_record(data: bytes) -> list[bytes | None]:
 
 
 class RecordLoader(Loader):
-    """Anonymous records in text: a tuple of str (the field types are not known)."""
+    """Anonymous records in text: a tuple of str (the field types are not known).
+
+    Under SQL_ASCII the fields stay bytes, as text values do.
+    """
 
     format = Format.TEXT
 
     def __init__(self, oid: int, context: AdaptContext) -> None:
         super().__init__(oid, context)
         self._encoding = context.encoding
+        self._sql_ascii = context.sql_ascii
 
     def load(self, data: bytes) -> tuple[Any, ...]:
         """Parse the fields and decode them."""
+        fields = parse_record(data)
+        if self._sql_ascii:
+            return tuple(fields)
         enc = self._encoding
-        return tuple(None if v is None else v.decode(enc) for v in parse_record(data))
+        try:
+            return tuple(None if v is None else v.decode(enc) for v in fields)
+        except UnicodeDecodeError as ex:
+            raise decode_error(ex) from None
 
 
 class RecordBinaryLoader(Loader):

@@ -1,10 +1,11 @@
 """Dates and times: date, time, timetz, timestamp, timestamptz, interval.
 
-Text parsing follows the ISO DateStyle (the server's default) and the
-``postgres`` IntervalStyle; dates also read the SQL, Postgres and German
-styles. Values Python cannot hold (``infinity``, BC dates, years after 9999)
-raise :class:`pgwire.errors.DataError`, as do intervals beyond timedelta's
-range. Months count as 30 days and years as 365 days.
+Text parsing follows the ``postgres`` IntervalStyle and every DateStyle (ISO,
+the server's default, fastest) for dates and timestamps; ``timestamptz`` and
+``timetz`` are read in the ISO style only (the others name zones by
+abbreviations). Values Python cannot hold (``infinity``, BC dates, years after
+9999) raise :class:`pgwire.errors.DataError`, as do intervals beyond
+timedelta's range. Months count as 30 days and years as 365 days.
 """
 
 from __future__ import annotations
@@ -110,6 +111,39 @@ def _text(data: bytes) -> str:
 # -- date ---------------------------------------------------------------------------
 
 
+def _date_order(datestyle: str) -> str:
+    """How the server orders a date's fields in `datestyle`: ``YMD``, ``DMY`` or ``MDY``.
+
+    ISO writes the year first and German the day; SQL and Postgres write the
+    day first with the DMY order and the month first otherwise (YMD too).
+    """
+    ds = datestyle.upper()
+    if ds.startswith("ISO"):
+        return "YMD"
+    if ds.startswith("GERMAN") or "DMY" in ds:
+        return "DMY"
+    return "MDY"
+
+
+def _date_from_fields(fields: list[str], order: str, s: str, what: str) -> date:
+    """The date of the three numbers `fields`, written in `order`; `s` is the whole text.
+
+    A first field of more than two digits is the year, whatever the order.
+    """
+    if order == "YMD" or len(fields[0]) > 2:
+        ys, ms, ds = fields
+    elif order == "DMY":
+        ds, ms, ys = fields
+    else:
+        ms, ds, ys = fields
+    if len(ys) > 4:
+        raise DataError(f"{what} too large (after year 10K): {s!r}")
+    try:
+        return date(int(ys), int(ms), int(ds))
+    except ValueError as ex:
+        raise DataError(f"can't parse {what} {s!r}: {ex}") from None
+
+
 class DateLoader(Loader):
     """date in text (ISO, SQL, Postgres and German DateStyles)."""
 
@@ -117,8 +151,7 @@ class DateLoader(Loader):
 
     def __init__(self, oid: int, context: AdaptContext) -> None:
         super().__init__(oid, context)
-        ds = context.datestyle.upper()
-        self._order = "YMD" if "YMD" in ds else "DMY" if "DMY" in ds else "MDY"
+        self._order = _date_order(context.datestyle)
 
     def load(self, data: bytes) -> date:
         """Parse the date."""
@@ -133,21 +166,10 @@ class DateLoader(Loader):
             raise DataError(f"date too large (after year 10K): {s!r}")
         if s == "-infinity" or s.endswith("BC"):
             raise DataError(f"date too small (before year 1): {s!r}")
-        parts = re.split(r"\D+", s)
-        if len(parts) != 3:
+        fields = re.split(r"\D+", s)
+        if len(fields) != 3:
             raise DataError(f"can't parse date {s!r}")
-        if len(parts[0]) > 2 or self._order == "YMD":
-            ys, ms, ds = parts
-        elif self._order == "DMY":
-            ds, ms, ys = parts
-        else:
-            ms, ds, ys = parts
-        if len(ys) > 4:
-            raise DataError(f"date too large (after year 10K): {s!r}")
-        try:
-            return date(int(ys), int(ms), int(ds))
-        except ValueError as ex:
-            raise DataError(f"can't parse date {s!r}: {ex}") from None
+        return _date_from_fields(fields, self._order, s, "date")
 
 
 class DateBinaryLoader(Loader):
@@ -368,43 +390,88 @@ _TS_RE = re.compile(
 )
 
 
-def _timestamp_error(data: bytes, datestyle: str, ex: Exception | None = None) -> Exception:
+def _timestamp_error(data: bytes, ex: Exception | None = None) -> DataError:
     s = _text(data)
     if s == "-infinity" or s.endswith("BC"):
         return DataError(f"timestamp too small (before year 1): {s!r}")
     if s == "infinity" or (s[:1].isdigit() and len(s.split("-", 1)[0]) > 4):
         return DataError(f"timestamp too large (after year 10K): {s!r}")
-    if not datestyle.upper().startswith("ISO"):
-        return NotSupportedError(
-            f"can't parse timestamp {s!r} with DateStyle {datestyle!r}: set DateStyle to ISO"
-        )
     return DataError(f"can't parse timestamp {s!r}" + (f": {ex}" if ex else ""))
 
 
-def _parse_timestamp(data: bytes, datestyle: str) -> datetime:
-    """The general parser: naive datetime, with the offset if any as tzinfo."""
+def _parse_timestamp(data: bytes) -> datetime:
+    """The ISO DateStyle parser: naive datetime, with the offset if any as tzinfo."""
     m = _TS_RE.match(data)
     if m is None or m.group(9):
-        raise _timestamp_error(data, datestyle)
+        raise _timestamp_error(data)
     ye, mo, da, ho, mi, se, fr, off, _ = m.groups()
     if len(ye) > 4:
-        raise _timestamp_error(data, datestyle)
+        raise _timestamp_error(data)
     try:
         tz = None if off is None else _fixed_tz(_parse_offset(off))
         return datetime(int(ye), int(mo), int(da), int(ho), int(mi), int(se), _micros(fr), tz)
     except ValueError as ex:
-        raise _timestamp_error(data, datestyle, ex) from None
+        raise _timestamp_error(data, ex) from None
+
+
+_MONTHS = {
+    name: i
+    for i, name in enumerate(
+        ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), 1
+    )
+}
+
+
+def _parse_styled_timestamp(s: str, order: str) -> tuple[datetime, list[str]]:
+    """A timestamp in any DateStyle: the naive datetime, and the words after it (a zone).
+
+    SQL ``01/02/2000 03:04:05.5``, German ``02.01.2000 03:04:05.5``, Postgres
+    ``Sun Jan 02 03:04:05.5 2000`` (``Sun 02 Jan ...`` with DMY), ISO; each
+    maybe followed by a zone and ``BC``. `order` is the date order of the
+    style (:func:`_date_order`). Values out of Python's range raise the
+    DataError they raise in the ISO style.
+    """
+    if s == "infinity":
+        raise DataError(f"timestamp too large (after year 10K): {s!r}")
+    if s == "-infinity":
+        raise DataError(f"timestamp too small (before year 1): {s!r}")
+    words = s.split()
+    if words and words[-1] == "BC":
+        raise DataError(f"timestamp too small (before year 1): {s!r}")
+    if len(words) >= 5 and words[3].count(":") == 2:
+        # Postgres: day of the week, month name and day (either way round),
+        # time, year.
+        first, second, clock, year = words[1:5]
+        day, name = (first, second) if first.isdigit() else (second, first)
+        month = _MONTHS.get(name)
+        if month is None:
+            raise DataError(f"can't parse timestamp {s!r}: unknown month {name!r}")
+        day_of = _date_from_fields([year, str(month), day], "YMD", s, "timestamp")
+        rest = words[5:]
+    elif len(words) >= 2:
+        fields = re.split(r"\D+", words[0])
+        if len(fields) != 3:
+            raise DataError(f"can't parse timestamp {s!r}")
+        day_of = _date_from_fields(fields, order, s, "timestamp")
+        clock = words[1]
+        rest = words[2:]
+    else:
+        raise DataError(f"can't parse timestamp {s!r}")
+    return datetime.combine(day_of, _time_from(clock.encode(), "timestamp", s.encode())), rest
 
 
 class TimestampLoader(Loader):
-    """timestamp in text (ISO DateStyle) -> naive datetime."""
+    """timestamp in text -> naive datetime (every DateStyle; ISO fastest)."""
 
     format = Format.TEXT
+    # Other styles parse much slower than ISO: results are asked in binary.
     datestyle_sensitive = True
 
     def __init__(self, oid: int, context: AdaptContext) -> None:
         super().__init__(oid, context)
-        self._datestyle = context.datestyle
+        self._order = _date_order(context.datestyle)
+        if self._order != "YMD":
+            self.load = self._load_styled  # type: ignore[method-assign]
 
     def load(self, data: bytes) -> datetime:
         """Parse YYYY-MM-DD hh:mm:ss[.ffffff]."""
@@ -413,7 +480,14 @@ class TimestampLoader(Loader):
                 return datetime.fromisoformat(data.decode())
             except ValueError:
                 pass
-        return _parse_timestamp(data, self._datestyle)
+        return _parse_timestamp(data)
+
+    def _load_styled(self, data: bytes) -> datetime:
+        s = _text(data)
+        value, rest = _parse_styled_timestamp(s, self._order)
+        if rest:
+            raise DataError(f"can't parse timestamp {s!r}")
+        return value
 
 
 class TimestampBinaryLoader(Loader):
@@ -441,7 +515,13 @@ def _binary_ts_error(us: int) -> DataError:
 
 
 class TimestamptzLoader(Loader):
-    """timestamptz in text (ISO DateStyle) -> aware datetime in the session time zone."""
+    """timestamptz in text (ISO DateStyle) -> aware datetime in the session time zone.
+
+    Other DateStyles write the zone as an abbreviation, which names no offset
+    for sure: their values raise NotSupportedError (as psycopg, which raises
+    NotImplementedError), but for those out of Python's range, which raise
+    DataError as in ISO.
+    """
 
     format = Format.TEXT
     datestyle_sensitive = True
@@ -450,6 +530,9 @@ class TimestamptzLoader(Loader):
         super().__init__(oid, context)
         self._tz = context.timezone
         self._datestyle = context.datestyle
+        self._order = _date_order(context.datestyle)
+        if self._order != "YMD":
+            self.load = self._load_styled  # type: ignore[method-assign]
 
     def load(self, data: bytes) -> datetime:
         """Parse YYYY-MM-DD hh:mm:ss[.ffffff]+hh[:mm[:ss]] and move it to the session zone."""
@@ -460,7 +543,7 @@ class TimestamptzLoader(Loader):
             except ValueError:
                 pass
         if dt is None:
-            dt = _parse_timestamp(data, self._datestyle)
+            dt = _parse_timestamp(data)
         if dt.tzinfo is None:
             raise DataError(f"can't parse timestamptz {_text(data)!r}: no UTC offset")
         try:
@@ -469,6 +552,16 @@ class TimestamptzLoader(Loader):
             # Near datetime.min/max the move can leave Python's range: keep
             # the server's offset rather than fail.
             return dt
+
+    def _load_styled(self, data: bytes) -> datetime:
+        s = _text(data)
+        # Out-of-range values say so; the others are valid but unreadable.
+        _parse_styled_timestamp(s, self._order)
+        raise NotSupportedError(
+            f"can't read timestamptz {s!r} in the DateStyle {self._datestyle!r}, which"
+            " gives the zone as an abbreviation: set DateStyle to ISO, or ask for binary"
+            " results (binary=True)"
+        )
 
 
 class TimestamptzBinaryLoader(Loader):

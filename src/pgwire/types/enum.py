@@ -61,8 +61,16 @@ class EnumLoader(Loader):
 
     def __init__(self, oid: int, context: AdaptContext) -> None:
         super().__init__(oid, context)
-        enc = context.encoding
-        self._members = {label.encode(enc): member for label, member in self.pairs}
+        # Under SQL_ASCII the server sends the labels' bytes as stored: UTF-8
+        # in a UTF-8 database. A label the client encoding cannot spell
+        # cannot come (the server would fail to convert it).
+        enc = "utf-8" if context.sql_ascii else context.encoding
+        self._members: dict[bytes, Any] = {}
+        for label, member in self.pairs:
+            try:
+                self._members[label.encode(enc)] = member
+            except UnicodeEncodeError:
+                pass
 
     def load(self, data: bytes) -> Any:
         """Return the member for the label `data`."""

@@ -13,7 +13,7 @@ import struct
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from ..errors import DataError
-from .adapt import AdaptContext, Dumper, Format, Loader, registry_of
+from .adapt import AdaptContext, Dumper, Format, Loader, decode_error, registry_of
 
 if TYPE_CHECKING:
     from .typeinfo import TypeInfo
@@ -37,6 +37,11 @@ _UNESCAPE = re.compile(rb"\\(.)", re.DOTALL)
 _ESCAPE = re.compile(r'(["\\])')
 
 
+def _load_encoding(context: AdaptContext) -> str:
+    # Under SQL_ASCII keys and values are read as UTF-8, as psycopg does.
+    return "utf-8" if context.sql_ascii else context.encoding
+
+
 class HstoreLoader(Loader):
     """hstore in text: ``"a"=>"1", "b"=>NULL``."""
 
@@ -44,10 +49,16 @@ class HstoreLoader(Loader):
 
     def __init__(self, oid: int, context: AdaptContext) -> None:
         super().__init__(oid, context)
-        self._encoding = context.encoding
+        self._encoding = _load_encoding(context)
 
     def load(self, data: bytes) -> dict[str, str | None]:
         """Parse the pairs."""
+        try:
+            return self._load(data)
+        except UnicodeDecodeError as ex:
+            raise decode_error(ex) from None
+
+    def _load(self, data: bytes) -> dict[str, str | None]:
         enc = self._encoding
         out: dict[str, str | None] = {}
         pos = 0
@@ -78,10 +89,16 @@ class HstoreBinaryLoader(Loader):
 
     def __init__(self, oid: int, context: AdaptContext) -> None:
         super().__init__(oid, context)
-        self._encoding = context.encoding
+        self._encoding = _load_encoding(context)
 
     def load(self, data: bytes) -> dict[str, str | None]:
         """Decode the pairs."""
+        try:
+            return self._load(data)
+        except UnicodeDecodeError as ex:
+            raise decode_error(ex) from None
+
+    def _load(self, data: bytes) -> dict[str, str | None]:
         enc = self._encoding
         n = _unpack_len(data)[0]
         pos = 4

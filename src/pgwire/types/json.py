@@ -15,7 +15,7 @@ from typing import Any, ClassVar
 
 from ..errors import DataError
 from . import oids
-from .adapt import AdaptContext, Dumper, Format, Loader, TypesRegistry
+from .adapt import _UTF8_NAMES, AdaptContext, Dumper, Format, Loader, TypesRegistry, decode_error
 
 __all__ = [
     "DictBinaryDumper",
@@ -36,8 +36,6 @@ __all__ = [
 
 JsonDumpsFunction = Callable[[Any], "str | bytes"]
 JsonLoadsFunction = Callable[["str | bytes"], Any]
-
-_UTF8_NAMES = frozenset(["utf-8", "utf8", "utf_8"])
 _DECODER = json.JSONDecoder()
 
 
@@ -81,7 +79,9 @@ class _BaseJsonLoader(Loader):
 
     def __init__(self, oid: int, context: AdaptContext) -> None:
         super().__init__(oid, context)
-        enc = context.encoding
+        # Under SQL_ASCII the document is read as UTF-8, as json.loads() reads
+        # bytes (psycopg hands it the bytes).
+        enc = "utf-8" if context.sql_ascii else context.encoding
         self._encoding = enc
         # A custom function gets the bytes as they came when they are UTF-8
         # (fast parsers take bytes), str otherwise.
@@ -91,11 +91,15 @@ class _BaseJsonLoader(Loader):
         self._fast = _DECODER.decode if self.loads is json.loads else None
 
     def _parse(self, data: bytes) -> Any:
-        if self._fast is not None:
-            return self._fast(data.decode(self._encoding))
-        if self._pass_bytes:
+        if self._pass_bytes and self._fast is None:
             return self.loads(data)
-        return self.loads(data.decode(self._encoding))
+        try:
+            s = data.decode(self._encoding)
+        except UnicodeDecodeError as ex:
+            raise decode_error(ex) from None
+        if self._fast is not None:
+            return self._fast(s)
+        return self.loads(s)
 
 
 class JsonLoader(_BaseJsonLoader):

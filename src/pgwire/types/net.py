@@ -11,6 +11,7 @@ from __future__ import annotations
 import ipaddress
 from typing import Any
 
+from ..errors import DataError
 from . import oids
 from .adapt import Dumper, Format, Loader, TypesRegistry
 
@@ -41,10 +42,13 @@ class InetLoader(Loader):
 
     def load(self, data: bytes) -> Any:
         """Parse an address, or an interface when a prefix is given."""
-        s = data.decode()
-        if "/" in s:
-            return _ip_interface(s)
-        return _ip_address(s)
+        try:
+            s = data.decode()
+            if "/" in s:
+                return _ip_interface(s)
+            return _ip_address(s)
+        except ValueError as ex:  # UnicodeDecodeError too
+            raise DataError(f"can't parse inet {bytes(data[:60])!r}: {ex}") from None
 
 
 class InetBinaryLoader(Loader):
@@ -68,7 +72,10 @@ class CidrLoader(Loader):
 
     def load(self, data: bytes) -> Any:
         """Parse a network."""
-        return _ip_network(data.decode())
+        try:
+            return _ip_network(data.decode())
+        except ValueError as ex:  # UnicodeDecodeError too
+            raise DataError(f"can't parse cidr {bytes(data[:60])!r}: {ex}") from None
 
 
 class CidrBinaryLoader(Loader):

@@ -1,4 +1,8 @@
-"""Strings and bytes: text/varchar/bpchar/name/"char" <-> str, bytea <-> bytes."""
+"""Strings and bytes: text/varchar/bpchar/name/"char" <-> str, bytea <-> bytes.
+
+Under the client encoding SQL_ASCII, text values load as bytes, undecoded, as
+psycopg 3 returns them: bytes above 127 stand for no known character then.
+"""
 
 from __future__ import annotations
 
@@ -8,44 +12,112 @@ from typing import Any
 
 from ..errors import DataError
 from . import oids
-from .adapt import AdaptContext, Dumper, Format, Loader, TypesRegistry
+from .adapt import _UTF8_NAMES, AdaptContext, Dumper, Format, Loader, TypesRegistry, decode_error
 
 __all__ = [
     "ByteaBinaryLoader",
     "ByteaLoader",
     "BytesBinaryDumper",
     "BytesDumper",
+    "CharBinaryLoader",
+    "CharLoader",
     "StrBinaryDumper",
     "StrDumper",
     "TextBinaryLoader",
     "TextLoader",
 ]
 
-_UTF8_NAMES = frozenset(["utf-8", "utf8", "utf_8"])
-
 
 class TextLoader(Loader):
-    """Text types -> str, decoded with the session encoding."""
+    """Text types -> str, decoded with the session encoding (bytes under SQL_ASCII)."""
 
     format = Format.TEXT
 
     def __init__(self, oid: int, context: AdaptContext) -> None:
         super().__init__(oid, context)
         self._encoding = context.encoding
-        if self._encoding.lower() in _UTF8_NAMES and type(self).load is TextLoader.load:
-            # bytes.decode defaults to UTF-8; calling it directly saves a Python
-            # frame per value (subclasses overriding load keep their own).
-            self.load = bytes.decode  # type: ignore[method-assign,assignment]
+        if type(self).load is TextLoader.load:
+            # Direct builtins: no Python frame per value, and the compiled row
+            # reader recognises them (subclasses overriding load keep their
+            # own). The server sends only valid UTF-8 to a UTF-8 client (it
+            # checks even the bytes of SQL_ASCII databases).
+            if context.sql_ascii:
+                self.load = bytes  # type: ignore[method-assign,assignment]
+            elif self._encoding.lower() in _UTF8_NAMES:
+                self.load = bytes.decode  # type: ignore[method-assign,assignment]
 
-    def load(self, data: bytes) -> str:
-        """Decode `data`."""
-        return data.decode(self._encoding)
+    def load(self, data: bytes) -> str | bytes:
+        """Decode `data`; bytes the encoding cannot decode raise DataError."""
+        try:
+            return data.decode(self._encoding)
+        except UnicodeDecodeError as ex:
+            raise decode_error(ex) from None
 
 
 class TextBinaryLoader(TextLoader):
     """Text types in binary: the same bytes as in text."""
 
     format = Format.BINARY
+
+
+# What the server prints for each byte value of a "char": nothing for 0, the
+# character for ASCII, an octal escape for the rest (PostgreSQL >= 15; older
+# servers print the raw byte).
+_CHAR_TEXT: tuple[str, ...] = (
+    ("",) + tuple(map(chr, range(1, 128))) + tuple(f"\\{i:03o}" for i in range(128, 256))
+)
+_CHAR_BYTES: tuple[bytes, ...] = tuple(s.encode("ascii") for s in _CHAR_TEXT)
+
+
+class CharLoader(Loader):
+    """``"char"`` in text -> str (bytes under SQL_ASCII), as PostgreSQL 15+ prints it.
+
+    A byte >= 0x80 reads as its octal escape (``'\\303'``) whatever the
+    server's version: older servers send the raw byte.
+    """
+
+    format = Format.TEXT
+
+    def __init__(self, oid: int, context: AdaptContext) -> None:
+        super().__init__(oid, context)
+        self._sql_ascii = context.sql_ascii
+        self._encoding = context.encoding
+        self._table = _CHAR_BYTES if self._sql_ascii else _CHAR_TEXT
+
+    def load(self, data: bytes) -> str | bytes:
+        """Return the character (or escape) `data` stands for."""
+        if len(data) <= 1:
+            return self._table[data[0] if data else 0]
+        # An escape (ASCII), or a character of a multibyte encoding that an
+        # old server sends as it is.
+        if self._sql_ascii:
+            return bytes(data)
+        try:
+            return data.decode(self._encoding)
+        except UnicodeDecodeError as ex:
+            raise decode_error(ex) from None
+
+
+class CharBinaryLoader(Loader):
+    """``"char"`` in binary: one raw byte -> what the server prints for it in text.
+
+    NUL reads as the empty string, a byte >= 0x80 as its octal escape
+    (``'\\303'``); bytes under SQL_ASCII.
+    """
+
+    format = Format.BINARY
+
+    def __init__(self, oid: int, context: AdaptContext) -> None:
+        super().__init__(oid, context)
+        self._table = _CHAR_BYTES if context.sql_ascii else _CHAR_TEXT
+
+    def load(self, data: bytes) -> str | bytes:
+        """Return the character (or escape) of the byte."""
+        if len(data) == 1:
+            return self._table[data[0]]
+        if not data:
+            return self._table[0]
+        raise DataError(f'a binary "char" is one byte, got {bytes(data[:20])!r}')
 
 
 _BYTEA_ESCAPE = re.compile(rb"\\(\\|[0-7]{3})")
@@ -138,7 +210,6 @@ _TEXT_OIDS = (
     oids.VARCHAR_OID,
     oids.BPCHAR_OID,
     oids.NAME_OID,
-    oids.CHAR_OID,
 )
 
 
@@ -151,6 +222,8 @@ def register_default_adapters(registry: TypesRegistry) -> None:
     for oid in _TEXT_OIDS:
         registry.register_loader(oid, TextBinaryLoader)
         registry.register_loader(oid, TextLoader)
+    registry.register_loader(oids.CHAR_OID, CharBinaryLoader)
+    registry.register_loader(oids.CHAR_OID, CharLoader)
     registry.register_loader(oids.BYTEA_OID, ByteaLoader)
     registry.register_loader(oids.BYTEA_OID, ByteaBinaryLoader)
 

@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from typing import Any, ClassVar
 
 from ..errors import ProgrammingError
-from .adapt import Format, TypesRegistry, registry_of
+from .adapt import Format, TypesRegistry, decode_error, registry_of
 
 __all__ = [
     "CompositeInfo",
@@ -346,6 +346,9 @@ def info_from_rows(
         field_bases,
         labels,
     ) = rows[0]
+    typname, regtype, delimiter, typtype = map(_as_str, (typname, regtype, delimiter, typtype))
+    field_names = [_as_str(x) for x in field_names or ()]
+    labels = [_as_str(x) for x in labels or ()]
     klass = _KINDS.get(typtype, TypeInfo)
     if cls.kind and cls.kind != typtype:
         what = _KIND_NAMES.get(typtype, typtype)
@@ -373,6 +376,17 @@ def info_from_rows(
         field_base_types=[int(x) for x in field_bases or ()],
         labels=labels or (),
     )
+
+
+def _as_str(value: Any) -> Any:
+    # Under SQL_ASCII text comes as bytes: the catalog's names are taken as
+    # UTF-8, as psycopg reads them.
+    if isinstance(value, bytes):
+        try:
+            return value.decode("utf-8")
+        except UnicodeDecodeError as ex:
+            raise decode_error(ex) from None
+    return value
 
 
 def _connection_of(obj: Any) -> Any:
