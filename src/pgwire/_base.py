@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from .conninfo import ConnectParams, HostSpec
 from .drivers.connect import retry_tls
-from .errors import Diagnostic, Error, InterfaceError, OperationalError, ProgrammingError
+from .errors import Diagnostic, Error, OperationalError, ProgrammingError
 from .prepared import PreparedCache
 from .protocol import core
 from .protocol.core import Notify, PGGen, Protocol
@@ -460,8 +460,6 @@ class Inflight:
     __slots__ = ("op", "owner_ref", "started")
 
     def __init__(self, op: Any, owner: Any) -> None:
-        import weakref
-
         self.op = op
         self.owner_ref = weakref.ref(owner)
         self.started = time.monotonic()
@@ -477,4 +475,4 @@ class Inflight:
         return owner is not None and not owner.closed
 
 
-__all__ = ["BaseConnection", "ConnectionInfo", "InterfaceError", "TransactionStatus"]
+__all__ = ["BaseConnection", "ConnectionInfo", "IsolationLevel", "TransactionStatus"]

@@ -11,7 +11,6 @@ from ._cursor_base import BaseCursor, Params, callproc_query
 from .copy import Copy
 from .drivers import blocking
 from .drivers.channel import Operation
-from .errors import ProgrammingError
 from .protocol.core import PGGen
 
 if TYPE_CHECKING:
@@ -250,4 +249,4 @@ class Cursor(BaseCursor):
         return super().description
 
 
-__all__ = ["Cursor", "ProgrammingError"]
+__all__ = ["Cursor"]

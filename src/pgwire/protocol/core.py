@@ -17,7 +17,6 @@ from typing import Any
 from ..errors import (
     DatabaseError,
     Error,
-    InterfaceError,
     NotSupportedError,
     OperationalError,
     error_from_fields,
@@ -438,7 +437,6 @@ __all__ = [
     "IDLE",
     "INERROR",
     "INTRANS",
-    "InterfaceError",
     "Notify",
     "PGGen",
     "Protocol",
