@@ -1075,7 +1075,13 @@ def test_sql_ascii_matches_psycopg(types_dsn: str, expr: str, binary_same: bool)
     ) as conn:
         for c in (pconn, conn):
             c.execute("SET client_encoding TO SQL_ASCII")
-        expected = pconn.execute(sql).fetchone()[0]
+        try:
+            expected = pconn.execute(sql).fetchone()[0]
+        except psycopg.errors.FeatureNotSupported:
+            # e.g. xml on a server built without libxml: the same refusal for both.
+            with pytest.raises(pgwire.errors.FeatureNotSupported):
+                conn.execute(sql)
+            return
         for kwargs in modes:
             got = conn.execute(sql, **kwargs).fetchone()[0]
             assert got == expected and type(got) is type(expected), (kwargs, got, expected)
