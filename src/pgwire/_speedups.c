@@ -105,7 +105,7 @@ static PyTypeObject PlanType = {
 
 /* A few recent plans: a result is usually read in many calls, one per
  * network read, and results of different cursors may interleave. */
-#define PLAN_CACHE 4
+#define PLAN_CACHE 16
 static PlanObject *plan_cache[PLAN_CACHE];
 static int plan_cache_next;
 
