@@ -245,6 +245,12 @@ class Dumper:
         return self.upgrade(obj, self.format)
 
 
+def _never_upgrades(dumper: Dumper) -> bool:
+    """True if the dumper's choice for a value never depends on the value."""
+    cls = type(dumper)
+    return cls.upgrade is Dumper.upgrade and cls.upgrade_auto is Dumper.upgrade_auto
+
+
 def _qualname(cls: type) -> str:
     return f"{cls.__module__}.{cls.__qualname__}"
 
@@ -603,6 +609,7 @@ class Transformer:
         self._stamp = (context.generation, TypesRegistry._generation)
         self._loaders: dict[tuple[int, int], Callable[[bytes], Any]] = {}
         self._dumpers: dict[tuple[type, int], Dumper] = {}
+        self._static_dumpers: dict[tuple[type, None], Dumper] = {}
 
     @property
     def adapt_context(self) -> AdaptContext:
@@ -616,6 +623,7 @@ class Transformer:
             self._stamp = stamp
             self._loaders.clear()
             self._dumpers.clear()
+            self._static_dumpers.clear()
             if self._own_context:
                 self._ctx._sync()
 
@@ -728,13 +736,23 @@ class Transformer:
         fmts: list[int] = []
         values: list[bytes | None] = []
         get_dumper = self.get_dumper
+        # Hot path: a dumper cached for the type whose choice never depends on
+        # the value (no upgrade) is used as it is, without the general lookup.
+        static = self._static_dumpers
         for i, obj in enumerate(params):
             if obj is None:
                 oids.append(0)
                 fmts.append(Format.TEXT)
                 values.append(None)
                 continue
-            d = get_dumper(obj, None if formats is None else formats[i])
+            fmt = None if formats is None else formats[i]
+            d = static.get((type(obj), fmt)) if fmt is None else None
+            if d is None:
+                d = get_dumper(obj, fmt)
+                # Only when the type's own dumper is the one used (ints, lists...
+                # pick another one per value).
+                if fmt is None and d is self._dumpers.get((type(obj), -1)) and _never_upgrades(d):
+                    static[type(obj), None] = d
             values.append(d.dump(obj))
             oids.append(d.oid)
             fmts.append(d.format)
