@@ -245,6 +245,30 @@ class Dumper:
         return self.upgrade(obj, self.format)
 
 
+class ChoosingDumper(Dumper):
+    """A dumper that picks, for each value, the dumper that really dumps it.
+
+    Containers (lists, ranges, multiranges) are dumped as their elements call
+    for; subclasses say how in :meth:`_choose`.
+    """
+
+    def _choose(self, obj: Any, format: Format | None) -> Dumper:
+        """The dumper for `obj` in `format` (None: the elements' preferred one)."""
+        raise NotImplementedError
+
+    def upgrade(self, obj: Any, format: Format) -> Dumper:
+        """The dumper for this value's elements in `format`."""
+        return self._choose(obj, format)
+
+    def upgrade_auto(self, obj: Any) -> Dumper:
+        """The dumper for this value's elements in their preferred format."""
+        return self._choose(obj, None)
+
+    def dump(self, obj: Any) -> bytes:
+        """Dump with the dumper the elements call for."""
+        return self.upgrade(obj, self.format).dump(obj)
+
+
 def _never_upgrades(dumper: Dumper) -> bool:
     """True if the dumper's choice for a value never depends on the value."""
     cls = type(dumper)

@@ -18,6 +18,7 @@ from ..errors import DataError, ProgrammingError
 from . import oids
 from .adapt import (
     AdaptContext,
+    ChoosingDumper,
     Dumper,
     Format,
     Loader,
@@ -333,7 +334,7 @@ class _BinaryArrayDumper(Dumper):
         return b"".join(parts)
 
 
-class _ListChooser(Dumper):
+class _ListChooser(ChoosingDumper):
     """Looks at a list's elements and returns the array dumper for them."""
 
     def __init__(self, cls: type, context: AdaptContext) -> None:
@@ -343,17 +344,8 @@ class _ListChooser(Dumper):
         self._nulls = _TextArrayDumper(cls, context, None, 0)
         self._empty = _EmptyArrayDumper(cls, context)
 
-    def dump(self, obj: Any) -> bytes:
-        """Dump `obj` with the dumper its elements call for."""
-        return self.upgrade(obj, self.format).dump(obj)
 
-    def upgrade(self, obj: Any, format: Format) -> Dumper:
-        """Array dumper for these elements in `format`."""
-        return self._choose(obj, format)
 
-    def upgrade_auto(self, obj: Any) -> Dumper:
-        """Array dumper for these elements in their preferred format."""
-        return self._choose(obj, None)
 
     def _elem_dumper(self, cls: type, fmt: Format | None) -> Dumper:
         key = (cls, -1 if fmt is None else int(fmt))

@@ -25,6 +25,7 @@ from ..errors import DataError
 from . import oids
 from .adapt import (
     AdaptContext,
+    ChoosingDumper,
     Dumper,
     Format,
     Loader,
@@ -199,7 +200,7 @@ class MultirangeBinaryLoader(Loader):
 # -- dumpers ----------------------------------------------------------------------------------
 
 
-class _MultirangeDumperBase(Dumper):
+class _MultirangeDumperBase(ChoosingDumper):
     # The Range dumper class whose choices (range type, bound dumper) we follow.
     _range_dumper_class: type[Dumper] = RangeDumper
 
@@ -224,17 +225,8 @@ class _MultirangeDumperBase(Dumper):
             d = self._made[key] = cls(self.cls, self.context, range_dumper, mr_oid)
         return d
 
-    def upgrade(self, obj: Any, format: Format) -> Dumper:
-        """The dumper for this multirange's bounds in `format`."""
-        return self._choose(obj, format)
 
-    def upgrade_auto(self, obj: Any) -> Dumper:
-        """The dumper for this multirange's bounds in their preferred format."""
-        return self._choose(obj, None)
 
-    def dump(self, obj: Any) -> bytes:
-        """Dump with the dumper the bounds call for."""
-        return self.upgrade(obj, self.format).dump(obj)
 
 
 class _MultirangeText(Dumper):

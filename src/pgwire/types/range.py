@@ -19,6 +19,7 @@ from ..errors import DataError, ProgrammingError
 from . import oids
 from .adapt import (
     AdaptContext,
+    ChoosingDumper,
     Dumper,
     Format,
     Loader,
@@ -294,7 +295,7 @@ def _quote(b: bytes) -> bytes:
     return b
 
 
-class _RangeDumperBase(Dumper):
+class _RangeDumperBase(ChoosingDumper):
     def __init__(self, cls: type, context: AdaptContext) -> None:
         super().__init__(cls, context)
         self._sub: dict[tuple[type, int], Dumper] = {}
@@ -339,17 +340,8 @@ class _RangeDumperBase(Dumper):
             d = self._made[key] = cls(self.cls, self.context, elem, range_oid)
         return d
 
-    def upgrade(self, obj: Any, format: Format) -> Dumper:
-        """The dumper for this range's bounds in `format`."""
-        return self._choose(obj, format)
 
-    def upgrade_auto(self, obj: Any) -> Dumper:
-        """The dumper for this range's bounds in their preferred format."""
-        return self._choose(obj, None)
 
-    def dump(self, obj: Any) -> bytes:
-        """Dump with the dumper the bounds call for."""
-        return self.upgrade(obj, self.format).dump(obj)
 
 
 class _RangeText(Dumper):
