@@ -582,29 +582,34 @@ def decode_error(ex: UnicodeDecodeError) -> DataError:
     )
 
 
-class _UnknownTextLoader(Loader):
-    """Values of types nobody registered, in text: decoded str (bytes under SQL_ASCII)."""
+class DecodingLoader(Loader):
+    """Values read as the text they are: str in the session encoding (bytes under SQL_ASCII)."""
 
     format = Format.TEXT
 
     def __init__(self, oid: int, context: AdaptContext) -> None:
         super().__init__(oid, context)
         self._encoding = context.encoding
-        if type(self).load is _UnknownTextLoader.load:
+        if type(self).load is DecodingLoader.load:
             # Direct builtins: no Python frame per value, and the compiled row
-            # reader recognises them. The server sends only valid UTF-8 to a
-            # UTF-8 client (it checks even SQL_ASCII databases' bytes).
+            # reader recognises them (subclasses overriding load keep their
+            # own). The server sends only valid UTF-8 to a UTF-8 client (it
+            # checks even the bytes of SQL_ASCII databases).
             if context.sql_ascii:
                 self.load = bytes  # type: ignore[method-assign,assignment]
             elif self._encoding.lower() in _UTF8_NAMES:
                 self.load = bytes.decode  # type: ignore[method-assign,assignment]
 
     def load(self, data: bytes) -> str | bytes:
-        """Decode `data` with the session encoding."""
+        """Decode `data`; bytes the encoding cannot decode raise DataError."""
         try:
             return data.decode(self._encoding)
         except UnicodeDecodeError as ex:
             raise decode_error(ex) from None
+
+
+class _UnknownTextLoader(DecodingLoader):
+    """Values of types nobody registered, in text: decoded str (bytes under SQL_ASCII)."""
 
 
 class _UnknownBinaryLoader(Loader):

@@ -12,7 +12,15 @@ from typing import Any
 
 from ..errors import DataError
 from . import oids
-from .adapt import _UTF8_NAMES, AdaptContext, Dumper, Format, Loader, TypesRegistry, decode_error
+from .adapt import (
+    AdaptContext,
+    DecodingLoader,
+    Dumper,
+    Format,
+    Loader,
+    TypesRegistry,
+    decode_error,
+)
 
 __all__ = [
     "ByteaBinaryLoader",
@@ -28,30 +36,8 @@ __all__ = [
 ]
 
 
-class TextLoader(Loader):
+class TextLoader(DecodingLoader):
     """Text types -> str, decoded with the session encoding (bytes under SQL_ASCII)."""
-
-    format = Format.TEXT
-
-    def __init__(self, oid: int, context: AdaptContext) -> None:
-        super().__init__(oid, context)
-        self._encoding = context.encoding
-        if type(self).load is TextLoader.load:
-            # Direct builtins: no Python frame per value, and the compiled row
-            # reader recognises them (subclasses overriding load keep their
-            # own). The server sends only valid UTF-8 to a UTF-8 client (it
-            # checks even the bytes of SQL_ASCII databases).
-            if context.sql_ascii:
-                self.load = bytes  # type: ignore[method-assign,assignment]
-            elif self._encoding.lower() in _UTF8_NAMES:
-                self.load = bytes.decode  # type: ignore[method-assign,assignment]
-
-    def load(self, data: bytes) -> str | bytes:
-        """Decode `data`; bytes the encoding cannot decode raise DataError."""
-        try:
-            return data.decode(self._encoding)
-        except UnicodeDecodeError as ex:
-            raise decode_error(ex) from None
 
 
 class TextBinaryLoader(TextLoader):
