@@ -10,6 +10,7 @@ when it was not built.
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import struct
@@ -290,6 +291,23 @@ uuid_text = junk(
     )
 )
 uuid_bin = st.one_of(uuids.map(lambda u: u.bytes), st.binary(max_size=20))
+times = st.times()
+time_text = junk(
+    st.one_of(
+        times.map(lambda t: t.isoformat().encode()),
+        st.sampled_from([b"24:00:00", b"23:59:60", b"12:00:00.1234567", b"12:00", b"1:02:03"]),
+    )
+)
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=8),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=5), inner, max_size=4),
+    max_leaves=10,
+)
+json_docs = st.tuples(
+    json_values, st.sampled_from(["", " ", "\n\t", "\r "]), st.sampled_from(["", " ", "\n", "x", "1"])
+).map(lambda t: (t[1] + json.dumps(t[0]) + t[2]).encode())
+json_text = junk(json_docs | st.sampled_from([b"", b" ", b"[1,", b"\xff\xfe", b'"\\ud800"']))
+jsonb_bin = junk(json_docs.map(lambda d: b"\x01" + d) | st.sampled_from([b"", b"\x02{}", b"\x01"]))
 
 
 def packed(fmt: str, lo: int, hi: int) -> st.SearchStrategy[bytes]:
@@ -333,6 +351,11 @@ KINDS: dict[tuple[int, int], st.SearchStrategy[bytes]] = {
     (oids.TIMESTAMPTZ_OID, BINARY): ts_bin,
     (oids.UUID_OID, TEXT): uuid_text,
     (oids.UUID_OID, BINARY): uuid_bin,
+    (oids.TIME_OID, TEXT): time_text,
+    (oids.JSON_OID, TEXT): json_text,
+    (oids.JSONB_OID, TEXT): json_text,
+    (oids.JSON_OID, BINARY): json_text,
+    (oids.JSONB_OID, BINARY): jsonb_bin,
     # Unknown types, and one the compiled reader always hands to its loader.
     (999999, TEXT): texts,
     (999999, BINARY): st.binary(max_size=10),
@@ -429,6 +452,11 @@ def test_default_loaders_get_fast_paths(sp: ModuleType) -> None:
         (oids.TIMESTAMPTZ_OID, BINARY): sp.TSTZ_BIN,
         (oids.UUID_OID, TEXT): sp.UUID_TEXT,
         (oids.UUID_OID, BINARY): sp.UUID_BIN,
+        (oids.TIME_OID, TEXT): sp.TIME_TEXT,
+        (oids.JSON_OID, TEXT): sp.JSON_TEXT,
+        (oids.JSONB_OID, TEXT): sp.JSON_TEXT,
+        (oids.JSON_OID, BINARY): sp.JSON_TEXT,
+        (oids.JSONB_OID, BINARY): sp.JSONB_BIN,
         (oids.FLOAT4_OID, BINARY): sp.PY,
         (oids.INTERVAL_OID, TEXT): sp.PY,
     }
@@ -659,6 +687,33 @@ def test_known_values(sp: ModuleType) -> None:
     assert row[5] is True
     assert str(row[6]) == "1.50"
     assert buf.pos == len(data)
+
+
+def test_known_json_and_time(sp: ModuleType) -> None:
+    """json, jsonb and time decoded in C; a custom json parser is called, not bypassed."""
+    from datetime import time
+
+    from pgwire.types.json import set_json_loads
+
+    cols = [(oids.JSONB_OID, TEXT), (oids.JSONB_OID, BINARY), (oids.TIME_OID, TEXT)]
+    data = data_row([b' {"a": [1, 2.5, null]} ', b'\x01"x"', b"12:34:56.789"])
+    rows, _, exc = compare(sp, data, 0, loaders_for(cols))
+    assert exc is None
+    buf = ReadBuffer()
+    buf.data = data
+    got: list[Any] = []
+    sp.read_data_rows(buf, loaders_for(cols), tuple, got)
+    assert got == [({"a": [1, 2.5, None]}, "x", time(12, 34, 56, 789000))]
+
+    ctx = AdaptContext()
+    set_json_loads(lambda s: ("mine", s), ctx)
+    mine = Transformer(ctx).column_loaders([oids.JSONB_OID], [TEXT])
+    assert sp.plan_codes(mine) == [sp.PY]
+    got = []
+    buf = ReadBuffer()
+    buf.data = data_row([b"[1]"])
+    sp.read_data_rows(buf, mine, tuple, got)
+    assert got == [(("mine", b"[1]"),)]
 
 
 # --- bind ---------------------------------------------------------------------------

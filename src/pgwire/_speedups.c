@@ -45,6 +45,9 @@ enum {
     CODE_TSTZ_BIN,    /* extra: the session tzinfo */
     CODE_UUID_TEXT,   /* extra: (UUID class, SafeUUID.unknown) */
     CODE_UUID_BIN,    /* extra: (UUID class, SafeUUID.unknown) */
+    CODE_TIME_TEXT,
+    CODE_JSON_TEXT,   /* extra: the decoder's scan_once(str, idx) */
+    CODE_JSONB_BIN,   /* extra: as JSON_TEXT, after the version byte */
     CODE_COUNT
 };
 
@@ -52,7 +55,8 @@ static const char *const code_names[CODE_COUNT] = {
     "PY", "INT_TEXT", "INT2_BIN", "INT4_BIN", "INT8_BIN", "OID_BIN",
     "FLOAT_TEXT", "FLOAT8_BIN", "BOOL_TEXT", "BOOL_BIN", "UTF8", "BYTES",
     "BYTEA_TEXT", "NUMERIC_TEXT", "DATE_TEXT", "DATE_BIN", "TS_TEXT", "TS_BIN",
-    "TSTZ_TEXT", "TSTZ_BIN", "UUID_TEXT", "UUID_BIN",
+    "TSTZ_TEXT", "TSTZ_BIN", "UUID_TEXT", "UUID_BIN", "TIME_TEXT", "JSON_TEXT",
+    "JSONB_BIN",
 };
 
 /* Set by setup_rows() / setup_bind(). */
@@ -176,7 +180,8 @@ get_plan(PyObject *loaders)
             code = CODE_PY;
         if ((code == CODE_TSTZ_TEXT || code == CODE_TSTZ_BIN) && !PyTZInfo_Check(extra))
             code = CODE_PY;
-        if (code == CODE_NUMERIC_TEXT && !PyCallable_Check(extra))
+        if ((code == CODE_NUMERIC_TEXT || code == CODE_JSON_TEXT || code == CODE_JSONB_BIN) &&
+            !PyCallable_Check(extra))
             code = CODE_PY;
         plan->cols[i].code = (int)code;
         Py_INCREF(extra);
@@ -339,19 +344,31 @@ parse_date_text(const unsigned char *p, Py_ssize_t n, Fields *f)
     return 1;
 }
 
+static Py_ssize_t parse_time_text(const unsigned char *p, Py_ssize_t n, Fields *f);
+
 /* YYYY-MM-DD HH:MM:SS[.f{1,6}]: the length parsed, else 0. */
 static Py_ssize_t
 parse_timestamp_text(const unsigned char *p, Py_ssize_t n, Fields *f)
 {
-    if (n < 19 || !parse_date_text(p, n, f) || p[10] != ' ' || p[13] != ':' || p[16] != ':')
+    if (n < 19 || !parse_date_text(p, n, f) || p[10] != ' ')
         return 0;
-    f->h = digits(p + 11, 2);
-    f->mi = digits(p + 14, 2);
-    f->s = digits(p + 17, 2);
+    Py_ssize_t i = parse_time_text(p + 11, n - 11, f);
+    return i ? 11 + i : 0;
+}
+
+/* HH:MM:SS[.f{1,6}] (hours 0-23): the length parsed, else 0. */
+static Py_ssize_t
+parse_time_text(const unsigned char *p, Py_ssize_t n, Fields *f)
+{
+    if (n < 8 || p[2] != ':' || p[5] != ':')
+        return 0;
+    f->h = digits(p, 2);
+    f->mi = digits(p + 3, 2);
+    f->s = digits(p + 6, 2);
     if (f->h < 0 || f->h > 23 || f->mi < 0 || f->mi > 59 || f->s < 0 || f->s > 59)
         return 0;
     f->us = 0;
-    Py_ssize_t i = 19;
+    Py_ssize_t i = 8;
     if (i < n && p[i] == '.') {
         i++;
         int nd = 0, us = 0;
@@ -475,6 +492,62 @@ uuid_from_bytes(const unsigned char *b16, PyObject *extra)
         return NULL;
     }
     return u;
+}
+
+static int
+is_json_space(char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+/* A whole JSON document through the decoder's scanner; NULL without an error
+   set when the loader should be called instead (it reports what is wrong). */
+static PyObject *
+load_json(PyObject *scan_once, const char *cp, Py_ssize_t n)
+{
+    Py_ssize_t start = 0, end = n;
+    while (start < end && is_json_space(cp[start]))
+        start++;
+    while (end > start && is_json_space(cp[end - 1]))
+        end--;
+    if (start == end)
+        return NULL;
+    PyObject *s = PyUnicode_DecodeUTF8(cp + start, end - start, NULL);
+    if (s == NULL) {
+        PyErr_Clear();
+        return NULL;
+    }
+    PyObject *args[2] = {s, NULL};
+    args[1] = PyLong_FromLong(0);
+    if (args[1] == NULL) {
+        Py_DECREF(s);
+        return NULL;
+    }
+    PyObject *res = PyObject_Vectorcall(scan_once, args, 2, NULL);
+    Py_DECREF(args[1]);
+    Py_ssize_t len = PyUnicode_GET_LENGTH(s);
+    Py_DECREF(s);
+    if (res == NULL) {
+        /* StopIteration or a decode error: the loader says it properly. */
+        if (!PyErr_ExceptionMatches(PyExc_Exception))
+            return NULL;
+        PyErr_Clear();
+        return NULL;
+    }
+    if (!PyTuple_Check(res) || PyTuple_GET_SIZE(res) != 2) {
+        Py_DECREF(res);
+        return NULL;
+    }
+    Py_ssize_t stop = PyLong_AsSsize_t(PyTuple_GET_ITEM(res, 1));
+    if (stop != len) {
+        /* Extra data after the document (or a bad index): the loader's error. */
+        PyErr_Clear();
+        Py_DECREF(res);
+        return NULL;
+    }
+    PyObject *obj = Py_NewRef(PyTuple_GET_ITEM(res, 0));
+    Py_DECREF(res);
+    return obj;
 }
 
 static PyObject *
@@ -651,6 +724,24 @@ load_value(Column *col, const char *cp, Py_ssize_t n)
         if (n == 16)
             return uuid_from_bytes(p, col->extra);
         break;
+    case CODE_TIME_TEXT: {
+        Fields f;
+        if (n >= 8 && parse_time_text(p, n, &f) == n)
+            return PyDateTimeAPI->Time_FromTime(f.h, f.mi, f.s, f.us, Py_None,
+                                                PyDateTimeAPI->TimeType);
+        break;
+    }
+    case CODE_JSON_TEXT:
+    case CODE_JSONB_BIN: {
+        /* jsonb's binary form is a version byte (1) before the text. */
+        Py_ssize_t skip = col->code == CODE_JSONB_BIN;
+        if (skip && (n < 1 || p[0] != 1))
+            break;
+        PyObject *res = load_json(col->extra, cp + skip, n - skip);
+        if (res != NULL || PyErr_Occurred())
+            return res;
+        break;
+    }
     default:
         break;
     }

@@ -58,6 +58,7 @@ def _build_tables(sp: Any) -> None:
     from .types import adapt, numeric, text
     from .types import bool as bool_
     from .types import datetime as dt
+    from .types import json as json_
     from .types import uuid as uuid_
 
     def const(code: int, extra: Any = None) -> Callable[[Any], Plan]:
@@ -70,6 +71,15 @@ def _build_tables(sp: Any) -> None:
         def plan(owner: Any) -> Plan | None:
             zone = getattr(owner, "_tz", None)
             return None if zone is None else (code, zone)
+
+        return plan
+
+    def json_doc(code: int) -> Callable[[Any], Plan | None]:
+        # Only the default parser on UTF-8 data: the scanner is what it calls.
+        def plan(owner: Any) -> Plan | None:
+            if getattr(owner, "_fast", None) is None or not _is_utf8(owner._encoding):
+                return None
+            return (code, json_._DECODER.scan_once)
 
         return plan
 
@@ -96,6 +106,11 @@ def _build_tables(sp: Any) -> None:
         (dt, "TimestamptzBinaryLoader", tz(sp.TSTZ_BIN)),
         (uuid_, "UUIDLoader", const(sp.UUID_TEXT, uuid_extra)),
         (uuid_, "UUIDBinaryLoader", const(sp.UUID_BIN, uuid_extra)),
+        (dt, "TimeLoader", const(sp.TIME_TEXT)),
+        (json_, "JsonLoader", json_doc(sp.JSON_TEXT)),
+        (json_, "JsonbLoader", json_doc(sp.JSON_TEXT)),
+        (json_, "JsonBinaryLoader", json_doc(sp.JSON_TEXT)),
+        (json_, "JsonbBinaryLoader", json_doc(sp.JSONB_BIN)),
     ]
     # A class renamed or gone only costs its fast path.
     table = {
