@@ -41,9 +41,7 @@ from pgwire.types.text import BytesDumper
 pytestmark = pytest.mark.skipif(compiled() is None, reason="pgwire._speedups is not built")
 
 TEXT, BINARY = Format.TEXT, Format.BINARY
-HYPO = settings(
-    deadline=None, max_examples=150, suppress_health_check=[HealthCheck.too_slow]
-)
+HYPO = settings(deadline=None, max_examples=150, suppress_health_check=[HealthCheck.too_slow])
 
 
 @pytest.fixture(scope="module")
@@ -300,20 +298,22 @@ time_text = junk(
 )
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=8),
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=5), inner, max_size=4),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=5), inner, max_size=4)
+    ),
     max_leaves=10,
 )
 json_docs = st.tuples(
-    json_values, st.sampled_from(["", " ", "\n\t", "\r "]), st.sampled_from(["", " ", "\n", "x", "1"])
+    json_values,
+    st.sampled_from(["", " ", "\n\t", "\r "]),
+    st.sampled_from(["", " ", "\n", "x", "1"]),
 ).map(lambda t: (t[1] + json.dumps(t[0]) + t[2]).encode())
 json_text = junk(json_docs | st.sampled_from([b"", b" ", b"[1,", b"\xff\xfe", b'"\\ud800"']))
 jsonb_bin = junk(json_docs.map(lambda d: b"\x01" + d) | st.sampled_from([b"", b"\x02{}", b"\x01"]))
 
 
 def packed(fmt: str, lo: int, hi: int) -> st.SearchStrategy[bytes]:
-    return st.one_of(
-        st.integers(lo, hi).map(lambda n: struct.pack(fmt, n)), st.binary(max_size=9)
-    )
+    return st.one_of(st.integers(lo, hi).map(lambda n: struct.pack(fmt, n)), st.binary(max_size=9))
 
 
 # (oid, format) -> what the server may send for it.
@@ -383,16 +383,12 @@ def streams(
     draw: st.DrawFn, kinds: list[tuple[int, int]] | None = None
 ) -> tuple[bytes, int, list[Any]]:
     """A buffer of DataRows (+ maybe another message, maybe cut), its start, the loaders."""
-    cols = kinds if kinds is not None else draw(
-        st.lists(st.sampled_from(sorted(KINDS)), max_size=5)
+    cols = (
+        kinds if kinds is not None else draw(st.lists(st.sampled_from(sorted(KINDS)), max_size=5))
     )
-    loaders = loaders_for(
-        cols, draw(st.sampled_from(TIMEZONES)), draw(st.sampled_from(ENCODINGS))
-    )
+    loaders = loaders_for(cols, draw(st.sampled_from(TIMEZONES)), draw(st.sampled_from(ENCODINGS)))
     nrows = draw(st.integers(0, 5))
-    data = b"".join(
-        data_row([draw(value_or_null(KINDS[c])) for c in cols]) for _ in range(nrows)
-    )
+    data = b"".join(data_row([draw(value_or_null(KINDS[c])) for c in cols]) for _ in range(nrows))
     data += draw(st.sampled_from([b"", COMMAND_COMPLETE, READY, b"D\x00"]))
     prefix = draw(st.sampled_from([b"", b"xyz", COMMAND_COMPLETE]))
     data = prefix + data
@@ -752,8 +748,14 @@ def test_bind_same_as_python(
 def test_bind_known_bytes(sp: ModuleType) -> None:
     got = sp.bind(b"", b"s1", [0, 1], [b"1", None], [1])
     assert got == (
-        b"B\x00\x00\x00\x1d" + b"\x00" + b"s1\x00" + b"\x00\x02\x00\x00\x00\x01"
-        + b"\x00\x02" + b"\x00\x00\x00\x011" + b"\xff\xff\xff\xff" + b"\x00\x01\x00\x01"
+        b"B\x00\x00\x00\x1d"
+        + b"\x00"
+        + b"s1\x00"
+        + b"\x00\x02\x00\x00\x00\x01"
+        + b"\x00\x02"
+        + b"\x00\x00\x00\x011"
+        + b"\xff\xff\xff\xff"
+        + b"\x00\x01\x00\x01"
     )
     assert got == m.bind_py(b"", b"s1", [0, 1], [b"1", None], [1])
     many = [b"x"] * 40000

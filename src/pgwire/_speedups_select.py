@@ -79,7 +79,7 @@ def _build_tables(sp: Any) -> None:
         def plan(owner: Any) -> Plan | None:
             if getattr(owner, "_fast", None) is None or not _is_utf8(owner._encoding):
                 return None
-            return (code, json_._DECODER.scan_once)
+            return (code, json_._DECODER.scan_once)  # type: ignore[attr-defined]
 
         return plan
 
