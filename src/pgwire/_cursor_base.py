@@ -10,6 +10,7 @@ import weakref
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from ._batch import encode_batches
 from .errors import Error, InterfaceError, ProgrammingError
 from .prepared import PreparedEntry
 from .protocol import core
@@ -252,22 +253,14 @@ class BaseCursor:
     ) -> PGGen | None:
         """The pipelined operation of executemany; None when there is nothing to run."""
         conn = self._conn
-        encoding = conn.adapt_context.encoding
-        batches: list[bytes] = []
-        last_oids: list[int] | None = None
-        sql = b""
-        result_formats = self._result_formats(None)
-        for params in params_seq:
-            pq = convert_query(query, params, encoding)
-            oids, formats, values = self._tx.dump_params(pq.params or [], pq.formats)
-            if oids != last_oids or pq.query != sql:
-                sql = pq.query
-                batches.append(m.parse(b"", sql, oids))
-                last_oids = oids
-            chunk = m.bind(b"", b"", formats, values, result_formats)
-            if returning:
-                chunk += m.DESCRIBE_UNNAMED_PORTAL
-            batches.append(chunk + m.EXECUTE_UNNAMED)
+        sql, batches = encode_batches(
+            self._tx,
+            query,
+            params_seq,
+            conn.adapt_context.encoding,
+            self._result_formats(None),
+            returning,
+        )
         if not batches:
             return None
         self.query = sql

@@ -1137,12 +1137,439 @@ setup_bind(PyObject *module, PyObject *fb)
     Py_RETURN_NONE;
 }
 
+/* --- bind_many: the Bind messages of executemany ----------------------------------- */
+
+/* How a parameter is encoded; exported to Python with the ENC_ prefix. */
+enum {
+    ENC_PY = 0,   /* extra(obj) must return bytes */
+    ENC_NULL,     /* None */
+    ENC_INT_TEXT, /* int in decimal; the smallest of int2/int4/int8 must be the plan's oid */
+    ENC_INT_BIN,  /* int in 2, 4 or 8 bytes, by the plan's oid (the smallest that holds it) */
+    ENC_FLOAT8_BIN,
+    ENC_UTF8,     /* str without NUL, as UTF-8 */
+    ENC_TS_BIN,   /* naive datetime: microseconds since 2000-01-01 */
+    ENC_TSTZ_BIN, /* aware datetime: microseconds since 2000-01-01 UTC */
+    ENC_COUNT
+};
+
+#define OID_INT2 21
+#define OID_INT4 23
+#define OID_INT8 20
+
+typedef struct {
+    PyObject *type;
+    PyObject *extra;
+    long oid;
+    int code;
+} ParamPlan;
+
+typedef struct {
+    char *p;
+    size_t len, cap;
+} OutBuf;
+
+static int
+out_reserve(OutBuf *b, size_t more)
+{
+    if (b->len + more <= b->cap)
+        return 0;
+    size_t cap = b->cap ? b->cap : 65536;
+    while (cap < b->len + more) {
+        if (cap > ((size_t)PY_SSIZE_T_MAX) / 2) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        cap *= 2;
+    }
+    char *np = PyMem_Realloc(b->p, cap);
+    if (np == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    b->p = np;
+    b->cap = cap;
+    return 0;
+}
+
+static int
+out_put(OutBuf *b, const void *data, size_t n)
+{
+    if (out_reserve(b, n) < 0)
+        return -1;
+    memcpy(b->p + b->len, data, n);
+    b->len += n;
+    return 0;
+}
+
+/* A value with its length prefix; -1 on error. */
+static int
+out_value(OutBuf *b, const void *data, size_t n)
+{
+    unsigned char len[4];
+    put32(len, (int64_t)n);
+    if (out_reserve(b, n + 4) < 0)
+        return -1;
+    memcpy(b->p + b->len, len, 4);
+    memcpy(b->p + b->len + 4, data, n);
+    b->len += n + 4;
+    return 0;
+}
+
+static long
+smallest_int_oid(long long v)
+{
+    if (v >= INT16_MIN && v <= INT16_MAX)
+        return OID_INT2;
+    if (v >= INT32_MIN && v <= INT32_MAX)
+        return OID_INT4;
+    return OID_INT8;
+}
+
+static void
+be64_put(unsigned char *w, uint64_t u)
+{
+    for (int i = 7; i >= 0; i--) {
+        w[i] = (unsigned char)(u & 0xFF);
+        u >>= 8;
+    }
+}
+
+/* Microseconds since 2000-01-01 of the datetime's wall time (its fields). */
+static long long
+wall_usecs(PyObject *dt)
+{
+    long long days = days_from_civil(PyDateTime_GET_YEAR(dt), PyDateTime_GET_MONTH(dt),
+                                     PyDateTime_GET_DAY(dt)) +
+                     UNIX_EPOCH_ORDINAL - PG_EPOCH_ORDINAL;
+    long long secs = days * 86400LL + PyDateTime_DATE_GET_HOUR(dt) * 3600LL +
+                     PyDateTime_DATE_GET_MINUTE(dt) * 60LL + PyDateTime_DATE_GET_SECOND(dt);
+    return secs * 1000000LL + PyDateTime_DATE_GET_MICROSECOND(dt);
+}
+
+/* Encode one value: 1 done, 0 the plan does not fit it (let Python do this row), -1 error. */
+static int
+encode_param(OutBuf *b, ParamPlan *pp, PyObject *obj)
+{
+    if ((PyObject *)Py_TYPE(obj) != pp->type)
+        return 0;
+    switch (pp->code) {
+    case ENC_NULL: {
+        unsigned char null[4] = {0xFF, 0xFF, 0xFF, 0xFF};
+        return out_put(b, null, 4) < 0 ? -1 : 1;
+    }
+    case ENC_INT_TEXT:
+    case ENC_INT_BIN: {
+        int overflow;
+        long long v = PyLong_AsLongLongAndOverflow(obj, &overflow);
+        if (v == -1 && PyErr_Occurred())
+            return -1;
+        if (overflow || smallest_int_oid(v) != pp->oid)
+            return 0;
+        unsigned char tmp[32];
+        if (pp->code == ENC_INT_TEXT) {
+            int n = snprintf((char *)tmp, sizeof(tmp), "%lld", v);
+            return out_value(b, tmp, (size_t)n) < 0 ? -1 : 1;
+        }
+        size_t n = pp->oid == OID_INT2 ? 2 : pp->oid == OID_INT4 ? 4 : 8;
+        be64_put(tmp, (uint64_t)v);
+        return out_value(b, tmp + 8 - n, n) < 0 ? -1 : 1;
+    }
+    case ENC_FLOAT8_BIN: {
+        union {
+            double d;
+            uint64_t u;
+        } u;
+        u.d = PyFloat_AS_DOUBLE(obj);
+        unsigned char tmp[8];
+        be64_put(tmp, u.u);
+        return out_value(b, tmp, 8) < 0 ? -1 : 1;
+    }
+    case ENC_UTF8: {
+        Py_ssize_t n;
+        const char *data = PyUnicode_AsUTF8AndSize(obj, &n);
+        if (data == NULL) {
+            /* Surrogates: the dumper reports it. */
+            if (!PyErr_ExceptionMatches(PyExc_UnicodeEncodeError))
+                return -1;
+            PyErr_Clear();
+            return 0;
+        }
+        if (n > INT32_MAX || memchr(data, 0, (size_t)n) != NULL)
+            return 0;
+        return out_value(b, data, (size_t)n) < 0 ? -1 : 1;
+    }
+    case ENC_TS_BIN:
+    case ENC_TSTZ_BIN: {
+        PyObject *tz = PyDateTime_DATE_GET_TZINFO(obj);
+        long long usecs = wall_usecs(obj);
+        if (pp->code == ENC_TS_BIN) {
+            if (tz != Py_None)
+                return 0;
+        }
+        else {
+            if (tz == Py_None)
+                return 0;
+            PyObject *off = PyObject_CallMethod(obj, "utcoffset", NULL);
+            if (off == NULL)
+                return -1;
+            if (!PyDelta_Check(off)) {
+                Py_DECREF(off);
+                return 0;
+            }
+            usecs -= (PyDateTime_DELTA_GET_DAYS(off) * 86400LL +
+                      PyDateTime_DELTA_GET_SECONDS(off)) * 1000000LL +
+                     PyDateTime_DELTA_GET_MICROSECONDS(off);
+            Py_DECREF(off);
+        }
+        unsigned char tmp[8];
+        be64_put(tmp, (uint64_t)usecs);
+        return out_value(b, tmp, 8) < 0 ? -1 : 1;
+    }
+    case ENC_PY: {
+        PyObject *res = PyObject_CallOneArg(pp->extra, obj);
+        if (res == NULL) {
+            /* The Python path raises it again, with its context. */
+            if (!PyErr_ExceptionMatches(PyExc_Exception))
+                return -1;
+            PyErr_Clear();
+            return 0;
+        }
+        int rc = 0;
+        if (PyBytes_CheckExact(res) && PyBytes_GET_SIZE(res) <= INT32_MAX)
+            rc = out_value(b, PyBytes_AS_STRING(res), (size_t)PyBytes_GET_SIZE(res)) < 0 ? -1 : 1;
+        Py_DECREF(res);
+        return rc;
+    }
+    default:
+        return 0;
+    }
+}
+
+PyDoc_STRVAR(bind_many_doc,
+"bind_many(rows, start, plan, head, tail, after) -> (bytes, stop)\n\n"
+"Bind messages for rows[start:], each followed by `after`, while the rows fit\n"
+"`plan` (per parameter: (type, code, oid, extra)); `head` is the Bind body up to\n"
+"the values, `tail` the rest of it. stop is the first row not encoded.");
+
+static PyObject *
+bind_many(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 6 || !PyList_CheckExact(args[0]) || !PyTuple_CheckExact(args[2]) ||
+        !PyBytes_CheckExact(args[3]) || !PyBytes_CheckExact(args[4]) ||
+        !PyBytes_CheckExact(args[5])) {
+        PyErr_SetString(PyExc_TypeError, "bind_many(rows: list, start: int, plan: tuple, "
+                                         "head: bytes, tail: bytes, after: bytes)");
+        return NULL;
+    }
+    PyObject *rows = args[0], *plan = args[2], *head = args[3], *tail = args[4];
+    PyObject *after = args[5];
+    Py_ssize_t start = PyLong_AsSsize_t(args[1]);
+    if (start == -1 && PyErr_Occurred())
+        return NULL;
+    Py_ssize_t np = PyTuple_GET_SIZE(plan);
+    if (start < 0 || np > INT16_MAX) {
+        PyErr_SetString(PyExc_ValueError, "bad start or plan");
+        return NULL;
+    }
+    ParamPlan *pp = PyMem_New(ParamPlan, np ? np : 1);
+    if (pp == NULL)
+        return PyErr_NoMemory();
+    for (Py_ssize_t j = 0; j < np; j++) {
+        PyObject *item = PyTuple_GET_ITEM(plan, j);
+        long code;
+        if (!PyTuple_Check(item) || PyTuple_GET_SIZE(item) != 4 ||
+            !PyType_Check(PyTuple_GET_ITEM(item, 0)) ||
+            (code = PyLong_AsLong(PyTuple_GET_ITEM(item, 1))) < 0 || code >= ENC_COUNT) {
+            PyMem_Free(pp);
+            if (!PyErr_Occurred())
+                PyErr_SetString(PyExc_ValueError, "bad parameter plan");
+            return NULL;
+        }
+        pp[j].type = PyTuple_GET_ITEM(item, 0);
+        pp[j].code = (int)code;
+        pp[j].oid = PyLong_AsLong(PyTuple_GET_ITEM(item, 2));
+        pp[j].extra = PyTuple_GET_ITEM(item, 3);
+        if ((pp[j].oid == -1 && PyErr_Occurred()) ||
+            (code == ENC_PY && !PyCallable_Check(pp[j].extra)) ||
+            (code == ENC_FLOAT8_BIN && pp[j].type != (PyObject *)&PyFloat_Type) ||
+            ((code == ENC_INT_TEXT || code == ENC_INT_BIN) && pp[j].type != (PyObject *)&PyLong_Type) ||
+            (code == ENC_UTF8 && pp[j].type != (PyObject *)&PyUnicode_Type) ||
+            (code == ENC_NULL && pp[j].type != (PyObject *)Py_TYPE(Py_None)) ||
+            ((code == ENC_TS_BIN || code == ENC_TSTZ_BIN) &&
+             pp[j].type != (PyObject *)PyDateTimeAPI->DateTimeType)) {
+            PyMem_Free(pp);
+            if (!PyErr_Occurred())
+                PyErr_SetString(PyExc_ValueError, "bad parameter plan");
+            return NULL;
+        }
+    }
+    OutBuf b = {NULL, 0, 0};
+    Py_ssize_t i = start, nrows = PyList_GET_SIZE(rows);
+    for (; i < nrows; i++) {
+        PyObject *row = PyList_GET_ITEM(rows, i);
+        if ((!PyTuple_CheckExact(row) && !PyList_CheckExact(row)) ||
+            PySequence_Fast_GET_SIZE(row) != np)
+            break;
+        size_t mark = b.len;
+        unsigned char hdr[5] = {'B', 0, 0, 0, 0};
+        if (out_put(&b, hdr, 5) < 0 || out_put(&b, PyBytes_AS_STRING(head), PyBytes_GET_SIZE(head)) < 0)
+            goto error;
+        int fits = 1;
+        /* Hold the row: a dumper called from here may change the list. */
+        Py_INCREF(row);
+        for (Py_ssize_t j = 0; j < np && fits == 1; j++) {
+            if (PySequence_Fast_GET_SIZE(row) != np) {
+                fits = 0;
+                break;
+            }
+            PyObject *obj = PySequence_Fast_GET_ITEM(row, j);
+            Py_INCREF(obj);
+            fits = encode_param(&b, &pp[j], obj);
+            Py_DECREF(obj);
+        }
+        Py_DECREF(row);
+        if (fits < 0)
+            goto error;
+        if (fits == 0) {
+            b.len = mark;
+            break;
+        }
+        /* The Bind's length: from its length field to the end of the result formats. */
+        size_t bind_len = b.len - mark - 1 + PyBytes_GET_SIZE(tail);
+        if (bind_len > INT32_MAX) {
+            b.len = mark;
+            break;
+        }
+        put32((unsigned char *)b.p + mark + 1, (int64_t)bind_len);
+        if (out_put(&b, PyBytes_AS_STRING(tail), PyBytes_GET_SIZE(tail)) < 0 ||
+            out_put(&b, PyBytes_AS_STRING(after), PyBytes_GET_SIZE(after)) < 0)
+            goto error;
+        if (PyList_GET_SIZE(rows) != nrows)
+            nrows = PyList_GET_SIZE(rows);
+    }
+    PyMem_Free(pp);
+    PyObject *data = PyBytes_FromStringAndSize(b.p ? b.p : "", (Py_ssize_t)b.len);
+    PyMem_Free(b.p);
+    if (data == NULL)
+        return NULL;
+    return Py_BuildValue("(Nn)", data, i);
+error:
+    PyMem_Free(pp);
+    PyMem_Free(b.p);
+    return NULL;
+}
+
+/* --- count_commands: the answers of executemany ----------------------------------- */
+
+/* All digits (and some): the value, else -1. */
+static long long
+tag_number(const char *p, Py_ssize_t n)
+{
+    if (n < 1 || n > 18)
+        return -1;
+    long long v = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        if (p[i] < '0' || p[i] > '9')
+            return -1;
+        v = v * 10 + (p[i] - '0');
+    }
+    return v;
+}
+
+/* Rows counted by a command tag, as messages.rowcount_from_tag; -1 none, -2 unsure. */
+static long long
+tag_rowcount(const char *tag, Py_ssize_t n)
+{
+    const char *sp = memchr(tag, ' ', n);
+    if (sp == NULL)
+        return -1;
+    Py_ssize_t vlen = sp - tag;
+    const char *rest = sp + 1;
+    Py_ssize_t rlen = n - vlen - 1;
+    static const char *const verbs[] = {"UPDATE", "DELETE", "SELECT", "MOVE",
+                                        "FETCH",  "COPY",   "MERGE"};
+    if (vlen == 6 && memcmp(tag, "INSERT", 6) == 0) {
+        const char *sp2 = memchr(rest, ' ', rlen);
+        if (sp2 == NULL)
+            return -1;
+        Py_ssize_t clen = rlen - (sp2 + 1 - rest);
+        if (clen > 18)
+            return -2;
+        return tag_number(sp2 + 1, clen);
+    }
+    for (size_t k = 0; k < sizeof(verbs) / sizeof(verbs[0]); k++) {
+        if ((size_t)vlen == strlen(verbs[k]) && memcmp(tag, verbs[k], vlen) == 0) {
+            if (rlen > 18)
+                return -2;
+            return tag_number(rest, rlen);
+        }
+    }
+    return -1;
+}
+
+PyDoc_STRVAR(count_commands_doc,
+"count_commands(buf) -> (commands, rows)\n\n"
+"Consume the ParseComplete, BindComplete, NoData, CloseComplete and\n"
+"CommandComplete messages at buf.pos; count the commands and the rows their tags\n"
+"report. Stops at any other message, an incomplete one, or a tag to leave to Python.");
+
+static PyObject *
+count_commands(PyObject *module, PyObject *buf)
+{
+    PyObject *data = PyObject_GetAttr(buf, str_data);
+    if (data == NULL)
+        return NULL;
+    PyObject *posobj = PyObject_GetAttr(buf, str_pos);
+    if (posobj == NULL) {
+        Py_DECREF(data);
+        return NULL;
+    }
+    Py_ssize_t pos = PyLong_AsSsize_t(posobj);
+    Py_DECREF(posobj);
+    Py_buffer view;
+    if ((pos == -1 && PyErr_Occurred()) || PyObject_GetBuffer(data, &view, PyBUF_SIMPLE) < 0) {
+        Py_DECREF(data);
+        return NULL;
+    }
+    const unsigned char *p = view.buf;
+    Py_ssize_t len = view.len, start = pos;
+    long long commands = 0, rows = 0;
+    while (pos >= 0 && len - pos >= 5) {
+        unsigned char t = p[pos];
+        uint32_t mlen = be32(p + pos + 1);
+        if (mlen < 4 || mlen > (1u << 30) || (Py_ssize_t)mlen + 1 > len - pos)
+            break;
+        if (t == 'C') {
+            const char *tag = (const char *)p + pos + 5;
+            const char *nul = memchr(tag, 0, mlen - 4);
+            if (nul == NULL)
+                break;
+            long long n = tag_rowcount(tag, nul - tag);
+            if (n == -2)
+                break;
+            commands++;
+            if (n >= 0)
+                rows += n;
+        }
+        else if (t != '1' && t != '2' && t != 'n' && t != '3')
+            break;
+        pos += 1 + mlen;
+    }
+    PyBuffer_Release(&view);
+    Py_DECREF(data);
+    if (pos != start && set_pos(buf, pos) < 0)
+        return NULL;
+    return Py_BuildValue("(LL)", commands, rows);
+}
+
 /* --- module ---------------------------------------------------------------------- */
 
 static PyMethodDef methods[] = {
     {"read_data_rows", (PyCFunction)(void (*)(void))read_data_rows, METH_FASTCALL,
      read_data_rows_doc},
     {"bind", (PyCFunction)(void (*)(void))bind, METH_FASTCALL, bind_doc},
+    {"bind_many", (PyCFunction)(void (*)(void))bind_many, METH_FASTCALL, bind_many_doc},
+    {"count_commands", count_commands, METH_O, count_commands_doc},
     {"setup_rows", setup_rows, METH_VARARGS, setup_rows_doc},
     {"setup_bind", setup_bind, METH_O, setup_bind_doc},
     {"clear_plans", clear_plans, METH_NOARGS, clear_plans_doc},
@@ -1185,6 +1612,14 @@ PyInit__speedups(void)
         goto error;
     for (int i = 0; i < CODE_COUNT; i++) {
         if (PyModule_AddIntConstant(m, code_names[i], i) < 0)
+            goto error;
+    }
+    static const char *const enc_names[ENC_COUNT] = {
+        "ENC_PY", "ENC_NULL", "ENC_INT_TEXT", "ENC_INT_BIN", "ENC_FLOAT8_BIN",
+        "ENC_UTF8", "ENC_TS_BIN", "ENC_TSTZ_BIN",
+    };
+    for (int i = 0; i < ENC_COUNT; i++) {
+        if (PyModule_AddIntConstant(m, enc_names[i], i) < 0)
             goto error;
     }
     return m;

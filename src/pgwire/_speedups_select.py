@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 from types import MethodType, ModuleType
 from typing import Any
 
-__all__ = ["compiled", "plan_columns", "speedups"]
+__all__ = ["compiled", "plan_columns", "plan_params", "speedups"]
 
 
 def compiled() -> ModuleType | None:
@@ -161,3 +161,92 @@ def plan_columns(loaders: Sequence[Callable[[bytes], Any]]) -> list[Plan]:
             return [(0, None)] * len(loaders)
         _build_tables(sp)
     return [_plan_one(load) for load in loaders]
+
+
+ParamPlan = tuple[type, int, int, Any]
+# Exact dumper classes -> how the compiled Bind builder encodes their values.
+_PARAM_CODES: dict[type, Callable[[Any, Any], ParamPlan | None]] = {}
+# types.adapt._never_upgrades, once the tables are built.
+_NEVER_UPGRADES: list[Callable[[Any], bool]] = []
+
+
+def _build_param_tables(sp: Any) -> None:
+    from datetime import datetime
+
+    from .types import adapt, numeric, text
+    from .types import datetime as dt
+
+    def ints(code: int, family: type) -> Callable[[Any, Any], ParamPlan | None]:
+        # The value picks int2/int4/int8: the compiled side checks it picks the same.
+        def plan(base: Any, used: Any) -> ParamPlan | None:
+            return (int, code, used.oid, None) if type(base) is family else None
+
+        return plan
+
+    def utf8(base: Any, used: Any) -> ParamPlan | None:
+        if base is not used or not _is_utf8(getattr(used, "_encoding", None)):
+            return None
+        return (str, sp.ENC_UTF8, used.oid, None)
+
+    def stamps(code: int) -> Callable[[Any, Any], ParamPlan | None]:
+        def plan(base: Any, used: Any) -> ParamPlan | None:
+            if type(base) is not dt.DatetimeBinaryDumper:
+                return None
+            return (datetime, code, used.oid, None)
+
+        return plan
+
+    def float8(base: Any, used: Any) -> ParamPlan | None:
+        return (float, sp.ENC_FLOAT8_BIN, used.oid, None) if base is used else None
+
+    table: dict[type, Callable[[Any, Any], ParamPlan | None]] = {
+        numeric.Int2Dumper: ints(sp.ENC_INT_TEXT, numeric.IntDumper),
+        numeric.Int4Dumper: ints(sp.ENC_INT_TEXT, numeric.IntDumper),
+        numeric.Int8Dumper: ints(sp.ENC_INT_TEXT, numeric.IntDumper),
+        numeric.Int2BinaryDumper: ints(sp.ENC_INT_BIN, numeric.IntBinaryDumper),
+        numeric.Int4BinaryDumper: ints(sp.ENC_INT_BIN, numeric.IntBinaryDumper),
+        numeric.Int8BinaryDumper: ints(sp.ENC_INT_BIN, numeric.IntBinaryDumper),
+        numeric.FloatBinaryDumper: float8,
+        text.StrDumper: utf8,
+        text.StrBinaryDumper: utf8,
+        dt.DatetimeBinaryDumper: stamps(sp.ENC_TSTZ_BIN),
+        dt.DatetimeNoTzBinaryDumper: stamps(sp.ENC_TS_BIN),
+    }
+    _NEVER_UPGRADES.append(adapt._never_upgrades)
+    # Last: a non-empty _PARAM_CODES tells other threads the tables are ready.
+    _PARAM_CODES.update(table)
+
+
+def plan_params(
+    params: Sequence[Any], dumpers: Sequence[tuple[Any, Any] | None]
+) -> tuple[ParamPlan, ...] | None:
+    """How the compiled Bind builder may encode rows like ``params``, or None if it may not.
+
+    ``dumpers`` are the (registered, used) dumper pairs of each parameter (see
+    ``Transformer.param_dumpers``). A value is encoded in C when its dumper is
+    one the builder knows exactly, else by calling the dumper's ``dump`` when
+    the dumper never depends on the value; a dumper that picks another one per
+    value (lists...) leaves the rows to Python.
+    """
+    sp = speedups
+    if sp is None:
+        return None
+    if not _PARAM_CODES:
+        _build_param_tables(sp)
+    never_upgrades = _NEVER_UPGRADES[0]
+    out = []
+    for obj, pair in zip(params, dumpers, strict=True):
+        if pair is None:
+            out.append((type(None), sp.ENC_NULL, 0, None))
+            continue
+        base, used = pair
+        planner = _PARAM_CODES.get(type(used))
+        found = planner(base, used) if planner is not None else None
+        if found is None:
+            if base is not used or not never_upgrades(used):
+                return None
+            found = (type(obj), sp.ENC_PY, used.oid, used.dump)
+        elif found[0] is not type(obj):
+            return None
+        out.append(found)
+    return tuple(out)

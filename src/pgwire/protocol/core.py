@@ -14,6 +14,7 @@ from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from typing import Any
 
+from .._speedups_select import speedups
 from ..errors import (
     DatabaseError,
     Error,
@@ -25,6 +26,11 @@ from . import messages as m
 from .auth import ScramClient, md5_password
 from .buffer import ProtocolViolation, ReadBuffer
 from .rows import read_data_rows
+
+# Consumes runs of command answers in C (see results(count_only=True)).
+_count_commands: Callable[[ReadBuffer], tuple[int, int]] | None = (
+    speedups.count_commands if speedups is not None else None
+)
 
 PGGen = Generator[None, None, Any]
 """An operation: yields when it needs input, returns its outcome."""
@@ -232,6 +238,7 @@ def results(
     on_description: OnDescription | None,
     syncs: int = 1,
     skip_first: bool = False,
+    count_only: bool = False,
 ) -> PGGen:
     """Read responses until ``syncs`` ReadyForQuery messages; return the results.
 
@@ -241,7 +248,9 @@ def results(
     error is raised once the session is back in sync; an exception from a
     loader or row maker is raised then too.
     With ``skip_first`` the results before the first ReadyForQuery (an
-    implicit BEGIN) are dropped.
+    implicit BEGIN) are dropped.  With ``count_only`` (many commands whose
+    rows are not wanted) the result is one Result holding the total rowcount,
+    or none if no command completed.
     """
     buf = proto.buf
     out: list[Result] = []
@@ -251,7 +260,13 @@ def results(
     make_row: RowMaker | None = None
     rows = cur.rows
     copy_error: BaseException | None = None
+    count = _count_commands if count_only else None
+    commands = counted = 0
     while True:
+        if count is not None:
+            done, nrows = count(buf)
+            commands += done
+            counted += nrows
         mtype = buf.next_message()
         if mtype < 0:
             yield
@@ -283,6 +298,10 @@ def results(
         elif mtype == m.COMMAND_COMPLETE:
             cur.command_tag = tag = m.parse_command_complete(buf.data, buf.start, buf.end)
             cur.rowcount = m.rowcount_from_tag(tag)
+            if count_only:
+                commands += 1
+                counted += max(cur.rowcount, 0)
+                continue
             if cur.fields is not None and cur.rowcount < 0:
                 cur.rowcount = len(cur.rows)
             out.append(cur)
@@ -305,6 +324,7 @@ def results(
             if skip_first:
                 skip_first = False
                 out.clear()
+                commands = counted = 0
             if syncs <= 0:
                 break
         elif mtype == m.ERROR_RESPONSE:
@@ -333,6 +353,10 @@ def results(
         raise copy_error
     if error is not None:
         raise error
+    if count_only and commands:
+        cur = Result()
+        cur.rowcount = counted
+        out.append(cur)
     return out
 
 
@@ -392,7 +416,11 @@ def pipeline(
     for chunk in batches:
         proto.send(chunk)
     proto.send_query(m.SYNC)
-    return (yield from results(proto, on_description, 2 if begin else 1, bool(begin)))
+    return (
+        yield from results(
+            proto, on_description, 2 if begin else 1, bool(begin), on_description is None
+        )
+    )
 
 
 def drain(proto: Protocol) -> PGGen:

@@ -118,6 +118,26 @@ def parse(name: bytes, sql: bytes, param_oids: Sequence[int]) -> bytes:
     return _msg(b"P", body)
 
 
+def bind_head(portal: bytes, statement: bytes, param_formats: Sequence[int], nparams: int) -> bytes:
+    """The start of a Bind body: names, parameter formats and the parameter count."""
+    nf = len(param_formats)
+    if nf and any(param_formats):
+        formats = Struct(f"!h{nf}h").pack(nf, *param_formats)
+    else:
+        formats = b"\x00\x00"
+    return _cstr(portal) + _cstr(statement) + formats + _i16.pack(nparams)
+
+
+def bind_tail(result_formats: Sequence[int]) -> bytes:
+    """The end of a Bind body, after the values: the result formats."""
+    nr = len(result_formats)
+    if nr == 1:
+        return b"\x00\x01" + _i16.pack(result_formats[0])
+    if nr and any(result_formats):
+        return Struct(f"!h{nr}h").pack(nr, *result_formats)
+    return b"\x00\x00"
+
+
 def bind_py(
     portal: bytes,
     statement: bytes,
@@ -126,13 +146,7 @@ def bind_py(
     result_formats: Sequence[int],
 ) -> bytes:
     """Bind parameter values to a statement, creating a portal."""
-    parts = [_cstr(portal), _cstr(statement)]
-    nf = len(param_formats)
-    if nf and any(param_formats):
-        parts.append(Struct(f"!h{nf}h").pack(nf, *param_formats))
-    else:
-        parts.append(b"\x00\x00")
-    parts.append(_i16.pack(len(values)))
+    parts = [bind_head(portal, statement, param_formats, len(values))]
     pack_i32 = _i32.pack
     for value in values:
         if value is None:
@@ -140,13 +154,7 @@ def bind_py(
         else:
             parts.append(pack_i32(len(value)))
             parts.append(value)
-    nr = len(result_formats)
-    if nr == 1:
-        parts.append(b"\x00\x01" + _i16.pack(result_formats[0]))
-    elif nr and any(result_formats):
-        parts.append(Struct(f"!h{nr}h").pack(nr, *result_formats))
-    else:
-        parts.append(b"\x00\x00")
+    parts.append(bind_tail(result_formats))
     body = b"".join(parts)
     return _header.pack(b"B", len(body) + 4) + body
 

@@ -787,3 +787,24 @@ class Transformer:
             fmts.append(d.format)
         return oids, fmts, values
 
+    def param_dumpers(
+        self, params: Sequence[Any], formats: Sequence[Format | None] | None = None
+    ) -> list[tuple[Dumper, Dumper] | None]:
+        """Per parameter, the dumper registered for its type and the one it used.
+
+        The second one is the first after an upgrade (e.g. int2 for a small
+        int); None stands for a None parameter.  :meth:`dump_params` must have
+        run on the same parameters (this only looks up what it found).
+        """
+        self._check()
+        out: list[tuple[Dumper, Dumper] | None] = []
+        for i, obj in enumerate(params):
+            if obj is None:
+                out.append(None)
+                continue
+            fmt = None if formats is None else formats[i]
+            used = self.get_dumper(obj, fmt)
+            base = self._dumpers.get((type(obj), -1 if fmt is None else int(fmt)), used)
+            out.append((base, used))
+        return out
+
