@@ -86,6 +86,47 @@ def test_binary_columns_chosen_per_column(conn):
     assert first == second == (1, "x", 2.5, True, b"\x01", u)
 
 
+@pytest.mark.parametrize("autocommit", [True, False])
+def test_known_columns_skip_describe(conn, autocommit):
+    """Prepared runs skip describing the portal; the columns, rows and BEGIN stay right."""
+    from pgwire.rows import dict_row
+
+    conn.autocommit = autocommit
+    conn.prepare_threshold = 2
+    q = "SELECT %s::int AS n, %s::text AS t, now() AS ts"
+    sent: list[bytes] = []
+    chan = conn._chan
+    real_send = chan.sock.send
+
+    class Spy:
+        def __getattr__(self, name):
+            return getattr(real_send.__self__, name)
+
+        def send(self, data):
+            sent.append(bytes(data))
+            return real_send(data)
+
+    chan.sock = Spy()
+    try:
+        for i in range(8):
+            cur = conn.cursor(row_factory=dict_row if i % 2 else None)
+            row = cur.execute(q, (i, f"v{i}")).fetchone()
+            assert [c.name for c in cur.description] == ["n", "t", "ts"]
+            if i % 2:
+                assert (row["n"], row["t"]) == (i, f"v{i}")
+            else:
+                assert row[:2] == (i, f"v{i}")
+            assert cur.rowcount == 1
+            if not autocommit:
+                conn.commit()
+    finally:
+        chan.sock = real_send.__self__
+    queries = [d for d in sent if b"_pgwire_" in d]
+    # Prepared on the 2nd run; described on it and the next (formats chosen then); not after.
+    assert queries and all(b"D\x00\x00\x00\x06P\x00" not in d for d in queries[-4:])
+    assert any(b"D\x00\x00\x00\x06P\x00" in d for d in queries[:2])
+
+
 def test_cache_policy():
     cache = PreparedCache(threshold=2, size=2)
     key = (b"q", ())

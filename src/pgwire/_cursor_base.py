@@ -64,6 +64,7 @@ class BaseCursor:
         self._conn = connection
         self._row_factory = row_factory or connection.row_factory or tuple_row
         self._tx = Transformer(connection.adapt_context)
+        self._desc_callback: Any = None
         self.arraysize = 1
         self.binary = binary
         self._closed = False
@@ -154,22 +155,22 @@ class BaseCursor:
         self._last_fields = fields
         self._pending_fields = fields
         try:
-            loaders = self._tx.column_loaders(
-                [f.type_oid for f in fields], [f.format for f in fields]
-            )
-            return loaders, self._row_factory(self)
+            return self._tx.fields_loaders(fields), self._row_factory(self)
         finally:
             self._pending_fields = None
 
     def _description_callback(self) -> Any:
-        # Weak, so that a cursor dropped while its query runs can be collected.
-        ref = weakref.ref(self)
+        callback = self._desc_callback
+        if callback is None:
+            # Weak, so that a cursor dropped while its query runs can be collected.
+            ref = weakref.ref(self)
 
-        def on_description(fields: list[m.FieldDescription]) -> Any:
-            cursor = ref()
-            return None if cursor is None else cursor._on_description(fields)
+            def on_description(fields: list[m.FieldDescription]) -> Any:
+                cursor = ref()
+                return None if cursor is None else cursor._on_description(fields)
 
-        return on_description
+            callback = self._desc_callback = on_description
+        return callback
 
     def _result_formats(self, binary: bool | None) -> list[int]:
         if binary if binary is not None else self.binary:
@@ -195,12 +196,15 @@ class BaseCursor:
         key = (pq.query, tuple(oids))
         entry, preparing = cache.plan(key, prepare)
         result_formats = self._result_formats(binary)
+        known_fields = None
         if entry is None or entry.name is None:
             statement, parse = b"", True
         else:
             statement, parse = entry.name, preparing
             if not binary:
                 result_formats = self._prepared_formats(entry) or result_formats
+            if not parse and entry.fields_formats == result_formats:
+                known_fields = entry.fields
         gen = core.extended_query(
             proto,
             pq.query,
@@ -213,12 +217,15 @@ class BaseCursor:
             statement,
             parse,
             cache.pending_closes(),
+            known_fields,
         )
         if entry is None or entry.name is None:
             return gen
-        return self._track_prepared(gen, key, entry)
+        return self._track_prepared(gen, key, entry, result_formats)
 
-    def _track_prepared(self, gen: PGGen, key: Any, entry: PreparedEntry) -> PGGen:
+    def _track_prepared(
+        self, gen: PGGen, key: Any, entry: PreparedEntry, result_formats: list[int]
+    ) -> PGGen:
         """Run ``gen``; learn the statement's columns, or forget it if the server failed it."""
         cache = self._conn._prepared
         self._last_fields = None
@@ -235,6 +242,9 @@ class BaseCursor:
         finally:
             if self._last_fields is not None and entry.type_oids is None:
                 entry.type_oids = [f.type_oid for f in self._last_fields]
+        if self._last_fields is not None and entry.name is not None:
+            entry.fields = self._last_fields
+            entry.fields_formats = result_formats
         return results
 
     def _prepared_formats(self, entry: PreparedEntry) -> list[int] | None:

@@ -18,7 +18,15 @@ Key = tuple[bytes, tuple[int, ...]]
 class PreparedEntry:
     """A query seen before: how often, and its server statement once prepared."""
 
-    __slots__ = ("count", "name", "type_oids", "result_formats", "generation")
+    __slots__ = (
+        "count",
+        "name",
+        "type_oids",
+        "result_formats",
+        "generation",
+        "fields",
+        "fields_formats",
+    )
 
     def __init__(self) -> None:
         self.count = 0
@@ -28,6 +36,10 @@ class PreparedEntry:
         self.type_oids: list[int] | None = None
         self.result_formats: list[int] | None = None
         self.generation = -1
+        # The columns the statement returns when asked in ``fields_formats``:
+        # runs asking the same skip describing them again.
+        self.fields: list[m.FieldDescription] | None = None
+        self.fields_formats: list[int] | None = None
 
 
 class PreparedCache:

@@ -232,15 +232,43 @@ def _skip_copy_in(proto: Protocol) -> None:
     proto.send(m.copy_fail("COPY FROM STDIN is not supported by this call; use cursor.copy()"))
 
 
-@_closes_on_violation
+def _adapters(
+    on_description: OnDescription | None, fields: list[m.FieldDescription]
+) -> tuple[Loaders | None, RowMaker | None, BaseException | None]:
+    """The loaders and row maker for a result set's columns, or the error choosing them."""
+    if on_description is None:
+        return None, None, None
+    try:
+        adapters = on_description(fields)
+    except Exception as exc:
+        return None, None, exc
+    if adapters is None:
+        return None, None, None
+    return adapters[0], adapters[1], None
+
+
+# Message types as plain globals: the results loop compares each message to them.
+_DATA_ROW = m.DATA_ROW
+_BIND_COMPLETE = m.BIND_COMPLETE
+_PARSE_COMPLETE = m.PARSE_COMPLETE
+_COMMAND_COMPLETE = m.COMMAND_COMPLETE
+_READY_FOR_QUERY = m.READY_FOR_QUERY
+_ROW_DESCRIPTION = m.ROW_DESCRIPTION
+
+
 def results(
     proto: Protocol,
     on_description: OnDescription | None,
     syncs: int = 1,
     skip_first: bool = False,
     count_only: bool = False,
+    known_fields: list[m.FieldDescription] | None = None,
+    request: bytes = b"",
 ) -> PGGen:
     """Read responses until ``syncs`` ReadyForQuery messages; return the results.
+
+    ``request``, if given, is queued first: the messages the server will
+    answer with those ``syncs`` ReadyForQuery.
 
     ``on_description`` is called once per result set with its columns and
     returns the per-column loaders and the function that turns a list of
@@ -250,9 +278,14 @@ def results(
     With ``skip_first`` the results before the first ReadyForQuery (an
     implicit BEGIN) are dropped.  With ``count_only`` (many commands whose
     rows are not wanted) the result is one Result holding the total rowcount,
-    or none if no command completed.
+    or none if no command completed.  ``known_fields`` describes the
+    first result set (after the skipped ones) when no RowDescription will
+    come (a prepared statement run without Describe).
     """
+    if request:
+        proto.send_query(request, syncs)
     buf = proto.buf
+    next_message = buf.next_message
     out: list[Result] = []
     cur = Result()
     error: BaseException | None = None
@@ -262,93 +295,98 @@ def results(
     copy_error: BaseException | None = None
     count = _count_commands if count_only else None
     commands = counted = 0
-    while True:
-        if count is not None:
-            done, nrows = count(buf)
-            commands += done
-            counted += nrows
-        mtype = buf.next_message()
-        if mtype < 0:
-            yield
-            continue
-        if mtype == m.DATA_ROW:
-            if loaders is not None:
-                buf.pos = buf.start - 5  # let the row reader frame this message again
-                try:
-                    read_data_rows(buf, loaders, make_row, rows)  # type: ignore[arg-type]
-                except ProtocolViolation:
-                    proto.closed = True
-                    raise
-                except Exception as exc:
-                    # Keep reading to stay in sync; raise once the server is done.
-                    error = error or exc
-                    loaders = None
-                    buf.next_message()
-        elif mtype == m.ROW_DESCRIPTION:
-            cur.fields = m.parse_row_description(buf.data, buf.start, buf.end, proto.encoding)
-            loaders = make_row = None
-            if on_description is not None and error is None:
-                try:
-                    adapters = on_description(cur.fields)
-                except Exception as exc:
-                    error = exc
-                else:
-                    if adapters is not None:
-                        loaders, make_row = adapters
-        elif mtype == m.COMMAND_COMPLETE:
-            cur.command_tag = tag = m.parse_command_complete(buf.data, buf.start, buf.end)
-            cur.rowcount = m.rowcount_from_tag(tag)
-            if count_only:
-                commands += 1
-                counted += max(cur.rowcount, 0)
+    if known_fields is not None and not skip_first:
+        cur.fields = known_fields
+        loaders, make_row, error = _adapters(on_description, known_fields)
+    try:
+        while True:
+            if count is not None:
+                done, nrows = count(buf)
+                commands += done
+                counted += nrows
+            mtype = next_message()
+            if mtype < 0:
+                yield
                 continue
-            if cur.fields is not None and cur.rowcount < 0:
+            # The most frequent messages first.
+            if mtype == _DATA_ROW:
+                if loaders is not None:
+                    buf.pos = buf.start - 5  # let the row reader frame this message again
+                    try:
+                        read_data_rows(buf, loaders, make_row, rows)  # type: ignore[arg-type]
+                    except ProtocolViolation:
+                        raise
+                    except Exception as exc:
+                        # Keep reading to stay in sync; raise once the server is done.
+                        error = error or exc
+                        loaders = None
+                        next_message()
+            elif mtype == _BIND_COMPLETE or mtype == _PARSE_COMPLETE:
+                pass
+            elif mtype == _COMMAND_COMPLETE:
+                cur.command_tag = tag = m.parse_command_complete(buf.data, buf.start, buf.end)
+                cur.rowcount = rowcount = m.rowcount_from_tag(tag)
+                if count_only:
+                    commands += 1
+                    counted += max(rowcount, 0)
+                    continue
+                if rowcount < 0 and cur.fields is not None:
+                    cur.rowcount = len(cur.rows)
+                out.append(cur)
+                cur = Result()
+                rows = cur.rows
+                loaders = None
+            elif mtype == _READY_FOR_QUERY:
+                proto.ready()
+                syncs -= 1
+                if skip_first:
+                    skip_first = False
+                    out.clear()
+                    commands = counted = 0
+                    if known_fields is not None and error is None:
+                        # They describe the statement after the BEGIN.
+                        cur.fields = known_fields
+                        loaders, make_row, error = _adapters(on_description, known_fields)
+                if syncs <= 0:
+                    break
+            elif mtype == _ROW_DESCRIPTION:
+                cur.fields = m.parse_row_description(buf.data, buf.start, buf.end, proto.encoding)
+                loaders = make_row = None
+                if error is None:
+                    loaders, make_row, error = _adapters(on_description, cur.fields)
+            elif mtype == m.PORTAL_SUSPENDED:
                 cur.rowcount = len(cur.rows)
-            out.append(cur)
-            cur = Result()
-            rows = cur.rows
-            loaders = None
-        elif mtype == m.PORTAL_SUSPENDED:
-            cur.rowcount = len(cur.rows)
-            out.append(cur)
-            cur = Result()
-            rows = cur.rows
-            loaders = None
-        elif mtype == m.EMPTY_QUERY_RESPONSE:
-            out.append(cur)
-            cur = Result()
-            rows = cur.rows
-        elif mtype == m.READY_FOR_QUERY:
-            proto.ready()
-            syncs -= 1
-            if skip_first:
-                skip_first = False
-                out.clear()
-                commands = counted = 0
-            if syncs <= 0:
-                break
-        elif mtype == m.ERROR_RESPONSE:
-            server_exc = proto.server_error()
-            if proto.closed:
-                raise server_exc
-            if error is None:
-                error = server_exc
-            cur = Result()
-            rows = cur.rows
-            loaders = None
-        elif mtype in (m.PARSE_COMPLETE, m.BIND_COMPLETE, m.CLOSE_COMPLETE, m.NO_DATA):
-            pass
-        elif mtype == m.PARAMETER_DESCRIPTION:
-            pass
-        elif mtype == m.COPY_IN_RESPONSE:
-            _skip_copy_in(proto)
-            copy_error = copy_error or NotSupportedError("COPY FROM STDIN needs cursor.copy()")
-        elif mtype in (m.COPY_OUT_RESPONSE, m.COPY_BOTH_RESPONSE):
-            copy_error = copy_error or NotSupportedError("COPY TO STDOUT needs cursor.copy()")
-        elif mtype in (m.COPY_DATA, m.COPY_DONE):
-            pass
-        elif not proto.handle_async(mtype):
-            raise proto.unexpected(mtype)
+                out.append(cur)
+                cur = Result()
+                rows = cur.rows
+                loaders = None
+            elif mtype == m.EMPTY_QUERY_RESPONSE:
+                out.append(cur)
+                cur = Result()
+                rows = cur.rows
+            elif mtype == m.ERROR_RESPONSE:
+                server_exc = proto.server_error()
+                if proto.closed:
+                    raise server_exc
+                if error is None:
+                    error = server_exc
+                cur = Result()
+                rows = cur.rows
+                loaders = None
+            elif mtype in (m.CLOSE_COMPLETE, m.NO_DATA, m.PARAMETER_DESCRIPTION):
+                pass
+            elif mtype == m.COPY_IN_RESPONSE:
+                _skip_copy_in(proto)
+                copy_error = copy_error or NotSupportedError("COPY FROM STDIN needs cursor.copy()")
+            elif mtype in (m.COPY_OUT_RESPONSE, m.COPY_BOTH_RESPONSE):
+                copy_error = copy_error or NotSupportedError("COPY TO STDOUT needs cursor.copy()")
+            elif mtype in (m.COPY_DATA, m.COPY_DONE):
+                pass
+            elif not proto.handle_async(mtype):
+                raise proto.unexpected(mtype)
+    except ProtocolViolation:
+        proto.closed = True
+        raise
     if copy_error is not None:
         raise copy_error
     if error is not None:
@@ -360,6 +398,13 @@ def results(
     return out
 
 
+def _begin(begin: bool | bytes | None) -> bytes:
+    """The Query message opening a transaction before a request (empty if none)."""
+    if not begin:
+        return b""
+    return m.query(begin if isinstance(begin, bytes) else b"BEGIN")
+
+
 def simple_query(
     proto: Protocol,
     sql: bytes,
@@ -367,10 +412,8 @@ def simple_query(
     begin: bool | bytes | None = False,
 ) -> PGGen:
     """Run ``sql`` (one or more statements) through the simple-query protocol."""
-    if begin:
-        proto.send_query(m.query(begin if isinstance(begin, bytes) else b"BEGIN"))
-    proto.send_query(m.query(sql))
-    return (yield from results(proto, on_description, 2 if begin else 1, bool(begin)))
+    request = _begin(begin) + m.query(sql)
+    return results(proto, on_description, 2 if begin else 1, bool(begin), request=request)
 
 
 def extended_query(
@@ -385,23 +428,28 @@ def extended_query(
     statement: bytes = b"",
     parse: bool = True,
     prefix: bytes = b"",
+    known_fields: list[m.FieldDescription] | None = None,
 ) -> PGGen:
     """Parse (unless prepared already), bind and execute one statement.
 
     ``statement`` names a prepared statement (b"" = unnamed); ``prefix`` is
-    sent first (e.g. Close messages of evicted statements).
+    sent first (e.g. Close messages of evicted statements).  With
+    ``known_fields`` (the statement's columns in the result formats asked)
+    the portal is not described.  The messages are built now (bad values
+    raise here) and sent when the operation starts.
     """
-    if begin:
-        proto.send_query(m.query(begin if isinstance(begin, bytes) else b"BEGIN"))
-    proto.send_query(
-        prefix
+    request = (
+        _begin(begin)
+        + prefix
         + (m.parse(statement, sql, param_oids) if parse else b"")
         + m.bind(b"", statement, param_formats, values, result_formats)
-        + m.DESCRIBE_UNNAMED_PORTAL
+        + (m.DESCRIBE_UNNAMED_PORTAL if known_fields is None else b"")
         + m.EXECUTE_UNNAMED
         + m.SYNC
     )
-    return (yield from results(proto, on_description, 2 if begin else 1, bool(begin)))
+    return results(
+        proto, on_description, 2 if begin else 1, bool(begin), False, known_fields, request
+    )
 
 
 def pipeline(
@@ -411,15 +459,9 @@ def pipeline(
     begin: bool | bytes | None = False,
 ) -> PGGen:
     """Send already-encoded extended-query messages followed by one Sync."""
-    if begin:
-        proto.send_query(m.query(begin if isinstance(begin, bytes) else b"BEGIN"))
-    for chunk in batches:
-        proto.send(chunk)
-    proto.send_query(m.SYNC)
-    return (
-        yield from results(
-            proto, on_description, 2 if begin else 1, bool(begin), on_description is None
-        )
+    request = b"".join([_begin(begin), *batches, m.SYNC])
+    return results(
+        proto, on_description, 2 if begin else 1, bool(begin), on_description is None, None, request
     )
 
 

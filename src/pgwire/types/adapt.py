@@ -639,6 +639,9 @@ class Transformer:
         self._loaders: dict[tuple[int, int], Callable[[bytes], Any]] = {}
         self._dumpers: dict[tuple[type, int], Dumper] = {}
         self._static_dumpers: dict[tuple[type, None], Dumper] = {}
+        # The last result's columns and their loaders: a statement run again
+        # (prepared, its columns known) brings the very same list.
+        self._fields_memo: tuple[Any, list[Callable[[bytes], Any]]] | None = None
 
     @property
     def adapt_context(self) -> AdaptContext:
@@ -653,6 +656,7 @@ class Transformer:
             self._loaders.clear()
             self._dumpers.clear()
             self._static_dumpers.clear()
+            self._fields_memo = None
             if self._own_context:
                 self._ctx._sync()
 
@@ -684,6 +688,16 @@ class Transformer:
                 fn = cache[key] = self.get_loader(oid, Format(fmt)).load
             out.append(fn)
         return out
+
+    def fields_loaders(self, fields: Sequence[Any]) -> list[Callable[[bytes], Any]]:
+        """:meth:`column_loaders` for a result's columns (objects with type_oid and format)."""
+        self._check()
+        memo = self._fields_memo
+        if memo is not None and memo[0] is fields:
+            return memo[1]
+        loaders = self.column_loaders([f.type_oid for f in fields], [f.format for f in fields])
+        self._fields_memo = (fields, loaders)
+        return loaders
 
     def load_row(
         self, loaders: Sequence[Callable[[bytes], Any]], values: Sequence[bytes | None]

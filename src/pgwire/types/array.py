@@ -91,7 +91,10 @@ class ArrayLoader(Loader):
         """Parse the array literal into a (nested) list."""
         if data[:1] == b"[":
             # Explicit bounds "[2:3]={...}": the list starts at index 0 anyway.
-            data = data[data.index(b"=") + 1 :]
+            eq = data.find(b"=")
+            if eq < 0:
+                raise DataError(f"malformed array literal: {data[:60]!r}")
+            data = data[eq + 1 :]
         if data[:1] != b"{" or data[-1:] != b"}":
             raise DataError(f"malformed array literal: {data[:60]!r}")
         inner = data[1:-1]
