@@ -808,3 +808,49 @@ def test_real_query_loader_error_both_paths(
         outcomes.append((type(info.value), str(info.value)))
         assert conn.execute("SELECT 1").fetchone() == (1,)
     assert outcomes[0] == outcomes[1]
+
+
+# --- copy_chunks ----------------------------------------------------------------------
+
+
+def copy_data(payload: bytes) -> bytes:
+    return b"d" + struct.pack("!i", len(payload) + 4) + payload
+
+
+copy_streams = st.lists(
+    st.one_of(
+        st.binary(max_size=30).map(copy_data),
+        st.binary(min_size=200, max_size=400).map(copy_data),
+        st.just(b"c\x00\x00\x00\x04"),
+        st.just(b"C\x00\x00\x00\x0dCOPY 3\x00\x00"),
+    ),
+    max_size=12,
+).map(b"".join)
+
+
+@HYPO
+@given(stream=copy_streams, cut=st.integers(0, 30), limit=st.sampled_from([1, 100, 500, 1 << 20]))
+def test_copy_chunks_same_as_python(sp: ModuleType, stream: bytes, cut: int, limit: int) -> None:
+    """COPY TO data joined in C: the bytes and buf.pos of copy_read's Python loop."""
+    from pgwire.protocol import copy as copy_mod
+
+    data = stream[: max(len(stream) - cut, 0)]
+
+    def read(fast: Any) -> tuple[Any, int]:
+        proto = core.Protocol()
+        proto.buf.feed(data)
+        saved = copy_mod._copy_chunks, copy_mod.READ_CHUNK
+        copy_mod._copy_chunks, copy_mod.READ_CHUNK = fast, limit
+        try:
+            gen = copy_mod.copy_read(proto, copy_mod.CopyState("out", 0))
+            try:
+                gen.send(None)
+                return "more", proto.buf.pos
+            except StopIteration as stop:
+                return stop.value, proto.buf.pos
+            except Exception as exc:  # noqa: BLE001 - compared
+                return exc_key(exc), proto.buf.pos
+        finally:
+            copy_mod._copy_chunks, copy_mod.READ_CHUNK = saved
+
+    assert read(sp.copy_chunks) == read(None)

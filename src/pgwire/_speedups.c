@@ -1562,6 +1562,68 @@ count_commands(PyObject *module, PyObject *buf)
     return Py_BuildValue("(LL)", commands, rows);
 }
 
+/* --- copy_chunks: COPY TO STDOUT data ----------------------------------------------- */
+
+PyDoc_STRVAR(copy_chunks_doc,
+"copy_chunks(buf, limit) -> bytes\n\n"
+"The payloads of the complete CopyData messages at buf.pos, joined, stopping\n"
+"once `limit` bytes are taken or at any other message; buf.pos moves past them.");
+
+static PyObject *
+copy_chunks(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 2) {
+        PyErr_SetString(PyExc_TypeError, "copy_chunks(buf, limit)");
+        return NULL;
+    }
+    PyObject *buf = args[0];
+    Py_ssize_t limit = PyLong_AsSsize_t(args[1]);
+    if (limit == -1 && PyErr_Occurred())
+        return NULL;
+    PyObject *data = PyObject_GetAttr(buf, str_data);
+    if (data == NULL)
+        return NULL;
+    PyObject *posobj = PyObject_GetAttr(buf, str_pos);
+    if (posobj == NULL) {
+        Py_DECREF(data);
+        return NULL;
+    }
+    Py_ssize_t pos = PyLong_AsSsize_t(posobj);
+    Py_DECREF(posobj);
+    Py_buffer view;
+    if ((pos == -1 && PyErr_Occurred()) || PyObject_GetBuffer(data, &view, PyBUF_SIMPLE) < 0) {
+        Py_DECREF(data);
+        return NULL;
+    }
+    const unsigned char *p = view.buf;
+    Py_ssize_t len = view.len, end = pos, total = 0;
+    /* First pass: how far, and how much. */
+    while (end >= 0 && len - end >= 5 && p[end] == 'd' && total < limit) {
+        uint32_t mlen = be32(p + end + 1);
+        if (mlen < 4 || mlen > (1u << 30) || (Py_ssize_t)mlen + 1 > len - end)
+            break;
+        total += mlen - 4;
+        end += 1 + mlen;
+    }
+    PyObject *res = PyBytes_FromStringAndSize(NULL, total);
+    if (res != NULL) {
+        char *w = PyBytes_AS_STRING(res);
+        for (Py_ssize_t at = pos; at < end;) {
+            uint32_t mlen = be32(p + at + 1);
+            memcpy(w, p + at + 5, mlen - 4);
+            w += mlen - 4;
+            at += 1 + mlen;
+        }
+    }
+    PyBuffer_Release(&view);
+    Py_DECREF(data);
+    if (res != NULL && end != pos && set_pos(buf, end) < 0) {
+        Py_DECREF(res);
+        return NULL;
+    }
+    return res;
+}
+
 /* --- module ---------------------------------------------------------------------- */
 
 static PyMethodDef methods[] = {
@@ -1570,6 +1632,7 @@ static PyMethodDef methods[] = {
     {"bind", (PyCFunction)(void (*)(void))bind, METH_FASTCALL, bind_doc},
     {"bind_many", (PyCFunction)(void (*)(void))bind_many, METH_FASTCALL, bind_many_doc},
     {"count_commands", count_commands, METH_O, count_commands_doc},
+    {"copy_chunks", (PyCFunction)(void (*)(void))copy_chunks, METH_FASTCALL, copy_chunks_doc},
     {"setup_rows", setup_rows, METH_VARARGS, setup_rows_doc},
     {"setup_bind", setup_bind, METH_O, setup_bind_doc},
     {"clear_plans", clear_plans, METH_NOARGS, clear_plans_doc},

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from struct import Struct
 from typing import Any
 
+from .._speedups_select import speedups
 from ..errors import NotSupportedError, ProgrammingError
 from . import messages as m
 from .core import PGGen, Protocol, _closes_on_violation, results
@@ -23,6 +24,11 @@ BINARY_TRAILER = b"\xff\xff"
 
 READ_CHUNK = 1 << 20
 """Most COPY TO bytes one read returns, when more are already buffered."""
+
+# Joins runs of CopyData payloads in C (the same bytes as the loop in copy_read).
+_copy_chunks: Callable[[Any, int], bytes] | None = (
+    speedups.copy_chunks if speedups is not None else None
+)
 
 _i16 = Struct("!h")
 _i32 = Struct("!i")
@@ -91,6 +97,9 @@ def copy_read(proto: Protocol, state: CopyState) -> PGGen:
         if mtype == m.COPY_DATA:
             # Hand over every CopyData already received (the server sends one
             # per row): one call per buffer, not per row.
+            if _copy_chunks is not None:
+                buf.pos = buf.start - 5  # from this message on
+                return _copy_chunks(buf, READ_CHUNK)
             chunks = [buf.data[buf.start : buf.end]]
             size = len(chunks[0])
             while (
