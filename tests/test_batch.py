@@ -10,8 +10,10 @@ run against a real server.
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import uuid
+from collections.abc import Iterator
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from types import ModuleType, SimpleNamespace
@@ -22,7 +24,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pgwire import _batch, errors
+from pgwire import _batch, _speedups_select, errors
 from pgwire._speedups_select import compiled
 from pgwire.protocol import core
 from pgwire.protocol import messages as m
@@ -95,18 +97,27 @@ def row_sets(draw: st.DrawFn) -> list[Any]:
     return out
 
 
+@contextlib.contextmanager
+def using(sp: Any) -> Iterator[None]:
+    """Select the compiled encoder (or None: Python only), whatever PGWIRE_NO_SPEEDUPS says."""
+    saved = _batch.speedups, _speedups_select.speedups
+    _batch.speedups = sp
+    _speedups_select.speedups = compiled() if sp is not None else None
+    try:
+        yield
+    finally:
+        _batch.speedups, _speedups_select.speedups = saved
+
+
 def outcome(sp: ModuleType | None, query: Any, rows: Any, describe: bool = False) -> Any:
     """encode_batches' result (joined) or its exception, with or without the compiled encoder."""
-    saved = _batch.speedups
-    _batch.speedups = sp
-    try:
-        tx = Transformer(AdaptContext())
-        sql, batches = _batch.encode_batches(tx, query, rows, "utf-8", [], describe)
-        return sql, b"".join(batches), len(batches)
-    except Exception as exc:  # noqa: BLE001 - compared below
-        return type(exc), str(exc)
-    finally:
-        _batch.speedups = saved
+    with using(sp):
+        try:
+            tx = Transformer(AdaptContext())
+            sql, batches = _batch.encode_batches(tx, query, rows, "utf-8", [], describe)
+            return sql, b"".join(batches), len(batches)
+        except Exception as exc:  # noqa: BLE001 - compared below
+            return type(exc), str(exc)
 
 
 def same(query: Any, rows: Any, describe: bool = False) -> Any:
@@ -142,15 +153,11 @@ def test_runs_are_encoded_in_c() -> None:
         return data, stop
 
     rows = [(i, f"r{i}", i / 4, datetime(2020, 1, 1, tzinfo=timezone.utc)) for i in range(1, 1000)]
-    saved = _batch.speedups
-    _batch.speedups = SimpleNamespace(bind_many=spy)
-    try:
+    with using(SimpleNamespace(bind_many=spy)):
         tx = Transformer(AdaptContext())
         _sql, batches = _batch.encode_batches(
             tx, "INSERT INTO t VALUES (%s, %s, %s, %s)", rows, "utf-8", [], False
         )
-    finally:
-        _batch.speedups = saved
     assert calls == [(1, 999)]
     assert len(batches) == 3  # Parse, the first Bind + Execute, the rest
     assert same("INSERT INTO t VALUES (%s, %s, %s, %s)", rows)
