@@ -66,6 +66,7 @@ static PyObject *planner;         /* loaders -> [(code, extra), ...] */
 static PyObject *bind_fallback;   /* the pure-Python bind */
 
 static PyObject *str_data, *str_pos, *str_append, *str_fromutc, *str_int, *str_is_safe;
+static PyObject *str_utcoffset;
 static PyObject *empty_tuple;
 
 /* PostgreSQL counts days from 2000-01-01; Python ordinals from 0001-01-01. */
@@ -1309,7 +1310,13 @@ encode_param(OutBuf *b, ParamPlan *pp, PyObject *obj)
         else {
             if (tz == Py_None)
                 return 0;
-            PyObject *off = PyObject_CallMethod(obj, "utcoffset", NULL);
+            /* The UTC singleton's offset is known; any other zone is asked. */
+            if (tz == PyDateTime_TimeZone_UTC) {
+                unsigned char tmp[8];
+                be64_put(tmp, (uint64_t)usecs);
+                return out_value(b, tmp, 8) < 0 ? -1 : 1;
+            }
+            PyObject *off = PyObject_CallMethodNoArgs(obj, str_utcoffset);
             if (off == NULL)
                 return -1;
             if (!PyDelta_Check(off)) {
@@ -1671,6 +1678,7 @@ PyInit__speedups(void)
     INTERN(str_fromutc, "fromutc");
     INTERN(str_int, "int");
     INTERN(str_is_safe, "is_safe");
+    INTERN(str_utcoffset, "utcoffset");
     if ((empty_tuple = PyTuple_New(0)) == NULL)
         goto error;
     for (int i = 0; i < CODE_COUNT; i++) {
