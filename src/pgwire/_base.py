@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator
 from enum import IntEnum
 from typing import TYPE_CHECKING, Any
 
+from ._statement_plans import StatementPlans
 from .conninfo import ConnectParams, HostSpec
 from .drivers.connect import retry_tls
 from .errors import Diagnostic, Error, OperationalError, ProgrammingError
@@ -280,6 +281,7 @@ class BaseConnection:
         self._savepoints = 0
         self._copying = False
         self._prepared = PreparedCache(prepare_threshold)
+        self._statement_plans = StatementPlans()
         proto = self._proto
         # Weak, so that a connection nobody holds is freed (and closed) at once.
         proto.parameter_handler = _weak_handler(self._on_parameter)

@@ -11,6 +11,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ._batch import encode_batches
+from ._statement_plans import StatementPlans
 from .errors import Error, InterfaceError, ProgrammingError
 from .prepared import PreparedEntry
 from .protocol import core
@@ -189,9 +190,16 @@ class BaseCursor:
             sql = _query_bytes(query, conn)
             self.query, self.params = sql, None
             return core.simple_query(proto, sql, self._description_callback(), begin)
+        plans = conn._statement_plans if self._tx.registry is conn.adapters else None
+        if plans is not None and not plans.usable(params, prepare, binary):
+            plans = None
+        if plans is not None:
+            gen = self._planned_gen(plans, query, params, begin)
+            if gen is not None:
+                return gen
         pq = convert_query(query, params or (), conn.adapt_context.encoding, context=conn)
         oids, formats, values = self._tx.dump_params(pq.params or [], pq.formats)
-        self.query, self.params = pq.query, values
+        self.query, self.params = pq.query, params
         cache = conn._prepared
         key = (pq.query, tuple(oids))
         entry, preparing = cache.plan(key, prepare)
@@ -205,6 +213,11 @@ class BaseCursor:
                 result_formats = self._prepared_formats(entry) or result_formats
             if not parse and entry.fields_formats == result_formats:
                 known_fields = entry.fields
+            known = plans.get(query, params, self._tx) if plans is not None else None
+            if plans is not None and (known is None or known.key != key):
+                plans.learn(
+                    query, params, self._tx, pq.query, key, pq.params or [], formats, pq.formats
+                )
         gen = core.extended_query(
             proto,
             pq.query,
@@ -222,6 +235,42 @@ class BaseCursor:
         if entry is None or entry.name is None:
             return gen
         return self._track_prepared(gen, key, entry, result_formats)
+
+    def _planned_gen(
+        self, plans: StatementPlans, query: Any, params: Any, begin: bytes | None
+    ) -> PGGen | None:
+        """The run of a prepared statement with a learned parameter plan, or None if none fits."""
+        plan = plans.get(query, params, self._tx)
+        if plan is None:
+            return None
+        conn = self._conn
+        cache = conn._prepared
+        entry = cache.prepared(plan.key)
+        if entry is None:
+            return None
+        result_formats = self._prepared_formats(entry) or []
+        assert entry.name is not None
+        bind = plan.bind(params, entry.name, m.bind_tail(result_formats))
+        if bind is None:
+            return None
+        known_fields = entry.fields if entry.fields_formats == result_formats else None
+        self.query, self.params = plan.query, params
+        gen = core.extended_query(
+            conn._proto,
+            plan.query,
+            [],
+            [],
+            [],
+            result_formats,
+            self._description_callback(),
+            begin,
+            entry.name,
+            False,
+            cache.pending_closes(),
+            known_fields,
+            bind,
+        )
+        return self._track_prepared(gen, plan.key, entry, result_formats)
 
     def _track_prepared(
         self, gen: PGGen, key: Any, entry: PreparedEntry, result_formats: list[int]

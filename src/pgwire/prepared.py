@@ -76,6 +76,14 @@ class PreparedCache:
             return entry, True
         return entry, False
 
+    def prepared(self, key: Key) -> PreparedEntry | None:
+        """The entry of ``key`` if its statement is prepared already (marked as just used)."""
+        entry = self._entries.get(key)
+        if entry is None or entry.name is None:
+            return None
+        self._entries.move_to_end(key)
+        return entry
+
     def _evict(self) -> None:
         while len(self._entries) > self.size:
             _, old = self._entries.popitem(last=False)

@@ -429,20 +429,22 @@ def extended_query(
     parse: bool = True,
     prefix: bytes = b"",
     known_fields: list[m.FieldDescription] | None = None,
+    bind: bytes | None = None,
 ) -> PGGen:
     """Parse (unless prepared already), bind and execute one statement.
 
     ``statement`` names a prepared statement (b"" = unnamed); ``prefix`` is
     sent first (e.g. Close messages of evicted statements).  With
     ``known_fields`` (the statement's columns in the result formats asked)
-    the portal is not described.  The messages are built now (bad values
-    raise here) and sent when the operation starts.
+    the portal is not described.  ``bind``, if given, is the Bind message
+    already built (the values then go unused).  The messages are built now
+    (bad values raise here) and sent when the operation starts.
     """
     request = (
         _begin(begin)
         + prefix
         + (m.parse(statement, sql, param_oids) if parse else b"")
-        + m.bind(b"", statement, param_formats, values, result_formats)
+        + (bind or m.bind(b"", statement, param_formats, values, result_formats))
         + (m.DESCRIBE_UNNAMED_PORTAL if known_fields is None else b"")
         + m.EXECUTE_UNNAMED
         + m.SYNC

@@ -644,6 +644,12 @@ class Transformer:
         self._fields_memo: tuple[Any, list[Callable[[bytes], Any]]] | None = None
 
     @property
+    def stamp(self) -> tuple[int, int]:
+        """Changes whenever the adapters this transformer picks may change."""
+        self._check()
+        return self._stamp
+
+    @property
     def adapt_context(self) -> AdaptContext:
         """The context handed to loaders and dumpers (uses this transformer's registry)."""
         self._check()
