@@ -21,7 +21,7 @@ _READABLE = (select.POLLIN | select.POLLERR | select.POLLHUP) if _HAS_POLL else 
 
 def wait_io(chan: Channel, write: bool, timeout: float | None) -> tuple[bool, bool]:
     """Block until the socket is readable (or writable, if asked); return (readable, writable)."""
-    if chan.pending():
+    if chan.tls and chan.sock.pending() > 0:  # type: ignore[attr-defined]
         return True, False
     if _HAS_POLL:
         poller = chan.poller
@@ -65,7 +65,7 @@ def run(
                 if keep_open:
                     raise TimeoutExpired()
                 raise chan.lost("timeout expired")
-        readable, writable = wait_io(chan, chan.wants_write, timeout)
+        readable, writable = wait_io(chan, bool(chan.proto.out), timeout)
         if writable:
             chan.send_some()
         if readable:

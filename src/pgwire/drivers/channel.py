@@ -66,6 +66,8 @@ class Channel:
     def __init__(self, sock: socket.socket, proto: Protocol) -> None:
         sock.setblocking(False)
         self.sock = sock
+        #: True for a TLS socket, which may hold decrypted bytes the kernel doesn't see.
+        self.tls = isinstance(sock, ssl.SSLSocket)
         self.proto = proto
         self.fd = sock.fileno()
         self.closed = False
@@ -139,7 +141,7 @@ class Channel:
 
     def pending(self) -> bool:
         """True if decrypted bytes are buffered inside the TLS layer."""
-        return isinstance(self.sock, ssl.SSLSocket) and self.sock.pending() > 0
+        return self.tls and self.sock.pending() > 0  # type: ignore[attr-defined]
 
     def step(self, op: Operation) -> bool:
         """Advance ``op`` without ever waiting; True once it has finished."""
