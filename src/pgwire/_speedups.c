@@ -1468,6 +1468,48 @@ error:
 
 /* --- count_commands: the answers of executemany ----------------------------------- */
 
+/* The received bytes of a ReadBuffer (a new reference in *data, a buffer view
+   to release with close_received) and its read position; -1 on error. */
+static int
+open_received(PyObject *buf, PyObject **data, Py_buffer *view, Py_ssize_t *pos)
+{
+    *data = PyObject_GetAttr(buf, str_data);
+    if (*data == NULL)
+        return -1;
+    PyObject *posobj = PyObject_GetAttr(buf, str_pos);
+    if (posobj == NULL) {
+        Py_DECREF(*data);
+        return -1;
+    }
+    *pos = PyLong_AsSsize_t(posobj);
+    Py_DECREF(posobj);
+    if ((*pos == -1 && PyErr_Occurred()) || PyObject_GetBuffer(*data, view, PyBUF_SIMPLE) < 0) {
+        Py_DECREF(*data);
+        return -1;
+    }
+    return 0;
+}
+
+static void
+close_received(PyObject *data, Py_buffer *view)
+{
+    PyBuffer_Release(view);
+    Py_DECREF(data);
+}
+
+/* The length field of the complete message at p[pos], or 0 if it is not there
+   whole or its length cannot be valid (Python's framing then says why). */
+static uint32_t
+whole_message(const unsigned char *p, Py_ssize_t len, Py_ssize_t pos)
+{
+    if (pos < 0 || len - pos < 5)
+        return 0;
+    uint32_t mlen = be32(p + pos + 1);
+    if (mlen < 4 || mlen > (1u << 30) || (Py_ssize_t)mlen + 1 > len - pos)
+        return 0;
+    return mlen;
+}
+
 /* All digits (and some): the value, else -1. */
 static long long
 tag_number(const char *p, Py_ssize_t n)
@@ -1523,29 +1565,17 @@ PyDoc_STRVAR(count_commands_doc,
 static PyObject *
 count_commands(PyObject *module, PyObject *buf)
 {
-    PyObject *data = PyObject_GetAttr(buf, str_data);
-    if (data == NULL)
-        return NULL;
-    PyObject *posobj = PyObject_GetAttr(buf, str_pos);
-    if (posobj == NULL) {
-        Py_DECREF(data);
-        return NULL;
-    }
-    Py_ssize_t pos = PyLong_AsSsize_t(posobj);
-    Py_DECREF(posobj);
+    PyObject *data;
     Py_buffer view;
-    if ((pos == -1 && PyErr_Occurred()) || PyObject_GetBuffer(data, &view, PyBUF_SIMPLE) < 0) {
-        Py_DECREF(data);
+    Py_ssize_t pos;
+    if (open_received(buf, &data, &view, &pos) < 0)
         return NULL;
-    }
     const unsigned char *p = view.buf;
     Py_ssize_t len = view.len, start = pos;
     long long commands = 0, rows = 0;
-    while (pos >= 0 && len - pos >= 5) {
+    uint32_t mlen;
+    while ((mlen = whole_message(p, len, pos)) != 0) {
         unsigned char t = p[pos];
-        uint32_t mlen = be32(p + pos + 1);
-        if (mlen < 4 || mlen > (1u << 30) || (Py_ssize_t)mlen + 1 > len - pos)
-            break;
         if (t == 'C') {
             const char *tag = (const char *)p + pos + 5;
             const char *nul = memchr(tag, 0, mlen - 4);
@@ -1562,8 +1592,7 @@ count_commands(PyObject *module, PyObject *buf)
             break;
         pos += 1 + mlen;
     }
-    PyBuffer_Release(&view);
-    Py_DECREF(data);
+    close_received(data, &view);
     if (pos != start && set_pos(buf, pos) < 0)
         return NULL;
     return Py_BuildValue("(LL)", commands, rows);
@@ -1587,28 +1616,16 @@ copy_chunks(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     Py_ssize_t limit = PyLong_AsSsize_t(args[1]);
     if (limit == -1 && PyErr_Occurred())
         return NULL;
-    PyObject *data = PyObject_GetAttr(buf, str_data);
-    if (data == NULL)
-        return NULL;
-    PyObject *posobj = PyObject_GetAttr(buf, str_pos);
-    if (posobj == NULL) {
-        Py_DECREF(data);
-        return NULL;
-    }
-    Py_ssize_t pos = PyLong_AsSsize_t(posobj);
-    Py_DECREF(posobj);
+    PyObject *data;
     Py_buffer view;
-    if ((pos == -1 && PyErr_Occurred()) || PyObject_GetBuffer(data, &view, PyBUF_SIMPLE) < 0) {
-        Py_DECREF(data);
+    Py_ssize_t pos;
+    if (open_received(buf, &data, &view, &pos) < 0)
         return NULL;
-    }
     const unsigned char *p = view.buf;
     Py_ssize_t len = view.len, end = pos, total = 0;
     /* First pass: how far, and how much. */
-    while (end >= 0 && len - end >= 5 && p[end] == 'd' && total < limit) {
-        uint32_t mlen = be32(p + end + 1);
-        if (mlen < 4 || mlen > (1u << 30) || (Py_ssize_t)mlen + 1 > len - end)
-            break;
+    uint32_t mlen;
+    while (total < limit && (mlen = whole_message(p, len, end)) != 0 && p[end] == 'd') {
         total += mlen - 4;
         end += 1 + mlen;
     }
@@ -1622,8 +1639,7 @@ copy_chunks(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
             at += 1 + mlen;
         }
     }
-    PyBuffer_Release(&view);
-    Py_DECREF(data);
+    close_received(data, &view);
     if (res != NULL && end != pos && set_pos(buf, end) < 0) {
         Py_DECREF(res);
         return NULL;
