@@ -200,3 +200,64 @@ async def test_server_gone(dsn):
     with pytest.raises(pgwire.OperationalError):
         await aconn.execute("SELECT 1")
     assert aconn.closed
+
+
+def _watched(fd: int) -> bool:
+    """Whether the running loop's selector has ``fd`` registered."""
+    selector = asyncio.get_running_loop()._selector  # type: ignore[attr-defined]
+    return fd in selector.get_map()
+
+
+@run_async
+async def test_reader_kept_between_queries_and_removed_on_close(dsn):
+    aconn = await pgwire.AsyncConnection.connect(dsn, autocommit=True)
+    fd = aconn._chan.fd
+    for i in range(3):
+        cur = await aconn.execute("SELECT %s::int", (i,))
+        assert await cur.fetchone() == (i,)
+        # Kept for the next query: no register/unregister per wait.
+        assert _watched(fd)
+    await aconn.close()
+    assert not _watched(fd)
+
+
+@run_async
+async def test_idle_notification_does_not_spin(dsn):
+    async with await pgwire.AsyncConnection.connect(dsn, autocommit=True) as aconn:
+        await aconn.execute("LISTEN idle")
+        fd = aconn._chan.fd
+        assert _watched(fd)
+        async with await pgwire.AsyncConnection.connect(dsn, autocommit=True) as other:
+            await other.execute("NOTIFY idle, 'x'")
+        # The notification makes the socket readable with nobody waiting: the
+        # reader steps aside instead of being called on every loop turn.
+        calls = 0
+        for _ in range(50):
+            await asyncio.sleep(0.01)
+            calls += 1
+            if not _watched(fd):
+                break
+        assert not _watched(fd), "the reader was left registered on an idle readable socket"
+        got = [n.payload async for n in aconn.notifies(timeout=1, stop_after=1)]
+        assert got == ["x"]
+        cur = await aconn.execute("SELECT 1")
+        assert await cur.fetchone() == (1,)
+
+
+@run_async
+async def test_dropped_connection_leaves_no_reader(dsn):
+    import gc
+
+    aconn = await pgwire.AsyncConnection.connect(dsn, autocommit=True)
+    await aconn.execute("SELECT 1")
+    fd = aconn._chan.fd
+    assert _watched(fd)
+    del aconn
+    gc.collect()
+    assert not _watched(fd)
+    # The fd number is free for the next socket, which must work normally.
+    conns = [await pgwire.AsyncConnection.connect(dsn, autocommit=True) for _ in range(3)]
+    for c in conns:
+        cur = await c.execute("SELECT 2")
+        assert await cur.fetchone() == (2,)
+        await c.close()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import weakref
 from typing import Any
 
 from ..errors import OperationalError
@@ -12,24 +13,82 @@ from ..protocol.core import PGGen
 from .channel import Channel, Operation
 
 
-async def wait_ready(fd: int, write: bool) -> None:
-    """Wait until ``fd`` is readable (or writable, if asked)."""
-    loop = asyncio.get_running_loop()
-    fut: asyncio.Future[None] = loop.create_future()
+class Watcher:
+    """The event loop's reader on a connection's socket, kept from one wait to the next.
 
-    def wake() -> None:
-        if not fut.done():
-            fut.set_result(None)
+    Registering a reader costs the selector's bookkeeping and two system
+    calls, and a query waits once or twice: so the reader stays registered
+    while the connection is used.  Bytes arriving while nobody waits (a
+    notification between queries) make it step aside until the next wait,
+    as the socket then stays readable and the loop would call it again and
+    again.  It is stopped before the socket is closed, and when the
+    connection is dropped without being closed.
+    """
 
-    loop.add_reader(fd, wake)
-    if write:
-        loop.add_writer(fd, wake)
-    try:
-        await fut
-    finally:
-        loop.remove_reader(fd)
+    __slots__ = ("loop", "fd", "waiter", "registered", "__weakref__")
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, fd: int) -> None:
+        self.loop = loop
+        self.fd = fd
+        self.waiter: asyncio.Future[None] | None = None
+        self.registered = False
+
+    def _wake(self) -> None:
+        waiter = self.waiter
+        if waiter is None:
+            self.stop()
+        elif not waiter.done():
+            waiter.set_result(None)
+
+    def _wake_writer(self) -> None:
+        waiter = self.waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+
+    async def wait(self, write: bool) -> None:
+        """Wait until the socket is readable (or writable, if asked)."""
+        loop = self.loop
+        fut = self.waiter = loop.create_future()
+        if not self.registered:
+            loop.add_reader(self.fd, self._wake)
+            self.registered = True
         if write:
-            loop.remove_writer(fd)
+            loop.add_writer(self.fd, self._wake_writer)
+        try:
+            await fut
+        finally:
+            self.waiter = None
+            if write:
+                loop.remove_writer(self.fd)
+
+    def stop(self) -> None:
+        """Unregister the reader (idempotent; harmless once the loop is closed)."""
+        if self.registered:
+            self.registered = False
+            try:
+                self.loop.remove_reader(self.fd)
+            except (RuntimeError, OSError, ValueError):
+                pass  # the loop is closed (uvloop says so) or the fd is gone
+
+
+def _stop_watcher(ref: weakref.ReferenceType[Watcher]) -> None:
+    watcher = ref()
+    if watcher is not None:
+        watcher.stop()
+
+
+def _watcher(chan: Channel) -> Watcher:
+    """The channel's watcher on the running loop (a new one after a change of loop)."""
+    loop = asyncio.get_running_loop()
+    watcher = chan.watcher
+    if watcher is None or watcher.loop is not loop:
+        if watcher is not None:
+            watcher.stop()
+        watcher = chan.watcher = Watcher(loop, chan.fd)
+        # A connection dropped unclosed must not leave its fd in the selector:
+        # the number is reused by the next socket opened.
+        weakref.finalize(chan, _stop_watcher, weakref.ref(watcher))
+    return watcher
 
 
 async def run(chan: Channel, op: Operation) -> Any:
@@ -40,7 +99,7 @@ async def run(chan: Channel, op: Operation) -> Any:
         if chan.recv_some():
             op.resume()
             continue
-        await wait_ready(chan.fd, chan.wants_write)
+        await _watcher(chan).wait(chan.wants_write)
     return op.outcome()
 
 
@@ -50,7 +109,7 @@ async def flush(chan: Channel) -> None:
         chan.send_some()
         chan.recv_some()
         if chan.wants_write:
-            await wait_ready(chan.fd, True)
+            await _watcher(chan).wait(True)
 
 
 async def execute(chan: Channel, gen: PGGen) -> Any:

@@ -74,6 +74,9 @@ class Channel:
         # The blocking driver's poll object, kept for the socket's life.
         self.poller: Any = None
         self.poll_mask = 0
+        # The asyncio driver's watch on the socket (anything with a stop()),
+        # stopped before the socket closes.
+        self.watcher: Any = None
         # True between taking bytes from (or giving them to) the kernel and
         # recording it: an interruption there loses track of the stream.
         self.in_io = False
@@ -87,6 +90,8 @@ class Channel:
         if not self.closed:
             self.closed = True
             self.proto.closed = True
+            if self.watcher is not None:
+                self.watcher.stop()
             try:
                 self.sock.close()
             except OSError:
