@@ -143,3 +143,17 @@ def test_timezone_change_rebuilds(conn: Any, bind_calls: list[bool]) -> None:
     conn.execute("SET TimeZone TO 'Asia/Kolkata'")
     for _ in range(3):
         assert conn.execute(q, (ts,)).fetchone() == ("2020-06-01 17:30:00+05:30",)
+
+
+def test_str_and_bytes_queries_kept_apart(conn: Any, bind_calls: list[bool]) -> None:
+    """The same text as str and as bytes: separate plans, and no str/bytes comparison."""
+    import warnings
+
+    conn.autocommit = True
+    conn.prepare_threshold = 1
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", BytesWarning)
+        for i in range(3):
+            assert conn.execute("SELECT %s::int", (i,)).fetchone() == (i,)
+            assert conn.execute(b"SELECT %s::int", (i,)).fetchone() == (i,)
+    assert bind_calls and all(bind_calls)

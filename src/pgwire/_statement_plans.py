@@ -57,6 +57,8 @@ class StatementPlans:
     """The plans of one connection, by (query, parameter types)."""
 
     def __init__(self) -> None:
+        # Keyed by (type of the query, query, parameter types...): the query's
+        # type first, so that "abc" and b"abc" are never compared.
         self._plans: dict[Any, StatementPlan] = {}
 
     @staticmethod
@@ -73,7 +75,7 @@ class StatementPlans:
     def get(self, query: Any, params: Any, tx: Transformer) -> StatementPlan | None:
         """The plan learned for this query and these parameter types, if still valid."""
         try:
-            plan = self._plans.get((query, *map(type, params)))
+            plan = self._plans.get((type(query), query, *map(type, params)))
         except TypeError:  # an unhashable query object
             return None
         if plan is None or plan.stamp != tx.stamp:
@@ -93,7 +95,7 @@ class StatementPlans:
     ) -> None:
         """Remember how the run just dumped its parameters, if the accelerator can redo it."""
         try:
-            memo_key = (query, *map(type, params))
+            memo_key = (type(query), query, *map(type, params))
             hash(memo_key)
         except TypeError:
             return
