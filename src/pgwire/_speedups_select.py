@@ -166,15 +166,13 @@ def plan_columns(loaders: Sequence[Callable[[bytes], Any]]) -> list[Plan]:
 ParamPlan = tuple[type, int, int, Any]
 # Exact dumper classes -> how the compiled Bind builder encodes their values.
 _PARAM_CODES: dict[type, Callable[[Any, Any], ParamPlan | None]] = {}
-# types.adapt._never_upgrades, once the tables are built.
-_NEVER_UPGRADES: list[Callable[[Any], bool]] = []
 
 
 def _build_param_tables(sp: Any) -> None:
     from datetime import datetime
 
-    from .types import adapt, numeric, text
     from .types import datetime as dt
+    from .types import numeric, text
 
     def ints(code: int, family: type) -> Callable[[Any, Any], ParamPlan | None]:
         # The value picks int2/int4/int8: the compiled side checks it picks the same.
@@ -212,7 +210,6 @@ def _build_param_tables(sp: Any) -> None:
         dt.DatetimeBinaryDumper: stamps(sp.ENC_TSTZ_BIN),
         dt.DatetimeNoTzBinaryDumper: stamps(sp.ENC_TS_BIN),
     }
-    _NEVER_UPGRADES.append(adapt._never_upgrades)
     # Last: a non-empty _PARAM_CODES tells other threads the tables are ready.
     _PARAM_CODES.update(table)
 
@@ -233,7 +230,9 @@ def plan_params(
         return None
     if not _PARAM_CODES:
         _build_param_tables(sp)
-    never_upgrades = _NEVER_UPGRADES[0]
+    # Here, not at the top: the protocol core imports this module before the types.
+    from .types.adapt import _never_upgrades as never_upgrades
+
     out = []
     for obj, pair in zip(params, dumpers, strict=True):
         if pair is None:

@@ -72,12 +72,19 @@ class StatementPlans:
             and not binary
         )
 
-    def get(self, query: Any, params: Any, tx: Transformer) -> StatementPlan | None:
-        """The plan learned for this query and these parameter types, if still valid."""
+    @staticmethod
+    def _key(query: Any, params: Any) -> Any:
+        key = (type(query), query, *map(type, params))
         try:
-            plan = self._plans.get((type(query), query, *map(type, params)))
+            hash(key)
         except TypeError:  # an unhashable query object
             return None
+        return key
+
+    def get(self, query: Any, params: Any, tx: Transformer) -> StatementPlan | None:
+        """The plan learned for this query and these parameter types, if still valid."""
+        key = self._key(query, params)
+        plan = None if key is None else self._plans.get(key)
         if plan is None or plan.stamp != tx.stamp:
             return None
         return plan
@@ -94,10 +101,8 @@ class StatementPlans:
         param_formats: list[Format | None] | None,
     ) -> None:
         """Remember how the run just dumped its parameters, if the accelerator can redo it."""
-        try:
-            memo_key = (type(query), query, *map(type, params))
-            hash(memo_key)
-        except TypeError:
+        memo_key = self._key(query, params)
+        if memo_key is None:
             return
         plan = plan_params(values, tx.param_dumpers(values, param_formats))
         if plan is None:
@@ -105,7 +110,3 @@ class StatementPlans:
         if len(self._plans) >= _MAX_PLANS:
             self._plans.clear()
         self._plans[memo_key] = StatementPlan(sql, key, formats, plan, tx.stamp)
-
-    def clear(self) -> None:
-        """Forget every plan."""
-        self._plans.clear()

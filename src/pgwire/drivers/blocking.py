@@ -21,7 +21,7 @@ _READABLE = (select.POLLIN | select.POLLERR | select.POLLHUP) if _HAS_POLL else 
 
 def wait_io(chan: Channel, write: bool, timeout: float | None) -> tuple[bool, bool]:
     """Block until the socket is readable (or writable, if asked); return (readable, writable)."""
-    if chan.tls and chan.sock.pending() > 0:  # type: ignore[attr-defined]
+    if chan.pending():
         return True, False
     if _HAS_POLL:
         poller = chan.poller

@@ -295,11 +295,15 @@ def results(
     copy_error: BaseException | None = None
     count = _count_commands if count_only else None
     commands = counted = 0
-    if known_fields is not None and not skip_first:
-        cur.fields = known_fields
-        loaders, make_row, error = _adapters(on_description, known_fields)
+    # Known columns describe the first result set after the skipped ones.
+    pending_fields = known_fields
     try:
         while True:
+            if pending_fields is not None and not skip_first:
+                cur.fields = pending_fields
+                if error is None:
+                    loaders, make_row, error = _adapters(on_description, pending_fields)
+                pending_fields = None
             if count is not None:
                 done, nrows = count(buf)
                 commands += done
@@ -343,10 +347,6 @@ def results(
                     skip_first = False
                     out.clear()
                     commands = counted = 0
-                    if known_fields is not None and error is None:
-                        # They describe the statement after the BEGIN.
-                        cur.fields = known_fields
-                        loaders, make_row, error = _adapters(on_description, known_fields)
                 if syncs <= 0:
                     break
             elif mtype == _ROW_DESCRIPTION:
