@@ -213,7 +213,8 @@ async def test_reader_kept_between_queries_and_removed_on_close(dsn):
     aconn = await pgwire.AsyncConnection.connect(dsn, autocommit=True)
     fd = aconn._chan.fd
     for i in range(3):
-        cur = await aconn.execute("SELECT %s::int", (i,))
+        # The sleep makes sure the answer is waited for (a fast one may not be).
+        cur = await aconn.execute("SELECT %s::int FROM pg_sleep(0.01)", (i,))
         assert await cur.fetchone() == (i,)
         # Kept for the next query: no register/unregister per wait.
         assert _watched(fd)

@@ -16,7 +16,7 @@ from .errors import Error, InterfaceError, ProgrammingError
 from .prepared import PreparedEntry
 from .protocol import core
 from .protocol import messages as m
-from .protocol.core import PGGen, Result
+from .protocol.core import Loaders, PGGen, Result, RowMaker
 from .rows import tuple_row
 from .sql import convert_query
 from .types import Format, Transformer, TypesRegistry
@@ -25,6 +25,16 @@ if TYPE_CHECKING:
     from ._base import BaseConnection
 
 Params = Sequence[Any] | Mapping[str, Any] | None
+
+
+class PlannedRun(NamedTuple):
+    """A run of a prepared statement whose Bind the accelerator built from a plan."""
+
+    bind: bytes
+    key: Any
+    entry: PreparedEntry
+    result_formats: list[int]
+    known_fields: list[m.FieldDescription] | None
 
 
 class Column(NamedTuple):
@@ -194,9 +204,9 @@ class BaseCursor:
         if plans is not None and not plans.usable(params, prepare, binary):
             plans = None
         if plans is not None:
-            gen = self._planned_gen(plans, query, params, begin)
-            if gen is not None:
-                return gen
+            run = self._planned_run(plans, query, params)
+            if run is not None:
+                return self._planned_gen(run, begin)
         pq = convert_query(query, params or (), conn.adapt_context.encoding, context=conn)
         oids, formats, values = self._tx.dump_params(pq.params or [], pq.formats)
         self.query, self.params = pq.query, params
@@ -236,41 +246,74 @@ class BaseCursor:
             return gen
         return self._track_prepared(gen, key, entry, result_formats)
 
-    def _planned_gen(
-        self, plans: StatementPlans, query: Any, params: Any, begin: bytes | None
-    ) -> PGGen | None:
-        """The run of a prepared statement with a learned parameter plan, or None if none fits."""
+    def _planned_run(self, plans: StatementPlans, query: Any, params: Any) -> PlannedRun | None:
+        """A run of a prepared statement with a learned parameter plan, or None if none fits."""
         plan = plans.get(query, params, self._tx)
         if plan is None:
             return None
-        conn = self._conn
-        cache = conn._prepared
-        entry = cache.prepared(plan.key)
+        entry = self._conn._prepared.prepared(plan.key)
         if entry is None:
             return None
         result_formats = self._prepared_formats(entry) or []
         assert entry.name is not None
-        bind = plan.bind(params, entry.name, m.bind_tail(result_formats))
+        bind = plan.bind(params, entry.name, result_formats)
         if bind is None:
             return None
         known_fields = entry.fields if entry.fields_formats == result_formats else None
         self.query, self.params = plan.query, params
+        return PlannedRun(bind, plan.key, entry, result_formats, known_fields)
+
+    def _planned_gen(self, run: PlannedRun, begin: bytes | None) -> PGGen:
+        """The operation of a planned run."""
+        conn = self._conn
         gen = core.extended_query(
             conn._proto,
-            plan.query,
+            b"",  # not parsed again
             [],
             [],
             [],
-            result_formats,
+            run.result_formats,
             self._description_callback(),
             begin,
-            entry.name,
+            run.entry.name,  # type: ignore[arg-type]
             False,
-            cache.pending_closes(),
-            known_fields,
-            bind,
+            conn._prepared.pending_closes(),
+            run.known_fields,
+            run.bind,
         )
-        return self._track_prepared(gen, plan.key, entry, result_formats)
+        return self._track_prepared(gen, run.key, run.entry, run.result_formats)
+
+    def _quick_run(self, query: Any, params: Params) -> PlannedRun | None:
+        """A planned run whose whole answer the accelerator may read at once, or None.
+
+        That is a prepared statement with known columns, run with nothing
+        else to send first (no BEGIN, no statements to close).
+        """
+        conn = self._conn
+        if (
+            not core.CAN_TAKE_ANSWERS
+            or self._tx.registry is not conn.adapters
+            or not StatementPlans.usable(params, None, self.binary)
+            or conn._begin_needed() is not None
+            or conn._prepared.closes_pending
+        ):
+            return None
+        run = self._planned_run(conn._statement_plans, query, params)
+        if run is None or run.known_fields is None:
+            return None
+        return run
+
+    def _quick_request(self, run: PlannedRun) -> tuple[bytes, Loaders, RowMaker]:
+        """The messages of a quick run, and the loaders and row maker of its rows."""
+        loaders, make_row = self._on_description(run.known_fields)  # type: ignore[arg-type]
+        return run.bind + m.EXECUTE_UNNAMED + m.SYNC, loaders, make_row
+
+    def _quick_rest(self, run: PlannedRun) -> PGGen:
+        """The operation reading the rest of a quick run's answer, when not all plain."""
+        gen = core.results(
+            self._conn._proto, self._description_callback(), known_fields=run.known_fields
+        )
+        return self._track_prepared(gen, run.key, run.entry, run.result_formats)
 
     def _track_prepared(
         self, gen: PGGen, key: Any, entry: PreparedEntry, result_formats: list[int]

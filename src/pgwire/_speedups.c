@@ -772,6 +772,54 @@ set_pos(PyObject *buf, Py_ssize_t pos)
     return rc;
 }
 
+/* The row of the DataRow framed at d[pos:end] (its column count checked), made
+   with make_row unless as_tuple; NULL with an exception on failure. */
+static PyObject *
+decode_row(const unsigned char *d, Py_ssize_t pos, Py_ssize_t end, Py_ssize_t ncols,
+           PlanObject *plan, int as_tuple, PyObject *make_row)
+{
+    Py_ssize_t p = pos + 7;
+    PyObject *row = as_tuple ? PyTuple_New(ncols) : PyList_New(ncols);
+    if (row == NULL)
+        return NULL;
+    for (Py_ssize_t i = 0; i < ncols; i++) {
+        if (p + 4 > end) {
+            PyErr_SetString(violation, "DataRow length does not match its values");
+            goto error;
+        }
+        int32_t vlen = (int32_t)be32(d + p);
+        p += 4;
+        PyObject *v;
+        if (vlen < 0) {
+            v = Py_NewRef(Py_None);
+        }
+        else {
+            if (p + vlen > end) {
+                PyErr_SetString(violation, "DataRow value runs past the message");
+                goto error;
+            }
+            v = load_value(&plan->cols[i], (const char *)d + p, vlen);
+            if (v == NULL)
+                goto error;
+            p += vlen;
+        }
+        if (as_tuple)
+            PyTuple_SET_ITEM(row, i, v);
+        else
+            PyList_SET_ITEM(row, i, v);
+    }
+    if (p != end) {
+        PyErr_SetString(violation, "DataRow length does not match its values");
+        goto error;
+    }
+    if (!as_tuple)
+        Py_SETREF(row, PyObject_CallOneArg(make_row, row));
+    return row;
+error:
+    Py_DECREF(row);
+    return NULL;
+}
+
 PyDoc_STRVAR(read_data_rows_doc,
 "read_data_rows(buf, loaders, make_row, rows) -> None\n\n"
 "Turn every complete DataRow at the front of buf into a row appended to rows,\n"
@@ -840,46 +888,9 @@ read_data_rows(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
             goto error;
         if (plan == NULL && (plan = get_plan(loaders)) == NULL)
             goto error;
-        Py_ssize_t p = pos + 7;
-        row = as_tuple ? PyTuple_New(ncols) : PyList_New(ncols);
+        row = decode_row(d, pos, end, ncols, plan, as_tuple, make_row);
         if (row == NULL)
             goto error;
-        for (Py_ssize_t i = 0; i < ncols; i++) {
-            if (p + 4 > end) {
-                PyErr_SetString(violation, "DataRow length does not match its values");
-                goto error;
-            }
-            int32_t vlen = (int32_t)be32(d + p);
-            p += 4;
-            PyObject *v;
-            if (vlen < 0) {
-                v = Py_NewRef(Py_None);
-            }
-            else {
-                if (p + vlen > end) {
-                    PyErr_SetString(violation, "DataRow value runs past the message");
-                    goto error;
-                }
-                v = load_value(&plan->cols[i], (const char *)d + p, vlen);
-                if (v == NULL)
-                    goto error;
-                p += vlen;
-            }
-            if (as_tuple)
-                PyTuple_SET_ITEM(row, i, v);
-            else
-                PyList_SET_ITEM(row, i, v);
-        }
-        if (p != end) {
-            PyErr_SetString(violation, "DataRow length does not match its values");
-            goto error;
-        }
-        if (!as_tuple) {
-            PyObject *made = PyObject_CallOneArg(make_row, row);
-            Py_SETREF(row, made);
-            if (row == NULL)
-                goto error;
-        }
         int rc;
         if (append == NULL)
             rc = PyList_Append(rows, row);
@@ -1598,6 +1609,117 @@ count_commands(PyObject *module, PyObject *buf)
     return Py_BuildValue("(LL)", commands, rows);
 }
 
+/* --- take_response: a whole plain answer at once ---------------------------------- */
+
+PyDoc_STRVAR(take_response_doc,
+"take_response(buf, loaders, make_row) -> (rows, tag, rowcount, status) | None\n\n"
+"loaders is None for a statement that returns no rows.\n"
+"The whole answer to one statement run through the extended protocol, when it\n"
+"is all in buf and plain: ParseComplete, BindComplete, NoData or CloseComplete,\n"
+"then DataRows, one CommandComplete and ReadyForQuery. The rows are decoded as\n"
+"read_data_rows does, and buf.pos moves past the ReadyForQuery. None, with buf\n"
+"untouched, for anything else (an answer not all there, another message, a\n"
+"value a loader refuses): the Python loop then reads it and reports errors.");
+
+static PyObject *
+take_response(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 3) {
+        PyErr_SetString(PyExc_TypeError, "take_response(buf, loaders, make_row)");
+        return NULL;
+    }
+    PyObject *buf = args[0], *loaders = args[1], *make_row = args[2];
+    /* No loaders: a statement without rows. */
+    int no_rows = loaders == Py_None;
+    if (planner == NULL
+        || (!no_rows && !PyList_CheckExact(loaders) && !PyTuple_CheckExact(loaders)))
+        Py_RETURN_NONE;
+    PyObject *data;
+    Py_buffer view;
+    Py_ssize_t pos;
+    if (open_received(buf, &data, &view, &pos) < 0)
+        return NULL;
+    const unsigned char *p = view.buf;
+    Py_ssize_t len = view.len, at = pos;
+    Py_ssize_t ncols = no_rows ? 0 : PySequence_Fast_GET_SIZE(loaders), nrows = 0;
+    PyObject *result = NULL, *rows = NULL;
+    PlanObject *plan = NULL;
+    uint32_t mlen;
+
+    /* Check the whole answer is there, and plain, before decoding anything. */
+    while ((mlen = whole_message(p, len, at)) != 0
+           && (p[at] == '1' || p[at] == '2' || p[at] == '3' || p[at] == 'n'))
+        at += 1 + mlen;
+    Py_ssize_t first_row = at;
+    while ((mlen = whole_message(p, len, at)) != 0 && p[at] == 'D') {
+        if (no_rows || mlen < 6 || (int16_t)be16(p + at + 5) != ncols)
+            goto plain_no;
+        nrows++;
+        at += 1 + mlen;
+    }
+    if ((mlen = whole_message(p, len, at)) == 0 || p[at] != 'C')
+        goto plain_no;
+    const char *tag = (const char *)p + at + 5;
+    const char *nul = memchr(tag, 0, mlen - 4);
+    if (nul == NULL)
+        goto plain_no;
+    long long rowcount = tag_rowcount(tag, nul - tag);
+    if (rowcount == -2)
+        goto plain_no;
+    at += 1 + mlen;
+    if (whole_message(p, len, at) != 5 || p[at] != 'Z')
+        goto plain_no;
+    int status = p[at + 5];
+    at += 6;
+
+    if ((rows = PyList_New(nrows)) == NULL)
+        goto error;
+    int as_tuple = make_row == (PyObject *)&PyTuple_Type;
+    Py_ssize_t row_at = first_row;
+    for (Py_ssize_t i = 0; i < nrows; i++) {
+        Py_ssize_t end = row_at + 1 + (Py_ssize_t)be32(p + row_at + 1);
+        if (PyErr_CheckSignals() < 0)
+            goto error;
+        if (plan == NULL && (plan = get_plan(loaders)) == NULL)
+            goto error;
+        PyObject *row = decode_row(p, row_at, end, ncols, plan, as_tuple, make_row);
+        if (row == NULL) {
+            if (!PyErr_ExceptionMatches(PyExc_Exception))
+                goto error;
+            /* The Python loop decodes it again and raises once in sync. */
+            PyErr_Clear();
+            goto plain_no;
+        }
+        PyList_SET_ITEM(rows, i, row);
+        row_at = end;
+    }
+    if (rowcount < 0)
+        rowcount = -1;
+    result = Py_BuildValue("(ONLi)", rows,
+                           PyUnicode_DecodeASCII(tag, nul - tag, "replace"), rowcount, status);
+    if (result == NULL)
+        goto error;
+    Py_CLEAR(rows);
+    Py_XDECREF(plan);
+    close_received(data, &view);
+    if (set_pos(buf, at) < 0) {
+        Py_DECREF(result);
+        return NULL;
+    }
+    return result;
+
+plain_no:
+    Py_XDECREF(rows);
+    Py_XDECREF(plan);
+    close_received(data, &view);
+    Py_RETURN_NONE;
+error:
+    Py_XDECREF(rows);
+    Py_XDECREF(plan);
+    close_received(data, &view);
+    return NULL;
+}
+
 /* --- copy_chunks: COPY TO STDOUT data ----------------------------------------------- */
 
 PyDoc_STRVAR(copy_chunks_doc,
@@ -1656,6 +1778,8 @@ static PyMethodDef methods[] = {
     {"bind_many", (PyCFunction)(void (*)(void))bind_many, METH_FASTCALL, bind_many_doc},
     {"count_commands", count_commands, METH_O, count_commands_doc},
     {"copy_chunks", (PyCFunction)(void (*)(void))copy_chunks, METH_FASTCALL, copy_chunks_doc},
+    {"take_response", (PyCFunction)(void (*)(void))take_response, METH_FASTCALL,
+     take_response_doc},
     {"setup_rows", setup_rows, METH_VARARGS, setup_rows_doc},
     {"setup_bind", setup_bind, METH_O, setup_bind_doc},
     {"clear_plans", clear_plans, METH_NOARGS, clear_plans_doc},

@@ -24,7 +24,9 @@ _MAX_PLANS = 256
 class StatementPlan:
     """What a query with given parameter types compiles to, under one adaptation state."""
 
-    __slots__ = ("query", "key", "formats", "plan", "stamp", "_head_for", "_head")
+    __slots__ = (
+        "query", "key", "formats", "plan", "stamp", "_head_for", "_head", "_tail_for", "_tail"
+    )
 
     def __init__(
         self, query: bytes, key: Any, formats: list[int], plan: tuple[Any, ...], stamp: Any
@@ -38,18 +40,23 @@ class StatementPlan:
         self.stamp = stamp
         self._head_for: bytes | None = None
         self._head = b""
+        self._tail_for: list[int] | None = None
+        self._tail = b""
 
-    def bind(self, params: Any, statement: bytes, tail: bytes) -> bytes | None:
+    def bind(self, params: Any, statement: bytes, result_formats: list[int]) -> bytes | None:
         """The Bind message of ``params`` for ``statement``, or None if they don't fit.
 
-        ``tail`` is the end of the Bind body: the result formats
-        (``messages.bind_tail``).
+        The encoded ends of the message are kept for the statement name and
+        the result formats list last seen (lists that are not changed in place).
         """
         if statement is not self._head_for:
             self._head = m.bind_head(b"", statement, self.formats, len(self.plan))
             self._head_for = statement
+        if result_formats is not self._tail_for:
+            self._tail = m.bind_tail(result_formats)
+            self._tail_for = result_formats
         bind_many = speedups.bind_many  # type: ignore[union-attr]
-        data, stop = bind_many([params], 0, self.plan, self._head, tail, b"")
+        data, stop = bind_many([params], 0, self.plan, self._head, self._tail, b"")
         return data if stop == 1 else None  # type: ignore[no-any-return]
 
 
@@ -66,10 +73,10 @@ class StatementPlans:
         """Whether a run may use (or teach) a plan: a list or tuple, nothing forced."""
         ptype = type(params)
         return (
-            speedups is not None
-            and (ptype is tuple or ptype is list)
+            (ptype is tuple or ptype is list)
             and prepare is None
             and not binary
+            and speedups is not None
         )
 
     @staticmethod
@@ -83,8 +90,10 @@ class StatementPlans:
 
     def get(self, query: Any, params: Any, tx: Transformer) -> StatementPlan | None:
         """The plan learned for this query and these parameter types, if still valid."""
-        key = self._key(query, params)
-        plan = None if key is None else self._plans.get(key)
+        try:
+            plan = self._plans.get((type(query), query, *map(type, params)))
+        except TypeError:  # an unhashable query object
+            return None
         if plan is None or plan.stamp != tx.stamp:
             return None
         return plan

@@ -7,10 +7,11 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from ._base import Inflight
-from ._cursor_base import BaseCursor, Params, callproc_query
+from ._cursor_base import BaseCursor, Params, PlannedRun, callproc_query
 from .copy import Copy
 from .drivers import blocking
 from .drivers.channel import Operation
+from .protocol import core
 from .protocol.core import PGGen
 
 if TYPE_CHECKING:
@@ -75,8 +76,14 @@ class Cursor(BaseCursor):
             async_ = bool(kwargs["async"])
         conn = self._conn
         with conn._lock:
-            self._check_open()
-            conn._settle(self)
+            if self._closed:
+                self._check_open()
+            conn._settle(self)  # checks the connection
+            if not async_ and binary is None and prepare is None and params is not None:
+                run = self._quick_run(query, params)
+                if run is not None:
+                    self._run_quick(run)
+                    return self
             gen = self._query_gen(query, params, binary, prepare)
             self._reset()
             self._async_result = False
@@ -90,8 +97,25 @@ class Cursor(BaseCursor):
                 conn._inflight = Inflight(op, self)
                 self._no_result_reason = "the asynchronous query is still running"
                 return self
-            self._set_results(self._run(gen))
+            self._set_results(blocking.execute(conn._chan, gen))
         return self
+
+    def _run_quick(self, run: PlannedRun) -> None:
+        """Run a planned statement; take its answer whole if it is plain, else read it."""
+        request, loaders, make_row = self._quick_request(run)
+        self._reset()
+        self._async_result = False
+        chan = self._conn._chan
+        blocking.send_and_wait(chan, request)
+        try:
+            result = core.take_answer(chan.proto, run.known_fields, loaders, make_row)
+        except BaseException:
+            blocking.recover(chan, None)
+            raise
+        if result is not None:
+            self._set_results([result])
+        else:
+            self._set_results(blocking.execute(chan, self._quick_rest(run)))
 
     def executemany(
         self, query: Any, params_seq: Iterable[Params], *, returning: bool = False
@@ -215,17 +239,20 @@ class Cursor(BaseCursor):
 
     def fetchone(self) -> Any:
         """The next row, or None when the result is exhausted."""
-        self._wait_async()
+        if self._conn._inflight is not None:
+            self._wait_async()
         return self._fetchone()
 
     def fetchmany(self, size: int | None = None) -> list[Any]:
         """The next ``size`` rows (default ``arraysize``)."""
-        self._wait_async()
+        if self._conn._inflight is not None:
+            self._wait_async()
         return self._fetchmany(size)
 
     def fetchall(self) -> list[Any]:
         """All the remaining rows."""
-        self._wait_async()
+        if self._conn._inflight is not None:
+            self._wait_async()
         return self._fetchall()
 
     def scroll(self, value: int, mode: str = "relative") -> None:

@@ -101,6 +101,11 @@ class PreparedCache:
         self._entries.clear()
         self._to_close.clear()
 
+    @property
+    def closes_pending(self) -> bool:
+        """True if statements wait to be closed (see :meth:`pending_closes`)."""
+        return bool(self._to_close)
+
     def pending_closes(self) -> bytes:
         """Close messages for evicted statements, to send before the next query."""
         if not self._to_close:

@@ -21,17 +21,17 @@ _READABLE = (select.POLLIN | select.POLLERR | select.POLLHUP) if _HAS_POLL else 
 
 def wait_io(chan: Channel, write: bool, timeout: float | None) -> tuple[bool, bool]:
     """Block until the socket is readable (or writable, if asked); return (readable, writable)."""
-    if chan.pending():
+    if chan.tls and chan.pending():
         return True, False
     if _HAS_POLL:
         poller = chan.poller
-        if poller is None:
-            poller = chan.poller = select.poll()
-            poller.register(chan.fd, _READ)
-            chan.poll_mask = _READ
         mask = _READ_WRITE if write else _READ
-        if chan.poll_mask != mask:
-            poller.modify(chan.fd, mask)
+        if poller is None or chan.poll_mask != mask:
+            if poller is None:
+                poller = chan.poller = select.poll()
+                poller.register(chan.fd, mask)
+            else:
+                poller.modify(chan.fd, mask)
             chan.poll_mask = mask
         events = poller.poll(None if timeout is None else max(0, int(timeout * 1000)))
         if not events:
@@ -78,13 +78,14 @@ RECOVERY_TIMEOUT = 10.0
 """Seconds to wait for an interrupted query to end before giving the session up."""
 
 
-def recover(chan: Channel, op: Operation) -> None:
+def recover(chan: Channel, op: Operation | None) -> None:
     """After an interruption (Ctrl-C) mid-operation: cancel it and resync, or close.
 
     The session must never be left with the interrupted query's answers
-    still to come: they would be taken for the next query's.
+    still to come: they would be taken for the next query's.  ``op`` None
+    stands for a request sent without an operation (see :func:`send_and_wait`).
     """
-    if op.finished or chan.closed:
+    if (op is not None and op.finished) or chan.closed:
         return
     if chan.in_io:
         # Interrupted between the kernel and our buffers: bytes may be lost.
@@ -115,6 +116,31 @@ def execute(chan: Channel, gen: PGGen, deadline: float | None = None) -> Any:
         return run(chan, op, deadline)
     except BaseException:
         recover(chan, op)
+        raise
+    finally:
+        if chan.proto.closed:
+            chan.close()
+
+
+def send_and_wait(chan: Channel, request: bytes) -> None:
+    """Send ``request`` (answered by one ReadyForQuery) and wait until bytes of the answer are in.
+
+    The caller reads the answer from the buffer, with :func:`execute` and an
+    operation reading it (unless the accelerator took it whole).
+    """
+    chan.check_open()
+    proto = chan.proto
+    proto.expect_ready()
+    try:
+        chan.send_request(request)
+        while True:
+            readable, writable = wait_io(chan, bool(proto.out), None)
+            if writable:
+                chan.send_some()
+            if readable and chan.recv_some():
+                return
+    except BaseException:
+        recover(chan, None)
         raise
     finally:
         if chan.proto.closed:

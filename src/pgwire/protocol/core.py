@@ -58,11 +58,17 @@ class Result:
 
     __slots__ = ("fields", "rows", "command_tag", "rowcount", "error")
 
-    def __init__(self) -> None:
-        self.fields: list[m.FieldDescription] | None = None
-        self.rows: list[Any] = []
-        self.command_tag: str | None = None
-        self.rowcount = -1
+    def __init__(
+        self,
+        fields: list[m.FieldDescription] | None = None,
+        rows: list[Any] | None = None,
+        command_tag: str | None = None,
+        rowcount: int = -1,
+    ) -> None:
+        self.fields = fields
+        self.rows: list[Any] = [] if rows is None else rows
+        self.command_tag = command_tag
+        self.rowcount = rowcount
         self.error: BaseException | None = None
 
     def __repr__(self) -> str:
@@ -96,10 +102,16 @@ class Protocol:
         self.out += data
         self.pending_ready += syncs
 
-    def ready(self) -> None:
-        """Note the ReadyForQuery just framed."""
-        buf = self.buf
-        self.transaction_status = buf.data[buf.start]
+    def expect_ready(self, syncs: int = 1) -> None:
+        """Note messages sent by the driver itself, answered with ``syncs`` ReadyForQuery."""
+        self.pending_ready += syncs
+
+    def ready(self, status: int | None = None) -> None:
+        """Note the ReadyForQuery just framed, or one read elsewhere with this status byte."""
+        if status is None:
+            buf = self.buf
+            status = buf.data[buf.start]
+        self.transaction_status = status
         self.pending_ready -= 1
 
     def handle_async(self, mtype: int) -> bool:
@@ -247,6 +259,42 @@ def _adapters(
     return adapters[0], adapters[1], None
 
 
+# Reads a whole plain answer in one call (see take_answer()).
+_take_response: Callable[..., tuple[list[Any], str, int, int] | None] | None = (
+    speedups.take_response if speedups is not None else None
+)
+
+#: Whether :func:`take_answer` can ever read an answer (the accelerator is there).
+CAN_TAKE_ANSWERS = _take_response is not None
+
+
+def take_answer(
+    proto: Protocol,
+    fields: list[m.FieldDescription] | None,
+    loaders: Loaders | None,
+    make_row: RowMaker | None,
+) -> Result | None:
+    """The whole answer to one statement, if it is in the buffer and plain; else None.
+
+    A plain answer is what a statement run through the extended protocol
+    gets when all goes well: ParseComplete, BindComplete and such, the rows
+    of the ``fields`` described beforehand (``loaders`` None: no rows),
+    CommandComplete and ReadyForQuery.  It is consumed and returned as one
+    Result.  Anything else (an answer not all there, an error or a notice,
+    a value a loader refuses) is left in the buffer for :func:`results`,
+    which reads it message by message and reports what is wrong.
+    """
+    if _take_response is None:
+        return None
+    whole = _take_response(proto.buf, loaders, make_row)
+    if whole is None:
+        return None
+    rows, tag, rowcount, status = whole
+    proto.ready(status)
+    if rowcount < 0 and fields is not None:
+        rowcount = len(rows)
+    return Result(fields, rows, tag, rowcount)
+
 # Message types as plain globals: the results loop compares each message to them.
 _DATA_ROW = m.DATA_ROW
 _BIND_COMPLETE = m.BIND_COMPLETE
@@ -284,6 +332,8 @@ def results(
     """
     if request:
         proto.send_query(request, syncs)
+        # Nothing of the answer can be there yet.
+        yield
     buf = proto.buf
     next_message = buf.next_message
     out: list[Result] = []
@@ -297,6 +347,9 @@ def results(
     commands = counted = 0
     # Known columns describe the first result set after the skipped ones.
     pending_fields = known_fields
+    # One statement's answer, while none of it is read: the accelerator may
+    # take it whole.
+    take = CAN_TAKE_ANSWERS and syncs == 1 and not skip_first and not count_only
     try:
         while True:
             if pending_fields is not None and not skip_first:
@@ -304,6 +357,10 @@ def results(
                 if error is None:
                     loaders, make_row, error = _adapters(on_description, pending_fields)
                 pending_fields = None
+            if take and error is None:
+                whole = take_answer(proto, cur.fields, loaders, make_row)
+                if whole is not None:
+                    return [whole]
             if count is not None:
                 done, nrows = count(buf)
                 commands += done
@@ -312,6 +369,7 @@ def results(
             if mtype < 0:
                 yield
                 continue
+            take = False
             # The most frequent messages first.
             if mtype == _DATA_ROW:
                 if loaders is not None:
@@ -441,7 +499,7 @@ def extended_query(
     (bad values raise here) and sent when the operation starts.
     """
     request = (
-        _begin(begin)
+        (_begin(begin) if begin else b"")
         + prefix
         + (m.parse(statement, sql, param_oids) if parse else b"")
         + (bind or m.bind(b"", statement, param_formats, values, result_formats))
@@ -518,6 +576,7 @@ __all__ = [
     "pipeline",
     "results",
     "simple_query",
+    "take_answer",
     "startup",
     "terminate",
     "wait_async_messages",
