@@ -127,6 +127,48 @@ def test_known_columns_skip_describe(conn, autocommit):
     assert any(b"D\x00\x00\x00\x06P\x00" in d for d in queries[:2])
 
 
+@pytest.mark.parametrize("autocommit", [True, False])
+def test_statements_without_rows_skip_describe(conn, autocommit):
+    """An INSERT run again is not described; it still has no result set and the right rowcount."""
+    conn.autocommit = autocommit
+    conn.prepare_threshold = 2
+    conn.execute("CREATE TEMP TABLE no_rows (id int, v text)")
+    sent: list[bytes] = []
+    chan = conn._chan
+    real_send = chan.sock.send
+
+    class Spy:
+        def __getattr__(self, name):
+            return getattr(real_send.__self__, name)
+
+        def send(self, data):
+            sent.append(bytes(data))
+            return real_send(data)
+
+    chan.sock = Spy()
+    cur = conn.cursor()
+    try:
+        for i in range(8):
+            cur.execute("INSERT INTO no_rows VALUES (%s, %s)", (i, f"v{i}"))
+            assert cur.rowcount == 1
+            assert cur.description is None
+            with pytest.raises(pgwire.ProgrammingError):
+                cur.fetchone()
+            # Known to return no rows, but still the same statement when asked to return some.
+            if i == 5:
+                cur.execute("UPDATE no_rows SET v = %s WHERE id <= %s", ("u", i))
+                assert cur.rowcount == i + 1
+    finally:
+        chan.sock = real_send.__self__
+    if not autocommit:
+        conn.commit()
+    counts = conn.execute("SELECT count(*), count(*) FILTER (WHERE v = 'u') FROM no_rows")
+    assert counts.fetchone() == (8, 6)
+    queries = [d for d in sent if b"_pgwire_" in d]
+    assert queries and all(b"D\x00\x00\x00\x06P\x00" not in d for d in queries[-4:])
+    assert any(b"D\x00\x00\x00\x06P\x00" in d for d in queries[:2])
+
+
 def test_cache_policy():
     cache = PreparedCache(threshold=2, size=2)
     key = (b"q", ())

@@ -463,6 +463,30 @@ def test_default_loaders_get_fast_paths(sp: ModuleType) -> None:
     assert sp.plan_codes(latin) == [sp.PY, sp.PY]
 
 
+def test_rows_of_plain_values_left_out_of_the_collector(sp: ModuleType) -> None:
+    """Rows holding only numbers, text and dates are untracked; a row with a list is not."""
+    import gc
+
+    loaders = loaders_for([(23, 0), (25, 0), (1184, 0), (1007, 0)])  # int4, text, tstz, int4[]
+    data = data_row([b"1", b"a", b"2020-01-01 00:00:00+00", None]) + data_row(
+        [b"2", None, None, b"{1,2}"]
+    )
+    buf = ReadBuffer()
+    buf.feed(data)
+    rows: list[Any] = []
+    sp.read_data_rows(buf, loaders, tuple, rows)
+    assert rows[0][:2] == (1, "a") and rows[1] == (2, None, None, [1, 2])
+    assert not gc.is_tracked(rows[0])
+    assert gc.is_tracked(rows[1])
+    # What the collector would have found itself (after a pass, the Python rows agree).
+    py_rows: list[Any] = []
+    buf = ReadBuffer()
+    buf.feed(data)
+    rows_mod.read_data_rows_py(buf, loaders, tuple, py_rows)
+    gc.collect()
+    assert [gc.is_tracked(r) for r in py_rows] == [False, True]
+
+
 def test_plan_respects_overrides(sp: ModuleType) -> None:
     """A subclass or an instance replacing load is called, not decoded in C."""
     from pgwire.types.numeric import Int4BinaryLoader

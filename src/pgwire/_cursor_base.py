@@ -244,7 +244,7 @@ class BaseCursor:
         )
         if entry is None or entry.name is None:
             return gen
-        return self._track_prepared(gen, key, entry, result_formats)
+        return self._track_prepared(gen, key, entry, result_formats, known_fields is None)
 
     def _planned_run(self, plans: StatementPlans, query: Any, params: Any) -> PlannedRun | None:
         """A run of a prepared statement with a learned parameter plan, or None if none fits."""
@@ -281,7 +281,9 @@ class BaseCursor:
             run.known_fields,
             run.bind,
         )
-        return self._track_prepared(gen, run.key, run.entry, run.result_formats)
+        return self._track_prepared(
+            gen, run.key, run.entry, run.result_formats, run.known_fields is None
+        )
 
     def _quick_run(self, query: Any, params: Params) -> PlannedRun | None:
         """A planned run whose whole answer the accelerator may read at once, or None.
@@ -303,22 +305,44 @@ class BaseCursor:
             return None
         return run
 
-    def _quick_request(self, run: PlannedRun) -> tuple[bytes, Loaders, RowMaker]:
-        """The messages of a quick run, and the loaders and row maker of its rows."""
-        loaders, make_row = self._on_description(run.known_fields)  # type: ignore[arg-type]
-        return run.bind + m.EXECUTE_UNNAMED + m.SYNC, loaders, make_row
+    def _quick_request(
+        self, run: PlannedRun
+    ) -> tuple[bytes, Loaders | None, RowMaker | None, Exception | None]:
+        """The messages of a quick run, the loaders and row maker of its rows.
 
-    def _quick_rest(self, run: PlannedRun) -> PGGen:
+        If choosing them fails, the error comes last: the statement is run
+        all the same and the error raised after it, as for any statement.
+        """
+        loaders = make_row = error = None
+        if run.known_fields is not core.NO_ROWS:
+            try:
+                loaders, make_row = self._on_description(run.known_fields)  # type: ignore[arg-type]
+            except Exception as exc:
+                error = exc
+        return run.bind + m.EXECUTE_UNNAMED + m.SYNC, loaders, make_row, error
+
+    def _quick_rest(self, run: PlannedRun, keep_rows: bool = True) -> PGGen:
         """The operation reading the rest of a quick run's answer, when not all plain."""
         gen = core.results(
-            self._conn._proto, self._description_callback(), known_fields=run.known_fields
+            self._conn._proto,
+            self._description_callback() if keep_rows else None,
+            known_fields=run.known_fields,
         )
-        return self._track_prepared(gen, run.key, run.entry, run.result_formats)
+        return self._track_prepared(gen, run.key, run.entry, run.result_formats, False)
 
     def _track_prepared(
-        self, gen: PGGen, key: Any, entry: PreparedEntry, result_formats: list[int]
+        self,
+        gen: PGGen,
+        key: Any,
+        entry: PreparedEntry,
+        result_formats: list[int],
+        described: bool = True,
     ) -> PGGen:
-        """Run ``gen``; learn the statement's columns, or forget it if the server failed it."""
+        """Run ``gen``; learn the statement's columns, or forget it if the server failed it.
+
+        ``described``: the run asked for the statement's columns; if none
+        came, the statement is known to return no rows (an empty list).
+        """
         cache = self._conn._prepared
         self._last_fields = None
         try:
@@ -334,9 +358,13 @@ class BaseCursor:
         finally:
             if self._last_fields is not None and entry.type_oids is None:
                 entry.type_oids = [f.type_oid for f in self._last_fields]
-        if self._last_fields is not None and entry.name is not None:
-            entry.fields = self._last_fields
-            entry.fields_formats = result_formats
+        if entry.name is not None:
+            if self._last_fields is not None:
+                entry.fields = self._last_fields
+                entry.fields_formats = result_formats
+            elif described and len(results) == 1 and results[0].command_tag is not None:
+                entry.fields = core.NO_ROWS
+                entry.fields_formats = result_formats
         return results
 
     def _prepared_formats(self, entry: PreparedEntry) -> list[int] | None:

@@ -66,8 +66,8 @@ static PyObject *planner;         /* loaders -> [(code, extra), ...] */
 static PyObject *bind_fallback;   /* the pure-Python bind */
 
 static PyObject *str_data, *str_pos, *str_append, *str_fromutc, *str_int, *str_is_safe;
-static PyObject *str_utcoffset;
-static PyObject *empty_tuple;
+static PyObject *str_utcoffset, *str_buf, *str_pending_ready, *str_transaction_status;
+static PyObject *empty_tuple, *one;
 
 /* PostgreSQL counts days from 2000-01-01; Python ordinals from 0001-01-01. */
 #define PG_EPOCH_ORDINAL 730120
@@ -814,6 +814,16 @@ decode_row(const unsigned char *d, Py_ssize_t pos, Py_ssize_t end, Py_ssize_t nc
     }
     if (!as_tuple)
         Py_SETREF(row, PyObject_CallOneArg(make_row, row));
+    else {
+        /* A row of values that hold no references (numbers, text, dates...)
+           can't be part of a cycle: the collector need not visit it, as it
+           would find out on its first pass anyway. */
+        Py_ssize_t i = 0;
+        while (i < ncols && !PyObject_GC_IsTracked(PyTuple_GET_ITEM(row, i)))
+            i++;
+        if (i == ncols)
+            PyObject_GC_UnTrack(row);
+    }
     return row;
 error:
     Py_DECREF(row);
@@ -1612,33 +1622,40 @@ count_commands(PyObject *module, PyObject *buf)
 /* --- take_response: a whole plain answer at once ---------------------------------- */
 
 PyDoc_STRVAR(take_response_doc,
-"take_response(buf, loaders, make_row) -> (rows, tag, rowcount, status) | None\n\n"
-"loaders is None for a statement that returns no rows.\n"
+"take_response(proto, loaders, make_row) -> (rows, tag, rowcount) | None\n\n"
 "The whole answer to one statement run through the extended protocol, when it\n"
-"is all in buf and plain: ParseComplete, BindComplete, NoData or CloseComplete,\n"
-"then DataRows, one CommandComplete and ReadyForQuery. The rows are decoded as\n"
-"read_data_rows does, and buf.pos moves past the ReadyForQuery. None, with buf\n"
-"untouched, for anything else (an answer not all there, another message, a\n"
-"value a loader refuses): the Python loop then reads it and reports errors.");
+"is all in proto.buf and plain: ParseComplete, BindComplete, NoData or\n"
+"CloseComplete, then DataRows, one CommandComplete and ReadyForQuery. The rows\n"
+"are decoded as read_data_rows does (loaders None: no rows may come). Once all\n"
+"is decoded, buf.pos moves past the ReadyForQuery and proto notes it\n"
+"(transaction_status, pending_ready), with no signal handled in between.\n"
+"None, with nothing changed, for anything else (an answer not all there,\n"
+"another message, a value a loader refuses): the Python loop then reads it\n"
+"and reports errors.");
 
 static PyObject *
 take_response(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
     if (nargs != 3) {
-        PyErr_SetString(PyExc_TypeError, "take_response(buf, loaders, make_row)");
+        PyErr_SetString(PyExc_TypeError, "take_response(proto, loaders, make_row)");
         return NULL;
     }
-    PyObject *buf = args[0], *loaders = args[1], *make_row = args[2];
+    PyObject *proto = args[0], *loaders = args[1], *make_row = args[2];
     /* No loaders: a statement without rows. */
     int no_rows = loaders == Py_None;
     if (planner == NULL
         || (!no_rows && !PyList_CheckExact(loaders) && !PyTuple_CheckExact(loaders)))
         Py_RETURN_NONE;
-    PyObject *data;
+    PyObject *buf = PyObject_GetAttr(proto, str_buf);
+    if (buf == NULL)
+        return NULL;
+    PyObject *data, *pending = NULL;
     Py_buffer view;
     Py_ssize_t pos;
-    if (open_received(buf, &data, &view, &pos) < 0)
+    if (open_received(buf, &data, &view, &pos) < 0) {
+        Py_DECREF(buf);
         return NULL;
+    }
     const unsigned char *p = view.buf;
     Py_ssize_t len = view.len, at = pos;
     Py_ssize_t ncols = no_rows ? 0 : PySequence_Fast_GET_SIZE(loaders), nrows = 0;
@@ -1695,28 +1712,47 @@ take_response(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     }
     if (rowcount < 0)
         rowcount = -1;
-    result = Py_BuildValue("(ONLi)", rows,
-                           PyUnicode_DecodeASCII(tag, nul - tag, "replace"), rowcount, status);
+    result = Py_BuildValue("(ONL)", rows, PyUnicode_DecodeASCII(tag, nul - tag, "replace"),
+                           rowcount);
     if (result == NULL)
         goto error;
-    Py_CLEAR(rows);
+    /* A signal caught while the last value was made is raised now, while
+       nothing is consumed: from here on, none is handled until Python runs. */
+    if (PyErr_CheckSignals() < 0)
+        goto error;
+    pending = PyObject_GetAttr(proto, str_pending_ready);
+    if (pending == NULL)
+        goto error;
+    Py_SETREF(pending, PyNumber_Subtract(pending, one));
+    if (pending == NULL)
+        goto error;
+    PyObject *status_obj = PyLong_FromLong(status);
+    if (status_obj == NULL)
+        goto error;
+    int rc = PyObject_SetAttr(proto, str_transaction_status, status_obj);
+    Py_DECREF(status_obj);
+    if (rc < 0 || PyObject_SetAttr(proto, str_pending_ready, pending) < 0 || set_pos(buf, at) < 0)
+        goto error;
+    Py_DECREF(pending);
+    Py_DECREF(rows);
     Py_XDECREF(plan);
     close_received(data, &view);
-    if (set_pos(buf, at) < 0) {
-        Py_DECREF(result);
-        return NULL;
-    }
+    Py_DECREF(buf);
     return result;
 
 plain_no:
     Py_XDECREF(rows);
     Py_XDECREF(plan);
     close_received(data, &view);
+    Py_DECREF(buf);
     Py_RETURN_NONE;
 error:
+    Py_XDECREF(pending);
+    Py_XDECREF(result);
     Py_XDECREF(rows);
     Py_XDECREF(plan);
     close_received(data, &view);
+    Py_DECREF(buf);
     return NULL;
 }
 
@@ -1819,6 +1855,11 @@ PyInit__speedups(void)
     INTERN(str_int, "int");
     INTERN(str_is_safe, "is_safe");
     INTERN(str_utcoffset, "utcoffset");
+    INTERN(str_buf, "buf");
+    INTERN(str_pending_ready, "pending_ready");
+    INTERN(str_transaction_status, "transaction_status");
+    if ((one = PyLong_FromLong(1)) == NULL)
+        goto error;
     if ((empty_tuple = PyTuple_New(0)) == NULL)
         goto error;
     for (int i = 0; i < CODE_COUNT; i++) {

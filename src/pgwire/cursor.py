@@ -102,20 +102,24 @@ class Cursor(BaseCursor):
 
     def _run_quick(self, run: PlannedRun) -> None:
         """Run a planned statement; take its answer whole if it is plain, else read it."""
-        request, loaders, make_row = self._quick_request(run)
+        request, loaders, make_row, error = self._quick_request(run)
         self._reset()
         self._async_result = False
         chan = self._conn._chan
         blocking.send_and_wait(chan, request)
-        try:
-            result = core.take_answer(chan.proto, run.known_fields, loaders, make_row)
-        except BaseException:
-            blocking.recover(chan, None)
-            raise
-        if result is not None:
-            self._set_results([result])
-        else:
-            self._set_results(blocking.execute(chan, self._quick_rest(run)))
+        if error is None:
+            try:
+                result = core.take_answer(chan.proto, run.known_fields, loaders, make_row)
+            except BaseException:
+                blocking.recover(chan, None)
+                raise
+            if result is not None:
+                self._set_results([result])
+                return
+        results = blocking.execute(chan, self._quick_rest(run, error is None))
+        if error is not None:
+            raise error
+        self._set_results(results)
 
     def executemany(
         self, query: Any, params_seq: Iterable[Params], *, returning: bool = False

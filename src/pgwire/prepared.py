@@ -36,8 +36,9 @@ class PreparedEntry:
         self.type_oids: list[int] | None = None
         self.result_formats: list[int] | None = None
         self.generation = -1
-        # The columns the statement returns when asked in ``fields_formats``:
-        # runs asking the same skip describing them again.
+        # The columns the statement returns when asked in ``fields_formats``
+        # (core.NO_ROWS if it returns no rows): runs asking the same skip
+        # describing them again.
         self.fields: list[m.FieldDescription] | None = None
         self.fields_formats: list[int] | None = None
 

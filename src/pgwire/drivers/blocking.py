@@ -85,7 +85,8 @@ def recover(chan: Channel, op: Operation | None) -> None:
     still to come: they would be taken for the next query's.  ``op`` None
     stands for a request sent without an operation (see :func:`send_and_wait`).
     """
-    if (op is not None and op.finished) or chan.closed:
+    if (op is not None and op.finished) or chan.closed or chan.proto.pending_ready <= 0:
+        # Nothing more to come: a cancel now could hit the next query.
         return
     if chan.in_io:
         # Interrupted between the kernel and our buffers: bytes may be lost.

@@ -260,9 +260,13 @@ def _adapters(
 
 
 # Reads a whole plain answer in one call (see take_answer()).
-_take_response: Callable[..., tuple[list[Any], str, int, int] | None] | None = (
+_take_response: Callable[..., tuple[list[Any], str, int] | None] | None = (
     speedups.take_response if speedups is not None else None
 )
+
+#: ``known_fields`` of a prepared statement known to return no rows (its
+#: Describe gave NoData): not the empty column list of rows with no columns.
+NO_ROWS: list[m.FieldDescription] = []
 
 #: Whether :func:`take_answer` can ever read an answer (the accelerator is there).
 CAN_TAKE_ANSWERS = _take_response is not None
@@ -278,7 +282,7 @@ def take_answer(
 
     A plain answer is what a statement run through the extended protocol
     gets when all goes well: ParseComplete, BindComplete and such, the rows
-    of the ``fields`` described beforehand (``loaders`` None: no rows),
+    of the ``fields`` described beforehand (None or :data:`NO_ROWS`: no rows),
     CommandComplete and ReadyForQuery.  It is consumed and returned as one
     Result.  Anything else (an answer not all there, an error or a notice,
     a value a loader refuses) is left in the buffer for :func:`results`,
@@ -286,14 +290,15 @@ def take_answer(
     """
     if _take_response is None:
         return None
-    whole = _take_response(proto.buf, loaders, make_row)
+    # The answer is consumed and its ReadyForQuery noted at once, so that an
+    # interruption leaves the session in sync either way.
+    whole = _take_response(proto, loaders, make_row)
     if whole is None:
         return None
-    rows, tag, rowcount, status = whole
-    proto.ready(status)
-    if rowcount < 0 and fields is not None:
-        rowcount = len(rows)
-    return Result(fields, rows, tag, rowcount)
+    rows, tag, rowcount = whole
+    if fields is None or fields is NO_ROWS:
+        return Result(None, rows, tag, rowcount)
+    return Result(fields, rows, tag, len(rows) if rowcount < 0 else rowcount)
 
 # Message types as plain globals: the results loop compares each message to them.
 _DATA_ROW = m.DATA_ROW
@@ -328,7 +333,8 @@ def results(
     rows are not wanted) the result is one Result holding the total rowcount,
     or none if no command completed.  ``known_fields`` describes the
     first result set (after the skipped ones) when no RowDescription will
-    come (a prepared statement run without Describe).
+    come (a prepared statement run without Describe); :data:`NO_ROWS` says
+    the statement returns no rows.
     """
     if request:
         proto.send_query(request, syncs)
@@ -353,9 +359,10 @@ def results(
     try:
         while True:
             if pending_fields is not None and not skip_first:
-                cur.fields = pending_fields
-                if error is None:
-                    loaders, make_row, error = _adapters(on_description, pending_fields)
+                if pending_fields is not NO_ROWS:
+                    cur.fields = pending_fields
+                    if error is None:
+                        loaders, make_row, error = _adapters(on_description, pending_fields)
                 pending_fields = None
             if take and error is None:
                 whole = take_answer(proto, cur.fields, loaders, make_row)
@@ -566,6 +573,7 @@ def terminate(proto: Protocol) -> None:
 __all__ = [
     "IDLE",
     "INERROR",
+    "NO_ROWS",
     "INTRANS",
     "Notify",
     "PGGen",
