@@ -14,6 +14,7 @@ if os.environ.get("PGWIRE_NO_EXT", "") in ("", "0"):
         Extension(
             "pgwire._speedups",
             sources=["src/pgwire/_speedups.c"],
+            depends=["src/pgwire/_speedups_json.h"],
             optional=True,
         )
     )

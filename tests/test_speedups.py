@@ -307,7 +307,13 @@ json_docs = st.tuples(
     json_values,
     st.sampled_from(["", " ", "\n\t", "\r "]),
     st.sampled_from(["", " ", "\n", "x", "1"]),
-).map(lambda t: (t[1] + json.dumps(t[0]) + t[2]).encode())
+    st.booleans(),  # ASCII only, as json.dumps writes, or raw text, as PostgreSQL does
+    st.sampled_from([(", ", ": "), (",", ":")]),
+).map(
+    lambda t: (
+        t[1] + json.dumps(t[0], ensure_ascii=t[3], separators=t[4]) + t[2]
+    ).encode("utf-8", "surrogatepass")
+)
 json_text = junk(json_docs | st.sampled_from([b"", b" ", b"[1,", b"\xff\xfe", b'"\\ud800"']))
 jsonb_bin = junk(json_docs.map(lambda d: b"\x01" + d) | st.sampled_from([b"", b"\x02{}", b"\x01"]))
 

@@ -20,6 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include "_speedups_json.h"
 
 /* Column codes; exported to Python under the same names without CODE_. */
 enum {
@@ -506,6 +507,11 @@ is_json_space(char c)
 static PyObject *
 load_json(PyObject *scan_once, const char *cp, Py_ssize_t n)
 {
+    /* Our decoder handles what PostgreSQL sends; anything it is not sure
+       to read as json.loads would goes to the decoder's scanner. */
+    PyObject *fast = pgw_json_decode(cp, n);
+    if (fast != NULL || PyErr_Occurred())
+        return fast;
     Py_ssize_t start = 0, end = n;
     while (start < end && is_json_space(cp[start]))
         start++;

@@ -19,21 +19,25 @@ _READ_WRITE = (select.POLLIN | select.POLLOUT) if _HAS_POLL else 0
 _READABLE = (select.POLLIN | select.POLLERR | select.POLLHUP) if _HAS_POLL else 0
 
 
+def _watch(chan: Channel, mask: int) -> None:
+    """Make the channel's poll object (made on first use) watch for ``mask``."""
+    if chan.poller is None:
+        chan.poller = select.poll()
+        chan.poller.register(chan.fd, mask)
+    else:
+        chan.poller.modify(chan.fd, mask)
+    chan.poll_mask = mask
+
+
 def wait_io(chan: Channel, write: bool, timeout: float | None) -> tuple[bool, bool]:
     """Block until the socket is readable (or writable, if asked); return (readable, writable)."""
     if chan.tls and chan.pending():
         return True, False
     if _HAS_POLL:
-        poller = chan.poller
         mask = _READ_WRITE if write else _READ
-        if poller is None or chan.poll_mask != mask:
-            if poller is None:
-                poller = chan.poller = select.poll()
-                poller.register(chan.fd, mask)
-            else:
-                poller.modify(chan.fd, mask)
-            chan.poll_mask = mask
-        events = poller.poll(None if timeout is None else max(0, int(timeout * 1000)))
+        if chan.poll_mask != mask:
+            _watch(chan, mask)
+        events = chan.poller.poll(None if timeout is None else max(0, int(timeout * 1000)))
         if not events:
             return False, False
         ev = events[0][1]
