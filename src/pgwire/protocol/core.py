@@ -106,12 +106,10 @@ class Protocol:
         """Note messages sent by the driver itself, answered with ``syncs`` ReadyForQuery."""
         self.pending_ready += syncs
 
-    def ready(self, status: int | None = None) -> None:
-        """Note the ReadyForQuery just framed, or one read elsewhere with this status byte."""
-        if status is None:
-            buf = self.buf
-            status = buf.data[buf.start]
-        self.transaction_status = status
+    def ready(self) -> None:
+        """Note the ReadyForQuery just framed."""
+        buf = self.buf
+        self.transaction_status = buf.data[buf.start]
         self.pending_ready -= 1
 
     def handle_async(self, mtype: int) -> bool:
