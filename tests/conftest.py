@@ -1,3 +1,33 @@
 """Shared pytest configuration."""
 
+from __future__ import annotations
+
+import gc
+import signal
+from collections.abc import Callable, Iterator
+
+import pytest
+
 pytest_plugins = ("pgwire.testing.pytest_plugin",)
+
+
+@pytest.fixture
+def interrupt_after() -> Iterator[Callable[[float], None]]:
+    """Arm a SIGALRM raising KeyboardInterrupt after the given seconds."""
+
+    def arm(seconds: float) -> None:
+        # A signal landing in a finalizer or a gc callback is swallowed by
+        # Python, which would void the test: no garbage collection meanwhile.
+        gc.collect()
+        gc.disable()
+
+        def handler(signum: int, frame: object) -> None:
+            raise KeyboardInterrupt
+
+        signal.signal(signal.SIGALRM, handler)
+        signal.setitimer(signal.ITIMER_REAL, seconds)
+
+    yield arm
+    signal.setitimer(signal.ITIMER_REAL, 0)
+    signal.signal(signal.SIGALRM, signal.SIG_DFL)
+    gc.enable()

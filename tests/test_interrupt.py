@@ -2,33 +2,11 @@
 
 from __future__ import annotations
 
-import gc
-import signal
 import time
 
 import pytest
 
 import pgwire
-
-
-@pytest.fixture
-def interrupt_after():
-    def arm(seconds):
-        # A signal landing in a finalizer or a gc callback is swallowed by
-        # Python, which would void the test: no garbage collection meanwhile.
-        gc.collect()
-        gc.disable()
-
-        def handler(signum, frame):
-            raise KeyboardInterrupt
-
-        signal.signal(signal.SIGALRM, handler)
-        signal.setitimer(signal.ITIMER_REAL, seconds)
-
-    yield arm
-    signal.setitimer(signal.ITIMER_REAL, 0)
-    signal.signal(signal.SIGALRM, signal.SIG_DFL)
-    gc.enable()
 
 
 def test_interrupted_blocking_query_is_cancelled(conn, interrupt_after):

@@ -86,41 +86,45 @@ def test_binary_columns_chosen_per_column(conn):
     assert first == second == (1, "x", 2.5, True, b"\x01", u)
 
 
+@pytest.fixture
+def sent(conn):
+    """The bytes the connection sends, one entry per send() call."""
+    chunks: list[bytes] = []
+    chan = conn._chan
+    sock = chan.sock
+
+    class Spy:
+        def __getattr__(self, name):
+            return getattr(sock, name)
+
+        def send(self, data):
+            chunks.append(bytes(data))
+            return sock.send(data)
+
+    chan.sock = Spy()
+    yield chunks
+    chan.sock = sock
+
+
 @pytest.mark.parametrize("autocommit", [True, False])
-def test_known_columns_skip_describe(conn, autocommit):
+def test_known_columns_skip_describe(conn, autocommit, sent):
     """Prepared runs skip describing the portal; the columns, rows and BEGIN stay right."""
     from pgwire.rows import dict_row
 
     conn.autocommit = autocommit
     conn.prepare_threshold = 2
     q = "SELECT %s::int AS n, %s::text AS t, now() AS ts"
-    sent: list[bytes] = []
-    chan = conn._chan
-    real_send = chan.sock.send
-
-    class Spy:
-        def __getattr__(self, name):
-            return getattr(real_send.__self__, name)
-
-        def send(self, data):
-            sent.append(bytes(data))
-            return real_send(data)
-
-    chan.sock = Spy()
-    try:
-        for i in range(8):
-            cur = conn.cursor(row_factory=dict_row if i % 2 else None)
-            row = cur.execute(q, (i, f"v{i}")).fetchone()
-            assert [c.name for c in cur.description] == ["n", "t", "ts"]
-            if i % 2:
-                assert (row["n"], row["t"]) == (i, f"v{i}")
-            else:
-                assert row[:2] == (i, f"v{i}")
-            assert cur.rowcount == 1
-            if not autocommit:
-                conn.commit()
-    finally:
-        chan.sock = real_send.__self__
+    for i in range(8):
+        cur = conn.cursor(row_factory=dict_row if i % 2 else None)
+        row = cur.execute(q, (i, f"v{i}")).fetchone()
+        assert [c.name for c in cur.description] == ["n", "t", "ts"]
+        if i % 2:
+            assert (row["n"], row["t"]) == (i, f"v{i}")
+        else:
+            assert row[:2] == (i, f"v{i}")
+        assert cur.rowcount == 1
+        if not autocommit:
+            conn.commit()
     queries = [d for d in sent if b"_pgwire_" in d]
     # Prepared on the 2nd run; described on it and the next (formats chosen then); not after.
     assert queries and all(b"D\x00\x00\x00\x06P\x00" not in d for d in queries[-4:])
@@ -128,38 +132,22 @@ def test_known_columns_skip_describe(conn, autocommit):
 
 
 @pytest.mark.parametrize("autocommit", [True, False])
-def test_statements_without_rows_skip_describe(conn, autocommit):
+def test_statements_without_rows_skip_describe(conn, autocommit, sent):
     """An INSERT run again is not described; it still has no result set and the right rowcount."""
     conn.autocommit = autocommit
     conn.prepare_threshold = 2
     conn.execute("CREATE TEMP TABLE no_rows (id int, v text)")
-    sent: list[bytes] = []
-    chan = conn._chan
-    real_send = chan.sock.send
-
-    class Spy:
-        def __getattr__(self, name):
-            return getattr(real_send.__self__, name)
-
-        def send(self, data):
-            sent.append(bytes(data))
-            return real_send(data)
-
-    chan.sock = Spy()
     cur = conn.cursor()
-    try:
-        for i in range(8):
-            cur.execute("INSERT INTO no_rows VALUES (%s, %s)", (i, f"v{i}"))
-            assert cur.rowcount == 1
-            assert cur.description is None
-            with pytest.raises(pgwire.ProgrammingError):
-                cur.fetchone()
-            # Known to return no rows, but still the same statement when asked to return some.
-            if i == 5:
-                cur.execute("UPDATE no_rows SET v = %s WHERE id <= %s", ("u", i))
-                assert cur.rowcount == i + 1
-    finally:
-        chan.sock = real_send.__self__
+    for i in range(8):
+        cur.execute("INSERT INTO no_rows VALUES (%s, %s)", (i, f"v{i}"))
+        assert cur.rowcount == 1
+        assert cur.description is None
+        with pytest.raises(pgwire.ProgrammingError):
+            cur.fetchone()
+        # Another statement in between keeps its own plan.
+        if i == 5:
+            cur.execute("UPDATE no_rows SET v = %s WHERE id <= %s", ("u", i))
+            assert cur.rowcount == i + 1
     if not autocommit:
         conn.commit()
     counts = conn.execute("SELECT count(*), count(*) FILTER (WHERE v = 'u') FROM no_rows")

@@ -10,10 +10,8 @@ what the normal path gives them.
 
 from __future__ import annotations
 
-import gc
-import signal
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
@@ -516,26 +514,6 @@ def test_altered_table_under_a_prepared_statement(qconn: Any, quick: QuickRuns, 
 
 
 # --- interruption -----------------------------------------------------------------------------
-
-
-@pytest.fixture
-def interrupt_after() -> Iterator[Callable[[float], None]]:
-    """Arm a SIGALRM raising KeyboardInterrupt (garbage collection off meanwhile)."""
-
-    def arm(seconds: float) -> None:
-        gc.collect()
-        gc.disable()
-
-        def handler(signum: int, frame: Any) -> None:
-            raise KeyboardInterrupt
-
-        signal.signal(signal.SIGALRM, handler)
-        signal.setitimer(signal.ITIMER_REAL, seconds)
-
-    yield arm
-    signal.setitimer(signal.ITIMER_REAL, 0)
-    signal.signal(signal.SIGALRM, signal.SIG_DFL)
-    gc.enable()
 
 
 def test_interrupted_while_waiting(

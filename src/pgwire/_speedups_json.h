@@ -698,6 +698,28 @@ pgw_json_number(pgw_json_parser *ps)
 
 /* ------------------------------------------------------------- containers */
 
+/* After a container's item: past the ',' and the spaces after it to the next
+   item (1), past the closing byte (0, ps->p updated), or not JSON (-1). */
+static int
+pgw_json_after_item(pgw_json_parser *ps, const unsigned char **pp, unsigned char closer)
+{
+    const unsigned char *end = ps->end;
+    const unsigned char *p = pgw_json_skip_ws(ps->p, end);
+    if (p >= end)
+        return -1;
+    if (*p == ',') {
+        p = pgw_json_skip_ws(p + 1, end);
+        if (p >= end)
+            return -1;
+        *pp = p;
+        return 1;
+    }
+    if (*p != closer)
+        return -1;
+    ps->p = p + 1;
+    return 0;
+}
+
 /* ps->p is at '['. */
 static PyObject *
 pgw_json_array(pgw_json_parser *ps, int depth)
@@ -726,20 +748,12 @@ pgw_json_array(pgw_json_parser *ps, int depth)
             Py_DECREF(v);
             return NULL;
         }
-        p = pgw_json_skip_ws(ps->p, end);
-        if (p >= end)
+        int more = pgw_json_after_item(ps, &p, ']');
+        if (more < 0)
             return NULL;
-        if (*p == ',') {
-            p = pgw_json_skip_ws(p + 1, end);
-            if (p >= end)
-                return NULL;
-            continue;
-        }
-        if (*p == ']')
+        if (more == 0)
             break;
-        return NULL;
     }
-    ps->p = p + 1;
 
     n = ps->top - base;
     list = PyList_New(n);
@@ -802,20 +816,12 @@ pgw_json_object(pgw_json_parser *ps, int depth)
         Py_DECREF(val);
         if (r < 0)
             goto fail;
-        p = pgw_json_skip_ws(ps->p, end);
-        if (p >= end)
+        int more = pgw_json_after_item(ps, &p, '}');
+        if (more < 0)
             goto fail;
-        if (*p == ',') {
-            p = pgw_json_skip_ws(p + 1, end);
-            if (p >= end)
-                goto fail;
-            continue;
-        }
-        if (*p == '}')
+        if (more == 0)
             break;
-        goto fail;
     }
-    ps->p = p + 1;
     return dict;
 
 fail:
