@@ -341,7 +341,7 @@ class BaseCursor:
         """Run ``gen``; learn the statement's columns, or forget it if the server failed it.
 
         ``described``: the run asked for the statement's columns; if none
-        came, the statement is known to return no rows (an empty list).
+        came, the statement is known to return no rows (``core.NO_ROWS``).
         """
         cache = self._conn._prepared
         self._last_fields = None
