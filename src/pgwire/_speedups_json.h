@@ -829,6 +829,18 @@ fail:
     return NULL;
 }
 
+/* true, false or null (word[0:len] at ps->p, with `left` bytes there). */
+static PyObject *
+pgw_json_literal(pgw_json_parser *ps, Py_ssize_t left, const char *word, Py_ssize_t len,
+                 PyObject *value)
+{
+    if (left < len || memcmp(ps->p, word, (size_t)len) != 0)
+        return NULL;
+    ps->p += len;
+    Py_INCREF(value);
+    return value;
+}
+
 /* ps->p is at the first byte of a value; the caller checked ps->p < end. */
 static PyObject *
 pgw_json_value(pgw_json_parser *ps, int depth)
@@ -845,26 +857,11 @@ pgw_json_value(pgw_json_parser *ps, int depth)
     case '[':
         return pgw_json_array(ps, depth + 1);
     case 't':
-        if (left >= 4 && memcmp(p, "true", 4) == 0) {
-            ps->p = p + 4;
-            Py_INCREF(Py_True);
-            return Py_True;
-        }
-        return NULL;
+        return pgw_json_literal(ps, left, "true", 4, Py_True);
     case 'f':
-        if (left >= 5 && memcmp(p, "false", 5) == 0) {
-            ps->p = p + 5;
-            Py_INCREF(Py_False);
-            return Py_False;
-        }
-        return NULL;
+        return pgw_json_literal(ps, left, "false", 5, Py_False);
     case 'n':
-        if (left >= 4 && memcmp(p, "null", 4) == 0) {
-            ps->p = p + 4;
-            Py_INCREF(Py_None);
-            return Py_None;
-        }
-        return NULL;
+        return pgw_json_literal(ps, left, "null", 4, Py_None);
     case '-': case '0': case '1': case '2': case '3': case '4':
     case '5': case '6': case '7': case '8': case '9':
         return pgw_json_number(ps);
