@@ -558,6 +558,24 @@ pgw_json_string(pgw_json_parser *ps, int is_key)
 
 /* ---------------------------------------------------------------- numbers */
 
+/* The run of digits at *pp (at least one), appended to *m while it fits in
+   64 bits (else *exact is cleared); *pp moves past it.  Returns its length. */
+static Py_ssize_t
+pgw_json_digits(const unsigned char **pp, const unsigned char *end, uint64_t *m, int *exact)
+{
+    const unsigned char *p = *pp;
+    do {
+        if (*m <= (UINT64_MAX - 9) / 10)
+            *m = *m * 10 + (uint64_t)(*p - '0');
+        else
+            *exact = 0;
+        p++;
+    } while (p < end && *p >= '0' && *p <= '9');
+    Py_ssize_t n = p - *pp;
+    *pp = p;
+    return n;
+}
+
 static PyObject *
 pgw_json_number(pgw_json_parser *ps)
 {
@@ -576,14 +594,7 @@ pgw_json_number(pgw_json_parser *ps)
         nint = 1;
     }
     else if (p < end && *p >= '1' && *p <= '9') {
-        do {
-            if (m <= (UINT64_MAX - 9) / 10)
-                m = m * 10 + (uint64_t)(*p - '0');
-            else
-                exact = 0;
-            p++;
-            nint++;
-        } while (p < end && *p >= '0' && *p <= '9');
+        nint = pgw_json_digits(&p, end, &m, &exact);
     }
     else {
         return NULL;           /* "-", "-Infinity", ... */
@@ -594,14 +605,7 @@ pgw_json_number(pgw_json_parser *ps)
         if (!(p < end && *p >= '0' && *p <= '9'))
             return NULL;       /* "1." */
         is_float = 1;
-        do {
-            if (m <= (UINT64_MAX - 9) / 10)
-                m = m * 10 + (uint64_t)(*p - '0');
-            else
-                exact = 0;
-            p++;
-            nfrac++;
-        } while (p < end && *p >= '0' && *p <= '9');
+        nfrac = pgw_json_digits(&p, end, &m, &exact);
     }
     if (p < end && (*p == 'e' || *p == 'E')) {
         int eneg = 0;
