@@ -18,9 +18,6 @@
  *       exception = real failure (MemoryError).  Must be called with the GIL
  *       held and with no exception pending.
  *
- *   void pgw_json_clear_cache(void);
- *       Drops the object-key cache (e.g. from a module free function).
- *
  * Compile-time switches: PGW_JSON_NO_KEYCACHE disables the key cache (see
  * below); PGW_JSON_NO_CLINGER disables the exact float fast path.
  */
@@ -33,10 +30,8 @@
 #include <string.h>
 
 #if defined(__GNUC__) || defined(__clang__)
-#  define PGW_JSON_MAYBE_UNUSED __attribute__((unused))
 #  define PGW_JSON_UNLIKELY(x) __builtin_expect(!!(x), 0)
 #else
-#  define PGW_JSON_MAYBE_UNUSED
 #  define PGW_JSON_UNLIKELY(x) (x)
 #endif
 
@@ -903,16 +898,6 @@ pgw_json_decode(const char *data, Py_ssize_t n)
     if (ps.stack != ps.inline_stack)
         PyMem_Free(ps.stack);
     return res;
-}
-
-static PGW_JSON_MAYBE_UNUSED void
-pgw_json_clear_cache(void)
-{
-#if PGW_JSON_KEYCACHE
-    Py_ssize_t i;
-    for (i = 0; i < PGW_JSON_KEYCACHE_SIZE; i++)
-        Py_CLEAR(pgw_json_keycache[i]);
-#endif
 }
 
 #endif /* PGW_JSON_H */

@@ -113,20 +113,25 @@ class Channel:
         """True while queued bytes wait to be sent."""
         return bool(self.proto.out)
 
+    def _send(self, data: Any) -> int:
+        """Bytes of ``data`` the kernel takes now (0 if none); raises if the server is lost."""
+        try:
+            return self.sock.send(data)  # type: ignore[no-any-return]
+        except _WOULD_BLOCK:
+            return 0
+        except OSError as exc:
+            raise self.lost("the connection to the server was lost while sending", exc) from exc
+
     def send_some(self) -> None:
         """Send as much of the queued output as the kernel takes now."""
         out = self.proto.out
         while out:
             self.in_io = True
-            try:
-                sent = self.sock.send(memoryview(out)[:SEND_CHUNK])
-            except _WOULD_BLOCK:
-                self.in_io = False
-                return
-            except OSError as exc:
-                raise self.lost("the connection to the server was lost while sending", exc) from exc
+            sent = self._send(memoryview(out)[:SEND_CHUNK])
             del out[:sent]
             self.in_io = False
+            if not sent:
+                return
 
     def send_request(self, data: bytes) -> None:
         """Send ``data`` after what is queued; queue what the kernel doesn't take now."""
@@ -136,12 +141,7 @@ class Channel:
             return
         # Nothing queued, the common case: sent without a copy.
         self.in_io = True
-        try:
-            sent = self.sock.send(data)
-        except _WOULD_BLOCK:
-            sent = 0
-        except OSError as exc:
-            raise self.lost("the connection to the server was lost while sending", exc) from exc
+        sent = self._send(data)
         if sent < len(data):
             self.proto.out += memoryview(data)[sent:]
         self.in_io = False
