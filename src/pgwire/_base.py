@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from ._statement_plans import StatementPlans
 from .conninfo import ConnectParams, HostSpec
 from .drivers.connect import retry_tls
+from . import errors as _errors
 from .errors import Diagnostic, Error, OperationalError, ProgrammingError
 from .prepared import PreparedCache
 from .protocol import core
@@ -247,6 +248,20 @@ def _weak_handler(method: Callable[..., None]) -> Callable[..., None]:
 
 class BaseConnection:
     """What the blocking and asyncio connections have in common."""
+
+    # PEP 249's optional extension: the exception classes as connection
+    # attributes, so that code holding several connections can tell their
+    # errors apart without importing the module.
+    Warning = _errors.Warning
+    Error = _errors.Error
+    InterfaceError = _errors.InterfaceError
+    DatabaseError = _errors.DatabaseError
+    DataError = _errors.DataError
+    OperationalError = _errors.OperationalError
+    IntegrityError = _errors.IntegrityError
+    InternalError = _errors.InternalError
+    ProgrammingError = _errors.ProgrammingError
+    NotSupportedError = _errors.NotSupportedError
 
     def __init__(
         self,

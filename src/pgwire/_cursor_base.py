@@ -443,6 +443,8 @@ class BaseCursor:
     # --- fetching -------------------------------------------------------------
 
     def _check_result(self) -> list[Any]:
+        if self._closed:
+            raise InterfaceError("the cursor is closed")
         if self._error is not None:
             error, self._error = self._error, None
             raise error
