@@ -302,6 +302,7 @@ class BaseConnection:
         proto.parameter_handler = _weak_handler(self._on_parameter)
         proto.notice_handler = _weak_handler(self._on_notice)
         proto.notify_handler = _weak_handler(self._on_notify)
+        proto.schema_handler = _weak_handler(self._on_schema_change)
         for name, value in proto.parameters.items():
             self._on_parameter(name, value)
 
@@ -315,6 +316,10 @@ class BaseConnection:
     def _on_parameter(self, name: str, value: str) -> None:
         self.adapt_context.update_parameter(name, value)
         self._proto.encoding = self.adapt_context.encoding
+
+    def _on_schema_change(self) -> None:
+        # Statements prepared before may describe what changed: prepare afresh.
+        self._prepared.invalidate()
 
     def _on_notice(self, fields: dict[str, str]) -> None:
         notice = Diagnostic(fields)
