@@ -393,3 +393,21 @@ def test_exception_classes_are_connection_attributes(conn):
         assert getattr(conn, name) is getattr(pgwire, name)
     with pytest.raises(conn.ProgrammingError):
         conn.execute("SELEC 1")
+
+
+@pytest.mark.parametrize("count", [32767, 32768, 65535])
+def test_many_parameters(conn, count):
+    query = "SELECT cardinality(ARRAY[" + ",".join(["%s"] * count) + "]::int[])"
+    assert conn.execute(query, list(range(count))).fetchone() == (count,)
+
+
+@pytest.mark.parametrize("count", [65536, 70000])
+def test_too_many_parameters_raise_before_sending(conn, count):
+    query = "SELECT cardinality(ARRAY[" + ",".join(["%s"] * count) + "]::int[])"
+    pid = conn.info.backend_pid
+    with pytest.raises(pgwire.ProgrammingError, match="too many parameters"):
+        conn.execute(query, list(range(count)))
+    with pytest.raises(pgwire.ProgrammingError, match="too many parameters"):
+        conn.cursor().executemany(query, [list(range(count))])
+    # Nothing was sent: the session is the same, not in a failed transaction.
+    assert conn.execute("SELECT pg_backend_pid()").fetchone() == (pid,)
