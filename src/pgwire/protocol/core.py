@@ -115,9 +115,15 @@ class Protocol:
         self.pending_ready += syncs
 
     def ready(self) -> None:
-        """Note the ReadyForQuery just framed."""
+        """Note the ReadyForQuery just framed (a malformed one breaks the session)."""
         buf = self.buf
-        self.transaction_status = buf.data[buf.start]
+        status = buf.data[buf.start] if buf.end - buf.start == 1 else -1
+        if status != IDLE and status != INTRANS and status != INERROR:
+            self.closed = True
+            raise ProtocolViolation(
+                f"malformed ReadyForQuery from the server: {buf.payload()[:16]!r}"
+            )
+        self.transaction_status = status
         self.pending_ready -= 1
 
     def handle_async(self, mtype: int) -> bool:
@@ -391,6 +397,9 @@ def results(
             take = False
             # The most frequent messages first.
             if mtype == _DATA_ROW:
+                if cur.fields is None and on_description is not None:
+                    # Columns are described before rows whenever rows are kept.
+                    raise ProtocolViolation("DataRow before any RowDescription from the server")
                 if loaders is not None:
                     buf.pos = buf.start - 5  # let the row reader frame this message again
                     try:
