@@ -17,6 +17,7 @@ from typing import Any
 from .._speedups_select import speedups
 from ..errors import (
     DatabaseError,
+    DataError,
     Error,
     NotSupportedError,
     OperationalError,
@@ -25,7 +26,7 @@ from ..errors import (
 from . import messages as m
 from .auth import ScramClient, md5_password
 from .buffer import ProtocolViolation, ReadBuffer
-from .rows import read_data_rows
+from .rows import failing_column, read_data_rows
 
 # Consumes runs of command answers in C (see results(count_only=True)).
 _count_commands: Callable[[ReadBuffer], tuple[int, int]] | None = (
@@ -408,6 +409,8 @@ def results(
                         raise
                     except Exception as exc:
                         # Keep reading to stay in sync; raise once the server is done.
+                        if isinstance(exc, (UnicodeDecodeError, DataError)):
+                            exc = _undecodable(exc, cur.fields, failing_column(buf, loaders))
                         error = error or exc
                         loaders = None
                         next_message()
@@ -483,6 +486,29 @@ def results(
         cur.rowcount = counted
         out.append(cur)
     return out
+
+
+def _undecodable(
+    exc: UnicodeDecodeError | DataError,
+    fields: list[m.FieldDescription] | None,
+    column: int | None,
+) -> DataError:
+    """The DataError of a value a loader refused (not in the client encoding...), column named."""
+    where = ""
+    if fields is not None and column is not None and column < len(fields):
+        where = f' in column "{fields[column].name}"'
+    if isinstance(exc, UnicodeDecodeError):
+        message = (
+            f"invalid {exc.encoding} data{where}: {exc.reason} at byte {exc.start}"
+            f" ({exc.object[exc.start : exc.start + 4]!r})"
+        )
+    elif where and exc.sqlstate is None:
+        message = f"{exc}{where}"
+    else:
+        return exc
+    error = DataError(message)
+    error.__cause__ = exc
+    return error
 
 
 def _begin(begin: bool | bytes | None) -> bytes:
