@@ -36,6 +36,13 @@ logger = logging.getLogger("pgwire")
 NoticeHandler = Callable[[Diagnostic], None]
 NotifyHandler = Callable[[Notify], None]
 
+MAX_QUEUED_NOTIFIES = 10_000
+"""Notifications kept for :meth:`notifies` by default; past it the oldest is dropped.
+
+A connection that LISTENs but never reads its notifications keeps bounded
+memory: each one dropped is counted, and said on the ``pgwire`` logger.
+"""
+
 # Keywords connect() takes for itself; the rest describe the server to reach.
 CONNECTION_KWARGS = ("autocommit", "row_factory", "prepare_threshold", "cursor_factory")
 
@@ -290,6 +297,10 @@ class BaseConnection:
         self._notice_handlers: list[NoticeHandler] = []
         self._notify_handlers: list[NotifyHandler] = []
         self._notifies: deque[Notify] = deque()
+        #: Most notifications queued for notifies() (see MAX_QUEUED_NOTIFIES).
+        self.max_queued_notifies = MAX_QUEUED_NOTIFIES
+        #: Notifications dropped because the queue was full, since the connection opened.
+        self.dropped_notifies = 0
         self._lock = threading.RLock()
         # The operation of a cursor's asynchronous query, while it runs.
         self._inflight: Any = None
@@ -333,7 +344,21 @@ class BaseConnection:
                 logger.exception("notice handler %r failed", handler)
 
     def _on_notify(self, notify: Notify) -> None:
-        self._notifies.append(notify)
+        queue = self._notifies
+        while queue and len(queue) >= self.max_queued_notifies:
+            dropped = queue.popleft()
+            self.dropped_notifies += 1
+            # Said at the first drop and every thousandth after, not at each.
+            if self.dropped_notifies % 1000 == 1:
+                logger.warning(
+                    "%d notifications queued and none read: dropping the oldest "
+                    "(channel %r); %d dropped so far",
+                    len(queue) + 1,
+                    dropped.channel,
+                    self.dropped_notifies,
+                )
+        if self.max_queued_notifies > 0:
+            queue.append(notify)
         for handler in list(self._notify_handlers):
             try:
                 handler(notify)
