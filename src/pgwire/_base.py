@@ -18,12 +18,13 @@ from enum import IntEnum
 from typing import TYPE_CHECKING, Any
 
 from ._statement_plans import StatementPlans
-from .conninfo import ConnectParams, HostSpec
+from .conninfo import ConnectParams, HostSpec, protocol_versions, scram_keys
 from .drivers.connect import retry_tls
 from . import errors as _errors
 from .errors import Diagnostic, Error, OperationalError, ProgrammingError
 from .prepared import PreparedCache
 from .protocol import core
+from .protocol.auth import AuthPolicy
 from .protocol.core import Notify, PGGen, Protocol
 from .types import AdaptContext, TypesRegistry
 from .types.adapt import default_registry
@@ -158,10 +159,28 @@ def startup_parameters(params: ConnectParams) -> dict[str, str]:
     return out
 
 
+def startup_options(chan: Channel, params: ConnectParams) -> core.StartupOptions:
+    """What the startup of a session on ``chan`` must hold to (require_auth, protocol...)."""
+    extra = params.extra
+    sock = chan.sock
+    tls = isinstance(sock, ssl.SSLSocket)
+    return core.StartupOptions(
+        policy=AuthPolicy(extra.get("require_auth", ""), extra.get("channel_binding", "prefer")),
+        tls=tls,
+        tls_certificate=sock.getpeercert(binary_form=True) if tls else None,  # type: ignore[attr-defined]
+        scram_keys=scram_keys(extra),
+        protocol=protocol_versions(extra),
+    )
+
+
 def startup_operation(chan: Channel, params: ConnectParams, host: HostSpec) -> PGGen:
     """The startup and authentication of a new session on ``chan``."""
     return core.startup(
-        chan.proto, startup_parameters(params), params.user, params.password_for(host)
+        chan.proto,
+        startup_parameters(params),
+        params.user,
+        params.password_for(host),
+        startup_options(chan, params),
     )
 
 
