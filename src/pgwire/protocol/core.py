@@ -234,7 +234,9 @@ def _choose_sasl(
     if password is None and options.scram_keys is None:
         raise OperationalError(_NO_PASSWORD)
     binding = tls_server_end_point(options.tls_certificate) if plus else None  # type: ignore[arg-type]
-    return ScramClient(password, binding=binding, tls=options.tls, keys=options.scram_keys)
+    # "y": could bind, but the server offered no -PLUS (libpq's flag; not under disable).
+    could_bind = options.tls and policy.channel_binding != "disable"
+    return ScramClient(password, binding=binding, tls=could_bind, keys=options.scram_keys)
 
 
 _NO_PASSWORD = (
