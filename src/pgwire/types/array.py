@@ -197,6 +197,8 @@ class ArrayBinaryLoader(Loader):
         ndim, flags, elem = _unpack_head(data)
         if ndim == 0:
             return []
+        if not 0 < ndim <= (len(data) - 12) // 8:
+            raise DataError(f"malformed binary array: {ndim} dimensions in {len(data)} bytes")
         dims = struct.unpack_from("!" + "ii" * ndim, data, 12)[0::2]
         pos = 12 + 8 * ndim
         total = 1
