@@ -148,9 +148,7 @@ def results_operation(proto: core.Protocol) -> Any:
 
 
 def startup_operation(proto: core.Protocol) -> Any:
-    return core.startup(
-        proto, {"user": "u"}, "u", "pw", core.StartupOptions(protocol=(0, 2))
-    )
+    return core.startup(proto, {"user": "u"}, "u", "pw", core.StartupOptions(protocol=(0, 2)))
 
 
 def copy_operation(proto: core.Protocol) -> Any:

@@ -204,14 +204,17 @@ def test_channel_binding_over_tls(tls_auth_server, binding, monkeypatch):
         sslmode="require",
         channel_binding=binding,
     ) as conn:
-        assert conn.execute("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()").fetchone()[0]
+        query = "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()"
+        assert conn.execute(query).fetchone()[0]
     # The server checked the binding data (a wrong hash fails the login).
     assert chosen == ["SCRAM-SHA-256" if binding == "disable" else "SCRAM-SHA-256-PLUS"]
 
 
 def test_channel_binding_require_refuses_md5_and_trust_over_tls(tls_auth_server):
     with pytest.raises(pgwire.OperationalError, match="channel binding required"):
-        connect(tls_auth_server, MD5_USER, password="x", sslmode="require", channel_binding="require")
+        connect(
+            tls_auth_server, MD5_USER, password="x", sslmode="require", channel_binding="require"
+        )
     with pytest.raises(pgwire.OperationalError, match="without channel binding"):
         connect(tls_auth_server, sslmode="require", channel_binding="require")
 

@@ -17,10 +17,10 @@ from collections.abc import Callable, Iterator
 from enum import IntEnum
 from typing import TYPE_CHECKING, Any
 
+from . import errors as _errors
 from ._statement_plans import StatementPlans
 from .conninfo import ConnectParams, HostSpec, protocol_versions, scram_keys
 from .drivers.connect import retry_tls
-from . import errors as _errors
 from .errors import Diagnostic, Error, OperationalError, ProgrammingError
 from .prepared import PreparedCache
 from .protocol import core

@@ -781,15 +781,11 @@ def protocol_versions(values: dict[str, str]) -> tuple[int, int]:
         if value == "latest":
             value = "3.2"
         if value not in ("3.0", "3.2"):
-            raise ProgrammingError(
-                f'invalid {key} value: "{value}" (expected 3.0, 3.2 or latest)'
-            )
+            raise ProgrammingError(f'invalid {key} value: "{value}" (expected 3.0, 3.2 or latest)')
         bounds.append(int(value[2:]))
     lowest, highest = bounds
     if lowest > highest:
-        raise ProgrammingError(
-            "min_protocol_version is greater than max_protocol_version"
-        )
+        raise ProgrammingError("min_protocol_version is greater than max_protocol_version")
     return lowest, highest
 
 

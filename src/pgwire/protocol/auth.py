@@ -59,7 +59,9 @@ class AuthPolicy:
                     + ", each optionally prefixed with !)"
                 )
             if methods.count(method) > 1:
-                raise ProgrammingError(f'require_auth method "{method}" is specified more than once')
+                raise ProgrammingError(
+                    f'require_auth method "{method}" is specified more than once'
+                )
         if all(negated):
             self.allowed -= set(methods)
         else:

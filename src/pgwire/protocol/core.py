@@ -240,8 +240,7 @@ def _choose_sasl(
 
 
 _NO_PASSWORD = (
-    "the server asked for a password but none was given"
-    " (password, PGPASSWORD or the password file)"
+    "the server asked for a password but none was given (password, PGPASSWORD or the password file)"
 )
 
 # Authentication request codes and the require_auth method each stands for.

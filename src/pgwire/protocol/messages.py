@@ -77,9 +77,7 @@ MAX_PARAMETERS = 65535
 def _count16(n: int, what: str) -> bytes:
     """An unsigned 16-bit count of parameters (or of their formats)."""
     if n > MAX_PARAMETERS:
-        raise ProgrammingError(
-            f"too many {what}: {n} (a statement takes at most {MAX_PARAMETERS})"
-        )
+        raise ProgrammingError(f"too many {what}: {n} (a statement takes at most {MAX_PARAMETERS})")
     return _u16.pack(n)
 
 

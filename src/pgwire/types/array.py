@@ -206,7 +206,9 @@ class ArrayBinaryLoader(Loader):
             total *= d
         # Each element takes at least its 4-byte length: a bigger claim is a lie.
         if min(dims) < 0 or total * 4 > len(data) - pos:
-            raise DataError(f"malformed binary array: {total} elements claimed in {len(data)} bytes")
+            raise DataError(
+                f"malformed binary array: {total} elements claimed in {len(data)} bytes"
+            )
         loader = self._elem_loader(elem)
         fixed = _FIXED.get(type(loader)) if not flags else None
         if fixed is not None:
@@ -354,9 +356,6 @@ class _ListChooser(ChoosingDumper):
         self._nulls = _TextArrayDumper(cls, context, None, 0)
         self._empty = _EmptyArrayDumper(cls, context)
 
-
-
-
     def _elem_dumper(self, cls: type, fmt: Format | None) -> Dumper:
         key = (cls, -1 if fmt is None else int(fmt))
         d = self._elem_dumpers.get(key)
@@ -367,8 +366,7 @@ class _ListChooser(ChoosingDumper):
                 dcls = reg.get_dumper(cls, None)
             if dcls is None:
                 raise ProgrammingError(
-                    f"cannot adapt type {type_name(cls)!r} in a list:"
-                    " no dumper registered for it"
+                    f"cannot adapt type {type_name(cls)!r} in a list: no dumper registered for it"
                 )
             d = self._elem_dumpers[key] = dcls(cls, self.context)
         return d
