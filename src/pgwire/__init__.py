@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from . import errors, rows, sql, types
-from ._base import ConnectionInfo, IsolationLevel, TransactionStatus
+from ._base import ConnectionInfo, ConnStatus, IsolationLevel, PipelineStatus, TransactionStatus
 from ._cursor_base import Column
 from .connection import Connection, Transaction
 from .cursor import Cursor
@@ -70,6 +70,8 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
+    "ConnStatus",
+    "PipelineStatus",
     "BINARY",
     "DATETIME",
     "NUMBER",

@@ -433,6 +433,19 @@ class BaseCursor:
         self._rows = result.rows
         self.rowcount = result.rowcount
 
+    def _set_result(self, index: int) -> None:
+        """Make result ``index`` (negative counts from the end) the current one."""
+        count = len(self._results)
+        if not -count <= index < count:
+            raise IndexError(f"index {index} out of range: {count} result(s) available")
+        self._ires = index % count
+        self._select(self._results[self._ires])
+
+    @property
+    def format(self) -> Format:
+        """The format of the results asked for: TEXT, or BINARY with ``binary=True``."""
+        return Format.BINARY if self.binary else Format.TEXT
+
     def _nextset(self) -> bool | None:
         if self._ires + 1 < len(self._results):
             self._ires += 1
@@ -461,6 +474,15 @@ class BaseCursor:
             return rows[pos]
         return None
 
+    def _next_row(self) -> Any:
+        """The next row for iteration; raises _Exhausted at the end of the result."""
+        rows = self._check_result()
+        pos = self._pos
+        if pos < len(rows):
+            self._pos = pos + 1
+            return rows[pos]
+        raise _Exhausted
+
     def _fetchmany(self, size: int | None) -> list[Any]:
         rows = self._check_result()
         n = self.arraysize if size is None else size
@@ -486,6 +508,10 @@ class BaseCursor:
         if not 0 <= target <= len(rows):
             raise IndexError("position out of bounds")
         self._pos = target
+
+
+class _Exhausted(Exception):
+    """No more rows in the current result (turned into StopIteration/StopAsyncIteration)."""
 
 
 def _query_bytes(query: Any, conn: BaseConnection) -> bytes:

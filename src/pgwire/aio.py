@@ -10,6 +10,7 @@ from typing import Any
 
 from ._base import (
     BaseConnection,
+    IsolationLevel,
     check_session,
     connect_error,
     connect_plan,
@@ -17,7 +18,7 @@ from ._base import (
     startup_operation,
     tls_retry,
 )
-from ._cursor_base import BaseCursor, Params, callproc_query
+from ._cursor_base import BaseCursor, Params, _Exhausted, callproc_query
 from .conninfo import ConnectParams, HostSpec, make_params
 from .copy import AsyncCopy
 from .drivers import aio
@@ -26,7 +27,7 @@ from .drivers.connect import open_socket
 from .errors import Error, OperationalError
 from .protocol import core
 from .protocol.core import Notify, PGGen, Protocol
-from .transaction import TransactionPlan
+from .transaction import BaseTransaction
 
 
 class AsyncConnection(BaseConnection):
@@ -165,16 +166,31 @@ class AsyncConnection(BaseConnection):
         """Roll back the current transaction (nothing to do outside one)."""
         await self._end_transaction(b"ROLLBACK")
 
-    @property
-    def autocommit(self) -> bool:
-        """Whether each statement commits on its own (no implicit BEGIN)."""
-        return self._autocommit
+    def _set_setting(self, name: str, value: Any) -> None:
+        raise AttributeError(
+            f"{name!r} is read-only on async connections:"
+            f" use 'await conn.set_{name}()' instead"
+        )
+
+    async def _change_setting(self, name: str, value: Any) -> None:
+        async with self._alock:
+            self._apply_setting(name, value)
 
     async def set_autocommit(self, value: bool) -> None:
         """Change autocommit (only outside a transaction)."""
-        async with self._alock:
-            self._set_autocommit_check()
-            self._autocommit = bool(value)
+        await self._change_setting("autocommit", value)
+
+    async def set_isolation_level(self, value: IsolationLevel | None) -> None:
+        """Change the isolation level of the next transactions (only outside one)."""
+        await self._change_setting("isolation_level", value)
+
+    async def set_read_only(self, value: bool | None) -> None:
+        """Make the next transactions READ ONLY or not (only outside one)."""
+        await self._change_setting("read_only", value)
+
+    async def set_deferrable(self, value: bool | None) -> None:
+        """Make the next transactions DEFERRABLE or not (only outside one)."""
+        await self._change_setting("deferrable", value)
 
     async def close(self) -> None:
         """Close the connection (idempotent)."""
@@ -188,6 +204,13 @@ class AsyncConnection(BaseConnection):
         await aio.send_cancel(
             sock.family, sock.getpeername(), self._proto.backend_pid, self._proto.backend_key
         )
+
+    async def cancel_safe(self, *, timeout: float = 30.0) -> None:
+        """Cancel what runs now, waiting at most ``timeout`` seconds for the server."""
+        try:
+            await asyncio.wait_for(self.cancel(), timeout)
+        except asyncio.TimeoutError:
+            raise OperationalError("the cancel request timed out") from None
 
     def transaction(
         self, savepoint_name: str | None = None, force_rollback: bool = False
@@ -227,20 +250,10 @@ class AsyncConnection(BaseConnection):
                 return
 
 
-class AsyncTransaction:
+class AsyncTransaction(BaseTransaction):
     """``async with aconn.transaction():`` — commit on success, roll back on an exception."""
 
-    def __init__(
-        self, conn: AsyncConnection, savepoint_name: str | None, force_rollback: bool
-    ) -> None:
-        self.connection = conn
-        self._plan = TransactionPlan(conn, savepoint_name, force_rollback)
-        self._plan.owner = self
-
-    @property
-    def savepoint_name(self) -> str | None:
-        """The savepoint of a nested block (None for the outer one)."""
-        return self._plan.savepoint_name
+    connection: AsyncConnection
 
     async def __aenter__(self) -> AsyncTransaction:
         conn = self.connection
@@ -353,15 +366,28 @@ class AsyncCursor(BaseCursor):
         """Move the position in the current result."""
         self._scroll(value, mode)
 
-    def __aiter__(self) -> AsyncIterator[Any]:
-        return self._aiter()
+    def __aiter__(self) -> AsyncCursor:
+        return self
 
-    async def _aiter(self) -> AsyncIterator[Any]:
-        rows = self._check_result()
-        while self._pos < len(rows):
-            pos = self._pos
-            self._pos = pos + 1
-            yield rows[pos]
+    async def __anext__(self) -> Any:
+        try:
+            return self._next_row()
+        except _Exhausted:
+            raise StopAsyncIteration from None
+
+    async def set_result(self, index: int) -> AsyncCursor:
+        """Move to result ``index`` of the last execute (negative: from the end)."""
+        self._set_result(index)
+        return self
+
+    async def results(self) -> AsyncIterator[AsyncCursor]:
+        """Yield the cursor once per result of the last execute, moving to each in turn."""
+        if self._result is None:
+            return
+        while True:
+            yield self
+            if not self._nextset():
+                return
 
 
 async def _open_channel(params: ConnectParams, host: HostSpec) -> Channel:

@@ -10,6 +10,7 @@ from typing import Any
 from ._base import (
     BaseConnection,
     Inflight,
+    IsolationLevel,
     TransactionStatus,
     check_session,
     connect_error,
@@ -28,7 +29,7 @@ from .errors import Error, OperationalError, ProgrammingError, QueryCanceled
 from .protocol import core
 from .protocol.core import Notify, Protocol
 from .server_cursor import ServerCursor
-from .transaction import Rollback, TransactionPlan
+from .transaction import BaseTransaction, Rollback
 
 
 class Connection(BaseConnection):
@@ -156,6 +157,23 @@ class Connection(BaseConnection):
             return
         self._send_cancel()
 
+    def cancel_safe(self, *, timeout: float = 30.0) -> None:
+        """Cancel what runs now, waiting at most ``timeout`` seconds for the server.
+
+        pgwire's :meth:`cancel` never blocks the connection it cancels, so this
+        is the same request, bounded in time.
+        """
+        if self.closed:
+            return
+        sock = self._chan.sock
+        send_cancel(
+            sock.family,
+            sock.getpeername(),
+            self._proto.backend_pid,
+            self._proto.backend_key,
+            timeout=timeout,
+        )
+
     # --- running ----------------------------------------------------------------
 
     def execute(
@@ -189,17 +207,26 @@ class Connection(BaseConnection):
         """Roll back the current transaction (nothing to do outside one)."""
         self._end_transaction(b"ROLLBACK")
 
-    @property
-    def autocommit(self) -> bool:
-        """Whether each statement commits on its own (no implicit BEGIN)."""
-        return self._autocommit
-
-    @autocommit.setter
-    def autocommit(self, value: bool) -> None:
+    def _set_setting(self, name: str, value: Any) -> None:
         with self._lock:
             self._settle(None)
-            self._set_autocommit_check()
-            self._autocommit = bool(value)
+            self._apply_setting(name, value)
+
+    def set_autocommit(self, value: bool) -> None:
+        """Change autocommit (only outside a transaction)."""
+        self._set_setting("autocommit", value)
+
+    def set_isolation_level(self, value: IsolationLevel | None) -> None:
+        """Change the isolation level of the next transactions (only outside one)."""
+        self._set_setting("isolation_level", value)
+
+    def set_read_only(self, value: bool | None) -> None:
+        """Make the next transactions READ ONLY or not (only outside one)."""
+        self._set_setting("read_only", value)
+
+    def set_deferrable(self, value: bool | None) -> None:
+        """Make the next transactions DEFERRABLE or not (only outside one)."""
+        self._set_setting("deferrable", value)
 
     def close(self) -> None:
         """Close the connection (idempotent); an async query in flight is abandoned."""
@@ -234,18 +261,10 @@ class Connection(BaseConnection):
                 return
 
 
-class Transaction:
+class Transaction(BaseTransaction):
     """``with conn.transaction():`` — commit on success, roll back on an exception."""
 
-    def __init__(self, conn: Connection, savepoint_name: str | None, force_rollback: bool) -> None:
-        self.connection = conn
-        self._plan = TransactionPlan(conn, savepoint_name, force_rollback)
-        self._plan.owner = self
-
-    @property
-    def savepoint_name(self) -> str | None:
-        """The savepoint of a nested block (None for the outer one)."""
-        return self._plan.savepoint_name
+    connection: Connection
 
     def __enter__(self) -> Transaction:
         conn = self.connection

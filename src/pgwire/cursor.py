@@ -7,7 +7,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from ._base import Inflight
-from ._cursor_base import BaseCursor, Params, PlannedRun, callproc_query
+from ._cursor_base import BaseCursor, Params, PlannedRun, _Exhausted, callproc_query
 from .copy import Copy
 from .drivers import blocking
 from .drivers.channel import Operation
@@ -265,12 +265,31 @@ class Cursor(BaseCursor):
         self._scroll(value, mode)
 
     def __iter__(self) -> Iterator[Any]:
+        return self
+
+    def __next__(self) -> Any:
+        if self._conn._inflight is not None:
+            self._wait_async()
+        try:
+            return self._next_row()
+        except _Exhausted:
+            raise StopIteration from None
+
+    def set_result(self, index: int) -> Cursor:
+        """Move to result ``index`` of the last execute (negative: from the end)."""
         self._wait_async()
-        rows = self._check_result()
-        while self._pos < len(rows):
-            pos = self._pos
-            self._pos = pos + 1
-            yield rows[pos]
+        self._set_result(index)
+        return self
+
+    def results(self) -> Iterator[Cursor]:
+        """Yield the cursor once per result of the last execute, moving to each in turn."""
+        self._wait_async()
+        if self._result is None:
+            return
+        while True:
+            yield self
+            if not self._nextset():
+                return
 
     @property
     def description(self) -> Any:

@@ -11,17 +11,19 @@ from ..protocol import messages as m
 CANCEL_TIMEOUT = 30.0
 
 
-def send_cancel(family: int, address: object, pid: int, key: bytes) -> None:
+def send_cancel(
+    family: int, address: object, pid: int, key: bytes, *, timeout: float = CANCEL_TIMEOUT
+) -> None:
     """Ask the server to cancel what backend ``pid`` runs; wait until it has taken the request.
 
     The server closes the cancel connection once it has signalled the
     backend, so waiting for that close means a later query cannot be hit by
     this request.
     """
-    deadline = time.monotonic() + CANCEL_TIMEOUT
+    deadline = time.monotonic() + timeout
     try:
         with socket.socket(family, socket.SOCK_STREAM) as sock:
-            sock.settimeout(CANCEL_TIMEOUT)
+            sock.settimeout(timeout)
             sock.connect(address)  # type: ignore[arg-type]
             sock.sendall(m.cancel_request(pid, key))
             while sock.recv(4096):

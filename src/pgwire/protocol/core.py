@@ -92,6 +92,9 @@ class Protocol:
         self.notice_handler: Callable[[dict[str, str]], None] | None = None
         self.notify_handler: Callable[[Notify], None] | None = None
         self.parameter_handler: Callable[[str, str], None] | None = None
+        # The text of the statement last sent, for the position of its errors.
+        self.last_query: bytes | None = None
+        self.last_error: Error | None = None
 
     def send(self, data: bytes) -> None:
         """Queue bytes for the server."""
@@ -138,7 +141,8 @@ class Protocol:
         """The exception for the ErrorResponse just framed."""
         buf = self.buf
         fields = m.parse_error_fields(buf.data, buf.start, buf.end, self.encoding)
-        exc = error_from_fields(fields)
+        exc = error_from_fields(fields, self.last_query if "P" in fields else None)
+        self.last_error = exc
         if fields.get("S") in ("FATAL", "PANIC"):
             # The server closes the session after a fatal error.
             self.closed = True
@@ -475,6 +479,7 @@ def simple_query(
     begin: bool | bytes | None = False,
 ) -> PGGen:
     """Run ``sql`` (one or more statements) through the simple-query protocol."""
+    proto.last_query = sql
     request = _begin(begin) + m.query(sql)
     return results(proto, on_description, 2 if begin else 1, bool(begin), request=request)
 
@@ -503,6 +508,8 @@ def extended_query(
     already built (the values then go unused).  The messages are built now
     (bad values raise here) and sent when the operation starts.
     """
+    if parse:
+        proto.last_query = sql
     request = (
         (_begin(begin) if begin else b"")
         + prefix
