@@ -40,6 +40,7 @@ from .errors import (
     Warning,
 )
 from .protocol.core import Notify
+from .tpc import Xid
 from .transaction import Rollback
 
 apilevel = "2.0"
@@ -70,6 +71,7 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
+    "Xid",
     "ConnStatus",
     "PipelineStatus",
     "BINARY",

@@ -17,14 +17,23 @@ from collections.abc import Callable, Iterator
 from enum import IntEnum
 from typing import TYPE_CHECKING, Any
 
+from . import errors
 from ._statement_plans import StatementPlans
 from .conninfo import ConnectParams, HostSpec
 from .drivers.connect import retry_tls
-from .errors import Diagnostic, Error, OperationalError, ProgrammingError
+from .errors import (
+    Diagnostic,
+    Error,
+    NotSupportedError,
+    ObjectNotInPrerequisiteState,
+    OperationalError,
+    ProgrammingError,
+)
 from .prepared import PreparedCache
 from .protocol import core
 from .protocol import messages as m
 from .protocol.core import Notify, PGGen, Protocol
+from .tpc import TpcState, Xid
 from .types import AdaptContext, TypesRegistry
 from .types.adapt import default_registry
 
@@ -366,6 +375,18 @@ def _weak_handler(method: Callable[..., None]) -> Callable[..., None]:
 class BaseConnection:
     """What the blocking and asyncio connections have in common."""
 
+    # The DB-API exceptions as connection attributes (PEP 249's optional extension).
+    Warning = errors.Warning
+    Error = errors.Error
+    InterfaceError = errors.InterfaceError
+    DatabaseError = errors.DatabaseError
+    DataError = errors.DataError
+    OperationalError = errors.OperationalError
+    IntegrityError = errors.IntegrityError
+    InternalError = errors.InternalError
+    ProgrammingError = errors.ProgrammingError
+    NotSupportedError = errors.NotSupportedError
+
     def __init__(
         self,
         chan: Channel,
@@ -391,6 +412,7 @@ class BaseConnection:
         #: The class of the cursors ``cursor(name)`` makes (None: the default).
         self.server_cursor_factory: Any = None
         self._pipeline: Any = None
+        self._tpc = TpcState()
         self.adapters = TypesRegistry(default_registry)
         self.adapt_context = AdaptContext(self.adapters)
         self._notice_handlers: list[NoticeHandler] = []
@@ -538,7 +560,7 @@ class BaseConnection:
         self._prepared.size = value if value is not None else 2**31
 
     @property
-    def _last_error(self) -> Error | None:
+    def _last_error(self) -> errors.Error | None:
         return self._proto.last_error
 
     # --- state ---------------------------------------------------------------
@@ -626,6 +648,7 @@ class BaseConnection:
 
     def _transaction_to_end(self, command: bytes) -> bool:
         """Whether COMMIT/ROLLBACK has a transaction to end; refuse inside transaction()."""
+        self._tpc.check_no_tpc(command.decode().lower())
         if self._savepoints:
             raise ProgrammingError(f"can't {command.decode().lower()} inside a transaction() block")
         return self._proto.transaction_status != core.IDLE
@@ -649,6 +672,31 @@ class BaseConnection:
             sql += b" DEFERRABLE" if self.deferrable else b" NOT DEFERRABLE"
         return sql
 
+
+    # --- two-phase commit (the statements; the subclasses run them) -----------
+
+    def xid(self, format_id: int | None, gtrid: str, bqual: str | None) -> Xid:
+        """A transaction id for the ``tpc_*()`` methods, from its XA parts."""
+        return Xid.from_parts(format_id, gtrid, bqual)
+
+    def _tpc_begin_statement(self, xid: Xid | str) -> bytes:
+        self._tpc.begin(xid, self._proto.transaction_status == core.IDLE, self._autocommit)
+        return self._begin_statement
+
+    def _tpc_prepare_error(self, exc: errors.Error) -> errors.Error:
+        """The error to raise for a failed PREPARE TRANSACTION.
+
+        Nothing was prepared: tpc_rollback() then ends the transaction in one phase.
+        """
+        self._tpc.prepared = False
+        if isinstance(exc, ObjectNotInPrerequisiteState):
+            # max_prepared_transactions = 0: the server cannot do two-phase commit.
+            return NotSupportedError(str(exc), diag=exc.diag)
+        return exc
+
+    def _tpc_recover_needs_rollback(self, was_idle: bool) -> bool:
+        """Whether tpc_recover() opened the transaction it ran in (then it ends it)."""
+        return was_idle and self._proto.transaction_status == core.INTRANS
 
     def _simple_gen(self, sql: bytes) -> PGGen:
         return core.simple_query(self._proto, sql, None)

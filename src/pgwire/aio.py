@@ -11,6 +11,7 @@ from typing import Any
 from ._base import (
     BaseConnection,
     IsolationLevel,
+    TransactionStatus,
     check_session,
     connect_error,
     connect_plan,
@@ -27,6 +28,7 @@ from .drivers.connect import open_socket
 from .errors import Error, OperationalError
 from .protocol import core
 from .protocol.core import Notify, PGGen, Protocol
+from .tpc import RECOVER_QUERY, Xid, recovered
 from .transaction import BaseTransaction
 
 
@@ -191,6 +193,46 @@ class AsyncConnection(BaseConnection):
     async def set_deferrable(self, value: bool | None) -> None:
         """Make the next transactions DEFERRABLE or not (only outside one)."""
         await self._change_setting("deferrable", value)
+
+    # --- two-phase commit -----------------------------------------------------------
+
+    async def tpc_begin(self, xid: Xid | str) -> None:
+        """Begin a two-phase transaction with id ``xid`` (an :class:`Xid` or a gid)."""
+        async with self._alock:
+            self._check_open()
+            await self._command(self._tpc_begin_statement(xid))
+
+    async def tpc_prepare(self) -> None:
+        """Run the first phase (PREPARE TRANSACTION) of the two-phase transaction."""
+        async with self._alock:
+            self._check_open()
+            statement = self._tpc.prepare()
+            try:
+                await self._command(statement)
+            except Error as exc:
+                raise self._tpc_prepare_error(exc) from None
+
+    async def tpc_commit(self, xid: Xid | str | None = None) -> None:
+        """Commit the two-phase transaction, or the prepared one ``xid`` (recovered)."""
+        async with self._alock:
+            self._check_open()
+            await self._command(self._tpc.finish("COMMIT", xid))
+
+    async def tpc_rollback(self, xid: Xid | str | None = None) -> None:
+        """Roll back the two-phase transaction, or the prepared one ``xid`` (recovered)."""
+        async with self._alock:
+            self._check_open()
+            await self._command(self._tpc.finish("ROLLBACK", xid))
+
+    async def tpc_recover(self) -> list[Xid]:
+        """The prepared transactions waiting on the server, as Xids."""
+        was_idle = self.info.transaction_status == TransactionStatus.IDLE
+        cur = await self.execute(RECOVER_QUERY)
+        rows = await cur.fetchall()
+        if self._tpc_recover_needs_rollback(was_idle):
+            # Not rollback(): that is refused inside a two-phase transaction.
+            await self._command(b"ROLLBACK")
+        return recovered(rows)
 
     async def close(self) -> None:
         """Close the connection (idempotent)."""

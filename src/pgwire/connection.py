@@ -29,6 +29,7 @@ from .errors import Error, OperationalError, ProgrammingError, QueryCanceled
 from .protocol import core
 from .protocol.core import Notify, Protocol
 from .server_cursor import ServerCursor
+from .tpc import RECOVER_QUERY, Xid, recovered
 from .transaction import BaseTransaction, Rollback
 
 
@@ -227,6 +228,45 @@ class Connection(BaseConnection):
     def set_deferrable(self, value: bool | None) -> None:
         """Make the next transactions DEFERRABLE or not (only outside one)."""
         self._set_setting("deferrable", value)
+
+    # --- two-phase commit -----------------------------------------------------------
+
+    def tpc_begin(self, xid: Xid | str) -> None:
+        """Begin a two-phase transaction with id ``xid`` (an :class:`Xid` or a gid)."""
+        with self._lock:
+            self._settle(None)
+            self._command(self._tpc_begin_statement(xid))
+
+    def tpc_prepare(self) -> None:
+        """Run the first phase (PREPARE TRANSACTION) of the two-phase transaction."""
+        with self._lock:
+            self._settle(None)
+            statement = self._tpc.prepare()
+            try:
+                self._command(statement)
+            except Error as exc:
+                raise self._tpc_prepare_error(exc) from None
+
+    def tpc_commit(self, xid: Xid | str | None = None) -> None:
+        """Commit the two-phase transaction, or the prepared one ``xid`` (recovered)."""
+        with self._lock:
+            self._settle(None)
+            self._command(self._tpc.finish("COMMIT", xid))
+
+    def tpc_rollback(self, xid: Xid | str | None = None) -> None:
+        """Roll back the two-phase transaction, or the prepared one ``xid`` (recovered)."""
+        with self._lock:
+            self._settle(None)
+            self._command(self._tpc.finish("ROLLBACK", xid))
+
+    def tpc_recover(self) -> list[Xid]:
+        """The prepared transactions waiting on the server, as Xids."""
+        was_idle = self.info.transaction_status == TransactionStatus.IDLE
+        rows = self.execute(RECOVER_QUERY).fetchall()
+        if self._tpc_recover_needs_rollback(was_idle):
+            # Not rollback(): that is refused inside a two-phase transaction.
+            self._command(b"ROLLBACK")
+        return recovered(rows)
 
     def close(self) -> None:
         """Close the connection (idempotent); an async query in flight is abandoned."""
