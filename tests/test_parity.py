@@ -326,3 +326,93 @@ async def test_async_transaction_status(dsn):
             async with aconn.transaction() as failing:
                 raise ZeroDivisionError
         assert failing.status == tx.Status.ROLLED_BACK_WITH_ERROR
+
+
+# --- stream -------------------------------------------------------------------------------
+
+
+def test_stream(conn):
+    cur = conn.cursor()
+    rows = cur.stream("SELECT x, x::text FROM generate_series(1, %s) x", (1000,))
+    assert next(rows) == (1, "1")
+    assert cur.description[1].name == "x"
+    assert sum(1 for _ in rows) == 999
+    assert conn.info.transaction_status == pgwire.TransactionStatus.INTRANS
+    assert conn.execute("SELECT 42").fetchone() == (42,)
+
+
+def test_stream_break_leaves_connection_usable(conn):
+    conn.autocommit = True
+    cur = conn.cursor()
+    stream = cur.stream("SELECT generate_series(1, 100000)")
+    for i, row in enumerate(stream):
+        if i == 250:
+            assert row == (251,)
+            break
+    stream.close()
+    assert conn.info.transaction_status == pgwire.TransactionStatus.IDLE
+    assert conn.execute("SELECT 1").fetchone() == (1,)
+
+
+def test_stream_error(conn):
+    cur = conn.cursor()
+    with pytest.raises(errors.DivisionByZero):
+        for _ in cur.stream("SELECT 1 / (x - 150) FROM generate_series(1, 200) x"):
+            pass
+    conn.rollback()
+    with pytest.raises(errors.UndefinedTable):
+        list(cur.stream("SELECT * FROM nosuchtable"))
+    conn.rollback()
+    assert list(cur.stream("CREATE TEMP TABLE st (x int)")) == []
+    assert list(cur.stream("")) == []
+    with pytest.raises(ValueError):
+        list(cur.stream("SELECT 1", size=0))
+    assert conn.execute("SELECT 1").fetchone() == (1,)
+
+
+def test_stream_row_factory_and_binary(conn):
+    from pgwire.rows import dict_row
+
+    cur = conn.cursor(row_factory=dict_row)
+    got = list(cur.stream("SELECT generate_series(1, 3) AS n", binary=True, size=2))
+    assert got == [{"n": 1}, {"n": 2}, {"n": 3}]
+
+
+@run_async
+async def test_async_stream(dsn):
+    async with await pgwire.AsyncConnection.connect(dsn) as aconn:
+        cur = aconn.cursor()
+        got = [row async for row in cur.stream("SELECT generate_series(1, %s)", (500,))]
+        assert len(got) == 500 and got[-1] == (500,)
+        async for row in cur.stream("SELECT generate_series(1, 100000)"):
+            if row[0] == 10:
+                break
+        assert row == (10,)
+        await aconn.rollback()
+        cur2 = await aconn.execute("SELECT 7")
+        assert await cur2.fetchone() == (7,)
+
+
+# --- behaviour ----------------------------------------------------------------------------
+
+
+def test_broken_stays_after_close(dsn, conn):
+    victim = pgwire.connect(dsn)
+    conn.execute("SELECT pg_terminate_backend(%s)", (victim.info.backend_pid,))
+    with pytest.raises(pgwire.OperationalError):
+        victim.execute("SELECT 1")
+    assert victim.broken
+    victim.close()
+    assert victim.broken
+    conn.close()
+    assert not conn.broken
+
+
+@run_async
+async def test_async_broken_stays_after_close(dsn, conn):
+    victim = await pgwire.AsyncConnection.connect(dsn)
+    conn.execute("SELECT pg_terminate_backend(%s)", (victim.info.backend_pid,))
+    with pytest.raises(pgwire.OperationalError):
+        await victim.execute("SELECT 1")
+    await victim.close()
+    assert victim.broken

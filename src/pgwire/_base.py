@@ -623,7 +623,9 @@ class BaseConnection:
 
     def _close(self) -> None:
         """Say goodbye to the server (without waiting) and close the socket."""
-        self._closed_by_user = True
+        if not self._proto.closed:
+            # Closing a connection already lost leaves it "broken".
+            self._closed_by_user = True
         chan = self._chan
         if chan.closed:
             return

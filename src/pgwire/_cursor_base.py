@@ -26,6 +26,10 @@ if TYPE_CHECKING:
 
 Params = Sequence[Any] | Mapping[str, Any] | None
 
+# stream() asks the server for rows this many at a time (at least): the memory
+# it holds stays bounded without a round trip per row.
+STREAM_CHUNK = 100
+
 
 class PlannedRun(NamedTuple):
     """A run of a prepared statement whose Bind the accelerator built from a plan."""
@@ -377,6 +381,37 @@ class BaseCursor:
             entry.result_formats = [int(choose(oid)) for oid in entry.type_oids] or [0]
             entry.generation = generation
         return entry.result_formats
+
+    def _stream_gen(self, query: Any, params: Params, binary: bool | None, size: int) -> PGGen:
+        """The operation starting ``stream()``: its first chunk of rows."""
+        if size < 1:
+            raise ValueError(f"size must be at least 1, got {size}")
+        conn = self._conn
+        pq = convert_query(query, params or (), conn.adapt_context.encoding, context=conn)
+        oids, formats, values = self._tx.dump_params(pq.params or [], pq.formats)
+        self.query, self.params = pq.query, params
+        self._stream_rows = max(size, STREAM_CHUNK)
+        return core.stream_query(
+            conn._proto,
+            pq.query,
+            oids,
+            formats,
+            values,
+            self._result_formats(binary),
+            self._description_callback(),
+            conn._begin_needed(),
+            self._stream_rows,
+        )
+
+    def _stream_next(self, results: list[Result]) -> PGGen | None:
+        """File a chunk of ``stream()``; the operation reading the next one, None at the end."""
+        self._set_results(results)
+        result = self._result
+        if result is None or not result.suspended:
+            return None
+        return core.stream_more(
+            self._conn._proto, result.fields, self._description_callback(), self._stream_rows
+        )
 
     def _many_gen(
         self, query: Any, params_seq: Iterable[Params], returning: bool = False

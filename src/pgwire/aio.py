@@ -378,6 +378,29 @@ class AsyncCursor(BaseCursor):
                 return
             self._set_many_results(await conn._run(gen), returning)
 
+    async def stream(
+        self, query: Any, params: Params = None, *, binary: bool | None = None, size: int = 1
+    ) -> AsyncIterator[Any]:
+        """Run a query and yield its rows as they arrive, in constant memory.
+
+        The rows are read from the server a chunk at a time; leaving the loop
+        early abandons the rest of them (the connection stays usable).
+        """
+        conn = self._conn
+        async with conn._alock:
+            self._check_open()
+            gen = self._stream_gen(query, params, binary, size)
+            self._reset()
+            op: PGGen | None = gen
+            try:
+                while op is not None:
+                    op = self._stream_next(await conn._run(op))
+                    while self._pos < len(self._rows):
+                        yield self._next_row()
+            finally:
+                if op is not None and not conn.closed:
+                    await conn._run(core.stream_abandon(conn._proto))
+
     def copy(self, statement: Any) -> AsyncCopy:
         """A COPY FROM STDIN / TO STDOUT to run in an ``async with`` block."""
         return AsyncCopy(self, statement)

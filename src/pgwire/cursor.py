@@ -136,6 +136,30 @@ class Cursor(BaseCursor):
                 return
             self._set_many_results(self._run(gen), returning)
 
+    def stream(
+        self, query: Any, params: Params = None, *, binary: bool | None = None, size: int = 1
+    ) -> Iterator[Any]:
+        """Run a query and yield its rows as they arrive, in constant memory.
+
+        The rows are read from the server a chunk at a time; leaving the loop
+        early abandons the rest of them (the connection stays usable).
+        """
+        conn = self._conn
+        with conn._lock:
+            self._check_open()
+            conn._settle(self)
+            gen = self._stream_gen(query, params, binary, size)
+            self._reset()
+            op: PGGen | None = gen
+            try:
+                while op is not None:
+                    op = self._stream_next(blocking.execute(conn._chan, op))
+                    while self._pos < len(self._rows):
+                        yield self._next_row()
+            finally:
+                if op is not None and not conn.closed:
+                    blocking.execute(conn._chan, core.stream_abandon(conn._proto))
+
     def copy(self, statement: Any) -> Copy:
         """A COPY FROM STDIN / TO STDOUT to run in a ``with`` block."""
         return Copy(self, statement)

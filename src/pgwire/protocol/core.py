@@ -20,6 +20,7 @@ from ..errors import (
     Error,
     NotSupportedError,
     OperationalError,
+    ProgrammingError,
     error_from_fields,
 )
 from . import messages as m
@@ -56,7 +57,7 @@ class Notify:
 class Result:
     """The outcome of one SQL statement."""
 
-    __slots__ = ("fields", "rows", "command_tag", "rowcount", "error")
+    __slots__ = ("fields", "rows", "command_tag", "rowcount", "error", "suspended")
 
     def __init__(
         self,
@@ -70,6 +71,8 @@ class Result:
         self.command_tag = command_tag
         self.rowcount = rowcount
         self.error: BaseException | None = None
+        # The portal was suspended by a row limit: more rows remain.
+        self.suspended = False
 
     def __repr__(self) -> str:
         return f"<Result {self.command_tag!r} rows={len(self.rows)}>"
@@ -319,8 +322,14 @@ def results(
     count_only: bool = False,
     known_fields: list[m.FieldDescription] | None = None,
     request: bytes = b"",
+    chunked: bool = False,
 ) -> PGGen:
     """Read responses until ``syncs`` ReadyForQuery messages; return the results.
+
+    ``chunked``: the request ends with Execute(max_rows) and Flush, not Sync
+    (see :func:`stream_query`): return once the portal is suspended; once
+    the statement completes (or fails), send the Sync and read to its
+    ReadyForQuery.
 
     ``request``, if given, is queued first: the messages the server will
     answer with those ``syncs`` ReadyForQuery.
@@ -358,6 +367,8 @@ def results(
     # One statement's answer, while none of it is read: the accelerator may
     # take it whole.
     take = CAN_TAKE_ANSWERS and syncs == 1 and not skip_first and not count_only
+    # In chunked mode, the Sync that ends the request is still to be sent.
+    unsynced = chunked
     try:
         while True:
             if pending_fields is not None and not skip_first:
@@ -407,6 +418,10 @@ def results(
                 cur = Result()
                 rows = cur.rows
                 loaders = None
+                if unsynced and not skip_first:
+                    unsynced = False
+                    proto.send_query(m.SYNC)
+                    syncs += 1
             elif mtype == _READY_FOR_QUERY:
                 proto.ready()
                 syncs -= 1
@@ -414,7 +429,7 @@ def results(
                     skip_first = False
                     out.clear()
                     commands = counted = 0
-                if syncs <= 0:
+                if syncs <= 0 and not unsynced:
                     break
             elif mtype == _ROW_DESCRIPTION:
                 cur.fields = m.parse_row_description(buf.data, buf.start, buf.end, proto.encoding)
@@ -423,7 +438,14 @@ def results(
                     loaders, make_row, error = _adapters(on_description, cur.fields)
             elif mtype == m.PORTAL_SUSPENDED:
                 cur.rowcount = len(cur.rows)
+                cur.suspended = True
                 out.append(cur)
+                if unsynced:
+                    if error is None:
+                        return out  # more rows to ask for
+                    unsynced = False
+                    proto.send_query(m.SYNC)
+                    syncs += 1
                 cur = Result()
                 rows = cur.rows
                 loaders = None
@@ -431,6 +453,10 @@ def results(
                 out.append(cur)
                 cur = Result()
                 rows = cur.rows
+                if unsynced and not skip_first:
+                    unsynced = False
+                    proto.send_query(m.SYNC)
+                    syncs += 1
             elif mtype == m.ERROR_RESPONSE:
                 server_exc = proto.server_error()
                 if proto.closed:
@@ -440,13 +466,21 @@ def results(
                 cur = Result()
                 rows = cur.rows
                 loaders = None
+                if unsynced and not skip_first:
+                    unsynced = False
+                    proto.send_query(m.SYNC)
+                    syncs += 1
             elif mtype in (m.CLOSE_COMPLETE, m.NO_DATA, m.PARAMETER_DESCRIPTION):
                 pass
             elif mtype == m.COPY_IN_RESPONSE:
                 _skip_copy_in(proto)
-                copy_error = copy_error or NotSupportedError("COPY FROM STDIN needs cursor.copy()")
+                copy_error = copy_error or ProgrammingError(
+                    "COPY FROM STDIN cannot be run with execute(): use cursor.copy()"
+                )
             elif mtype in (m.COPY_OUT_RESPONSE, m.COPY_BOTH_RESPONSE):
-                copy_error = copy_error or NotSupportedError("COPY TO STDOUT needs cursor.copy()")
+                copy_error = copy_error or ProgrammingError(
+                    "COPY TO STDOUT cannot be run with execute(): use cursor.copy()"
+                )
             elif mtype in (m.COPY_DATA, m.COPY_DONE):
                 pass
             elif not proto.handle_async(mtype):
@@ -522,6 +556,55 @@ def extended_query(
     return results(
         proto, on_description, 2 if begin else 1, bool(begin), False, known_fields, request
     )
+
+
+def stream_query(
+    proto: Protocol,
+    sql: bytes,
+    param_oids: list[int],
+    param_formats: list[int],
+    values: list[bytes | None],
+    result_formats: list[int],
+    on_description: OnDescription | None,
+    begin: bool | bytes | None,
+    max_rows: int,
+) -> PGGen:
+    """Start a statement whose rows come ``max_rows`` at a time (see :func:`stream_more`).
+
+    Returns the first chunk as a one-Result list; a ``suspended`` Result
+    has more rows to come.  Once the
+    statement completes the session is synced again.
+    """
+    proto.last_query = sql
+    request = (
+        _begin(begin)
+        + m.parse(b"", sql, param_oids)
+        + m.bind(b"", b"", param_formats, values, result_formats)
+        + m.DESCRIBE_UNNAMED_PORTAL
+        + m.execute(b"", max_rows)
+        + m.FLUSH
+    )
+    return results(
+        proto, on_description, 1 if begin else 0, bool(begin), request=request, chunked=True
+    )
+
+
+def stream_more(
+    proto: Protocol,
+    fields: list[m.FieldDescription] | None,
+    on_description: OnDescription | None,
+    max_rows: int,
+) -> PGGen:
+    """The next chunk of a suspended :func:`stream_query` statement."""
+    request = m.execute(b"", max_rows) + m.FLUSH
+    return results(
+        proto, on_description, 0, known_fields=fields or NO_ROWS, request=request, chunked=True
+    )
+
+
+def stream_abandon(proto: Protocol) -> PGGen:
+    """Give up a suspended :func:`stream_query` statement: Sync, and read to ReadyForQuery."""
+    return results(proto, None, 1, request=m.SYNC)
 
 
 def pipeline(
