@@ -382,6 +382,23 @@ class BaseCursor:
             entry.generation = generation
         return entry.result_formats
 
+    def _pipeline_request(self, query: Any, params: Params, binary: bool | None) -> bytes:
+        """The messages running ``query`` in pipeline mode (no Sync)."""
+        conn = self._conn
+        pq = convert_query(query, params or (), conn.adapt_context.encoding, context=conn)
+        oids, formats, values = self._tx.dump_params(pq.params or [], pq.formats)
+        self.query, self.params = pq.query, params
+        return core.statement_request(
+            pq.query, oids, formats, values, self._result_formats(binary)
+        )
+
+    def _pipeline_result(self, results: list[Result] | None, error: Error | None) -> None:
+        """File the outcome of a statement run in pipeline mode."""
+        if error is not None:
+            self._error = error
+        else:
+            self._set_results(results or [])
+
     def _stream_gen(self, query: Any, params: Params, binary: bool | None, size: int) -> PGGen:
         """The operation starting ``stream()``: its first chunk of rows."""
         if size < 1:
@@ -493,6 +510,9 @@ class BaseCursor:
     def _check_result(self) -> list[Any]:
         if self._error is not None:
             error, self._error = self._error, None
+            pipeline = self._conn._pipeline
+            if pipeline is not None and pipeline.error is error:
+                pipeline.error = None  # raised here: not again at sync()
             raise error
         result = self._result
         if result is None:

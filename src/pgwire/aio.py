@@ -15,6 +15,7 @@ from ._base import (
     check_session,
     connect_error,
     connect_plan,
+    logger,
     split_connect_kwargs,
     startup_operation,
     tls_retry,
@@ -26,6 +27,7 @@ from .drivers import aio
 from .drivers.channel import Channel, Operation
 from .drivers.connect import open_socket
 from .errors import Error, OperationalError
+from .pipeline import PipelineState
 from .protocol import core
 from .protocol.core import Notify, PGGen, Protocol
 from .tpc import RECOVER_QUERY, Xid, recovered
@@ -100,9 +102,15 @@ class AsyncConnection(BaseConnection):
     # --- running ---------------------------------------------------------------
 
     async def _run(self, gen: PGGen) -> Any:
-        """Run an operation; if the awaiting task is cancelled, cancel it on the server too."""
+        """Run an operation; if the awaiting task is cancelled, cancel it on the server too.
+
+        In pipeline mode, the queued statements are synced first.
+        """
         chan = self._chan
         chan.check_open()
+        pipeline = self._pipeline
+        if pipeline is not None and pipeline.must_sync:
+            await pipeline.sync()
         op = Operation(gen)
         op.resume()
         try:
@@ -254,6 +262,13 @@ class AsyncConnection(BaseConnection):
         except asyncio.TimeoutError:
             raise OperationalError("the cancel request timed out") from None
 
+    def pipeline(self) -> AsyncPipeline:
+        """``async with aconn.pipeline():`` — queue statements, read their results later."""
+        if self._pipeline is None:
+            self._check_open()
+            self._pipeline = AsyncPipeline(self)
+        return self._pipeline  # type: ignore[no-any-return]
+
     def transaction(
         self, savepoint_name: str | None = None, force_rollback: bool = False
     ) -> AsyncTransaction:
@@ -290,6 +305,56 @@ class AsyncConnection(BaseConnection):
             count += 1
             if stop_after is not None and count >= stop_after:
                 return
+
+
+class AsyncPipeline(PipelineState):
+    """A pipeline of an asyncio connection (see :mod:`pgwire.pipeline`)."""
+
+    _conn: AsyncConnection
+
+    async def _read(self, op: PGGen) -> None:
+        self.reading = True
+        try:
+            await self._conn._run(op)
+        finally:
+            self.reading = False
+
+    async def sync(self) -> None:
+        """Send a Sync and read every queued result; raise the first error not yet raised."""
+        self._conn._check_open()
+        await self._read(self.sync_op())
+        error = self.take_error()
+        if error is not None:
+            raise error
+
+    async def fetch(self, cursor: AsyncCursor) -> None:
+        """Read the results up to ``cursor``'s statements."""
+        await self._read(self.fetch_op(cursor))
+
+    async def __aenter__(self) -> AsyncPipeline:
+        self._enter()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        conn = self._conn
+        outer = self._leave()
+        try:
+            if not conn.closed:
+                await self.sync()
+            elif exc is None:
+                raise OperationalError("the connection was closed in the pipeline")
+        except Exception:
+            if exc is None:
+                raise
+            logger.warning("error ignored leaving the pipeline of %r", conn, exc_info=True)
+        finally:
+            if outer:
+                conn._pipeline = None
 
 
 class AsyncTransaction(BaseTransaction):
@@ -359,10 +424,23 @@ class AsyncCursor(BaseCursor):
         conn = self._conn
         async with conn._alock:
             self._check_open()
+            pipeline = conn._pipeline
+            if pipeline is not None:
+                request = self._pipeline_request(query, params, binary)
+                self._reset()
+                pipeline.enqueue(self, request, self._description_callback())
+                return self
             gen = self._query_gen(query, params, binary, prepare)
             self._reset()
             self._set_results(await conn._run(gen))
         return self
+
+    async def _fetch_pipelined(self) -> None:
+        """Read this cursor's results if they are still in the pipeline."""
+        pipeline = self._conn._pipeline
+        if pipeline is not None and pipeline.pending(self):
+            async with self._conn._alock:
+                await pipeline.fetch(self)
 
     async def executemany(
         self, query: Any, params_seq: Iterable[Params], *, returning: bool = False
@@ -417,14 +495,20 @@ class AsyncCursor(BaseCursor):
 
     async def fetchone(self) -> Any:
         """The next row, or None."""
+        if self._conn._pipeline is not None:
+            await self._fetch_pipelined()
         return self._fetchone()
 
     async def fetchmany(self, size: int | None = None) -> list[Any]:
         """The next ``size`` rows (default ``arraysize``)."""
+        if self._conn._pipeline is not None:
+            await self._fetch_pipelined()
         return self._fetchmany(size)
 
     async def fetchall(self) -> list[Any]:
         """All the remaining rows."""
+        if self._conn._pipeline is not None:
+            await self._fetch_pipelined()
         return self._fetchall()
 
     async def scroll(self, value: int, mode: str = "relative") -> None:
@@ -435,6 +519,8 @@ class AsyncCursor(BaseCursor):
         return self
 
     async def __anext__(self) -> Any:
+        if self._conn._pipeline is not None:
+            await self._fetch_pipelined()
         try:
             return self._next_row()
         except _Exhausted:

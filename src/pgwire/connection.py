@@ -15,6 +15,7 @@ from ._base import (
     check_session,
     connect_error,
     connect_plan,
+    logger,
     split_connect_kwargs,
     startup_operation,
     tls_retry,
@@ -26,8 +27,9 @@ from .drivers.cancel import send_cancel
 from .drivers.channel import Channel
 from .drivers.connect import open_socket
 from .errors import Error, OperationalError, ProgrammingError, QueryCanceled
+from .pipeline import PipelineState
 from .protocol import core
-from .protocol.core import Notify, Protocol
+from .protocol.core import Notify, PGGen, Protocol
 from .server_cursor import ServerCursor
 from .tpc import RECOVER_QUERY, Xid, recovered
 from .transaction import BaseTransaction, Rollback
@@ -93,8 +95,14 @@ class Connection(BaseConnection):
     # --- the in-flight asynchronous query --------------------------------------
 
     def _settle(self, cursor: Cursor | None) -> None:
-        """Before an operation: wait out an orphaned async query, refuse if another runs."""
+        """Before an operation: wait out an orphaned async query, refuse if another runs.
+
+        In pipeline mode, the queued statements are synced first.
+        """
         self._check_open()
+        pipeline = self._pipeline
+        if pipeline is not None and pipeline.must_sync:
+            pipeline.sync()
         inflight = self._inflight
         if inflight is None:
             return
@@ -273,6 +281,15 @@ class Connection(BaseConnection):
         self._inflight = None
         self._close()
 
+    def pipeline(self) -> Pipeline:
+        """``with conn.pipeline():`` — queue statements, read their results later."""
+        with self._lock:
+            if self._pipeline is None:
+                self._check_open()
+                self._settle(None)
+                self._pipeline = Pipeline(self)
+            return self._pipeline  # type: ignore[no-any-return]
+
     def transaction(
         self, savepoint_name: str | None = None, force_rollback: bool = False
     ) -> Transaction:
@@ -330,6 +347,62 @@ class Transaction(BaseTransaction):
             else:
                 self._plan.abandon()
         return swallow
+
+
+class Pipeline(PipelineState):
+    """A pipeline of a blocking connection (see :mod:`pgwire.pipeline`)."""
+
+    _conn: Connection
+
+    def _run(self, op: PGGen) -> None:
+        conn = self._conn
+        self.reading = True
+        try:
+            blocking.execute(conn._chan, op)
+        finally:
+            self.reading = False
+
+    def sync(self) -> None:
+        """Send a Sync and read every queued result; raise the first error not yet raised."""
+        conn = self._conn
+        with conn._lock:
+            conn._check_open()
+            self._run(self.sync_op())
+            error = self.take_error()
+            if error is not None:
+                raise error
+
+    def fetch(self, cursor: Cursor) -> None:
+        """Read the results up to ``cursor``'s statements."""
+        with self._conn._lock:
+            self._run(self.fetch_op(cursor))
+
+    def __enter__(self) -> Pipeline:
+        with self._conn._lock:
+            self._enter()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        conn = self._conn
+        with conn._lock:
+            outer = self._leave()
+            try:
+                if not conn.closed:
+                    self.sync()
+                elif exc is None:
+                    raise OperationalError("the connection was closed in the pipeline")
+            except Exception:
+                if exc is None:
+                    raise
+                logger.warning("error ignored leaving the pipeline of %r", conn, exc_info=True)
+            finally:
+                if outer:
+                    conn._pipeline = None
 
 
 def _open_channel(params: Any, host: Any, deadline: float | None) -> Channel:

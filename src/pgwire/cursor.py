@@ -78,6 +78,13 @@ class Cursor(BaseCursor):
         with conn._lock:
             if self._closed:
                 self._check_open()
+            pipeline = conn._pipeline
+            if pipeline is not None and not async_:
+                conn._check_open()
+                request = self._pipeline_request(query, params, binary)
+                self._reset()
+                pipeline.enqueue(self, request, self._description_callback())
+                return self
             conn._settle(self)  # checks the connection
             if not async_ and binary is None and prepare is None and params is not None:
                 run = self._quick_run(query, params)
@@ -199,7 +206,10 @@ class Cursor(BaseCursor):
         self._async_result = True
 
     def _wait_async(self) -> None:
-        """Block until this cursor's asynchronous query has ended."""
+        """Block until this cursor's asynchronous (or pipelined) query has ended."""
+        pipeline = self._conn._pipeline
+        if pipeline is not None and pipeline.pending(self):
+            pipeline.fetch(self)
         inflight = self._owns_inflight()
         if inflight is None:
             return
@@ -267,19 +277,19 @@ class Cursor(BaseCursor):
 
     def fetchone(self) -> Any:
         """The next row, or None when the result is exhausted."""
-        if self._conn._inflight is not None:
+        if self._conn._inflight is not None or self._conn._pipeline is not None:
             self._wait_async()
         return self._fetchone()
 
     def fetchmany(self, size: int | None = None) -> list[Any]:
         """The next ``size`` rows (default ``arraysize``)."""
-        if self._conn._inflight is not None:
+        if self._conn._inflight is not None or self._conn._pipeline is not None:
             self._wait_async()
         return self._fetchmany(size)
 
     def fetchall(self) -> list[Any]:
         """All the remaining rows."""
-        if self._conn._inflight is not None:
+        if self._conn._inflight is not None or self._conn._pipeline is not None:
             self._wait_async()
         return self._fetchall()
 
@@ -292,7 +302,7 @@ class Cursor(BaseCursor):
         return self
 
     def __next__(self) -> Any:
-        if self._conn._inflight is not None:
+        if self._conn._inflight is not None or self._conn._pipeline is not None:
             self._wait_async()
         try:
             return self._next_row()

@@ -2701,3 +2701,7 @@ def _position_excerpt(query: str, position: int) -> list[str]:
     shown = prefix + ("..." if beg_cut else "") + text[begin:end] + ("..." if end_cut else "")
     caret = " " * (len(prefix) + (3 if beg_cut else 0) + loc - begin) + "^"
     return [shown, caret]
+
+
+class PipelineAborted(OperationalError):
+    """A statement of a pipeline was not run: an earlier one failed before the sync."""

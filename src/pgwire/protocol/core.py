@@ -323,6 +323,7 @@ def results(
     known_fields: list[m.FieldDescription] | None = None,
     request: bytes = b"",
     chunked: bool = False,
+    one_statement: bool = False,
 ) -> PGGen:
     """Read responses until ``syncs`` ReadyForQuery messages; return the results.
 
@@ -330,6 +331,10 @@ def results(
     (see :func:`stream_query`): return once the portal is suspended; once
     the statement completes (or fails), send the Sync and read to its
     ReadyForQuery.
+
+    ``one_statement``: read the answer of one statement of a pipeline (no
+    ReadyForQuery ends it): return its results once it completes, raise its
+    error at once.
 
     ``request``, if given, is queued first: the messages the server will
     answer with those ``syncs`` ReadyForQuery.
@@ -415,6 +420,8 @@ def results(
                 if rowcount < 0 and cur.fields is not None:
                     cur.rowcount = len(cur.rows)
                 out.append(cur)
+                if one_statement:
+                    break
                 cur = Result()
                 rows = cur.rows
                 loaders = None
@@ -451,6 +458,8 @@ def results(
                 loaders = None
             elif mtype == m.EMPTY_QUERY_RESPONSE:
                 out.append(cur)
+                if one_statement:
+                    break
                 cur = Result()
                 rows = cur.rows
                 if unsynced and not skip_first:
@@ -459,7 +468,7 @@ def results(
                     syncs += 1
             elif mtype == m.ERROR_RESPONSE:
                 server_exc = proto.server_error()
-                if proto.closed:
+                if proto.closed or one_statement:
                     raise server_exc
                 if error is None:
                     error = server_exc
@@ -518,6 +527,26 @@ def simple_query(
     return results(proto, on_description, 2 if begin else 1, bool(begin), request=request)
 
 
+def statement_request(
+    sql: bytes,
+    param_oids: list[int],
+    param_formats: list[int],
+    values: list[bytes | None],
+    result_formats: list[int],
+    statement: bytes = b"",
+    parse: bool = True,
+    describe: bool = True,
+    bind: bytes | None = None,
+) -> bytes:
+    """The extended-protocol messages running one statement, without the Sync."""
+    return (
+        (m.parse(statement, sql, param_oids) if parse else b"")
+        + (bind or m.bind(b"", statement, param_formats, values, result_formats))
+        + (m.DESCRIBE_UNNAMED_PORTAL if describe else b"")
+        + m.EXECUTE_UNNAMED
+    )
+
+
 def extended_query(
     proto: Protocol,
     sql: bytes,
@@ -547,10 +576,17 @@ def extended_query(
     request = (
         (_begin(begin) if begin else b"")
         + prefix
-        + (m.parse(statement, sql, param_oids) if parse else b"")
-        + (bind or m.bind(b"", statement, param_formats, values, result_formats))
-        + (m.DESCRIBE_UNNAMED_PORTAL if known_fields is None else b"")
-        + m.EXECUTE_UNNAMED
+        + statement_request(
+            sql,
+            param_oids,
+            param_formats,
+            values,
+            result_formats,
+            statement,
+            parse,
+            known_fields is None,
+            bind,
+        )
         + m.SYNC
     )
     return results(
