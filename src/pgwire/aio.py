@@ -6,7 +6,7 @@ import asyncio
 import time
 from collections.abc import AsyncIterator, Iterable
 from types import TracebackType
-from typing import Any
+from typing import Any, Generic, TypeVar, overload
 
 from ._base import (
     BaseConnection,
@@ -30,12 +30,38 @@ from .errors import Error, OperationalError
 from .pipeline import PipelineState
 from .protocol import core
 from .protocol.core import Notify, PGGen, Protocol
+from .rows import ConnectValue, Row, RowFactory, TupleRow
 from .tpc import RECOVER_QUERY, Xid, recovered
 from .transaction import BaseTransaction
 
+_R = TypeVar("_R")
 
-class AsyncConnection(BaseConnection):
-    """A connection to a PostgreSQL server for asyncio."""
+
+class AsyncConnection(BaseConnection, Generic[Row]):
+    """A connection to a PostgreSQL server for asyncio.
+
+    Generic in the type of its rows: ``AsyncConnection[DictRow]`` when
+    connected with ``row_factory=dict_row``.
+    """
+
+    @overload  # type: ignore[override]
+    def cursor(self, *, binary: bool = ...) -> AsyncCursor[Row]: ...
+    @overload
+    def cursor(self, *, row_factory: RowFactory[_R], binary: bool = ...) -> AsyncCursor[_R]: ...
+    @overload
+    def cursor(
+        self,
+        name: str,
+        *,
+        row_factory: Any = ...,
+        binary: bool = ...,
+        scrollable: bool | None = ...,
+        withhold: bool = ...,
+    ) -> Any: ...
+    def cursor(self, *args: Any, **kwargs: Any) -> Any:
+        """A new cursor; with a ``name``, a server-side cursor (DECLARE ... CURSOR)."""
+        return super().cursor(*args, **kwargs)
+
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -51,8 +77,18 @@ class AsyncConnection(BaseConnection):
 
         return AsyncServerCursor
 
+    @overload
     @classmethod
-    async def connect(cls, dsn: str | None = None, **kwargs: Any) -> AsyncConnection:
+    async def connect(
+        cls, dsn: str | None = ..., *, row_factory: RowFactory[_R], **kwargs: Any
+    ) -> AsyncConnection[_R]: ...
+    @overload
+    @classmethod
+    async def connect(
+        cls, dsn: str | None = ..., *, cursor_factory: Any = ..., **kwargs: ConnectValue
+    ) -> AsyncConnection[TupleRow]: ...
+    @classmethod
+    async def connect(cls, dsn: str | None = None, **kwargs: Any) -> AsyncConnection[Any]:
         """Connect to the server described by ``dsn``, keywords and the environment."""
         own = split_connect_kwargs(kwargs)
         params = make_params(dsn, **kwargs)
@@ -154,7 +190,7 @@ class AsyncConnection(BaseConnection):
         *,
         binary: bool | None = None,
         prepare: bool | None = None,
-    ) -> AsyncCursor:
+    ) -> AsyncCursor[Row]:
         """Run a query on a new cursor and return the cursor."""
         cur = self.cursor()
         return await cur.execute(query, params, binary=binary, prepare=prepare)
@@ -387,12 +423,12 @@ class AsyncTransaction(BaseTransaction):
         return swallow
 
 
-class AsyncCursor(BaseCursor):
+class AsyncCursor(BaseCursor, Generic[Row]):
     """A cursor of an :class:`AsyncConnection`."""
 
     _conn: AsyncConnection
 
-    async def __aenter__(self) -> AsyncCursor:
+    async def __aenter__(self) -> AsyncCursor[Row]:
         return self
 
     async def __aexit__(
@@ -419,7 +455,7 @@ class AsyncCursor(BaseCursor):
         *,
         binary: bool | None = None,
         prepare: bool | None = None,
-    ) -> AsyncCursor:
+    ) -> AsyncCursor[Row]:
         """Run a query."""
         conn = self._conn
         async with conn._alock:
@@ -458,7 +494,7 @@ class AsyncCursor(BaseCursor):
 
     async def stream(
         self, query: Any, params: Params = None, *, binary: bool | None = None, size: int = 1
-    ) -> AsyncIterator[Any]:
+    ) -> AsyncIterator[Row]:
         """Run a query and yield its rows as they arrive, in constant memory.
 
         The rows are read from the server a chunk at a time; leaving the loop
@@ -493,19 +529,19 @@ class AsyncCursor(BaseCursor):
         """Move to the next result of a multi-statement query."""
         return self._nextset()
 
-    async def fetchone(self) -> Any:
+    async def fetchone(self) -> Row | None:
         """The next row, or None."""
         if self._conn._pipeline is not None:
             await self._fetch_pipelined()
         return self._fetchone()
 
-    async def fetchmany(self, size: int | None = None) -> list[Any]:
+    async def fetchmany(self, size: int | None = None) -> list[Row]:
         """The next ``size`` rows (default ``arraysize``)."""
         if self._conn._pipeline is not None:
             await self._fetch_pipelined()
         return self._fetchmany(size)
 
-    async def fetchall(self) -> list[Any]:
+    async def fetchall(self) -> list[Row]:
         """All the remaining rows."""
         if self._conn._pipeline is not None:
             await self._fetch_pipelined()
@@ -515,10 +551,10 @@ class AsyncCursor(BaseCursor):
         """Move the position in the current result."""
         self._scroll(value, mode)
 
-    def __aiter__(self) -> AsyncCursor:
+    def __aiter__(self) -> AsyncCursor[Row]:
         return self
 
-    async def __anext__(self) -> Any:
+    async def __anext__(self) -> Row:
         if self._conn._pipeline is not None:
             await self._fetch_pipelined()
         try:
@@ -526,12 +562,12 @@ class AsyncCursor(BaseCursor):
         except _Exhausted:
             raise StopAsyncIteration from None
 
-    async def set_result(self, index: int) -> AsyncCursor:
+    async def set_result(self, index: int) -> AsyncCursor[Row]:
         """Move to result ``index`` of the last execute (negative: from the end)."""
         self._set_result(index)
         return self
 
-    async def results(self) -> AsyncIterator[AsyncCursor]:
+    async def results(self) -> AsyncIterator[AsyncCursor[Row]]:
         """Yield the cursor once per result of the last execute, moving to each in turn."""
         if self._result is None:
             return

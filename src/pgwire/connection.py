@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from types import TracebackType
-from typing import Any
+from typing import Any, Generic, TypeVar, overload
 
 from ._base import (
     BaseConnection,
@@ -30,19 +30,55 @@ from .errors import Error, OperationalError, ProgrammingError, QueryCanceled
 from .pipeline import PipelineState
 from .protocol import core
 from .protocol.core import Notify, PGGen, Protocol
+from .rows import ConnectValue, Row, RowFactory, TupleRow
 from .server_cursor import ServerCursor
 from .tpc import RECOVER_QUERY, Xid, recovered
 from .transaction import BaseTransaction, Rollback
 
+_R = TypeVar("_R")
 
-class Connection(BaseConnection):
-    """A connection to a PostgreSQL server, blocking on I/O (PEP 249)."""
+
+class Connection(BaseConnection, Generic[Row]):
+    """A connection to a PostgreSQL server, blocking on I/O (PEP 249).
+
+    Generic in the type of its rows: ``Connection[DictRow]`` when connected
+    with ``row_factory=dict_row``.
+    """
+
+    @overload  # type: ignore[override]
+    def cursor(self, *, binary: bool = ...) -> Cursor[Row]: ...
+    @overload
+    def cursor(self, *, row_factory: RowFactory[_R], binary: bool = ...) -> Cursor[_R]: ...
+    @overload
+    def cursor(
+        self,
+        name: str,
+        *,
+        row_factory: Any = ...,
+        binary: bool = ...,
+        scrollable: bool | None = ...,
+        withhold: bool = ...,
+    ) -> Any: ...
+    def cursor(self, *args: Any, **kwargs: Any) -> Any:
+        """A new cursor; with a ``name``, a server-side cursor (DECLARE ... CURSOR)."""
+        return super().cursor(*args, **kwargs)
+
 
     _cursor_class = Cursor
     _server_cursor_class = ServerCursor
 
+    @overload
     @classmethod
-    def connect(cls, dsn: str | None = None, **kwargs: Any) -> Connection:
+    def connect(
+        cls, dsn: str | None = ..., *, row_factory: RowFactory[_R], **kwargs: Any
+    ) -> Connection[_R]: ...
+    @overload
+    @classmethod
+    def connect(
+        cls, dsn: str | None = ..., *, cursor_factory: Any = ..., **kwargs: ConnectValue
+    ) -> Connection[TupleRow]: ...
+    @classmethod
+    def connect(cls, dsn: str | None = None, **kwargs: Any) -> Connection[Any]:
         """Connect to the server described by ``dsn``, keywords and the environment."""
         own = split_connect_kwargs(kwargs)
         params = make_params(dsn, **kwargs)
@@ -66,7 +102,7 @@ class Connection(BaseConnection):
         state = "closed" if self.closed else self.info.transaction_status.name
         return f"<pgwire.Connection [{state}] host={self._host.host} port={self._host.port}>"
 
-    def __enter__(self) -> Connection:
+    def __enter__(self) -> Connection[Row]:
         return self
 
     def __exit__(
@@ -192,7 +228,7 @@ class Connection(BaseConnection):
         *,
         binary: bool | None = None,
         prepare: bool | None = None,
-    ) -> Cursor:
+    ) -> Cursor[Row]:
         """Run a query on a new cursor and return the cursor."""
         cur = self.cursor()
         return cur.execute(query, params, binary=binary, prepare=prepare)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Generic
 
 from ._base import Inflight
 from ._cursor_base import BaseCursor, Params, PlannedRun, _Exhausted, callproc_query
@@ -13,12 +13,13 @@ from .drivers import blocking
 from .drivers.channel import Operation
 from .protocol import core
 from .protocol.core import PGGen
+from .rows import Row
 
 if TYPE_CHECKING:
     from .connection import Connection
 
 
-class Cursor(BaseCursor):
+class Cursor(BaseCursor, Generic[Row]):
     """A PEP 249 cursor on a blocking connection.
 
     ``execute(query, params, async_=True)`` sends the query and returns at
@@ -34,7 +35,7 @@ class Cursor(BaseCursor):
         super().__init__(connection, row_factory=row_factory, binary=binary)
         self._async_result = False
 
-    def __enter__(self) -> Cursor:
+    def __enter__(self) -> Cursor[Row]:
         return self
 
     def __exit__(
@@ -68,7 +69,7 @@ class Cursor(BaseCursor):
         prepare: bool | None = None,
         async_: bool = False,
         **kwargs: Any,
-    ) -> Cursor:
+    ) -> Cursor[Row]:
         """Run a query; with ``async_=True`` (or ``async=1``) send it and return at once."""
         if kwargs:
             if set(kwargs) != {"async"}:
@@ -145,7 +146,7 @@ class Cursor(BaseCursor):
 
     def stream(
         self, query: Any, params: Params = None, *, binary: bool | None = None, size: int = 1
-    ) -> Iterator[Any]:
+    ) -> Iterator[Row]:
         """Run a query and yield its rows as they arrive, in constant memory.
 
         The rows are read from the server a chunk at a time; leaving the loop
@@ -275,19 +276,19 @@ class Cursor(BaseCursor):
 
     # --- fetching ------------------------------------------------------------------
 
-    def fetchone(self) -> Any:
+    def fetchone(self) -> Row | None:
         """The next row, or None when the result is exhausted."""
         if self._conn._inflight is not None or self._conn._pipeline is not None:
             self._wait_async()
         return self._fetchone()
 
-    def fetchmany(self, size: int | None = None) -> list[Any]:
+    def fetchmany(self, size: int | None = None) -> list[Row]:
         """The next ``size`` rows (default ``arraysize``)."""
         if self._conn._inflight is not None or self._conn._pipeline is not None:
             self._wait_async()
         return self._fetchmany(size)
 
-    def fetchall(self) -> list[Any]:
+    def fetchall(self) -> list[Row]:
         """All the remaining rows."""
         if self._conn._inflight is not None or self._conn._pipeline is not None:
             self._wait_async()
@@ -298,10 +299,10 @@ class Cursor(BaseCursor):
         self._wait_async()
         self._scroll(value, mode)
 
-    def __iter__(self) -> Iterator[Any]:
+    def __iter__(self) -> Cursor[Row]:
         return self
 
-    def __next__(self) -> Any:
+    def __next__(self) -> Row:
         if self._conn._inflight is not None or self._conn._pipeline is not None:
             self._wait_async()
         try:
@@ -309,13 +310,13 @@ class Cursor(BaseCursor):
         except _Exhausted:
             raise StopIteration from None
 
-    def set_result(self, index: int) -> Cursor:
+    def set_result(self, index: int) -> Cursor[Row]:
         """Move to result ``index`` of the last execute (negative: from the end)."""
         self._wait_async()
         self._set_result(index)
         return self
 
-    def results(self) -> Iterator[Cursor]:
+    def results(self) -> Iterator[Cursor[Row]]:
         """Yield the cursor once per result of the last execute, moving to each in turn."""
         self._wait_async()
         if self._result is None:
