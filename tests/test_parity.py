@@ -416,3 +416,11 @@ async def test_async_broken_stays_after_close(dsn, conn):
         await victim.execute("SELECT 1")
     await victim.close()
     assert victim.broken
+
+
+def test_conninfo_to_dict():
+    from pgwire.conninfo import conninfo_to_dict
+
+    got = conninfo_to_dict("host=h port=5433 dbname=d", user="u", dbname="x", password=None)
+    assert got == {"host": "h", "port": "5433", "dbname": "x", "user": "u"}
+    assert conninfo_to_dict("postgresql://a@b/c") == {"user": "a", "host": "b", "dbname": "c"}

@@ -107,6 +107,12 @@ class ProxyModule(types.ModuleType):
                 pass
         if name.startswith("__"):
             raise AttributeError(name)
+        if self.__name__.startswith("psycopg.types."):
+            # pgwire keeps the public names of its type modules in pgwire.types
+            # (EnumInfo, RangeInfo...): a different module path, not a gap.
+            types_pkg = importlib.import_module("pgwire.types")
+            if hasattr(types_pkg, name):
+                return getattr(types_pkg, name)
         submodule = f"{self.__name__}.{name}"
         if submodule in HARNESS or _target_exists(_target_name(submodule)):
             return importlib.import_module(submodule)
