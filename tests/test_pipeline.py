@@ -144,3 +144,50 @@ async def test_async_pipeline(dsn):
             await aconn.execute("SELECT * FROM nosuchtable")
     assert aconn._pipeline is None
     await aconn.close()
+
+
+def test_transaction_block_inside(conn):
+    with conn.pipeline():
+        with conn.transaction():
+            cur = conn.execute("SELECT 'tx'")
+        assert cur.fetchone() == ("tx",)
+        with pytest.raises(errors.UndefinedTable):
+            with conn.transaction():
+                conn.execute("SELECT 1 FROM nosuchtable")
+        after = conn.execute("SELECT 1")
+    assert after.fetchone() == (1,)
+
+
+def test_stream_refused(conn):
+    with conn.pipeline():
+        with pytest.raises(pgwire.ProgrammingError):
+            list(conn.cursor().stream("SELECT 1"))
+
+
+def test_prepare_ignored_rollback_after_error(conn):
+    conn.autocommit = True
+    with conn.pipeline():
+        c1 = conn.execute("SELECT %s::int", [10], prepare=True)
+        c2 = conn.execute("SELECT 2")
+        assert c1.fetchone() == (10,)
+        assert c2.fetchone() == (2,)
+        with pytest.raises(errors.DivisionByZero):
+            conn.execute("SELECT 1 / %s", [0]).fetchone()
+        conn.rollback()  # leaves the aborted state
+        assert conn.execute("SELECT 3").fetchone() == (3,)
+
+
+@run_async
+async def test_async_commit_and_transaction_inside(dsn):
+    aconn = await pgwire.AsyncConnection.connect(dsn)
+    async with aconn.pipeline():
+        await aconn.execute("SELECT 1 FROM nosuchtable")
+        with pytest.raises(errors.UndefinedTable):
+            await aconn.commit()
+        await aconn.rollback()
+        with pytest.raises(errors.UndefinedTable):
+            async with aconn.transaction():
+                await aconn.execute("SELECT 1 FROM nosuchtable")
+        cur = await aconn.execute("SELECT 'ok'")
+    assert await cur.fetchone() == ("ok",)
+    await aconn.close()

@@ -25,7 +25,8 @@ Classification of each test (the report prints the counts and the rate):
 * ``excluded``: whole files that test libpq or psycopg's implementation
   internals and are not collected at all (``EXCLUDED_PATHS``);
 * ``libpq-internal``: a failure caused by something only libpq has (the
-  rules are in :func:`classify`: a ``pgconn``/``pgresult``/``PGconn`` object,
+  rules are in :func:`classify`: a ``pgconn``/``pgresult``/``PGconn`` object
+  missing or read by the failing statement,
   the ``psycopg.pq`` wrapper functions, psycopg's generators/waiting
   modules, a fixture that opens a raw libpq connection);
 * ``missing-api``: a failure caused by a psycopg name pgwire does not have;
@@ -74,6 +75,8 @@ LIBPQ_PATTERNS = [
         r"MissingAPI: pgwire lacks psycopg name [\w.]*\.(pgconn|pgresult|PGconn|PGresult)\b",
         r"fixture '(pgconn|libpq|generators|pgconn_debug|tracefile)'",
         r"\bpq\.(PGconn|PGresult|Conninfo|Escaping|PGcancel)",
+        # The statement that failed (pytest marks it with ">") reads a libpq object.
+        r"(?m)^>.*\b(pgconn|pgresult)\b",
     )
 ]
 
@@ -212,7 +215,8 @@ def main() -> int:
         results = json.loads(report.read_text()) if report.exists() else {}
     summary = summarize(results, args.show_failures)
     if args.json:
-        args.json.write_text(json.dumps(summary, indent=1))
+        # The raw outcomes too, so that a run can be classified again later.
+        args.json.write_text(json.dumps({**summary, "raw": results}, indent=1))
     return 0
 
 

@@ -642,6 +642,11 @@ class BaseConnection:
         if self._copying:
             raise ProgrammingError("a COPY is in progress on this connection: finish it first")
 
+    def _check_no_pipeline(self, what: str) -> None:
+        """Refuse what cannot run in pipeline mode."""
+        if self._pipeline is not None:
+            raise ProgrammingError(f"{what} cannot be used in pipeline mode")
+
     def _check_no_async(self, owner: object = None) -> None:
         """Refuse to run while another cursor's asynchronous query is in flight."""
         inflight = self._inflight

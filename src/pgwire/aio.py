@@ -201,6 +201,9 @@ class AsyncConnection(BaseConnection, Generic[Row]):
     async def _end_transaction(self, command: bytes) -> None:
         async with self._alock:
             self._check_open()
+            pipeline = self._pipeline
+            if pipeline is not None and pipeline.must_sync:
+                await pipeline.sync()
             if self._transaction_to_end(command):
                 await self._command(command)
 
@@ -414,12 +417,25 @@ class AsyncTransaction(BaseTransaction):
     ) -> bool:
         conn = self.connection
         async with conn._alock:
-            commands, swallow = self._plan.exit(exc)
+            # A statement of the block still in a pipeline may fail now: the
+            # block then ends as if it had raised that error.
+            pending: Error | None = None
+            pipeline = conn._pipeline
+            if not conn.closed and pipeline is not None and pipeline.must_sync:
+                try:
+                    await pipeline.sync()
+                except Error as error:
+                    if conn.closed:
+                        raise
+                    pending = error
+            commands, swallow = self._plan.exit(exc or pending)
             if conn.closed:
                 self._plan.abandon()
             else:
                 for sql in commands:
                     await conn._command(sql)
+        if pending is not None and exc is None:
+            raise pending
         return swallow
 
 
@@ -503,6 +519,7 @@ class AsyncCursor(BaseCursor, Generic[Row]):
         conn = self._conn
         async with conn._alock:
             self._check_open()
+            conn._check_no_pipeline("stream()")
             gen = self._stream_gen(query, params, binary, size)
             self._reset()
             op: PGGen | None = gen

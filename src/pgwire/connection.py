@@ -375,13 +375,24 @@ class Transaction(BaseTransaction):
     ) -> bool:
         conn = self.connection
         with conn._lock:
-            commands, swallow = self._plan.exit(exc)
+            # A statement of the block still in a pipeline may fail now: the
+            # block then ends as if it had raised that error.
+            pending: Error | None = None
             if not conn.closed:
-                conn._settle(None)
+                try:
+                    conn._settle(None)
+                except Error as error:
+                    if conn.closed:
+                        raise
+                    pending = error
+            commands, swallow = self._plan.exit(exc or pending)
+            if not conn.closed:
                 for sql in commands:
                     blocking.execute(conn._chan, core.simple_query(conn._proto, sql, None))
             else:
                 self._plan.abandon()
+        if pending is not None and exc is None:
+            raise pending
         return swallow
 
 

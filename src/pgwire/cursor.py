@@ -155,6 +155,7 @@ class Cursor(BaseCursor, Generic[Row]):
         conn = self._conn
         with conn._lock:
             self._check_open()
+            conn._check_no_pipeline("stream()")
             conn._settle(self)
             gen = self._stream_gen(query, params, binary, size)
             self._reset()

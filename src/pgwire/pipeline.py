@@ -50,8 +50,8 @@ class PipelineState:
         # A statement failed: the server skips the rest until the next Sync.
         self.aborted = False
         self.level = 0
-        # Whether a BEGIN is already queued or the session is in a transaction.
-        self._in_transaction = conn._proto.transaction_status != core.IDLE
+        # A BEGIN is queued since the last Sync.
+        self._begin_queued = False
         # The first error not yet raised to the user.
         self.error: Error | None = None
         # Results are being read: operations run meanwhile are the pipeline's own.
@@ -74,7 +74,7 @@ class PipelineState:
     @property
     def must_sync(self) -> bool:
         """Whether an operation outside the pipeline must sync it first."""
-        return bool(self._queue) and not self.reading
+        return (bool(self._queue) or self.aborted) and not self.reading
 
     def _enter(self) -> None:
         self._conn._check_open()
@@ -96,10 +96,11 @@ class PipelineState:
             raise PipelineAborted(_ABORTED)
         conn = self._conn
         proto = conn._proto
-        if not conn._autocommit and not self._in_transaction:
+        idle = proto.transaction_status == core.IDLE
+        if not conn._autocommit and idle and not self._begin_queued:
             proto.send(core.statement_request(conn._begin_statement, [], [], [], []))
             self._queue.append(_Entry(None, None))
-            self._in_transaction = True
+            self._begin_queued = True
         proto.send(request)
         self._queue.append(_Entry(cursor, on_description))
 
@@ -124,7 +125,8 @@ class PipelineState:
         proto = self._conn._proto
         if sync:
             proto.send_query(m.SYNC)
-        yield
+        # No yield before reading: answers may already be buffered, and the
+        # driver sends what is queued whenever the reading waits.
         queue = self._queue
         for _ in range(count):
             entry = queue.popleft()
@@ -150,7 +152,7 @@ class PipelineState:
         if sync:
             yield from core.results(proto, None, 1)
             self.aborted = False
-            self._in_transaction = proto.transaction_status != core.IDLE
+            self._begin_queued = False
 
     def take_error(self) -> Error | None:
         """The first error met and not yet raised (then forgotten)."""
