@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from ._statement_plans import StatementPlans
 from .conninfo import ConnectParams, HostSpec
 from .drivers.connect import retry_tls
+from . import errors as _errors
 from .errors import Diagnostic, Error, OperationalError, ProgrammingError
 from .prepared import PreparedCache
 from .protocol import core
@@ -248,6 +249,20 @@ def _weak_handler(method: Callable[..., None]) -> Callable[..., None]:
 class BaseConnection:
     """What the blocking and asyncio connections have in common."""
 
+    # PEP 249's optional extension: the exception classes as connection
+    # attributes, so that code holding several connections can tell their
+    # errors apart without importing the module.
+    Warning = _errors.Warning
+    Error = _errors.Error
+    InterfaceError = _errors.InterfaceError
+    DatabaseError = _errors.DatabaseError
+    DataError = _errors.DataError
+    OperationalError = _errors.OperationalError
+    IntegrityError = _errors.IntegrityError
+    InternalError = _errors.InternalError
+    ProgrammingError = _errors.ProgrammingError
+    NotSupportedError = _errors.NotSupportedError
+
     def __init__(
         self,
         chan: Channel,
@@ -287,6 +302,7 @@ class BaseConnection:
         proto.parameter_handler = _weak_handler(self._on_parameter)
         proto.notice_handler = _weak_handler(self._on_notice)
         proto.notify_handler = _weak_handler(self._on_notify)
+        proto.schema_handler = _weak_handler(self._on_schema_change)
         for name, value in proto.parameters.items():
             self._on_parameter(name, value)
 
@@ -300,6 +316,10 @@ class BaseConnection:
     def _on_parameter(self, name: str, value: str) -> None:
         self.adapt_context.update_parameter(name, value)
         self._proto.encoding = self.adapt_context.encoding
+
+    def _on_schema_change(self) -> None:
+        # Statements prepared before may describe what changed: prepare afresh.
+        self._prepared.invalidate()
 
     def _on_notice(self, fields: dict[str, str]) -> None:
         notice = Diagnostic(fields)
