@@ -317,6 +317,23 @@ class TypesRegistry:
         self._multirange_range: dict[int, int] = {}
         self._range_multirange: dict[int, int] = {}
 
+    def copy(self) -> TypesRegistry:
+        """A registry with this one's registrations and parent, changed independently.
+
+        What is registered on either afterwards does not show in the other
+        (registrations on a common parent still show in both).
+        """
+        twin = TypesRegistry(self.parent)
+        for name, value in vars(self).items():
+            if name == "parent":
+                continue
+            if isinstance(value, tuple):
+                value = tuple(dict(table) for table in value)
+            elif isinstance(value, dict):
+                value = dict(value)
+            setattr(twin, name, value)
+        return twin
+
     def _chain(self) -> list[TypesRegistry]:
         chain = []
         reg: TypesRegistry | None = self
@@ -515,6 +532,18 @@ class TypesRegistry:
         self._dumpers[dumper.format][cls] = dumper
         self._dumper_pref[cls] = dumper
         self._bump()
+
+    def get_dumper_by_oid(self, oid: int, format: Format = Format.TEXT) -> type[Dumper]:
+        """Return the dumper class last registered that sends type `oid` in `format`.
+
+        Raises ProgrammingError if no registered dumper sends that type.
+        """
+        fmt = Format(format)
+        for reg in self._chain():
+            for dumper in reversed(reg._dumpers[fmt].values()):
+                if dumper.oid == oid:
+                    return dumper
+        raise ProgrammingError(f"no dumper registered for type oid {oid} in {fmt.name} format")
 
     def _find_dumper(self, klass: type, fmt: Format | None) -> type[Dumper] | None:
         name: str | None = None
