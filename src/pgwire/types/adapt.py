@@ -334,6 +334,18 @@ class TypesRegistry:
             setattr(twin, name, value)
         return twin
 
+    @property
+    def adapters(self) -> TypesRegistry:
+        """The registry itself: a registry is an adaptation context, as a connection is."""
+        return self
+
+    @property
+    def types(self) -> Any:
+        """The builtin types by name or OID: ``registry.types["tsrange"].oid`` (as psycopg's)."""
+        from .typeinfo import BuiltinTypes
+
+        return BuiltinTypes()
+
     def _chain(self) -> list[TypesRegistry]:
         chain = []
         reg: TypesRegistry | None = self

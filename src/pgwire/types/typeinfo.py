@@ -396,6 +396,41 @@ def _connection_of(obj: Any) -> Any:
     return obj
 
 
+class BuiltinTypes:
+    """The builtin types as :class:`TypeInfo`, by name or OID (``registry.types["int4"]``).
+
+    psycopg's ``adapters.types``; types created in a database are found
+    with :meth:`TypeInfo.fetch` instead.
+    """
+
+    def __getitem__(self, key: str | int) -> TypeInfo:
+        """The builtin type called `key` (an SQL or catalog name) or of OID `key`."""
+        from . import oids
+
+        if isinstance(key, int):
+            name = oids.OID_TO_NAME.get(key)
+            if name is None:
+                raise KeyError(f"no builtin type with oid {key}")
+        else:
+            name = key
+        try:
+            oid = oids.lookup(name)
+        except KeyError:
+            raise KeyError(f"no builtin type called {key!r}") from None
+        try:
+            array_oid = 0 if name.endswith("[]") else oids.lookup(name + "[]")
+        except KeyError:
+            array_oid = 0
+        return TypeInfo(oids.OID_TO_NAME.get(oid, name), oid, array_oid)
+
+    def get(self, key: str | int) -> TypeInfo | None:
+        """Like ``[key]``, but None for an unknown type."""
+        try:
+            return self[key]
+        except KeyError:
+            return None
+
+
 def register_array_of(info: TypeInfo, registry: TypesRegistry) -> None:
     """Load ``info``'s array type as a list of what ``info``'s type loads as."""
     if info.array_oid:
