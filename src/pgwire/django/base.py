@@ -1,4 +1,8 @@
-"""The module Django loads for ``ENGINE = "pgwire.django"``: its ``DatabaseWrapper``."""
+"""The module Django loads for ``ENGINE = "pgwire.django"``: its ``DatabaseWrapper``.
+
+It is Django's own PostgreSQL ``DatabaseWrapper``, loaded with pgwire bound
+in psycopg's place (:mod:`pgwire.django.binding`).
+"""
 
 from __future__ import annotations
 
@@ -6,14 +10,6 @@ from . import binding
 
 binding.install()
 
-from django.db.backends.postgresql.base import (  # noqa: E402  (the finder must come first)
-    DatabaseWrapper as PostgreSQLDatabaseWrapper,
-)
+from django.db.backends.postgresql.base import DatabaseWrapper  # noqa: E402
 
 __all__ = ["DatabaseWrapper"]
-
-
-class DatabaseWrapper(PostgreSQLDatabaseWrapper):  # type: ignore[misc]
-    """Django's PostgreSQL DatabaseWrapper, on pgwire."""
-
-    display_name = "PostgreSQL (pgwire)"
