@@ -11,7 +11,8 @@ from decimal import Decimal
 import pytest
 
 import pgwire
-from pgwire import errors
+from pgwire.client_cursor import ClientCursorMixin
+from pgwire.server_cursor import ServerCursor
 from pgwire.types import Format, TypesRegistry
 from pgwire.types.numeric import Float4, Float8, Int2, Int4, Int8, IntNumeric, Oid
 from pgwire.types.text import TextLoader
@@ -38,8 +39,7 @@ def test_mogrify_quotes_with_the_type_system(conn):
         [1, "it's", None, day, [1, 2], b"\x00\xff"],
     )
     assert text == (
-        "SELECT 1, 'it''s', NULL, '2024-02-29'::date, '{1,2}'::int2[], "
-        "'\\x00ff'::bytea, 100%"
+        "SELECT 1, 'it''s', NULL, '2024-02-29'::date, '{1,2}'::int2[], '\\x00ff'::bytea, 100%"
     )
     assert cur.mogrify("SELECT %(a)s + %(a)s", {"a": -3}) == "SELECT  -3 +  -3"
     # Without parameters the text is left alone.
@@ -112,7 +112,7 @@ def test_client_cursor_uses_the_cursor_dumpers(conn):
 
 
 def test_client_named_cursor(conn):
-    class ClientServerCursor(pgwire.client_cursor.ClientCursorMixin, pgwire.server_cursor.ServerCursor):
+    class ClientServerCursor(ClientCursorMixin, ServerCursor):
         pass
 
     cur = ClientServerCursor(conn, "c1")
@@ -201,7 +201,7 @@ def test_numeric_wrappers_are_numbers():
 def test_numeric_wrappers_out_of_range(conn):
     with pytest.raises(pgwire.DataError):
         conn.execute("SELECT %b", [Oid(-1)])
-    with pytest.raises((pgwire.DataError, errors.NumericValueOutOfRange)):
+    with pytest.raises(pgwire.DataError):
         conn.execute("SELECT %s", [Int2(70000)])
 
 

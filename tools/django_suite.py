@@ -70,7 +70,7 @@ LABELS = [
 
 ENGINES = {"pgwire": "pgwire.django", "psycopg": "django.db.backends.postgresql"}
 
-SETTINGS = '''\
+SETTINGS = """\
 DATABASES = {{
     alias: {{
         "ENGINE": {engine!r},
@@ -87,7 +87,7 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 DEFAULT_AUTO_FIELD = "django.db.models.AutoField"
 USE_TZ = False
 TEST_RUNNER = "suite_recorder.RecordingRunner"
-'''
+"""
 
 RECORDER = '''\
 """A DiscoverRunner writing each test's outcome to $SUITE_RESULTS as JSON."""
@@ -261,8 +261,10 @@ def main() -> int:
     out.mkdir(parents=True, exist_ok=True)
     if not args.compare_only:
         settings = {"max_connections": "200", "fsync": "off", "full_page_writes": "off"}
-        with TestCluster(bindir=args.bindir, settings=settings) as cluster, \
-                tempfile.TemporaryDirectory() as tmp:
+        with (
+            TestCluster(bindir=args.bindir, settings=settings) as cluster,
+            tempfile.TemporaryDirectory() as tmp,
+        ):
             for binding in args.bindings:
                 for backend in args.backends:
                     run(args, backend, binding, cluster, Path(tmp))

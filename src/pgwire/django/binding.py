@@ -124,7 +124,7 @@ def install() -> None:
 
         raise ImproperlyConfigured(
             "pgwire.django must be loaded before Django's PostgreSQL modules "
-            f"({', '.join(sorted(early))} were imported first): list \"pgwire.django\" "
-            "in INSTALLED_APPS before \"django.contrib.postgres\""
+            f'({", ".join(sorted(early))} were imported first): list "pgwire.django" '
+            'in INSTALLED_APPS before "django.contrib.postgres"'
         )
     sys.meta_path.insert(0, _finder)

@@ -128,15 +128,16 @@ def _build() -> dict[str, ModuleType]:
     )
     pq = _module("psycopg.pq", "The wire formats.", Format=Format)
     postgres = _module(
-        "psycopg.postgres", "The builtin types.", types=default_registry.types, adapters=default_registry
+        "psycopg.postgres",
+        "The builtin types.",
+        types=default_registry.types,
+        adapters=default_registry,
     )
     types_datetime = _module(
         "psycopg.types.datetime", "Date and time adapters.", TimestamptzLoader=TimestamptzLoader
     )
     types_json = _module("psycopg.types.json", "JSON wrappers.", Json=Json, Jsonb=Jsonb)
-    types_range = _module(
-        "psycopg.types.range", "Ranges.", Range=Range, RangeDumper=RangeDumper
-    )
+    types_range = _module("psycopg.types.range", "Ranges.", Range=Range, RangeDumper=RangeDumper)
     types_string = _module(
         "psycopg.types.string",
         "Text adapters.",
@@ -188,9 +189,7 @@ def _build() -> dict[str, ModuleType]:
         client_cursor=client_cursor,
         **dbapi,
     )
-    pool = _module(
-        "psycopg_pool", "pgwire's connection pool.", ConnectionPool=ConnectionPool
-    )
+    pool = _module("psycopg_pool", "pgwire's connection pool.", ConnectionPool=ConnectionPool)
     modules = [
         psycopg,
         adapt,
@@ -227,4 +226,3 @@ def find(name: str) -> ModuleType:
             f"No module named {name!r} in pgwire.django's psycopg stand-in", name=name
         )
     return module
-
