@@ -111,6 +111,22 @@ def test_client_cursor_uses_the_cursor_dumpers(conn):
     assert cur.fetchone() == ("(1,2)",)
 
 
+def test_client_cursor_casts_registered_types(conn):
+    conn.execute("CREATE TYPE card AS (value int, suit text)")
+    info = pgwire.types.TypeInfo.fetch(conn, "card")
+    pgwire.types.register_composite(info, conn)
+    card = info.python_type(8, "hearts")
+    cur = pgwire.ClientCursor(conn)
+    assert cur.mogrify("SELECT %s", [card]) == "SELECT '(8,hearts)'::card"
+    assert cur.mogrify("SELECT %s", [[card]]) == "SELECT '{\"(8,hearts)\"}'::card[]"
+    cur.execute("SELECT %s, %s", [card, [card]])
+    assert cur.fetchone() == (card, [card])
+    assert conn.adapters.types["card"].oid == info.oid
+    assert conn.adapters.types[info.oid] is info
+    assert conn.adapters.types["int4"].oid == 23
+    conn.rollback()
+
+
 def test_client_named_cursor(conn):
     class ClientServerCursor(ClientCursorMixin, ServerCursor):
         pass

@@ -256,6 +256,11 @@ def main() -> int:
     parser.add_argument("--parallel", type=int, default=1)
     parser.add_argument("--out", default="django-suite-results")
     parser.add_argument("--compare-only", action="store_true", help="only compare saved runs")
+    parser.add_argument(
+        "--strict",
+        action="store_true",
+        help="exit 1 if any test of the runs made fails or errors (for CI subsets)",
+    )
     args = parser.parse_args()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -268,7 +273,25 @@ def main() -> int:
             for binding in args.bindings:
                 for backend in args.backends:
                     run(args, backend, binding, cluster, Path(tmp))
-    return compare(out, args.labels, args.bindings)
+    status = compare(out, args.labels, args.bindings)
+    if args.strict and not args.compare_only:
+        status = max(status, strict_check(out, args.backends, args.bindings))
+    return status
+
+
+def strict_check(out: Path, backends: list[str], bindings: list[str]) -> int:
+    """Print the failed tests of each run; 1 if there is any."""
+    status = 0
+    for binding in bindings:
+        for backend in backends:
+            outcomes = json.loads((out / f"{backend}-{binding}.json").read_text())
+            bad = sorted(k for k, v in outcomes.items() if v in ("fail", "error", "xpass"))
+            counts = Counter(outcomes.values())
+            print(f"{backend} / {binding}-side binding: {dict(sorted(counts.items()))}")
+            for key in bad:
+                print(f"  {outcomes[key]}: {key}")
+                status = 1
+    return status
 
 
 if __name__ == "__main__":

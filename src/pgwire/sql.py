@@ -616,7 +616,9 @@ def quote(obj: Any, context: AdaptContext | _HasAdaptContext | None = None) -> s
         number = bytes(data).decode("ascii")
         return " " + number if number[0] == "-" else number
     text = _quote_string(bytes(data).decode(ctx.encoding))
-    name = _cast_name(dumper.oid) if dumper.oid else None
+    if not dumper.oid:
+        return text
+    name = _cast_name(dumper.oid) or ctx.registry.sql_type_name(dumper.oid)
     return f"{text}::{name}" if name else text
 
 

@@ -316,6 +316,9 @@ class TypesRegistry:
         self._delimiter: dict[int, bytes] = {}
         self._multirange_range: dict[int, int] = {}
         self._range_multirange: dict[int, int] = {}
+        # Types from the catalog (TypeInfo) by OID, their array types by array OID.
+        self._type_infos: dict[int, Any] = {}
+        self._array_type_infos: dict[int, Any] = {}
 
     def copy(self) -> TypesRegistry:
         """A registry with this one's registrations and parent, changed independently.
@@ -341,10 +344,40 @@ class TypesRegistry:
 
     @property
     def types(self) -> Any:
-        """The builtin types by name or OID: ``registry.types["tsrange"].oid`` (as psycopg's)."""
-        from .typeinfo import BuiltinTypes
+        """The types known here by name or OID: ``registry.types["tsrange"].oid`` (as psycopg's).
 
-        return BuiltinTypes()
+        The builtin types, and those whose TypeInfo was registered in this
+        registry or its parents (``register_hstore``, ``info.register()``...).
+        """
+        from .typeinfo import RegistryTypes
+
+        return RegistryTypes(self)
+
+    def add_type(self, info: Any) -> None:
+        """Remember a TypeInfo from the catalog: its name spells casts of its OID."""
+        if info.oid:
+            self._type_infos[info.oid] = info
+        if info.array_oid:
+            self._array_type_infos[info.array_oid] = info
+
+    def type_info(self, oid: int) -> Any:
+        """The TypeInfo registered for `oid`, or None."""
+        for reg in self._chain():
+            info = reg._type_infos.get(oid)
+            if info is not None:
+                return info
+        return None
+
+    def sql_type_name(self, oid: int) -> str | None:
+        """How SQL spells a registered (non-builtin) type or its array type; None if unknown."""
+        for reg in self._chain():
+            info = reg._type_infos.get(oid)
+            if info is not None:
+                return str(info.regtype or info.name)
+            info = reg._array_type_infos.get(oid)
+            if info is not None:
+                return str(info.regtype or info.name) + "[]"
+        return None
 
     def _chain(self) -> list[TypesRegistry]:
         chain = []
