@@ -158,3 +158,34 @@ def test_example_project(django_available, hidden_psycopg, dsn, fresh_db):
     assert 'tagged django: ["It\'s Django"]' in proc.stdout
     assert "full-text 'protocol': ['Wire protocol']" in proc.stdout
     assert "'3'::jsonb" in proc.stdout  # the value shows in the SQL (client-side binding)
+
+
+def test_binding_touches_only_djangos_postgresql_modules(django_available):
+    if importlib.util.find_spec("psycopg") is None:
+        pytest.skip("psycopg is not installed")
+    code = (
+        "import sys, pgwire.django, psycopg\n"
+        "import django.db.backends.postgresql.psycopg_any as any_\n"
+        "from pgwire.django.binding import is_bound\n"
+        "assert is_bound(any_) and any_.Range.__module__ == 'pgwire.types.range'\n"
+        "assert psycopg.__file__ and not hasattr(psycopg, 'MODULES')\n"
+        "assert sys.modules['psycopg'] is psycopg and 'pgwire' not in repr(psycopg)\n"
+        "print('separate')\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=_env(SRC), capture_output=True, text=True, timeout=60
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "separate"
+
+
+def test_binding_refuses_to_load_late(django_available):
+    if importlib.util.find_spec("psycopg") is None:
+        pytest.skip("psycopg is not installed")
+    code = "import django.db.backends.postgresql.psycopg_any\nimport pgwire.django\n"
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=_env(SRC), capture_output=True, text=True, timeout=60
+    )
+    assert out.returncode != 0
+    assert "ImproperlyConfigured" in out.stderr
+    assert 'list "pgwire.django" in INSTALLED_APPS before' in out.stderr

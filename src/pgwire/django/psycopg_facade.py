@@ -89,36 +89,6 @@ def _module(name: str, doc: str, **attrs: Any) -> ModuleType:
 
 
 def _build() -> dict[str, ModuleType]:
-    dbapi = {
-        name: getattr(pgwire, name)
-        for name in (
-            "Warning",
-            "Error",
-            "InterfaceError",
-            "DatabaseError",
-            "DataError",
-            "OperationalError",
-            "IntegrityError",
-            "InternalError",
-            "ProgrammingError",
-            "NotSupportedError",
-            "Binary",
-            "Date",
-            "Time",
-            "Timestamp",
-            "DateFromTicks",
-            "TimeFromTicks",
-            "TimestampFromTicks",
-            "STRING",
-            "BINARY",
-            "NUMBER",
-            "DATETIME",
-            "ROWID",
-            "apilevel",
-            "threadsafety",
-            "paramstyle",
-        )
-    }
     adapt = _module(
         "psycopg.adapt",
         "Adapters (pgwire.types.adapt).",
@@ -169,9 +139,13 @@ def _build() -> dict[str, ModuleType]:
         ClientCursor=ClientCursor,
         ClientCursorMixin=ClientCursorMixin,
     )
+    # pgwire's public names (the DB-API ones are psycopg's too), then psycopg's own.
     psycopg = _module(
         "psycopg",
         "pgwire under psycopg's names, for Django's PostgreSQL backend.",
+        **{name: getattr(pgwire, name) for name in pgwire.__all__},
+    )
+    psycopg.__dict__.update(
         __version__=PSYCOPG_VERSION,
         connect=connect,
         Connection=pgwire.Connection,
@@ -187,7 +161,6 @@ def _build() -> dict[str, ModuleType]:
         postgres=postgres,
         types=types_pkg,
         client_cursor=client_cursor,
-        **dbapi,
     )
     pool = _module("psycopg_pool", "pgwire's connection pool.", ConnectionPool=ConnectionPool)
     modules = [
