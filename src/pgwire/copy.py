@@ -19,7 +19,7 @@ from collections.abc import AsyncIterator, Iterator, Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from .drivers import aio, blocking
+from .drivers import blocking
 from .errors import DataError, ProgrammingError, QueryCanceled
 from .protocol import copy as pc
 from .protocol.copy import CopyState
@@ -361,6 +361,9 @@ class AsyncCopy(BaseCopy):
         proto = self._conn._proto
         pc.copy_data(proto, data)
         if len(proto.out) >= FLUSH_SIZE:
+            # Imported here: the blocking API must not load asyncio.
+            from .drivers import aio
+
             await aio.flush(self._conn._chan)
 
     async def read(self) -> bytes:
