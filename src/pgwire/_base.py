@@ -26,7 +26,7 @@ from .prepared import PreparedCache
 from .protocol import core
 from .protocol.core import Notify, PGGen, Protocol
 from .types import AdaptContext, TypesRegistry
-from .types.adapt import default_registry
+from .types.adapt import default_registry, registry_of
 
 if TYPE_CHECKING:
     from .drivers.channel import Channel
@@ -37,7 +37,13 @@ NoticeHandler = Callable[[Diagnostic], None]
 NotifyHandler = Callable[[Notify], None]
 
 # Keywords connect() takes for itself; the rest describe the server to reach.
-CONNECTION_KWARGS = ("autocommit", "row_factory", "prepare_threshold", "cursor_factory")
+CONNECTION_KWARGS = (
+    "autocommit",
+    "row_factory",
+    "prepare_threshold",
+    "cursor_factory",
+    "context",
+)
 
 
 class IsolationLevel(IntEnum):
@@ -273,6 +279,7 @@ class BaseConnection:
         row_factory: Any = None,
         prepare_threshold: int | None = 5,
         cursor_factory: Any = None,
+        context: Any = None,
     ) -> None:
         self._chan = chan
         self._proto = chan.proto
@@ -285,7 +292,13 @@ class BaseConnection:
         self.deferrable: bool | None = None
         self.row_factory = row_factory
         self.cursor_factory = cursor_factory
-        self.adapters = TypesRegistry(default_registry)
+        # With a context (a registry, a connection...), a copy of its adapters:
+        # what the connection registers later stays its own.
+        self.adapters = (
+            TypesRegistry(default_registry)
+            if context is None
+            else registry_of(context).copy()
+        )
         self.adapt_context = AdaptContext(self.adapters)
         self._notice_handlers: list[NoticeHandler] = []
         self._notify_handlers: list[NotifyHandler] = []

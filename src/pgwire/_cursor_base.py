@@ -18,7 +18,7 @@ from .protocol import core
 from .protocol import messages as m
 from .protocol.core import Loaders, PGGen, Result, RowMaker
 from .rows import tuple_row
-from .sql import convert_query
+from .sql import PreparedQuery, convert_query
 from .types import Format, Transformer, TypesRegistry
 
 if TYPE_CHECKING:
@@ -70,6 +70,10 @@ def make_column(field: m.FieldDescription) -> Column:
 
 class BaseCursor:
     """What the blocking and asyncio cursors have in common."""
+
+    #: Whether runs may use the parameter plans learned for prepared statements
+    #: (cursors that bind parameters their own way say no).
+    _plannable = True
 
     def __init__(
         self, connection: BaseConnection, *, row_factory: Any = None, binary: bool = False
@@ -202,14 +206,18 @@ class BaseCursor:
             sql = _query_bytes(query, conn)
             self.query, self.params = sql, None
             return core.simple_query(proto, sql, self._description_callback(), begin)
-        plans = conn._statement_plans if self._tx.registry is conn.adapters else None
+        plans = (
+            conn._statement_plans
+            if self._plannable and self._tx.registry is conn.adapters
+            else None
+        )
         if plans is not None and not plans.usable(params, prepare, binary):
             plans = None
         if plans is not None:
             run = self._planned_run(plans, query, params)
             if run is not None:
                 return self._planned_gen(run, begin)
-        pq = convert_query(query, params or (), conn.adapt_context.encoding, context=conn)
+        pq = self._convert_query(query, params or ())
         oids, formats, values = self._tx.dump_params(pq.params or [], pq.formats)
         self.query, self.params = pq.query, params
         cache = conn._prepared
@@ -256,6 +264,11 @@ class BaseCursor:
             None if parse else lambda: self._query_gen(query, params, binary, False),
             begin is not None,
         )
+
+    def _convert_query(self, query: Any, params: Params) -> PreparedQuery:
+        """The query text for the extended protocol and its values in ``$n`` order."""
+        conn = self._conn
+        return convert_query(query, params, conn.adapt_context.encoding, context=conn)
 
     def _planned_run(self, plans: StatementPlans, query: Any, params: Any) -> PlannedRun | None:
         """A run of a prepared statement with a learned parameter plan, or None if none fits."""
@@ -318,6 +331,7 @@ class BaseCursor:
         conn = self._conn
         if (
             not core.CAN_TAKE_ANSWERS
+            or not self._plannable
             or self._tx.registry is not conn.adapters
             or not StatementPlans.usable(params, None, self.binary)
             or conn._begin_needed() is not None
@@ -429,6 +443,7 @@ class BaseCursor:
             conn.adapt_context.encoding,
             self._result_formats(None),
             returning,
+            self._convert_query,
         )
         if not batches:
             return None
