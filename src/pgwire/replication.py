@@ -32,6 +32,7 @@ from .conninfo import replication_mode
 from .drivers import blocking
 from .errors import ProgrammingError
 from .protocol import replication as pr
+from .protocol.buffer import ProtocolViolation
 from .protocol.pgoutput import (
     UNCHANGED_TOAST,
     Begin,
@@ -292,7 +293,11 @@ class BaseReplicationStream:
         decoder = self._decoder
         if decoder is None:
             return xlog
-        msg = decoder.decode(xlog.data, xlog.data_start)
+        try:
+            msg = decoder.decode(xlog.data, xlog.data_start)
+        except ProtocolViolation:
+            self._proto.closed = True
+            raise
         if isinstance(msg, (Begin, BeginPrepare)):
             self._state.in_transaction = True
         elif isinstance(msg, _CLOSING):

@@ -157,6 +157,8 @@ async def drive(chan: Channel, flow: Generator[float | None, None, Any]) -> Any:
                 chan.recv_some()
             timeout = flow.send(None)
     except StopIteration as stop:
+        if chan.wants_write:
+            chan.send_some()  # what the flow queued on its way out
         return stop.value
     finally:
         if chan.proto.closed:

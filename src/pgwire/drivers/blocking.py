@@ -207,6 +207,8 @@ def drive(chan: Channel, flow: Generator[float | None, None, Any], block: bool =
                     chan.recv_some()
             timeout = flow.send(None)
     except StopIteration as stop:
+        if chan.wants_write:
+            chan.send_some()  # what the flow queued on its way out
         return stop.value
     finally:
         if chan.proto.closed:
