@@ -183,7 +183,7 @@ def test_export_and_use_snapshot(feed_factory: Any, sql: pgwire.Connection) -> N
             assert changes(until_commits(stream, 1)) == [("I", feed.tables["t"], (3,))]
     slot2 = feed.slot + "_u"
     with repl(feed.server, autocommit=True) as conn:
-        conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ")
+        conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
         conn.execute(f"CREATE_REPLICATION_SLOT {slot2} TEMPORARY LOGICAL pgoutput USE_SNAPSHOT")
         assert conn.execute(f"SELECT count(*) FROM {feed.tables['t']}").fetchone() == (3,)
         conn.execute("COMMIT")
