@@ -474,6 +474,9 @@ def test_connection_busy_while_streaming(feed_factory: Any) -> None:
             with pytest.raises(ProgrammingError):
                 conn.execute("SELECT 1")
         assert conn.execute("SELECT 1").fetchone() == (1,)
+        with pytest.raises(ProgrammingError, match="new connection"):
+            feed.stream(conn)
+        assert conn.execute("SELECT 1").fetchone() == (1,)
 
 
 def test_asyncio_stream(feed_factory: Any, sql: pgwire.Connection) -> None:

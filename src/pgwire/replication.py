@@ -170,6 +170,11 @@ class BaseReplicationStream:
             raise ProgrammingError("logical replication needs replication=database")
         if not physical and slot_name is None:
             raise ProgrammingError("logical replication needs a slot_name")
+        if not physical and getattr(conn, "_logical_streamed", False):
+            # The server would end a second logical stream on the same session at once.
+            raise ProgrammingError(
+                "a logical stream ran on this connection already: open a new connection"
+            )
         if status_interval <= 0:
             raise ProgrammingError("status_interval must be positive")
         lsn = parse_lsn(start_lsn) if isinstance(start_lsn, str) else int(start_lsn)
@@ -264,6 +269,8 @@ class BaseReplicationStream:
     def _started(self) -> None:
         self._open = True
         self._conn._copying = True
+        if not self.physical:
+            self._conn._logical_streamed = True
         self._state.start(self._start_lsn, time.monotonic())
 
     def _send_status(self, reply: bool = False) -> None:
