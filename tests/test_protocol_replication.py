@@ -57,14 +57,19 @@ def test_parse_xlog_data() -> None:
 
 def test_parse_keepalive() -> None:
     payload = keepalive(0x300, True)
-    assert pr.parse_copy_both(payload, 0, len(payload)) == pr.PrimaryKeepalive(
-        0x300, TS_DATE, True
-    )
+    assert pr.parse_copy_both(payload, 0, len(payload)) == pr.PrimaryKeepalive(0x300, TS_DATE, True)
 
 
 @pytest.mark.parametrize(
     "payload",
-    [b"", b"w" + b"\x00" * 23, b"k" + b"\x00" * 16, b"k" + b"\x00" * 18, b"x123", b"r" + b"\0" * 33],
+    [
+        b"",
+        b"w" + b"\x00" * 23,
+        b"k" + b"\x00" * 16,
+        b"k" + b"\x00" * 18,
+        b"x123",
+        b"r" + b"\0" * 33,
+    ],
 )
 def test_bad_copy_both_payloads(payload: bytes) -> None:
     with pytest.raises(InterfaceError):
@@ -249,7 +254,7 @@ def loaders(oids: list[int], formats: list[int]) -> list:
             return lambda b: int.from_bytes(b, "big", signed=True)
         return lambda b: ("bin:" if fmt else "") + b.decode()
 
-    return [make(o, f) for o, f in zip(oids, formats)]
+    return [make(o, f) for o, f in zip(oids, formats, strict=True)]
 
 
 def decoder() -> po.PgOutputDecoder:

@@ -18,13 +18,13 @@ from typing import Any
 
 import pytest
 
+# A Proxy in front of the server that can replace what it sends (see test_faults).
+from test_faults import Proxy
+
 import pgwire
 from pgwire import replication as r
 from pgwire.errors import InterfaceError, OperationalError, ProgrammingError
 from pgwire.protocol.replication import parse_lsn
-
-# A Proxy in front of the server that can replace what it sends (see test_faults).
-from test_faults import Proxy
 
 
 @pytest.fixture
@@ -152,7 +152,9 @@ def test_replication_commands(logical_server: Any, sql: pgwire.Connection) -> No
         assert conn.execute("IDENTIFY_SYSTEM").fetchone()[3] == "postgres"
     # The temporary slot went with its session.
     time.sleep(0.1)
-    assert sql.execute("SELECT count(*) FROM pg_replication_slots WHERE slot_name = %s", (name,)).fetchone() == (0,)
+    assert sql.execute(
+        "SELECT count(*) FROM pg_replication_slots WHERE slot_name = %s", (name,)
+    ).fetchone() == (0,)
 
     with pgwire.connect(logical_server.dsn, replication="true") as conn:
         conn.execute(f"CREATE_REPLICATION_SLOT {name}_p PHYSICAL RESERVE_WAL")
@@ -228,7 +230,14 @@ def test_changes_arrive_in_commit_order_with_values(
     brow = sql.execute(
         "SELECT %s::uuid, '2020-02-29'::date, 0.1::float8, '\\x00ff'::bytea, true", (key,)
     ).fetchone()
-    assert row1 == (1, "one", Decimal("1.50"), dt.datetime(2024, 5, 6, 7, 8, 9, 123456, dt.timezone.utc), ["x", "y z"], {"k": [1, None]})
+    assert row1 == (
+        1,
+        "one",
+        Decimal("1.50"),
+        dt.datetime(2024, 5, 6, 7, 8, 9, 123456, dt.timezone.utc),
+        ["x", "y z"],
+        {"k": [1, None]},
+    )
     assert changes(messages) == [
         ("I", a, row1),
         ("I", a, (2, None, Decimal("-0.50"), None, [], None)),
@@ -251,7 +260,9 @@ def test_changes_arrive_in_commit_order_with_values(
     assert insert.relation.columns[0].key and insert.relation.namespace == "public"
 
 
-def test_ack_means_never_again_and_unacked_comes_again(feed_factory: Any, sql: pgwire.Connection) -> None:
+def test_ack_means_never_again_and_unacked_comes_again(
+    feed_factory: Any, sql: pgwire.Connection
+) -> None:
     feed = feed_factory(t="id int primary key")
     feed.create_slot()
     for i in range(1, 6):
@@ -298,7 +309,8 @@ def test_streamed_large_transaction(feed_factory: Any, sql: pgwire.Connection) -
     feed.create_slot()
     rows = 3000
     sql.execute(
-        f"INSERT INTO {feed.tables['t']} SELECT i, repeat('x', 100) FROM generate_series(1, {rows}) i"
+        f"INSERT INTO {feed.tables['t']}"
+        f" SELECT i, repeat('x', 100) FROM generate_series(1, {rows}) i"
     )
     with repl(feed.server, options="-c logical_decoding_work_mem=64kB") as conn:
         with feed.stream(conn, streaming=True) as stream:
@@ -337,8 +349,14 @@ def test_two_phase(feed_factory: Any, sql: pgwire.Connection) -> None:
                     break
     kinds = [type(m).__name__ for m in got if not isinstance(m, r.Relation)]
     assert kinds == [
-        "BeginPrepare", "Insert", "Prepare", "CommitPrepared",
-        "BeginPrepare", "Insert", "Prepare", "RollbackPrepared",
+        "BeginPrepare",
+        "Insert",
+        "Prepare",
+        "CommitPrepared",
+        "BeginPrepare",
+        "Insert",
+        "Prepare",
+        "RollbackPrepared",
     ]
     assert [m.gid for m in got if isinstance(m, r.Prepare)] == ["gx1", "gx2"]
 
@@ -365,7 +383,9 @@ def test_plain_connection_refuses(sql: pgwire.Connection) -> None:
         sql.start_replication("s", publication_names=["p"])
 
 
-def test_consumer_killed_loses_and_duplicates_nothing(feed_factory: Any, sql: pgwire.Connection) -> None:
+def test_consumer_killed_loses_and_duplicates_nothing(
+    feed_factory: Any, sql: pgwire.Connection
+) -> None:
     feed = feed_factory(t="id int primary key")
     feed.create_slot()
     total = 200
@@ -393,7 +413,9 @@ def test_consumer_killed_loses_and_duplicates_nothing(feed_factory: Any, sql: pg
         """
     )
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
-    proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, env=env, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", script], stdout=subprocess.PIPE, env=env, text=True
+    )
     assert proc.stdout is not None
     seen: list[int] = []
     acked: list[int] = []
@@ -418,7 +440,10 @@ def test_consumer_killed_loses_and_duplicates_nothing(feed_factory: Any, sql: pg
     assert sorted(acked) + rest == list(range(1, total + 1))
 
 
-def test_slow_consumer_is_not_timed_out(feed_factory: Any, sql: pgwire.Connection) -> None:
+@pytest.mark.parametrize("pause", [0.0, 2.5], ids=["many-short-stops", "one-long-stop"])
+def test_slow_consumer_is_not_timed_out(
+    feed_factory: Any, sql: pgwire.Connection, pause: float
+) -> None:
     feed = feed_factory(t="id int primary key, filler text")
     feed.create_slot()
     for i in range(30):
@@ -430,12 +455,13 @@ def test_slow_consumer_is_not_timed_out(feed_factory: Any, sql: pgwire.Connectio
             for msg in stream:
                 if isinstance(msg, r.Insert):
                     got.append(msg.new[0])
-                    time.sleep(0.1)  # 3 s in all: three times the timeout
+                    # 3 s in all, three times the timeout; or one stop 2.5 times as long.
+                    time.sleep(pause if len(got) == 1 else 0.0 if pause else 0.1)
                 elif isinstance(msg, r.Commit) and len(got) == 30:
                     break
         assert conn.execute("SELECT 1").fetchone() == (1,)
     assert got == list(range(30))
-    assert time.monotonic() - started > 3
+    assert time.monotonic() - started > 2.5
 
 
 def test_non_blocking_reads_and_select(feed_factory: Any, sql: pgwire.Connection) -> None:
@@ -486,7 +512,9 @@ def test_asyncio_stream(feed_factory: Any, sql: pgwire.Connection) -> None:
     sql.execute(f"UPDATE {feed.tables['t']} SET v = 'c' WHERE id = 2")
 
     async def main() -> list[Any]:
-        conn = await pgwire.AsyncConnection.connect(feed.server.dsn, replication="database")
+        conn = await pgwire.AsyncConnection.connect(
+            feed.server.dsn, replication="database", options="-c wal_sender_timeout=1000"
+        )
         assert conn.autocommit
         cur = await conn.execute("IDENTIFY_SYSTEM")
         assert (await cur.fetchone())[3] == "postgres"
@@ -502,7 +530,7 @@ def test_asyncio_stream(feed_factory: Any, sql: pgwire.Connection) -> None:
                     commits += 1
                     stream.ack(msg)
                     if commits == 1:
-                        await asyncio.sleep(0.7)  # status updates keep going meanwhile
+                        await asyncio.sleep(2.5)  # status updates keep going meanwhile
                     if commits == 2:
                         break
         cur = await conn.execute("SELECT 1")
@@ -535,7 +563,9 @@ def test_physical_stream_from_identify_system(logical_server: Any, sql: pgwire.C
         _, timeline, xlogpos, _ = conn.execute("IDENTIFY_SYSTEM").fetchone()
         start = parse_lsn(xlogpos) & ~0xFFFFFF  # a segment boundary, as pg_receivewal starts
         marker = "marker-" + uuid.uuid4().hex
-        with conn.start_replication(start_lsn=start, timeline=timeline, status_interval=0.5) as stream:
+        with conn.start_replication(
+            start_lsn=start, timeline=timeline, status_interval=0.5
+        ) as stream:
             assert stream.physical
             sql.execute("SELECT pg_logical_emit_message(false, 'test', %s)", (marker,))
             position = start

@@ -867,11 +867,10 @@ def replication_mode(value: str) -> str | None:
     matches = {on for word, on in words.items() if text and word.startswith(text)}
     if text in ("1", "0"):
         matches = {text == "1"}
-    elif text == "o":
-        matches = set()  # on or off
     if len(matches) != 1:
         raise ProgrammingError(
-            f'invalid replication value: "{value}" (expected database, true, false, on, off, 1 or 0)'
+            f'invalid replication value: "{value}"'
+            " (expected database, true, false, on, off, 1 or 0)"
         )
     return "physical" if matches.pop() else None
 

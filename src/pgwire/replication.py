@@ -23,14 +23,17 @@ that time.
 
 from __future__ import annotations
 
+import threading
 import time
+import weakref
 from collections.abc import AsyncIterator, Generator, Iterator, Sequence
+from contextlib import contextmanager
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from .conninfo import replication_mode
 from .drivers import blocking
-from .errors import ProgrammingError
+from .errors import Error, ProgrammingError
 from .protocol import replication as pr
 from .protocol.buffer import ProtocolViolation
 from .protocol.pgoutput import (
@@ -68,6 +71,12 @@ if TYPE_CHECKING:
 
 DEFAULT_STATUS_INTERVAL = 10.0
 """Seconds between standby status updates (as pg_recvlogical)."""
+
+_MIN_CHECK = 0.01
+"""Shortest pause of the status keeper, in seconds."""
+
+_BUSY_CHECK = 0.1
+"""Pause of the status keeper while the consumer is in the stream, at least."""
 
 _END: Any = object()
 
@@ -119,8 +128,8 @@ def pgoutput_options(
         "publication_names": ",".join(pr.quote_ident(p) for p in publication_names),
     }
     if streaming is not None:
-        options["streaming"] = streaming if isinstance(streaming, str) else (
-            "on" if streaming else "off"
+        options["streaming"] = (
+            streaming if isinstance(streaming, str) else ("on" if streaming else "off")
         )
     for name, value in (("messages", messages), ("binary", binary), ("two_phase", two_phase)):
         if value is not None:
@@ -208,6 +217,11 @@ class BaseReplicationStream:
         self._start_lsn = lsn
         self._state = pr.ReplicationState(not physical, status_interval, idle_advance)
         self._open = False
+        # Held while the consumer runs the stream; the status keeper only
+        # acts while nobody holds it (the consumer away with a message).
+        self._busy = threading.Lock()
+        self._stopped = threading.Event()
+        self._timer: Any = None
 
     @property
     def command(self) -> bytes:
@@ -255,10 +269,33 @@ class BaseReplicationStream:
             lsn = lsn.lsn
         if self.closed:
             raise ProgrammingError("the replication stream has ended")
-        self._state.ack(lsn)
-        self._send_status()
-        if self._chan.wants_write:
-            self._chan.send_some()
+        with self._busy:
+            self._state.ack(lsn)
+            self._send_status()
+            if self._chan.wants_write:
+                self._chan.send_some()
+
+    def _keep_status(self) -> float | None:
+        """Send a status update that is due while the consumer is away from the stream.
+
+        Returns the seconds until the next check, or None once there is
+        nothing more to keep (the stream or the connection has ended).
+        """
+        state = self._state
+        if not self._busy.acquire(blocking=False):
+            # The consumer is in the stream and sends them itself; look again when due.
+            return max(state.due_in(time.monotonic()), _BUSY_CHECK)
+        try:
+            if not self._open or state.client_done or self._chan.closed:
+                return None
+            if state.due_in(time.monotonic()) <= 0:
+                self._send_status()
+                self._chan.send_some()
+            return max(state.due_in(time.monotonic()), _MIN_CHECK)
+        except Error:
+            return None  # the connection is lost: the consumer will hear of it
+        finally:
+            self._busy.release()
 
     # --- flows -------------------------------------------------------------------------
 
@@ -324,6 +361,10 @@ class BaseReplicationStream:
         if self._open:
             self._open = False
             self._conn._copying = False
+        self._stopped.set()
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
 
     def _abandon(self) -> None:
         """After a failure: the connection goes (it is mid-stream, with no way back)."""
@@ -343,6 +384,12 @@ class ReplicationStream(BaseReplicationStream):
             conn._settle(None)
             blocking.execute(self._chan, self._start_gen())
             self._started()
+        threading.Thread(
+            target=_keep_status_thread,
+            args=(weakref.ref(self), self._stopped, self._state.status_interval),
+            name="pgwire-replication-status",
+            daemon=True,
+        ).start()
         return self
 
     def __enter__(self) -> ReplicationStream:
@@ -378,7 +425,8 @@ class ReplicationStream(BaseReplicationStream):
         if self._state.finished:
             return _END
         try:
-            return blocking.drive(self._chan, self._next_flow(), block)
+            with self._busy:
+                return blocking.drive(self._chan, self._next_flow(), block)
         except BaseException:
             if self._conn.closed:
                 self._finish()
@@ -393,7 +441,8 @@ class ReplicationStream(BaseReplicationStream):
             self._finish()
             return
         try:
-            blocking.drive(self._chan, self._stop_flow())
+            with self._busy:
+                blocking.drive(self._chan, self._stop_flow())
         except BaseException:
             if not self._state.finished:
                 self._abandon()
@@ -413,6 +462,12 @@ class AsyncReplicationStream(BaseReplicationStream):
         async with conn._alock:
             await conn._run(self._start_gen())
             self._started()
+        import asyncio  # not at the top: ``import pgwire`` loads no asyncio
+
+        loop = asyncio.get_running_loop()
+        self._timer = loop.call_later(
+            self._state.status_interval, _keep_status_tick, weakref.ref(self), loop
+        )
         return self
 
     async def __aenter__(self) -> AsyncReplicationStream:
@@ -435,7 +490,8 @@ class AsyncReplicationStream(BaseReplicationStream):
         if self._state.finished:
             raise StopAsyncIteration
         try:
-            msg = await aio.drive(self._chan, self._next_flow())
+            with self._claim():
+                msg = await aio.drive(self._chan, self._next_flow())
         except BaseException:
             if self._conn.closed:
                 self._finish()
@@ -446,8 +502,25 @@ class AsyncReplicationStream(BaseReplicationStream):
 
     def read_message(self) -> Any:
         """The next message if one can be had without waiting, else None (never blocks)."""
-        msg = blocking.drive(self._chan, self._next_flow(), False) if not self.closed else _END
+        if self._state.finished:
+            return None
+        with self._claim():
+            msg = blocking.drive(self._chan, self._next_flow(), False)
         return None if msg is _END or msg is blocking.WOULD_BLOCK else msg
+
+    @contextmanager
+    def _claim(self) -> Iterator[None]:
+        """Hold the stream while a coroutine uses it.
+
+        The status keeper runs on the same loop and never holds it across
+        an await: held here means another task is in the stream.
+        """
+        if not self._busy.acquire(blocking=False):
+            raise ProgrammingError("another task is using this replication stream")
+        try:
+            yield
+        finally:
+            self._busy.release()
 
     async def stop(self) -> None:
         """End the stream (CopyDone both ways); unacknowledged messages come again next time."""
@@ -457,13 +530,36 @@ class AsyncReplicationStream(BaseReplicationStream):
             self._finish()
             return
         try:
-            await aio.drive(self._chan, self._stop_flow())
+            with self._claim():
+                await aio.drive(self._chan, self._stop_flow())
         except BaseException:
             if not self._state.finished:
                 self._abandon()
             raise
         finally:
             self._finish()
+
+
+def _keep_status_thread(
+    ref: weakref.ReferenceType[BaseReplicationStream], stopped: threading.Event, delay: float
+) -> None:
+    """The blocking stream's status keeper: a thread living as long as the stream."""
+    next_check: float | None = delay
+    while next_check is not None and not stopped.wait(next_check):
+        stream = ref()
+        next_check = None if stream is None else stream._keep_status()
+        del stream
+
+
+def _keep_status_tick(ref: weakref.ReferenceType[Any], loop: Any) -> None:
+    """The asyncio stream's status keeper: a timer of the event loop."""
+    stream = ref()
+    if stream is None:
+        return
+    stream._timer = None
+    delay = stream._keep_status()
+    if delay is not None:
+        stream._timer = loop.call_later(delay, _keep_status_tick, ref, loop)
 
 
 __all__ = [

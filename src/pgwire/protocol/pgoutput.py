@@ -457,7 +457,9 @@ def _relation_msg(d: PgOutputDecoder, data: bytes, pos: int, lsn: int) -> tuple[
         type_oid, typmod = _u32.unpack_from(data, pos)[0], _i32.unpack_from(data, pos + 4)[0]
         pos += 8
         columns.append(
-            RelationColumn(name=colname, type_oid=type_oid, type_modifier=typmod, key=bool(flags & 1))
+            RelationColumn(
+                name=colname, type_oid=type_oid, type_modifier=typmod, key=bool(flags & 1)
+            )
         )
     relation = Relation(
         lsn=lsn,
@@ -617,7 +619,14 @@ def _begin_prepare_msg(d: PgOutputDecoder, data: bytes, pos: int, lsn: int) -> t
 def _prepare_fields(d: PgOutputDecoder, data: bytes, pos: int) -> tuple[dict[str, Any], int]:
     flags, first_lsn, end_lsn, ts, xid = _prepare_head.unpack_from(data, pos)
     gid, pos = d._string(data, pos + _prepare_head.size)
-    return {"flags": flags, "end_lsn": end_lsn, "xid": xid, "gid": gid, "lsn_": first_lsn, "ts": ts}, pos
+    return {
+        "flags": flags,
+        "end_lsn": end_lsn,
+        "xid": xid,
+        "gid": gid,
+        "lsn_": first_lsn,
+        "ts": ts,
+    }, pos
 
 
 def _prepare_msg(d: PgOutputDecoder, data: bytes, pos: int, lsn: int) -> tuple[Any, int]:
@@ -649,11 +658,9 @@ def _commit_prepared_msg(d: PgOutputDecoder, data: bytes, pos: int, lsn: int) ->
     return msg, pos
 
 
-def _rollback_prepared_msg(
-    d: PgOutputDecoder, data: bytes, pos: int, lsn: int
-) -> tuple[Any, int]:
-    flags, prepare_end, rollback_end, prepare_ts, rollback_ts, xid = (
-        _rollback_prepared.unpack_from(data, pos)
+def _rollback_prepared_msg(d: PgOutputDecoder, data: bytes, pos: int, lsn: int) -> tuple[Any, int]:
+    flags, prepare_end, rollback_end, prepare_ts, rollback_ts, xid = _rollback_prepared.unpack_from(
+        data, pos
     )
     gid, pos = d._string(data, pos + _rollback_prepared.size)
     msg = RollbackPrepared(

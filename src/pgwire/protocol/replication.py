@@ -118,7 +118,9 @@ def parse_copy_both(data: bytes, start: int, end: int) -> XLogData | PrimaryKeep
 
 def standby_status_update(write: int, flush: int, apply: int, clock: int, reply: bool) -> bytes:
     """The CopyData message of a standby status update (positions, server-epoch clock)."""
-    return m.copy_data(_status_update.pack(STANDBY_STATUS_UPDATE, write, flush, apply, clock, reply))
+    return m.copy_data(
+        _status_update.pack(STANDBY_STATUS_UPDATE, write, flush, apply, clock, reply)
+    )
 
 
 def start_replication_command(
