@@ -275,7 +275,7 @@ class BaseConnection:
         params: ConnectParams,
         host: HostSpec,
         *,
-        autocommit: bool = False,
+        autocommit: bool | None = None,
         row_factory: Any = None,
         prepare_threshold: int | None = 5,
         cursor_factory: Any = None,
@@ -285,6 +285,9 @@ class BaseConnection:
         self._proto = chan.proto
         self._params = params
         self._host = host
+        if autocommit is None:
+            # Replication commands refuse to run in a transaction block.
+            autocommit = "replication" in params.server_settings
         self._autocommit = bool(autocommit)
         # Characteristics of the transactions started implicitly (None: server default).
         self.isolation_level: IsolationLevel | None = None

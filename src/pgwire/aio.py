@@ -27,6 +27,7 @@ from .drivers.connect import open_socket
 from .errors import Error, OperationalError
 from .protocol import core
 from .protocol.core import Notify, PGGen, Protocol
+from .replication import AsyncReplicationStream
 from .transaction import TransactionPlan
 
 
@@ -189,6 +190,12 @@ class AsyncConnection(BaseConnection):
         await aio.send_cancel(
             sock.family, sock.getpeername(), self._proto.backend_pid, self._proto.backend_key
         )
+
+    async def start_replication(
+        self, slot_name: str | None = None, **options: Any
+    ) -> AsyncReplicationStream:
+        """Start streaming from a replication slot (see :mod:`pgwire.replication`)."""
+        return await AsyncReplicationStream(self, slot_name, **options).start()
 
     def transaction(
         self, savepoint_name: str | None = None, force_rollback: bool = False
