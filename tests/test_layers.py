@@ -40,6 +40,8 @@ ROOMS: dict[str, str] = {
     "server_cursor": "public",
     "copy": "public",
     "aio": "public",
+    "client_cursor": "public",
+    "replication": "public",
     "": "public",  # pgwire/__init__.py
     "__main__": "tools",
     "pool": "integration",
