@@ -91,7 +91,7 @@ def until_commits(stream: Any, count: int, timeout: float = 30.0) -> list[Any]:
     deadline = time.monotonic() + timeout
     for msg in stream:
         out.append(msg)
-        if isinstance(msg, (r.Commit, r.StreamCommit)):
+        if isinstance(msg, r.Commit):  # StreamCommit and CommitPrepared too
             count -= 1
             if count == 0:
                 return out
@@ -376,6 +376,23 @@ def test_options_checked_before_sending(feed_factory: Any) -> None:
 
 def repl_conn(feed_factory: Any) -> pgwire.Connection:
     return repl(feed_factory(t="id int").server)
+
+
+def test_start_replication_through_execute_is_refused(feed_factory: Any) -> None:
+    feed = feed_factory(t="id int")
+    feed.create_slot()
+    with repl(feed.server) as conn:
+        command = (
+            f"START_REPLICATION SLOT {feed.slot} LOGICAL 0/0"
+            f" (proto_version '1', publication_names '{feed.publication}')"
+        )
+        with pytest.raises(pgwire.NotSupportedError, match="start_replication"):
+            conn.execute(command)
+        assert conn.execute("SELECT 1").fetchone() == (1,)
+        with pytest.raises(pgwire.NotSupportedError, match="start_replication"):
+            with conn.cursor().copy(command):
+                pass
+        assert conn.closed  # COPY BOTH inside copy(): given up
 
 
 def test_plain_connection_refuses(sql: pgwire.Connection) -> None:

@@ -81,7 +81,7 @@ _BUSY_CHECK = 0.1
 _END: Any = object()
 
 # Messages after which no transaction is open (for the idle advance of the slot).
-_CLOSING = (Commit, Prepare, CommitPrepared, RollbackPrepared, StreamCommit, StreamAbort)
+_CLOSING = (Commit, Prepare, RollbackPrepared, StreamAbort)
 
 
 def _flag(value: bool | str) -> str:
