@@ -7,7 +7,7 @@ file its results; the concrete cursor runs the operation with its driver.
 from __future__ import annotations
 
 import weakref
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ._batch import encode_batches
@@ -18,7 +18,7 @@ from .protocol import core
 from .protocol import messages as m
 from .protocol.core import Loaders, PGGen, Result, RowMaker
 from .rows import tuple_row
-from .sql import convert_query
+from .sql import PreparedQuery, convert_query
 from .types import Format, Transformer, TypesRegistry
 
 if TYPE_CHECKING:
@@ -35,6 +35,8 @@ class PlannedRun(NamedTuple):
     entry: PreparedEntry
     result_formats: list[int]
     known_fields: list[m.FieldDescription] | None
+    # Runs the query again unprepared, should the statement have gone stale.
+    rerun: Callable[[], PGGen]
 
 
 class Column(NamedTuple):
@@ -68,6 +70,10 @@ def make_column(field: m.FieldDescription) -> Column:
 
 class BaseCursor:
     """What the blocking and asyncio cursors have in common."""
+
+    #: Whether runs may use the parameter plans learned for prepared statements
+    #: (cursors that bind parameters their own way say no).
+    _plannable = True
 
     def __init__(
         self, connection: BaseConnection, *, row_factory: Any = None, binary: bool = False
@@ -200,14 +206,18 @@ class BaseCursor:
             sql = _query_bytes(query, conn)
             self.query, self.params = sql, None
             return core.simple_query(proto, sql, self._description_callback(), begin)
-        plans = conn._statement_plans if self._tx.registry is conn.adapters else None
+        plans = (
+            conn._statement_plans
+            if self._plannable and self._tx.registry is conn.adapters
+            else None
+        )
         if plans is not None and not plans.usable(params, prepare, binary):
             plans = None
         if plans is not None:
             run = self._planned_run(plans, query, params)
             if run is not None:
                 return self._planned_gen(run, begin)
-        pq = convert_query(query, params or (), conn.adapt_context.encoding, context=conn)
+        pq = self._convert_query(query, params or ())
         oids, formats, values = self._tx.dump_params(pq.params or [], pq.formats)
         self.query, self.params = pq.query, params
         cache = conn._prepared
@@ -244,7 +254,21 @@ class BaseCursor:
         )
         if entry is None or entry.name is None:
             return gen
-        return self._track_prepared(gen, key, entry, result_formats, known_fields is None)
+        return self._track_prepared(
+            gen,
+            key,
+            entry,
+            result_formats,
+            known_fields is None,
+            # A statement parsed by this very run can't be stale.
+            None if parse else lambda: self._query_gen(query, params, binary, False),
+            begin is not None,
+        )
+
+    def _convert_query(self, query: Any, params: Params) -> PreparedQuery:
+        """The query text for the extended protocol and its values in ``$n`` order."""
+        conn = self._conn
+        return convert_query(query, params, conn.adapt_context.encoding, context=conn)
 
     def _planned_run(self, plans: StatementPlans, query: Any, params: Any) -> PlannedRun | None:
         """A run of a prepared statement with a learned parameter plan, or None if none fits."""
@@ -261,7 +285,14 @@ class BaseCursor:
             return None
         known_fields = entry.fields if entry.fields_formats == result_formats else None
         self.query, self.params = plan.query, params
-        return PlannedRun(bind, plan.key, entry, result_formats, known_fields)
+        return PlannedRun(
+            bind,
+            plan.key,
+            entry,
+            result_formats,
+            known_fields,
+            lambda: self._query_gen(query, params, None, False),
+        )
 
     def _planned_gen(self, run: PlannedRun, begin: bytes | None) -> PGGen:
         """The operation of a planned run."""
@@ -282,7 +313,13 @@ class BaseCursor:
             run.bind,
         )
         return self._track_prepared(
-            gen, run.key, run.entry, run.result_formats, run.known_fields is None
+            gen,
+            run.key,
+            run.entry,
+            run.result_formats,
+            run.known_fields is None,
+            run.rerun,
+            begin is not None,
         )
 
     def _quick_run(self, query: Any, params: Params) -> PlannedRun | None:
@@ -294,6 +331,7 @@ class BaseCursor:
         conn = self._conn
         if (
             not core.CAN_TAKE_ANSWERS
+            or not self._plannable
             or self._tx.registry is not conn.adapters
             or not StatementPlans.usable(params, None, self.binary)
             or conn._begin_needed() is not None
@@ -328,7 +366,9 @@ class BaseCursor:
             self._description_callback() if keep_rows else None,
             known_fields=run.known_fields,
         )
-        return self._track_prepared(gen, run.key, run.entry, run.result_formats, False)
+        return self._track_prepared(
+            gen, run.key, run.entry, run.result_formats, False, run.rerun, False
+        )
 
     def _track_prepared(
         self,
@@ -337,11 +377,17 @@ class BaseCursor:
         entry: PreparedEntry,
         result_formats: list[int],
         described: bool = True,
+        rerun: Callable[[], PGGen] | None = None,
+        began: bool = False,
     ) -> PGGen:
         """Run ``gen``; learn the statement's columns, or forget it if the server failed it.
 
         ``described``: the run asked for the statement's columns; if none
         came, the statement is known to return no rows (``core.NO_ROWS``).
+        A statement gone stale (its tables or types changed by another
+        session) is run again unprepared with ``rerun``, when nothing but
+        this run is lost: outside a transaction, or in the one its own
+        ``began`` opened, which is rolled back first.
         """
         cache = self._conn._prepared
         self._last_fields = None
@@ -354,7 +400,14 @@ class BaseCursor:
                 cache.clear()
             else:
                 cache.forget(key)
-            raise
+            if rerun is None or not _stale_statement(exc):
+                raise
+            proto = self._conn._proto
+            if proto.transaction_status == core.INERROR and began:
+                yield from core.simple_query(proto, b"ROLLBACK", None)
+            elif proto.transaction_status != core.IDLE:
+                raise
+            return (yield from rerun())
         finally:
             if self._last_fields is not None and entry.type_oids is None:
                 entry.type_oids = [f.type_oid for f in self._last_fields]
@@ -390,6 +443,7 @@ class BaseCursor:
             conn.adapt_context.encoding,
             self._result_formats(None),
             returning,
+            self._convert_query,
         )
         if not batches:
             return None
@@ -443,6 +497,8 @@ class BaseCursor:
     # --- fetching -------------------------------------------------------------
 
     def _check_result(self) -> list[Any]:
+        if self._closed:
+            raise InterfaceError("the cursor is closed")
         if self._error is not None:
             error, self._error = self._error, None
             raise error
@@ -497,6 +553,19 @@ def _query_bytes(query: Any, conn: BaseConnection) -> bytes:
     if as_bytes is not None:
         return as_bytes(conn)  # type: ignore[no-any-return]
     raise TypeError(f"the query must be str, bytes or sql.Composable, not {type(query).__name__}")
+
+
+def _stale_statement(exc: Error) -> bool:
+    """Whether a prepared statement failed only because the schema changed under it.
+
+    "cached plan must not change result type" (0A000), or "cache lookup
+    failed" for a type or relation that was dropped (XX000, never translated).
+    """
+    if exc.sqlstate == "0A000":
+        return True
+    return exc.sqlstate == "XX000" and (exc.diag.message_primary or "").startswith(
+        "cache lookup failed"
+    )
 
 
 def callproc_query(name: str, params: Params) -> tuple[str, Params]:

@@ -18,6 +18,7 @@ from ._base import (
     tls_retry,
 )
 from ._cursor_base import BaseCursor, Params, callproc_query
+from .client_cursor import ClientCursorMixin, RawCursorMixin
 from .conninfo import ConnectParams, HostSpec, make_params
 from .copy import AsyncCopy
 from .drivers import aio
@@ -390,4 +391,18 @@ async def _open_channel(params: ConnectParams, host: HostSpec) -> Channel:
                 raise
 
 
-__all__ = ["AsyncConnection", "AsyncCursor", "AsyncTransaction"]
+class AsyncClientCursor(ClientCursorMixin, AsyncCursor):
+    """An asyncio cursor binding parameters on the client (psycopg's ``AsyncClientCursor``)."""
+
+
+class AsyncRawCursor(RawCursorMixin, AsyncCursor):
+    """An asyncio cursor whose queries use ``$1 .. $n`` placeholders."""
+
+
+__all__ = [
+    "AsyncClientCursor",
+    "AsyncConnection",
+    "AsyncCursor",
+    "AsyncRawCursor",
+    "AsyncTransaction",
+]
