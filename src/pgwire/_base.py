@@ -490,7 +490,9 @@ class BaseConnection:
         if self.closed:
             raise OperationalError("the connection is closed")
         if self._copying:
-            raise ProgrammingError("a COPY is in progress on this connection: finish it first")
+            raise ProgrammingError(
+                "a COPY or replication stream is in progress on this connection: finish it first"
+            )
 
     def _check_no_async(self, owner: object = None) -> None:
         """Refuse to run while another cursor's asynchronous query is in flight."""

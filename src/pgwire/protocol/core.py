@@ -561,8 +561,14 @@ def results(
             elif mtype == m.COPY_IN_RESPONSE:
                 _skip_copy_in(proto)
                 copy_error = copy_error or NotSupportedError("COPY FROM STDIN needs cursor.copy()")
-            elif mtype in (m.COPY_OUT_RESPONSE, m.COPY_BOTH_RESPONSE):
+            elif mtype == m.COPY_OUT_RESPONSE:
                 copy_error = copy_error or NotSupportedError("COPY TO STDOUT needs cursor.copy()")
+            elif mtype == m.COPY_BOTH_RESPONSE:
+                # A replication stream would never end by itself: end it now.
+                proto.send(m.COPY_DONE_MSG)
+                copy_error = copy_error or NotSupportedError(
+                    "START_REPLICATION needs conn.start_replication()"
+                )
             elif mtype in (m.COPY_DATA, m.COPY_DONE):
                 pass
             elif not proto.handle_async(mtype):
