@@ -206,18 +206,6 @@ def connect_plan(params: ConnectParams) -> Iterator[tuple[str, HostSpec]]:
             yield attrs, host
 
 
-def check_session(chan: Channel, wanted: str, host: HostSpec) -> None:
-    """Close the new session and raise unless it fits target_session_attrs."""
-    fits = session_matches(chan.proto, wanted)
-    if not fits:
-        chan.close()
-        if fits is None:
-            raise OperationalError(
-                f"the server does not report what target_session_attrs={wanted} needs"
-            )
-        raise OperationalError(f"server at {host.host}:{host.port} is not {wanted}")
-
-
 def connect_error(errors: list[Exception]) -> Exception:
     """The exception to raise when no host could be connected to."""
     if len(errors) == 1:
@@ -256,7 +244,7 @@ class BaseConnection:
         *,
         autocommit: bool = False,
         row_factory: Any = None,
-        prepare_threshold: int | None = 5,
+        prepare_threshold: int | None = None,
         cursor_factory: Any = None,
     ) -> None:
         self._chan = chan

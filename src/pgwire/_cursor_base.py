@@ -28,13 +28,18 @@ Params = Sequence[Any] | Mapping[str, Any] | None
 
 
 class PlannedRun(NamedTuple):
-    """A run of a prepared statement whose Bind the accelerator built from a plan."""
+    """A run of a known statement whose Bind the accelerator built from a plan."""
 
     bind: bytes
     key: Any
     entry: PreparedEntry
     result_formats: list[int]
     known_fields: list[m.FieldDescription] | None
+    #: The unnamed Parse to send first (b"" for a prepared statement).
+    parse: bytes
+    #: What the Describe sent with an unnamed statement should answer (see
+    #: core.results); None if nothing is expected.
+    description: bytes | None
 
 
 class Column(NamedTuple):
@@ -214,15 +219,17 @@ class BaseCursor:
         key = (pq.query, tuple(oids))
         entry, preparing = cache.plan(key, prepare)
         result_formats = self._result_formats(binary)
-        known_fields = None
-        if entry is None or entry.name is None:
-            statement, parse = b"", True
-        else:
-            statement, parse = entry.name, preparing
+        known_fields = description = None
+        statement, parse = b"", True
+        if entry is not None:
             if not binary:
                 result_formats = self._prepared_formats(entry) or result_formats
-            if not parse and entry.fields_formats == result_formats:
-                known_fields = entry.fields
+            if entry.name is not None:
+                statement, parse = entry.name, preparing
+                if not parse and entry.fields_formats == result_formats:
+                    known_fields = entry.fields
+            elif entry.description is not None:
+                known_fields, description = entry.fields, entry.description
             known = plans.get(query, params, self._tx) if plans is not None else None
             if plans is not None and (known is None or known.key != key):
                 plans.learn(
@@ -241,31 +248,42 @@ class BaseCursor:
             parse,
             cache.pending_closes(),
             known_fields,
+            None,
+            description,
         )
-        if entry is None or entry.name is None:
+        if entry is None:
             return gen
-        return self._track_prepared(gen, key, entry, result_formats, known_fields is None)
+        described = known_fields is None or description is not None
+        return self._track_prepared(gen, key, entry, result_formats, described)
 
     def _planned_run(self, plans: StatementPlans, query: Any, params: Any) -> PlannedRun | None:
-        """A run of a prepared statement with a learned parameter plan, or None if none fits."""
+        """A run of a known statement with a learned parameter plan, or None if none fits."""
         plan = plans.get(query, params, self._tx)
         if plan is None:
             return None
-        entry = self._conn._prepared.prepared(plan.key)
+        entry = self._conn._prepared.known(plan.key)
         if entry is None:
             return None
         result_formats = self._prepared_formats(entry) or []
-        assert entry.name is not None
-        bind = plan.bind(params, entry.name, result_formats)
+        name = entry.name
+        bind = plan.bind(params, b"" if name is None else name, result_formats)
         if bind is None:
             return None
-        known_fields = entry.fields if entry.fields_formats == result_formats else None
         self.query, self.params = plan.query, params
-        return PlannedRun(bind, plan.key, entry, result_formats, known_fields)
+        known_fields = entry.fields if entry.fields_formats == result_formats else None
+        if name is None:
+            # Described again; expected to answer as last time if asked in the same formats.
+            description = None if known_fields is None else entry.description
+            parse = entry.parse_message(plan.key)
+            return PlannedRun(
+                bind, plan.key, entry, result_formats, known_fields, parse, description
+            )
+        return PlannedRun(bind, plan.key, entry, result_formats, known_fields, b"", None)
 
     def _planned_gen(self, run: PlannedRun, begin: bytes | None) -> PGGen:
         """The operation of a planned run."""
         conn = self._conn
+        run.entry.ran()
         gen = core.extended_query(
             conn._proto,
             b"",  # not parsed again
@@ -275,20 +293,21 @@ class BaseCursor:
             run.result_formats,
             self._description_callback(),
             begin,
-            run.entry.name,  # type: ignore[arg-type]
+            run.entry.name or b"",
             False,
-            conn._prepared.pending_closes(),
+            conn._prepared.pending_closes() + run.parse,
             run.known_fields,
             run.bind,
+            run.description,
         )
-        return self._track_prepared(
-            gen, run.key, run.entry, run.result_formats, run.known_fields is None
-        )
+        described = run.known_fields is None or run.description is not None
+        return self._track_prepared(gen, run.key, run.entry, run.result_formats, described)
 
     def _quick_run(self, query: Any, params: Params) -> PlannedRun | None:
         """A planned run whose whole answer the accelerator may read at once, or None.
 
-        That is a prepared statement with known columns, run with nothing
+        That is a known statement with known columns (prepared, or run
+        unnamed with a Describe whose answer is expected), run with nothing
         else to send first (no BEGIN, no statements to close).
         """
         conn = self._conn
@@ -313,13 +332,17 @@ class BaseCursor:
         If choosing them fails, the error comes last: the statement is run
         all the same and the error raised after it, as for any statement.
         """
+        run.entry.ran()
         loaders = make_row = error = None
         if run.known_fields is not core.NO_ROWS:
             try:
                 loaders, make_row = self._on_description(run.known_fields)  # type: ignore[arg-type]
             except Exception as exc:
                 error = exc
-        return run.bind + m.EXECUTE_UNNAMED + m.SYNC, loaders, make_row, error
+        if run.description is None:
+            return run.bind + m.EXECUTE_UNNAMED + m.SYNC, loaders, make_row, error
+        request = run.parse + run.bind + m.DESCRIBE_UNNAMED_PORTAL + m.EXECUTE_UNNAMED + m.SYNC
+        return request, loaders, make_row, error
 
     def _quick_rest(self, run: PlannedRun, keep_rows: bool = True) -> PGGen:
         """The operation reading the rest of a quick run's answer, when not all plain."""
@@ -327,8 +350,10 @@ class BaseCursor:
             self._conn._proto,
             self._description_callback() if keep_rows else None,
             known_fields=run.known_fields,
+            description=run.description,
         )
-        return self._track_prepared(gen, run.key, run.entry, run.result_formats, False)
+        described = run.description is not None
+        return self._track_prepared(gen, run.key, run.entry, run.result_formats, described)
 
     def _track_prepared(
         self,
@@ -342,6 +367,7 @@ class BaseCursor:
 
         ``described``: the run asked for the statement's columns; if none
         came, the statement is known to return no rows (``core.NO_ROWS``).
+        Columns described other than those known replace them.
         """
         cache = self._conn._prepared
         self._last_fields = None
@@ -358,13 +384,21 @@ class BaseCursor:
         finally:
             if self._last_fields is not None and entry.type_oids is None:
                 entry.type_oids = [f.type_oid for f in self._last_fields]
-        if entry.name is not None:
-            if self._last_fields is not None:
-                entry.fields = self._last_fields
+        fields = self._last_fields
+        if fields is not None:
+            if fields is not entry.fields:
+                entry.fields = fields
                 entry.fields_formats = result_formats
-            elif described and len(results) == 1 and results[0].command_tag is not None:
-                entry.fields = core.NO_ROWS
-                entry.fields_formats = result_formats
+                entry.description = self._conn._proto.last_description
+                oids = [f.type_oid for f in fields]
+                if oids != entry.type_oids:
+                    # Other columns than before (the schema changed): choose their formats again.
+                    entry.type_oids = oids
+                    entry.result_formats = None
+        elif described and len(results) == 1 and results[0].command_tag is not None:
+            entry.fields = core.NO_ROWS
+            entry.fields_formats = result_formats
+            entry.description = b""
         return results
 
     def _prepared_formats(self, entry: PreparedEntry) -> list[int] | None:
@@ -374,7 +408,10 @@ class BaseCursor:
         generation = self._conn.adapt_context.generation
         if entry.result_formats is None or entry.generation != generation:
             choose = self._tx.preferred_result_format
-            entry.result_formats = [int(choose(oid)) for oid in entry.type_oids] or [0]
+            formats = [int(choose(oid)) for oid in entry.type_oids] or [0]
+            # One format for all columns when they agree: such a Bind still fits
+            # an unnamed statement whose columns changed in number since.
+            entry.result_formats = formats[:1] if len(set(formats)) == 1 else formats
             entry.generation = generation
         return entry.result_formats
 

@@ -1,9 +1,16 @@
-"""Automatic prepared statements: which queries to prepare, and their cache.
+"""What a connection knows of the queries it runs: descriptions, and prepared statements.
 
-A query run ``prepare_threshold`` times (by its text and parameter types) is
-prepared as a named statement; later runs skip parsing and planning and ask
-for each column in its cheapest format.  Statements past the cache size are
-closed on the server, piggybacked on the next query.
+Every query run with parameters (by its text and parameter types) gets an
+entry.  By default nothing is kept on the server: each run sends the unnamed
+Parse, Bind, Describe, Execute and Sync in one round trip, as is safe behind a
+pooler handing out a different server session per transaction; the entry
+remembers the columns described, so that later runs ask for each column in
+its cheapest format and don't parse the same RowDescription again.
+
+With ``prepare_threshold`` set, a query run that many times is prepared as a
+named statement instead; later runs skip parsing, planning and Describe.
+Statements past the cache size are closed on the server, piggybacked on the
+next query.
 """
 
 from __future__ import annotations
@@ -26,6 +33,8 @@ class PreparedEntry:
         "generation",
         "fields",
         "fields_formats",
+        "description",
+        "_parse",
     )
 
     def __init__(self) -> None:
@@ -41,6 +50,20 @@ class PreparedEntry:
         # describing them again.
         self.fields: list[m.FieldDescription] | None = None
         self.fields_formats: list[int] | None = None
+        # The body of the RowDescription of ``fields`` (b"" for no rows).
+        self.description: bytes | None = None
+        self._parse = b""
+
+    def ran(self) -> None:
+        """Count a run of the statement unnamed, outside :meth:`PreparedCache.plan`."""
+        if self.name is None:
+            self.count += 1
+
+    def parse_message(self, key: Key) -> bytes:
+        """The unnamed Parse message of the statement of ``key`` (made once)."""
+        if not self._parse:
+            self._parse = m.parse(b"", key[0], list(key[1]))
+        return self._parse
 
 
 class PreparedCache:
@@ -57,10 +80,11 @@ class PreparedCache:
         """The entry to use for this run and whether this run prepares it.
 
         ``prepare`` True forces preparing now, False never; None follows the
-        threshold.  Returns (None, False) when the query runs unprepared and
-        untracked.
+        threshold (None: never).  An entry without a name runs unnamed.
+        Returns (None, False) when the query runs unprepared and untracked
+        (``prepare=False``).
         """
-        if prepare is False or (prepare is None and self.threshold is None):
+        if prepare is False:
             return None, False
         entry = self._entries.get(key)
         if entry is None:
@@ -77,10 +101,17 @@ class PreparedCache:
             return entry, True
         return entry, False
 
-    def prepared(self, key: Key) -> PreparedEntry | None:
-        """The entry of ``key`` if its statement is prepared already (marked as just used)."""
+    def known(self, key: Key) -> PreparedEntry | None:
+        """The entry of ``key`` if its columns are known (marked as just used).
+
+        Its statement is either prepared already, or run unnamed (and then
+        not prepared by the next run: the threshold is not reached); the
+        caller counts the run (:meth:`PreparedEntry.ran`).
+        """
         entry = self._entries.get(key)
-        if entry is None or entry.name is None:
+        if entry is None or entry.fields is None:
+            return None
+        if entry.name is None and self.threshold is not None and entry.count + 1 >= self.threshold:
             return None
         self._entries.move_to_end(key)
         return entry
