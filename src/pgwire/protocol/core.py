@@ -286,10 +286,11 @@ def take_answer(
     gets when all goes well: ParseComplete, BindComplete and such, the rows
     of the ``fields`` described beforehand (None or :data:`NO_ROWS`: no rows),
     CommandComplete and ReadyForQuery.  A RowDescription is part of it only
-    when its body is ``description`` (the columns are then ``fields``).  It is consumed and returned as one
-    Result.  Anything else (an answer not all there, an error or a notice,
-    a value a loader refuses) is left in the buffer for :func:`results`,
-    which reads it message by message and reports what is wrong.
+    when its body is ``description`` (the columns are then ``fields``).  It
+    is consumed and returned as one Result.  Anything else (an answer not
+    all there, an error or a notice, a value a loader refuses) is left in
+    the buffer for :func:`results`, which reads it message by message and
+    reports what is wrong.
     """
     if _take_response is None:
         return None
