@@ -168,3 +168,103 @@ def test_cache_policy():
     cache.plan((b"b", ()), True)
     assert cache.pending_closes().count(b"C") == 1
     assert cache.plan((b"c", ()), False) == (None, False)
+
+
+# --- the default: unnamed statements with a cached description ----------------------
+
+DESCRIBE_PORTAL = b"D\x00\x00\x00\x06P\x00"
+UNNAMED_PARSE = b"P"  # then the length, then b"\x00": the unnamed statement
+
+
+def _unnamed_parses(chunk: bytes) -> int:
+    count = 0
+    at = 0
+    while at < len(chunk):
+        length = int.from_bytes(chunk[at + 1 : at + 5], "big")
+        if chunk[at : at + 1] == UNNAMED_PARSE and chunk[at + 5 : at + 6] == b"\x00":
+            count += 1
+        at += 1 + length
+    return count
+
+
+@pytest.mark.parametrize("autocommit", [True, False])
+def test_default_keeps_nothing_on_the_server(conn, autocommit, sent):
+    """Each run is Parse (unnamed), Bind, Describe, Execute, Sync in one request."""
+    assert conn.prepare_threshold is None
+    conn.autocommit = autocommit
+    q = "SELECT %s::int AS n, %s::text AS t, now()::date AS d"
+    for i in range(10):
+        cur = conn.execute(q, (i, f"v{i}"))
+        assert cur.fetchone()[:2] == (i, f"v{i}")
+        assert [c.name for c in cur.description] == ["n", "t", "d"]
+        if not autocommit:
+            conn.commit()
+    runs = [d for d in sent if b"::int AS n" in d]
+    assert len(runs) == 10
+    assert all(_unnamed_parses(d) == 1 and DESCRIBE_PORTAL in d for d in runs)
+    assert not any(b"_pgwire_" in d for d in sent)
+    assert prepared_names(conn) == []
+    entry = next(iter(conn._prepared._entries.values()))
+    assert entry.name is None and entry.description
+
+
+def test_default_runs_survive_deallocate_and_discard(conn):
+    conn.autocommit = True
+    q = "SELECT %s::int * 5"
+    for i in range(6):
+        assert conn.execute(q, (i,)).fetchone() == (i * 5,)
+        conn.execute("DEALLOCATE ALL" if i % 2 else "DISCARD ALL")
+
+
+@pytest.mark.parametrize(
+    "alter, after",
+    [
+        ("ALTER TABLE desc_ch ADD COLUMN c text DEFAULT 'x'", (1, "one", "x")),
+        ("ALTER TABLE desc_ch ALTER COLUMN b TYPE int USING length(b)", (1, 3)),
+        ("ALTER TABLE desc_ch DROP COLUMN b", (1,)),
+    ],
+)
+def test_described_columns_follow_schema_changes(conn, alter, after):
+    """The Describe of each run tells when the columns changed: never stale rows."""
+    conn.autocommit = True
+    conn.execute("CREATE TEMP TABLE desc_ch (a int, b text)")
+    conn.execute("INSERT INTO desc_ch VALUES (1, 'one')")
+    q = "SELECT * FROM desc_ch WHERE a = %s"
+    for _ in range(4):
+        assert conn.execute(q, (1,)).fetchall() == [(1, "one")]
+    conn.execute(alter)
+    try:
+        rows = conn.execute(q, (1,)).fetchall()
+    except pgwire.errors.FeatureNotSupported:
+        # A format per column was asked for the old columns: told once, as
+        # for a prepared statement.
+        rows = conn.execute(q, (1,)).fetchall()
+    assert rows == [after]
+    for _ in range(3):
+        cur = conn.execute(q, (1,))
+        assert cur.fetchall() == [after]
+        assert len(cur.description) == len(after)
+
+
+def test_described_statement_in_failed_transaction(conn):
+    conn.execute("CREATE TEMP TABLE desc_tx (a int PRIMARY KEY)")
+    conn.commit()
+    for i in range(3):
+        conn.execute("INSERT INTO desc_tx VALUES (%s)", (i,))
+    conn.commit()
+    with pytest.raises(pgwire.errors.UniqueViolation):
+        conn.execute("INSERT INTO desc_tx VALUES (%s)", (1,))
+    conn.rollback()
+    conn.execute("INSERT INTO desc_tx VALUES (%s)", (7,))
+    conn.commit()
+    assert conn.execute("SELECT count(*) FROM desc_tx").fetchone() == (4,)
+
+
+def test_threshold_still_names_statements(conn):
+    conn.prepare_threshold = 5
+    q = "SELECT %s::int - 2"
+    for i in range(4):
+        assert conn.execute(q, (i,)).fetchone() == (i - 2,)
+    assert prepared_names(conn) == []
+    conn.execute(q, (9,))
+    assert prepared_names(conn) == ["_pgwire_1"]

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ._batch import encode_batches
 from ._statement_plans import StatementPlans
-from .errors import Error, InterfaceError, ProgrammingError
+from .errors import Error, FeatureNotSupported, InterfaceError, ProgrammingError
 from .prepared import PreparedEntry
 from .protocol import core
 from .protocol import messages as m
@@ -380,6 +380,13 @@ class BaseCursor:
                 cache.clear()
             else:
                 cache.forget(key)
+                if exc.sqlstate == "08P01" and entry.name is None and len(result_formats) > 1:
+                    # A format per column, but the columns are others now (the
+                    # schema changed): told as for a prepared statement.
+                    raise FeatureNotSupported(
+                        f"the columns of the statement changed since it was described ({exc});"
+                        " it is described again on its next run"
+                    ) from exc
             raise
         finally:
             if self._last_fields is not None and entry.type_oids is None:
