@@ -64,6 +64,8 @@ def _client_work(dsn: str, client: int, table: str) -> list[str]:
                     for k in range(3):
                         copy.write_row((client, 2000 + i * 10 + k))
             conn.autocommit = True
+            if conn._prepared.direct is not False:
+                problems.append(f"client {client}: the pooler was not noticed")
             cur = conn.cursor()
             with cur.copy(
                 f"COPY (SELECT n FROM {table} WHERE client = {client} AND n >= 2000"

@@ -170,7 +170,7 @@ def test_cache_policy():
     assert cache.plan((b"c", ()), False) == (None, False)
 
 
-# --- the default: unnamed statements with a cached description ----------------------
+# --- unnamed statements with a cached description ------------------------------------
 
 DESCRIBE_PORTAL = b"D\x00\x00\x00\x06P\x00"
 UNNAMED_PARSE = b"P"  # then the length, then b"\x00": the unnamed statement
@@ -188,9 +188,9 @@ def _unnamed_parses(chunk: bytes) -> int:
 
 
 @pytest.mark.parametrize("autocommit", [True, False])
-def test_default_keeps_nothing_on_the_server(conn, autocommit, sent):
+def test_unnamed_keeps_nothing_on_the_server(conn, autocommit, sent):
     """Each run is Parse (unnamed), Bind, Describe, Execute, Sync in one request."""
-    assert conn.prepare_threshold is None
+    conn.prepare_threshold = None
     conn.autocommit = autocommit
     q = "SELECT %s::int AS n, %s::text AS t, now()::date AS d"
     for i in range(10):
@@ -208,7 +208,8 @@ def test_default_keeps_nothing_on_the_server(conn, autocommit, sent):
     assert entry.name is None and entry.description
 
 
-def test_default_runs_survive_deallocate_and_discard(conn):
+def test_unnamed_runs_survive_deallocate_and_discard(conn):
+    conn.prepare_threshold = None
     conn.autocommit = True
     q = "SELECT %s::int * 5"
     for i in range(6):
@@ -226,6 +227,7 @@ def test_default_runs_survive_deallocate_and_discard(conn):
 )
 def test_described_columns_follow_schema_changes(conn, alter, after):
     """The Describe of each run tells when the columns changed: never stale rows."""
+    conn.prepare_threshold = None
     conn.autocommit = True
     conn.execute("CREATE TEMP TABLE desc_ch (a int, b text)")
     conn.execute("INSERT INTO desc_ch VALUES (1, 'one')")
@@ -247,6 +249,7 @@ def test_described_columns_follow_schema_changes(conn, alter, after):
 
 
 def test_described_statement_in_failed_transaction(conn):
+    conn.prepare_threshold = None
     conn.execute("CREATE TEMP TABLE desc_tx (a int PRIMARY KEY)")
     conn.commit()
     for i in range(3):
@@ -268,3 +271,47 @@ def test_threshold_still_names_statements(conn):
     assert prepared_names(conn) == []
     conn.execute(q, (9,))
     assert prepared_names(conn) == ["_pgwire_1"]
+
+
+@pytest.mark.parametrize("autocommit", [True, False])
+def test_auto_names_statements_on_a_direct_connection(conn, autocommit, sent):
+    """The default: after 5 runs, once the connection is seen to reach the server itself."""
+    assert conn.prepare_threshold == "auto"
+    conn.autocommit = autocommit
+    q = "SELECT %s::int * 11"
+    for i in range(5):
+        assert conn.execute(q, (i,)).fetchone() == (i * 11,)
+    assert conn._prepared.direct is True
+    assert prepared_names(conn) == []
+    assert sum(b"pg_backend_pid()" in d for d in sent) == 1
+    for i in range(5, 10):
+        assert conn.execute(q, (i,)).fetchone() == (i * 11,)
+    assert prepared_names(conn) == ["_pgwire_1"]
+    # Asked once per connection.
+    for i in range(6):
+        conn.execute("SELECT %s::int * 12", (i,))
+    assert sum(b"pg_backend_pid()" in d for d in sent) == 1
+    assert len(prepared_names(conn)) == 2
+
+
+def test_auto_waits_out_a_failed_transaction(conn):
+    q = "SELECT %s::int * 13"
+    for i in range(4):
+        conn.execute(q, (i,))
+    with pytest.raises(pgwire.errors.DivisionByZero):
+        conn.execute("SELECT 1 / %s", (0,))
+    with pytest.raises(pgwire.errors.InFailedSqlTransaction):
+        conn.execute(q, (4,))
+    assert conn._prepared.direct is None
+    conn.rollback()
+    # The failed run dropped the statement: counted again from the start.
+    for i in range(6):
+        assert conn.execute(q, (i,)).fetchone() == (i * 13,)
+    assert conn._prepared.direct is True and prepared_names(conn) == ["_pgwire_1"]
+
+
+@pytest.mark.parametrize("value", ["sometimes", -1, 2.5, True])
+def test_bad_threshold(conn, value):
+    with pytest.raises(ValueError):
+        conn.prepare_threshold = value
+    assert conn.prepare_threshold == "auto"

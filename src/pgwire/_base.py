@@ -244,7 +244,7 @@ class BaseConnection:
         *,
         autocommit: bool = False,
         row_factory: Any = None,
-        prepare_threshold: int | None = None,
+        prepare_threshold: int | str | None = "auto",
         cursor_factory: Any = None,
     ) -> None:
         self._chan = chan
@@ -327,12 +327,17 @@ class BaseConnection:
     # --- state ---------------------------------------------------------------
 
     @property
-    def prepare_threshold(self) -> int | None:
-        """Runs of a query before it is prepared on the server (None: never)."""
+    def prepare_threshold(self) -> int | str | None:
+        """Runs of a query before it is prepared as a named statement on the server.
+
+        ``"auto"`` (the default): 5, but only on a connection straight to
+        PostgreSQL, never through a connection pooler; an int: that many,
+        wherever; None: never (every run unnamed, with a Describe).
+        """
         return self._prepared.threshold
 
     @prepare_threshold.setter
-    def prepare_threshold(self, value: int | None) -> None:
+    def prepare_threshold(self, value: int | str | None) -> None:
         self._prepared.threshold = value
 
     @property

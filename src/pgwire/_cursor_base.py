@@ -251,10 +251,25 @@ class BaseCursor:
             None,
             description,
         )
+        if cache.check_wanted:
+            cache.check_wanted = False
+            gen = self._checking_direct(gen)
         if entry is None:
             return gen
         described = known_fields is None or description is not None
         return self._track_prepared(gen, key, entry, result_formats, described)
+
+    def _checking_direct(self, gen: PGGen) -> PGGen:
+        """Run ``gen`` after finding out whether the connection reaches PostgreSQL directly.
+
+        Only a backend's own pid is the one the server gave at connection
+        time; a pooler gives its own (see :mod:`pgwire.prepared`).
+        """
+        proto = self._conn._proto
+        if proto.transaction_status != core.INERROR:
+            pid = yield from core.ask(proto, b"SELECT pg_catalog.pg_backend_pid()")
+            self._conn._prepared.direct = int(pid) == proto.backend_pid
+        return (yield from gen)
 
     def _planned_run(self, plans: StatementPlans, query: Any, params: Any) -> PlannedRun | None:
         """A run of a known statement with a learned parameter plan, or None if none fits."""

@@ -13,7 +13,7 @@ from __future__ import annotations
 import dataclasses
 import random
 import socket
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ._base import session_matches
 from .conninfo import ConnectParams, HostSpec
@@ -46,10 +46,6 @@ def resolve(params: ConnectParams, host: HostSpec) -> list[HostSpec]:
     return [dataclasses.replace(host, hostaddr=address) for address in found] or [host]
 
 
-def _text_column(fields: Any) -> Any:
-    return [lambda value: bytes(value).decode("ascii", "replace")], tuple
-
-
 # What to ask a server that does not report what target_session_attrs needs (libpq's questions).
 _READ_ONLY_QUERY = b"SHOW transaction_read_only"
 _RECOVERY_QUERY = b"SELECT pg_catalog.pg_is_in_recovery()"
@@ -65,12 +61,10 @@ def session_fits(proto: Protocol, wanted: str) -> PGGen:
     if fits is not None:
         return fits
     if wanted in ("read-write", "read-only"):
-        results = yield from core.simple_query(proto, _READ_ONLY_QUERY, _text_column)
-        read_only = results[0].rows[0][0] == "on"
-        return read_only == (wanted == "read-only")
-    results = yield from core.simple_query(proto, _RECOVERY_QUERY, _text_column)
-    in_recovery = results[0].rows[0][0] == "t"
-    return in_recovery == (wanted in ("standby", "prefer-standby"))
+        read_only = yield from core.ask(proto, _READ_ONLY_QUERY)
+        return (read_only == "on") == (wanted == "read-only")
+    in_recovery = yield from core.ask(proto, _RECOVERY_QUERY)
+    return (in_recovery == "t") == (wanted in ("standby", "prefer-standby"))
 
 
 def reject_session(chan: Channel, wanted: str, host: HostSpec) -> OperationalError:

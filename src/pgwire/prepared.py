@@ -7,10 +7,15 @@ pooler handing out a different server session per transaction; the entry
 remembers the columns described, so that later runs ask for each column in
 its cheapest format and don't parse the same RowDescription again.
 
-With ``prepare_threshold`` set, a query run that many times is prepared as a
-named statement instead; later runs skip parsing, planning and Describe.
-Statements past the cache size are closed on the server, piggybacked on the
-next query.
+A query run ``prepare_threshold`` times is prepared as a named statement
+instead; later runs skip parsing, planning and Describe.  The default,
+``"auto"``, does so after 5 runs only where it is safe: on a connection that
+reaches a PostgreSQL backend directly, not a pooler that may hand the next
+transaction another server session.  That is checked once, when a query first
+reaches the threshold: the backend's ``pg_backend_pid()`` is the pid the
+server gave at connection time only when nothing stands in between (poolers
+give their own).  Statements past the cache size are closed on the server,
+piggybacked on the next query.
 """
 
 from __future__ import annotations
@@ -20,6 +25,11 @@ from collections import OrderedDict
 from .protocol import messages as m
 
 Key = tuple[bytes, tuple[int, ...]]
+
+#: ``prepare_threshold`` naming statements only on direct connections.
+AUTO = "auto"
+#: The runs before a statement is named under ``AUTO``.
+AUTO_THRESHOLD = 5
 
 
 class PreparedEntry:
@@ -69,9 +79,14 @@ class PreparedEntry:
 class PreparedCache:
     """The statements of one connection, least recently used first."""
 
-    def __init__(self, threshold: int | None = 5, size: int = 100) -> None:
+    def __init__(self, threshold: int | str | None = AUTO, size: int = 100) -> None:
         self.threshold = threshold
         self.size = size
+        #: Whether the connection reaches PostgreSQL directly (None: not known yet).
+        self.direct: bool | None = None
+        #: Set when a run reached the threshold under AUTO before ``direct`` was
+        #: known: the caller checks it (see the module's docstring).
+        self.check_wanted = False
         self._entries: OrderedDict[Key, PreparedEntry] = OrderedDict()
         self._counter = 0
         self._to_close: list[bytes] = []
@@ -95,11 +110,36 @@ class PreparedCache:
         if entry.name is not None:
             return entry, False
         entry.count += 1
-        if prepare or (self.threshold is not None and entry.count >= self.threshold):
-            self._counter += 1
-            entry.name = b"_pgwire_%d" % self._counter
-            return entry, True
-        return entry, False
+        limit = self._limit()
+        if not prepare and (limit is None or entry.count < limit):
+            return entry, False
+        if not prepare and self._threshold == AUTO and self.direct is None:
+            # Named from the next run on, if the check says it is safe.
+            self.check_wanted = True
+            return entry, False
+        self._counter += 1
+        entry.name = b"_pgwire_%d" % self._counter
+        return entry, True
+
+    @property
+    def threshold(self) -> int | str | None:
+        """Runs before a statement is named: an int, None (never) or ``"auto"``."""
+        return self._threshold
+
+    @threshold.setter
+    def threshold(self, value: int | str | None) -> None:
+        if not (value is None or value == AUTO or (type(value) is int and value >= 0)):
+            raise ValueError(
+                f'prepare_threshold must be "auto", None or an int >= 0, not {value!r}'
+            )
+        self._threshold = value
+
+    def _limit(self) -> int | None:
+        """The runs after which statements are named now (None: not now)."""
+        value = self._threshold
+        if value == AUTO:
+            return None if self.direct is False else AUTO_THRESHOLD
+        return value  # type: ignore[return-value]
 
     def known(self, key: Key) -> PreparedEntry | None:
         """The entry of ``key`` if its columns are known (marked as just used).
@@ -111,8 +151,10 @@ class PreparedCache:
         entry = self._entries.get(key)
         if entry is None or entry.fields is None:
             return None
-        if entry.name is None and self.threshold is not None and entry.count + 1 >= self.threshold:
-            return None
+        if entry.name is None:
+            limit = self._limit()
+            if limit is not None and entry.count + 1 >= limit:
+                return None
         self._entries.move_to_end(key)
         return entry
 

@@ -499,6 +499,16 @@ def simple_query(
     return results(proto, on_description, 2 if begin else 1, bool(begin), request=request)
 
 
+def _text_value(value: bytes) -> str:
+    return bytes(value).decode("utf-8", "replace")
+
+
+def ask(proto: Protocol, sql: bytes) -> PGGen:
+    """Run a query answering one value (simple protocol); return it as text."""
+    answer = yield from simple_query(proto, sql, lambda fields: ([_text_value], tuple))
+    return answer[0].rows[0][0]
+
+
 def extended_query(
     proto: Protocol,
     sql: bytes,
@@ -606,6 +616,7 @@ __all__ = [
     "PGGen",
     "Protocol",
     "Result",
+    "ask",
     "drain",
     "extended_query",
     "pipeline",
