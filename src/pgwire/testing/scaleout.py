@@ -58,24 +58,24 @@ def _start_pgbouncer(server: Any, **kwargs: Any) -> PgBouncer:
     return bouncer
 
 
-@pytest.fixture(scope="session")
-def pgbouncer(pg_server: Any) -> Iterator[PgBouncer]:
-    """PgBouncer in transaction pooling mode in front of ``pg_server``."""
-    bouncer = _start_pgbouncer(pg_server, pool_mode="transaction")
+def _running_pgbouncer(server: Any, pool_mode: str) -> Iterator[PgBouncer]:
+    bouncer = _start_pgbouncer(server, pool_mode=pool_mode)
     try:
         yield bouncer
     finally:
         bouncer.stop()
+
+
+@pytest.fixture(scope="session")
+def pgbouncer(pg_server: Any) -> Iterator[PgBouncer]:
+    """PgBouncer in transaction pooling mode in front of ``pg_server``."""
+    yield from _running_pgbouncer(pg_server, "transaction")
 
 
 @pytest.fixture(scope="session")
 def pgbouncer_session(pg_server: Any) -> Iterator[PgBouncer]:
     """PgBouncer in session pooling mode in front of ``pg_server``."""
-    bouncer = _start_pgbouncer(pg_server, pool_mode="session")
-    try:
-        yield bouncer
-    finally:
-        bouncer.stop()
+    yield from _running_pgbouncer(pg_server, "session")
 
 
 @pytest.fixture
