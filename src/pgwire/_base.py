@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator
 from enum import IntEnum
 from typing import TYPE_CHECKING, Any
 
+from . import errors as _errors
 from ._statement_plans import StatementPlans
 from .conninfo import ConnectParams, HostSpec
 from .drivers.connect import retry_tls
@@ -25,7 +26,7 @@ from .prepared import PreparedCache
 from .protocol import core
 from .protocol.core import Notify, PGGen, Protocol
 from .types import AdaptContext, TypesRegistry
-from .types.adapt import default_registry
+from .types.adapt import default_registry, registry_of
 
 if TYPE_CHECKING:
     from .drivers.channel import Channel
@@ -36,7 +37,13 @@ NoticeHandler = Callable[[Diagnostic], None]
 NotifyHandler = Callable[[Notify], None]
 
 # Keywords connect() takes for itself; the rest describe the server to reach.
-CONNECTION_KWARGS = ("autocommit", "row_factory", "prepare_threshold", "cursor_factory")
+CONNECTION_KWARGS = (
+    "autocommit",
+    "row_factory",
+    "prepare_threshold",
+    "cursor_factory",
+    "context",
+)
 
 
 class IsolationLevel(IntEnum):
@@ -236,21 +243,39 @@ def _weak_handler(method: Callable[..., None]) -> Callable[..., None]:
 class BaseConnection:
     """What the blocking and asyncio connections have in common."""
 
+    # PEP 249's optional extension: the exception classes as connection
+    # attributes, so that code holding several connections can tell their
+    # errors apart without importing the module.
+    Warning = _errors.Warning
+    Error = _errors.Error
+    InterfaceError = _errors.InterfaceError
+    DatabaseError = _errors.DatabaseError
+    DataError = _errors.DataError
+    OperationalError = _errors.OperationalError
+    IntegrityError = _errors.IntegrityError
+    InternalError = _errors.InternalError
+    ProgrammingError = _errors.ProgrammingError
+    NotSupportedError = _errors.NotSupportedError
+
     def __init__(
         self,
         chan: Channel,
         params: ConnectParams,
         host: HostSpec,
         *,
-        autocommit: bool = False,
+        autocommit: bool | None = None,
         row_factory: Any = None,
         prepare_threshold: int | str | None = "auto",
         cursor_factory: Any = None,
+        context: Any = None,
     ) -> None:
         self._chan = chan
         self._proto = chan.proto
         self._params = params
         self._host = host
+        if autocommit is None:
+            # Replication commands refuse to run in a transaction block.
+            autocommit = "replication" in params.server_settings
         self._autocommit = bool(autocommit)
         # Characteristics of the transactions started implicitly (None: server default).
         self.isolation_level: IsolationLevel | None = None
@@ -258,7 +283,13 @@ class BaseConnection:
         self.deferrable: bool | None = None
         self.row_factory = row_factory
         self.cursor_factory = cursor_factory
-        self.adapters = TypesRegistry(default_registry)
+        # With a context (a registry, a connection...), a copy of its adapters:
+        # what the connection registers later stays its own.
+        self.adapters = (
+            TypesRegistry(default_registry)
+            if context is None
+            else registry_of(context).copy()
+        )
         self.adapt_context = AdaptContext(self.adapters)
         self._notice_handlers: list[NoticeHandler] = []
         self._notify_handlers: list[NotifyHandler] = []
@@ -275,6 +306,7 @@ class BaseConnection:
         proto.parameter_handler = _weak_handler(self._on_parameter)
         proto.notice_handler = _weak_handler(self._on_notice)
         proto.notify_handler = _weak_handler(self._on_notify)
+        proto.schema_handler = _weak_handler(self._on_schema_change)
         for name, value in proto.parameters.items():
             self._on_parameter(name, value)
 
@@ -288,6 +320,10 @@ class BaseConnection:
     def _on_parameter(self, name: str, value: str) -> None:
         self.adapt_context.update_parameter(name, value)
         self._proto.encoding = self.adapt_context.encoding
+
+    def _on_schema_change(self) -> None:
+        # Statements prepared before may describe what changed: prepare afresh.
+        self._prepared.invalidate()
 
     def _on_notice(self, fields: dict[str, str]) -> None:
         notice = Diagnostic(fields)

@@ -8,12 +8,12 @@ as the Python code's.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from ._speedups_select import plan_params, speedups
 from .protocol import messages as m
-from .sql import convert_query
+from .sql import PreparedQuery, convert_query
 from .types import Transformer
 
 __all__ = ["encode_batches"]
@@ -26,11 +26,19 @@ def encode_batches(
     encoding: str,
     result_formats: Sequence[int],
     describe: bool,
+    convert: Callable[[Any, Any], PreparedQuery] | None = None,
 ) -> tuple[bytes, list[bytes]]:
     """Return the statement's text and the messages running it once per parameter set.
 
-    Bad parameters raise (ProgrammingError, DataError...) before anything is sent.
+    ``convert`` turns the query and one parameter set into the ``$n`` text and
+    values (default: :func:`~pgwire.sql.convert_query` in ``encoding``).  Bad
+    parameters raise (ProgrammingError, DataError...) before anything is sent.
     """
+    if convert is None:
+
+        def convert(query: Any, params: Any) -> PreparedQuery:
+            return convert_query(query, params, encoding)
+
     # A copy: dumpers run user code, which must not change the list under us.
     rows = list(params_seq)
     bind_many = speedups.bind_many if speedups is not None else None
@@ -45,7 +53,7 @@ def encode_batches(
     while i < n:
         params = rows[i]
         i += 1
-        pq = convert_query(query, params, encoding)
+        pq = convert(query, params)
         values_in = pq.params or []
         oids, formats, values = tx.dump_params(values_in, pq.formats)
         if oids != last_oids or pq.query != sql:

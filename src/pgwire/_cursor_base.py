@@ -7,7 +7,7 @@ file its results; the concrete cursor runs the operation with its driver.
 from __future__ import annotations
 
 import weakref
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ._batch import encode_batches
@@ -18,7 +18,7 @@ from .protocol import core
 from .protocol import messages as m
 from .protocol.core import Loaders, PGGen, Result, RowMaker
 from .rows import tuple_row
-from .sql import convert_query
+from .sql import PreparedQuery, convert_query
 from .types import Format, Transformer, TypesRegistry
 
 if TYPE_CHECKING:
@@ -40,6 +40,8 @@ class PlannedRun(NamedTuple):
     #: What the Describe sent with an unnamed statement should answer (see
     #: core.results); None if nothing is expected.
     description: bytes | None
+    # Runs the query again unprepared, should the statement have gone stale.
+    rerun: Callable[[], PGGen]
 
 
 class Column(NamedTuple):
@@ -73,6 +75,10 @@ def make_column(field: m.FieldDescription) -> Column:
 
 class BaseCursor:
     """What the blocking and asyncio cursors have in common."""
+
+    #: Whether runs may use the parameter plans learned for prepared statements
+    #: (cursors that bind parameters their own way say no).
+    _plannable = True
 
     def __init__(
         self, connection: BaseConnection, *, row_factory: Any = None, binary: bool = False
@@ -205,14 +211,18 @@ class BaseCursor:
             sql = _query_bytes(query, conn)
             self.query, self.params = sql, None
             return core.simple_query(proto, sql, self._description_callback(), begin)
-        plans = conn._statement_plans if self._tx.registry is conn.adapters else None
+        plans = (
+            conn._statement_plans
+            if self._plannable and self._tx.registry is conn.adapters
+            else None
+        )
         if plans is not None and not plans.usable(params, prepare, binary):
             plans = None
         if plans is not None:
             run = self._planned_run(plans, query, params)
             if run is not None:
                 return self._planned_gen(run, begin)
-        pq = convert_query(query, params or (), conn.adapt_context.encoding, context=conn)
+        pq = self._convert_query(query, params or ())
         oids, formats, values = self._tx.dump_params(pq.params or [], pq.formats)
         self.query, self.params = pq.query, params
         cache = conn._prepared
@@ -257,7 +267,24 @@ class BaseCursor:
         if entry is None:
             return gen
         described = known_fields is None or description is not None
-        return self._track_prepared(gen, key, entry, result_formats, described)
+        return self._track_prepared(
+            gen,
+            key,
+            entry,
+            result_formats,
+            described,
+            # A statement parsed by this very run can't be stale, unless it
+            # asked for the formats of columns described before.
+            None
+            if parse and description is None
+            else lambda: self._query_gen(query, params, binary, False),
+            begin is not None,
+        )
+
+    def _convert_query(self, query: Any, params: Params) -> PreparedQuery:
+        """The query text for the extended protocol and its values in ``$n`` order."""
+        conn = self._conn
+        return convert_query(query, params, conn.adapt_context.encoding, context=conn)
 
     def _checking_direct(self, gen: PGGen) -> PGGen:
         """Run ``gen`` after finding out whether the connection reaches PostgreSQL directly.
@@ -286,14 +313,21 @@ class BaseCursor:
             return None
         self.query, self.params = plan.query, params
         known_fields = entry.fields if entry.fields_formats == result_formats else None
+        parse, description = b"", None
         if name is None:
             # Described again; expected to answer as last time if asked in the same formats.
             description = None if known_fields is None else entry.description
             parse = entry.parse_message(plan.key)
-            return PlannedRun(
-                bind, plan.key, entry, result_formats, known_fields, parse, description
-            )
-        return PlannedRun(bind, plan.key, entry, result_formats, known_fields, b"", None)
+        return PlannedRun(
+            bind,
+            plan.key,
+            entry,
+            result_formats,
+            known_fields,
+            parse,
+            description,
+            lambda: self._query_gen(query, params, None, False),
+        )
 
     def _planned_gen(self, run: PlannedRun, begin: bytes | None) -> PGGen:
         """The operation of a planned run."""
@@ -315,8 +349,15 @@ class BaseCursor:
             run.bind,
             run.description,
         )
-        described = run.known_fields is None or run.description is not None
-        return self._track_prepared(gen, run.key, run.entry, run.result_formats, described)
+        return self._track_prepared(
+            gen,
+            run.key,
+            run.entry,
+            run.result_formats,
+            run.known_fields is None or run.description is not None,
+            run.rerun,
+            begin is not None,
+        )
 
     def _quick_run(self, query: Any, params: Params) -> PlannedRun | None:
         """A planned run whose whole answer the accelerator may read at once, or None.
@@ -328,6 +369,7 @@ class BaseCursor:
         conn = self._conn
         if (
             not core.CAN_TAKE_ANSWERS
+            or not self._plannable
             or self._tx.registry is not conn.adapters
             or not StatementPlans.usable(params, None, self.binary)
             or conn._begin_needed() is not None
@@ -367,8 +409,15 @@ class BaseCursor:
             known_fields=run.known_fields,
             description=run.description,
         )
-        described = run.description is not None
-        return self._track_prepared(gen, run.key, run.entry, run.result_formats, described)
+        return self._track_prepared(
+            gen,
+            run.key,
+            run.entry,
+            run.result_formats,
+            run.description is not None,
+            run.rerun,
+            False,
+        )
 
     def _track_prepared(
         self,
@@ -377,32 +426,51 @@ class BaseCursor:
         entry: PreparedEntry,
         result_formats: list[int],
         described: bool = True,
+        rerun: Callable[[], PGGen] | None = None,
+        began: bool = False,
     ) -> PGGen:
         """Run ``gen``; learn the statement's columns, or forget it if the server failed it.
 
         ``described``: the run asked for the statement's columns; if none
         came, the statement is known to return no rows (``core.NO_ROWS``).
         Columns described other than those known replace them.
+        A statement gone stale (its tables or types changed by another
+        session) is run again unprepared with ``rerun``, when nothing but
+        this run is lost: outside a transaction, or in the one its own
+        ``began`` opened, which is rolled back first.
         """
         cache = self._conn._prepared
         self._last_fields = None
         try:
             results = yield from gen
-        except Error as exc:
+        except Error as error:
+            exc = error
             if exc.diag.sqlstate is None:
                 pass  # raised on our side (a loader...): the statement is fine
             elif exc.sqlstate == "26000":  # the server no longer knows our statements
                 cache.clear()
             else:
                 cache.forget(key)
-                if exc.sqlstate == "08P01" and entry.name is None and len(result_formats) > 1:
-                    # A format per column, but the columns are others now (the
-                    # schema changed): told as for a prepared statement.
-                    raise FeatureNotSupported(
-                        f"the columns of the statement changed since it was described ({exc});"
-                        " it is described again on its next run"
-                    ) from exc
-            raise
+            if exc.sqlstate == "08P01" and entry.name is None and len(result_formats) > 1:
+                # A format per column, but the columns are others now (the
+                # schema changed): stale, as a prepared statement would be.
+                exc = FeatureNotSupported(
+                    f"the columns of the statement changed since it was described ({error});"
+                    " it is described again on its next run"
+                )
+            proto = self._conn._proto
+            status = proto.transaction_status
+            if (
+                rerun is None
+                or not _stale_statement(exc)
+                or not (status == core.IDLE or (status == core.INERROR and began))
+            ):
+                if exc is error:
+                    raise
+                raise exc from error
+            if status == core.INERROR:
+                yield from core.simple_query(proto, b"ROLLBACK", None)
+            return (yield from rerun())
         finally:
             if self._last_fields is not None and entry.type_oids is None:
                 entry.type_oids = [f.type_oid for f in self._last_fields]
@@ -449,6 +517,7 @@ class BaseCursor:
             conn.adapt_context.encoding,
             self._result_formats(None),
             returning,
+            self._convert_query,
         )
         if not batches:
             return None
@@ -502,6 +571,8 @@ class BaseCursor:
     # --- fetching -------------------------------------------------------------
 
     def _check_result(self) -> list[Any]:
+        if self._closed:
+            raise InterfaceError("the cursor is closed")
         if self._error is not None:
             error, self._error = self._error, None
             raise error
@@ -556,6 +627,19 @@ def _query_bytes(query: Any, conn: BaseConnection) -> bytes:
     if as_bytes is not None:
         return as_bytes(conn)  # type: ignore[no-any-return]
     raise TypeError(f"the query must be str, bytes or sql.Composable, not {type(query).__name__}")
+
+
+def _stale_statement(exc: Error) -> bool:
+    """Whether a prepared statement failed only because the schema changed under it.
+
+    "cached plan must not change result type" (0A000), or "cache lookup
+    failed" for a type or relation that was dropped (XX000, never translated).
+    """
+    if exc.sqlstate == "0A000":
+        return True
+    return exc.sqlstate == "XX000" and (exc.diag.message_primary or "").startswith(
+        "cache lookup failed"
+    )
 
 
 def callproc_query(name: str, params: Params) -> tuple[str, Params]:

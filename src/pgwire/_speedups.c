@@ -1587,7 +1587,8 @@ PyDoc_STRVAR(count_commands_doc,
 "count_commands(buf) -> (commands, rows)\n\n"
 "Consume the ParseComplete, BindComplete, NoData, CloseComplete and\n"
 "CommandComplete messages at buf.pos; count the commands and the rows their tags\n"
-"report. Stops at any other message, an incomplete one, or a tag to leave to Python.");
+"report. Stops at any other message, an incomplete one, or a tag to leave to Python\n"
+"(a huge count, or DROP, ALTER and ROLLBACK, which stale prepared statements).");
 
 static PyObject *
 count_commands(PyObject *module, PyObject *buf)
@@ -1609,7 +1610,10 @@ count_commands(PyObject *module, PyObject *buf)
             if (nul == NULL)
                 break;
             long long n = tag_rowcount(tag, nul - tag);
-            if (n == -2)
+            /* Tags of commands that may change the schema are left to Python,
+               which discards the prepared statements they may stale. */
+            if (n == -2 || strncmp(tag, "DROP ", 5) == 0 || strncmp(tag, "ALTER ", 6) == 0
+                || strcmp(tag, "ROLLBACK") == 0)
                 break;
             commands++;
             if (n >= 0)
@@ -1704,6 +1708,9 @@ take_response(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     if (whole_message(p, len, at) != 5 || p[at] != 'Z')
         goto plain_no;
     int status = p[at + 5];
+    /* A status the protocol doesn't know: Python's loop reports the violation. */
+    if (status != 'I' && status != 'T' && status != 'E')
+        goto plain_no;
     at += 6;
 
     if ((rows = PyList_New(nrows)) == NULL)

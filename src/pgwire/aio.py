@@ -18,6 +18,7 @@ from ._base import (
 )
 from ._cursor_base import BaseCursor, Params, callproc_query
 from ._hosts import reject_session, resolve, session_fits
+from .client_cursor import ClientCursorMixin, RawCursorMixin
 from .conninfo import ConnectParams, HostSpec, make_params
 from .copy import AsyncCopy
 from .drivers import aio
@@ -26,6 +27,7 @@ from .drivers.connect import open_socket
 from .errors import Error, OperationalError
 from .protocol import core
 from .protocol.core import Notify, PGGen, Protocol
+from .replication import AsyncReplicationStream
 from .transaction import TransactionPlan
 
 
@@ -198,6 +200,12 @@ class AsyncConnection(BaseConnection):
         await aio.send_cancel(
             sock.family, sock.getpeername(), self._proto.backend_pid, self._proto.backend_key
         )
+
+    async def start_replication(
+        self, slot_name: str | None = None, **options: Any
+    ) -> AsyncReplicationStream:
+        """Start streaming from a replication slot (see :mod:`pgwire.replication`)."""
+        return await AsyncReplicationStream(self, slot_name, **options).start()
 
     def transaction(
         self, savepoint_name: str | None = None, force_rollback: bool = False
@@ -406,4 +414,18 @@ async def _open_channel(params: ConnectParams, host: HostSpec) -> Channel:
                 raise
 
 
-__all__ = ["AsyncConnection", "AsyncCursor", "AsyncTransaction"]
+class AsyncClientCursor(ClientCursorMixin, AsyncCursor):
+    """An asyncio cursor binding parameters on the client (psycopg's ``AsyncClientCursor``)."""
+
+
+class AsyncRawCursor(RawCursorMixin, AsyncCursor):
+    """An asyncio cursor whose queries use ``$1 .. $n`` placeholders."""
+
+
+__all__ = [
+    "AsyncClientCursor",
+    "AsyncConnection",
+    "AsyncCursor",
+    "AsyncRawCursor",
+    "AsyncTransaction",
+]

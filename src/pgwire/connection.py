@@ -27,6 +27,7 @@ from .drivers.connect import open_socket
 from .errors import Error, OperationalError, ProgrammingError, QueryCanceled
 from .protocol import core
 from .protocol.core import Notify, Protocol
+from .replication import ReplicationStream
 from .server_cursor import ServerCursor
 from .transaction import Rollback, TransactionPlan
 
@@ -211,6 +212,15 @@ class Connection(BaseConnection):
     ) -> Transaction:
         """A block run in a transaction; nested blocks are savepoints."""
         return Transaction(self, savepoint_name, force_rollback)
+
+    def start_replication(self, slot_name: str | None = None, **options: Any) -> ReplicationStream:
+        """Start streaming from a replication slot (see :mod:`pgwire.replication`).
+
+        Needs a connection made with ``replication="database"`` (logical:
+        ``publication_names=[...]`` and the other pgoutput options) or
+        ``replication="true"`` (physical: ``start_lsn``, ``timeline``).
+        """
+        return ReplicationStream(self, slot_name, **options).start()
 
     # --- notifications -------------------------------------------------------------
 

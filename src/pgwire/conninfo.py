@@ -853,6 +853,28 @@ def _split_hosts(values: dict[str, str]) -> list[HostSpec]:
     return hosts
 
 
+def replication_mode(value: str) -> str | None:
+    """What the ``replication`` keyword asks for: "logical", "physical" or None (none).
+
+    Accepts what the server accepts: ``database``, and its booleans (true,
+    yes, on, 1 / false, no, off, 0, in any case, and prefixes as long as
+    they are unambiguous).
+    """
+    text = value.strip().lower()
+    if text == "database":
+        return "logical"
+    words = {"true": True, "yes": True, "on": True, "false": False, "no": False, "off": False}
+    matches = {on for word, on in words.items() if text and word.startswith(text)}
+    if text in ("1", "0"):
+        matches = {text == "1"}
+    if len(matches) != 1:
+        raise ProgrammingError(
+            f'invalid replication value: "{value}"'
+            " (expected database, true, false, on, off, 1 or 0)"
+        )
+    return "physical" if matches.pop() else None
+
+
 def make_params(dsn: str | None = None, **kwargs: object) -> ConnectParams:
     """Resolve a DSN and keyword arguments into :class:`ConnectParams`.
 
@@ -906,8 +928,10 @@ def make_params(dsn: str | None = None, **kwargs: object) -> ConnectParams:
 
     server_settings: dict[str, str] = {}
     # Same order as libpq's startup packet, after user and database.
-    if values.get("replication"):
-        server_settings["replication"] = values["replication"]
+    replication = replication_mode(values["replication"]) if values.get("replication") else None
+    if replication is not None:
+        # The server takes "database" in lower case only.
+        server_settings["replication"] = "database" if replication == "logical" else "true"
     options = values.get("options") or None
     if options:
         server_settings["options"] = options

@@ -19,7 +19,7 @@ from collections.abc import AsyncIterator, Iterator, Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from .drivers import aio, blocking
+from .drivers import blocking
 from .errors import DataError, ProgrammingError, QueryCanceled
 from .protocol import copy as pc
 from .protocol.copy import CopyState
@@ -228,7 +228,13 @@ class BaseCopy:
         state = self._check_out()
         if self._finished:
             return b""
-        chunk = yield from pc.copy_read(self._conn._proto, state)
+        try:
+            chunk = yield from pc.copy_read(self._conn._proto, state)
+        except BaseException:
+            # The COPY ended with the error (the server is back to
+            # ReadyForQuery), or the connection is gone: nothing more to read.
+            self._finished = True
+            raise
         if chunk is None:
             self._finished = True
             self._cursor.rowcount = state.rowcount
@@ -361,6 +367,9 @@ class AsyncCopy(BaseCopy):
         proto = self._conn._proto
         pc.copy_data(proto, data)
         if len(proto.out) >= FLUSH_SIZE:
+            # Imported here: the blocking API must not load asyncio.
+            from .drivers import aio
+
             await aio.flush(self._conn._chan)
 
     async def read(self) -> bytes:

@@ -170,6 +170,17 @@ class PreparedCache:
         if entry is not None and entry.name is not None:
             self._to_close.append(entry.name)
 
+    def invalidate(self) -> None:
+        """Forget every statement and close them on the server with the next query.
+
+        Called after a command that may have changed what they describe
+        (DROP, ALTER, ROLLBACK): prepared afresh, they see the new schema.
+        """
+        for entry in self._entries.values():
+            if entry.name is not None:
+                self._to_close.append(entry.name)
+        self._entries.clear()
+
     def clear(self) -> None:
         """Forget every statement (after DISCARD ALL / DEALLOCATE ALL or a reset)."""
         self._entries.clear()

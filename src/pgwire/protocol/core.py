@@ -39,6 +39,11 @@ RowMaker = Callable[[list[Any]], Any]
 Loaders = list[Callable[[bytes], Any]]
 OnDescription = Callable[[list[m.FieldDescription]], "tuple[Loaders, RowMaker] | None"]
 
+#: Command tags after which prepared statements may describe tables or types
+#: that changed or are gone: the session's statements are best discarded
+#: (psycopg 3 does the same).
+SCHEMA_CHANGING_TAGS = ("DROP ", "ALTER ", "ROLLBACK")
+
 IDLE = ord("I")
 INTRANS = ord("T")
 INERROR = ord("E")
@@ -95,6 +100,9 @@ class Protocol:
         #: The body of the last RowDescription parsed (what a described
         #: statement's cache compares the next ones with).
         self.last_description = b""
+        # Called after a command that may have changed the schema completed
+        # (see SCHEMA_CHANGING_TAGS).
+        self.schema_handler: Callable[[], None] | None = None
 
     def send(self, data: bytes) -> None:
         """Queue bytes for the server."""
@@ -110,9 +118,15 @@ class Protocol:
         self.pending_ready += syncs
 
     def ready(self) -> None:
-        """Note the ReadyForQuery just framed."""
+        """Note the ReadyForQuery just framed (a malformed one breaks the session)."""
         buf = self.buf
-        self.transaction_status = buf.data[buf.start]
+        status = buf.data[buf.start] if buf.end - buf.start == 1 else -1
+        if status != IDLE and status != INTRANS and status != INERROR:
+            self.closed = True
+            raise ProtocolViolation(
+                f"malformed ReadyForQuery from the server: {buf.payload()[:16]!r}"
+            )
+        self.transaction_status = status
         self.pending_ready -= 1
 
     def handle_async(self, mtype: int) -> bool:
@@ -136,6 +150,11 @@ class Protocol:
         else:
             return False
         return True
+
+    def command_completed(self, tag: str) -> None:
+        """Note a command's tag: tell the schema handler when it may have changed the schema."""
+        if tag.startswith(SCHEMA_CHANGING_TAGS) and self.schema_handler is not None:
+            self.schema_handler()
 
     def server_error(self) -> Error:
         """The exception for the ErrorResponse just framed."""
@@ -300,6 +319,7 @@ def take_answer(
     if whole is None:
         return None
     rows, tag, rowcount = whole
+    proto.command_completed(tag)
     if fields is None or fields is NO_ROWS:
         return Result(None, rows, tag, rowcount)
     return Result(fields, rows, tag, len(rows) if rowcount < 0 else rowcount)
@@ -387,6 +407,9 @@ def results(
             take = False
             # The most frequent messages first.
             if mtype == _DATA_ROW:
+                if cur.fields is None and on_description is not None:
+                    # Columns are described before rows whenever rows are kept.
+                    raise ProtocolViolation("DataRow before any RowDescription from the server")
                 if loaders is not None:
                     buf.pos = buf.start - 5  # let the row reader frame this message again
                     try:
@@ -403,6 +426,7 @@ def results(
             elif mtype == _COMMAND_COMPLETE:
                 cur.command_tag = tag = m.parse_command_complete(buf.data, buf.start, buf.end)
                 cur.rowcount = rowcount = m.rowcount_from_tag(tag)
+                proto.command_completed(tag)
                 if count_only:
                     commands += 1
                     counted += max(rowcount, 0)

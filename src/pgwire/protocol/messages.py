@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from struct import Struct
 
 from .._speedups_select import speedups
+from ..errors import ProgrammingError
 from .buffer import ProtocolViolation
 
 PROTOCOL_VERSION = 196608  # 3.0
@@ -47,6 +48,7 @@ ROW_DESCRIPTION = ord("T")
 BACKEND_TYPES = frozenset(ord(c) for c in "RK23CWdcGHDIEVvnNAtS1sZT")
 
 _i16 = Struct("!h")
+_u16 = Struct("!H")
 _i32 = Struct("!i")
 _u32 = Struct("!I")
 _ii = Struct("!ii")
@@ -62,6 +64,19 @@ _unpack_field = _field.unpack_from
 
 def _msg(mtype: bytes, body: bytes) -> bytes:
     return _header.pack(mtype, len(body) + 4) + body
+
+
+MAX_PARAMETERS = 65535
+"""Most parameters a statement may have: the protocol counts them in 16 bits."""
+
+
+def _count16(n: int, what: str) -> bytes:
+    """An unsigned 16-bit count of parameters (or of their formats)."""
+    if n > MAX_PARAMETERS:
+        raise ProgrammingError(
+            f"too many {what}: {n} (a statement takes at most {MAX_PARAMETERS})"
+        )
+    return _u16.pack(n)
 
 
 def _cstr(s: bytes) -> bytes:
@@ -112,7 +127,7 @@ def query(sql: bytes) -> bytes:
 def parse(name: bytes, sql: bytes, param_oids: Sequence[int]) -> bytes:
     """Parse: prepare ``sql`` as statement ``name`` (b"" = unnamed)."""
     n = len(param_oids)
-    body = _cstr(name) + _cstr(sql) + _i16.pack(n)
+    body = _cstr(name) + _cstr(sql) + _count16(n, "parameters")
     if n:
         body += Struct(f"!{n}I").pack(*param_oids)
     return _msg(b"P", body)
@@ -122,10 +137,10 @@ def bind_head(portal: bytes, statement: bytes, param_formats: Sequence[int], npa
     """The start of a Bind body: names, parameter formats and the parameter count."""
     nf = len(param_formats)
     if nf and any(param_formats):
-        formats = Struct(f"!h{nf}h").pack(nf, *param_formats)
+        formats = _count16(nf, "parameter formats") + Struct(f"!{nf}h").pack(*param_formats)
     else:
         formats = b"\x00\x00"
-    return _cstr(portal) + _cstr(statement) + formats + _i16.pack(nparams)
+    return _cstr(portal) + _cstr(statement) + formats + _count16(nparams, "parameters")
 
 
 def bind_tail(result_formats: Sequence[int]) -> bytes:

@@ -13,6 +13,9 @@ Enable with ``pytest_plugins = ("pgwire.testing.pytest_plugin",)`` in a
     The server's DSN string.
 ``conn``
     ``pgwire.connect(dsn)``, closed after the test whatever happened.
+``logical_server`` (session)
+    A :class:`~pgwire.testing.TestCluster` with ``wal_level=logical``
+    (:func:`logical_settings`), for replication tests.
 ``make_cluster``
     A factory of extra clusters (``make_cluster(settings=..., hba=...)``),
     all stopped after the test.
@@ -57,6 +60,8 @@ __all__ = [
     "conn",
     "dsn",
     "in_ci",
+    "logical_server",
+    "logical_settings",
     "make_cluster",
     "make_pgbouncer",
     "make_replica_pair",
@@ -208,6 +213,30 @@ def make_cluster() -> Iterator[Callable[..., TestCluster]]:
     finally:
         for cluster in clusters:
             cluster.stop()
+
+
+def logical_settings() -> dict[str, str]:
+    """Server settings for logical decoding tests: wal_level=logical, slots, 2PC."""
+    return {
+        "wal_level": "logical",
+        "max_wal_senders": "20",
+        "max_replication_slots": "20",
+        "max_prepared_transactions": "10",
+    }
+
+
+@pytest.fixture(scope="session")
+def logical_server() -> Iterator[TestCluster]:
+    """A cluster of the session started with :func:`logical_settings`, for replication tests."""
+    try:
+        cluster = TestCluster(settings=logical_settings())
+        cluster.start()
+    except _START_ERRORS as exc:
+        _unavailable(exc)
+    try:
+        yield cluster
+    finally:
+        cluster.stop()
 
 
 _PASSWORD_IN_DSN = re.compile(r"(password\s*=\s*)('(?:[^'\\]|\\.)*'|\S+)|(://[^:/@]*:)[^@]*@")
