@@ -1,11 +1,12 @@
 """What a connection knows of the queries it runs: descriptions, and prepared statements.
 
 Every query run with parameters (by its text and parameter types) gets an
-entry.  By default nothing is kept on the server: each run sends the unnamed
-Parse, Bind, Describe, Execute and Sync in one round trip, as is safe behind a
-pooler handing out a different server session per transaction; the entry
-remembers the columns described, so that later runs ask for each column in
-its cheapest format and don't parse the same RowDescription again.
+entry.  Until the query is prepared nothing is kept on the server: each run
+sends the unnamed Parse, Bind, Describe, Execute and Sync in one round trip,
+as is safe behind a pooler handing out a different server session per
+transaction; the entry remembers the columns described, so that later runs
+ask for each column in its cheapest format and don't parse the same
+RowDescription again.
 
 A query run ``prepare_threshold`` times is prepared as a named statement
 instead; later runs skip parsing, planning and Describe.  The default,
