@@ -35,6 +35,7 @@ ROOMS: dict[str, str] = {
     "drivers": "drivers",
     "_base": "public",
     "_cursor_base": "public",
+    "_hosts": "public",
     "connection": "public",
     "cursor": "public",
     "server_cursor": "public",

@@ -17,10 +17,10 @@ from collections.abc import Callable, Iterator
 from enum import IntEnum
 from typing import TYPE_CHECKING, Any
 
+from . import errors as _errors
 from ._statement_plans import StatementPlans
 from .conninfo import ConnectParams, HostSpec, protocol_versions, scram_keys
 from .drivers.connect import retry_tls
-from . import errors as _errors
 from .errors import Diagnostic, Error, OperationalError, ProgrammingError
 from .prepared import PreparedCache
 from .protocol import core
@@ -239,18 +239,6 @@ def connect_plan(params: ConnectParams) -> Iterator[tuple[str, HostSpec]]:
             yield attrs, host
 
 
-def check_session(chan: Channel, wanted: str, host: HostSpec) -> None:
-    """Close the new session and raise unless it fits target_session_attrs."""
-    fits = session_matches(chan.proto, wanted)
-    if not fits:
-        chan.close()
-        if fits is None:
-            raise OperationalError(
-                f"the server does not report what target_session_attrs={wanted} needs"
-            )
-        raise OperationalError(f"server at {host.host}:{host.port} is not {wanted}")
-
-
 def connect_error(errors: list[Exception]) -> Exception:
     """The exception to raise when no host could be connected to."""
     if len(errors) == 1:
@@ -303,7 +291,7 @@ class BaseConnection:
         *,
         autocommit: bool | None = None,
         row_factory: Any = None,
-        prepare_threshold: int | None = 5,
+        prepare_threshold: int | str | None = "auto",
         cursor_factory: Any = None,
         context: Any = None,
     ) -> None:
@@ -419,12 +407,17 @@ class BaseConnection:
     # --- state ---------------------------------------------------------------
 
     @property
-    def prepare_threshold(self) -> int | None:
-        """Runs of a query before it is prepared on the server (None: never)."""
+    def prepare_threshold(self) -> int | str | None:
+        """Runs of a query before it is prepared as a named statement on the server.
+
+        ``"auto"`` (the default): 5, but only on a connection straight to
+        PostgreSQL, never through a connection pooler; an int: that many,
+        wherever; None: never (every run unnamed, with a Describe).
+        """
         return self._prepared.threshold
 
     @prepare_threshold.setter
-    def prepare_threshold(self, value: int | None) -> None:
+    def prepare_threshold(self, value: int | str | None) -> None:
         self._prepared.threshold = value
 
     @property

@@ -10,7 +10,6 @@ from typing import Any
 
 from ._base import (
     BaseConnection,
-    check_session,
     connect_error,
     connect_plan,
     split_connect_kwargs,
@@ -18,6 +17,7 @@ from ._base import (
     tls_retry,
 )
 from ._cursor_base import BaseCursor, Params, callproc_query
+from ._hosts import reject_session, resolve, session_fits
 from .client_cursor import ClientCursorMixin, RawCursorMixin
 from .conninfo import ConnectParams, HostSpec, make_params
 from .copy import AsyncCopy
@@ -54,16 +54,26 @@ class AsyncConnection(BaseConnection):
         own = split_connect_kwargs(kwargs)
         params = make_params(dsn, **kwargs)
         errors: list[Exception] = []
+        loop = asyncio.get_running_loop()
         for attrs, host in connect_plan(params):
             try:
-                chan = await asyncio.wait_for(_open_channel(params, host), params.connect_timeout)
-                check_session(chan, attrs, host)
-            except asyncio.TimeoutError:
-                errors.append(OperationalError(f"connection to {host.host} timed out"))
-            except (OperationalError, OSError) as exc:
+                # Name resolution blocks: it runs in a worker thread.
+                targets = await loop.run_in_executor(None, resolve, params, host)
+            except OperationalError as exc:
                 errors.append(exc)
-            else:
-                return cls(chan, params, host, **own)
+                continue
+            for target in targets:
+                try:
+                    chan = await asyncio.wait_for(
+                        _open_session(params, target, attrs), params.connect_timeout
+                    )
+                except asyncio.TimeoutError:
+                    where = target.hostaddr or target.host
+                    errors.append(OperationalError(f"connection to {where} timed out"))
+                except (OperationalError, OSError) as exc:
+                    errors.append(exc)
+                else:
+                    return cls(chan, params, target, **own)
         raise connect_error(errors)
 
     def __repr__(self) -> str:
@@ -364,6 +374,19 @@ class AsyncCursor(BaseCursor):
             pos = self._pos
             self._pos = pos + 1
             yield rows[pos]
+
+
+async def _open_session(params: ConnectParams, host: HostSpec, attrs: str) -> Channel:
+    """A session with ``host`` fitting ``attrs`` (target_session_attrs)."""
+    chan = await _open_channel(params, host)
+    try:
+        fits = await aio.execute(chan, session_fits(chan.proto, attrs))
+    except BaseException:
+        chan.close()
+        raise
+    if not fits:
+        raise reject_session(chan, attrs, host)
+    return chan
 
 
 async def _open_channel(params: ConnectParams, host: HostSpec) -> Channel:

@@ -11,13 +11,13 @@ from ._base import (
     BaseConnection,
     Inflight,
     TransactionStatus,
-    check_session,
     connect_error,
     connect_plan,
     split_connect_kwargs,
     startup_operation,
     tls_retry,
 )
+from ._hosts import reject_session, resolve, session_fits
 from .conninfo import make_params
 from .cursor import Cursor
 from .drivers import blocking
@@ -45,18 +45,18 @@ class Connection(BaseConnection):
         params = make_params(dsn, **kwargs)
         errors: list[Exception] = []
         for attrs, host in connect_plan(params):
-            deadline = (
-                None
-                if params.connect_timeout is None
-                else time.monotonic() + params.connect_timeout
-            )
             try:
-                chan = _open_channel(params, host, deadline)
-                check_session(chan, attrs, host)
-            except (OperationalError, OSError) as exc:
+                targets = resolve(params, host)
+            except OperationalError as exc:
                 errors.append(exc)
                 continue
-            return cls(chan, params, host, **own)
+            for target in targets:
+                try:
+                    chan = _open_session(params, target, attrs)
+                except (OperationalError, OSError) as exc:
+                    errors.append(exc)
+                    continue
+                return cls(chan, params, target, **own)
         raise connect_error(errors)
 
     def __repr__(self) -> str:
@@ -286,6 +286,21 @@ class Transaction:
             else:
                 self._plan.abandon()
         return swallow
+
+
+def _open_session(params: Any, host: Any, attrs: str) -> Channel:
+    """A session with ``host`` fitting ``attrs`` (target_session_attrs), in connect_timeout."""
+    timeout = params.connect_timeout
+    deadline = None if timeout is None else time.monotonic() + timeout
+    chan = _open_channel(params, host, deadline)
+    try:
+        fits = blocking.execute(chan, session_fits(chan.proto, attrs), deadline)
+    except BaseException:
+        chan.close()
+        raise
+    if not fits:
+        raise reject_session(chan, attrs, host)
+    return chan
 
 
 def _open_channel(params: Any, host: Any, deadline: float | None) -> Channel:

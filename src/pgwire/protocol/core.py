@@ -100,6 +100,9 @@ class Protocol:
         self.notice_handler: Callable[[dict[str, str]], None] | None = None
         self.notify_handler: Callable[[Notify], None] | None = None
         self.parameter_handler: Callable[[str, str], None] | None = None
+        #: The body of the last RowDescription parsed (what a described
+        #: statement's cache compares the next ones with).
+        self.last_description = b""
         # Called after a command that may have changed the schema completed
         # (see SCHEMA_CHANGING_TAGS).
         self.schema_handler: Callable[[], None] | None = None
@@ -388,22 +391,25 @@ def take_answer(
     fields: list[m.FieldDescription] | None,
     loaders: Loaders | None,
     make_row: RowMaker | None,
+    description: bytes | None = None,
 ) -> Result | None:
     """The whole answer to one statement, if it is in the buffer and plain; else None.
 
     A plain answer is what a statement run through the extended protocol
     gets when all goes well: ParseComplete, BindComplete and such, the rows
     of the ``fields`` described beforehand (None or :data:`NO_ROWS`: no rows),
-    CommandComplete and ReadyForQuery.  It is consumed and returned as one
-    Result.  Anything else (an answer not all there, an error or a notice,
-    a value a loader refuses) is left in the buffer for :func:`results`,
-    which reads it message by message and reports what is wrong.
+    CommandComplete and ReadyForQuery.  A RowDescription is part of it only
+    when its body is ``description`` (the columns are then ``fields``).  It
+    is consumed and returned as one Result.  Anything else (an answer not
+    all there, an error or a notice, a value a loader refuses) is left in
+    the buffer for :func:`results`, which reads it message by message and
+    reports what is wrong.
     """
     if _take_response is None:
         return None
     # The answer is consumed and its ReadyForQuery noted at once, so that an
     # interruption leaves the session in sync either way.
-    whole = _take_response(proto, loaders, make_row)
+    whole = _take_response(proto, loaders, make_row, description or None)
     if whole is None:
         return None
     rows, tag, rowcount = whole
@@ -429,6 +435,7 @@ def results(
     count_only: bool = False,
     known_fields: list[m.FieldDescription] | None = None,
     request: bytes = b"",
+    description: bytes | None = None,
 ) -> PGGen:
     """Read responses until ``syncs`` ReadyForQuery messages; return the results.
 
@@ -446,7 +453,10 @@ def results(
     or none if no command completed.  ``known_fields`` describes the
     first result set (after the skipped ones) when no RowDescription will
     come (a prepared statement run without Describe); :data:`NO_ROWS` says
-    the statement returns no rows.
+    the statement returns no rows.  ``description`` says that a Describe was
+    sent all the same, whose answer is expected to be ``known_fields``: the
+    body of their RowDescription (b"" for NoData).  A RowDescription equal to
+    it is not parsed again; any other replaces ``known_fields``.
     """
     if request:
         proto.send_query(request, syncs)
@@ -477,7 +487,7 @@ def results(
                         loaders, make_row, error = _adapters(on_description, pending_fields)
                 pending_fields = None
             if take and error is None:
-                whole = take_answer(proto, cur.fields, loaders, make_row)
+                whole = take_answer(proto, cur.fields, loaders, make_row, description)
                 if whole is not None:
                     return [whole]
             if count is not None:
@@ -533,10 +543,20 @@ def results(
                 if syncs <= 0:
                     break
             elif mtype == _ROW_DESCRIPTION:
+                if description and cur.fields is known_fields and (
+                    buf.data[buf.start : buf.end] == description
+                ):
+                    continue  # the columns expected, whose loaders are chosen already
+                proto.last_description = buf.data[buf.start : buf.end]
                 cur.fields = m.parse_row_description(buf.data, buf.start, buf.end, proto.encoding)
                 loaders = make_row = None
                 if error is None:
                     loaders, make_row, error = _adapters(on_description, cur.fields)
+            elif mtype == m.NO_DATA:
+                if description:
+                    # Described now as returning no rows, not as expected.
+                    cur.fields = None
+                    loaders = None
             elif mtype == m.PORTAL_SUSPENDED:
                 cur.rowcount = len(cur.rows)
                 out.append(cur)
@@ -556,7 +576,7 @@ def results(
                 cur = Result()
                 rows = cur.rows
                 loaders = None
-            elif mtype in (m.CLOSE_COMPLETE, m.NO_DATA, m.PARAMETER_DESCRIPTION):
+            elif mtype in (m.CLOSE_COMPLETE, m.PARAMETER_DESCRIPTION):
                 pass
             elif mtype == m.COPY_IN_RESPONSE:
                 _skip_copy_in(proto)
@@ -628,6 +648,16 @@ def simple_query(
     return results(proto, on_description, 2 if begin else 1, bool(begin), request=request)
 
 
+def _text_value(value: bytes) -> str:
+    return bytes(value).decode("utf-8", "replace")
+
+
+def ask(proto: Protocol, sql: bytes) -> PGGen:
+    """Run a query answering one value (simple protocol); return it as text."""
+    answer = yield from simple_query(proto, sql, lambda fields: ([_text_value], tuple))
+    return answer[0].rows[0][0]
+
+
 def extended_query(
     proto: Protocol,
     sql: bytes,
@@ -642,13 +672,15 @@ def extended_query(
     prefix: bytes = b"",
     known_fields: list[m.FieldDescription] | None = None,
     bind: bytes | None = None,
+    description: bytes | None = None,
 ) -> PGGen:
     """Parse (unless prepared already), bind and execute one statement.
 
     ``statement`` names a prepared statement (b"" = unnamed); ``prefix`` is
     sent first (e.g. Close messages of evicted statements).  With
     ``known_fields`` (the statement's columns in the result formats asked)
-    the portal is not described.  ``bind``, if given, is the Bind message
+    the portal is not described, unless ``description`` (see :func:`results`)
+    says it is all the same.  ``bind``, if given, is the Bind message
     already built (the values then go unused).  The messages are built now
     (bad values raise here) and sent when the operation starts.
     """
@@ -657,12 +689,19 @@ def extended_query(
         + prefix
         + (m.parse(statement, sql, param_oids) if parse else b"")
         + (bind or m.bind(b"", statement, param_formats, values, result_formats))
-        + (m.DESCRIBE_UNNAMED_PORTAL if known_fields is None else b"")
+        + (m.DESCRIBE_UNNAMED_PORTAL if known_fields is None or description is not None else b"")
         + m.EXECUTE_UNNAMED
         + m.SYNC
     )
     return results(
-        proto, on_description, 2 if begin else 1, bool(begin), False, known_fields, request
+        proto,
+        on_description,
+        2 if begin else 1,
+        bool(begin),
+        False,
+        known_fields,
+        request,
+        description,
     )
 
 
@@ -727,6 +766,7 @@ __all__ = [
     "Protocol",
     "StartupOptions",
     "Result",
+    "ask",
     "drain",
     "extended_query",
     "pipeline",
