@@ -237,7 +237,9 @@ def _choose_sasl(
     if password is None and options.scram_keys is None:
         raise OperationalError(_NO_PASSWORD)
     binding = tls_server_end_point(options.tls_certificate) if plus else None  # type: ignore[arg-type]
-    return ScramClient(password, binding=binding, tls=options.tls, keys=options.scram_keys)
+    # "y": could bind, but the server offered no -PLUS (libpq's flag; not under disable).
+    could_bind = options.tls and policy.channel_binding != "disable"
+    return ScramClient(password, binding=binding, tls=could_bind, keys=options.scram_keys)
 
 
 _NO_PASSWORD = (
@@ -512,8 +514,8 @@ def results(
                         raise
                     except Exception as exc:
                         # Keep reading to stay in sync; raise once the server is done.
-                        if isinstance(exc, (UnicodeDecodeError, DataError)):
-                            exc = _undecodable(exc, cur.fields, failing_column(buf, loaders))
+                        column = failing_column(buf, loaders)
+                        exc = _load_error(exc, cur.fields, column, loaders)
                         error = error or exc
                         loaders = None
                         next_message()
@@ -607,24 +609,42 @@ def results(
     return out
 
 
-def _undecodable(
-    exc: UnicodeDecodeError | DataError,
+def _builtin_loader(load: Callable[[bytes], Any]) -> bool:
+    """Whether ``load`` is pgwire's own (or Python's): not a loader the user registered."""
+    owner = getattr(load, "__self__", None)
+    module = type(owner).__module__ if owner is not None else getattr(load, "__module__", None)
+    return module is None or module == "builtins" or module.startswith("pgwire.")
+
+
+def _load_error(
+    exc: Exception,
     fields: list[m.FieldDescription] | None,
     column: int | None,
-) -> DataError:
-    """The DataError of a value a loader refused (not in the client encoding...), column named."""
-    where = ""
-    if fields is not None and column is not None and column < len(fields):
-        where = f' in column "{fields[column].name}"'
+    loaders: Loaders,
+) -> Exception:
+    """The error to raise for a value a loader refused: a DataError naming the column.
+
+    Errors of the row factory (``column`` None) and of loaders the user
+    registered propagate as they are, as do the server's errors.
+    """
+    if column is None or fields is None or column >= len(fields):
+        return exc
+    if isinstance(exc, Error) and (not isinstance(exc, DataError) or exc.sqlstate is not None):
+        return exc
+    if not isinstance(exc, (UnicodeDecodeError, DataError)) and not _builtin_loader(
+        loaders[column]
+    ):
+        return exc
+    where = f'column "{fields[column].name}"'
     if isinstance(exc, UnicodeDecodeError):
         message = (
-            f"invalid {exc.encoding} data{where}: {exc.reason} at byte {exc.start}"
+            f"invalid {exc.encoding} data in {where}: {exc.reason} at byte {exc.start}"
             f" ({exc.object[exc.start : exc.start + 4]!r})"
         )
-    elif where and exc.sqlstate is None:
-        message = f"{exc}{where}"
+    elif isinstance(exc, DataError):
+        message = f"{exc} in {where}"
     else:
-        return exc
+        message = f"cannot load {where} (type {fields[column].type_oid}): {exc}"
     error = DataError(message)
     error.__cause__ = exc
     return error
