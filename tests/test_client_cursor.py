@@ -343,3 +343,26 @@ def test_column_type_display(conn):
     cur = conn.execute("SELECT 'sad'::mood2, ARRAY['sad']::mood2[]")
     assert [c.type_display for c in cur.description] == ["mood2", "mood2[]"]
     conn.rollback()
+
+
+def test_dumper_quote_without_context():
+    # psycopg's Dumper(cls).quote(obj): Django's full-text lexemes use it.
+    class Utf8Dumper(pgwire.types.Dumper):
+        def dump(self, obj):
+            return bytes(obj, "utf-8")
+
+    dumper = Utf8Dumper(str)
+    assert dumper.context.encoding == "utf-8"
+    assert dumper.quote("L amour piqué") == "'L amour piqué'".encode()
+    assert dumper.quote("it's") == b"'it''s'"
+    assert dumper.quote("a\\b") == b" E'a\\\\b'"
+
+
+def test_dumper_quote_runs_on_the_server(conn):
+    class Utf8Dumper(pgwire.types.Dumper):
+        def dump(self, obj):
+            return bytes(obj, "utf-8")
+
+    for text in ["it's", "a\\b'c", "plain"]:
+        literal = Utf8Dumper(str).quote(text).decode()
+        assert conn.execute(f"SELECT {literal}::text").fetchone() == (text,)
