@@ -228,7 +228,13 @@ class BaseCopy:
         state = self._check_out()
         if self._finished:
             return b""
-        chunk = yield from pc.copy_read(self._conn._proto, state)
+        try:
+            chunk = yield from pc.copy_read(self._conn._proto, state)
+        except BaseException:
+            # The COPY ended with the error (the server is back to
+            # ReadyForQuery), or the connection is gone: nothing more to read.
+            self._finished = True
+            raise
         if chunk is None:
             self._finished = True
             self._cursor.rowcount = state.rowcount
