@@ -39,6 +39,7 @@ ROOMS: dict[str, str] = {
     "connection": "public",
     "cursor": "public",
     "server_cursor": "public",
+    "client_cursor": "public",
     "copy": "public",
     "aio": "public",
     "client_cursor": "public",

@@ -91,7 +91,7 @@ def until_commits(stream: Any, count: int, timeout: float = 30.0) -> list[Any]:
     deadline = time.monotonic() + timeout
     for msg in stream:
         out.append(msg)
-        if isinstance(msg, (r.Commit, r.StreamCommit)):
+        if isinstance(msg, r.Commit):  # StreamCommit and CommitPrepared too
             count -= 1
             if count == 0:
                 return out
@@ -326,6 +326,67 @@ def test_streamed_large_transaction(feed_factory: Any, sql: pgwire.Connection) -
     assert not any(isinstance(m, r.Begin) for m in got)
 
 
+def test_toast_types_and_origin(feed_factory: Any, sql: pgwire.Connection) -> None:
+    mood = "mood_" + uuid.uuid4().hex[:8]
+    sql.execute(f"CREATE TYPE {mood} AS ENUM ('sad', 'happy')")
+    feed = feed_factory(t=f"id int primary key, m {mood}, big text, n int")
+    feed.create_slot()
+    big = "".join(str(i) for i in range(20000))  # stored out of line, compressed or not
+    sql.execute(f"INSERT INTO {feed.tables['t']} VALUES (1, 'happy', %s, 0)", (big,))
+    sql.execute(f"UPDATE {feed.tables['t']} SET n = 1")
+    origin = "origin_" + uuid.uuid4().hex[:8]
+    with pgwire.connect(feed.server.dsn, autocommit=True) as other:
+        other.execute("SELECT pg_replication_origin_create(%s)", (origin,))
+        other.execute("SELECT pg_replication_origin_session_setup(%s)", (origin,))
+        other.execute(f"INSERT INTO {feed.tables['t']} VALUES (2, 'sad', 'x', 2)")
+        other.execute("SELECT pg_replication_origin_session_reset()")
+        other.execute("SELECT pg_replication_origin_drop(%s)", (origin,))
+    with repl(feed.server) as conn:
+        with feed.stream(conn) as stream:
+            got = until_commits(stream, 3)
+    types = [m for m in got if isinstance(m, r.Type)]
+    assert [(t.name, t.namespace) for t in types] == [(mood, "public")]
+    assert (
+        types[0].type_oid == next(m for m in got if isinstance(m, r.Relation)).columns[1].type_oid
+    )
+    insert, update, insert2 = (m for m in got if isinstance(m, (r.Insert, r.Update)))
+    assert insert.new == (1, "happy", big, 0)
+    assert update.new == (1, "happy", r.UNCHANGED_TOAST, 1)
+    assert insert2.new == (2, "sad", "x", 2)
+    origins = [m for m in got if isinstance(m, r.Origin)]
+    assert [o.name for o in origins] == [origin]
+
+
+def test_streamed_transaction_aborted(feed_factory: Any, sql: pgwire.Connection) -> None:
+    feed = feed_factory(t="id int primary key, filler text")
+    feed.create_slot()
+    parallel = sql.server_version >= 160000
+    with pgwire.connect(feed.server.dsn) as other:
+        other.execute(
+            f"INSERT INTO {feed.tables['t']}"
+            " SELECT i, repeat('z', 100) FROM generate_series(1, 2000) i"
+        )
+        with repl(feed.server, options="-c logical_decoding_work_mem=64kB") as conn:
+            streaming = "parallel" if parallel else True
+            with feed.stream(conn, streaming=streaming) as stream:
+                got = []
+                for msg in stream:  # the open transaction is streamed...
+                    got.append(msg)
+                    if isinstance(msg, r.StreamStop):
+                        break
+                other.rollback()  # ... then aborted
+                sql.execute(f"INSERT INTO {feed.tables['t']} VALUES (0, 'kept')")
+                got += until_commits(stream, 1, timeout=60)
+    aborts = [m for m in got if isinstance(m, r.StreamAbort)]
+    assert len(aborts) == 1 and aborts[0].xid == aborts[0].subxid
+    assert any(isinstance(m, r.StreamStart) and m.xid == aborts[0].xid for m in got)
+    if parallel:  # protocol version 4 tells where and when
+        assert aborts[0].abort_lsn and aborts[0].abort_time is not None
+    else:
+        assert aborts[0].abort_lsn is None
+    assert changes(got)[-1] == ("I", feed.tables["t"], (0, "kept"))
+
+
 def test_two_phase(feed_factory: Any, sql: pgwire.Connection) -> None:
     if sql.server_version < 150000:
         pytest.skip("two-phase decoding over the replication protocol needs PostgreSQL 15")
@@ -376,6 +437,23 @@ def test_options_checked_before_sending(feed_factory: Any) -> None:
 
 def repl_conn(feed_factory: Any) -> pgwire.Connection:
     return repl(feed_factory(t="id int").server)
+
+
+def test_start_replication_through_execute_is_refused(feed_factory: Any) -> None:
+    feed = feed_factory(t="id int")
+    feed.create_slot()
+    with repl(feed.server) as conn:
+        command = (
+            f"START_REPLICATION SLOT {feed.slot} LOGICAL 0/0"
+            f" (proto_version '1', publication_names '{feed.publication}')"
+        )
+        with pytest.raises(pgwire.NotSupportedError, match="start_replication"):
+            conn.execute(command)
+        assert conn.execute("SELECT 1").fetchone() == (1,)
+        with pytest.raises(pgwire.NotSupportedError, match="start_replication"):
+            with conn.cursor().copy(command):
+                pass
+        assert conn.closed  # COPY BOTH inside copy(): given up
 
 
 def test_plain_connection_refuses(sql: pgwire.Connection) -> None:

@@ -23,7 +23,7 @@ from .conninfo import ConnectParams, HostSpec, make_params
 from .copy import AsyncCopy
 from .drivers import aio
 from .drivers.channel import Channel, Operation
-from .drivers.connect import open_socket
+from .drivers.connect import cancel_securer, open_socket
 from .errors import Error, OperationalError
 from .protocol import core
 from .protocol.core import Notify, PGGen, Protocol
@@ -133,10 +133,7 @@ class AsyncConnection(BaseConnection):
         chan = self._chan
         drain = Operation(core.drain(self._proto))
         try:
-            sock = chan.sock
-            await aio.send_cancel(
-                sock.family, sock.getpeername(), self._proto.backend_pid, self._proto.backend_key
-            )
+            await aio.send_cancel(chan)
             drain.resume()
             await aio.run(chan, drain)
         except BaseException:
@@ -196,10 +193,7 @@ class AsyncConnection(BaseConnection):
         """Ask the server to abort what runs now; harmless when nothing runs."""
         if self.closed:
             return
-        sock = self._chan.sock
-        await aio.send_cancel(
-            sock.family, sock.getpeername(), self._proto.backend_pid, self._proto.backend_key
-        )
+        await aio.send_cancel(self._chan)
 
     async def start_replication(
         self, slot_name: str | None = None, **options: Any
@@ -404,6 +398,7 @@ async def _open_channel(params: ConnectParams, host: HostSpec) -> Channel:
         # Name resolution and the TLS handshake block: they run in a worker thread.
         sock = await loop.run_in_executor(None, open_socket, params, host, deadline, tls)
         chan = Channel(sock, Protocol())
+        chan.secure_cancel = cancel_securer(params, host, sock)
         try:
             await aio.execute(chan, startup_operation(chan, params, host))
             return chan

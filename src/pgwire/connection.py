@@ -23,7 +23,7 @@ from .cursor import Cursor
 from .drivers import blocking
 from .drivers.cancel import send_cancel
 from .drivers.channel import Channel
-from .drivers.connect import open_socket
+from .drivers.connect import cancel_securer, open_socket
 from .errors import Error, OperationalError, ProgrammingError, QueryCanceled
 from .protocol import core
 from .protocol.core import Notify, Protocol
@@ -142,9 +142,14 @@ class Connection(BaseConnection):
         return aborted
 
     def _send_cancel(self) -> None:
-        sock = self._chan.sock
+        chan = self._chan
+        sock = chan.sock
         send_cancel(
-            sock.family, sock.getpeername(), self._proto.backend_pid, self._proto.backend_key
+            sock.family,
+            sock.getpeername(),
+            self._proto.backend_pid,
+            self._proto.backend_key,
+            chan.secure_cancel,
         )
 
     def cancel(self) -> None:
@@ -302,6 +307,7 @@ def _open_channel(params: Any, host: Any, deadline: float | None) -> Channel:
     tls: bool | None = None
     while True:
         chan = Channel(open_socket(params, host, deadline, tls), Protocol())
+        chan.secure_cancel = cancel_securer(params, host, chan.sock)
         try:
             blocking.execute(chan, startup_operation(chan, params, host), deadline)
             return chan

@@ -15,10 +15,10 @@ return rows.  ``conn.start_replication(...)`` opens the stream::
 Delivery is at least once: whatever was not acknowledged when the consumer
 stopped (or crashed) is delivered again by the next stream started from the
 slot; a transaction whose Commit was acknowledged never is.  The stream
-sends standby status updates every ``status_interval`` seconds while it is
-used and at once when the server asks, so a slow consumer is not cut off by
-``wal_sender_timeout`` as long as it comes back for the next message within
-that time.
+sends standby status updates every ``status_interval`` seconds and at once
+when the server asks; while the consumer is away with a message, a keeper
+(a thread for the blocking stream, an event loop timer for asyncio) goes on
+sending them, so a slow consumer is not cut off by ``wal_sender_timeout``.
 """
 
 from __future__ import annotations
@@ -81,7 +81,7 @@ _BUSY_CHECK = 0.1
 _END: Any = object()
 
 # Messages after which no transaction is open (for the idle advance of the slot).
-_CLOSING = (Commit, Prepare, CommitPrepared, RollbackPrepared, StreamCommit, StreamAbort)
+_CLOSING = (Commit, Prepare, RollbackPrepared, StreamAbort)
 
 
 def _flag(value: bool | str) -> str:
@@ -167,6 +167,22 @@ class BaseReplicationStream:
         status_interval: float = DEFAULT_STATUS_INTERVAL,
         idle_advance: bool = True,
     ) -> None:
+        """Prepare the stream of ``slot_name`` on the replication connection ``conn``.
+
+        ``physical`` (default: what the connection is for) streams WAL
+        from ``start_lsn`` on ``timeline`` (0: the server's current one);
+        ``slot_name`` may then be None.  A logical stream needs the slot
+        and, to decode ``pgoutput``, ``publication_names``; the other
+        pgoutput options (``proto_version``, default the server's highest;
+        ``streaming`` True or "parallel"; ``messages``; ``binary``;
+        ``two_phase``; ``origin``) are sent when given, ``options`` as they
+        are (for another plugin, with ``decode=False``: the messages are
+        then the raw :class:`XLogData`).  Status updates go out every
+        ``status_interval`` seconds; with ``idle_advance`` the slot moves
+        on over WAL that brought nothing while everything delivered is
+        acknowledged.  Mistakes raise ProgrammingError before anything is
+        sent.
+        """
         mode = conn._params.server_settings.get("replication")
         kind = None if mode is None else replication_mode(mode)
         if kind is None:

@@ -11,21 +11,22 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Generator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from .._speedups_select import speedups
 from ..errors import (
     DatabaseError,
+    DataError,
     Error,
     NotSupportedError,
     OperationalError,
     error_from_fields,
 )
 from . import messages as m
-from .auth import ScramClient, md5_password
+from .auth import AuthPolicy, ScramClient, md5_password, tls_server_end_point
 from .buffer import ProtocolViolation, ReadBuffer
-from .rows import read_data_rows
+from .rows import failing_column, read_data_rows
 
 # Consumes runs of command answers in C (see results(count_only=True)).
 _count_commands: Callable[[ReadBuffer], tuple[int, int]] | None = (
@@ -90,6 +91,8 @@ class Protocol:
         self.parameters: dict[str, str] = {}
         self.backend_pid = 0
         self.backend_key = b""
+        # The protocol spoken is 3.<protocol_minor> (3.2 has longer cancel keys).
+        self.protocol_minor = 0
         self.transaction_status = IDLE
         # ReadyForQuery messages the server still owes: one per Query or Sync sent.
         self.pending_ready = 0
@@ -191,12 +194,83 @@ def _closes_on_violation(func: Callable[..., PGGen]) -> Callable[..., PGGen]:
     return wrapper
 
 
+@dataclass
+class StartupOptions:
+    """How to authenticate and which protocol to speak, beyond user and password.
+
+    ``tls_certificate``: the server's DER certificate when the session is
+    encrypted (for channel binding); ``scram_keys``: ClientKey and ServerKey
+    to use instead of a password; ``protocol``: the lowest and highest
+    protocol minor versions accepted (``3.x``).
+    """
+
+    policy: AuthPolicy = field(default_factory=AuthPolicy)
+    tls: bool = False
+    tls_certificate: bytes | None = None
+    scram_keys: tuple[bytes, bytes] | None = None
+    protocol: tuple[int, int] = (0, 0)
+
+
+def _choose_sasl(
+    mechanisms: list[bytes], password: str | None, options: StartupOptions
+) -> ScramClient:
+    """The SCRAM exchange to start among the mechanisms the server offers (libpq's choice)."""
+    policy = options.policy
+    plus = (
+        options.tls_certificate is not None
+        and policy.channel_binding != "disable"
+        and b"SCRAM-SHA-256-PLUS" in mechanisms
+    )
+    if not plus and policy.channel_binding == "require":
+        raise OperationalError(
+            "channel binding is required, but server did not offer an authentication "
+            "method that supports channel binding"
+        )
+    if not plus and b"SCRAM-SHA-256" not in mechanisms:
+        if b"OAUTHBEARER" in mechanisms:
+            policy.check("oauth")
+        raise NotSupportedError(
+            "the server offers no supported SASL mechanism: "
+            + ", ".join(x.decode(errors="replace") for x in mechanisms if x)
+        )
+    policy.check("scram-sha-256")
+    if password is None and options.scram_keys is None:
+        raise OperationalError(_NO_PASSWORD)
+    binding = tls_server_end_point(options.tls_certificate) if plus else None  # type: ignore[arg-type]
+    return ScramClient(password, binding=binding, tls=options.tls, keys=options.scram_keys)
+
+
+_NO_PASSWORD = (
+    "the server asked for a password but none was given"
+    " (password, PGPASSWORD or the password file)"
+)
+
+# Authentication request codes and the require_auth method each stands for.
+_AUTH_METHOD = {3: "password", 5: "md5", 7: "gss", 8: "gss", 9: "sspi"}
+
+
 @_closes_on_violation
-def startup(proto: Protocol, params: dict[str, str], user: str, password: str | None) -> PGGen:
-    """Send the StartupMessage, authenticate, and wait for the first ReadyForQuery."""
-    proto.send_query(m.startup_message(params))
+def startup(
+    proto: Protocol,
+    params: dict[str, str],
+    user: str,
+    password: str | None,
+    options: StartupOptions | None = None,
+) -> PGGen:
+    """Send the StartupMessage, authenticate, and wait for the first ReadyForQuery.
+
+    Every credential is checked against ``options.policy`` before it goes
+    out; the protocol version is negotiated down to what the server speaks,
+    within ``options.protocol``.
+    """
+    options = options or StartupOptions()
+    policy = options.policy
+    lowest, highest = options.protocol
+    proto.send_query(m.startup_message(params, highest))
+    proto.protocol_minor = highest
     buf = proto.buf
     scram: ScramClient | None = None
+    authenticated_by: str | None = None
     while True:
         mtype = buf.next_message()
         if mtype < 0:
@@ -204,28 +278,34 @@ def startup(proto: Protocol, params: dict[str, str], user: str, password: str | 
             continue
         if mtype == m.AUTHENTICATION:
             data, start = buf.data, buf.start
+            if buf.end - start < 4:
+                raise ProtocolViolation("truncated authentication request")
             code = int.from_bytes(data[start : start + 4], "big")
             if code == 0:
-                continue
-            if code in (3, 5, 10) and password is None:
-                raise OperationalError(
-                    "the server asked for a password but none was given"
-                    " (password, PGPASSWORD or the password file)"
-                )
-            assert password is not None or code not in (3, 5, 10)
-            if code == 3:
-                proto.send(m.password_message(password.encode()))  # type: ignore[union-attr]
-            elif code == 5:
-                salt = data[start + 4 : start + 8]
-                proto.send(m.password_message(md5_password(user, password, salt)))  # type: ignore[arg-type]
-            elif code == 10:
-                mechanisms = data[start + 4 : buf.end].split(b"\x00")
-                if b"SCRAM-SHA-256" not in mechanisms:
-                    raise NotSupportedError(
-                        "the server offers no supported SASL mechanism: "
-                        + ", ".join(x.decode() for x in mechanisms if x)
+                if scram is not None and not scram.verified:
+                    raise OperationalError(
+                        "the server ended SCRAM authentication without proving it knows "
+                        "the password"
                     )
-                scram = ScramClient(password)  # type: ignore[arg-type]
+                if authenticated_by is None:
+                    policy.check("none")
+                continue
+            if code in (3, 5):
+                authenticated_by = _AUTH_METHOD[code]
+                policy.check(authenticated_by)
+                if password is None:
+                    raise OperationalError(_NO_PASSWORD)
+                if code == 3:
+                    proto.send(m.password_message(password.encode()))
+                else:
+                    salt = data[start + 4 : start + 8]
+                    proto.send(m.password_message(md5_password(user, password, salt)))
+            elif code == 10:
+                if scram is not None:
+                    raise proto.unexpected(mtype)
+                mechanisms = data[start + 4 : buf.end].split(b"\x00")
+                scram = _choose_sasl(mechanisms, password, options)
+                authenticated_by = "scram-sha-256"
                 proto.send(m.sasl_initial_response(scram.mechanism, scram.first_message()))
             elif code == 11:
                 if scram is None:
@@ -236,6 +316,8 @@ def startup(proto: Protocol, params: dict[str, str], user: str, password: str | 
                     raise proto.unexpected(mtype)
                 scram.verify_server_final(data[start + 4 : buf.end])
             else:
+                if code in _AUTH_METHOD:
+                    policy.check(_AUTH_METHOD[code])
                 names = {2: "Kerberos V5", 7: "GSSAPI", 8: "GSSAPI", 9: "SSPI"}
                 raise NotSupportedError(
                     f"authentication method {names.get(code, code)} is not supported"
@@ -244,6 +326,8 @@ def startup(proto: Protocol, params: dict[str, str], user: str, password: str | 
             proto.backend_pid, proto.backend_key = m.parse_backend_key_data(
                 buf.data, buf.start, buf.end
             )
+            if proto.protocol_minor < 2 and len(proto.backend_key) != 4:
+                raise ProtocolViolation("BackendKeyData with a key of the wrong size")
         elif mtype == m.READY_FOR_QUERY:
             proto.ready()
             return None
@@ -255,7 +339,17 @@ def startup(proto: Protocol, params: dict[str, str], user: str, password: str | 
                 exc = OperationalError(str(exc), diag=exc.diag)
             raise exc
         elif mtype == m.NEGOTIATE_PROTOCOL_VERSION:
-            continue
+            newest, _ = m.parse_negotiate_protocol_version(buf.data, buf.start, buf.end)
+            if newest > highest:
+                raise ProtocolViolation(
+                    f"the server offered protocol version 3.{newest}, newer than asked"
+                )
+            if newest < lowest:
+                raise OperationalError(
+                    f"server only supports protocol version 3.{newest}, but "
+                    f"min_protocol_version was set to 3.{lowest}"
+                )
+            proto.protocol_minor = newest
         elif not proto.handle_async(mtype):
             raise proto.unexpected(mtype)
 
@@ -418,6 +512,8 @@ def results(
                         raise
                     except Exception as exc:
                         # Keep reading to stay in sync; raise once the server is done.
+                        if isinstance(exc, (UnicodeDecodeError, DataError)):
+                            exc = _undecodable(exc, cur.fields, failing_column(buf, loaders))
                         error = error or exc
                         loaders = None
                         next_message()
@@ -485,8 +581,14 @@ def results(
             elif mtype == m.COPY_IN_RESPONSE:
                 _skip_copy_in(proto)
                 copy_error = copy_error or NotSupportedError("COPY FROM STDIN needs cursor.copy()")
-            elif mtype in (m.COPY_OUT_RESPONSE, m.COPY_BOTH_RESPONSE):
+            elif mtype == m.COPY_OUT_RESPONSE:
                 copy_error = copy_error or NotSupportedError("COPY TO STDOUT needs cursor.copy()")
+            elif mtype == m.COPY_BOTH_RESPONSE:
+                # A replication stream would never end by itself: end it now.
+                proto.send(m.COPY_DONE_MSG)
+                copy_error = copy_error or NotSupportedError(
+                    "START_REPLICATION needs conn.start_replication()"
+                )
             elif mtype in (m.COPY_DATA, m.COPY_DONE):
                 pass
             elif not proto.handle_async(mtype):
@@ -503,6 +605,29 @@ def results(
         cur.rowcount = counted
         out.append(cur)
     return out
+
+
+def _undecodable(
+    exc: UnicodeDecodeError | DataError,
+    fields: list[m.FieldDescription] | None,
+    column: int | None,
+) -> DataError:
+    """The DataError of a value a loader refused (not in the client encoding...), column named."""
+    where = ""
+    if fields is not None and column is not None and column < len(fields):
+        where = f' in column "{fields[column].name}"'
+    if isinstance(exc, UnicodeDecodeError):
+        message = (
+            f"invalid {exc.encoding} data{where}: {exc.reason} at byte {exc.start}"
+            f" ({exc.object[exc.start : exc.start + 4]!r})"
+        )
+    elif where and exc.sqlstate is None:
+        message = f"{exc}{where}"
+    else:
+        return exc
+    error = DataError(message)
+    error.__cause__ = exc
+    return error
 
 
 def _begin(begin: bool | bytes | None) -> bytes:
@@ -639,6 +764,7 @@ __all__ = [
     "Notify",
     "PGGen",
     "Protocol",
+    "StartupOptions",
     "Result",
     "ask",
     "drain",

@@ -219,14 +219,10 @@ class StreamStop(PgOutputMessage):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class StreamCommit(PgOutputMessage):
-    """A streamed transaction committed."""
+class StreamCommit(Commit):
+    """A streamed transaction committed (a Commit: acknowledge it the same way)."""
 
     xid: int
-    flags: int
-    commit_lsn: int
-    end_lsn: int
-    commit_time: datetime
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -272,13 +268,9 @@ class StreamPrepare(Prepare):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class CommitPrepared(PgOutputMessage):
-    """COMMIT PREPARED ``gid``."""
+class CommitPrepared(Commit):
+    """COMMIT PREPARED ``gid`` (a Commit: acknowledge it the same way)."""
 
-    flags: int
-    commit_lsn: int
-    end_lsn: int
-    commit_time: datetime
     xid: int
     gid: str
 
@@ -616,44 +608,33 @@ def _begin_prepare_msg(d: PgOutputDecoder, data: bytes, pos: int, lsn: int) -> t
     return msg, pos
 
 
-def _prepare_fields(d: PgOutputDecoder, data: bytes, pos: int) -> tuple[dict[str, Any], int]:
-    flags, first_lsn, end_lsn, ts, xid = _prepare_head.unpack_from(data, pos)
-    gid, pos = d._string(data, pos + _prepare_head.size)
-    return {
-        "flags": flags,
-        "end_lsn": end_lsn,
-        "xid": xid,
-        "gid": gid,
-        "lsn_": first_lsn,
-        "ts": ts,
-    }, pos
-
-
 def _prepare_msg(d: PgOutputDecoder, data: bytes, pos: int, lsn: int) -> tuple[Any, int]:
-    f, pos = _prepare_fields(d, data, pos)
+    flags, prepare_lsn, end_lsn, ts, xid = _prepare_head.unpack_from(data, pos)
+    gid, pos = d._string(data, pos + _prepare_head.size)
     cls = StreamPrepare if data[0] == 0x70 else Prepare  # 'p'
     msg = cls(
         lsn=lsn,
-        flags=f["flags"],
-        prepare_lsn=f["lsn_"],
-        end_lsn=f["end_lsn"],
-        prepare_time=pg_timestamp(f["ts"]),
-        xid=f["xid"],
-        gid=f["gid"],
+        flags=flags,
+        prepare_lsn=prepare_lsn,
+        end_lsn=end_lsn,
+        prepare_time=pg_timestamp(ts),
+        xid=xid,
+        gid=gid,
     )
     return msg, pos
 
 
 def _commit_prepared_msg(d: PgOutputDecoder, data: bytes, pos: int, lsn: int) -> tuple[Any, int]:
-    f, pos = _prepare_fields(d, data, pos)
+    flags, commit_lsn, end_lsn, ts, xid = _prepare_head.unpack_from(data, pos)
+    gid, pos = d._string(data, pos + _prepare_head.size)
     msg = CommitPrepared(
         lsn=lsn,
-        flags=f["flags"],
-        commit_lsn=f["lsn_"],
-        end_lsn=f["end_lsn"],
-        commit_time=pg_timestamp(f["ts"]),
-        xid=f["xid"],
-        gid=f["gid"],
+        flags=flags,
+        commit_lsn=commit_lsn,
+        end_lsn=end_lsn,
+        commit_time=pg_timestamp(ts),
+        xid=xid,
+        gid=gid,
     )
     return msg, pos
 

@@ -21,10 +21,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from struct import Struct
 
-from ..errors import ProgrammingError
 from . import messages as m
 from .buffer import ProtocolViolation
-from .core import PGGen, Protocol, _closes_on_violation
+from .copy import copy_start
+from .core import PGGen, Protocol
 
 XLOG_DATA = ord("w")
 PRIMARY_KEEPALIVE = ord("k")
@@ -239,39 +239,14 @@ class ReplicationState:
         )
 
 
-@_closes_on_violation
 def start_replication(proto: Protocol, command: bytes) -> PGGen:
-    """Send START_REPLICATION (or another COPY BOTH command); return once the stream is open.
+    """Send START_REPLICATION; return once the stream is open.
 
     An error (no such slot, a bad option) is raised once the session is back
     in sync; a command that answers without streaming raises
     ProgrammingError.
     """
-    proto.send_query(m.query(command))
-    buf = proto.buf
-    error: BaseException | None = None
-    while True:
-        mtype = buf.next_message()
-        if mtype < 0:
-            yield
-            continue
-        if mtype == m.COPY_BOTH_RESPONSE:
-            m.parse_copy_response(buf.data, buf.start, buf.end)
-            return None
-        if mtype == m.READY_FOR_QUERY:
-            proto.ready()
-            if error is not None:
-                raise error
-            raise ProgrammingError("the command did not start a replication stream")
-        if mtype == m.ERROR_RESPONSE:
-            exc = proto.server_error()
-            if proto.closed:
-                raise exc
-            error = error or exc
-        elif mtype in (m.COMMAND_COMPLETE, m.ROW_DESCRIPTION, m.DATA_ROW, m.EMPTY_QUERY_RESPONSE):
-            pass
-        elif not proto.handle_async(mtype):
-            raise proto.unexpected(mtype)
+    return copy_start(proto, command, both=True)
 
 
 def read_message(proto: Protocol, state: ReplicationState) -> XLogData | None:
