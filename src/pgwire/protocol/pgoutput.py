@@ -72,7 +72,11 @@ class PgOutputMessage:
     """What every pgoutput message has: the WAL position of the XLogData that carried it."""
 
     lsn: int
-    """Acknowledge this (``stream.ack(msg)``) once the message is processed."""
+    """Acknowledge this (``stream.ack(msg)``) once the message is processed.
+
+    A Commit's is the end of its transaction; Relation and Type messages,
+    sent outside the WAL order, have 0.
+    """
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
