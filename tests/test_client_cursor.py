@@ -287,3 +287,27 @@ def test_register_array(conn):
     pgwire.types.register_array(info, conn)
     assert conn.execute(query).fetchone() == (["sad", "ok"],)
     conn.rollback()
+
+
+def test_choosing_dumper_subclass_sees_every_choice(conn):
+    # A psycopg-style dumper adjusting upgrade() (Django sends naive datetime
+    # ranges as tstzrange this way) is used with server-side binding too.
+    from pgwire.types.range import Range, RangeDumper
+
+    tsrange, tstzrange = (pgwire.types.oids.lookup(n) for n in ("tsrange", "tstzrange"))
+
+    class TzRangeDumper(RangeDumper):
+        def upgrade(self, obj, format):
+            dumper = super().upgrade(obj, format)
+            if dumper is not self and dumper.oid == tsrange:
+                dumper.oid = tstzrange
+            return dumper
+
+    cur = conn.cursor()
+    cur.adapters.register_dumper(Range, TzRangeDumper)
+    naive = Range(dt.datetime(2024, 1, 1), dt.datetime(2024, 1, 2))
+    cur.execute("SELECT pg_typeof(%s)::text", [naive])
+    assert cur.fetchone() == ("tstzrange",)
+    client = pgwire.ClientCursor(conn)
+    client.adapters.register_dumper(Range, TzRangeDumper)
+    assert client.mogrify("SELECT %s", [naive]).endswith("::tstzrange")

@@ -254,3 +254,20 @@ def test_data_row_before_row_description(proxied):
     with pytest.raises(pgwire.InterfaceError, match="RowDescription"):
         conn.execute("SELECT 1")
     assert_closed_for_good(conn)
+
+
+TEXT_FIELD = b"t\x00" + struct.pack("!IhIhih", 0, 0, 25, -1, -1, 0)
+
+
+@pytest.mark.parametrize("value", [b"\xff", b"ok\xc3(", b"\xed\xa0\x80"], ids=repr)
+def test_invalid_utf8_text_raises_data_error_naming_the_column(proxied, value):
+    proxy, conn = proxied
+    conn.autocommit = True  # one answer (no BEGIN's) to replace
+    row = _message(b"D", struct.pack("!hi", 2, 1) + b"1" + struct.pack("!i", len(value)) + value)
+    two_columns = _message(b"T", struct.pack("!h", 2) + INT4_FIELD + TEXT_FIELD)
+    proxy.inject = two_columns + row + SELECT_1 + _message(b"Z", b"I")
+    with pytest.raises(pgwire.DataError, match='column "t"') as info:
+        conn.execute("SELECT 1")
+    assert isinstance(info.value.__cause__, UnicodeDecodeError)
+    # The answer was read to its end: the session goes on.
+    assert conn.execute("SELECT 2").fetchone() == (2,)

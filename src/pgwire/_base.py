@@ -17,13 +17,14 @@ from collections.abc import Callable, Iterator
 from enum import IntEnum
 from typing import TYPE_CHECKING, Any
 
-from ._statement_plans import StatementPlans
-from .conninfo import ConnectParams, HostSpec
-from .drivers.connect import retry_tls
 from . import errors as _errors
+from ._statement_plans import StatementPlans
+from .conninfo import ConnectParams, HostSpec, protocol_versions, scram_keys
+from .drivers.connect import retry_tls
 from .errors import Diagnostic, Error, OperationalError, ProgrammingError
 from .prepared import PreparedCache
 from .protocol import core
+from .protocol.auth import AuthPolicy
 from .protocol.core import Notify, PGGen, Protocol
 from .types import AdaptContext, TypesRegistry
 from .types.adapt import default_registry, registry_of
@@ -35,6 +36,13 @@ logger = logging.getLogger("pgwire")
 
 NoticeHandler = Callable[[Diagnostic], None]
 NotifyHandler = Callable[[Notify], None]
+
+MAX_QUEUED_NOTIFIES = 10_000
+"""Notifications kept for :meth:`notifies` by default; past it the oldest is dropped.
+
+A connection that LISTENs but never reads its notifications keeps bounded
+memory: each one dropped is counted, and said on the ``pgwire`` logger.
+"""
 
 # Keywords connect() takes for itself; the rest describe the server to reach.
 CONNECTION_KWARGS = (
@@ -157,10 +165,28 @@ def startup_parameters(params: ConnectParams) -> dict[str, str]:
     return out
 
 
+def startup_options(chan: Channel, params: ConnectParams) -> core.StartupOptions:
+    """What the startup of a session on ``chan`` must hold to (require_auth, protocol...)."""
+    extra = params.extra
+    sock = chan.sock
+    tls = isinstance(sock, ssl.SSLSocket)
+    return core.StartupOptions(
+        policy=AuthPolicy(extra.get("require_auth", ""), extra.get("channel_binding", "prefer")),
+        tls=tls,
+        tls_certificate=sock.getpeercert(binary_form=True) if tls else None,  # type: ignore[attr-defined]
+        scram_keys=scram_keys(extra),
+        protocol=protocol_versions(extra),
+    )
+
+
 def startup_operation(chan: Channel, params: ConnectParams, host: HostSpec) -> PGGen:
     """The startup and authentication of a new session on ``chan``."""
     return core.startup(
-        chan.proto, startup_parameters(params), params.user, params.password_for(host)
+        chan.proto,
+        startup_parameters(params),
+        params.user,
+        params.password_for(host),
+        startup_options(chan, params),
     )
 
 
@@ -211,18 +237,6 @@ def connect_plan(params: ConnectParams) -> Iterator[tuple[str, HostSpec]]:
     for attrs in [wanted, "any"] if wanted == "prefer-standby" else [wanted]:
         for host in host_order(params):
             yield attrs, host
-
-
-def check_session(chan: Channel, wanted: str, host: HostSpec) -> None:
-    """Close the new session and raise unless it fits target_session_attrs."""
-    fits = session_matches(chan.proto, wanted)
-    if not fits:
-        chan.close()
-        if fits is None:
-            raise OperationalError(
-                f"the server does not report what target_session_attrs={wanted} needs"
-            )
-        raise OperationalError(f"server at {host.host}:{host.port} is not {wanted}")
 
 
 def connect_error(errors: list[Exception]) -> Exception:
@@ -277,7 +291,7 @@ class BaseConnection:
         *,
         autocommit: bool | None = None,
         row_factory: Any = None,
-        prepare_threshold: int | None = 5,
+        prepare_threshold: int | str | None = "auto",
         cursor_factory: Any = None,
         context: Any = None,
     ) -> None:
@@ -306,6 +320,10 @@ class BaseConnection:
         self._notice_handlers: list[NoticeHandler] = []
         self._notify_handlers: list[NotifyHandler] = []
         self._notifies: deque[Notify] = deque()
+        #: Most notifications queued for notifies() (see MAX_QUEUED_NOTIFIES).
+        self.max_queued_notifies = MAX_QUEUED_NOTIFIES
+        #: Notifications dropped because the queue was full, since the connection opened.
+        self.dropped_notifies = 0
         self._lock = threading.RLock()
         # The operation of a cursor's asynchronous query, while it runs.
         self._inflight: Any = None
@@ -349,7 +367,21 @@ class BaseConnection:
                 logger.exception("notice handler %r failed", handler)
 
     def _on_notify(self, notify: Notify) -> None:
-        self._notifies.append(notify)
+        queue = self._notifies
+        while queue and len(queue) >= self.max_queued_notifies:
+            dropped = queue.popleft()
+            self.dropped_notifies += 1
+            # Said at the first drop and every thousandth after, not at each.
+            if self.dropped_notifies % 1000 == 1:
+                logger.warning(
+                    "%d notifications queued and none read: dropping the oldest "
+                    "(channel %r); %d dropped so far",
+                    len(queue) + 1,
+                    dropped.channel,
+                    self.dropped_notifies,
+                )
+        if self.max_queued_notifies > 0:
+            queue.append(notify)
         for handler in list(self._notify_handlers):
             try:
                 handler(notify)
@@ -375,12 +407,17 @@ class BaseConnection:
     # --- state ---------------------------------------------------------------
 
     @property
-    def prepare_threshold(self) -> int | None:
-        """Runs of a query before it is prepared on the server (None: never)."""
+    def prepare_threshold(self) -> int | str | None:
+        """Runs of a query before it is prepared as a named statement on the server.
+
+        ``"auto"`` (the default): 5, but only on a connection straight to
+        PostgreSQL, never through a connection pooler; an int: that many,
+        wherever; None: never (every run unnamed, with a Describe).
+        """
         return self._prepared.threshold
 
     @prepare_threshold.setter
-    def prepare_threshold(self, value: int | None) -> None:
+    def prepare_threshold(self, value: int | str | None) -> None:
         self._prepared.threshold = value
 
     @property

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ._batch import encode_batches
 from ._statement_plans import StatementPlans
-from .errors import Error, InterfaceError, ProgrammingError
+from .errors import Error, FeatureNotSupported, InterfaceError, ProgrammingError
 from .prepared import PreparedEntry
 from .protocol import core
 from .protocol import messages as m
@@ -28,13 +28,18 @@ Params = Sequence[Any] | Mapping[str, Any] | None
 
 
 class PlannedRun(NamedTuple):
-    """A run of a prepared statement whose Bind the accelerator built from a plan."""
+    """A run of a known statement whose Bind the accelerator built from a plan."""
 
     bind: bytes
     key: Any
     entry: PreparedEntry
     result_formats: list[int]
     known_fields: list[m.FieldDescription] | None
+    #: The unnamed Parse to send first (b"" for a prepared statement).
+    parse: bytes
+    #: What the Describe sent with an unnamed statement should answer (see
+    #: core.results); None if nothing is expected.
+    description: bytes | None
     # Runs the query again unprepared, should the statement have gone stale.
     rerun: Callable[[], PGGen]
 
@@ -224,15 +229,17 @@ class BaseCursor:
         key = (pq.query, tuple(oids))
         entry, preparing = cache.plan(key, prepare)
         result_formats = self._result_formats(binary)
-        known_fields = None
-        if entry is None or entry.name is None:
-            statement, parse = b"", True
-        else:
-            statement, parse = entry.name, preparing
+        known_fields = description = None
+        statement, parse = b"", True
+        if entry is not None:
             if not binary:
                 result_formats = self._prepared_formats(entry) or result_formats
-            if not parse and entry.fields_formats == result_formats:
-                known_fields = entry.fields
+            if entry.name is not None:
+                statement, parse = entry.name, preparing
+                if not parse and entry.fields_formats == result_formats:
+                    known_fields = entry.fields
+            elif entry.description is not None:
+                known_fields, description = entry.fields, entry.description
             known = plans.get(query, params, self._tx) if plans is not None else None
             if plans is not None and (known is None or known.key != key):
                 plans.learn(
@@ -251,17 +258,26 @@ class BaseCursor:
             parse,
             cache.pending_closes(),
             known_fields,
+            None,
+            description,
         )
-        if entry is None or entry.name is None:
+        if cache.check_wanted:
+            cache.check_wanted = False
+            gen = self._checking_direct(gen)
+        if entry is None:
             return gen
+        described = known_fields is None or description is not None
         return self._track_prepared(
             gen,
             key,
             entry,
             result_formats,
-            known_fields is None,
-            # A statement parsed by this very run can't be stale.
-            None if parse else lambda: self._query_gen(query, params, binary, False),
+            described,
+            # A statement parsed by this very run can't be stale, unless it
+            # asked for the formats of columns described before.
+            None
+            if parse and description is None
+            else lambda: self._query_gen(query, params, binary, False),
             begin is not None,
         )
 
@@ -270,33 +286,53 @@ class BaseCursor:
         conn = self._conn
         return convert_query(query, params, conn.adapt_context.encoding, context=conn)
 
+    def _checking_direct(self, gen: PGGen) -> PGGen:
+        """Run ``gen`` after finding out whether the connection reaches PostgreSQL directly.
+
+        Only a backend's own pid is the one the server gave at connection
+        time; a pooler gives its own (see :mod:`pgwire.prepared`).
+        """
+        proto = self._conn._proto
+        if proto.transaction_status != core.INERROR:
+            pid = yield from core.ask(proto, b"SELECT pg_catalog.pg_backend_pid()")
+            self._conn._prepared.direct = int(pid) == proto.backend_pid
+        return (yield from gen)
+
     def _planned_run(self, plans: StatementPlans, query: Any, params: Any) -> PlannedRun | None:
-        """A run of a prepared statement with a learned parameter plan, or None if none fits."""
+        """A run of a known statement with a learned parameter plan, or None if none fits."""
         plan = plans.get(query, params, self._tx)
         if plan is None:
             return None
-        entry = self._conn._prepared.prepared(plan.key)
+        entry = self._conn._prepared.known(plan.key)
         if entry is None:
             return None
         result_formats = self._prepared_formats(entry) or []
-        assert entry.name is not None
-        bind = plan.bind(params, entry.name, result_formats)
+        name = entry.name
+        bind = plan.bind(params, b"" if name is None else name, result_formats)
         if bind is None:
             return None
-        known_fields = entry.fields if entry.fields_formats == result_formats else None
         self.query, self.params = plan.query, params
+        known_fields = entry.fields if entry.fields_formats == result_formats else None
+        parse, description = b"", None
+        if name is None:
+            # Described again; expected to answer as last time if asked in the same formats.
+            description = None if known_fields is None else entry.description
+            parse = entry.parse_message(plan.key)
         return PlannedRun(
             bind,
             plan.key,
             entry,
             result_formats,
             known_fields,
+            parse,
+            description,
             lambda: self._query_gen(query, params, None, False),
         )
 
     def _planned_gen(self, run: PlannedRun, begin: bytes | None) -> PGGen:
         """The operation of a planned run."""
         conn = self._conn
+        run.entry.ran()
         gen = core.extended_query(
             conn._proto,
             b"",  # not parsed again
@@ -306,18 +342,19 @@ class BaseCursor:
             run.result_formats,
             self._description_callback(),
             begin,
-            run.entry.name,  # type: ignore[arg-type]
+            run.entry.name or b"",
             False,
-            conn._prepared.pending_closes(),
+            conn._prepared.pending_closes() + run.parse,
             run.known_fields,
             run.bind,
+            run.description,
         )
         return self._track_prepared(
             gen,
             run.key,
             run.entry,
             run.result_formats,
-            run.known_fields is None,
+            run.known_fields is None or run.description is not None,
             run.rerun,
             begin is not None,
         )
@@ -325,7 +362,8 @@ class BaseCursor:
     def _quick_run(self, query: Any, params: Params) -> PlannedRun | None:
         """A planned run whose whole answer the accelerator may read at once, or None.
 
-        That is a prepared statement with known columns, run with nothing
+        That is a known statement with known columns (prepared, or run
+        unnamed with a Describe whose answer is expected), run with nothing
         else to send first (no BEGIN, no statements to close).
         """
         conn = self._conn
@@ -351,13 +389,17 @@ class BaseCursor:
         If choosing them fails, the error comes last: the statement is run
         all the same and the error raised after it, as for any statement.
         """
+        run.entry.ran()
         loaders = make_row = error = None
         if run.known_fields is not core.NO_ROWS:
             try:
                 loaders, make_row = self._on_description(run.known_fields)  # type: ignore[arg-type]
             except Exception as exc:
                 error = exc
-        return run.bind + m.EXECUTE_UNNAMED + m.SYNC, loaders, make_row, error
+        if run.description is None:
+            return run.bind + m.EXECUTE_UNNAMED + m.SYNC, loaders, make_row, error
+        request = run.parse + run.bind + m.DESCRIBE_UNNAMED_PORTAL + m.EXECUTE_UNNAMED + m.SYNC
+        return request, loaders, make_row, error
 
     def _quick_rest(self, run: PlannedRun, keep_rows: bool = True) -> PGGen:
         """The operation reading the rest of a quick run's answer, when not all plain."""
@@ -365,9 +407,16 @@ class BaseCursor:
             self._conn._proto,
             self._description_callback() if keep_rows else None,
             known_fields=run.known_fields,
+            description=run.description,
         )
         return self._track_prepared(
-            gen, run.key, run.entry, run.result_formats, False, run.rerun, False
+            gen,
+            run.key,
+            run.entry,
+            run.result_formats,
+            run.description is not None,
+            run.rerun,
+            False,
         )
 
     def _track_prepared(
@@ -384,6 +433,7 @@ class BaseCursor:
 
         ``described``: the run asked for the statement's columns; if none
         came, the statement is known to return no rows (``core.NO_ROWS``).
+        Columns described other than those known replace them.
         A statement gone stale (its tables or types changed by another
         session) is run again unprepared with ``rerun``, when nothing but
         this run is lost: outside a transaction, or in the one its own
@@ -393,31 +443,52 @@ class BaseCursor:
         self._last_fields = None
         try:
             results = yield from gen
-        except Error as exc:
+        except Error as error:
+            exc = error
             if exc.diag.sqlstate is None:
                 pass  # raised on our side (a loader...): the statement is fine
             elif exc.sqlstate == "26000":  # the server no longer knows our statements
                 cache.clear()
             else:
                 cache.forget(key)
-            if rerun is None or not _stale_statement(exc):
-                raise
+            if exc.sqlstate == "08P01" and entry.name is None and len(result_formats) > 1:
+                # A format per column, but the columns are others now (the
+                # schema changed): stale, as a prepared statement would be.
+                exc = FeatureNotSupported(
+                    f"the columns of the statement changed since it was described ({error});"
+                    " it is described again on its next run"
+                )
             proto = self._conn._proto
-            if proto.transaction_status == core.INERROR and began:
+            status = proto.transaction_status
+            if (
+                rerun is None
+                or not _stale_statement(exc)
+                or not (status == core.IDLE or (status == core.INERROR and began))
+            ):
+                if exc is error:
+                    raise
+                raise exc from error
+            if status == core.INERROR:
                 yield from core.simple_query(proto, b"ROLLBACK", None)
-            elif proto.transaction_status != core.IDLE:
-                raise
             return (yield from rerun())
         finally:
             if self._last_fields is not None and entry.type_oids is None:
                 entry.type_oids = [f.type_oid for f in self._last_fields]
-        if entry.name is not None:
-            if self._last_fields is not None:
-                entry.fields = self._last_fields
+        fields = self._last_fields
+        if fields is not None:
+            if fields is not entry.fields:
+                entry.fields = fields
                 entry.fields_formats = result_formats
-            elif described and len(results) == 1 and results[0].command_tag is not None:
-                entry.fields = core.NO_ROWS
-                entry.fields_formats = result_formats
+                entry.description = self._conn._proto.last_description
+                oids = [f.type_oid for f in fields]
+                if oids != entry.type_oids:
+                    # Other columns than before (the schema changed): choose their formats again.
+                    entry.type_oids = oids
+                    entry.result_formats = None
+        elif described and len(results) == 1 and results[0].command_tag is not None:
+            entry.fields = core.NO_ROWS
+            entry.fields_formats = result_formats
+            entry.description = b""
         return results
 
     def _prepared_formats(self, entry: PreparedEntry) -> list[int] | None:
@@ -427,7 +498,10 @@ class BaseCursor:
         generation = self._conn.adapt_context.generation
         if entry.result_formats is None or entry.generation != generation:
             choose = self._tx.preferred_result_format
-            entry.result_formats = [int(choose(oid)) for oid in entry.type_oids] or [0]
+            formats = [int(choose(oid)) for oid in entry.type_oids] or [0]
+            # One format for all columns when they agree: such a Bind still fits
+            # an unnamed statement whose columns changed in number since.
+            entry.result_formats = formats[:1] if len(set(formats)) == 1 else formats
             entry.generation = generation
         return entry.result_formats
 

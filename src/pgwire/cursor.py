@@ -111,7 +111,9 @@ class Cursor(BaseCursor):
         blocking.send_and_wait(chan, request)
         if error is None:
             try:
-                result = core.take_answer(chan.proto, run.known_fields, loaders, make_row)
+                result = core.take_answer(
+                    chan.proto, run.known_fields, loaders, make_row, run.description
+                )
             except BaseException:
                 blocking.recover(chan, None)
                 raise

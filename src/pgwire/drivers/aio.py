@@ -11,6 +11,7 @@ from typing import Any
 from ..errors import OperationalError
 from ..protocol import messages as m
 from ..protocol.core import PGGen
+from .cancel import send_cancel as blocking_cancel
 from .channel import Channel, Operation
 
 
@@ -125,9 +126,19 @@ async def execute(chan: Channel, gen: PGGen) -> Any:
             chan.close()
 
 
-async def send_cancel(family: int, address: Any, pid: int, key: bytes) -> None:
-    """Send a CancelRequest and wait until the server has closed that connection."""
+async def send_cancel(chan: Channel) -> None:
+    """Send a CancelRequest for ``chan``'s session and wait until the server has closed it.
+
+    Over TLS when the session is (the handshake then runs in a worker thread).
+    """
     loop = asyncio.get_running_loop()
+    family, address = chan.sock.family, chan.sock.getpeername()
+    pid, key = chan.proto.backend_pid, chan.proto.backend_key
+    if chan.secure_cancel is not None:
+        await loop.run_in_executor(
+            None, blocking_cancel, family, address, pid, key, chan.secure_cancel
+        )
+        return
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setblocking(False)
     try:

@@ -100,7 +100,13 @@ def recover(chan: Channel, op: Operation | None) -> None:
     drain = Operation(core.drain(chan.proto))
     try:
         sock = chan.sock
-        send_cancel(sock.family, sock.getpeername(), chan.proto.backend_pid, chan.proto.backend_key)
+        send_cancel(
+            sock.family,
+            sock.getpeername(),
+            chan.proto.backend_pid,
+            chan.proto.backend_key,
+            chan.secure_cancel,
+        )
         drain.resume()
         run(chan, drain, time.monotonic() + RECOVERY_TIMEOUT)
     except BaseException:

@@ -15,6 +15,10 @@ from ..errors import ProgrammingError
 from .buffer import ProtocolViolation
 
 PROTOCOL_VERSION = 196608  # 3.0
+LATEST_PROTOCOL_MINOR = 2
+"""The newest protocol version pgwire speaks: 3.2 (PostgreSQL 18's)."""
+MAX_CANCEL_KEY = 256
+"""Longest cancel key the protocol allows (3.2; 3.0 keys are 4 bytes)."""
 CANCEL_REQUEST_CODE = 80877102
 SSL_REQUEST_CODE = 80877103
 GSSENC_REQUEST_CODE = 80877104
@@ -85,9 +89,9 @@ def _cstr(s: bytes) -> bytes:
     return s + b"\x00"
 
 
-def startup_message(params: dict[str, str]) -> bytes:
-    """StartupMessage with the given parameters (user, database, GUCs...)."""
-    body = bytearray(_i32.pack(PROTOCOL_VERSION))
+def startup_message(params: dict[str, str], minor: int = 0) -> bytes:
+    """StartupMessage for protocol 3.``minor`` with the given parameters (user, database...)."""
+    body = bytearray(_i32.pack(PROTOCOL_VERSION + minor))
     for key, value in params.items():
         body += _cstr(key.encode()) + _cstr(value.encode())
     body += b"\x00"
@@ -329,8 +333,25 @@ def parse_backend_key_data(data: bytes, start: int, end: int) -> tuple[int, byte
     """Decode BackendKeyData into (pid, secret key bytes)."""
     if end - start < 8:
         raise ProtocolViolation("truncated BackendKeyData")
+    if end - start - 4 > MAX_CANCEL_KEY:
+        raise ProtocolViolation("BackendKeyData with a key longer than the protocol allows")
     (pid,) = _unpack_i32(data, start)
     return pid, data[start + 4 : end]
+
+
+def parse_negotiate_protocol_version(data: bytes, start: int, end: int) -> tuple[int, list[str]]:
+    """Decode NegotiateProtocolVersion into (newest minor version, options not recognized)."""
+    if end - start < 8:
+        raise ProtocolViolation("truncated NegotiateProtocolVersion")
+    version, count = _ii.unpack_from(data, start)
+    if version >> 16 != 3 or count < 0 or count > end - start:
+        raise ProtocolViolation("malformed NegotiateProtocolVersion")
+    options = []
+    pos = start + 8
+    for _ in range(count):
+        name, pos = _read_cstr(data, pos, end)
+        options.append(name.decode("utf-8", "replace"))
+    return version & 0xFFFF, options
 
 
 def parse_copy_response(data: bytes, start: int, end: int) -> tuple[int, list[int]]:

@@ -20,6 +20,10 @@ Enable with ``pytest_plugins = ("pgwire.testing.pytest_plugin",)`` in a
     A factory of extra clusters (``make_cluster(settings=..., hba=...)``),
     all stopped after the test.
 
+``pgbouncer``, ``pgbouncer_session``, ``make_pgbouncer``, ``make_replica_pair``
+    PgBouncer in front of the server, and primary/standby pairs: see
+    :mod:`pgwire.testing.scaleout`.
+
 When no server can be started the tests that need one are skipped, except
 under ``CI=true`` where that is an error: CI must never pass by skipping.
 """
@@ -43,6 +47,12 @@ from pgwire.testing.cluster import (
     find_bindir,
     server_version,
 )
+from pgwire.testing.scaleout import (  # noqa: F401  (fixtures of this plugin)
+    make_pgbouncer,
+    make_replica_pair,
+    pgbouncer,
+    pgbouncer_session,
+)
 
 __all__ = [
     "AUTH_USERS",
@@ -53,7 +63,11 @@ __all__ = [
     "logical_server",
     "logical_settings",
     "make_cluster",
+    "make_pgbouncer",
+    "make_replica_pair",
     "pg_server",
+    "pgbouncer",
+    "pgbouncer_session",
     "prepare_cluster",
     "pytest_report_header",
     "start_server",

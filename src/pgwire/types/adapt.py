@@ -261,7 +261,13 @@ class ChoosingDumper(Dumper):
         return self._choose(obj, format)
 
     def upgrade_auto(self, obj: Any) -> Dumper:
-        """The dumper for this value's elements in their preferred format."""
+        """The dumper for this value's elements in their preferred format.
+
+        A subclass that overrides :meth:`upgrade` (to adjust the dumper chosen,
+        as psycopg's dumpers do) has it called here too, in its own format.
+        """
+        if type(self).upgrade is not ChoosingDumper.upgrade:
+            return self.upgrade(obj, self.format)
         return self._choose(obj, None)
 
     def dump(self, obj: Any) -> bytes:
