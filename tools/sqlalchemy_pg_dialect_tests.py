@@ -77,15 +77,18 @@ def sqlalchemy_source(src_dir: Path) -> Path:
     return tree
 
 
-def run_tests(name: str, url: str, tree: Path, out: Path, extra: list[str]) -> dict[str, str]:
+def run_tests(
+    name: str, url: str, tree: Path, out: Path, extra: list[str], pgwire_src: Path
+) -> dict[str, str]:
     """Run test/dialect/postgresql with one driver; each test's outcome by id."""
     report = out / f"{name}.xml"
     cmd = [
         sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:timeout",
-        "-p", "register_dialects", "--dburi", url, f"--junitxml={report}",
+        "-p", "register_dialects", "--maxfail=1000000",
+        "--requirements", "pg_dialect_requirements:PgwireRequirements", "--dburi", url, f"--junitxml={report}",
         "test/dialect/postgresql", *extra,
     ]
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(SRC), str(SUITE_DIR)]))
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(pgwire_src), str(SUITE_DIR)]))
     proc = subprocess.run(cmd, cwd=tree, env=env, capture_output=True, text=True, check=False)
     if not report.exists():
         sys.stdout.write(proc.stdout[-5000:] + proc.stderr[-5000:])
@@ -100,6 +103,9 @@ def main() -> int:
     parser.add_argument("--drivers", default="pgwire,psycopg", help="comma-separated")
     parser.add_argument("--src-dir", type=Path, default=Path("/work/ext"))
     parser.add_argument("--show", type=int, default=200, help="differences to list")
+    parser.add_argument(
+        "--pgwire-src", type=Path, default=SRC, help="the pgwire source tree to test (src/)"
+    )
     parser.add_argument("pytest_args", nargs="*", help="extra pytest arguments (after --)")
     args = parser.parse_args()
     drivers = [d for d in args.drivers.split(",") if d]
@@ -114,7 +120,9 @@ def main() -> int:
         with tempfile.TemporaryDirectory(prefix="sqla-pg-") as tmp:
             for name in drivers:
                 url = f"{SCHEMES[name]}://{tail}"
-                results[name] = run_tests(name, url, tree, Path(tmp), args.pytest_args)
+                results[name] = run_tests(
+                    name, url, tree, Path(tmp), args.pytest_args, args.pgwire_src
+                )
 
     status = 0
     for theirs, ours in COUNTERPART.items():
