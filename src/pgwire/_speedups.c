@@ -17,6 +17,7 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <datetime.h>
+#include <math.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -1177,6 +1178,7 @@ enum {
     ENC_UTF8,     /* str without NUL, as UTF-8 */
     ENC_TS_BIN,   /* naive datetime: microseconds since 2000-01-01 */
     ENC_TSTZ_BIN, /* aware datetime: microseconds since 2000-01-01 UTC */
+    ENC_FLOAT_TEXT, /* float as repr() writes it, NaN and infinities as the server does */
     ENC_COUNT
 };
 
@@ -1191,9 +1193,12 @@ typedef struct {
     int code;
 } ParamPlan;
 
+/* Bytes being written: memory of its own, or (ba set) a bytearray grown in
+   place, which over-allocates so that small appends stay amortized. */
 typedef struct {
     char *p;
     size_t len, cap;
+    PyObject *ba;
 } OutBuf;
 
 static int
@@ -1201,6 +1206,17 @@ out_reserve(OutBuf *b, size_t more)
 {
     if (b->len + more <= b->cap)
         return 0;
+    if (b->ba != NULL) {
+        if (b->len + more > (size_t)PY_SSIZE_T_MAX) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        if (PyByteArray_Resize(b->ba, (Py_ssize_t)(b->len + more)) < 0)
+            return -1;
+        b->p = PyByteArray_AS_STRING(b->ba);
+        b->cap = b->len + more;
+        return 0;
+    }
     size_t cap = b->cap ? b->cap : 65536;
     while (cap < b->len + more) {
         if (cap > ((size_t)PY_SSIZE_T_MAX) / 2) {
@@ -1379,6 +1395,49 @@ encode_param(OutBuf *b, ParamPlan *pp, PyObject *obj)
     }
 }
 
+/* The C form of a parameter plan (a tuple of (type, code, oid, extra)); NULL on error. */
+static ParamPlan *
+read_param_plan(PyObject *plan)
+{
+    Py_ssize_t np = PyTuple_GET_SIZE(plan);
+    ParamPlan *pp = PyMem_New(ParamPlan, np ? np : 1);
+    if (pp == NULL) {
+        PyErr_NoMemory();
+        return NULL;
+    }
+    for (Py_ssize_t j = 0; j < np; j++) {
+        PyObject *item = PyTuple_GET_ITEM(plan, j);
+        long code;
+        if (!PyTuple_Check(item) || PyTuple_GET_SIZE(item) != 4 ||
+            !PyType_Check(PyTuple_GET_ITEM(item, 0)) ||
+            (code = PyLong_AsLong(PyTuple_GET_ITEM(item, 1))) < 0 || code >= ENC_COUNT) {
+            PyMem_Free(pp);
+            if (!PyErr_Occurred())
+                PyErr_SetString(PyExc_ValueError, "bad parameter plan");
+            return NULL;
+        }
+        pp[j].type = PyTuple_GET_ITEM(item, 0);
+        pp[j].code = (int)code;
+        pp[j].oid = PyLong_AsLong(PyTuple_GET_ITEM(item, 2));
+        pp[j].extra = PyTuple_GET_ITEM(item, 3);
+        if ((pp[j].oid == -1 && PyErr_Occurred()) ||
+            (code == ENC_PY && !PyCallable_Check(pp[j].extra)) ||
+            ((code == ENC_FLOAT8_BIN || code == ENC_FLOAT_TEXT) &&
+             pp[j].type != (PyObject *)&PyFloat_Type) ||
+            ((code == ENC_INT_TEXT || code == ENC_INT_BIN) && pp[j].type != (PyObject *)&PyLong_Type) ||
+            (code == ENC_UTF8 && pp[j].type != (PyObject *)&PyUnicode_Type) ||
+            (code == ENC_NULL && pp[j].type != (PyObject *)Py_TYPE(Py_None)) ||
+            ((code == ENC_TS_BIN || code == ENC_TSTZ_BIN) &&
+             pp[j].type != (PyObject *)PyDateTimeAPI->DateTimeType)) {
+            PyMem_Free(pp);
+            if (!PyErr_Occurred())
+                PyErr_SetString(PyExc_ValueError, "bad parameter plan");
+            return NULL;
+        }
+    }
+    return pp;
+}
+
 PyDoc_STRVAR(bind_many_doc,
 "bind_many(rows, start, plan, head, tail, after) -> (bytes, stop)\n\n"
 "Bind messages for rows[start:], each followed by `after`, while the rows fit\n"
@@ -1405,38 +1464,9 @@ bind_many(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         PyErr_SetString(PyExc_ValueError, "bad start or plan");
         return NULL;
     }
-    ParamPlan *pp = PyMem_New(ParamPlan, np ? np : 1);
+    ParamPlan *pp = read_param_plan(plan);
     if (pp == NULL)
-        return PyErr_NoMemory();
-    for (Py_ssize_t j = 0; j < np; j++) {
-        PyObject *item = PyTuple_GET_ITEM(plan, j);
-        long code;
-        if (!PyTuple_Check(item) || PyTuple_GET_SIZE(item) != 4 ||
-            !PyType_Check(PyTuple_GET_ITEM(item, 0)) ||
-            (code = PyLong_AsLong(PyTuple_GET_ITEM(item, 1))) < 0 || code >= ENC_COUNT) {
-            PyMem_Free(pp);
-            if (!PyErr_Occurred())
-                PyErr_SetString(PyExc_ValueError, "bad parameter plan");
-            return NULL;
-        }
-        pp[j].type = PyTuple_GET_ITEM(item, 0);
-        pp[j].code = (int)code;
-        pp[j].oid = PyLong_AsLong(PyTuple_GET_ITEM(item, 2));
-        pp[j].extra = PyTuple_GET_ITEM(item, 3);
-        if ((pp[j].oid == -1 && PyErr_Occurred()) ||
-            (code == ENC_PY && !PyCallable_Check(pp[j].extra)) ||
-            (code == ENC_FLOAT8_BIN && pp[j].type != (PyObject *)&PyFloat_Type) ||
-            ((code == ENC_INT_TEXT || code == ENC_INT_BIN) && pp[j].type != (PyObject *)&PyLong_Type) ||
-            (code == ENC_UTF8 && pp[j].type != (PyObject *)&PyUnicode_Type) ||
-            (code == ENC_NULL && pp[j].type != (PyObject *)Py_TYPE(Py_None)) ||
-            ((code == ENC_TS_BIN || code == ENC_TSTZ_BIN) &&
-             pp[j].type != (PyObject *)PyDateTimeAPI->DateTimeType)) {
-            PyMem_Free(pp);
-            if (!PyErr_Occurred())
-                PyErr_SetString(PyExc_ValueError, "bad parameter plan");
-            return NULL;
-        }
-    }
+        return NULL;
     OutBuf b = {NULL, 0, 0};
     Py_ssize_t i = start, nrows = PyList_GET_SIZE(rows);
     for (; i < nrows; i++) {
@@ -1491,6 +1521,298 @@ error:
     PyMem_Free(pp);
     PyMem_Free(b.p);
     return NULL;
+}
+
+/* --- copy_rows: rows of COPY FROM data, text or binary ------------------------------ */
+
+/* Append n bytes of COPY text, backslash-escaping what the format reserves. */
+static int
+put_text_escaped(OutBuf *b, const char *data, Py_ssize_t n)
+{
+    if (out_reserve(b, (size_t)n) < 0)
+        return -1;
+    for (Py_ssize_t k = 0; k < n; k++) {
+        char c = data[k];
+        const char *esc = c == '\\' ? "\\\\" : c == '\t' ? "\\t" : c == '\n' ? "\\n"
+                          : c == '\r' ? "\\r" : NULL;
+        if (esc == NULL) {
+            b->p[b->len++] = c;
+            continue;
+        }
+        /* Room for this escape and everything still to come. */
+        if (out_reserve(b, (size_t)(n - k) + 1) < 0)
+            return -1;
+        b->p[b->len++] = esc[0];
+        b->p[b->len++] = esc[1];
+    }
+    return 0;
+}
+
+/* repr() of a float that is a multiple of 1/1024 below 1e15 with at most 15
+   significant digits, written to out (0 if d is not such a float). Such a
+   value's exact decimal expansion is its shortest round-trip form (decimals
+   of 15 digits or fewer map to distinct doubles), and it lies in repr's
+   fixed-point range; the general algorithm takes several times longer. */
+static Py_ssize_t
+short_float_repr(double d, char *out)
+{
+    double a = fabs(d);
+    if (!(a < 1e15))
+        return 0;
+    double scaled = a * 1024.0; /* exact: a power of two */
+    if (scaled != floor(scaled))
+        return 0;
+    unsigned long long m = (unsigned long long)scaled;
+    unsigned long long ip = m >> 10;
+    unsigned long long frac = (m & 1023) * 9765625ULL; /* (m & 1023) / 1024 in 1e-10 units */
+    char digits[32];
+    int nint = snprintf(digits, sizeof(digits), "%llu", ip);
+    char fd[11];
+    for (int k = 9; k >= 0; k--) {
+        fd[k] = (char)('0' + frac % 10);
+        frac /= 10;
+    }
+    int nfrac = 10;
+    while (nfrac > 1 && fd[nfrac - 1] == '0')
+        nfrac--;
+    int sig = ip ? nint + nfrac : 0;
+    if (!ip) {
+        int lead = 0;
+        while (lead < nfrac && fd[lead] == '0')
+            lead++;
+        sig = nfrac - lead;
+    }
+    if (sig > 15)
+        return 0;
+    Py_ssize_t n = 0;
+    if (signbit(d))
+        out[n++] = '-';
+    memcpy(out + n, digits, (size_t)nint);
+    n += nint;
+    out[n++] = '.';
+    memcpy(out + n, fd, (size_t)nfrac);
+    return n + nfrac;
+}
+
+/* One value in COPY text format: 1 done, 0 the plan does not fit it, -1 error. */
+static int
+copy_text_value(OutBuf *b, ParamPlan *pp, PyObject *obj)
+{
+    if ((PyObject *)Py_TYPE(obj) != pp->type)
+        return 0;
+    switch (pp->code) {
+    case ENC_INT_TEXT: {
+        int overflow;
+        long long v = PyLong_AsLongLongAndOverflow(obj, &overflow);
+        if (v == -1 && PyErr_Occurred())
+            return -1;
+        if (overflow)
+            return 0;
+        char tmp[32];
+        int n = snprintf(tmp, sizeof(tmp), "%lld", v);
+        if (out_reserve(b, (size_t)n) < 0)
+            return -1;
+        memcpy(b->p + b->len, tmp, (size_t)n);
+        b->len += (size_t)n;
+        return 1;
+    }
+    case ENC_FLOAT_TEXT: {
+        double d = PyFloat_AS_DOUBLE(obj);
+        const char *special = isnan(d) ? "NaN" : isinf(d) ? (d > 0 ? "Infinity" : "-Infinity")
+                                                          : NULL;
+        if (special != NULL) {
+            size_t n = strlen(special);
+            if (out_reserve(b, n) < 0)
+                return -1;
+            memcpy(b->p + b->len, special, n);
+            b->len += n;
+            return 1;
+        }
+        char quick[48];
+        Py_ssize_t qn = short_float_repr(d, quick);
+        if (qn > 0) {
+            if (out_reserve(b, (size_t)qn) < 0)
+                return -1;
+            memcpy(b->p + b->len, quick, (size_t)qn);
+            b->len += (size_t)qn;
+            return 1;
+        }
+        char *r = PyOS_double_to_string(d, 'r', 0, Py_DTSF_ADD_DOT_0, NULL);
+        if (r == NULL)
+            return -1;
+        size_t n = strlen(r);
+        int rc = out_reserve(b, n);
+        if (rc == 0) {
+            memcpy(b->p + b->len, r, n);
+            b->len += n;
+        }
+        PyMem_Free(r);
+        return rc < 0 ? -1 : 1;
+    }
+    case ENC_UTF8: {
+        Py_ssize_t n;
+        const char *data = PyUnicode_AsUTF8AndSize(obj, &n);
+        if (data == NULL) {
+            /* Surrogates: the dumper reports it. */
+            if (!PyErr_ExceptionMatches(PyExc_UnicodeEncodeError))
+                return -1;
+            PyErr_Clear();
+            return 0;
+        }
+        if (memchr(data, 0, (size_t)n) != NULL)
+            return 0;
+        return put_text_escaped(b, data, n) < 0 ? -1 : 1;
+    }
+    case ENC_PY: {
+        PyObject *res = PyObject_CallOneArg(pp->extra, obj);
+        if (res == NULL) {
+            /* The Python path raises it again, with its context. */
+            if (!PyErr_ExceptionMatches(PyExc_Exception))
+                return -1;
+            PyErr_Clear();
+            return 0;
+        }
+        int rc = 0;
+        if (PyBytes_CheckExact(res))
+            rc = put_text_escaped(b, PyBytes_AS_STRING(res), PyBytes_GET_SIZE(res)) < 0 ? -1 : 1;
+        Py_DECREF(res);
+        return rc;
+    }
+    default:
+        return 0;
+    }
+}
+
+/* One value in COPY binary format (length and bytes): 1 done, 0 no fit, -1 error.
+   Ints take the width of the column (pp->oid), not the smallest one. */
+static int
+copy_binary_value(OutBuf *b, ParamPlan *pp, PyObject *obj)
+{
+    if (out_reserve(b, 12) < 0)
+        return -1;
+    if (pp->code != ENC_INT_BIN)
+        return encode_param(b, pp, obj);
+    if ((PyObject *)Py_TYPE(obj) != pp->type)
+        return 0;
+    int overflow;
+    long long v = PyLong_AsLongLongAndOverflow(obj, &overflow);
+    if (v == -1 && PyErr_Occurred())
+        return -1;
+    size_t n = pp->oid == OID_INT2 ? 2 : pp->oid == OID_INT4 ? 4 : 8;
+    if (overflow || (n == 2 && (v < INT16_MIN || v > INT16_MAX)) ||
+        (n == 4 && (v < INT32_MIN || v > INT32_MAX)))
+        return 0;
+    unsigned char tmp[8];
+    be64_put(tmp, (uint64_t)v);
+    unsigned char *w = (unsigned char *)b->p + b->len;
+    put32(w, (int64_t)n);
+    memcpy(w + 4, tmp + 8 - n, n);
+    b->len += 4 + n;
+    return 1;
+}
+
+PyDoc_STRVAR(copy_rows_doc,
+"copy_rows(rows, start, plan, binary, out) -> stop\n\n"
+"Append rows[start:] in COPY text or binary format to the bytearray `out`, while\n"
+"they fit `plan` (per column: (type, code, oid, extra)); None fits any column.\n"
+"stop is the first row not appended (a row that does not fit leaves `out` as\n"
+"it was before that row).");
+
+static PyObject *
+copy_rows(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 5 || (!PyList_CheckExact(args[0]) && !PyTuple_CheckExact(args[0])) ||
+        !PyTuple_CheckExact(args[2]) || !PyByteArray_CheckExact(args[4])) {
+        PyErr_SetString(PyExc_TypeError, "copy_rows(rows: list | tuple, start: int, plan: tuple, "
+                                         "binary: bool, out: bytearray)");
+        return NULL;
+    }
+    PyObject *rows = args[0], *plan = args[2], *ba = args[4];
+    Py_ssize_t start = PyLong_AsSsize_t(args[1]);
+    if (start == -1 && PyErr_Occurred())
+        return NULL;
+    int binary = PyObject_IsTrue(args[3]);
+    if (binary < 0)
+        return NULL;
+    Py_ssize_t np = PyTuple_GET_SIZE(plan);
+    if (start < 0 || np > INT16_MAX) {
+        PyErr_SetString(PyExc_ValueError, "bad start or plan");
+        return NULL;
+    }
+    ParamPlan *pp = read_param_plan(plan);
+    if (pp == NULL)
+        return NULL;
+    /* Hold the plan's objects and the rows: a dumper called from here may
+       drop them from wherever the caller keeps them. */
+    Py_INCREF(plan);
+    Py_INCREF(rows);
+    OutBuf b = {PyByteArray_AS_STRING(ba), (size_t)PyByteArray_GET_SIZE(ba),
+                (size_t)PyByteArray_GET_SIZE(ba), ba};
+    Py_ssize_t i = start;
+    int failed = 0;
+    for (; i < Py_SIZE(rows); i++) {
+        PyObject *row = PySequence_Fast_GET_ITEM(rows, i);
+        if ((!PyTuple_CheckExact(row) && !PyList_CheckExact(row)) ||
+            PySequence_Fast_GET_SIZE(row) != np)
+            break;
+        size_t mark = b.len;
+        int fits = 1;
+        Py_INCREF(row);
+        if (binary) {
+            if (out_reserve(&b, 2) < 0)
+                fits = -1;
+            else {
+                put16((unsigned char *)b.p + b.len, (int)np);
+                b.len += 2;
+            }
+        }
+        for (Py_ssize_t j = 0; j < np && fits == 1; j++) {
+            if (PySequence_Fast_GET_SIZE(row) != np) {
+                fits = 0;
+                break;
+            }
+            PyObject *obj = PySequence_Fast_GET_ITEM(row, j);
+            if (!binary && j > 0) {
+                if (out_reserve(&b, 1) < 0) {
+                    fits = -1;
+                    break;
+                }
+                b.p[b.len++] = '\t';
+            }
+            if (obj == Py_None) {
+                if (out_reserve(&b, 4) < 0) {
+                    fits = -1;
+                    break;
+                }
+                memcpy(b.p + b.len, binary ? "\xff\xff\xff\xff" : "\\N", binary ? 4 : 2);
+                b.len += binary ? 4 : 2;
+                continue;
+            }
+            Py_INCREF(obj);
+            fits = binary ? copy_binary_value(&b, &pp[j], obj)
+                          : copy_text_value(&b, &pp[j], obj);
+            Py_DECREF(obj);
+        }
+        Py_DECREF(row);
+        if (fits == 1 && !binary) {
+            if (out_reserve(&b, 1) < 0)
+                fits = -1;
+            else
+                b.p[b.len++] = '\n';
+        }
+        if (fits != 1) {
+            b.len = mark;
+            failed = fits < 0;
+            break;
+        }
+    }
+    PyMem_Free(pp);
+    Py_DECREF(plan);
+    Py_DECREF(rows);
+    /* Back to the bytes written (also after an error: whole rows only). */
+    if (PyByteArray_Resize(ba, (Py_ssize_t)b.len) < 0 || failed)
+        return NULL;
+    return PyLong_FromSsize_t(i);
 }
 
 /* --- count_commands: the answers of executemany ----------------------------------- */
@@ -1818,6 +2140,7 @@ static PyMethodDef methods[] = {
      read_data_rows_doc},
     {"bind", (PyCFunction)(void (*)(void))bind, METH_FASTCALL, bind_doc},
     {"bind_many", (PyCFunction)(void (*)(void))bind_many, METH_FASTCALL, bind_many_doc},
+    {"copy_rows", (PyCFunction)(void (*)(void))copy_rows, METH_FASTCALL, copy_rows_doc},
     {"count_commands", count_commands, METH_O, count_commands_doc},
     {"copy_chunks", (PyCFunction)(void (*)(void))copy_chunks, METH_FASTCALL, copy_chunks_doc},
     {"take_response", (PyCFunction)(void (*)(void))take_response, METH_FASTCALL,
@@ -1874,7 +2197,7 @@ PyInit__speedups(void)
     }
     static const char *const enc_names[ENC_COUNT] = {
         "ENC_PY", "ENC_NULL", "ENC_INT_TEXT", "ENC_INT_BIN", "ENC_FLOAT8_BIN",
-        "ENC_UTF8", "ENC_TS_BIN", "ENC_TSTZ_BIN",
+        "ENC_UTF8", "ENC_TS_BIN", "ENC_TSTZ_BIN", "ENC_FLOAT_TEXT",
     };
     for (int i = 0; i < ENC_COUNT; i++) {
         if (PyModule_AddIntConstant(m, enc_names[i], i) < 0)

@@ -59,3 +59,12 @@ def clear_plans() -> None:
 
 def plan_codes(loaders: Sequence[Callable[[bytes], Any]]) -> list[int]:
     """The decoder codes chosen for these loaders."""
+
+def copy_rows(
+    rows: list[Any] | tuple[Any, ...],
+    start: int,
+    plan: tuple[tuple[type, int, int, Any], ...],
+    binary: bool,
+    out: bytearray,
+) -> int:
+    """Append rows[start:] in COPY format to ``out`` while they fit ``plan``; the first row not."""
