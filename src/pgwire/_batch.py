@@ -68,9 +68,7 @@ class BatchEncoder:
                 self.sql = pq.query
                 batches.append(m.parse(b"", self.sql, oids))
                 self._last_oids = oids
-            batches.append(
-                m.bind(b"", b"", formats, values, self._result_formats) + self._after
-            )
+            batches.append(m.bind(b"", b"", formats, values, self._result_formats) + self._after)
             bind_many = self._bind_many
             if (
                 bind_many is None

@@ -403,9 +403,7 @@ class BaseCursor:
         if first is None:
             return None
         self.query = encoder.sql
-        return core.pipeline_stream(
-            conn._proto, first, more, on_description, conn._begin_needed()
-        )
+        return core.pipeline_stream(conn._proto, first, more, on_description, conn._begin_needed())
 
     # --- filing results -------------------------------------------------------
 
