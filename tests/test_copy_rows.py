@@ -227,13 +227,19 @@ _values = st.one_of(
 )
 
 
+def _encoder(binary: bool, compiled_on: bool, types: list[int]) -> _copy_rows.RowEncoder:
+    """A row encoder with the compiled writer or without it, whatever PGWIRE_NO_SPEEDUPS says."""
+    saved = _copy_rows.speedups
+    _copy_rows.speedups = compiled() if compiled_on else None
+    try:
+        tx = Transformer(AdaptContext())
+        return _copy_rows.RowEncoder(tx, "utf-8", binary=binary, ncolumns=len(types), types=types)
+    finally:
+        _copy_rows.speedups = saved
+
+
 def _encode(rows: list[tuple[Any, ...]], binary: bool, compiled_on: bool, types: list[int]) -> Any:
-    tx = Transformer(AdaptContext())
-    enc = _copy_rows.RowEncoder(tx, "utf-8", binary=binary, ncolumns=len(types), types=types)
-    if not compiled_on:
-        enc._copy_rows = None
-    elif compiled() is not None:
-        enc._copy_rows = compiled().copy_rows
+    enc = _encoder(binary, compiled_on, types)
     out = []
     for row in rows:
         try:
@@ -260,13 +266,15 @@ def test_compiled_encoder_writes_what_python_writes(
 
 
 @pytest.mark.skipif(compiled() is None, reason="the accelerator is not built")
+class _Str(str):
+    """A str subclass: dumped as str, but not by the compiled plan of str."""
+
+
 def test_compiled_encoder_is_used() -> None:
-    tx = Transformer(AdaptContext())
     for binary in (False, True):
-        enc = _copy_rows.RowEncoder(tx, "utf-8", binary=binary, ncolumns=3, types=[23, 25, 701])
-        enc._copy_rows = compiled().copy_rows
+        enc = _encoder(binary, True, [23, 25, 701])
         enc.add_rows([(1, "a", 1.5)])
-        assert enc._plan  # learned from the first row
+        assert enc._writer.plan  # learned from the first row
         calls: list[Any] = []
 
         def spy(row: Any, real: Any = enc._encode_row, calls: list[Any] = calls) -> bytes:
@@ -274,12 +282,19 @@ def test_compiled_encoder_is_used() -> None:
             return real(row)  # type: ignore[no-any-return]
 
         enc._encode_row = spy  # type: ignore[method-assign]
-        enc.add_rows([(i, "b", 2.5) for i in range(100)])
+        assert not enc.add_rows([(i, "b", 2.5) for i in range(100)])
         enc.add_row((7, "c", 0.5))
         assert calls == []
+        # A row the plan doesn't fit goes to Python, and rows after it to C again.
+        # (The plan follows the last row that didn't fit: the row after the
+        # odd one re-plans too.)
+        odd, back = (9, _Str("d"), 1.0), (8, "e", 1.0)
+        enc.add_rows([odd, back, (10, "f", 1.0), (11, "g", 1.0)])
+        assert calls == [odd, back]
 
 
 def test_uuid_and_text_escapes_in_text_format() -> None:
     rows = [(uuid.UUID(int=5), "a\tb\\c\nd", None)]
     data = _encode(rows, False, False, [2950, 25, 25])[0]
+    assert _encode(rows, False, True, [2950, 25, 25])[0] == data
     assert data == b"00000000000000000000000000000005\ta\\tb\\\\c\\nd\t\\N\n"

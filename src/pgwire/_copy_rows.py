@@ -6,10 +6,10 @@ Each value goes through the dumper registered for its type, looked up once per
 type (and column type, in binary): later values of that type call the cached
 function straight away.
 
-With the compiled accelerator, runs of rows shaped like the row the plan was
-learned from are encoded in C (:func:`pgwire._speedups.copy_rows`); a row that
-does not fit is encoded here, which raises the errors, and teaches a new plan.
-The bytes are the same either way.
+With the compiled accelerator, rows go to its ``CopyWriter``, which encodes in
+C the rows shaped like the row its plan was learned from; a row that does not
+fit is encoded here (which raises the errors) and teaches a new plan. The
+bytes are the same either way.
 """
 
 from __future__ import annotations
@@ -64,11 +64,6 @@ _ASCII_SAFE = frozenset(
 )
 
 
-# The plan of an encoder the compiled code can't help (the pure-Python build,
-# an encoding that is not ASCII-safe, values whose dumper is chosen per value).
-_NO_PLAN: tuple[Any, ...] = ()
-
-
 def _escape_bytes(data: bytes) -> bytes:
     """``data`` with COPY text's reserved bytes backslash-escaped."""
     if b"\\" in data or b"\t" in data or b"\n" in data or b"\r" in data:
@@ -121,44 +116,37 @@ class RowEncoder:
         self._funcs: list[dict[type, ValueFunc]] = [{} for _ in range(ncolumns)]
         #: The COPY data encoded so far (the binary header first).
         self.data = bytearray(BINARY_HEADER if binary else b"")
-        self._copy_rows = speedups.copy_rows if speedups is not None else None
-        # The compiled encoder's plan: None until learned, _NO_PLAN when it can't help.
-        self._plan: tuple[Any, ...] | None = None
+        self._learning = True
+        if speedups is not None and self._ascii_safe:
+            # The compiled writer takes the rows; the ones its plan doesn't fit
+            # come back to _add_and_learn. Its methods replace ours.
+            writer = speedups.CopyWriter(binary, self.data, self._add_and_learn, CHUNK_SIZE)
+            self.add_row = writer.add_row  # type: ignore[method-assign]
+            self.add_rows = writer.add_rows  # type: ignore[method-assign]
+            self._writer: Any = writer
+        else:
+            self._writer = None
 
     # --- the whole-row paths ---------------------------------------------------
 
     def add_row(self, row: Sequence[Any]) -> bool:
         """Append one row; return True once :attr:`data` holds a chunk worth sending."""
-        plan = self._plan
         data = self.data
-        if not (plan and self._copy_rows((row,), 0, plan, self._binary, data)):  # type: ignore[misc]
-            data += self._encode_row(row)
-            if plan is not _NO_PLAN:
-                self._learn(row)
+        data += self._encode_row(row)
         return len(data) >= CHUNK_SIZE
 
     def add_rows(self, rows: Sequence[Sequence[Any]]) -> bool:
         """Append the rows of a list or tuple; return True once :attr:`data` holds a chunk."""
-        copy_rows = self._copy_rows
         data = self.data
-        i, n = 0, len(rows)
-        while i < n:
-            plan = self._plan
-            if plan:
-                i = copy_rows(rows, i, plan, self._binary, data)  # type: ignore[misc]
-                if i >= n:
-                    break
-            row = rows[i]
-            i += 1
-            data += self._encode_row(row)
-            if plan is not _NO_PLAN:
-                self._learn(row)
+        encode_row = self._encode_row
+        for row in rows:
+            data += encode_row(row)
         return len(data) >= CHUNK_SIZE
 
-    def _learn(self, row: Sequence[Any]) -> None:
-        """Plan the compiled encoder after ``row`` (kept from the old plan: columns of None)."""
-        if self._copy_rows is None or not self._ascii_safe:
-            self._plan = _NO_PLAN
+    def _add_and_learn(self, row: Sequence[Any]) -> None:
+        """Append a row the compiled plan doesn't fit; plan the writer after it."""
+        self.data += self._encode_row(row)
+        if not self._learning:
             return
         fmt = Format.BINARY if self._binary else Format.TEXT
         plan = plan_copy_values(
@@ -166,9 +154,12 @@ class RowEncoder:
             self._tx.param_dumpers(row, [fmt] * len(row)),
             self._types,
             binary=self._binary,
-            previous=self._plan or None,
+            previous=self._writer.plan,
         )
-        self._plan = plan if plan is not None else _NO_PLAN
+        if plan is None:
+            # Values whose dumper is chosen per value: Python it is, for good.
+            self._learning = False
+        self._writer.plan = plan
 
     # --- one row in Python -------------------------------------------------------
 

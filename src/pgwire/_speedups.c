@@ -1207,14 +1207,17 @@ out_reserve(OutBuf *b, size_t more)
     if (b->len + more <= b->cap)
         return 0;
     if (b->ba != NULL) {
-        if (b->len + more > (size_t)PY_SSIZE_T_MAX) {
+        if (b->len + more > (size_t)PY_SSIZE_T_MAX - 1024) {
             PyErr_NoMemory();
             return -1;
         }
-        if (PyByteArray_Resize(b->ba, (Py_ssize_t)(b->len + more)) < 0)
+        /* Some room beyond: one resize serves a whole row of small values
+           (the caller trims the bytearray to what was written). */
+        size_t cap = b->len + more + 1024;
+        if (PyByteArray_Resize(b->ba, (Py_ssize_t)cap) < 0)
             return -1;
         b->p = PyByteArray_AS_STRING(b->ba);
-        b->cap = b->len + more;
+        b->cap = cap;
         return 0;
     }
     size_t cap = b->cap ? b->cap : 65536;
@@ -1523,7 +1526,7 @@ error:
     return NULL;
 }
 
-/* --- copy_rows: rows of COPY FROM data, text or binary ------------------------------ */
+/* --- COPY FROM rows: the values of the text and binary formats ------------------------ */
 
 /* Append n bytes of COPY text, backslash-escaping what the format reserves. */
 static int
@@ -1548,6 +1551,22 @@ put_text_escaped(OutBuf *b, const char *data, Py_ssize_t n)
     return 0;
 }
 
+/* Decimal digits of v into out (at most 20); their count. snprintf takes
+   several times longer, which shows when every row has numbers. */
+static int
+put_digits(char *out, unsigned long long v)
+{
+    char tmp[20];
+    int n = 0;
+    do {
+        tmp[n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    for (int k = 0; k < n; k++)
+        out[k] = tmp[n - 1 - k];
+    return n;
+}
+
 /* repr() of a float that is a multiple of 1/1024 below 1e15 with at most 15
    significant digits, written to out (0 if d is not such a float). Such a
    value's exact decimal expansion is its shortest round-trip form (decimals
@@ -1566,7 +1585,7 @@ short_float_repr(double d, char *out)
     unsigned long long ip = m >> 10;
     unsigned long long frac = (m & 1023) * 9765625ULL; /* (m & 1023) / 1024 in 1e-10 units */
     char digits[32];
-    int nint = snprintf(digits, sizeof(digits), "%llu", ip);
+    int nint = put_digits(digits, ip);
     char fd[11];
     for (int k = 9; k >= 0; k--) {
         fd[k] = (char)('0' + frac % 10);
@@ -1609,7 +1628,10 @@ copy_text_value(OutBuf *b, ParamPlan *pp, PyObject *obj)
         if (overflow)
             return 0;
         char tmp[32];
-        int n = snprintf(tmp, sizeof(tmp), "%lld", v);
+        int n = 0;
+        if (v < 0)
+            tmp[n++] = '-';
+        n += put_digits(tmp + n, v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v);
         if (out_reserve(b, (size_t)n) < 0)
             return -1;
         memcpy(b->p + b->len, tmp, (size_t)n);
@@ -1711,109 +1733,257 @@ copy_binary_value(OutBuf *b, ParamPlan *pp, PyObject *obj)
     return 1;
 }
 
-PyDoc_STRVAR(copy_rows_doc,
-"copy_rows(rows, start, plan, binary, out) -> stop\n\n"
-"Append rows[start:] in COPY text or binary format to the bytearray `out`, while\n"
-"they fit `plan` (per column: (type, code, oid, extra)); None fits any column.\n"
-"stop is the first row not appended (a row that does not fit leaves `out` as\n"
-"it was before that row).");
-
-static PyObject *
-copy_rows(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+/* One row appended to the bytearray `ba` in COPY format while it fits the plan:
+   1 done, 0 does not fit (ba left as it was), -1 error (likewise). */
+static int
+copy_one_row(PyObject *ba, ParamPlan *pp, Py_ssize_t np, int binary, PyObject *row)
 {
-    if (nargs != 5 || (!PyList_CheckExact(args[0]) && !PyTuple_CheckExact(args[0])) ||
-        !PyTuple_CheckExact(args[2]) || !PyByteArray_CheckExact(args[4])) {
-        PyErr_SetString(PyExc_TypeError, "copy_rows(rows: list | tuple, start: int, plan: tuple, "
-                                         "binary: bool, out: bytearray)");
-        return NULL;
-    }
-    PyObject *rows = args[0], *plan = args[2], *ba = args[4];
-    Py_ssize_t start = PyLong_AsSsize_t(args[1]);
-    if (start == -1 && PyErr_Occurred())
-        return NULL;
-    int binary = PyObject_IsTrue(args[3]);
-    if (binary < 0)
-        return NULL;
-    Py_ssize_t np = PyTuple_GET_SIZE(plan);
-    if (start < 0 || np > INT16_MAX) {
-        PyErr_SetString(PyExc_ValueError, "bad start or plan");
-        return NULL;
-    }
-    ParamPlan *pp = read_param_plan(plan);
-    if (pp == NULL)
-        return NULL;
-    /* Hold the plan's objects and the rows: a dumper called from here may
-       drop them from wherever the caller keeps them. */
-    Py_INCREF(plan);
-    Py_INCREF(rows);
+    if ((!PyTuple_CheckExact(row) && !PyList_CheckExact(row)) ||
+        PySequence_Fast_GET_SIZE(row) != np)
+        return 0;
     OutBuf b = {PyByteArray_AS_STRING(ba), (size_t)PyByteArray_GET_SIZE(ba),
                 (size_t)PyByteArray_GET_SIZE(ba), ba};
-    Py_ssize_t i = start;
-    int failed = 0;
-    for (; i < Py_SIZE(rows); i++) {
-        PyObject *row = PySequence_Fast_GET_ITEM(rows, i);
-        if ((!PyTuple_CheckExact(row) && !PyList_CheckExact(row)) ||
-            PySequence_Fast_GET_SIZE(row) != np)
-            break;
-        size_t mark = b.len;
-        int fits = 1;
-        Py_INCREF(row);
-        if (binary) {
-            if (out_reserve(&b, 2) < 0)
-                fits = -1;
-            else {
-                put16((unsigned char *)b.p + b.len, (int)np);
-                b.len += 2;
-            }
-        }
-        for (Py_ssize_t j = 0; j < np && fits == 1; j++) {
-            if (PySequence_Fast_GET_SIZE(row) != np) {
-                fits = 0;
-                break;
-            }
-            PyObject *obj = PySequence_Fast_GET_ITEM(row, j);
-            if (!binary && j > 0) {
-                if (out_reserve(&b, 1) < 0) {
-                    fits = -1;
-                    break;
-                }
-                b.p[b.len++] = '\t';
-            }
-            if (obj == Py_None) {
-                if (out_reserve(&b, 4) < 0) {
-                    fits = -1;
-                    break;
-                }
-                memcpy(b.p + b.len, binary ? "\xff\xff\xff\xff" : "\\N", binary ? 4 : 2);
-                b.len += binary ? 4 : 2;
-                continue;
-            }
-            Py_INCREF(obj);
-            fits = binary ? copy_binary_value(&b, &pp[j], obj)
-                          : copy_text_value(&b, &pp[j], obj);
-            Py_DECREF(obj);
-        }
-        Py_DECREF(row);
-        if (fits == 1 && !binary) {
-            if (out_reserve(&b, 1) < 0)
-                fits = -1;
-            else
-                b.p[b.len++] = '\n';
-        }
-        if (fits != 1) {
-            b.len = mark;
-            failed = fits < 0;
-            break;
+    size_t mark = b.len;
+    int fits = 1;
+    /* Hold the row: a dumper called from here may drop it from its list. */
+    Py_INCREF(row);
+    if (binary) {
+        if (out_reserve(&b, 2) < 0)
+            fits = -1;
+        else {
+            put16((unsigned char *)b.p + b.len, (int)np);
+            b.len += 2;
         }
     }
-    PyMem_Free(pp);
-    Py_DECREF(plan);
-    Py_DECREF(rows);
-    /* Back to the bytes written (also after an error: whole rows only). */
-    if (PyByteArray_Resize(ba, (Py_ssize_t)b.len) < 0 || failed)
-        return NULL;
-    return PyLong_FromSsize_t(i);
+    for (Py_ssize_t j = 0; j < np && fits == 1; j++) {
+        if (PySequence_Fast_GET_SIZE(row) != np) {
+            fits = 0;
+            break;
+        }
+        PyObject *obj = PySequence_Fast_GET_ITEM(row, j);
+        if (!binary && j > 0) {
+            if (out_reserve(&b, 1) < 0) {
+                fits = -1;
+                break;
+            }
+            b.p[b.len++] = '\t';
+        }
+        if (obj == Py_None) {
+            if (out_reserve(&b, 4) < 0) {
+                fits = -1;
+                break;
+            }
+            memcpy(b.p + b.len, binary ? "\xff\xff\xff\xff" : "\\N", binary ? 4 : 2);
+            b.len += binary ? 4 : 2;
+            continue;
+        }
+        Py_INCREF(obj);
+        fits = binary ? copy_binary_value(&b, &pp[j], obj) : copy_text_value(&b, &pp[j], obj);
+        Py_DECREF(obj);
+    }
+    Py_DECREF(row);
+    if (fits == 1 && !binary) {
+        if (out_reserve(&b, 1) < 0)
+            fits = -1;
+        else
+            b.p[b.len++] = '\n';
+    }
+    if (fits != 1)
+        b.len = mark;
+    /* Back to the bytes written: whole rows only. */
+    if (PyByteArray_Resize(ba, (Py_ssize_t)b.len) < 0)
+        return -1;
+    return fits;
 }
+
+/* --- CopyWriter: rows of COPY FROM data, text or binary ----------------------------- */
+
+typedef struct {
+    PyObject_HEAD
+    PyObject *out;      /* the bytearray rows are appended to */
+    PyObject *fallback; /* fallback(row) appends a row the plan doesn't fit (and may re-plan) */
+    PyObject *plan;     /* the plan as given (None: every row goes to the fallback) */
+    ParamPlan *pp;      /* the plan as read, NULL without one */
+    Py_ssize_t np;
+    Py_ssize_t chunk;
+    int binary;
+} CopyWriterObject;
+
+static int
+writer_traverse(CopyWriterObject *self, visitproc visit, void *arg)
+{
+    Py_VISIT(self->out);
+    Py_VISIT(self->fallback);
+    Py_VISIT(self->plan);
+    return 0;
+}
+
+static int
+writer_clear(CopyWriterObject *self)
+{
+    Py_CLEAR(self->out);
+    Py_CLEAR(self->fallback);
+    Py_CLEAR(self->plan);
+    PyMem_Free(self->pp);
+    self->pp = NULL;
+    return 0;
+}
+
+static void
+writer_dealloc(CopyWriterObject *self)
+{
+    PyObject_GC_UnTrack(self);
+    writer_clear(self);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+static int
+writer_init(CopyWriterObject *self, PyObject *args, PyObject *kwds)
+{
+    static char *kwlist[] = {"binary", "out", "fallback", "chunk", NULL};
+    int binary;
+    PyObject *out, *fallback;
+    Py_ssize_t chunk;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "pO!On", kwlist, &binary, &PyByteArray_Type,
+                                     &out, &fallback, &chunk))
+        return -1;
+    if (!PyCallable_Check(fallback)) {
+        PyErr_SetString(PyExc_TypeError, "fallback must be callable");
+        return -1;
+    }
+    writer_clear(self);
+    self->binary = binary;
+    self->out = Py_NewRef(out);
+    self->fallback = Py_NewRef(fallback);
+    self->plan = Py_NewRef(Py_None);
+    self->chunk = chunk;
+    return 0;
+}
+
+static PyObject *
+writer_get_plan(CopyWriterObject *self, void *closure)
+{
+    return Py_NewRef(self->plan ? self->plan : Py_None);
+}
+
+static int
+writer_set_plan(CopyWriterObject *self, PyObject *plan, void *closure)
+{
+    ParamPlan *pp = NULL;
+    if (plan == NULL || (plan != Py_None && !PyTuple_CheckExact(plan))) {
+        PyErr_SetString(PyExc_TypeError, "plan must be a tuple or None");
+        return -1;
+    }
+    if (plan != Py_None) {
+        if (PyTuple_GET_SIZE(plan) > INT16_MAX) {
+            PyErr_SetString(PyExc_ValueError, "bad plan");
+            return -1;
+        }
+        if ((pp = read_param_plan(plan)) == NULL)
+            return -1;
+    }
+    PyMem_Free(self->pp);
+    self->pp = pp;
+    self->np = plan != Py_None ? PyTuple_GET_SIZE(plan) : 0;
+    Py_XSETREF(self->plan, Py_NewRef(plan));
+    return 0;
+}
+
+/* Append one row, through the plan or the fallback; -1 on error. */
+static int
+writer_row(CopyWriterObject *self, PyObject *row)
+{
+    if (self->pp != NULL) {
+        /* The plan's objects are held by the plan tuple: hold it while encoding
+           (the fallback, or a dumper, may replace it). */
+        PyObject *plan = Py_NewRef(self->plan);
+        int fits = copy_one_row(self->out, self->pp, self->np, self->binary, row);
+        Py_DECREF(plan);
+        if (fits != 0)
+            return fits < 0 ? -1 : 0;
+    }
+    PyObject *res = PyObject_CallOneArg(self->fallback, row);
+    if (res == NULL)
+        return -1;
+    Py_DECREF(res);
+    return 0;
+}
+
+static PyObject *
+writer_full(CopyWriterObject *self)
+{
+    return PyBool_FromLong(PyByteArray_GET_SIZE(self->out) >= self->chunk);
+}
+
+static PyObject *
+writer_add_row(CopyWriterObject *self, PyObject *row)
+{
+    if (self->out == NULL) {
+        PyErr_SetString(PyExc_RuntimeError, "CopyWriter not initialised");
+        return NULL;
+    }
+    if (writer_row(self, row) < 0)
+        return NULL;
+    return writer_full(self);
+}
+
+static PyObject *
+writer_add_rows(CopyWriterObject *self, PyObject *rows)
+{
+    if (self->out == NULL) {
+        PyErr_SetString(PyExc_RuntimeError, "CopyWriter not initialised");
+        return NULL;
+    }
+    if (!PyList_CheckExact(rows) && !PyTuple_CheckExact(rows)) {
+        PyErr_SetString(PyExc_TypeError, "add_rows() needs a list or a tuple");
+        return NULL;
+    }
+    Py_INCREF(rows);
+    for (Py_ssize_t i = 0; i < Py_SIZE(rows); i++) {
+        PyObject *row = Py_NewRef(PySequence_Fast_GET_ITEM(rows, i));
+        int rc = writer_row(self, row);
+        Py_DECREF(row);
+        if (rc < 0) {
+            Py_DECREF(rows);
+            return NULL;
+        }
+    }
+    Py_DECREF(rows);
+    return writer_full(self);
+}
+
+static PyMethodDef writer_methods[] = {
+    {"add_row", (PyCFunction)writer_add_row, METH_O,
+     "add_row(row) -> bool\n\nAppend one row; True once the output holds a chunk."},
+    {"add_rows", (PyCFunction)writer_add_rows, METH_O,
+     "add_rows(rows) -> bool\n\nAppend the rows of a list or tuple; True once the output "
+     "holds a chunk."},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyGetSetDef writer_getset[] = {
+    {"plan", (getter)writer_get_plan, (setter)writer_set_plan,
+     "Per column (type, code, oid, extra), or None: how rows are encoded here.", NULL},
+    {NULL, NULL, NULL, NULL, NULL},
+};
+
+static PyTypeObject CopyWriterType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "pgwire._speedups.CopyWriter",
+    .tp_basicsize = sizeof(CopyWriterObject),
+    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC,
+    .tp_doc = "CopyWriter(binary, out, fallback, chunk)\n\n"
+              "Appends rows in COPY text or binary format to the bytearray `out`: in C\n"
+              "while they fit `plan` (None fits any column), else by calling\n"
+              "fallback(row), which appends the row itself.",
+    .tp_new = PyType_GenericNew,
+    .tp_init = (initproc)writer_init,
+    .tp_dealloc = (destructor)writer_dealloc,
+    .tp_traverse = (traverseproc)writer_traverse,
+    .tp_clear = (inquiry)writer_clear,
+    .tp_methods = writer_methods,
+    .tp_getset = writer_getset,
+};
 
 /* --- count_commands: the answers of executemany ----------------------------------- */
 
@@ -2140,7 +2310,6 @@ static PyMethodDef methods[] = {
      read_data_rows_doc},
     {"bind", (PyCFunction)(void (*)(void))bind, METH_FASTCALL, bind_doc},
     {"bind_many", (PyCFunction)(void (*)(void))bind_many, METH_FASTCALL, bind_many_doc},
-    {"copy_rows", (PyCFunction)(void (*)(void))copy_rows, METH_FASTCALL, copy_rows_doc},
     {"count_commands", count_commands, METH_O, count_commands_doc},
     {"copy_chunks", (PyCFunction)(void (*)(void))copy_chunks, METH_FASTCALL, copy_chunks_doc},
     {"take_response", (PyCFunction)(void (*)(void))take_response, METH_FASTCALL,
@@ -2172,7 +2341,7 @@ PyInit__speedups(void)
     PyDateTime_IMPORT;
     if (PyDateTimeAPI == NULL)
         return NULL;
-    if (PyType_Ready(&PlanType) < 0)
+    if (PyType_Ready(&PlanType) < 0 || PyType_Ready(&CopyWriterType) < 0)
         return NULL;
     PyObject *m = PyModule_Create(&moduledef);
     if (m == NULL)
@@ -2188,6 +2357,8 @@ PyInit__speedups(void)
     INTERN(str_pending_ready, "pending_ready");
     INTERN(str_transaction_status, "transaction_status");
     if ((one = PyLong_FromLong(1)) == NULL)
+        goto error;
+    if (PyModule_AddObjectRef(m, "CopyWriter", (PyObject *)&CopyWriterType) < 0)
         goto error;
     if ((empty_tuple = PyTuple_New(0)) == NULL)
         goto error;
