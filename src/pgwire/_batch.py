@@ -13,13 +13,13 @@ the ones sent before: memory stays bounded however many there are.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import islice
 from typing import Any
 
 from ._speedups_select import plan_params, speedups
 from .protocol import messages as m
-from .sql import convert_query
+from .sql import PreparedQuery, convert_query
 from .types import Transformer
 
 __all__ = ["BATCH_ROWS", "BatchEncoder", "encode_batches"]
@@ -38,7 +38,16 @@ class BatchEncoder:
         encoding: str,
         result_formats: Sequence[int],
         describe: bool,
+        convert: Callable[[Any, Any], PreparedQuery] | None = None,
     ) -> None:
+        """``convert`` turns the query and one parameter set into the ``$n`` text and
+        values (default: :func:`~pgwire.sql.convert_query` in ``encoding``)."""
+        if convert is None:
+
+            def convert(query: Any, params: Any) -> PreparedQuery:
+                return convert_query(query, params, encoding)
+
+        self._convert = convert
         self._tx = tx
         self._query = query
         self._encoding = encoding
@@ -61,7 +70,7 @@ class BatchEncoder:
         while i < n:
             params = rows[i]
             i += 1
-            pq = convert_query(query, params, self._encoding)
+            pq = self._convert(query, params)
             values_in = pq.params or []
             oids, formats, values = tx.dump_params(values_in, pq.formats)
             if oids != self._last_oids or pq.query != self.sql:
@@ -98,12 +107,15 @@ def encode_batches(
     encoding: str,
     result_formats: Sequence[int],
     describe: bool,
+    convert: Callable[[Any, Any], PreparedQuery] | None = None,
 ) -> tuple[bytes, list[bytes]]:
     """Return the statement's text and the messages running it once per parameter set.
 
-    Bad parameters raise (ProgrammingError, DataError...) before anything is sent.
+    ``convert`` turns the query and one parameter set into the ``$n`` text and
+    values (default: :func:`~pgwire.sql.convert_query` in ``encoding``).  Bad
+    parameters raise (ProgrammingError, DataError...) before anything is sent.
     """
-    encoder = BatchEncoder(tx, query, encoding, result_formats, describe)
+    encoder = BatchEncoder(tx, query, encoding, result_formats, describe, convert)
     # A copy: dumpers run user code, which must not change the list under us.
     batches = encoder.encode(list(params_seq))
     return encoder.sql, batches

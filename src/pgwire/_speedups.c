@@ -2079,7 +2079,8 @@ PyDoc_STRVAR(count_commands_doc,
 "count_commands(buf) -> (commands, rows)\n\n"
 "Consume the ParseComplete, BindComplete, NoData, CloseComplete and\n"
 "CommandComplete messages at buf.pos; count the commands and the rows their tags\n"
-"report. Stops at any other message, an incomplete one, or a tag to leave to Python.");
+"report. Stops at any other message, an incomplete one, or a tag to leave to Python\n"
+"(a huge count, or DROP, ALTER and ROLLBACK, which stale prepared statements).");
 
 static PyObject *
 count_commands(PyObject *module, PyObject *buf)
@@ -2101,7 +2102,10 @@ count_commands(PyObject *module, PyObject *buf)
             if (nul == NULL)
                 break;
             long long n = tag_rowcount(tag, nul - tag);
-            if (n == -2)
+            /* Tags of commands that may change the schema are left to Python,
+               which discards the prepared statements they may stale. */
+            if (n == -2 || strncmp(tag, "DROP ", 5) == 0 || strncmp(tag, "ALTER ", 6) == 0
+                || strcmp(tag, "ROLLBACK") == 0)
                 break;
             commands++;
             if (n >= 0)
@@ -2120,10 +2124,11 @@ count_commands(PyObject *module, PyObject *buf)
 /* --- take_response: a whole plain answer at once ---------------------------------- */
 
 PyDoc_STRVAR(take_response_doc,
-"take_response(proto, loaders, make_row) -> (rows, tag, rowcount) | None\n\n"
+"take_response(proto, loaders, make_row, description=None) -> (rows, tag, rowcount) | None\n\n"
 "The whole answer to one statement run through the extended protocol, when it\n"
 "is all in proto.buf and plain: ParseComplete, BindComplete, NoData or\n"
-"CloseComplete, then DataRows, one CommandComplete and ReadyForQuery. The rows\n"
+"CloseComplete (with description: a RowDescription whose body it is instead of NoData),\n"
+"then DataRows, one CommandComplete and ReadyForQuery. The rows\n"
 "are decoded as read_data_rows does (loaders None: no rows may come). Once all\n"
 "is decoded, buf.pos moves past the ReadyForQuery and proto notes it\n"
 "(transaction_status, pending_ready), with no signal handled in between.\n"
@@ -2134,11 +2139,19 @@ PyDoc_STRVAR(take_response_doc,
 static PyObject *
 take_response(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
-    if (nargs != 3) {
-        PyErr_SetString(PyExc_TypeError, "take_response(proto, loaders, make_row)");
+    if (nargs != 3 && nargs != 4) {
+        PyErr_SetString(PyExc_TypeError, "take_response(proto, loaders, make_row, description=None)");
         return NULL;
     }
     PyObject *proto = args[0], *loaders = args[1], *make_row = args[2];
+    PyObject *description = nargs == 4 ? args[3] : Py_None;
+    if (description != Py_None && !PyBytes_CheckExact(description)) {
+        PyErr_SetString(PyExc_TypeError, "take_response: description must be bytes or None");
+        return NULL;
+    }
+    /* The RowDescription the caller knows the columns of, if any. */
+    const char *desc = description == Py_None ? NULL : PyBytes_AS_STRING(description);
+    Py_ssize_t desc_len = description == Py_None ? -1 : PyBytes_GET_SIZE(description);
     /* No loaders: a statement without rows. */
     int no_rows = loaders == Py_None;
     if (planner == NULL
@@ -2163,7 +2176,9 @@ take_response(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 
     /* Check the whole answer is there, and plain, before decoding anything. */
     while ((mlen = whole_message(p, len, at)) != 0
-           && (p[at] == '1' || p[at] == '2' || p[at] == '3' || p[at] == 'n'))
+           && (p[at] == '1' || p[at] == '2' || p[at] == '3' || (p[at] == 'n' && desc == NULL)
+               || (p[at] == 'T' && desc != NULL && (Py_ssize_t)mlen - 4 == desc_len
+                   && memcmp(p + at + 5, desc, desc_len) == 0)))
         at += 1 + mlen;
     Py_ssize_t first_row = at;
     while ((mlen = whole_message(p, len, at)) != 0 && p[at] == 'D') {
@@ -2185,6 +2200,9 @@ take_response(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     if (whole_message(p, len, at) != 5 || p[at] != 'Z')
         goto plain_no;
     int status = p[at + 5];
+    /* A status the protocol doesn't know: Python's loop reports the violation. */
+    if (status != 'I' && status != 'T' && status != 'E')
+        goto plain_no;
     at += 6;
 
     if ((rows = PyList_New(nrows)) == NULL)

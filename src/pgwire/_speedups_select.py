@@ -278,7 +278,6 @@ def plan_copy_values(
     from .types import numeric, text
     from .types.adapt import Format
     from .types.adapt import _never_upgrades as never_upgrades
-    from .types.oids import INT2_OID, INT4_OID, INT8_OID, TIMESTAMP_OID, TIMESTAMPTZ_OID
 
     fmt = Format.BINARY if binary else Format.TEXT
     out: list[ParamPlan] = []
@@ -293,12 +292,13 @@ def plan_copy_values(
         entry: ParamPlan | None = None
         if binary:
             oid = types[j]
+            # The column types are the OIDs of the dumpers the base one picks from.
             if kind is int and type(base) is numeric.IntBinaryDumper:
-                if oid in (INT2_OID, INT4_OID, INT8_OID):
+                if oid in (base._int2.oid, base._int4.oid, base._int8.oid):
                     entry = (int, sp.ENC_INT_BIN, oid, None)
             elif kind is datetime and type(base) is dt.DatetimeBinaryDumper:
-                if oid in (TIMESTAMP_OID, TIMESTAMPTZ_OID):
-                    code = sp.ENC_TS_BIN if oid == TIMESTAMP_OID else sp.ENC_TSTZ_BIN
+                if oid in (base._naive.oid, base.oid):
+                    code = sp.ENC_TS_BIN if oid == base._naive.oid else sp.ENC_TSTZ_BIN
                     entry = (datetime, code, oid, None)
             elif stable and used.oid == oid:
                 if kind is float and type(used) is numeric.FloatBinaryDumper:

@@ -21,7 +21,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from ._copy_rows import RowEncoder
-from .drivers import aio, blocking
+from .drivers import blocking
 from .errors import ProgrammingError, QueryCanceled
 from .protocol import copy as pc
 from .protocol.copy import CopyState
@@ -228,7 +228,13 @@ class BaseCopy:
         state = self._check_out()
         if self._finished:
             return b""
-        chunk = yield from pc.copy_read(self._conn._proto, state)
+        try:
+            chunk = yield from pc.copy_read(self._conn._proto, state)
+        except BaseException:
+            # The COPY ended with the error (the server is back to
+            # ReadyForQuery), or the connection is gone: nothing more to read.
+            self._finished = True
+            raise
         if chunk is None:
             self._finished = True
             self._cursor.rowcount = state.rowcount
@@ -355,25 +361,31 @@ class AsyncCopy(BaseCopy):
             self._done()
             conn._alock.release()
 
+    async def _flush(self) -> None:
+        # Imported here: the blocking API must not load asyncio.
+        from .drivers import aio
+
+        await aio.flush(self._conn._chan)
+
     async def write(self, data: bytes | bytearray | memoryview | str) -> None:
         """Send a chunk of COPY data as it is."""
         data = self._encode(data)
         self._queue_rows()  # rows written before go first
         pc.copy_data(self._conn._proto, data)
         if len(self._conn._proto.out) >= FLUSH_SIZE:
-            await aio.flush(self._conn._chan)
+            await self._flush()
 
     async def write_row(self, row: Sequence[Any]) -> None:
         """Send one row, adapting its values (rows are sent in chunks)."""
         if (self._encoder or self._row_encoder()).add_row(row) and self._queue_rows():
-            await aio.flush(self._conn._chan)
+            await self._flush()
 
     async def write_rows(self, rows: Iterable[Sequence[Any]]) -> None:
         """Send every row of ``rows`` (any iterable, consumed a batch at a time)."""
         encoder = self._encoder or self._row_encoder()
         for batch in self._batches(rows):
             if encoder.add_rows(batch) and self._queue_rows():
-                await aio.flush(self._conn._chan)
+                await self._flush()
 
     async def read(self) -> bytes:
         """The next chunk of COPY TO data; b"" at the end."""

@@ -32,6 +32,8 @@ class Cursor(BaseCursor):
         self, connection: Connection, *, row_factory: Any = None, binary: bool = False
     ) -> None:
         super().__init__(connection, row_factory=row_factory, binary=binary)
+        # True while the result on the cursor is an asynchronous query's
+        # (running or ended): cancel() discards it.
         self._async_result = False
 
     def __enter__(self) -> Cursor:
@@ -86,7 +88,7 @@ class Cursor(BaseCursor):
                     return self
             gen = self._query_gen(query, params, binary, prepare)
             self._reset()
-            self._async_result = False
+            self._async_result = async_
             if async_:
                 op = Operation(gen)
                 op.resume()
@@ -109,7 +111,9 @@ class Cursor(BaseCursor):
         blocking.send_and_wait(chan, request)
         if error is None:
             try:
-                result = core.take_answer(chan.proto, run.known_fields, loaders, make_row)
+                result = core.take_answer(
+                    chan.proto, run.known_fields, loaders, make_row, run.description
+                )
             except BaseException:
                 blocking.recover(chan, None)
                 raise
@@ -172,7 +176,6 @@ class Cursor(BaseCursor):
                 conn._chan.close()
             return
         self._set_results(op.result, keep_last=True)
-        self._async_result = True
 
     def _wait_async(self) -> None:
         """Block until this cursor's asynchronous query has ended."""
@@ -227,14 +230,16 @@ class Cursor(BaseCursor):
         Returns True if the server aborted it, False if it had completed (or
         no query was running).  Its results are discarded either way.
         """
-        inflight = self._owns_inflight()
-        if inflight is None:
-            return False
         conn = self._conn
         with conn._lock:
-            if conn._inflight is not inflight:
+            inflight = self._owns_inflight()
+            aborted = False
+            if inflight is not None:
+                aborted = conn._cancel_inflight(inflight)
+            elif not self._async_result:
+                # No asynchronous query of this cursor: nothing to discard.
                 return False
-            aborted = conn._cancel_inflight(inflight)
+            self._async_result = False
             self._reset()
             self._no_result_reason = "the asynchronous query was cancelled: no result"
             return aborted
