@@ -1,4 +1,4 @@
-"""Workloads written the same way with every DB-API driver (``_connect`` given by each)."""
+"""Workloads written the same way with several DB-API drivers (``_connect`` given by each)."""
 
 from __future__ import annotations
 
@@ -71,3 +71,66 @@ class DbapiWorkloads:
             return count, total
 
         return Job(run, close=conn.close)
+
+
+class RowWriterCopy:
+    """``copy_rows`` with ``Cursor.copy()`` and ``write_row()`` (pgwire, psycopg 3)."""
+
+    def _connect(self, p: Params, autocommit: bool = True) -> Any:
+        raise NotImplementedError
+
+    def _copy_rows(self, p: Params, binary: bool) -> Job:
+        conn = self._connect(p)
+        cur = conn.cursor()
+        cur.execute(w.rows_target_sql())
+        rows = w.copy_rows(p.size)
+        sql = w.copy_rows_sql(binary)
+
+        def run() -> None:
+            with cur.copy(sql) as copy:
+                if binary:
+                    copy.set_types(["int4", "text", "float8"])
+                for row in rows:
+                    copy.write_row(row)
+
+        def collect() -> Any:
+            cur.execute(w.rows_summary_sql())
+            return cur.fetchone()
+
+        return Job(run, collect=collect, close=conn.close)
+
+    def copy_rows(self, p: Params) -> Job:
+        """``with cur.copy(...) as copy: for row in rows: copy.write_row(row)``."""
+        return self._copy_rows(p, False)
+
+    def copy_rows_binary(self, p: Params) -> Job:
+        """The same in binary format (after ``set_types``)."""
+        return self._copy_rows(p, True)
+
+
+class LinesCopy:
+    """``copy_rows`` for drivers without a row writer: lines formatted in Python."""
+
+    def _connect(self, p: Params, autocommit: bool = True) -> Any:
+        raise NotImplementedError
+
+    def _copy_lines(self, cur: Any, sql: str, lines: Any) -> None:
+        raise NotImplementedError
+
+    def copy_rows(self, p: Params) -> Job:
+        """Lines formatted in Python (no row writer in the driver), then COPY from them."""
+        conn = self._connect(p)
+        cur = conn.cursor()
+        cur.execute(w.rows_target_sql())
+        rows = w.copy_rows(p.size)
+        sql = w.copy_rows_sql()
+
+        def run() -> None:
+            lines = (f"{i}\t{t}\t{f!r}\n" for i, t, f in rows)
+            self._copy_lines(cur, sql, lines)
+
+        def collect() -> Any:
+            cur.execute(w.rows_summary_sql())
+            return cur.fetchone()
+
+        return Job(run, collect=collect, close=conn.close)

@@ -10,7 +10,7 @@ import pg8000
 import pg8000.dbapi
 
 from bench import workloads as w
-from bench.drivers._dbapi import DbapiWorkloads
+from bench.drivers._dbapi import DbapiWorkloads, LinesCopy
 from bench.workloads import Job, Params, Skip
 
 
@@ -25,7 +25,7 @@ class _Sink:
         return len(data)
 
 
-class Driver(DbapiWorkloads):
+class Driver(LinesCopy, DbapiWorkloads):
     """pg8000's way of running each workload."""
 
     def info(self) -> dict[str, Any]:
@@ -129,24 +129,6 @@ class Driver(DbapiWorkloads):
 
         def collect() -> Any:
             cur.execute(w.summary_sql())
-            return cur.fetchone()
-
-        return Job(run, collect=collect, close=conn.close)
-
-    def copy_rows(self, p: Params) -> Job:
-        """Lines formatted in Python (no row writer in the driver), then COPY from them."""
-        conn = self._connect(p)
-        cur = conn.cursor()
-        cur.execute(w.rows_target_sql())
-        rows = w.copy_rows(p.size)
-        sql = w.copy_rows_sql()
-
-        def run() -> None:
-            lines = (f"{i}\t{t}\t{f!r}\n" for i, t, f in rows)
-            self._copy_lines(cur, sql, lines)
-
-        def collect() -> Any:
-            cur.execute(w.rows_summary_sql())
             return cur.fetchone()
 
         return Job(run, collect=collect, close=conn.close)

@@ -12,7 +12,7 @@ import psycopg2.extensions as ext
 import psycopg2.extras
 
 from bench import workloads as w
-from bench.drivers._dbapi import DbapiWorkloads
+from bench.drivers._dbapi import DbapiWorkloads, LinesCopy
 from bench.workloads import Job, Params, Skip
 
 
@@ -41,7 +41,7 @@ def _wait(conn: Any) -> None:
             raise psycopg2.OperationalError(f"poll() returned {state}")
 
 
-class Driver(DbapiWorkloads):
+class Driver(LinesCopy, DbapiWorkloads):
     """psycopg2's way of running each workload."""
 
     def info(self) -> dict[str, Any]:
@@ -147,24 +147,6 @@ class Driver(DbapiWorkloads):
 
         def collect() -> Any:
             cur.execute(w.summary_sql())
-            return cur.fetchone()
-
-        return Job(run, collect=collect, close=conn.close)
-
-    def copy_rows(self, p: Params) -> Job:
-        """Lines formatted in Python (no row writer in the driver), then COPY from them."""
-        conn = self._connect(p)
-        cur = conn.cursor()
-        cur.execute(w.rows_target_sql())
-        rows = w.copy_rows(p.size)
-        sql = w.copy_rows_sql()
-
-        def run() -> None:
-            lines = (f"{i}\t{t}\t{f!r}\n" for i, t, f in rows)
-            self._copy_lines(cur, sql, lines)
-
-        def collect() -> Any:
-            cur.execute(w.rows_summary_sql())
             return cur.fetchone()
 
         return Job(run, collect=collect, close=conn.close)

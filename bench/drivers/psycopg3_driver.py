@@ -14,11 +14,11 @@ from typing import Any
 import psycopg
 
 from bench import workloads as w
-from bench.drivers._dbapi import DbapiWorkloads
+from bench.drivers._dbapi import DbapiWorkloads, RowWriterCopy
 from bench.workloads import Job, Params, Skip
 
 
-class Driver(DbapiWorkloads):
+class Driver(RowWriterCopy, DbapiWorkloads):
     """psycopg 3's way of running each workload."""
 
     def info(self) -> dict[str, Any]:
@@ -124,34 +124,6 @@ class Driver(DbapiWorkloads):
             return cur.fetchone()
 
         return Job(run, collect=collect, close=conn.close)
-
-    def _copy_rows(self, p: Params, binary: bool) -> Job:
-        conn = self._connect(p)
-        cur = conn.cursor()
-        cur.execute(w.rows_target_sql())
-        rows = w.copy_rows(p.size)
-        sql = w.copy_rows_sql(binary)
-
-        def run() -> None:
-            with cur.copy(sql) as copy:
-                if binary:
-                    copy.set_types(["int4", "text", "float8"])
-                for row in rows:
-                    copy.write_row(row)
-
-        def collect() -> Any:
-            cur.execute(w.rows_summary_sql())
-            return cur.fetchone()
-
-        return Job(run, collect=collect, close=conn.close)
-
-    def copy_rows(self, p: Params) -> Job:
-        """``with cur.copy(...) as copy: for row in rows: copy.write_row(row)``."""
-        return self._copy_rows(p, False)
-
-    def copy_rows_binary(self, p: Params) -> Job:
-        """The same in binary format (after ``set_types``)."""
-        return self._copy_rows(p, True)
 
     async def asyncio_concurrency(self, p: Params) -> Job:
         """One task per ``AsyncConnection``, each running its share of the queries."""

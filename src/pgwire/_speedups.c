@@ -1293,6 +1293,27 @@ wall_usecs(PyObject *dt)
     return secs * 1000000LL + PyDateTime_DATE_GET_MICROSECOND(dt);
 }
 
+/* A dumper's dump(obj) as a new bytes reference in *out: 1 done, 0 the Python
+   path should do this row (an error there, which it raises again with its
+   context, or not bytes), -1 an error that must propagate now. */
+static int
+call_dump(PyObject *dump, PyObject *obj, PyObject **out)
+{
+    PyObject *res = PyObject_CallOneArg(dump, obj);
+    if (res == NULL) {
+        if (!PyErr_ExceptionMatches(PyExc_Exception))
+            return -1;
+        PyErr_Clear();
+        return 0;
+    }
+    if (!PyBytes_CheckExact(res)) {
+        Py_DECREF(res);
+        return 0;
+    }
+    *out = res;
+    return 1;
+}
+
 /* Encode one value: 1 done, 0 the plan does not fit it (let Python do this row), -1 error. */
 static int
 encode_param(OutBuf *b, ParamPlan *pp, PyObject *obj)
@@ -1379,18 +1400,14 @@ encode_param(OutBuf *b, ParamPlan *pp, PyObject *obj)
         return out_value(b, tmp, 8) < 0 ? -1 : 1;
     }
     case ENC_PY: {
-        PyObject *res = PyObject_CallOneArg(pp->extra, obj);
-        if (res == NULL) {
-            /* The Python path raises it again, with its context. */
-            if (!PyErr_ExceptionMatches(PyExc_Exception))
-                return -1;
-            PyErr_Clear();
-            return 0;
+        PyObject *res;
+        int rc = call_dump(pp->extra, obj, &res);
+        if (rc == 1) {
+            rc = PyBytes_GET_SIZE(res) > INT32_MAX ? 0
+                 : out_value(b, PyBytes_AS_STRING(res), (size_t)PyBytes_GET_SIZE(res)) < 0 ? -1
+                                                                                          : 1;
+            Py_DECREF(res);
         }
-        int rc = 0;
-        if (PyBytes_CheckExact(res) && PyBytes_GET_SIZE(res) <= INT32_MAX)
-            rc = out_value(b, PyBytes_AS_STRING(res), (size_t)PyBytes_GET_SIZE(res)) < 0 ? -1 : 1;
-        Py_DECREF(res);
         return rc;
     }
     default:
@@ -1686,18 +1703,12 @@ copy_text_value(OutBuf *b, ParamPlan *pp, PyObject *obj)
         return put_text_escaped(b, data, n) < 0 ? -1 : 1;
     }
     case ENC_PY: {
-        PyObject *res = PyObject_CallOneArg(pp->extra, obj);
-        if (res == NULL) {
-            /* The Python path raises it again, with its context. */
-            if (!PyErr_ExceptionMatches(PyExc_Exception))
-                return -1;
-            PyErr_Clear();
-            return 0;
-        }
-        int rc = 0;
-        if (PyBytes_CheckExact(res))
+        PyObject *res;
+        int rc = call_dump(pp->extra, obj, &res);
+        if (rc == 1) {
             rc = put_text_escaped(b, PyBytes_AS_STRING(res), PyBytes_GET_SIZE(res)) < 0 ? -1 : 1;
-        Py_DECREF(res);
+            Py_DECREF(res);
+        }
         return rc;
     }
     default:
