@@ -298,3 +298,19 @@ def test_uuid_and_text_escapes_in_text_format() -> None:
     data = _encode(rows, False, False, [2950, 25, 25])[0]
     assert _encode(rows, False, True, [2950, 25, 25])[0] == data
     assert data == b"00000000000000000000000000000005\ta\\tb\\\\c\\nd\t\\N\n"
+
+
+@pytest.mark.parametrize("encoding", ["LATIN1", "SJIS"])
+def test_text_rows_in_other_client_encodings(conn: Any, encoding: str) -> None:
+    # In SJIS "ソ" is 0x83 0x5C: its second byte is a backslash, which must not
+    # be escaped as one.
+    text = "é\tà\\b" if encoding == "LATIN1" else "ソ表\t\\x"
+    conn.autocommit = True
+    conn.execute(f"SET client_encoding TO {encoding}")
+    conn.execute("CREATE TEMP TABLE enc (n int, t text)")
+    cur = conn.cursor()
+    rows = [(i, text) for i in range(5)]
+    with cur.copy("COPY enc (n, t) FROM STDIN") as copy:
+        copy.write_rows(rows)
+        copy.write_row((5, text))
+    assert conn.execute("SELECT n, t FROM enc ORDER BY n").fetchall() == rows + [(5, text)]

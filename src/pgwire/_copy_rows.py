@@ -48,7 +48,7 @@ _ASCII_SAFE = frozenset(
     {
         "utf-8",
         "ascii",
-        "latin-1",
+        "iso8859-1",
         "iso8859-2",
         "iso8859-5",
         "iso8859-15",
@@ -184,8 +184,7 @@ class RowEncoder:
                 texts.append(_NULL_TEXT)
             else:
                 texts.append((funcs[j].get(type(obj)) or self._value_func(j, obj))(obj))
-        texts[-1] += b"\n"
-        return b"\t".join(texts)
+        return b"\t".join(texts) + b"\n"
 
     def _value_func(self, column: int, obj: Any) -> ValueFunc:
         """The function writing values of ``obj``'s type in ``column``, cached for the type."""
