@@ -10,7 +10,7 @@ import weakref
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from ._batch import encode_batches
+from ._batch import BatchEncoder
 from ._statement_plans import StatementPlans
 from .errors import Error, FeatureNotSupported, InterfaceError, ProgrammingError
 from .prepared import PreparedEntry
@@ -555,26 +555,34 @@ class BaseCursor:
     def _many_gen(
         self, query: Any, params_seq: Iterable[Params], returning: bool = False
     ) -> PGGen | None:
-        """The pipelined operation of executemany; None when there is nothing to run."""
+        """The pipelined operation of executemany; None when there is nothing to run.
+
+        A list or tuple is encoded whole first; any other iterable is streamed
+        (its first batch encoded before anything is sent).
+        """
         conn = self._conn
-        sql, batches = encode_batches(
+        encoder = BatchEncoder(
             self._tx,
             query,
-            params_seq,
             conn.adapt_context.encoding,
             self._result_formats(None),
             returning,
             self._convert_query,
         )
-        if not batches:
+        on_description = self._description_callback() if returning else None
+        if type(params_seq) is list or type(params_seq) is tuple:
+            # A copy: dumpers run user code, which must not change the list under us.
+            batches = encoder.encode(list(params_seq))
+            if not batches:
+                return None
+            self.query = encoder.sql
+            return core.pipeline(conn._proto, batches, on_description, conn._begin_needed())
+        more = encoder.stream(iter(params_seq))
+        first = next(more, None)
+        if first is None:
             return None
-        self.query = sql
-        return core.pipeline(
-            conn._proto,
-            batches,
-            self._description_callback() if returning else None,
-            conn._begin_needed(),
-        )
+        self.query = encoder.sql
+        return core.pipeline_stream(conn._proto, first, more, on_description, conn._begin_needed())
 
     # --- filing results -------------------------------------------------------
 
