@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import socket
 import time
+from collections.abc import Callable
 
 from ..errors import OperationalError
 from ..protocol import messages as m
@@ -11,23 +12,38 @@ from ..protocol import messages as m
 CANCEL_TIMEOUT = 30.0
 
 
+Securer = Callable[[socket.socket], socket.socket]
+"""Turns a connected socket into a TLS one (see drivers.connect.cancel_securer)."""
+
+
 def send_cancel(
-    family: int, address: object, pid: int, key: bytes, *, timeout: float = CANCEL_TIMEOUT
+    family: int,
+    address: object,
+    pid: int,
+    key: bytes,
+    secure: Securer | None = None,
+    *,
+    timeout: float = CANCEL_TIMEOUT,
 ) -> None:
     """Ask the server to cancel what backend ``pid`` runs; wait until it has taken the request.
 
     The server closes the cancel connection once it has signalled the
     backend, so waiting for that close means a later query cannot be hit by
-    this request.
+    this request. With ``secure`` the request goes over TLS.
     """
     deadline = time.monotonic() + timeout
     try:
-        with socket.socket(family, socket.SOCK_STREAM) as sock:
-            sock.settimeout(timeout)
-            sock.connect(address)  # type: ignore[arg-type]
-            sock.sendall(m.cancel_request(pid, key))
-            while sock.recv(4096):
-                if time.monotonic() > deadline:
-                    break
+        with socket.socket(family, socket.SOCK_STREAM) as plain:
+            plain.settimeout(timeout)
+            plain.connect(address)  # type: ignore[arg-type]
+            sock = plain if secure is None else secure(plain)
+            try:
+                sock.sendall(m.cancel_request(pid, key))
+                while sock.recv(4096):
+                    if time.monotonic() > deadline:
+                        break
+            finally:
+                if sock is not plain:
+                    sock.close()
     except OSError as exc:
         raise OperationalError(f"could not send the cancel request: {exc}") from None
