@@ -42,7 +42,6 @@ ROOMS: dict[str, str] = {
     "client_cursor": "public",
     "copy": "public",
     "aio": "public",
-    "client_cursor": "public",
     "replication": "public",
     "": "public",  # pgwire/__init__.py
     "__main__": "tools",
