@@ -124,13 +124,23 @@ def _best(fn: Callable[[], int], rounds: int, expected: int) -> float:
     return best
 
 
-def run(rows: int, per_transaction: int, rounds: int, out: Any = sys.stdout) -> dict[str, float]:
-    """Measure on a throwaway cluster; print a table; return changes/s per reader."""
-    from pgwire.testing import TestCluster
-    from pgwire.testing.pytest_plugin import logical_settings
+def _cleanup(dsn: str) -> None:
+    import pgwire
 
-    with TestCluster(settings=logical_settings()) as cluster:
-        dsn = cluster.dsn
+    with pgwire.connect(dsn, autocommit=True) as conn:
+        conn.execute(
+            "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots"
+            " WHERE slot_name = %s",
+            (SLOT,),
+        )
+        conn.execute(f"DROP PUBLICATION IF EXISTS {PUBLICATION}")
+        conn.execute(f"DROP TABLE IF EXISTS {TABLE}")
+
+
+def measure(dsn: str, rows: int, per_transaction: int, rounds: int) -> dict[str, float]:
+    """Changes per second of each reader on the server at ``dsn`` (wal_level=logical)."""
+    _cleanup(dsn)
+    try:
         transactions = _prepare(dsn, rows, per_transaction)
         readers: dict[str, Callable[[], int]] = {
             "pgwire decoded (typed values)": lambda: read_pgwire(dsn, transactions, True),
@@ -138,27 +148,52 @@ def run(rows: int, per_transaction: int, rounds: int, out: Any = sys.stdout) -> 
         }
         try:
             import psycopg2  # noqa: F401
-
+        except ImportError:
+            pass
+        else:
             readers["psycopg2 raw (LogicalReplicationConnection)"] = lambda: read_psycopg2(
                 dsn, transactions
             )
-        except ImportError:
-            out.write("psycopg2 is not installed: its row is left out\n")
-        results = {name: rows / _best(fn, rounds, rows) for name, fn in readers.items()}
-        version = cluster.version
-    out.write(
-        f"\nLogical replication, PostgreSQL {version}: {rows} inserted rows"
-        f" (6 columns) in transactions of {per_transaction}, best of {rounds}\n\n"
-    )
-    out.write("| reader | changes/s |\n| --- | ---: |\n")
-    for name, rate in results.items():
-        out.write(f"| {name} | {rate:,.0f} |\n")
+        return {name: rows / _best(fn, rounds, rows) for name, fn in readers.items()}
+    finally:
+        _cleanup(dsn)
+
+
+def report(results: dict[str, float], title: str) -> str:
+    """The results as a Markdown table, with the cost of decoding."""
+    lines = [title, "", "| reader | changes/s |", "| --- | ---: |"]
+    lines += [f"| {name} | {rate:,.0f} |" for name, rate in results.items()]
     decoded = results["pgwire decoded (typed values)"]
     raw = results["pgwire raw (decode=False)"]
-    out.write(
-        f"\nCost of decoding: {1e6 / decoded - 1e6 / raw:.2f} µs per change"
-        f" ({raw / decoded:.2f}x the raw read time)\n"
+    lines += [
+        "",
+        f"Cost of decoding: {1e6 / decoded - 1e6 / raw:.2f} µs per change"
+        f" ({raw / decoded:.2f}x the raw read time)",
+    ]
+    if len(results) == 2:
+        lines.append("(psycopg2 is not installed: its row is left out)")
+    return "\n".join(lines) + "\n"
+
+
+def run(
+    rows: int, per_transaction: int, rounds: int, dsn: str | None = None, out: Any = sys.stdout
+) -> dict[str, float]:
+    """Measure (on a throwaway cluster unless ``dsn`` is given), print the table, return it."""
+    if dsn is not None:
+        results = measure(dsn, rows, per_transaction, rounds)
+        version = "at " + dsn
+    else:
+        from pgwire.testing import TestCluster
+        from pgwire.testing.pytest_plugin import logical_settings
+
+        with TestCluster(settings=logical_settings()) as cluster:
+            results = measure(cluster.dsn, rows, per_transaction, rounds)
+            version = str(cluster.version)
+    title = (
+        f"Logical replication, PostgreSQL {version}: {rows} inserted rows"
+        f" (6 columns) in transactions of {per_transaction}, best of {rounds}"
     )
+    out.write("\n" + report(results, title))
     return results
 
 
@@ -168,8 +203,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--per-transaction", type=int, default=100)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--dsn", help="a server with wal_level=logical instead of a throwaway one")
     args = parser.parse_args(argv)
-    run(args.rows, args.per_transaction, args.rounds)
+    run(args.rows, args.per_transaction, args.rounds, args.dsn)
     return 0
 
 

@@ -311,3 +311,58 @@ def test_choosing_dumper_subclass_sees_every_choice(conn):
     client = pgwire.ClientCursor(conn)
     client.adapters.register_dumper(Range, TzRangeDumper)
     assert client.mogrify("SELECT %s", [naive]).endswith("::tstzrange")
+
+
+def test_column_type_display(conn):
+    cur = conn.execute(
+        "SELECT 1::int4, 'a'::varchar(5), 'a'::char(3), 1.5::numeric(10,2), 1.5::numeric,"
+        " now()::timestamp(3), now(), '1 day'::interval(2), '{1}'::int4[],"
+        " '{a}'::varchar(4)[], '1'::bit(3), 1::oid, '00:00'::timetz"
+    )
+    assert [c.type_display for c in cur.description] == [
+        "int4",
+        "varchar(5)",
+        "bpchar(3)",
+        "numeric(10,2)",
+        "numeric",
+        "timestamp(3)",
+        "timestamptz",
+        "interval(2)",
+        "int4[]",
+        "varchar(4)[]",
+        "bit(3)",
+        "oid",
+        "timetz",
+    ]
+    assert len(cur.description[0]) == 7
+    conn.execute("CREATE TYPE mood2 AS ENUM ('sad')")
+    info = pgwire.types.TypeInfo.fetch(conn, "mood2")
+    cur = conn.execute("SELECT 'sad'::mood2, ARRAY['sad']::mood2[]")
+    assert [c.type_display for c in cur.description] == [str(info.oid), str(info.array_oid)]
+    info.register(conn)
+    cur = conn.execute("SELECT 'sad'::mood2, ARRAY['sad']::mood2[]")
+    assert [c.type_display for c in cur.description] == ["mood2", "mood2[]"]
+    conn.rollback()
+
+
+def test_dumper_quote_without_context():
+    # psycopg's Dumper(cls).quote(obj): Django's full-text lexemes use it.
+    class Utf8Dumper(pgwire.types.Dumper):
+        def dump(self, obj):
+            return bytes(obj, "utf-8")
+
+    dumper = Utf8Dumper(str)
+    assert dumper.context.encoding == "utf-8"
+    assert dumper.quote("L amour piqué") == "'L amour piqué'".encode()
+    assert dumper.quote("it's") == b"'it''s'"
+    assert dumper.quote("a\\b") == b" E'a\\\\b'"
+
+
+def test_dumper_quote_runs_on_the_server(conn):
+    class Utf8Dumper(pgwire.types.Dumper):
+        def dump(self, obj):
+            return bytes(obj, "utf-8")
+
+    for text in ["it's", "a\\b'c", "plain"]:
+        literal = Utf8Dumper(str).quote(text).decode()
+        assert conn.execute(f"SELECT {literal}::text").fetchone() == (text,)

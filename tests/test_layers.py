@@ -31,6 +31,7 @@ ROOMS: dict[str, str] = {
     "prepared": "query",
     "_statement_plans": "query",
     "_batch": "query",
+    "_copy_rows": "query",
     "transaction": "query",
     "drivers": "drivers",
     "_base": "public",

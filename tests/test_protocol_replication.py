@@ -51,13 +51,13 @@ def test_lsn_text() -> None:
 def test_parse_xlog_data() -> None:
     payload = xlog(0x100, 0x200, b"hello")
     msg = pr.parse_copy_both(payload, 0, len(payload))
-    assert msg == pr.XLogData(0x100, 0x200, TS_DATE, b"hello")
-    assert msg.lsn == 0x100
+    assert msg == pr.XLogData(0x100, 0x200, TS, b"hello")
+    assert msg.lsn == 0x100 and msg.send_time == TS_DATE
 
 
 def test_parse_keepalive() -> None:
     payload = keepalive(0x300, True)
-    assert pr.parse_copy_both(payload, 0, len(payload)) == pr.PrimaryKeepalive(0x300, TS_DATE, True)
+    assert pr.parse_copy_both(payload, 0, len(payload)) == pr.PrimaryKeepalive(0x300, TS, True)
 
 
 @pytest.mark.parametrize(
@@ -122,7 +122,7 @@ def test_state_feedback_timer_and_reply() -> None:
     state.start(0x100, now=5.0)
     assert state.due_in(7.0) == 8.0
     assert state.due_in(20.0) == 0.0
-    state.note(pr.PrimaryKeepalive(0x100, TS_DATE, True))
+    state.note(pr.PrimaryKeepalive(0x100, TS, True))
     assert state.due_in(7.0) == 0.0
     out = state.status_update(now=8.0, clock=946_684_800.0)
     assert out == pr.standby_status_update(0x100, 0x100, 0x100, 0, False)
@@ -132,16 +132,16 @@ def test_state_feedback_timer_and_reply() -> None:
 def test_state_ack_and_idle_advance() -> None:
     state = pr.ReplicationState(logical=True, status_interval=10.0)
     state.start(0, now=0.0)
-    state.note(pr.XLogData(0x500, 0x500, TS_DATE, b"B"))
+    state.note(pr.XLogData(0x500, 0x500, TS, b"B"))
     state.in_transaction = True
-    state.note(pr.PrimaryKeepalive(0x900, TS_DATE, False))
+    state.note(pr.PrimaryKeepalive(0x900, TS, False))
     assert state.flushed == 0  # a transaction is open: nothing moves
     state.in_transaction = False
-    state.note(pr.PrimaryKeepalive(0x900, TS_DATE, False))
+    state.note(pr.PrimaryKeepalive(0x900, TS, False))
     assert state.flushed == 0  # 0x500 delivered, not acknowledged
     state.ack(0x500)
     assert state.flushed == 0x500 and state.due_in(0.0) == 0.0
-    state.note(pr.PrimaryKeepalive(0x900, TS_DATE, False))
+    state.note(pr.PrimaryKeepalive(0x900, TS, False))
     assert state.flushed == 0x900
     state.ack(0x100)  # never backwards
     assert state.flushed == 0x900
@@ -152,9 +152,9 @@ def test_state_ack_and_idle_advance() -> None:
 def test_state_physical_positions() -> None:
     state = pr.ReplicationState(logical=False, status_interval=1.0)
     state.start(0x1000, now=0.0)
-    state.note(pr.XLogData(0x1000, 0x2000, TS_DATE, b"x" * 0x80))
+    state.note(pr.XLogData(0x1000, 0x2000, TS, b"x" * 0x80))
     assert state.received == 0x2000
-    state.note(pr.PrimaryKeepalive(0x3000, TS_DATE, False))
+    state.note(pr.PrimaryKeepalive(0x3000, TS, False))
     assert state.received == 0x3000 and state.flushed == 0x1000
 
 
@@ -172,7 +172,7 @@ def test_read_message_stream_and_server_end() -> None:
         copy_data(xlog(0x20, 0x20, b"data")),
         m.COPY_DONE_MSG,
     )
-    assert pr.read_message(proto, state) == pr.XLogData(0x20, 0x20, TS_DATE, b"data")
+    assert pr.read_message(proto, state) == pr.XLogData(0x20, 0x20, TS, b"data")
     assert pr.read_message(proto, state) is None
     assert state.server_done and state.client_done and not state.finished
     assert bytes(proto.out) == m.COPY_DONE_MSG  # answered

@@ -70,7 +70,12 @@ LABELS = [
 
 ENGINES = {"pgwire": "pgwire.django", "psycopg": "django.db.backends.postgresql"}
 
+# Django's own settings for its suite (tests/test_sqlite.py of the same
+# version: SECRET_KEY, PASSWORD_HASHERS, USE_TZ, DEFAULT_AUTO_FIELD where the
+# version sets one), with our databases and our runner.
 SETTINGS = """\
+from test_sqlite import *  # noqa: F403
+
 DATABASES = {{
     alias: {{
         "ENGINE": {engine!r},
@@ -82,10 +87,6 @@ DATABASES = {{
     }}
     for alias in ("default", "other")
 }}
-SECRET_KEY = "django_tests_secret_key"
-PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-DEFAULT_AUTO_FIELD = "django.db.models.AutoField"
-USE_TZ = False
 TEST_RUNNER = "suite_recorder.RecordingRunner"
 """
 

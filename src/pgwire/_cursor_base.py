@@ -10,7 +10,7 @@ import weakref
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from ._batch import encode_batches
+from ._batch import BatchEncoder
 from ._statement_plans import StatementPlans
 from .errors import Error, FeatureNotSupported, InterfaceError, ProgrammingError
 from .prepared import PreparedEntry
@@ -20,6 +20,7 @@ from .protocol.core import Loaders, PGGen, Result, RowMaker
 from .rows import tuple_row
 from .sql import PreparedQuery, convert_query
 from .types import Format, Transformer, TypesRegistry
+from .types.oids import NAME_TO_OID, OID_TO_NAME
 
 if TYPE_CHECKING:
     from ._base import BaseConnection
@@ -44,9 +45,7 @@ class PlannedRun(NamedTuple):
     rerun: Callable[[], PGGen]
 
 
-class Column(NamedTuple):
-    """One column of a result: the 7 items of PEP 249's ``description`` plus the type name."""
-
+class _ColumnItems(NamedTuple):
     name: str
     type_code: int
     display_size: int | None
@@ -56,12 +55,32 @@ class Column(NamedTuple):
     null_ok: bool | None
 
 
+class Column(_ColumnItems):
+    """One column of a result: the 7 items of PEP 249's ``description``.
+
+    Also :attr:`type_display`, the type as SQL spells it (psycopg's).
+    """
+
+    @property
+    def type_display(self) -> str:
+        """The column's type: ``int4``, ``varchar(42)``, ``numeric(10,2)``, ``date[]``, ``hstore``.
+
+        Types from the catalog show by name once registered on the cursor's
+        adapters (``register_hstore``...); other unknown types show their OID.
+        """
+        extra = self.__dict__
+        return type_display(self.type_code, extra.get("_modifier", -1), extra.get("_types"))
+
+
 _NUMERIC_OID = 1700
 _VARLEN_OIDS = (1042, 1043)  # bpchar, varchar
+_BIT_OIDS = (1560, 1562)  # bit, varbit
+_PRECISION_OIDS = (1083, 1266, 1114, 1184)  # time, timetz, timestamp, timestamptz
+_INTERVAL_OID = 1186
 
 
-def make_column(field: m.FieldDescription) -> Column:
-    """The PEP 249 description of a column."""
+def make_column(field: m.FieldDescription, types: TypesRegistry | None = None) -> Column:
+    """The PEP 249 description of a column (`types` names the registered types)."""
     mod = field.type_modifier
     precision = scale = display = None
     if field.type_oid == _NUMERIC_OID and mod >= 4:
@@ -70,7 +89,34 @@ def make_column(field: m.FieldDescription) -> Column:
     elif field.type_oid in _VARLEN_OIDS and mod >= 4:
         display = mod - 4
     size = field.type_size if field.type_size > 0 else None
-    return Column(field.name, field.type_oid, display, size, precision, scale, None)
+    column = Column(field.name, field.type_oid, display, size, precision, scale, None)
+    column.__dict__.update(_modifier=mod, _types=types)
+    return column
+
+
+def type_display(oid: int, modifier: int, types: TypesRegistry | None) -> str:
+    """How psycopg shows a column's type: the name, the modifier, ``[]`` for arrays."""
+    name = types.sql_type_name(oid) if types is not None else None
+    if name is not None:
+        return name
+    name = OID_TO_NAME.get(oid)
+    if name is None:
+        return str(oid)
+    array = name.endswith("[]")
+    base = name[:-2] if array else name
+    base_oid = NAME_TO_OID.get(base, 0)
+    shown = ""
+    if base_oid == _NUMERIC_OID and modifier >= 4:
+        shown = f"({((modifier - 4) >> 16) & 0xFFFF},{(modifier - 4) & 0xFFFF})"
+    elif base_oid in _VARLEN_OIDS and modifier >= 4:
+        shown = f"({modifier - 4})"
+    elif base_oid in _BIT_OIDS and modifier >= 0:
+        shown = f"({modifier})"
+    elif base_oid in _PRECISION_OIDS and modifier >= 0:
+        shown = f"({modifier})"
+    elif base_oid == _INTERVAL_OID and modifier >= 0 and modifier & 0xFFFF != 0xFFFF:
+        shown = f"({modifier & 0xFFFF})"
+    return base + shown + ("[]" if array else "")
 
 
 class BaseCursor:
@@ -145,9 +191,10 @@ class BaseCursor:
     def description(self) -> list[Column] | None:
         """The columns of the current result, None if it returns no rows."""
         if self._pending_fields is not None:
-            return [make_column(f) for f in self._pending_fields]
+            return [make_column(f, self._tx.registry) for f in self._pending_fields]
         if self._description is None and self._result is not None and self._result.fields:
-            self._description = [make_column(f) for f in self._result.fields]
+            types = self._tx.registry
+            self._description = [make_column(f, types) for f in self._result.fields]
         return self._description
 
     @property
@@ -508,26 +555,34 @@ class BaseCursor:
     def _many_gen(
         self, query: Any, params_seq: Iterable[Params], returning: bool = False
     ) -> PGGen | None:
-        """The pipelined operation of executemany; None when there is nothing to run."""
+        """The pipelined operation of executemany; None when there is nothing to run.
+
+        A list or tuple is encoded whole first; any other iterable is streamed
+        (its first batch encoded before anything is sent).
+        """
         conn = self._conn
-        sql, batches = encode_batches(
+        encoder = BatchEncoder(
             self._tx,
             query,
-            params_seq,
             conn.adapt_context.encoding,
             self._result_formats(None),
             returning,
             self._convert_query,
         )
-        if not batches:
+        on_description = self._description_callback() if returning else None
+        if type(params_seq) is list or type(params_seq) is tuple:
+            # A copy: dumpers run user code, which must not change the list under us.
+            batches = encoder.encode(list(params_seq))
+            if not batches:
+                return None
+            self.query = encoder.sql
+            return core.pipeline(conn._proto, batches, on_description, conn._begin_needed())
+        more = encoder.stream(iter(params_seq))
+        first = next(more, None)
+        if first is None:
             return None
-        self.query = sql
-        return core.pipeline(
-            conn._proto,
-            batches,
-            self._description_callback() if returning else None,
-            conn._begin_needed(),
-        )
+        self.query = encoder.sql
+        return core.pipeline_stream(conn._proto, first, more, on_description, conn._begin_needed())
 
     # --- filing results -------------------------------------------------------
 

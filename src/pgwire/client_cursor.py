@@ -5,6 +5,8 @@
   the text and sends one plain query: the server sees the values in the SQL,
   so several statements may be sent at once and :meth:`~ClientCursorMixin.mogrify`
   shows exactly what runs.  This is psycopg 3's ``ClientCursor``.
+  ``executemany`` sends all the statements in one query: outside a
+  transaction (autocommit) they run as one implicit transaction, all or none.
 * :class:`RawCursor` takes the server's own placeholders ``$1 .. $n`` (no
   ``%s``); the values travel apart from the text, as with the default cursor.
 

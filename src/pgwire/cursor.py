@@ -81,10 +81,13 @@ class Cursor(BaseCursor):
             if self._closed:
                 self._check_open()
             conn._settle(self)  # checks the connection
-            if not async_ and binary is None and prepare is None and params is not None:
+            if binary is None and prepare is None and params is not None:
                 run = self._quick_run(query, params)
                 if run is not None:
-                    self._run_quick(run)
+                    if async_:
+                        self._start_quick(run)
+                    else:
+                        self._run_quick(run)
                     return self
             gen = self._query_gen(query, params, binary, prepare)
             self._reset()
@@ -101,6 +104,25 @@ class Cursor(BaseCursor):
                 return self
             self._set_results(blocking.execute(conn._chan, gen))
         return self
+
+    def _start_quick(self, run: PlannedRun) -> None:
+        """Send a planned statement and return: its answer is read as it comes."""
+        request, _loaders, _make_row, error = self._quick_request(run)
+        self._reset()
+        self._async_result = True
+        conn = self._conn
+        chan = conn._chan
+        chan.check_open()
+        gen = self._quick_rest(run, error is None)
+        op = Operation(gen if error is None else _raise_after(gen, error))
+        chan.proto.expect_ready()
+        try:
+            chan.send_request(request)
+        except BaseException:
+            blocking.recover(chan, None)
+            raise
+        conn._inflight = Inflight(op, self)
+        self._no_result_reason = "the asynchronous query is still running"
 
     def _run_quick(self, run: PlannedRun) -> None:
         """Run a planned statement; take its answer whole if it is plain, else read it."""
@@ -286,3 +308,9 @@ class Cursor(BaseCursor):
 
 
 __all__ = ["Cursor"]
+
+
+def _raise_after(gen: PGGen, error: BaseException) -> PGGen:
+    """Run ``gen`` to its end (the session stays in sync), then raise ``error``."""
+    yield from gen
+    raise error

@@ -147,6 +147,15 @@ def plain():
     with connection.cursor() as cur:
         cur.execute("SELECT %s, %s", [1, "x"])
         assert cur.fetchone() == (1, "x")
+        # The libpq keywords in OPTIONS reach the connection.
+        cur.execute(
+            "SELECT ssl, current_setting('application_name') FROM pg_stat_ssl"
+            " WHERE pid = pg_backend_pid()"
+        )
+        ssl, app = cur.fetchone()
+    assert app == options["application_name"], app
+    assert ssl is (options["sslmode"] != "disable"), ssl
+    assert connection.connection._params.connect_timeout == options["connect_timeout"]
 
 
 {

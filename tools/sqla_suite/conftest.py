@@ -6,10 +6,7 @@ server and says which URL to test (``--dburi``).
 """
 
 import pytest
-from sqlalchemy.dialects import registry
-
-registry.register("postgresql.pgwire", "pgwire.sqlalchemy", "PGDialect_pgwire")
-registry.register("postgresql.pgwire_async", "pgwire.sqlalchemy", "PGDialectAsync_pgwire")
+import register_dialects  # noqa: F401
 
 pytest.register_assert_rewrite("sqlalchemy.testing.assertions")
 

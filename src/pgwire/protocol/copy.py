@@ -141,7 +141,7 @@ def copy_read(proto: Protocol, state: CopyState) -> PGGen:
             raise proto.unexpected(mtype)
 
 
-def copy_data(proto: Protocol, data: bytes) -> None:
+def copy_data(proto: Protocol, data: bytes | bytearray) -> None:
     """Queue a chunk of COPY FROM STDIN data."""
     proto.send(m.copy_data(data))
 

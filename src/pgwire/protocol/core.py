@@ -10,7 +10,7 @@ blocking driver, the non-blocking step driver and the asyncio driver.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Generator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -237,7 +237,9 @@ def _choose_sasl(
     if password is None and options.scram_keys is None:
         raise OperationalError(_NO_PASSWORD)
     binding = tls_server_end_point(options.tls_certificate) if plus else None  # type: ignore[arg-type]
-    return ScramClient(password, binding=binding, tls=options.tls, keys=options.scram_keys)
+    # "y": could bind, but the server offered no -PLUS (libpq's flag; not under disable).
+    could_bind = options.tls and policy.channel_binding != "disable"
+    return ScramClient(password, binding=binding, tls=could_bind, keys=options.scram_keys)
 
 
 _NO_PASSWORD = (
@@ -436,6 +438,7 @@ def results(
     known_fields: list[m.FieldDescription] | None = None,
     request: bytes = b"",
     description: bytes | None = None,
+    feed: Callable[[bool], None] | None = None,
 ) -> PGGen:
     """Read responses until ``syncs`` ReadyForQuery messages; return the results.
 
@@ -456,7 +459,9 @@ def results(
     the statement returns no rows.  ``description`` says that a Describe was
     sent all the same, whose answer is expected to be ``known_fields``: the
     body of their RowDescription (b"" for NoData).  A RowDescription equal to
-    it is not parsed again; any other replaces ``known_fields``.
+    it is not parsed again; any other replaces ``known_fields``.  ``feed``, if
+    given, is called whenever the answer read so far is used up, with True
+    once an error has come: it queues more of the request.
     """
     if request:
         proto.send_query(request, syncs)
@@ -496,6 +501,8 @@ def results(
                 counted += nrows
             mtype = next_message()
             if mtype < 0:
+                if feed is not None:
+                    feed(error is not None)
                 yield
                 continue
             take = False
@@ -512,8 +519,8 @@ def results(
                         raise
                     except Exception as exc:
                         # Keep reading to stay in sync; raise once the server is done.
-                        if isinstance(exc, (UnicodeDecodeError, DataError)):
-                            exc = _undecodable(exc, cur.fields, failing_column(buf, loaders))
+                        column = failing_column(buf, loaders)
+                        exc = _load_error(exc, cur.fields, column, loaders)
                         error = error or exc
                         loaders = None
                         next_message()
@@ -607,24 +614,42 @@ def results(
     return out
 
 
-def _undecodable(
-    exc: UnicodeDecodeError | DataError,
+def _builtin_loader(load: Callable[[bytes], Any]) -> bool:
+    """Whether ``load`` is pgwire's own (or Python's): not a loader the user registered."""
+    owner = getattr(load, "__self__", None)
+    module = type(owner).__module__ if owner is not None else getattr(load, "__module__", None)
+    return module is None or module == "builtins" or module.startswith("pgwire.")
+
+
+def _load_error(
+    exc: Exception,
     fields: list[m.FieldDescription] | None,
     column: int | None,
-) -> DataError:
-    """The DataError of a value a loader refused (not in the client encoding...), column named."""
-    where = ""
-    if fields is not None and column is not None and column < len(fields):
-        where = f' in column "{fields[column].name}"'
+    loaders: Loaders,
+) -> Exception:
+    """The error to raise for a value a loader refused: a DataError naming the column.
+
+    Errors of the row factory (``column`` None) and of loaders the user
+    registered propagate as they are, as do the server's errors.
+    """
+    if column is None or fields is None or column >= len(fields):
+        return exc
+    if isinstance(exc, Error) and (not isinstance(exc, DataError) or exc.sqlstate is not None):
+        return exc
+    if not isinstance(exc, (UnicodeDecodeError, DataError)) and not _builtin_loader(
+        loaders[column]
+    ):
+        return exc
+    where = f'column "{fields[column].name}"'
     if isinstance(exc, UnicodeDecodeError):
         message = (
-            f"invalid {exc.encoding} data{where}: {exc.reason} at byte {exc.start}"
+            f"invalid {exc.encoding} data in {where}: {exc.reason} at byte {exc.start}"
             f" ({exc.object[exc.start : exc.start + 4]!r})"
         )
-    elif where and exc.sqlstate is None:
-        message = f"{exc}{where}"
+    elif isinstance(exc, DataError):
+        message = f"{exc} in {where}"
     else:
-        return exc
+        message = f"cannot load {where} (type {fields[column].type_oid}): {exc}"
     error = DataError(message)
     error.__cause__ = exc
     return error
@@ -718,6 +743,83 @@ def pipeline(
     )
 
 
+STREAM_HIGH_WATER = 1 << 20
+"""Queued bytes up to which :func:`pipeline_stream` tops the output up."""
+
+# Makes the server fail the implicit transaction of a pipeline that can't be
+# finished (an Execute of a portal that doesn't exist), so nothing of it commits.
+_ABORT_PIPELINE = m.execute(b"pgwire: pipeline abandoned")
+
+
+def pipeline_stream(
+    proto: Protocol,
+    first: bytes,
+    more: Iterator[bytes],
+    on_description: OnDescription | None,
+    begin: bool | bytes | None = False,
+) -> PGGen:
+    """:func:`pipeline` of ``first`` and then ``more``, queued as the server takes them.
+
+    The output is topped up to :data:`STREAM_HIGH_WATER` bytes whenever the
+    answers read so far are used up, so only a bounded part of the request
+    is ever held. An exception from ``more`` (a bad parameter found late)
+    makes the server fail the pipeline's transaction before the final Sync,
+    and is raised once the session is back in sync.
+    """
+    syncs = 2 if begin else 1
+    failure: list[BaseException] = []
+
+    def feed(failed: bool = False) -> None:
+        if failed and more is not None:
+            # The server skips everything up to the Sync now: send it at once.
+            proto.send(m.SYNC)
+            stop()
+        while more is not None and len(proto.out) < STREAM_HIGH_WATER:
+            try:
+                chunk = next(more, None)
+            except BaseException as exc:
+                # Whatever happens, the server gets its Sync (a Ctrl-C included).
+                proto.send(_ABORT_PIPELINE + m.SYNC)
+                stop()
+                if not isinstance(exc, Exception):
+                    raise
+                failure.append(exc)
+                return
+            if chunk is None:
+                proto.send(m.SYNC)
+                stop()
+                return
+            # Flush: the server holds its answers until Sync otherwise, and
+            # the next chunk is queued only once answers come.
+            proto.send(chunk + m.FLUSH)
+
+    def stop() -> None:
+        nonlocal more
+        more = None  # type: ignore[assignment]
+
+    proto.expect_ready(syncs)
+    proto.send(_begin(begin) + first + m.FLUSH)
+    feed()
+    try:
+        out = yield from results(
+            proto,
+            on_description,
+            syncs,
+            bool(begin),
+            on_description is None,
+            None,
+            b"",
+            feed=feed,
+        )
+    except DatabaseError:
+        if failure:
+            raise failure[0] from None
+        raise
+    if failure:
+        raise failure[0]
+    return out
+
+
 def drain(proto: Protocol) -> PGGen:
     """Discard everything the server still owes, up to its last ReadyForQuery.
 
@@ -770,6 +872,7 @@ __all__ = [
     "drain",
     "extended_query",
     "pipeline",
+    "pipeline_stream",
     "results",
     "simple_query",
     "take_answer",

@@ -72,7 +72,11 @@ class PgOutputMessage:
     """What every pgoutput message has: the WAL position of the XLogData that carried it."""
 
     lsn: int
-    """Acknowledge this (``stream.ack(msg)``) once the message is processed."""
+    """Acknowledge this (``stream.ack(msg)``) once the message is processed.
+
+    A Commit's is the end of its transaction; Relation and Type messages,
+    sent outside the WAL order, have 0.
+    """
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -378,36 +382,32 @@ class PgOutputDecoder:
                 f" of {len(relation.columns)}"
             )
         relid = relation.relation_id
-        text: list[Callable[[bytes], Any]] | None = None
+        # Text values are the rule (binary only with the option): their loaders come first.
+        text = self._load_functions(relid, 0)
         binary: list[Callable[[bytes], Any]] | None = None
         values: list[Any] = []
         append = values.append
         unpack_len = _i32.unpack_from
-        for i in range(count):
+        size = len(data)
+        for i, load in enumerate(text):
             kind = data[pos]
-            pos += 1
-            if kind == 0x74:  # 't'
-                (n,) = unpack_len(data, pos)
-                pos += 4
-                if n < 0 or pos + n > len(data):
+            if kind == 0x74 or kind == 0x62:  # 't', 'b'
+                (n,) = unpack_len(data, pos + 1)
+                start = pos + 5
+                pos = start + n
+                if n < 0 or pos > size:
                     raise ProtocolViolation("a pgoutput column value runs past the message")
-                if text is None:
-                    text = self._load_functions(relid, 0)
-                append(text[i](data[pos : pos + n]))
-                pos += n
+                if kind == 0x62:
+                    if binary is None:
+                        binary = self._load_functions(relid, 1)
+                    load = binary[i]
+                append(load(data[start:pos]))
             elif kind == 0x6E:  # 'n'
                 append(None)
+                pos += 1
             elif kind == 0x75:  # 'u'
                 append(UNCHANGED_TOAST)
-            elif kind == 0x62:  # 'b'
-                (n,) = unpack_len(data, pos)
-                pos += 4
-                if n < 0 or pos + n > len(data):
-                    raise ProtocolViolation("a pgoutput column value runs past the message")
-                if binary is None:
-                    binary = self._load_functions(relid, 1)
-                append(binary[i](data[pos : pos + n]))
-                pos += n
+                pos += 1
             else:
                 raise ProtocolViolation(f"unknown pgoutput column kind {chr(kind)!r}")
         return tuple(values), pos

@@ -77,10 +77,15 @@ class XLogData:
     """The WAL position where the data starts (for logical: the change's LSN)."""
     wal_end: int
     """The end of the WAL the server had at the time."""
-    send_time: datetime
-    """When the server sent it."""
+    send_clock: int
+    """When the server sent it, in microseconds since 2000-01-01 UTC (see ``send_time``)."""
     data: bytes
     """The WAL bytes or the plugin's message."""
+
+    @property
+    def send_time(self) -> datetime:
+        """When the server sent it."""
+        return pg_timestamp(self.send_clock)
 
     @property
     def lsn(self) -> int:
@@ -93,7 +98,8 @@ class PrimaryKeepalive:
     """The server's heartbeat; it may ask for an immediate status update."""
 
     wal_end: int
-    send_time: datetime
+    send_clock: int
+    """When the server sent it, in microseconds since 2000-01-01 UTC."""
     reply_requested: bool
 
 
@@ -107,12 +113,12 @@ def parse_copy_both(data: bytes, start: int, end: int) -> XLogData | PrimaryKeep
             raise ProtocolViolation("truncated XLogData message")
         data_start, wal_end, sent = _xlog_header.unpack_from(data, start + 1)
         payload = bytes(data[start + 1 + _xlog_header.size : end])
-        return XLogData(data_start, wal_end, pg_timestamp(sent), payload)
+        return XLogData(data_start, wal_end, sent, payload)
     if kind == PRIMARY_KEEPALIVE:
         if end - start != 1 + _keepalive.size:
             raise ProtocolViolation("malformed primary keepalive message")
         wal_end, sent, reply = _keepalive.unpack_from(data, start + 1)
-        return PrimaryKeepalive(wal_end, pg_timestamp(sent), bool(reply))
+        return PrimaryKeepalive(wal_end, sent, bool(reply))
     raise ProtocolViolation(f"unknown replication message type {chr(kind)!r}")
 
 

@@ -227,14 +227,25 @@ class Dumper:
     #: Type OID sent to the server; 0 lets the server infer it.
     oid: int = 0
 
-    def __init__(self, cls: type, context: AdaptContext) -> None:
-        """Prepare to dump objects of class `cls` in `context`."""
+    def __init__(self, cls: type, context: AdaptContext | None = None) -> None:
+        """Prepare to dump objects of class `cls` in `context` (None: the defaults)."""
         self.cls = cls
-        self.context = context
+        self.context = context if context is not None else _standalone_context()
 
     def dump(self, obj: Any) -> bytes:
         """Return the wire representation of `obj` in :attr:`format`."""
         raise NotImplementedError
+
+    def quote(self, obj: Any) -> bytes:
+        """`obj` dumped, as an SQL string literal (psycopg's ``Dumper.quote``).
+
+        Quotes are doubled; with backslashes in the value the literal is an
+        ``E'...'`` one, which means the same whatever standard_conforming_strings.
+        """
+        data = bytes(self.dump(obj))
+        if b"\\" in data:
+            return b" E'" + data.replace(b"\\", b"\\\\").replace(b"'", b"''") + b"'"
+        return b"'" + data.replace(b"'", b"''") + b"'"
 
     def upgrade(self, obj: Any, format: Format) -> Dumper:
         """Return the dumper to use for this very value in `format` (default: self)."""
@@ -243,6 +254,16 @@ class Dumper:
     def upgrade_auto(self, obj: Any) -> Dumper:
         """Like :meth:`upgrade` when the caller left the format to the dumper."""
         return self.upgrade(obj, self.format)
+
+
+_STANDALONE: list[AdaptContext] = []
+
+
+def _standalone_context() -> AdaptContext:
+    """The context of dumpers made without one: the defaults (UTF-8, UTC...)."""
+    if not _STANDALONE:
+        _STANDALONE.append(AdaptContext())
+    return _STANDALONE[0]
 
 
 class ChoosingDumper(Dumper):
