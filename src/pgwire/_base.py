@@ -19,12 +19,11 @@ from typing import TYPE_CHECKING, Any
 
 from . import errors as _errors
 from ._statement_plans import StatementPlans
-from .conninfo import ConnectParams, HostSpec, protocol_versions, scram_keys
+from .conninfo import AuthPolicy, ConnectParams, HostSpec, protocol_versions, scram_keys
 from .drivers.connect import retry_tls
 from .errors import Diagnostic, Error, OperationalError, ProgrammingError
 from .prepared import PreparedCache
 from .protocol import core
-from .protocol.auth import AuthPolicy
 from .protocol.core import Notify, PGGen, Protocol
 from .types import AdaptContext, TypesRegistry
 from .types.adapt import default_registry, registry_of

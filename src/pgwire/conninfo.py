@@ -23,8 +23,7 @@ import stat
 import warnings
 from dataclasses import dataclass, field
 
-from pgwire.errors import NotSupportedError, ProgrammingError
-from pgwire.protocol.auth import AuthPolicy
+from pgwire.errors import NotSupportedError, OperationalError, ProgrammingError
 
 __all__ = [
     "DEFAULT_PORT",
@@ -781,15 +780,11 @@ def protocol_versions(values: dict[str, str]) -> tuple[int, int]:
         if value == "latest":
             value = "3.2"
         if value not in ("3.0", "3.2"):
-            raise ProgrammingError(
-                f'invalid {key} value: "{value}" (expected 3.0, 3.2 or latest)'
-            )
+            raise ProgrammingError(f'invalid {key} value: "{value}" (expected 3.0, 3.2 or latest)')
         bounds.append(int(value[2:]))
     lowest, highest = bounds
     if lowest > highest:
-        raise ProgrammingError(
-            "min_protocol_version is greater than max_protocol_version"
-        )
+        raise ProgrammingError("min_protocol_version is greater than max_protocol_version")
     return lowest, highest
 
 
@@ -1125,3 +1120,78 @@ def read_pgpass(path: str, host: str, port: int, dbname: str, user: str) -> str 
         if pos is not None:
             return _pgpass_password(line, pos)
     return None
+
+
+#: The methods ``require_auth`` names, as libpq spells them.
+AUTH_METHODS = ("password", "md5", "gss", "sspi", "scram-sha-256", "oauth", "none")
+
+# What libpq says the server asked for, by method.
+_REQUESTED = {
+    "password": "server requested a cleartext password",
+    "md5": "server requested a hashed password",
+    "gss": "server requested GSSAPI authentication",
+    "sspi": "server requested SSPI authentication",
+    "scram-sha-256": "server requested SASL authentication",
+    "oauth": "server requested OAuth authentication",
+    "none": "server did not complete authentication",
+}
+
+
+class AuthPolicy:
+    """What the client accepts of the server's authentication: libpq's
+    ``require_auth`` and ``channel_binding``.
+
+    ``require_auth`` is a comma-separated list of methods the server must
+    use (``none``: no authentication at all), or of methods it must not use,
+    each prefixed with ``!``. Checked when the server asks for a method,
+    before any credential goes out.
+    """
+
+    def __init__(self, require_auth: str = "", channel_binding: str = "prefer") -> None:
+        self.text = require_auth
+        self.channel_binding = channel_binding or "prefer"
+        if self.channel_binding not in ("disable", "prefer", "require"):
+            raise ProgrammingError(f'invalid channel_binding value: "{channel_binding}"')
+        self.allowed = set(AUTH_METHODS)
+        if not require_auth:
+            return
+        names = [item.strip() for item in require_auth.split(",")]
+        negated = [name.startswith("!") for name in names]
+        if any(negated) and not all(negated):
+            raise ProgrammingError(
+                f'invalid require_auth value: "{require_auth}": negative methods ("!") '
+                "cannot be mixed with required methods"
+            )
+        methods = [name[1:] if name.startswith("!") else name for name in names]
+        for method in methods:
+            if method not in AUTH_METHODS:
+                raise ProgrammingError(
+                    f'invalid require_auth method: "{method}" (expected one of: '
+                    + ", ".join(AUTH_METHODS)
+                    + ", each optionally prefixed with !)"
+                )
+            if methods.count(method) > 1:
+                raise ProgrammingError(
+                    f'require_auth method "{method}" is specified more than once'
+                )
+        if all(negated):
+            self.allowed -= set(methods)
+        else:
+            self.allowed = set(methods)
+
+    def check(self, method: str) -> None:
+        """Raise unless the server may authenticate the client with ``method``."""
+        if method not in self.allowed:
+            raise OperationalError(
+                f'authentication method requirement "{self.text}" failed: {_REQUESTED[method]}'
+            )
+        if self.channel_binding == "require" and method != "scram-sha-256":
+            if method == "none":
+                raise OperationalError(
+                    "channel binding required, but server authenticated client "
+                    "without channel binding"
+                )
+            raise OperationalError(
+                "channel binding required but not supported by server's authentication "
+                f"request ({_REQUESTED[method]})"
+            )

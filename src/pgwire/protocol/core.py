@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .._speedups_select import speedups
+from ..conninfo import AuthPolicy
 from ..errors import (
     DatabaseError,
     DataError,
@@ -24,7 +25,7 @@ from ..errors import (
     error_from_fields,
 )
 from . import messages as m
-from .auth import AuthPolicy, ScramClient, md5_password, tls_server_end_point
+from .auth import ScramClient, md5_password, tls_server_end_point
 from .buffer import ProtocolViolation, ReadBuffer
 from .rows import failing_column, read_data_rows
 
