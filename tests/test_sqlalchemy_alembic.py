@@ -12,17 +12,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqla_fixtures import (  # noqa: F401
-    engine,
-    prepared_statements_survive_ddl,
-    require,
-    sqla_database,
-    sqlalchemy,
-)
+from sqla_fixtures import require
+
+sa = require("sqlalchemy")
 
 alembic_command = require("alembic.command")
 alembic_config = require("alembic.config")
-sa = sqlalchemy
 
 SCRIPTS = Path(__file__).resolve().parent / "data" / "alembic"
 
@@ -86,4 +81,3 @@ def test_upgrade_and_downgrade_in_one_process(
             conn.exec_driver_sql("DROP TABLE IF EXISTS task, alembic_version")
             conn.exec_driver_sql("DROP TYPE IF EXISTS task_status")
             conn.commit()
-

@@ -67,8 +67,17 @@ def sqlalchemy_source(src_dir: Path) -> Path:
     if not archive.exists():
         subprocess.run(
             [
-                sys.executable, "-m", "pip", "download", "--quiet", "--no-binary", ":all:",
-                "--no-deps", f"sqlalchemy=={version}", "-d", str(src_dir),
+                sys.executable,
+                "-m",
+                "pip",
+                "download",
+                "--quiet",
+                "--no-binary",
+                ":all:",
+                "--no-deps",
+                f"sqlalchemy=={version}",
+                "-d",
+                str(src_dir),
             ],
             check=True,
         )
@@ -83,10 +92,24 @@ def run_tests(
     """Run test/dialect/postgresql with one driver; each test's outcome by id."""
     report = out / f"{name}.xml"
     cmd = [
-        sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:timeout",
-        "-p", "register_dialects", "--maxfail=1000000",
-        "--requirements", "pg_dialect_requirements:PgwireRequirements", "--dburi", url, f"--junitxml={report}",
-        "test/dialect/postgresql", *extra,
+        sys.executable,
+        "-m",
+        "pytest",
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        "-p",
+        "no:timeout",
+        "-p",
+        "register_dialects",
+        "--maxfail=1000000",
+        "--requirements",
+        "pg_dialect_requirements:PgwireRequirements",
+        "--dburi",
+        url,
+        f"--junitxml={report}",
+        "test/dialect/postgresql",
+        *extra,
     ]
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(pgwire_src), str(SUITE_DIR)]))
     proc = subprocess.run(cmd, cwd=tree, env=env, capture_output=True, text=True, check=False)
