@@ -371,3 +371,21 @@ def test_seed_example_runs(dsn, pg_server):
         assert rows and all(row[0] > 1971 for row in rows)
         expected = conn.execute("SELECT count(*) FROM test WHERE fielda > 1971").fetchone()[0]
         assert len(rows) == expected
+
+
+@pytest.mark.parametrize("ended_by", ["isbusy", "wait"])
+def test_cancel_after_the_query_ended_discards_its_result(conn, ended_by):
+    cur = conn.cursor()
+    cur.execute("SELECT 1 UNION ALL SELECT 2", async_=True)
+    if ended_by == "isbusy":
+        while cur.isbusy():
+            time.sleep(0.01)
+    else:
+        time.sleep(0.3)
+        assert cur.isbusy() is False
+    assert cur.cancel() is False
+    with pytest.raises(pgwire.ProgrammingError):
+        cur.fetchall()
+    with pytest.raises(pgwire.ProgrammingError):
+        cur.fetchone()
+    assert conn.execute("SELECT 3").fetchone() == (3,)

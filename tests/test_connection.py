@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import socket
 import time
+import tracemalloc
 
 import pytest
 
@@ -313,3 +314,27 @@ def test_transaction_characteristics(conn):
     with conn.transaction():
         assert conn.execute("SHOW transaction_isolation").fetchone() == ("repeatable read",)
         assert conn.execute("SHOW transaction_read_only").fetchone() == ("off",)
+
+
+def test_unread_notifications_keep_bounded_memory(conn, dsn, caplog):
+    conn.autocommit = True
+    conn.max_queued_notifies = 1000
+    conn.execute("LISTEN pgwire_flood")
+    with pgwire.connect(dsn, autocommit=True) as other:
+        other.execute("SELECT pg_notify('pgwire_flood', n::text) FROM generate_series(1, 5000) n")
+    tracemalloc.start()
+    try:
+        with caplog.at_level(logging.WARNING, logger="pgwire"):
+            # Notifications are read along with the answers of later queries.
+            for _ in range(20):
+                conn.execute("SELECT pg_sleep(0.01)")
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert len(conn._notifies) == 1000
+    assert conn.dropped_notifies == 4000
+    assert any("dropping the oldest" in r.getMessage() for r in caplog.records)
+    # The newest are kept.
+    got = [n.payload for n in conn.notifies(timeout=0, stop_after=1000)]
+    assert got == [str(n) for n in range(4001, 5001)]
+    assert peak < 5 * 1024 * 1024

@@ -139,3 +139,46 @@ def test_async_copy(dsn):
 
     rows = asyncio.run(main())
     assert rows == [(i, str(i)) for i in range(1000)]
+
+
+FAILING_COPY = "COPY (SELECT 1 / n FROM generate_series(-10000, 10000) n) TO STDOUT"
+
+
+@pytest.mark.parametrize("autocommit", [True, False])
+def test_error_mid_copy_to_is_raised_and_the_connection_survives(dsn, autocommit):
+    with pgwire.connect(dsn, autocommit=autocommit) as conn:
+        cur = conn.cursor()
+        with pytest.raises(errors.DivisionByZero):
+            with cur.copy(FAILING_COPY) as copy:
+                for _row in copy.rows():
+                    pass
+        conn.rollback()
+        # Reading after the error ends at once, and the block exits.
+        with pytest.raises(errors.DivisionByZero):
+            with cur.copy(FAILING_COPY) as copy:
+                try:
+                    while copy.read():
+                        pass
+                finally:
+                    assert copy.read() == b""
+        if not autocommit:
+            conn.rollback()
+        assert conn.execute("SELECT 42").fetchone() == (42,)
+
+
+def test_error_mid_copy_to_async(dsn):
+    async def main():
+        async with await pgwire.AsyncConnection.connect(dsn, autocommit=True) as aconn:
+            cur = aconn.cursor()
+            with pytest.raises(errors.DivisionByZero):
+                async with cur.copy(FAILING_COPY) as copy:
+                    async for _row in copy.rows():
+                        pass
+            with pytest.raises(errors.DivisionByZero):
+                async with cur.copy(FAILING_COPY) as copy:
+                    while await copy.read_row() is not None:
+                        pass
+            assert await copy.read() == b""
+            return await (await aconn.execute("SELECT 42")).fetchone()
+
+    assert asyncio.run(asyncio.wait_for(main(), 60)) == (42,)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import uuid
 from decimal import Decimal
@@ -359,3 +360,54 @@ def test_cursor_adapters_are_its_own(conn):
     assert conn.cursor().execute("SELECT 21").fetchone() == (21,)
     conn.adapters.register_loader("int4", Doubled)
     assert conn.execute("SELECT 5").fetchone() == (10,)
+
+
+def test_fetch_from_a_closed_cursor_raises_interface_error(conn):
+    cur = conn.cursor()
+    cur.execute("SELECT generate_series(1, 3)")
+    assert cur.fetchone() == (1,)
+    cur.close()
+    for fetch in (cur.fetchone, cur.fetchall, cur.fetchmany, lambda: list(cur)):
+        with pytest.raises(pgwire.InterfaceError):
+            fetch()
+
+
+def test_fetch_from_a_closed_async_cursor_raises_interface_error(dsn):
+    async def main():
+        async with await pgwire.AsyncConnection.connect(dsn) as aconn:
+            cur = await aconn.execute("SELECT 1")
+            await cur.close()
+            for fetch in (cur.fetchone, cur.fetchall, cur.fetchmany):
+                with pytest.raises(pgwire.InterfaceError):
+                    await fetch()
+
+    asyncio.run(main())
+
+
+def test_exception_classes_are_connection_attributes(conn):
+    names = (
+        "Warning Error InterfaceError DatabaseError DataError OperationalError "
+        "IntegrityError InternalError ProgrammingError NotSupportedError"
+    ).split()
+    for name in names:
+        assert getattr(conn, name) is getattr(pgwire, name)
+    with pytest.raises(conn.ProgrammingError):
+        conn.execute("SELEC 1")
+
+
+@pytest.mark.parametrize("count", [32767, 32768, 65535])
+def test_many_parameters(conn, count):
+    query = "SELECT cardinality(ARRAY[" + ",".join(["%s"] * count) + "]::int[])"
+    assert conn.execute(query, list(range(count))).fetchone() == (count,)
+
+
+@pytest.mark.parametrize("count", [65536, 70000])
+def test_too_many_parameters_raise_before_sending(conn, count):
+    query = "SELECT cardinality(ARRAY[" + ",".join(["%s"] * count) + "]::int[])"
+    pid = conn.info.backend_pid
+    with pytest.raises(pgwire.ProgrammingError, match="too many parameters"):
+        conn.execute(query, list(range(count)))
+    with pytest.raises(pgwire.ProgrammingError, match="too many parameters"):
+        conn.cursor().executemany(query, [list(range(count))])
+    # Nothing was sent: the session is the same, not in a failed transaction.
+    assert conn.execute("SELECT pg_backend_pid()").fetchone() == (pid,)

@@ -206,3 +206,68 @@ def test_asyncio_garbage_and_reset(pg_server):
             proxy.close()
 
     asyncio.run(asyncio.wait_for(main(), 30))
+
+
+def _message(mtype: bytes, body: bytes) -> bytes:
+    return mtype + struct.pack("!i", len(body) + 4) + body
+
+
+INT4_FIELD = b"a\x00" + struct.pack("!IhIhih", 0, 0, 23, 4, -1, 0)
+ONE_INT4_COLUMN = _message(b"T", struct.pack("!h", 1) + INT4_FIELD)
+ROW_OF_ONE = _message(b"D", struct.pack("!hi", 1, 1) + b"1")
+SELECT_1 = _message(b"C", b"SELECT 1\x00")
+
+
+@pytest.mark.parametrize(
+    "ready",
+    [
+        _message(b"Z", b"X"),  # no such transaction status
+        _message(b"Z", b"I\x00"),  # one byte too long
+        _message(b"Z", b""),  # no status at all
+    ],
+    ids=["status", "too-long", "empty"],
+)
+def test_malformed_ready_for_query(proxied, ready):
+    proxy, conn = proxied
+    proxy.inject = ONE_INT4_COLUMN + ROW_OF_ONE + SELECT_1 + ready
+    with pytest.raises(pgwire.InterfaceError, match="ReadyForQuery"):
+        conn.execute("SELECT 1")
+    assert_closed_for_good(conn)
+
+
+def test_malformed_ready_for_query_after_a_prepared_statement(proxied):
+    """The answer of a prepared statement with known columns is read whole by the accelerator."""
+    proxy, conn = proxied
+    conn.autocommit = True
+    for _ in range(8):
+        assert conn.execute("SELECT %s::int", (1,)).fetchone() == (1,)
+    row = _message(b"D", struct.pack("!hi", 1, 4) + struct.pack("!i", 1))
+    proxy.inject = _message(b"2", b"") + row + SELECT_1 + _message(b"Z", b"Q")
+    with pytest.raises(pgwire.InterfaceError, match="ReadyForQuery"):
+        conn.execute("SELECT %s::int", (1,))
+    assert_closed_for_good(conn)
+
+
+def test_data_row_before_row_description(proxied):
+    proxy, conn = proxied
+    proxy.inject = ROW_OF_ONE + SELECT_1 + _message(b"Z", b"I")
+    with pytest.raises(pgwire.InterfaceError, match="RowDescription"):
+        conn.execute("SELECT 1")
+    assert_closed_for_good(conn)
+
+
+TEXT_FIELD = b"t\x00" + struct.pack("!IhIhih", 0, 0, 25, -1, -1, 0)
+
+
+@pytest.mark.parametrize("value", [b"\xff", b"ok\xc3(", b"\xed\xa0\x80"], ids=repr)
+def test_invalid_utf8_text_raises_data_error_naming_the_column(proxied, value):
+    proxy, conn = proxied
+    conn.autocommit = True  # one answer (no BEGIN's) to replace
+    row = _message(b"D", struct.pack("!hi", 2, 1) + b"1" + struct.pack("!i", len(value)) + value)
+    two_columns = _message(b"T", struct.pack("!h", 2) + INT4_FIELD + TEXT_FIELD)
+    proxy.inject = two_columns + row + SELECT_1 + _message(b"Z", b"I")
+    with pytest.raises(pgwire.DataError, match='column "t"') as info:
+        conn.execute("SELECT 1")
+    assert isinstance(info.value.__cause__, UnicodeDecodeError)
+    # The answer was read to its end: the session goes on.
+    assert conn.execute("SELECT 2").fetchone() == (2,)

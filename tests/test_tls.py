@@ -216,9 +216,11 @@ def certs() -> Iterator[Certs]:
         shutil.rmtree(d, ignore_errors=True)
 
 
-@pytest.fixture(scope="module")
-def tls_server(certs: Certs) -> Iterator[TestCluster]:
-    """A cluster with ``ssl = on`` that knows the test CA and the TLS roles."""
+def start_tls_cluster(certs: Certs, hba: list[str]) -> TestCluster:
+    """A started cluster with ``ssl = on`` that knows the test CA (skips without one).
+
+    The first installed build with TLS support is used.
+    """
     # PostgreSQL refuses a key readable by others: it must be 0600 and owned
     # by the account the server runs as.
     account = _server_account()
@@ -237,7 +239,7 @@ def tls_server(certs: Certs) -> Iterator[TestCluster]:
     cluster = None
     for bindir in candidates:
         try:
-            cluster = TestCluster(bindir=bindir, settings=settings, hba=HBA)
+            cluster = TestCluster(bindir=bindir, settings=settings, hba=hba)
             cluster.start()
             break
         except (ClusterError, OSError, subprocess.SubprocessError) as exc:
@@ -250,7 +252,16 @@ def tls_server(certs: Certs) -> Iterator[TestCluster]:
                 raise
             pytest.skip(f"no PostgreSQL server for the TLS tests: {exc}")
     if cluster is None:
+        if in_ci():
+            pytest.fail("no installed PostgreSQL build supports TLS")
         pytest.skip("no installed PostgreSQL build supports TLS")
+    return cluster
+
+
+@pytest.fixture(scope="module")
+def tls_server(certs: Certs) -> Iterator[TestCluster]:
+    """A cluster with ``ssl = on`` that knows the test CA and the TLS roles."""
+    cluster = start_tls_cluster(certs, HBA)
     try:
         cluster.psql(
             f"CREATE ROLE {CERT_USER} LOGIN;\n"

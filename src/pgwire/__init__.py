@@ -11,6 +11,7 @@ from typing import Any
 from . import errors, rows, sql, types
 from ._base import ConnectionInfo, IsolationLevel, TransactionStatus
 from ._cursor_base import Column
+from .client_cursor import ClientCursor, RawCursor
 from .connection import Connection, Transaction
 from .cursor import Cursor
 from .dbapi import (
@@ -62,7 +63,13 @@ def connect(dsn: str | None = None, **kwargs: Any) -> Connection:
 
 def __getattr__(name: str) -> Any:
     # The asyncio API is imported on first use: blocking users never load asyncio.
-    if name in ("AsyncConnection", "AsyncCursor", "AsyncTransaction"):
+    if name in (
+        "AsyncClientCursor",
+        "AsyncConnection",
+        "AsyncCursor",
+        "AsyncRawCursor",
+        "AsyncTransaction",
+    ):
         from . import aio
 
         return getattr(aio, name)
@@ -76,6 +83,7 @@ __all__ = [
     "ROWID",
     "STRING",
     "Binary",
+    "ClientCursor",
     "Column",
     "Connection",
     "ConnectionInfo",
@@ -93,6 +101,7 @@ __all__ = [
     "Notify",
     "OperationalError",
     "ProgrammingError",
+    "RawCursor",
     "Rollback",
     "Time",
     "TimeFromTicks",

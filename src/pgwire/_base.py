@@ -17,15 +17,16 @@ from collections.abc import Callable, Iterator
 from enum import IntEnum
 from typing import TYPE_CHECKING, Any
 
+from . import errors as _errors
 from ._statement_plans import StatementPlans
-from .conninfo import ConnectParams, HostSpec
+from .conninfo import AuthPolicy, ConnectParams, HostSpec, protocol_versions, scram_keys
 from .drivers.connect import retry_tls
 from .errors import Diagnostic, Error, OperationalError, ProgrammingError
 from .prepared import PreparedCache
 from .protocol import core
 from .protocol.core import Notify, PGGen, Protocol
 from .types import AdaptContext, TypesRegistry
-from .types.adapt import default_registry
+from .types.adapt import default_registry, registry_of
 
 if TYPE_CHECKING:
     from .drivers.channel import Channel
@@ -35,8 +36,21 @@ logger = logging.getLogger("pgwire")
 NoticeHandler = Callable[[Diagnostic], None]
 NotifyHandler = Callable[[Notify], None]
 
+MAX_QUEUED_NOTIFIES = 10_000
+"""Notifications kept for :meth:`notifies` by default; past it the oldest is dropped.
+
+A connection that LISTENs but never reads its notifications keeps bounded
+memory: each one dropped is counted, and said on the ``pgwire`` logger.
+"""
+
 # Keywords connect() takes for itself; the rest describe the server to reach.
-CONNECTION_KWARGS = ("autocommit", "row_factory", "prepare_threshold", "cursor_factory")
+CONNECTION_KWARGS = (
+    "autocommit",
+    "row_factory",
+    "prepare_threshold",
+    "cursor_factory",
+    "context",
+)
 
 
 class IsolationLevel(IntEnum):
@@ -150,10 +164,28 @@ def startup_parameters(params: ConnectParams) -> dict[str, str]:
     return out
 
 
+def startup_options(chan: Channel, params: ConnectParams) -> core.StartupOptions:
+    """What the startup of a session on ``chan`` must hold to (require_auth, protocol...)."""
+    extra = params.extra
+    sock = chan.sock
+    tls = isinstance(sock, ssl.SSLSocket)
+    return core.StartupOptions(
+        policy=AuthPolicy(extra.get("require_auth", ""), extra.get("channel_binding", "prefer")),
+        tls=tls,
+        tls_certificate=sock.getpeercert(binary_form=True) if tls else None,  # type: ignore[attr-defined]
+        scram_keys=scram_keys(extra),
+        protocol=protocol_versions(extra),
+    )
+
+
 def startup_operation(chan: Channel, params: ConnectParams, host: HostSpec) -> PGGen:
     """The startup and authentication of a new session on ``chan``."""
     return core.startup(
-        chan.proto, startup_parameters(params), params.user, params.password_for(host)
+        chan.proto,
+        startup_parameters(params),
+        params.user,
+        params.password_for(host),
+        startup_options(chan, params),
     )
 
 
@@ -206,18 +238,6 @@ def connect_plan(params: ConnectParams) -> Iterator[tuple[str, HostSpec]]:
             yield attrs, host
 
 
-def check_session(chan: Channel, wanted: str, host: HostSpec) -> None:
-    """Close the new session and raise unless it fits target_session_attrs."""
-    fits = session_matches(chan.proto, wanted)
-    if not fits:
-        chan.close()
-        if fits is None:
-            raise OperationalError(
-                f"the server does not report what target_session_attrs={wanted} needs"
-            )
-        raise OperationalError(f"server at {host.host}:{host.port} is not {wanted}")
-
-
 def connect_error(errors: list[Exception]) -> Exception:
     """The exception to raise when no host could be connected to."""
     if len(errors) == 1:
@@ -248,21 +268,39 @@ def _weak_handler(method: Callable[..., None]) -> Callable[..., None]:
 class BaseConnection:
     """What the blocking and asyncio connections have in common."""
 
+    # PEP 249's optional extension: the exception classes as connection
+    # attributes, so that code holding several connections can tell their
+    # errors apart without importing the module.
+    Warning = _errors.Warning
+    Error = _errors.Error
+    InterfaceError = _errors.InterfaceError
+    DatabaseError = _errors.DatabaseError
+    DataError = _errors.DataError
+    OperationalError = _errors.OperationalError
+    IntegrityError = _errors.IntegrityError
+    InternalError = _errors.InternalError
+    ProgrammingError = _errors.ProgrammingError
+    NotSupportedError = _errors.NotSupportedError
+
     def __init__(
         self,
         chan: Channel,
         params: ConnectParams,
         host: HostSpec,
         *,
-        autocommit: bool = False,
+        autocommit: bool | None = None,
         row_factory: Any = None,
-        prepare_threshold: int | None = 5,
+        prepare_threshold: int | str | None = "auto",
         cursor_factory: Any = None,
+        context: Any = None,
     ) -> None:
         self._chan = chan
         self._proto = chan.proto
         self._params = params
         self._host = host
+        if autocommit is None:
+            # Replication commands refuse to run in a transaction block.
+            autocommit = "replication" in params.server_settings
         self._autocommit = bool(autocommit)
         # Characteristics of the transactions started implicitly (None: server default).
         self.isolation_level: IsolationLevel | None = None
@@ -270,11 +308,21 @@ class BaseConnection:
         self.deferrable: bool | None = None
         self.row_factory = row_factory
         self.cursor_factory = cursor_factory
-        self.adapters = TypesRegistry(default_registry)
+        # With a context (a registry, a connection...), a copy of its adapters:
+        # what the connection registers later stays its own.
+        self.adapters = (
+            TypesRegistry(default_registry)
+            if context is None
+            else registry_of(context).copy()
+        )
         self.adapt_context = AdaptContext(self.adapters)
         self._notice_handlers: list[NoticeHandler] = []
         self._notify_handlers: list[NotifyHandler] = []
         self._notifies: deque[Notify] = deque()
+        #: Most notifications queued for notifies() (see MAX_QUEUED_NOTIFIES).
+        self.max_queued_notifies = MAX_QUEUED_NOTIFIES
+        #: Notifications dropped because the queue was full, since the connection opened.
+        self.dropped_notifies = 0
         self._lock = threading.RLock()
         # The operation of a cursor's asynchronous query, while it runs.
         self._inflight: Any = None
@@ -287,6 +335,7 @@ class BaseConnection:
         proto.parameter_handler = _weak_handler(self._on_parameter)
         proto.notice_handler = _weak_handler(self._on_notice)
         proto.notify_handler = _weak_handler(self._on_notify)
+        proto.schema_handler = _weak_handler(self._on_schema_change)
         for name, value in proto.parameters.items():
             self._on_parameter(name, value)
 
@@ -301,6 +350,10 @@ class BaseConnection:
         self.adapt_context.update_parameter(name, value)
         self._proto.encoding = self.adapt_context.encoding
 
+    def _on_schema_change(self) -> None:
+        # Statements prepared before may describe what changed: prepare afresh.
+        self._prepared.invalidate()
+
     def _on_notice(self, fields: dict[str, str]) -> None:
         notice = Diagnostic(fields)
         if not self._notice_handlers:
@@ -313,7 +366,21 @@ class BaseConnection:
                 logger.exception("notice handler %r failed", handler)
 
     def _on_notify(self, notify: Notify) -> None:
-        self._notifies.append(notify)
+        queue = self._notifies
+        while queue and len(queue) >= self.max_queued_notifies:
+            dropped = queue.popleft()
+            self.dropped_notifies += 1
+            # Said at the first drop and every thousandth after, not at each.
+            if self.dropped_notifies % 1000 == 1:
+                logger.warning(
+                    "%d notifications queued and none read: dropping the oldest "
+                    "(channel %r); %d dropped so far",
+                    len(queue) + 1,
+                    dropped.channel,
+                    self.dropped_notifies,
+                )
+        if self.max_queued_notifies > 0:
+            queue.append(notify)
         for handler in list(self._notify_handlers):
             try:
                 handler(notify)
@@ -339,12 +406,17 @@ class BaseConnection:
     # --- state ---------------------------------------------------------------
 
     @property
-    def prepare_threshold(self) -> int | None:
-        """Runs of a query before it is prepared on the server (None: never)."""
+    def prepare_threshold(self) -> int | str | None:
+        """Runs of a query before it is prepared as a named statement on the server.
+
+        ``"auto"`` (the default): 5, but only on a connection straight to
+        PostgreSQL, never through a connection pooler; an int: that many,
+        wherever; None: never (every run unnamed, with a Describe).
+        """
         return self._prepared.threshold
 
     @prepare_threshold.setter
-    def prepare_threshold(self, value: int | None) -> None:
+    def prepare_threshold(self, value: int | str | None) -> None:
         self._prepared.threshold = value
 
     @property
@@ -410,7 +482,9 @@ class BaseConnection:
         if self.closed:
             raise OperationalError("the connection is closed")
         if self._copying:
-            raise ProgrammingError("a COPY is in progress on this connection: finish it first")
+            raise ProgrammingError(
+                "a COPY or replication stream is in progress on this connection: finish it first"
+            )
 
     def _check_no_async(self, owner: object = None) -> None:
         """Refuse to run while another cursor's asynchronous query is in flight."""

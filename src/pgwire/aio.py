@@ -10,7 +10,6 @@ from typing import Any
 
 from ._base import (
     BaseConnection,
-    check_session,
     connect_error,
     connect_plan,
     split_connect_kwargs,
@@ -18,14 +17,17 @@ from ._base import (
     tls_retry,
 )
 from ._cursor_base import BaseCursor, Params, callproc_query
+from ._hosts import reject_session, resolve, session_fits
+from .client_cursor import ClientCursorMixin, RawCursorMixin
 from .conninfo import ConnectParams, HostSpec, make_params
 from .copy import AsyncCopy
 from .drivers import aio
 from .drivers.channel import Channel, Operation
-from .drivers.connect import open_socket
+from .drivers.connect import cancel_securer, open_socket
 from .errors import Error, OperationalError
 from .protocol import core
 from .protocol.core import Notify, PGGen, Protocol
+from .replication import AsyncReplicationStream
 from .transaction import TransactionPlan
 
 
@@ -52,16 +54,26 @@ class AsyncConnection(BaseConnection):
         own = split_connect_kwargs(kwargs)
         params = make_params(dsn, **kwargs)
         errors: list[Exception] = []
+        loop = asyncio.get_running_loop()
         for attrs, host in connect_plan(params):
             try:
-                chan = await asyncio.wait_for(_open_channel(params, host), params.connect_timeout)
-                check_session(chan, attrs, host)
-            except asyncio.TimeoutError:
-                errors.append(OperationalError(f"connection to {host.host} timed out"))
-            except (OperationalError, OSError) as exc:
+                # Name resolution blocks: it runs in a worker thread.
+                targets = await loop.run_in_executor(None, resolve, params, host)
+            except OperationalError as exc:
                 errors.append(exc)
-            else:
-                return cls(chan, params, host, **own)
+                continue
+            for target in targets:
+                try:
+                    chan = await asyncio.wait_for(
+                        _open_session(params, target, attrs), params.connect_timeout
+                    )
+                except asyncio.TimeoutError:
+                    where = target.hostaddr or target.host
+                    errors.append(OperationalError(f"connection to {where} timed out"))
+                except (OperationalError, OSError) as exc:
+                    errors.append(exc)
+                else:
+                    return cls(chan, params, target, **own)
         raise connect_error(errors)
 
     def __repr__(self) -> str:
@@ -121,10 +133,7 @@ class AsyncConnection(BaseConnection):
         chan = self._chan
         drain = Operation(core.drain(self._proto))
         try:
-            sock = chan.sock
-            await aio.send_cancel(
-                sock.family, sock.getpeername(), self._proto.backend_pid, self._proto.backend_key
-            )
+            await aio.send_cancel(chan)
             drain.resume()
             await aio.run(chan, drain)
         except BaseException:
@@ -184,10 +193,13 @@ class AsyncConnection(BaseConnection):
         """Ask the server to abort what runs now; harmless when nothing runs."""
         if self.closed:
             return
-        sock = self._chan.sock
-        await aio.send_cancel(
-            sock.family, sock.getpeername(), self._proto.backend_pid, self._proto.backend_key
-        )
+        await aio.send_cancel(self._chan)
+
+    async def start_replication(
+        self, slot_name: str | None = None, **options: Any
+    ) -> AsyncReplicationStream:
+        """Start streaming from a replication slot (see :mod:`pgwire.replication`)."""
+        return await AsyncReplicationStream(self, slot_name, **options).start()
 
     def transaction(
         self, savepoint_name: str | None = None, force_rollback: bool = False
@@ -364,6 +376,19 @@ class AsyncCursor(BaseCursor):
             yield rows[pos]
 
 
+async def _open_session(params: ConnectParams, host: HostSpec, attrs: str) -> Channel:
+    """A session with ``host`` fitting ``attrs`` (target_session_attrs)."""
+    chan = await _open_channel(params, host)
+    try:
+        fits = await aio.execute(chan, session_fits(chan.proto, attrs))
+    except BaseException:
+        chan.close()
+        raise
+    if not fits:
+        raise reject_session(chan, attrs, host)
+    return chan
+
+
 async def _open_channel(params: ConnectParams, host: HostSpec) -> Channel:
     loop = asyncio.get_running_loop()
     timeout = params.connect_timeout
@@ -373,6 +398,7 @@ async def _open_channel(params: ConnectParams, host: HostSpec) -> Channel:
         # Name resolution and the TLS handshake block: they run in a worker thread.
         sock = await loop.run_in_executor(None, open_socket, params, host, deadline, tls)
         chan = Channel(sock, Protocol())
+        chan.secure_cancel = cancel_securer(params, host, sock)
         try:
             await aio.execute(chan, startup_operation(chan, params, host))
             return chan
@@ -383,4 +409,18 @@ async def _open_channel(params: ConnectParams, host: HostSpec) -> Channel:
                 raise
 
 
-__all__ = ["AsyncConnection", "AsyncCursor", "AsyncTransaction"]
+class AsyncClientCursor(ClientCursorMixin, AsyncCursor):
+    """An asyncio cursor binding parameters on the client (psycopg's ``AsyncClientCursor``)."""
+
+
+class AsyncRawCursor(RawCursorMixin, AsyncCursor):
+    """An asyncio cursor whose queries use ``$1 .. $n`` placeholders."""
+
+
+__all__ = [
+    "AsyncClientCursor",
+    "AsyncConnection",
+    "AsyncCursor",
+    "AsyncRawCursor",
+    "AsyncTransaction",
+]

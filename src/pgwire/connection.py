@@ -11,22 +11,23 @@ from ._base import (
     BaseConnection,
     Inflight,
     TransactionStatus,
-    check_session,
     connect_error,
     connect_plan,
     split_connect_kwargs,
     startup_operation,
     tls_retry,
 )
+from ._hosts import reject_session, resolve, session_fits
 from .conninfo import make_params
 from .cursor import Cursor
 from .drivers import blocking
 from .drivers.cancel import send_cancel
 from .drivers.channel import Channel
-from .drivers.connect import open_socket
+from .drivers.connect import cancel_securer, open_socket
 from .errors import Error, OperationalError, ProgrammingError, QueryCanceled
 from .protocol import core
 from .protocol.core import Notify, Protocol
+from .replication import ReplicationStream
 from .server_cursor import ServerCursor
 from .transaction import Rollback, TransactionPlan
 
@@ -44,18 +45,18 @@ class Connection(BaseConnection):
         params = make_params(dsn, **kwargs)
         errors: list[Exception] = []
         for attrs, host in connect_plan(params):
-            deadline = (
-                None
-                if params.connect_timeout is None
-                else time.monotonic() + params.connect_timeout
-            )
             try:
-                chan = _open_channel(params, host, deadline)
-                check_session(chan, attrs, host)
-            except (OperationalError, OSError) as exc:
+                targets = resolve(params, host)
+            except OperationalError as exc:
                 errors.append(exc)
                 continue
-            return cls(chan, params, host, **own)
+            for target in targets:
+                try:
+                    chan = _open_session(params, target, attrs)
+                except (OperationalError, OSError) as exc:
+                    errors.append(exc)
+                    continue
+                return cls(chan, params, target, **own)
         raise connect_error(errors)
 
     def __repr__(self) -> str:
@@ -141,9 +142,14 @@ class Connection(BaseConnection):
         return aborted
 
     def _send_cancel(self) -> None:
-        sock = self._chan.sock
+        chan = self._chan
+        sock = chan.sock
         send_cancel(
-            sock.family, sock.getpeername(), self._proto.backend_pid, self._proto.backend_key
+            sock.family,
+            sock.getpeername(),
+            self._proto.backend_pid,
+            self._proto.backend_key,
+            chan.secure_cancel,
         )
 
     def cancel(self) -> None:
@@ -212,6 +218,15 @@ class Connection(BaseConnection):
         """A block run in a transaction; nested blocks are savepoints."""
         return Transaction(self, savepoint_name, force_rollback)
 
+    def start_replication(self, slot_name: str | None = None, **options: Any) -> ReplicationStream:
+        """Start streaming from a replication slot (see :mod:`pgwire.replication`).
+
+        Needs a connection made with ``replication="database"`` (logical:
+        ``publication_names=[...]`` and the other pgoutput options) or
+        ``replication="true"`` (physical: ``start_lsn``, ``timeline``).
+        """
+        return ReplicationStream(self, slot_name, **options).start()
+
     # --- notifications -------------------------------------------------------------
 
     def notifies(
@@ -273,10 +288,26 @@ class Transaction:
         return swallow
 
 
+def _open_session(params: Any, host: Any, attrs: str) -> Channel:
+    """A session with ``host`` fitting ``attrs`` (target_session_attrs), in connect_timeout."""
+    timeout = params.connect_timeout
+    deadline = None if timeout is None else time.monotonic() + timeout
+    chan = _open_channel(params, host, deadline)
+    try:
+        fits = blocking.execute(chan, session_fits(chan.proto, attrs), deadline)
+    except BaseException:
+        chan.close()
+        raise
+    if not fits:
+        raise reject_session(chan, attrs, host)
+    return chan
+
+
 def _open_channel(params: Any, host: Any, deadline: float | None) -> Channel:
     tls: bool | None = None
     while True:
         chan = Channel(open_socket(params, host, deadline, tls), Protocol())
+        chan.secure_cancel = cancel_securer(params, host, chan.sock)
         try:
             blocking.execute(chan, startup_operation(chan, params, host), deadline)
             return chan

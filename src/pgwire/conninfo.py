@@ -12,6 +12,7 @@ environment variables, then libpq's defaults.
 
 from __future__ import annotations
 
+import base64
 import codecs
 import getpass
 import ipaddress
@@ -22,7 +23,7 @@ import stat
 import warnings
 from dataclasses import dataclass, field
 
-from pgwire.errors import ProgrammingError
+from pgwire.errors import NotSupportedError, OperationalError, ProgrammingError
 
 __all__ = [
     "DEFAULT_PORT",
@@ -768,11 +769,63 @@ def _check_choice(key: str, value: str) -> str:
     return value
 
 
+def protocol_versions(values: dict[str, str]) -> tuple[int, int]:
+    """The (lowest, highest) protocol minor versions that min/max_protocol_version allow.
+
+    libpq's default: 3.0 to 3.0; ``latest`` is 3.2.
+    """
+    bounds = []
+    for key, default in (("min_protocol_version", "3.0"), ("max_protocol_version", "3.0")):
+        value = values.get(key) or default
+        if value == "latest":
+            value = "3.2"
+        if value not in ("3.0", "3.2"):
+            raise ProgrammingError(f'invalid {key} value: "{value}" (expected 3.0, 3.2 or latest)')
+        bounds.append(int(value[2:]))
+    lowest, highest = bounds
+    if lowest > highest:
+        raise ProgrammingError("min_protocol_version is greater than max_protocol_version")
+    return lowest, highest
+
+
+def scram_keys(values: dict[str, str]) -> tuple[bytes, bytes] | None:
+    """The SCRAM ClientKey and ServerKey given as base64 (both or neither), else None."""
+    client, server = values.get("scram_client_key"), values.get("scram_server_key")
+    if not client and not server:
+        return None
+    keys = []
+    for key, text in (("scram_client_key", client), ("scram_server_key", server)):
+        try:
+            raw = base64.b64decode(text or "", validate=True)
+        except ValueError:
+            raw = b""
+        if len(raw) != 32:
+            raise ProgrammingError(f"invalid {key}: expected 32 bytes in base64")
+        keys.append(raw)
+    return keys[0], keys[1]
+
+
 def _validate_extra(values: dict[str, str]) -> None:
-    """Check the keywords libpq validates before connecting but we don't act on."""
+    """Check the keywords libpq validates before connecting."""
     for key in ("channel_binding", "gssencmode", "sslcertmode", "sslnegotiation"):
         if key in values:
             _check_choice(key, values[key])
+    if values.get("gssencmode") == "require":
+        raise NotSupportedError(
+            'gssencmode value "require" is not supported: pgwire has no GSSAPI support'
+        )
+    if values.get("sslcertmode") == "require":
+        # libpq fails when the server did not ask for the certificate; Python's
+        # ssl module cannot tell, so the promise can't be kept.
+        raise NotSupportedError(
+            'sslcertmode value "require" is not supported: Python\'s ssl module cannot '
+            "tell whether the server asked for a client certificate"
+        )
+    if values.get("channel_binding") == "require" and values.get("sslmode") == "disable":
+        raise ProgrammingError('channel_binding=require needs TLS, but sslmode is "disable"')
+    AuthPolicy(values.get("require_auth", ""), values.get("channel_binding", "prefer"))
+    protocol_versions(values)
+    scram_keys(values)
     for key in ("ssl_min_protocol_version", "ssl_max_protocol_version"):
         value = values.get(key, "")
         if value and value.lower() not in _TLS_VERSIONS:
@@ -853,6 +906,28 @@ def _split_hosts(values: dict[str, str]) -> list[HostSpec]:
     return hosts
 
 
+def replication_mode(value: str) -> str | None:
+    """What the ``replication`` keyword asks for: "logical", "physical" or None (none).
+
+    Accepts what the server accepts: ``database``, and its booleans (true,
+    yes, on, 1 / false, no, off, 0, in any case, and prefixes as long as
+    they are unambiguous).
+    """
+    text = value.strip().lower()
+    if text == "database":
+        return "logical"
+    words = {"true": True, "yes": True, "on": True, "false": False, "no": False, "off": False}
+    matches = {on for word, on in words.items() if text and word.startswith(text)}
+    if text in ("1", "0"):
+        matches = {text == "1"}
+    if len(matches) != 1:
+        raise ProgrammingError(
+            f'invalid replication value: "{value}"'
+            " (expected database, true, false, on, off, 1 or 0)"
+        )
+    return "physical" if matches.pop() else None
+
+
 def make_params(dsn: str | None = None, **kwargs: object) -> ConnectParams:
     """Resolve a DSN and keyword arguments into :class:`ConnectParams`.
 
@@ -906,8 +981,10 @@ def make_params(dsn: str | None = None, **kwargs: object) -> ConnectParams:
 
     server_settings: dict[str, str] = {}
     # Same order as libpq's startup packet, after user and database.
-    if values.get("replication"):
-        server_settings["replication"] = values["replication"]
+    replication = replication_mode(values["replication"]) if values.get("replication") else None
+    if replication is not None:
+        # The server takes "database" in lower case only.
+        server_settings["replication"] = "database" if replication == "logical" else "true"
     options = values.get("options") or None
     if options:
         server_settings["options"] = options
@@ -1043,3 +1120,78 @@ def read_pgpass(path: str, host: str, port: int, dbname: str, user: str) -> str 
         if pos is not None:
             return _pgpass_password(line, pos)
     return None
+
+
+#: The methods ``require_auth`` names, as libpq spells them.
+AUTH_METHODS = ("password", "md5", "gss", "sspi", "scram-sha-256", "oauth", "none")
+
+# What libpq says the server asked for, by method.
+_REQUESTED = {
+    "password": "server requested a cleartext password",
+    "md5": "server requested a hashed password",
+    "gss": "server requested GSSAPI authentication",
+    "sspi": "server requested SSPI authentication",
+    "scram-sha-256": "server requested SASL authentication",
+    "oauth": "server requested OAuth authentication",
+    "none": "server did not complete authentication",
+}
+
+
+class AuthPolicy:
+    """What the client accepts of the server's authentication: libpq's
+    ``require_auth`` and ``channel_binding``.
+
+    ``require_auth`` is a comma-separated list of methods the server must
+    use (``none``: no authentication at all), or of methods it must not use,
+    each prefixed with ``!``. Checked when the server asks for a method,
+    before any credential goes out.
+    """
+
+    def __init__(self, require_auth: str = "", channel_binding: str = "prefer") -> None:
+        self.text = require_auth
+        self.channel_binding = channel_binding or "prefer"
+        if self.channel_binding not in ("disable", "prefer", "require"):
+            raise ProgrammingError(f'invalid channel_binding value: "{channel_binding}"')
+        self.allowed = set(AUTH_METHODS)
+        if not require_auth:
+            return
+        names = [item.strip() for item in require_auth.split(",")]
+        negated = [name.startswith("!") for name in names]
+        if any(negated) and not all(negated):
+            raise ProgrammingError(
+                f'invalid require_auth value: "{require_auth}": negative methods ("!") '
+                "cannot be mixed with required methods"
+            )
+        methods = [name[1:] if name.startswith("!") else name for name in names]
+        for method in methods:
+            if method not in AUTH_METHODS:
+                raise ProgrammingError(
+                    f'invalid require_auth method: "{method}" (expected one of: '
+                    + ", ".join(AUTH_METHODS)
+                    + ", each optionally prefixed with !)"
+                )
+            if methods.count(method) > 1:
+                raise ProgrammingError(
+                    f'require_auth method "{method}" is specified more than once'
+                )
+        if all(negated):
+            self.allowed -= set(methods)
+        else:
+            self.allowed = set(methods)
+
+    def check(self, method: str) -> None:
+        """Raise unless the server may authenticate the client with ``method``."""
+        if method not in self.allowed:
+            raise OperationalError(
+                f'authentication method requirement "{self.text}" failed: {_REQUESTED[method]}'
+            )
+        if self.channel_binding == "require" and method != "scram-sha-256":
+            if method == "none":
+                raise OperationalError(
+                    "channel binding required, but server authenticated client "
+                    "without channel binding"
+                )
+            raise OperationalError(
+                "channel binding required but not supported by server's authentication "
+                f"request ({_REQUESTED[method]})"
+            )

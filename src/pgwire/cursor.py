@@ -32,6 +32,8 @@ class Cursor(BaseCursor):
         self, connection: Connection, *, row_factory: Any = None, binary: bool = False
     ) -> None:
         super().__init__(connection, row_factory=row_factory, binary=binary)
+        # True while the result on the cursor is an asynchronous query's
+        # (running or ended): cancel() discards it.
         self._async_result = False
 
     def __enter__(self) -> Cursor:
@@ -79,14 +81,17 @@ class Cursor(BaseCursor):
             if self._closed:
                 self._check_open()
             conn._settle(self)  # checks the connection
-            if not async_ and binary is None and prepare is None and params is not None:
+            if binary is None and prepare is None and params is not None:
                 run = self._quick_run(query, params)
                 if run is not None:
-                    self._run_quick(run)
+                    if async_:
+                        self._start_quick(run)
+                    else:
+                        self._run_quick(run)
                     return self
             gen = self._query_gen(query, params, binary, prepare)
             self._reset()
-            self._async_result = False
+            self._async_result = async_
             if async_:
                 op = Operation(gen)
                 op.resume()
@@ -100,6 +105,25 @@ class Cursor(BaseCursor):
             self._set_results(blocking.execute(conn._chan, gen))
         return self
 
+    def _start_quick(self, run: PlannedRun) -> None:
+        """Send a planned statement and return: its answer is read as it comes."""
+        request, _loaders, _make_row, error = self._quick_request(run)
+        self._reset()
+        self._async_result = True
+        conn = self._conn
+        chan = conn._chan
+        chan.check_open()
+        gen = self._quick_rest(run, error is None)
+        op = Operation(gen if error is None else _raise_after(gen, error))
+        chan.proto.expect_ready()
+        try:
+            chan.send_request(request)
+        except BaseException:
+            blocking.recover(chan, None)
+            raise
+        conn._inflight = Inflight(op, self)
+        self._no_result_reason = "the asynchronous query is still running"
+
     def _run_quick(self, run: PlannedRun) -> None:
         """Run a planned statement; take its answer whole if it is plain, else read it."""
         request, loaders, make_row, error = self._quick_request(run)
@@ -109,7 +133,9 @@ class Cursor(BaseCursor):
         blocking.send_and_wait(chan, request)
         if error is None:
             try:
-                result = core.take_answer(chan.proto, run.known_fields, loaders, make_row)
+                result = core.take_answer(
+                    chan.proto, run.known_fields, loaders, make_row, run.description
+                )
             except BaseException:
                 blocking.recover(chan, None)
                 raise
@@ -172,7 +198,6 @@ class Cursor(BaseCursor):
                 conn._chan.close()
             return
         self._set_results(op.result, keep_last=True)
-        self._async_result = True
 
     def _wait_async(self) -> None:
         """Block until this cursor's asynchronous query has ended."""
@@ -227,14 +252,16 @@ class Cursor(BaseCursor):
         Returns True if the server aborted it, False if it had completed (or
         no query was running).  Its results are discarded either way.
         """
-        inflight = self._owns_inflight()
-        if inflight is None:
-            return False
         conn = self._conn
         with conn._lock:
-            if conn._inflight is not inflight:
+            inflight = self._owns_inflight()
+            aborted = False
+            if inflight is not None:
+                aborted = conn._cancel_inflight(inflight)
+            elif not self._async_result:
+                # No asynchronous query of this cursor: nothing to discard.
                 return False
-            aborted = conn._cancel_inflight(inflight)
+            self._async_result = False
             self._reset()
             self._no_result_reason = "the asynchronous query was cancelled: no result"
             return aborted
@@ -281,3 +308,9 @@ class Cursor(BaseCursor):
 
 
 __all__ = ["Cursor"]
+
+
+def _raise_after(gen: PGGen, error: BaseException) -> PGGen:
+    """Run ``gen`` to its end (the session stays in sync), then raise ``error``."""
+    yield from gen
+    raise error

@@ -5,11 +5,13 @@ from __future__ import annotations
 import asyncio
 import socket
 import weakref
+from collections.abc import Generator
 from typing import Any
 
 from ..errors import OperationalError
 from ..protocol import messages as m
 from ..protocol.core import PGGen
+from .cancel import send_cancel as blocking_cancel
 from .channel import Channel, Operation
 
 
@@ -124,9 +126,19 @@ async def execute(chan: Channel, gen: PGGen) -> Any:
             chan.close()
 
 
-async def send_cancel(family: int, address: Any, pid: int, key: bytes) -> None:
-    """Send a CancelRequest and wait until the server has closed that connection."""
+async def send_cancel(chan: Channel) -> None:
+    """Send a CancelRequest for ``chan``'s session and wait until the server has closed it.
+
+    Over TLS when the session is (the handshake then runs in a worker thread).
+    """
     loop = asyncio.get_running_loop()
+    family, address = chan.sock.family, chan.sock.getpeername()
+    pid, key = chan.proto.backend_pid, chan.proto.backend_key
+    if chan.secure_cancel is not None:
+        await loop.run_in_executor(
+            None, blocking_cancel, family, address, pid, key, chan.secure_cancel
+        )
+        return
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setblocking(False)
     try:
@@ -138,3 +150,27 @@ async def send_cancel(family: int, address: Any, pid: int, key: bytes) -> None:
         raise OperationalError(f"could not send the cancel request: {exc}") from None
     finally:
         sock.close()
+
+
+async def drive(chan: Channel, flow: Generator[float | None, None, Any]) -> Any:
+    """Run a flow that yields the seconds it may wait for input (None: no limit)."""
+    chan.check_open()
+    try:
+        timeout = next(flow)
+        while True:
+            if chan.wants_write:
+                chan.send_some()
+            if not chan.recv_some():
+                try:
+                    await asyncio.wait_for(_watcher(chan).wait(chan.wants_write), timeout)
+                except asyncio.TimeoutError:
+                    pass
+                chan.recv_some()
+            timeout = flow.send(None)
+    except StopIteration as stop:
+        if chan.wants_write:
+            chan.send_some()  # what the flow queued on its way out
+        return stop.value
+    finally:
+        if chan.proto.closed:
+            chan.close()

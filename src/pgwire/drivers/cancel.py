@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import socket
 import time
+from collections.abc import Callable
 
 from ..errors import OperationalError
 from ..protocol import messages as m
@@ -11,21 +12,32 @@ from ..protocol import messages as m
 CANCEL_TIMEOUT = 30.0
 
 
-def send_cancel(family: int, address: object, pid: int, key: bytes) -> None:
+Securer = Callable[[socket.socket], socket.socket]
+"""Turns a connected socket into a TLS one (see drivers.connect.cancel_securer)."""
+
+
+def send_cancel(
+    family: int, address: object, pid: int, key: bytes, secure: Securer | None = None
+) -> None:
     """Ask the server to cancel what backend ``pid`` runs; wait until it has taken the request.
 
     The server closes the cancel connection once it has signalled the
     backend, so waiting for that close means a later query cannot be hit by
-    this request.
+    this request. With ``secure`` the request goes over TLS.
     """
     deadline = time.monotonic() + CANCEL_TIMEOUT
     try:
-        with socket.socket(family, socket.SOCK_STREAM) as sock:
-            sock.settimeout(CANCEL_TIMEOUT)
-            sock.connect(address)  # type: ignore[arg-type]
-            sock.sendall(m.cancel_request(pid, key))
-            while sock.recv(4096):
-                if time.monotonic() > deadline:
-                    break
+        with socket.socket(family, socket.SOCK_STREAM) as plain:
+            plain.settimeout(CANCEL_TIMEOUT)
+            plain.connect(address)  # type: ignore[arg-type]
+            sock = plain if secure is None else secure(plain)
+            try:
+                sock.sendall(m.cancel_request(pid, key))
+                while sock.recv(4096):
+                    if time.monotonic() > deadline:
+                        break
+            finally:
+                if sock is not plain:
+                    sock.close()
     except OSError as exc:
         raise OperationalError(f"could not send the cancel request: {exc}") from None

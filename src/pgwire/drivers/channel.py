@@ -80,6 +80,8 @@ class Channel:
         # True between taking bytes from (or giving them to) the kernel and
         # recording it: an interruption there loses track of the stream.
         self.in_io = False
+        # How cancel requests for this session are encrypted (None: plain).
+        self.secure_cancel: Any = None
 
     def fileno(self) -> int:
         """The socket's file descriptor."""

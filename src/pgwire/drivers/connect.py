@@ -7,7 +7,7 @@ import socket
 import ssl
 import stat
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from ..conninfo import ConnectParams, HostSpec
 from ..errors import OperationalError
@@ -172,6 +172,10 @@ def make_ssl_context(params: ConnectParams) -> ssl.SSLContext:
     ctx.check_hostname = verify and mode == "verify-full"
     ctx.verify_mode = ssl.CERT_REQUIRED if verify else ssl.CERT_NONE
     _load_client_certificate(ctx, extra)
+    # As libpq 17+: servers taking TLS first (sslnegotiation=direct) require it.
+    ctx.set_alpn_protocols(["postgresql"])
+    if extra.get("sslcompression") == "1":
+        ctx.options &= ~ssl.OP_NO_COMPRESSION
     keylog = extra.get("sslkeylogfile")
     if keylog:
         try:
@@ -181,12 +185,50 @@ def make_ssl_context(params: ConnectParams) -> ssl.SSLContext:
     return ctx
 
 
+# libpq's TCP keywords and the socket options they set (the seconds of
+# tcp_user_timeout are milliseconds, as in libpq).
+_TCP_OPTIONS = (
+    ("keepalives_idle", "TCP_KEEPIDLE"),
+    ("keepalives_interval", "TCP_KEEPINTVL"),
+    ("keepalives_count", "TCP_KEEPCNT"),
+    ("tcp_user_timeout", "TCP_USER_TIMEOUT"),
+)
+
+
+def set_tcp_options(sock: socket.socket, extra: dict[str, str]) -> None:
+    """Keepalives (on unless ``keepalives=0``) and timeouts on a TCP socket, as libpq sets them.
+
+    A value of 0 (or none) leaves the system's default, as in libpq; an
+    option this system doesn't have raises rather than being ignored.
+    """
+    keepalives = int(extra.get("keepalives", "").strip() or 1)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1 if keepalives else 0)
+    for key, option in _TCP_OPTIONS:
+        value = int(extra.get(key, "").strip() or 0)
+        if value <= 0 or (not keepalives and key.startswith("keepalives")):
+            continue
+        number = getattr(socket, option, None)
+        if number is None:
+            raise OperationalError(f"{key} is not supported on this platform")
+        try:
+            sock.setsockopt(socket.IPPROTO_TCP, number, value)
+        except OSError as exc:
+            raise OperationalError(f"could not set {key} to {value}: {exc}") from None
+
+
 def _connect(
-    family: int, kind: int, proto: int, addr: tuple | str, deadline: float | None
+    family: int,
+    kind: int,
+    proto: int,
+    addr: tuple | str,
+    deadline: float | None,
+    extra: dict[str, str] | None = None,
 ) -> socket.socket:
     sock = socket.socket(family, kind, proto)
     try:
         sock.settimeout(None if deadline is None else max(0.001, deadline - time.monotonic()))
+        if family != socket.AF_UNIX and extra is not None:
+            set_tcp_options(sock, extra)
         sock.connect(addr)
         if family != socket.AF_UNIX:
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
@@ -209,8 +251,9 @@ def open_socket(
     for family, kind, proto, _, addr in addresses(host):
         sock: socket.socket | None = None
         try:
-            sock = _connect(family, kind, proto, addr, deadline)
+            sock = _connect(family, kind, proto, addr, deadline, params.extra)
             if family == socket.AF_UNIX:
+                check_peer(sock, params)
                 return sock
             try:
                 return negotiate_tls(sock, params, host, tls)
@@ -220,7 +263,7 @@ def open_socket(
                 if tls is not None or params.sslmode != "prefer":
                     raise
             # prefer: the handshake failed, so try once more without TLS.
-            return _connect(family, kind, proto, addr, deadline)
+            return _connect(family, kind, proto, addr, deadline, params.extra)
         except (OSError, OperationalError) as exc:
             if sock is not None:
                 sock.close()
@@ -232,6 +275,24 @@ def open_socket(
     raise OperationalError(
         f'connection to server at "{host.host}" port {host.port} failed: ' + "; ".join(errors)
     )
+
+
+def cancel_securer(
+    params: ConnectParams, host: HostSpec, sock: socket.socket
+) -> Callable[[socket.socket], socket.socket] | None:
+    """How to encrypt the connections carrying cancel requests for a session on ``sock``.
+
+    A session over TLS sends its cancel requests over TLS too (as libpq 17
+    does), negotiated and checked as the session was, so that its cancel
+    key never travels in clear text; a plain session's go plain.
+    """
+    if not isinstance(sock, ssl.SSLSocket):
+        return None
+
+    def secure(cancel_sock: socket.socket) -> socket.socket:
+        return negotiate_tls(cancel_sock, params, host, True)
+
+    return secure
 
 
 def retry_tls(params: ConnectParams, used_tls: bool) -> bool | None:
@@ -250,6 +311,63 @@ def retry_tls(params: ConnectParams, used_tls: bool) -> bool | None:
     return None
 
 
+def _wrap(
+    sock: socket.socket, params: ConnectParams, host: HostSpec, direct: bool = False
+) -> socket.socket:
+    """The TLS handshake on ``sock``, checking the server as the ssl* keywords ask."""
+    ctx = make_ssl_context(params)
+    server_hostname: str | None = host.host or None
+    if ctx.check_hostname and server_hostname is None:
+        raise OperationalError("host name must be specified for a verified SSL connection")
+    if not ctx.check_hostname and params.extra.get("sslsni", "1") == "0":
+        # The name would only be sent as SNI, which was turned off.
+        server_hostname = None
+    try:
+        wrapped = ctx.wrap_socket(sock, server_hostname=server_hostname)
+    except ssl.SSLError as exc:
+        raise TLSHandshakeError(f"TLS negotiation failed: {exc}") from None
+    except (UnicodeError, ValueError) as exc:
+        raise OperationalError(f'invalid host name "{host.host}" for TLS: {exc}') from None
+    except OSError as exc:
+        if direct:
+            # A server that doesn't take TLS first closes on the handshake.
+            raise TLSHandshakeError(f"direct TLS negotiation failed: {exc}") from None
+        raise
+    if direct and wrapped.selected_alpn_protocol() != "postgresql":
+        wrapped.close()
+        raise OperationalError(
+            "the server did not select the ALPN protocol postgresql in direct TLS negotiation"
+        )
+    return wrapped
+
+
+def check_peer(sock: socket.socket, params: ConnectParams) -> None:
+    """``requirepeer``: the server's process must run as that operating-system user.
+
+    Only Unix-domain sockets tell who is at the other end (as in libpq,
+    TCP connections are not checked).
+    """
+    wanted = params.extra.get("requirepeer")
+    if not wanted or sock.family != socket.AF_UNIX:
+        return
+    option = getattr(socket, "SO_PEERCRED", None)
+    if option is None:
+        raise OperationalError("requirepeer parameter is not supported on this platform")
+    import pwd  # POSIX only, as SO_PEERCRED
+    import struct
+
+    creds = sock.getsockopt(socket.SOL_SOCKET, option, struct.calcsize("3i"))
+    _, uid, _ = struct.unpack("3i", creds)
+    try:
+        name = pwd.getpwuid(uid).pw_name
+    except KeyError:
+        raise OperationalError(f"could not look up local user ID {uid}") from None
+    if name != wanted:
+        raise OperationalError(
+            f'requirepeer specifies "{wanted}", but actual peer user name is "{name}"'
+        )
+
+
 def negotiate_tls(
     sock: socket.socket, params: ConnectParams, host: HostSpec, tls: bool | None = None
 ) -> socket.socket:
@@ -261,22 +379,13 @@ def negotiate_tls(
     if tls is False or (tls is None and mode in ("disable", "allow")):
         return sock
     required = tls is True or mode in _REQUIRE_TLS
+    if params.extra.get("sslnegotiation") == "direct":
+        # TLS from the first byte (PostgreSQL 17+), the server told by ALPN.
+        return _wrap(sock, params, host, direct=True)
     sock.sendall(m.ssl_request())
     answer = sock.recv(1)
     if answer == b"S":
-        ctx = make_ssl_context(params)
-        server_hostname: str | None = host.host or None
-        if ctx.check_hostname and server_hostname is None:
-            raise OperationalError("host name must be specified for a verified SSL connection")
-        if not ctx.check_hostname and params.extra.get("sslsni", "1") == "0":
-            # The name would only be sent as SNI, which was turned off.
-            server_hostname = None
-        try:
-            return ctx.wrap_socket(sock, server_hostname=server_hostname)
-        except ssl.SSLError as exc:
-            raise TLSHandshakeError(f"TLS negotiation failed: {exc}") from None
-        except (UnicodeError, ValueError) as exc:
-            raise OperationalError(f'invalid host name "{host.host}" for TLS: {exc}') from None
+        return _wrap(sock, params, host)
     if answer == b"N":
         if required:
             raise OperationalError("the server does not support TLS, but sslmode requires it")

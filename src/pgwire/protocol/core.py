@@ -10,22 +10,24 @@ blocking driver, the non-blocking step driver and the asyncio driver.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Generator
-from dataclasses import dataclass
+from collections.abc import Callable, Generator, Iterator
+from dataclasses import dataclass, field
 from typing import Any
 
 from .._speedups_select import speedups
+from ..conninfo import AuthPolicy
 from ..errors import (
     DatabaseError,
+    DataError,
     Error,
     NotSupportedError,
     OperationalError,
     error_from_fields,
 )
 from . import messages as m
-from .auth import ScramClient, md5_password
+from .auth import ScramClient, md5_password, tls_server_end_point
 from .buffer import ProtocolViolation, ReadBuffer
-from .rows import read_data_rows
+from .rows import failing_column, read_data_rows
 
 # Consumes runs of command answers in C (see results(count_only=True)).
 _count_commands: Callable[[ReadBuffer], tuple[int, int]] | None = (
@@ -38,6 +40,11 @@ PGGen = Generator[None, None, Any]
 RowMaker = Callable[[list[Any]], Any]
 Loaders = list[Callable[[bytes], Any]]
 OnDescription = Callable[[list[m.FieldDescription]], "tuple[Loaders, RowMaker] | None"]
+
+#: Command tags after which prepared statements may describe tables or types
+#: that changed or are gone: the session's statements are best discarded
+#: (psycopg 3 does the same).
+SCHEMA_CHANGING_TAGS = ("DROP ", "ALTER ", "ROLLBACK")
 
 IDLE = ord("I")
 INTRANS = ord("T")
@@ -85,6 +92,8 @@ class Protocol:
         self.parameters: dict[str, str] = {}
         self.backend_pid = 0
         self.backend_key = b""
+        # The protocol spoken is 3.<protocol_minor> (3.2 has longer cancel keys).
+        self.protocol_minor = 0
         self.transaction_status = IDLE
         # ReadyForQuery messages the server still owes: one per Query or Sync sent.
         self.pending_ready = 0
@@ -92,6 +101,12 @@ class Protocol:
         self.notice_handler: Callable[[dict[str, str]], None] | None = None
         self.notify_handler: Callable[[Notify], None] | None = None
         self.parameter_handler: Callable[[str, str], None] | None = None
+        #: The body of the last RowDescription parsed (what a described
+        #: statement's cache compares the next ones with).
+        self.last_description = b""
+        # Called after a command that may have changed the schema completed
+        # (see SCHEMA_CHANGING_TAGS).
+        self.schema_handler: Callable[[], None] | None = None
 
     def send(self, data: bytes) -> None:
         """Queue bytes for the server."""
@@ -107,9 +122,15 @@ class Protocol:
         self.pending_ready += syncs
 
     def ready(self) -> None:
-        """Note the ReadyForQuery just framed."""
+        """Note the ReadyForQuery just framed (a malformed one breaks the session)."""
         buf = self.buf
-        self.transaction_status = buf.data[buf.start]
+        status = buf.data[buf.start] if buf.end - buf.start == 1 else -1
+        if status != IDLE and status != INTRANS and status != INERROR:
+            self.closed = True
+            raise ProtocolViolation(
+                f"malformed ReadyForQuery from the server: {buf.payload()[:16]!r}"
+            )
+        self.transaction_status = status
         self.pending_ready -= 1
 
     def handle_async(self, mtype: int) -> bool:
@@ -133,6 +154,11 @@ class Protocol:
         else:
             return False
         return True
+
+    def command_completed(self, tag: str) -> None:
+        """Note a command's tag: tell the schema handler when it may have changed the schema."""
+        if tag.startswith(SCHEMA_CHANGING_TAGS) and self.schema_handler is not None:
+            self.schema_handler()
 
     def server_error(self) -> Error:
         """The exception for the ErrorResponse just framed."""
@@ -169,12 +195,85 @@ def _closes_on_violation(func: Callable[..., PGGen]) -> Callable[..., PGGen]:
     return wrapper
 
 
+@dataclass
+class StartupOptions:
+    """How to authenticate and which protocol to speak, beyond user and password.
+
+    ``tls_certificate``: the server's DER certificate when the session is
+    encrypted (for channel binding); ``scram_keys``: ClientKey and ServerKey
+    to use instead of a password; ``protocol``: the lowest and highest
+    protocol minor versions accepted (``3.x``).
+    """
+
+    policy: AuthPolicy = field(default_factory=AuthPolicy)
+    tls: bool = False
+    tls_certificate: bytes | None = None
+    scram_keys: tuple[bytes, bytes] | None = None
+    protocol: tuple[int, int] = (0, 0)
+
+
+def _choose_sasl(
+    mechanisms: list[bytes], password: str | None, options: StartupOptions
+) -> ScramClient:
+    """The SCRAM exchange to start among the mechanisms the server offers (libpq's choice)."""
+    policy = options.policy
+    plus = (
+        options.tls_certificate is not None
+        and policy.channel_binding != "disable"
+        and b"SCRAM-SHA-256-PLUS" in mechanisms
+    )
+    if not plus and policy.channel_binding == "require":
+        raise OperationalError(
+            "channel binding is required, but server did not offer an authentication "
+            "method that supports channel binding"
+        )
+    if not plus and b"SCRAM-SHA-256" not in mechanisms:
+        if b"OAUTHBEARER" in mechanisms:
+            policy.check("oauth")
+        raise NotSupportedError(
+            "the server offers no supported SASL mechanism: "
+            + ", ".join(x.decode(errors="replace") for x in mechanisms if x)
+        )
+    policy.check("scram-sha-256")
+    if password is None and options.scram_keys is None:
+        raise OperationalError(_NO_PASSWORD)
+    binding = tls_server_end_point(options.tls_certificate) if plus else None  # type: ignore[arg-type]
+    # "y": could bind, but the server offered no -PLUS (libpq's flag; not under disable).
+    could_bind = options.tls and policy.channel_binding != "disable"
+    return ScramClient(password, binding=binding, tls=could_bind, keys=options.scram_keys)
+
+
+_NO_PASSWORD = (
+    "the server asked for a password but none was given"
+    " (password, PGPASSWORD or the password file)"
+)
+
+# Authentication request codes and the require_auth method each stands for.
+_AUTH_METHOD = {3: "password", 5: "md5", 7: "gss", 8: "gss", 9: "sspi"}
+
+
 @_closes_on_violation
-def startup(proto: Protocol, params: dict[str, str], user: str, password: str | None) -> PGGen:
-    """Send the StartupMessage, authenticate, and wait for the first ReadyForQuery."""
-    proto.send_query(m.startup_message(params))
+def startup(
+    proto: Protocol,
+    params: dict[str, str],
+    user: str,
+    password: str | None,
+    options: StartupOptions | None = None,
+) -> PGGen:
+    """Send the StartupMessage, authenticate, and wait for the first ReadyForQuery.
+
+    Every credential is checked against ``options.policy`` before it goes
+    out; the protocol version is negotiated down to what the server speaks,
+    within ``options.protocol``.
+    """
+    options = options or StartupOptions()
+    policy = options.policy
+    lowest, highest = options.protocol
+    proto.send_query(m.startup_message(params, highest))
+    proto.protocol_minor = highest
     buf = proto.buf
     scram: ScramClient | None = None
+    authenticated_by: str | None = None
     while True:
         mtype = buf.next_message()
         if mtype < 0:
@@ -182,28 +281,34 @@ def startup(proto: Protocol, params: dict[str, str], user: str, password: str | 
             continue
         if mtype == m.AUTHENTICATION:
             data, start = buf.data, buf.start
+            if buf.end - start < 4:
+                raise ProtocolViolation("truncated authentication request")
             code = int.from_bytes(data[start : start + 4], "big")
             if code == 0:
-                continue
-            if code in (3, 5, 10) and password is None:
-                raise OperationalError(
-                    "the server asked for a password but none was given"
-                    " (password, PGPASSWORD or the password file)"
-                )
-            assert password is not None or code not in (3, 5, 10)
-            if code == 3:
-                proto.send(m.password_message(password.encode()))  # type: ignore[union-attr]
-            elif code == 5:
-                salt = data[start + 4 : start + 8]
-                proto.send(m.password_message(md5_password(user, password, salt)))  # type: ignore[arg-type]
-            elif code == 10:
-                mechanisms = data[start + 4 : buf.end].split(b"\x00")
-                if b"SCRAM-SHA-256" not in mechanisms:
-                    raise NotSupportedError(
-                        "the server offers no supported SASL mechanism: "
-                        + ", ".join(x.decode() for x in mechanisms if x)
+                if scram is not None and not scram.verified:
+                    raise OperationalError(
+                        "the server ended SCRAM authentication without proving it knows "
+                        "the password"
                     )
-                scram = ScramClient(password)  # type: ignore[arg-type]
+                if authenticated_by is None:
+                    policy.check("none")
+                continue
+            if code in (3, 5):
+                authenticated_by = _AUTH_METHOD[code]
+                policy.check(authenticated_by)
+                if password is None:
+                    raise OperationalError(_NO_PASSWORD)
+                if code == 3:
+                    proto.send(m.password_message(password.encode()))
+                else:
+                    salt = data[start + 4 : start + 8]
+                    proto.send(m.password_message(md5_password(user, password, salt)))
+            elif code == 10:
+                if scram is not None:
+                    raise proto.unexpected(mtype)
+                mechanisms = data[start + 4 : buf.end].split(b"\x00")
+                scram = _choose_sasl(mechanisms, password, options)
+                authenticated_by = "scram-sha-256"
                 proto.send(m.sasl_initial_response(scram.mechanism, scram.first_message()))
             elif code == 11:
                 if scram is None:
@@ -214,6 +319,8 @@ def startup(proto: Protocol, params: dict[str, str], user: str, password: str | 
                     raise proto.unexpected(mtype)
                 scram.verify_server_final(data[start + 4 : buf.end])
             else:
+                if code in _AUTH_METHOD:
+                    policy.check(_AUTH_METHOD[code])
                 names = {2: "Kerberos V5", 7: "GSSAPI", 8: "GSSAPI", 9: "SSPI"}
                 raise NotSupportedError(
                     f"authentication method {names.get(code, code)} is not supported"
@@ -222,6 +329,8 @@ def startup(proto: Protocol, params: dict[str, str], user: str, password: str | 
             proto.backend_pid, proto.backend_key = m.parse_backend_key_data(
                 buf.data, buf.start, buf.end
             )
+            if proto.protocol_minor < 2 and len(proto.backend_key) != 4:
+                raise ProtocolViolation("BackendKeyData with a key of the wrong size")
         elif mtype == m.READY_FOR_QUERY:
             proto.ready()
             return None
@@ -233,7 +342,17 @@ def startup(proto: Protocol, params: dict[str, str], user: str, password: str | 
                 exc = OperationalError(str(exc), diag=exc.diag)
             raise exc
         elif mtype == m.NEGOTIATE_PROTOCOL_VERSION:
-            continue
+            newest, _ = m.parse_negotiate_protocol_version(buf.data, buf.start, buf.end)
+            if newest > highest:
+                raise ProtocolViolation(
+                    f"the server offered protocol version 3.{newest}, newer than asked"
+                )
+            if newest < lowest:
+                raise OperationalError(
+                    f"server only supports protocol version 3.{newest}, but "
+                    f"min_protocol_version was set to 3.{lowest}"
+                )
+            proto.protocol_minor = newest
         elif not proto.handle_async(mtype):
             raise proto.unexpected(mtype)
 
@@ -275,25 +394,29 @@ def take_answer(
     fields: list[m.FieldDescription] | None,
     loaders: Loaders | None,
     make_row: RowMaker | None,
+    description: bytes | None = None,
 ) -> Result | None:
     """The whole answer to one statement, if it is in the buffer and plain; else None.
 
     A plain answer is what a statement run through the extended protocol
     gets when all goes well: ParseComplete, BindComplete and such, the rows
     of the ``fields`` described beforehand (None or :data:`NO_ROWS`: no rows),
-    CommandComplete and ReadyForQuery.  It is consumed and returned as one
-    Result.  Anything else (an answer not all there, an error or a notice,
-    a value a loader refuses) is left in the buffer for :func:`results`,
-    which reads it message by message and reports what is wrong.
+    CommandComplete and ReadyForQuery.  A RowDescription is part of it only
+    when its body is ``description`` (the columns are then ``fields``).  It
+    is consumed and returned as one Result.  Anything else (an answer not
+    all there, an error or a notice, a value a loader refuses) is left in
+    the buffer for :func:`results`, which reads it message by message and
+    reports what is wrong.
     """
     if _take_response is None:
         return None
     # The answer is consumed and its ReadyForQuery noted at once, so that an
     # interruption leaves the session in sync either way.
-    whole = _take_response(proto, loaders, make_row)
+    whole = _take_response(proto, loaders, make_row, description or None)
     if whole is None:
         return None
     rows, tag, rowcount = whole
+    proto.command_completed(tag)
     if fields is None or fields is NO_ROWS:
         return Result(None, rows, tag, rowcount)
     return Result(fields, rows, tag, len(rows) if rowcount < 0 else rowcount)
@@ -315,6 +438,8 @@ def results(
     count_only: bool = False,
     known_fields: list[m.FieldDescription] | None = None,
     request: bytes = b"",
+    description: bytes | None = None,
+    feed: Callable[[bool], None] | None = None,
 ) -> PGGen:
     """Read responses until ``syncs`` ReadyForQuery messages; return the results.
 
@@ -332,7 +457,12 @@ def results(
     or none if no command completed.  ``known_fields`` describes the
     first result set (after the skipped ones) when no RowDescription will
     come (a prepared statement run without Describe); :data:`NO_ROWS` says
-    the statement returns no rows.
+    the statement returns no rows.  ``description`` says that a Describe was
+    sent all the same, whose answer is expected to be ``known_fields``: the
+    body of their RowDescription (b"" for NoData).  A RowDescription equal to
+    it is not parsed again; any other replaces ``known_fields``.  ``feed``, if
+    given, is called whenever the answer read so far is used up, with True
+    once an error has come: it queues more of the request.
     """
     if request:
         proto.send_query(request, syncs)
@@ -363,7 +493,7 @@ def results(
                         loaders, make_row, error = _adapters(on_description, pending_fields)
                 pending_fields = None
             if take and error is None:
-                whole = take_answer(proto, cur.fields, loaders, make_row)
+                whole = take_answer(proto, cur.fields, loaders, make_row, description)
                 if whole is not None:
                     return [whole]
             if count is not None:
@@ -372,11 +502,16 @@ def results(
                 counted += nrows
             mtype = next_message()
             if mtype < 0:
+                if feed is not None:
+                    feed(error is not None)
                 yield
                 continue
             take = False
             # The most frequent messages first.
             if mtype == _DATA_ROW:
+                if cur.fields is None and on_description is not None:
+                    # Columns are described before rows whenever rows are kept.
+                    raise ProtocolViolation("DataRow before any RowDescription from the server")
                 if loaders is not None:
                     buf.pos = buf.start - 5  # let the row reader frame this message again
                     try:
@@ -385,6 +520,8 @@ def results(
                         raise
                     except Exception as exc:
                         # Keep reading to stay in sync; raise once the server is done.
+                        column = failing_column(buf, loaders)
+                        exc = _load_error(exc, cur.fields, column, loaders)
                         error = error or exc
                         loaders = None
                         next_message()
@@ -393,6 +530,7 @@ def results(
             elif mtype == _COMMAND_COMPLETE:
                 cur.command_tag = tag = m.parse_command_complete(buf.data, buf.start, buf.end)
                 cur.rowcount = rowcount = m.rowcount_from_tag(tag)
+                proto.command_completed(tag)
                 if count_only:
                     commands += 1
                     counted += max(rowcount, 0)
@@ -413,10 +551,20 @@ def results(
                 if syncs <= 0:
                     break
             elif mtype == _ROW_DESCRIPTION:
+                if description and cur.fields is known_fields and (
+                    buf.data[buf.start : buf.end] == description
+                ):
+                    continue  # the columns expected, whose loaders are chosen already
+                proto.last_description = buf.data[buf.start : buf.end]
                 cur.fields = m.parse_row_description(buf.data, buf.start, buf.end, proto.encoding)
                 loaders = make_row = None
                 if error is None:
                     loaders, make_row, error = _adapters(on_description, cur.fields)
+            elif mtype == m.NO_DATA:
+                if description:
+                    # Described now as returning no rows, not as expected.
+                    cur.fields = None
+                    loaders = None
             elif mtype == m.PORTAL_SUSPENDED:
                 cur.rowcount = len(cur.rows)
                 out.append(cur)
@@ -436,13 +584,19 @@ def results(
                 cur = Result()
                 rows = cur.rows
                 loaders = None
-            elif mtype in (m.CLOSE_COMPLETE, m.NO_DATA, m.PARAMETER_DESCRIPTION):
+            elif mtype in (m.CLOSE_COMPLETE, m.PARAMETER_DESCRIPTION):
                 pass
             elif mtype == m.COPY_IN_RESPONSE:
                 _skip_copy_in(proto)
                 copy_error = copy_error or NotSupportedError("COPY FROM STDIN needs cursor.copy()")
-            elif mtype in (m.COPY_OUT_RESPONSE, m.COPY_BOTH_RESPONSE):
+            elif mtype == m.COPY_OUT_RESPONSE:
                 copy_error = copy_error or NotSupportedError("COPY TO STDOUT needs cursor.copy()")
+            elif mtype == m.COPY_BOTH_RESPONSE:
+                # A replication stream would never end by itself: end it now.
+                proto.send(m.COPY_DONE_MSG)
+                copy_error = copy_error or NotSupportedError(
+                    "START_REPLICATION needs conn.start_replication()"
+                )
             elif mtype in (m.COPY_DATA, m.COPY_DONE):
                 pass
             elif not proto.handle_async(mtype):
@@ -459,6 +613,47 @@ def results(
         cur.rowcount = counted
         out.append(cur)
     return out
+
+
+def _builtin_loader(load: Callable[[bytes], Any]) -> bool:
+    """Whether ``load`` is pgwire's own (or Python's): not a loader the user registered."""
+    owner = getattr(load, "__self__", None)
+    module = type(owner).__module__ if owner is not None else getattr(load, "__module__", None)
+    return module is None or module == "builtins" or module.startswith("pgwire.")
+
+
+def _load_error(
+    exc: Exception,
+    fields: list[m.FieldDescription] | None,
+    column: int | None,
+    loaders: Loaders,
+) -> Exception:
+    """The error to raise for a value a loader refused: a DataError naming the column.
+
+    Errors of the row factory (``column`` None) and of loaders the user
+    registered propagate as they are, as do the server's errors.
+    """
+    if column is None or fields is None or column >= len(fields):
+        return exc
+    if isinstance(exc, Error) and (not isinstance(exc, DataError) or exc.sqlstate is not None):
+        return exc
+    if not isinstance(exc, (UnicodeDecodeError, DataError)) and not _builtin_loader(
+        loaders[column]
+    ):
+        return exc
+    where = f'column "{fields[column].name}"'
+    if isinstance(exc, UnicodeDecodeError):
+        message = (
+            f"invalid {exc.encoding} data in {where}: {exc.reason} at byte {exc.start}"
+            f" ({exc.object[exc.start : exc.start + 4]!r})"
+        )
+    elif isinstance(exc, DataError):
+        message = f"{exc} in {where}"
+    else:
+        message = f"cannot load {where} (type {fields[column].type_oid}): {exc}"
+    error = DataError(message)
+    error.__cause__ = exc
+    return error
 
 
 def _begin(begin: bool | bytes | None) -> bytes:
@@ -479,6 +674,16 @@ def simple_query(
     return results(proto, on_description, 2 if begin else 1, bool(begin), request=request)
 
 
+def _text_value(value: bytes) -> str:
+    return bytes(value).decode("utf-8", "replace")
+
+
+def ask(proto: Protocol, sql: bytes) -> PGGen:
+    """Run a query answering one value (simple protocol); return it as text."""
+    answer = yield from simple_query(proto, sql, lambda fields: ([_text_value], tuple))
+    return answer[0].rows[0][0]
+
+
 def extended_query(
     proto: Protocol,
     sql: bytes,
@@ -493,13 +698,15 @@ def extended_query(
     prefix: bytes = b"",
     known_fields: list[m.FieldDescription] | None = None,
     bind: bytes | None = None,
+    description: bytes | None = None,
 ) -> PGGen:
     """Parse (unless prepared already), bind and execute one statement.
 
     ``statement`` names a prepared statement (b"" = unnamed); ``prefix`` is
     sent first (e.g. Close messages of evicted statements).  With
     ``known_fields`` (the statement's columns in the result formats asked)
-    the portal is not described.  ``bind``, if given, is the Bind message
+    the portal is not described, unless ``description`` (see :func:`results`)
+    says it is all the same.  ``bind``, if given, is the Bind message
     already built (the values then go unused).  The messages are built now
     (bad values raise here) and sent when the operation starts.
     """
@@ -508,12 +715,19 @@ def extended_query(
         + prefix
         + (m.parse(statement, sql, param_oids) if parse else b"")
         + (bind or m.bind(b"", statement, param_formats, values, result_formats))
-        + (m.DESCRIBE_UNNAMED_PORTAL if known_fields is None else b"")
+        + (m.DESCRIBE_UNNAMED_PORTAL if known_fields is None or description is not None else b"")
         + m.EXECUTE_UNNAMED
         + m.SYNC
     )
     return results(
-        proto, on_description, 2 if begin else 1, bool(begin), False, known_fields, request
+        proto,
+        on_description,
+        2 if begin else 1,
+        bool(begin),
+        False,
+        known_fields,
+        request,
+        description,
     )
 
 
@@ -528,6 +742,83 @@ def pipeline(
     return results(
         proto, on_description, 2 if begin else 1, bool(begin), on_description is None, None, request
     )
+
+
+STREAM_HIGH_WATER = 1 << 20
+"""Queued bytes up to which :func:`pipeline_stream` tops the output up."""
+
+# Makes the server fail the implicit transaction of a pipeline that can't be
+# finished (an Execute of a portal that doesn't exist), so nothing of it commits.
+_ABORT_PIPELINE = m.execute(b"pgwire: pipeline abandoned")
+
+
+def pipeline_stream(
+    proto: Protocol,
+    first: bytes,
+    more: Iterator[bytes],
+    on_description: OnDescription | None,
+    begin: bool | bytes | None = False,
+) -> PGGen:
+    """:func:`pipeline` of ``first`` and then ``more``, queued as the server takes them.
+
+    The output is topped up to :data:`STREAM_HIGH_WATER` bytes whenever the
+    answers read so far are used up, so only a bounded part of the request
+    is ever held. An exception from ``more`` (a bad parameter found late)
+    makes the server fail the pipeline's transaction before the final Sync,
+    and is raised once the session is back in sync.
+    """
+    syncs = 2 if begin else 1
+    failure: list[BaseException] = []
+
+    def feed(failed: bool = False) -> None:
+        if failed and more is not None:
+            # The server skips everything up to the Sync now: send it at once.
+            proto.send(m.SYNC)
+            stop()
+        while more is not None and len(proto.out) < STREAM_HIGH_WATER:
+            try:
+                chunk = next(more, None)
+            except BaseException as exc:
+                # Whatever happens, the server gets its Sync (a Ctrl-C included).
+                proto.send(_ABORT_PIPELINE + m.SYNC)
+                stop()
+                if not isinstance(exc, Exception):
+                    raise
+                failure.append(exc)
+                return
+            if chunk is None:
+                proto.send(m.SYNC)
+                stop()
+                return
+            # Flush: the server holds its answers until Sync otherwise, and
+            # the next chunk is queued only once answers come.
+            proto.send(chunk + m.FLUSH)
+
+    def stop() -> None:
+        nonlocal more
+        more = None  # type: ignore[assignment]
+
+    proto.expect_ready(syncs)
+    proto.send(_begin(begin) + first + m.FLUSH)
+    feed()
+    try:
+        out = yield from results(
+            proto,
+            on_description,
+            syncs,
+            bool(begin),
+            on_description is None,
+            None,
+            b"",
+            feed=feed,
+        )
+    except DatabaseError:
+        if failure:
+            raise failure[0] from None
+        raise
+    if failure:
+        raise failure[0]
+    return out
 
 
 def drain(proto: Protocol) -> PGGen:
@@ -576,10 +867,13 @@ __all__ = [
     "Notify",
     "PGGen",
     "Protocol",
+    "StartupOptions",
     "Result",
+    "ask",
     "drain",
     "extended_query",
     "pipeline",
+    "pipeline_stream",
     "results",
     "simple_query",
     "take_answer",

@@ -11,9 +11,14 @@ from dataclasses import dataclass
 from struct import Struct
 
 from .._speedups_select import speedups
+from ..errors import ProgrammingError
 from .buffer import ProtocolViolation
 
 PROTOCOL_VERSION = 196608  # 3.0
+LATEST_PROTOCOL_MINOR = 2
+"""The newest protocol version pgwire speaks: 3.2 (PostgreSQL 18's)."""
+MAX_CANCEL_KEY = 256
+"""Longest cancel key the protocol allows (3.2; 3.0 keys are 4 bytes)."""
 CANCEL_REQUEST_CODE = 80877102
 SSL_REQUEST_CODE = 80877103
 GSSENC_REQUEST_CODE = 80877104
@@ -47,6 +52,7 @@ ROW_DESCRIPTION = ord("T")
 BACKEND_TYPES = frozenset(ord(c) for c in "RK23CWdcGHDIEVvnNAtS1sZT")
 
 _i16 = Struct("!h")
+_u16 = Struct("!H")
 _i32 = Struct("!i")
 _u32 = Struct("!I")
 _ii = Struct("!ii")
@@ -64,15 +70,28 @@ def _msg(mtype: bytes, body: bytes) -> bytes:
     return _header.pack(mtype, len(body) + 4) + body
 
 
+MAX_PARAMETERS = 65535
+"""Most parameters a statement may have: the protocol counts them in 16 bits."""
+
+
+def _count16(n: int, what: str) -> bytes:
+    """An unsigned 16-bit count of parameters (or of their formats)."""
+    if n > MAX_PARAMETERS:
+        raise ProgrammingError(
+            f"too many {what}: {n} (a statement takes at most {MAX_PARAMETERS})"
+        )
+    return _u16.pack(n)
+
+
 def _cstr(s: bytes) -> bytes:
     if b"\x00" in s:
         raise ValueError("a protocol string cannot contain NUL bytes")
     return s + b"\x00"
 
 
-def startup_message(params: dict[str, str]) -> bytes:
-    """StartupMessage with the given parameters (user, database, GUCs...)."""
-    body = bytearray(_i32.pack(PROTOCOL_VERSION))
+def startup_message(params: dict[str, str], minor: int = 0) -> bytes:
+    """StartupMessage for protocol 3.``minor`` with the given parameters (user, database...)."""
+    body = bytearray(_i32.pack(PROTOCOL_VERSION + minor))
     for key, value in params.items():
         body += _cstr(key.encode()) + _cstr(value.encode())
     body += b"\x00"
@@ -112,7 +131,7 @@ def query(sql: bytes) -> bytes:
 def parse(name: bytes, sql: bytes, param_oids: Sequence[int]) -> bytes:
     """Parse: prepare ``sql`` as statement ``name`` (b"" = unnamed)."""
     n = len(param_oids)
-    body = _cstr(name) + _cstr(sql) + _i16.pack(n)
+    body = _cstr(name) + _cstr(sql) + _count16(n, "parameters")
     if n:
         body += Struct(f"!{n}I").pack(*param_oids)
     return _msg(b"P", body)
@@ -122,10 +141,10 @@ def bind_head(portal: bytes, statement: bytes, param_formats: Sequence[int], npa
     """The start of a Bind body: names, parameter formats and the parameter count."""
     nf = len(param_formats)
     if nf and any(param_formats):
-        formats = Struct(f"!h{nf}h").pack(nf, *param_formats)
+        formats = _count16(nf, "parameter formats") + Struct(f"!{nf}h").pack(*param_formats)
     else:
         formats = b"\x00\x00"
-    return _cstr(portal) + _cstr(statement) + formats + _i16.pack(nparams)
+    return _cstr(portal) + _cstr(statement) + formats + _count16(nparams, "parameters")
 
 
 def bind_tail(result_formats: Sequence[int]) -> bytes:
@@ -201,7 +220,7 @@ TERMINATE = b"X\x00\x00\x00\x04"
 COPY_DONE_MSG = b"c\x00\x00\x00\x04"
 
 
-def copy_data(data: bytes) -> bytes:
+def copy_data(data: bytes | bytearray) -> bytes:
     """CopyData carrying a chunk of COPY FROM STDIN data."""
     return _header.pack(b"d", len(data) + 4) + data
 
@@ -314,8 +333,25 @@ def parse_backend_key_data(data: bytes, start: int, end: int) -> tuple[int, byte
     """Decode BackendKeyData into (pid, secret key bytes)."""
     if end - start < 8:
         raise ProtocolViolation("truncated BackendKeyData")
+    if end - start - 4 > MAX_CANCEL_KEY:
+        raise ProtocolViolation("BackendKeyData with a key longer than the protocol allows")
     (pid,) = _unpack_i32(data, start)
     return pid, data[start + 4 : end]
+
+
+def parse_negotiate_protocol_version(data: bytes, start: int, end: int) -> tuple[int, list[str]]:
+    """Decode NegotiateProtocolVersion into (newest minor version, options not recognized)."""
+    if end - start < 8:
+        raise ProtocolViolation("truncated NegotiateProtocolVersion")
+    version, count = _ii.unpack_from(data, start)
+    if version >> 16 != 3 or count < 0 or count > end - start:
+        raise ProtocolViolation("malformed NegotiateProtocolVersion")
+    options = []
+    pos = start + 8
+    for _ in range(count):
+        name, pos = _read_cstr(data, pos, end)
+        options.append(name.decode("utf-8", "replace"))
+    return version & 0xFFFF, options
 
 
 def parse_copy_response(data: bytes, start: int, end: int) -> tuple[int, list[int]]:

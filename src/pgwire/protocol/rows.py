@@ -68,6 +68,35 @@ def read_data_rows_py(
     buf.pos = pos
 
 
+def failing_column(buf: ReadBuffer, loaders: list[Callable[[bytes], Any]]) -> int | None:
+    """The column whose loader raises on the DataRow at ``buf.pos``, or None if none does.
+
+    Where :func:`read_data_rows` left the buffer after a loader failed; the
+    row is decoded again value by value, to name the culprit in the error.
+    The buffer is not moved.
+    """
+    data = buf.data
+    pos = buf.pos
+    if len(data) - pos < 7 or data[pos] != _DATA_ROW:
+        return None
+    length, _ = _unpack_header(data, pos + 1)
+    end = min(pos + 1 + length, len(data))
+    p = pos + 7
+    for index, load in enumerate(loaders):
+        if p + 4 > end:
+            return None
+        (n,) = _unpack_i32(data, p)
+        p += 4
+        if n < 0:
+            continue
+        try:
+            load(data[p : p + n])
+        except Exception:
+            return index
+        p += n
+    return None
+
+
 read_data_rows: Callable[
     [ReadBuffer, list[Callable[[bytes], Any]], Callable[[list[Any]], Any], list[Any]], None
 ] = read_data_rows_py
@@ -79,4 +108,4 @@ if speedups is not None:
     speedups.setup_rows(read_data_rows_py, ProtocolViolation, plan_columns)
     read_data_rows = speedups.read_data_rows
 
-__all__ = ["SPEEDUPS", "read_data_rows", "read_data_rows_py"]
+__all__ = ["SPEEDUPS", "failing_column", "read_data_rows", "read_data_rows_py"]

@@ -199,17 +199,22 @@ class ArrayBinaryLoader(Loader):
             return []
         dims = struct.unpack_from("!" + "ii" * ndim, data, 12)[0::2]
         pos = 12 + 8 * ndim
+        total = 1
+        for d in dims:
+            total *= d
+        # Each element takes at least its 4-byte length: a bigger claim is a lie.
+        if min(dims) < 0 or total * 4 > len(data) - pos:
+            raise DataError(f"malformed binary array: {total} elements claimed in {len(data)} bytes")
         loader = self._elem_loader(elem)
         fixed = _FIXED.get(type(loader)) if not flags else None
         if fixed is not None:
             out = [v for _, v in fixed.iter_unpack(data[pos:])]
+            if len(out) != total:
+                raise DataError(f"malformed binary array: {len(out)} elements, not {total}")
             if type(loader) is Float4BinaryLoader:
                 out = [float4_shortest(v) for v in out]
         else:
             load = loader.load
-            total = 1
-            for d in dims:
-                total *= d
             out = []
             append = out.append
             for _ in range(total):
