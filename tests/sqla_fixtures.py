@@ -97,23 +97,3 @@ def async_engine(sqla_database: dict[str, Any]) -> Iterator[Any]:
 
     yield create_async_engine(make_url(sqla_database, "pgwire_async"))
 
-
-@pytest.fixture(scope="session")
-def prepared_statements_survive_ddl(dsn: str) -> bool:
-    """Whether pgwire's auto-prepared statements survive a table dropped and made again.
-
-    PostgreSQL refuses to run a prepared statement whose result columns
-    changed ("cached plan must not change result type"); a driver must
-    discard its statements after DROP or ALTER, as psycopg does.
-    """
-    with pgwire.connect(dsn, autocommit=True, prepare_threshold=1) as conn:
-        conn.execute("CREATE TEMP TABLE probe_ddl (x int)")
-        conn.execute("SELECT * FROM probe_ddl WHERE %s", (True,))
-        conn.execute("SELECT * FROM probe_ddl WHERE %s", (True,))
-        conn.execute("DROP TABLE probe_ddl")
-        conn.execute("CREATE TEMP TABLE probe_ddl (x text)")
-        try:
-            conn.execute("SELECT * FROM probe_ddl WHERE %s", (True,))
-        except pgwire.errors.FeatureNotSupported:
-            return False
-        return True

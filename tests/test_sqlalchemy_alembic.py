@@ -44,11 +44,7 @@ def version(connection: Any) -> str | None:
 
 
 @pytest.mark.parametrize("cycles", [8])
-def test_upgrade_and_downgrade_in_one_process(
-    engine: Any, cycles: int, prepared_statements_survive_ddl: bool
-) -> None:
-    if not prepared_statements_survive_ddl:
-        pytest.xfail("pgwire keeps auto-prepared statements across DROP and CREATE")
+def test_upgrade_and_downgrade_in_one_process(engine: Any, cycles: int) -> None:
     with engine.connect() as conn:
         cfg = config(conn)
         try:
