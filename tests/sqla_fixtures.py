@@ -1,6 +1,7 @@
 """Fixtures of the SQLAlchemy, pandas and Alembic tests: a database and engines on it.
 
-Imported by the ``test_sqlalchemy*.py`` modules (``from sqla_fixtures import ...``).
+A pytest plugin (see conftest.py); SQLAlchemy is imported only by the
+fixtures, so that the rest of the suite runs without it.
 """
 
 from __future__ import annotations
@@ -26,10 +27,6 @@ def require(module: str) -> Any:
         pytest.skip(f"{module} is not installed", allow_module_level=True)
 
 
-sqlalchemy = require("sqlalchemy")
-from sqlalchemy.dialects import registry  # noqa: E402
-from sqlalchemy.engine import URL  # noqa: E402
-
 DATABASE = "pgwire_sqla"
 
 # The classes the URL schemes must reach.
@@ -39,10 +36,14 @@ DIALECTS = {
 }
 
 
-def _register_dialects() -> None:
-    # From a checkout that was not pip-installed, the entry points are missing:
-    # name the dialects to SQLAlchemy directly (test_sqlalchemy checks the
-    # entry points pyproject.toml declares).
+def register_dialects() -> None:
+    """Name the dialects to SQLAlchemy if their entry points are not installed.
+
+    From a checkout that was not pip-installed, they are missing
+    (test_sqlalchemy checks the entry points pyproject.toml declares).
+    """
+    from sqlalchemy.dialects import registry
+
     installed = {ep.name for ep in importlib.metadata.entry_points(group="sqlalchemy.dialects")}
     for name, target in DIALECTS.items():
         if name not in installed:
@@ -50,12 +51,10 @@ def _register_dialects() -> None:
             registry.register(name, module, cls)
 
 
-_register_dialects()
-
-
 @pytest.fixture(scope="session")
 def sqla_database(dsn: str) -> Iterator[dict[str, Any]]:
     """A database of its own (with hstore and citext): the URL parts to reach it."""
+    register_dialects()
     with pgwire.connect(dsn, autocommit=True) as admin:
         admin.execute(f"DROP DATABASE IF EXISTS {DATABASE}")
         admin.execute(f"CREATE DATABASE {DATABASE}")
@@ -72,15 +71,19 @@ def sqla_database(dsn: str) -> Iterator[dict[str, Any]]:
                 admin.execute(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
 
 
-def make_url(parts: dict[str, Any], driver: str = "pgwire", **query: str) -> URL:
+def make_url(parts: dict[str, Any], driver: str = "pgwire", **query: str) -> Any:
     """The URL of the test database for ``postgresql+<driver>``."""
+    from sqlalchemy.engine import URL
+
     return URL.create(f"postgresql+{driver}", query=query, **parts)
 
 
 @pytest.fixture
 def engine(sqla_database: dict[str, Any]) -> Iterator[Any]:
     """A ``postgresql+pgwire`` engine, disposed of after the test."""
-    eng = sqlalchemy.create_engine(make_url(sqla_database))
+    from sqlalchemy import create_engine
+
+    eng = create_engine(make_url(sqla_database))
     try:
         yield eng
     finally:
@@ -94,23 +97,3 @@ def async_engine(sqla_database: dict[str, Any]) -> Iterator[Any]:
 
     yield create_async_engine(make_url(sqla_database, "pgwire_async"))
 
-
-@pytest.fixture(scope="session")
-def prepared_statements_survive_ddl(dsn: str) -> bool:
-    """Whether pgwire's auto-prepared statements survive a table dropped and made again.
-
-    PostgreSQL refuses to run a prepared statement whose result columns
-    changed ("cached plan must not change result type"); a driver must
-    discard its statements after DROP or ALTER, as psycopg does.
-    """
-    with pgwire.connect(dsn, autocommit=True, prepare_threshold=1) as conn:
-        conn.execute("CREATE TEMP TABLE probe_ddl (x int)")
-        conn.execute("SELECT * FROM probe_ddl WHERE %s", (True,))
-        conn.execute("SELECT * FROM probe_ddl WHERE %s", (True,))
-        conn.execute("DROP TABLE probe_ddl")
-        conn.execute("CREATE TEMP TABLE probe_ddl (x text)")
-        try:
-            conn.execute("SELECT * FROM probe_ddl WHERE %s", (True,))
-        except pgwire.errors.FeatureNotSupported:
-            return False
-        return True

@@ -8,19 +8,20 @@ import enum
 import ipaddress
 import logging
 import sys
-import tomllib
 import uuid
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqla_fixtures import engine, make_url, sqla_database, sqlalchemy  # noqa: F401
+from sqla_fixtures import make_url, register_dialects, require
 
 import pgwire
 from pgwire.testing import TestCluster
 from pgwire.types import Range as PgwireRange
 
-sa = sqlalchemy
+sa = require("sqlalchemy")
+register_dialects()
+
 from sqlalchemy import (  # noqa: E402
     Column,
     ForeignKey,
@@ -57,6 +58,7 @@ def metadata(engine: Any) -> Any:
 
 
 def test_entry_points_name_the_dialects() -> None:
+    tomllib = pytest.importorskip("tomllib")  # Python 3.11+
     declared = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["entry-points"][
         "sqlalchemy.dialects"
     ]
@@ -87,7 +89,13 @@ def test_import_pgwire_sqlalchemy_is_separate() -> None:
         ("postgresql+pgwire://", {}),
         (
             "postgresql+pgwire://u:s%40cret@db.example:6543/app",
-            {"user": "u", "password": "s@cret", "host": "db.example", "port": 6543, "dbname": "app"},
+            {
+                "user": "u",
+                "password": "s@cret",
+                "host": "db.example",
+                "port": 6543,
+                "dbname": "app",
+            },
         ),
         (
             "postgresql+pgwire://u@h/d?sslmode=require&application_name=web&prepare_threshold=none",
@@ -301,9 +309,7 @@ def test_json_serializer_and_deserializer(sqla_database: dict[str, Any]) -> None
         calls.append("loads")
         return {"loaded": json.loads(data)}
 
-    eng = sa.create_engine(
-        make_url(sqla_database), json_serializer=dumps, json_deserializer=loads
-    )
+    eng = sa.create_engine(make_url(sqla_database), json_serializer=dumps, json_deserializer=loads)
     try:
         with eng.connect() as conn:
             value = conn.scalar(select(sa.cast(sa.literal({"a": 1}, pg.JSONB), pg.JSONB)))
@@ -478,7 +484,9 @@ def test_server_side_cursor(engine: Any, how: str) -> None:
         assert result.cursor.name  # a named cursor on the server
         first = result.fetchmany(10)
         cursors = conn.exec_driver_sql("SELECT statement FROM pg_cursors WHERE name <> ''")
-        assert cursors.scalars().all() == [f'DECLARE "{result.cursor.name}" CURSOR WITHOUT HOLD FOR {query}']
+        assert cursors.scalars().all() == [
+            f'DECLARE "{result.cursor.name}" CURSOR WITHOUT HOLD FOR {query}'
+        ]
         rest = [row[0] for row in result]
     assert [row[0] for row in first] + rest == list(range(1, 2501))
 
@@ -489,7 +497,9 @@ def test_orm_yield_per(engine: Any, metadata: Any) -> None:
     with engine.begin() as conn:
         conn.execute(table.insert(), [{"id": i} for i in range(1, 301)])
     with Session(engine) as session:
-        partitions = session.execute(select(table.c.id).execution_options(yield_per=64)).partitions()
+        partitions = session.execute(
+            select(table.c.id).execution_options(yield_per=64)
+        ).partitions()
         sizes = [len(p) for p in partitions]
     assert sizes == [64, 64, 64, 64, 44]
 
@@ -523,9 +533,7 @@ def test_is_disconnect_by_sqlstate(engine: Any) -> None:
     assert not dialect.is_disconnect(ValueError("x"), None, None)
 
 
-def test_pool_pre_ping_replaces_a_dead_connection(
-    sqla_database: dict[str, Any], dsn: str
-) -> None:
+def test_pool_pre_ping_replaces_a_dead_connection(sqla_database: dict[str, Any], dsn: str) -> None:
     eng = sa.create_engine(make_url(sqla_database), pool_pre_ping=True, pool_size=1)
     try:
         with eng.connect() as conn:

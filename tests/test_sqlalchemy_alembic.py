@@ -12,17 +12,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqla_fixtures import (  # noqa: F401
-    engine,
-    prepared_statements_survive_ddl,
-    require,
-    sqla_database,
-    sqlalchemy,
-)
+from sqla_fixtures import require
+
+sa = require("sqlalchemy")
 
 alembic_command = require("alembic.command")
 alembic_config = require("alembic.config")
-sa = sqlalchemy
 
 SCRIPTS = Path(__file__).resolve().parent / "data" / "alembic"
 
@@ -49,11 +44,7 @@ def version(connection: Any) -> str | None:
 
 
 @pytest.mark.parametrize("cycles", [8])
-def test_upgrade_and_downgrade_in_one_process(
-    engine: Any, cycles: int, prepared_statements_survive_ddl: bool
-) -> None:
-    if not prepared_statements_survive_ddl:
-        pytest.xfail("pgwire keeps auto-prepared statements across DROP and CREATE")
+def test_upgrade_and_downgrade_in_one_process(engine: Any, cycles: int) -> None:
     with engine.connect() as conn:
         cfg = config(conn)
         try:
@@ -86,4 +77,3 @@ def test_upgrade_and_downgrade_in_one_process(
             conn.exec_driver_sql("DROP TABLE IF EXISTS task, alembic_version")
             conn.exec_driver_sql("DROP TYPE IF EXISTS task_status")
             conn.commit()
-

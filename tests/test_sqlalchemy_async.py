@@ -10,12 +10,13 @@ from collections.abc import Callable, Coroutine
 from typing import Any
 
 import pytest
-from sqla_fixtures import async_engine, make_url, require, sqla_database, sqlalchemy  # noqa: F401
+from sqla_fixtures import make_url, register_dialects, require
 
 import pgwire
 
+sa = require("sqlalchemy")
+register_dialects()
 require("greenlet")
-sa = sqlalchemy
 from sqlalchemy import Column, Integer, MetaData, String, Table, bindparam, select, text  # noqa: E402
 from sqlalchemy.dialects import postgresql as pg  # noqa: E402
 from sqlalchemy.ext.asyncio import (  # noqa: E402
@@ -146,7 +147,9 @@ async def test_isolation_levels_and_autocommit(async_engine: Any) -> None:
 @run_async
 async def test_update_many_returning(async_engine: Any) -> None:
     metadata = MetaData()
-    table = Table("async_umr", metadata, Column("id", Integer, primary_key=True), Column("v", String))
+    table = Table(
+        "async_umr", metadata, Column("id", Integer, primary_key=True), Column("v", String)
+    )
     try:
         async with async_engine.begin() as conn:
             await conn.run_sync(metadata.create_all)

@@ -9,11 +9,12 @@ from collections.abc import Iterable
 from typing import Any
 
 import pytest
-from sqla_fixtures import engine, require, sqla_database, sqlalchemy  # noqa: F401
+from sqla_fixtures import require
+
+sa = require("sqlalchemy")
 
 pd = require("pandas")
 np = require("numpy")
-sa = sqlalchemy
 
 
 def frame() -> Any:
@@ -27,7 +28,9 @@ def frame() -> Any:
             "f64": [0.1, np.nan, -1.5, 1e300, 2.0, np.inf, 3.25],
             "f32": np.array([0.5, 1.5, 2.5, 3.5, 4.5, 5.5, 6.5], dtype="float32"),
             "flag": [True, False, True, True, False, False, True],
-            "nullable_flag": pd.array([True, None, False, True, None, False, True], dtype="boolean"),
+            "nullable_flag": pd.array(
+                [True, None, False, True, None, False, True], dtype="boolean"
+            ),
             "text": ["a", "b'c", 'd"e', "ünï", "%s", "", "x\ny"],
             "maybe_text": ["p", None, "q", None, "r", "s", "t"],
             "when": pd.date_range("2024-01-01 12:34:56.789", periods=n, freq="37h"),
@@ -95,8 +98,13 @@ def test_to_sql_and_read_sql_table_round_trip(engine: Any, method: Any, chunksiz
     df = frame()
     name = "pd_round_trip"
     written = df.to_sql(
-        name, engine, if_exists="replace", index=True, index_label="idx",
-        method=method, chunksize=chunksize,
+        name,
+        engine,
+        if_exists="replace",
+        index=True,
+        index_label="idx",
+        method=method,
+        chunksize=chunksize,
     )
     assert written == len(df)
     try:
@@ -114,9 +122,7 @@ def test_read_sql_query_with_parameters_and_chunks(engine: Any) -> None:
         got = pd.read_sql(query, engine, params={"low": 2})
         assert got["idx"].tolist() == [2, 3, 4, 5, 6]
         assert got["text"].tolist() == df["text"].tolist()[2:]
-        chunks = list(
-            pd.read_sql("SELECT idx FROM pd_query ORDER BY idx", engine, chunksize=3)
-        )
+        chunks = list(pd.read_sql("SELECT idx FROM pd_query ORDER BY idx", engine, chunksize=3))
         assert [c["idx"].tolist() for c in chunks] == [[0, 1, 2], [3, 4, 5], [6]]
         # Streamed from a server-side cursor, in chunks.
         with engine.connect().execution_options(stream_results=True) as conn:
@@ -150,7 +156,9 @@ def test_csv_copy_method_matches_default(engine: Any) -> None:
     # The COPY method above, checked against pandas' own path on the same frame.
     df = frame()[["i64", "text", "when"]]
     df.to_sql("pd_a", engine, index=True, index_label="idx", if_exists="replace")
-    df.to_sql("pd_b", engine, index=True, index_label="idx", if_exists="replace", method=copy_method)
+    df.to_sql(
+        "pd_b", engine, index=True, index_label="idx", if_exists="replace", method=copy_method
+    )
     try:
         a, b = read_back(engine, "pd_a"), read_back(engine, "pd_b")
         out_a, out_b = io.StringIO(), io.StringIO()

@@ -69,9 +69,7 @@ class Requirements(SuiteRequirements):
 
     computed_columns_stored = property(lambda self: self.computed_columns)
     computed_columns_virtual = property(lambda self: self.computed_columns + _since(18))
-    computed_columns_default_persisted = property(
-        lambda self: self.computed_columns + _before(18)
-    )
+    computed_columns_default_persisted = property(lambda self: self.computed_columns + _before(18))
     computed_columns_reflect_persisted = property(lambda self: self.computed_columns)
     server_defaults = property(lambda self: _open())
     expression_server_defaults = property(lambda self: _open())

@@ -131,7 +131,9 @@ def main() -> int:
         "--compare", action="store_true", help="also run psycopg and compare pass sets"
     )
     parser.add_argument(
-        "--only", choices=[*PGWIRE_SCHEMES, *PSYCOPG_SCHEMES], action="append",
+        "--only",
+        choices=[*PGWIRE_SCHEMES, *PSYCOPG_SCHEMES],
+        action="append",
         help="run only these dialects",
     )
     parser.add_argument("pytest_args", nargs="*", help="extra pytest arguments (after --)")

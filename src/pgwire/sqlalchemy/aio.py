@@ -57,13 +57,14 @@ class AsyncAdapt_pgwire_cursor(AsyncAdapt_dbapi_cursor):
         self, operation: Any, seq_of_parameters: Iterable[Any], *, returning: bool = False
     ) -> None:
         """Run once per parameter set, in one round trip; keep the rows with ``returning``."""
+        cursor: Any = self._cursor  # a pgwire AsyncCursor, which takes returning=
         try:
-            await_(self._cursor.executemany(operation, seq_of_parameters, returning=returning))
+            await_(cursor.executemany(operation, seq_of_parameters, returning=returning))
         except Exception as error:
             self._adapt_connection._handle_exception(error)
         self._load_rows()
 
-    def nextset(self) -> bool | None:
+    def nextset(self) -> bool | None:  # type: ignore[override]
         """Move to the next result and read its rows."""
         if not self._cursor.nextset():
             return None
@@ -93,7 +94,7 @@ class AsyncAdapt_pgwire_connection(AsyncAdapt_terminate, AsyncAdapt_dbapi_connec
     __slots__ = ()
 
     _cursor_cls = AsyncAdapt_pgwire_cursor
-    _ss_cursor_cls = AsyncAdapt_pgwire_ss_cursor
+    _ss_cursor_cls = AsyncAdapt_pgwire_ss_cursor  # type: ignore[assignment]
 
     def cursor(self, name: str | None = None, /) -> Any:  # type: ignore[override]
         """A cursor; with a ``name``, a server-side one."""

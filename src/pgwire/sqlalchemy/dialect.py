@@ -12,11 +12,10 @@ from __future__ import annotations
 import decimal
 import logging
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import exc
+from sqlalchemy import exc, util
 from sqlalchemy import types as sqltypes
-from sqlalchemy import util
 from sqlalchemy.dialects.postgresql import ranges
 from sqlalchemy.dialects.postgresql.array import ARRAY as PGARRAY
 from sqlalchemy.dialects.postgresql.base import (
@@ -39,6 +38,9 @@ from pgwire import sql as pgsql
 from pgwire.types import Json, Jsonb, Multirange, Range, TypeInfo, register_hstore, set_json_loads
 from pgwire.types.text import TextLoader
 
+if TYPE_CHECKING:
+    from sqlalchemy.engine.interfaces import IsolationLevel
+
 __all__ = ["PGDialect_pgwire", "PGExecutionContext_pgwire"]
 
 logger = logging.getLogger("sqlalchemy.dialects.postgresql")
@@ -52,7 +54,7 @@ _INT_OIDS = frozenset((20, 21, 23, 26))
 # exceptions (08), the server shutting down or the backend terminated (57P0x).
 _DISCONNECT_SQLSTATES = frozenset(("57P01", "57P02", "57P03"))
 
-_ISOLATION_LEVELS = {
+_ISOLATION_LEVELS: dict[str, pgwire.IsolationLevel] = {
     "READ COMMITTED": pgwire.IsolationLevel.READ_COMMITTED,
     "READ UNCOMMITTED": pgwire.IsolationLevel.READ_UNCOMMITTED,
     "REPEATABLE READ": pgwire.IsolationLevel.REPEATABLE_READ,
@@ -421,8 +423,9 @@ class PGDialect_pgwire(PGDialect):
         driver = self.get_driver_connection(conn)
         if self._hstore_info is not None:
             register_hstore(self._hstore_info, driver)
-        if self._json_deserializer is not None:
-            set_json_loads(self._json_deserializer, driver)
+        loads: Any = self._json_deserializer
+        if loads is not None:
+            set_json_loads(loads, driver)
         if self._native_inet_types is False:
             # inet and cidr values as the strings the server writes.
             driver.adapters.register_loader("inet", TextLoader)
@@ -447,9 +450,15 @@ class PGDialect_pgwire(PGDialect):
 
     # --- transactions -----------------------------------------------------------------
 
-    def get_isolation_level_values(self, dbapi_connection: Any) -> Sequence[str]:
+    def get_isolation_level_values(self, dbapi_connection: Any) -> Sequence[IsolationLevel]:
         """The levels pgwire can set, AUTOCOMMIT included."""
-        return ("AUTOCOMMIT", *_ISOLATION_LEVELS)
+        return (
+            "AUTOCOMMIT",
+            "READ COMMITTED",
+            "READ UNCOMMITTED",
+            "REPEATABLE READ",
+            "SERIALIZABLE",
+        )
 
     def set_isolation_level(self, dbapi_connection: Any, level: str) -> None:
         """Autocommit, or the isolation level of the transactions pgwire begins."""
@@ -460,10 +469,10 @@ class PGDialect_pgwire(PGDialect):
             dbapi_connection.autocommit = False
             dbapi_connection.isolation_level = _ISOLATION_LEVELS[level]
 
-    def get_isolation_level(self, dbapi_connection: Any) -> str:
+    def get_isolation_level(self, dbapi_connection: Any) -> IsolationLevel:
         """Ask the server; a transaction begun just to ask is ended again."""
         was_idle = dbapi_connection.info.transaction_status == pgwire.TransactionStatus.IDLE
-        level: str = super().get_isolation_level(dbapi_connection)
+        level = super().get_isolation_level(dbapi_connection)
         if was_idle:
             dbapi_connection.rollback()
         return level
