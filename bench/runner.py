@@ -40,6 +40,8 @@ __all__ = [
     "Measurement",
     "build_report",
     "conninfo_from_dsn",
+    "format_growth_table",
+    "format_memory_table",
     "format_table",
     "main",
     "parse_args",
@@ -98,6 +100,11 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--timeout", type=float, default=900.0, help="seconds allowed to one measurement"
+    )
+    parser.add_argument(
+        "--growth",
+        action="store_true",
+        help="also run each workload at 1/16 and 1/4 of its size: time and memory growth",
     )
     args = parser.parse_args(argv)
     unknown = [d for d in args.drivers if d not in VARIANTS]
@@ -196,6 +203,7 @@ class Measurement:
     """Everything recorded for one (workload, driver) pair over the rounds."""
 
     times: list[float] = field(default_factory=list)
+    memory: list[int] = field(default_factory=list)
     checks: list[dict[str, Any]] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     skipped: str | None = None
@@ -305,6 +313,7 @@ def build_report(
                     min=min(m.times),
                     max=max(m.times),
                     per_second=sizes[w] / median if median > 0 else None,
+                    memory=statistics.median(m.memory) if m.memory else None,
                     check=m.checks[-1] if m.checks else None,
                 )
             else:
@@ -392,6 +401,81 @@ def format_table(report: dict[str, Any]) -> str:
     return "\n".join(lines + notes)
 
 
+def _fmt_bytes(n: float | None) -> str:
+    if n is None:
+        return "-"
+    if n >= 1 << 30:
+        return f"{n / (1 << 30):.2f}G"
+    if n >= 1 << 20:
+        return f"{n / (1 << 20):.1f}M"
+    return f"{n / 1024:.0f}K"
+
+
+def _grid(rows: list[list[str]]) -> list[str]:
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    lines = []
+    for n, row in enumerate(rows):
+        cells = [row[0].ljust(widths[0])] + [c.rjust(widths[i]) for i, c in enumerate(row) if i]
+        lines.append("  ".join(cells).rstrip())
+        if n == 0:
+            lines.append("  ".join("-" * wd for wd in widths))
+    return lines
+
+
+def format_memory_table(report: dict[str, Any]) -> str:
+    """Peak resident memory above the level at the start of the timed run, per driver."""
+    drivers = list(report["drivers"])
+    rows = [["workload", "size", *drivers]]
+    for w, entry in report["workloads"].items():
+        rows.append(
+            [
+                w,
+                str(entry["size"]),
+                *(_fmt_bytes(entry["results"][d].get("memory")) for d in drivers),
+            ]
+        )
+    return "\n".join(
+        ["peak memory rise during the run (median; RSS high-water mark above the start)", ""]
+        + _grid(rows)
+    )
+
+
+def format_growth_table(reports: Sequence[dict[str, Any]]) -> str:
+    """Time and memory of each workload and driver at growing sizes (one report per size)."""
+    first = reports[0]
+    sizes_note = ", ".join(
+        f"{r['meta']['growth_factor']}x = 1/{16 // r['meta']['growth_factor']} of the size"
+        for r in reports
+    )
+    rows = [
+        [
+            "workload",
+            "driver",
+            *(f"time {r['meta']['growth_factor']}x" for r in reports),
+            "time ratio",
+            *(f"mem {r['meta']['growth_factor']}x" for r in reports),
+        ]
+    ]
+    for w in first["workloads"]:
+        for d in first["drivers"]:
+            entries = [r["workloads"][w]["results"][d] for r in reports]
+            if any(e["status"] != "ok" for e in entries):
+                continue
+            t0, t1 = entries[0]["median"], entries[-1]["median"]
+            rows.append(
+                [
+                    w,
+                    d,
+                    *(_fmt_seconds(e["median"]) for e in entries),
+                    f"{t1 / t0:.1f}" if t0 > 0 else "-",
+                    *(_fmt_bytes(e.get("memory")) for e in entries),
+                ]
+            )
+    return "\n".join(
+        [f"growth: sizes {sizes_note} (time ratio = largest / smallest)", ""] + _grid(rows)
+    )
+
+
 def _header(meta: dict[str, Any]) -> str:
     mode = "quick" if meta["quick"] else "full"
     scale = "" if meta["scale"] == 1 else f", scale {meta['scale']:g}"
@@ -470,6 +554,8 @@ def _measure_all(
                 status = record.get("status")
                 if status == "ok":
                     m.times.append(record["seconds"])
+                    if record.get("memory") is not None:
+                        m.memory.append(record["memory"])
                     m.checks.append(record["check"])
                     shown = _fmt_seconds(record["seconds"])
                 elif status == "skipped":
@@ -506,6 +592,7 @@ def main(
     started = datetime.now(timezone.utc)
     clock = time.monotonic()
     tmpdir = tempfile.mkdtemp(prefix="pgwire-bench-")
+    growth: list[tuple[int, dict[tuple[str, str], Measurement], dict[str, int]]] = []
     try:
         with _server(args.dsn, err) as (conn, server_desc):
             admin = _admin_connect(conn.dsn)
@@ -513,6 +600,20 @@ def main(
                 server_version = str(admin.execute("SHOW server_version").fetchone()[0])
                 _prepare(plan, admin, tmpdir, err)
                 measurements = _measure_all(plan, conn, err)
+                for factor in (1, 4) if args.growth else ():
+                    small = _Plan(
+                        drivers=plan.drivers,
+                        workloads=plan.workloads,
+                        sizes={
+                            w: max(wl.WORKLOADS[w].min_size, n * factor // 16)
+                            for w, n in plan.sizes.items()
+                        },
+                        rounds=plan.rounds,
+                        timeout=plan.timeout,
+                    )
+                    _prepare(small, admin, tmpdir, err)
+                    plan.tables.update({f"{k}@{factor}": v for k, v in small.tables.items()})
+                    growth.append((factor, _measure_all(small, conn, err), small.sizes))
             finally:
                 with contextlib.suppress(Exception):
                     for name in set(plan.tables.values()):
@@ -538,7 +639,25 @@ def main(
     report = build_report(
         measurements, drivers=plan.drivers, workloads=plan.workloads, sizes=plan.sizes, meta=meta
     )
-    out.write(_header(meta) + "\n\n" + format_table(report) + "\n")
+    if growth:
+        reports = [
+            build_report(
+                found,
+                drivers=plan.drivers,
+                workloads=plan.workloads,
+                sizes=sizes,
+                meta={**meta, "sizes": sizes, "growth_factor": factor},
+            )
+            for factor, found, sizes in growth
+        ]
+        reports.append({**report, "meta": {**meta, "growth_factor": 16}})
+        report["growth"] = [
+            {"factor": r["meta"]["growth_factor"], "workloads": r["workloads"]} for r in reports
+        ]
+    out.write(_header(meta) + "\n\n" + format_table(report) + "\n\n")
+    out.write(format_memory_table(report) + "\n")
+    if growth:
+        out.write("\n" + format_growth_table(reports) + "\n")
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     err.write(f"results written to {args.json}\n")

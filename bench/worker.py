@@ -33,18 +33,57 @@ from bench.workloads import Job, Params, Skip
 #: The prefix of the line carrying the result on stdout.
 RESULT_PREFIX = "BENCH-RESULT "
 
+# The memory watch of the last measurement.
+_MEMORY: _Memory | None = None
+
 # Top-level packages whose absence means "driver not installed", not a bug.
 _DRIVER_PACKAGES = frozenset({"pgwire", "psycopg", "psycopg2", "asyncpg", "pg8000"})
 
 
+def _status_kb(field: str) -> int:
+    """A ``kB`` field of /proc/self/status in bytes (0 where /proc is missing)."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith(field + ":"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
+
+
+class _Memory:
+    """How far the resident memory rises above its level when the timing starts.
+
+    The kernel's high-water mark of resident memory is reset at the start
+    (``/proc/self/clear_refs``), so the setup's own peak doesn't count.
+    """
+
+    def __init__(self) -> None:
+        try:
+            with open("/proc/self/clear_refs", "w") as f:
+                f.write("5")
+        except OSError:
+            pass
+        self.start = _status_kb("VmRSS")
+        self.rise: int | None = None
+
+    def stop(self) -> None:
+        """Note the rise of the peak over the start."""
+        self.rise = max(0, _status_kb("VmHWM") - self.start)
+
+
 def _measure_sync(method: Callable[[Params], Job], params: Params) -> tuple[float, Any]:
+    global _MEMORY
     job = method(params)
     try:
         # Garbage of the setup is not the workload's to collect.
         gc.collect()
+        _MEMORY = _Memory()
         start = time.perf_counter()
         value = job.run()
         elapsed = time.perf_counter() - start
+        _MEMORY.stop()
         if job.collect is not None:
             value = job.collect()
     finally:
@@ -54,12 +93,15 @@ def _measure_sync(method: Callable[[Params], Job], params: Params) -> tuple[floa
 
 
 async def _measure_async(method: Callable[[Params], Any], params: Params) -> tuple[float, Any]:
+    global _MEMORY
     job = await method(params)
     try:
         gc.collect()
+        _MEMORY = _Memory()
         start = time.perf_counter()
         value = await job.run()
         elapsed = time.perf_counter() - start
+        _MEMORY.stop()
         if job.collect is not None:
             value = await job.collect()
     finally:
@@ -106,7 +148,8 @@ def measure(
     except Skip as exc:
         return {"status": "skipped", "reason": str(exc), "info": info}
     summary = workloads.check(workload, value, size)
-    return {"status": "ok", "seconds": seconds, "check": summary, "info": info}
+    memory = _MEMORY.rise if _MEMORY is not None else None
+    return {"status": "ok", "seconds": seconds, "memory": memory, "check": summary, "info": info}
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -42,6 +42,12 @@ __all__ = [
     "copy_in_sql",
     "copy_lines",
     "copy_out_sql",
+    "copy_rows",
+    "copy_rows_sql",
+    "insert_rows_iter",
+    "rows_summary_sql",
+    "rows_target_sql",
+    "ROWS_TARGET",
     "expected_summary",
     "insert_rows",
     "insert_sql",
@@ -139,6 +145,46 @@ WORKLOADS: dict[str, Workload] = {
             200_000,
             "rows",
             copy_file=True,
+        ),
+        Workload(
+            "copy_rows",
+            "COPY FROM of Python tuples (int4, text, float8), text format, a write_row() per row "
+            "(asyncpg: copy_records_to_table; psycopg2/pg8000: lines formatted in Python)",
+            500_000,
+            100_000,
+            "rows",
+        ),
+        Workload(
+            "copy_rows_binary",
+            "COPY FROM of Python tuples (int4, text, float8), binary format, a write_row() per "
+            "row (asyncpg: copy_records_to_table)",
+            500_000,
+            100_000,
+            "rows",
+        ),
+        Workload(
+            "fetch_wide_fresh",
+            "a fresh connection fetching the 20-column table twice with fetchall() "
+            "(first runs: nothing prepared)",
+            20_000,
+            5_000,
+            "rows",
+            table="wide",
+        ),
+        Workload(
+            "executemany_gen",
+            "executemany of (int4, text, float8, timestamptz) rows from a generator, then commit",
+            50_000,
+            10_000,
+            "rows",
+        ),
+        Workload(
+            "server_cursor",
+            "iterate a server-side (named) cursor over (int4, text, float8, timestamptz) rows",
+            1_000_000,
+            100_000,
+            "rows",
+            table="rows",
         ),
         Workload(
             "asyncio_concurrency",
@@ -249,6 +295,9 @@ class VerifyError(AssertionError):
 
 #: The narrow target table of ``executemany`` and ``copy_in`` (a temporary table).
 TARGET_TABLE = "bench_target"
+
+#: The target of ``copy_rows`` (a temporary table of int4, text, float8).
+ROWS_TARGET = "bench_rows_target"
 
 
 def temp_table_sql() -> str:
@@ -382,6 +431,38 @@ def _ts(i: int) -> datetime:
 def insert_rows(n: int) -> list[tuple[int, str, float, datetime]]:
     """The rows ``executemany`` inserts: the narrow table's rows 1..n as Python values."""
     return [(i, f"row {i}", i * 0.25, _ts(i)) for i in range(1, n + 1)]
+
+
+def copy_rows(n: int) -> list[tuple[int, str, float]]:
+    """The rows of ``copy_rows``: (i, "row i", i / 4) for i in 1..n."""
+    return [(i, f"row {i}", i * 0.25) for i in range(1, n + 1)]
+
+
+def copy_rows_sql(binary: bool = False) -> str:
+    """The statement of ``copy_rows`` and ``copy_rows_binary``."""
+    return f"COPY {ROWS_TARGET} (id, txt, f) FROM STDIN" + (" (FORMAT BINARY)" if binary else "")
+
+
+def rows_target_sql() -> str:
+    """``CREATE TEMP TABLE`` of the target of ``copy_rows``."""
+    return (
+        f"CREATE TEMP TABLE {ROWS_TARGET} "
+        "(id int4 NOT NULL, txt text NOT NULL, f float8 NOT NULL)"
+    )
+
+
+def rows_summary_sql() -> str:
+    """A summary of the ``copy_rows`` target as text, for :func:`check`."""
+    return (
+        "SELECT count(*)::text, sum(id)::text, sum(length(txt))::text, sum(f)::numeric::text "
+        f"FROM {ROWS_TARGET}"
+    )
+
+
+def insert_rows_iter(n: int) -> Iterator[tuple[int, str, float, datetime]]:
+    """:func:`insert_rows` as a generator (what ``executemany_gen`` passes)."""
+    for i in range(1, n + 1):
+        yield (i, f"row {i}", i * 0.25, _ts(i))
 
 
 def copy_lines(n: int) -> Iterator[bytes]:
@@ -558,6 +639,31 @@ def _check_rows(rows: Sequence[Sequence[Any]], n: int) -> dict[str, Any]:
     return {"rows": n, "checksum": f"{sid}/{slen}/{sf!r}/{sus}"}
 
 
+def _check_rows_summary(row: Sequence[Any], n: int) -> dict[str, Any]:
+    values = tuple(row)
+    tri = n * (n + 1) // 2
+    want = (n, tri, 4 * n + _digit_sum_len(n), Decimal(tri) / 4)
+    got = (int(values[0]), int(values[1]), int(values[2]), Decimal(str(values[3])))
+    if got != want:
+        raise VerifyError(f"table summary {got!r} != expected {want!r}")
+    return {"rows": n, "checksum": f"{got[1]}/{got[2]}/{got[3]}"}
+
+
+def _check_wide_twice(result: Sequence[Sequence[Sequence[Any]]], n: int) -> dict[str, Any]:
+    first, second = result
+    one = _check_wide(first, n)
+    if _check_wide(second, n) != one:
+        raise VerifyError("the second fetch differs from the first")
+    return one
+
+
+def _check_stream(result: Sequence[Any], n: int) -> dict[str, Any]:
+    count, sid = result
+    if (count, sid) != (n, n * (n + 1) // 2):
+        raise VerifyError(f"streamed {count} rows summing to {sid}, expected {n}")
+    return {"rows": n, "checksum": str(sid)}
+
+
 def _check_wide(rows: Sequence[Sequence[Any]], n: int) -> dict[str, Any]:
     # A heap scan returns rows in insertion order, but nothing promises it.
     rows = sorted(rows, key=lambda row: row[0])
@@ -599,6 +705,11 @@ _CHECKS: dict[str, Callable[[Any, int], dict[str, Any]]] = {
     "executemany": _check_summary,
     "copy_out": _check_copy_out,
     "copy_in": _check_summary,
+    "copy_rows": _check_rows_summary,
+    "copy_rows_binary": _check_rows_summary,
+    "fetch_wide_fresh": _check_wide_twice,
+    "executemany_gen": _check_summary,
+    "server_cursor": _check_stream,
     "asyncio_concurrency": _check_sum,
     "nonblocking_select": _check_sum,
 }

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-pytest_plugins = ("pgwire.testing.pytest_plugin",)
+pytest_plugins = ("pgwire.testing.pytest_plugin", "sqla_fixtures")
 
 
 @pytest.fixture

@@ -244,3 +244,53 @@ def test_table_sql_matches_python_formulas(dsn):
         summary = pconn.execute(wl.summary_sql("bench_rows_check")).fetchone()
         assert wl.check("executemany", summary, n)["rows"] == n
         pconn.rollback()
+
+
+def test_memory_and_growth_tables(dsn, tmp_path):
+    out_json = tmp_path / "results.json"
+    code, out, err = run_bench(
+        [
+            "--rounds",
+            "1",
+            "--scale",
+            "0.001",
+            "--drivers",
+            "pgwire",
+            "--workloads",
+            "copy_rows,server_cursor",
+            "--growth",
+            "--dsn",
+            dsn,
+            "--json",
+            str(out_json),
+        ]
+    )
+    assert code == 0, out + err
+    report = json.loads(out_json.read_text())
+    entry = report["workloads"]["copy_rows"]["results"]["pgwire"]
+    check_ok_entry(entry, rounds=1)
+    assert isinstance(entry["memory"], (int, float)) and entry["memory"] >= 0
+    growth = report["growth"]
+    assert [g["factor"] for g in growth] == [1, 4, 16]
+    sizes = [g["workloads"]["copy_rows"]["size"] for g in growth]
+    assert sizes == [31, 125, 500]
+    for g in growth:
+        check_ok_entry(g["workloads"]["server_cursor"]["results"]["pgwire"], rounds=1)
+    assert "peak memory rise" in out
+    assert any(line.split()[:2] == ["copy_rows", "pgwire"] for line in out.splitlines())
+
+
+def test_new_workload_checks_refuse_wrong_results():
+    n = 10
+    tri = n * (n + 1) // 2
+    good = (str(n), str(tri), str(4 * n + 11), str(Decimal(tri) / 4))
+    assert wl.check("copy_rows", good, n)["rows"] == n
+    with pytest.raises(wl.VerifyError):
+        wl.check("copy_rows", (str(n - 1), *good[1:]), n)
+    assert wl.check("server_cursor", (n, tri), n)["rows"] == n
+    with pytest.raises(wl.VerifyError):
+        wl.check("server_cursor", (n, tri - 1), n)
+    rows = [wl.wide_row(g) for g in range(1, n + 1)]
+    assert wl.check("fetch_wide_fresh", [rows, rows], n)["rows"] == n
+    with pytest.raises(wl.VerifyError):
+        wl.check("fetch_wide_fresh", [rows, rows[:-1]], n)

@@ -168,3 +168,150 @@ def test_cache_policy():
     cache.plan((b"b", ()), True)
     assert cache.pending_closes().count(b"C") == 1
     assert cache.plan((b"c", ()), False) == (None, False)
+
+
+# --- unnamed statements with a cached description ------------------------------------
+
+DESCRIBE_PORTAL = b"D\x00\x00\x00\x06P\x00"
+UNNAMED_PARSE = b"P"  # then the length, then b"\x00": the unnamed statement
+
+
+def _unnamed_parses(chunk: bytes) -> int:
+    count = 0
+    at = 0
+    while at < len(chunk):
+        length = int.from_bytes(chunk[at + 1 : at + 5], "big")
+        if chunk[at : at + 1] == UNNAMED_PARSE and chunk[at + 5 : at + 6] == b"\x00":
+            count += 1
+        at += 1 + length
+    return count
+
+
+@pytest.mark.parametrize("autocommit", [True, False])
+def test_unnamed_keeps_nothing_on_the_server(conn, autocommit, sent):
+    """Each run is Parse (unnamed), Bind, Describe, Execute, Sync in one request."""
+    conn.prepare_threshold = None
+    conn.autocommit = autocommit
+    q = "SELECT %s::int AS n, %s::text AS t, now()::date AS d"
+    for i in range(10):
+        cur = conn.execute(q, (i, f"v{i}"))
+        assert cur.fetchone()[:2] == (i, f"v{i}")
+        assert [c.name for c in cur.description] == ["n", "t", "d"]
+        if not autocommit:
+            conn.commit()
+    runs = [d for d in sent if b"::int AS n" in d]
+    assert len(runs) == 10
+    assert all(_unnamed_parses(d) == 1 and DESCRIBE_PORTAL in d for d in runs)
+    assert not any(b"_pgwire_" in d for d in sent)
+    assert prepared_names(conn) == []
+    entry = next(iter(conn._prepared._entries.values()))
+    assert entry.name is None and entry.description
+
+
+def test_unnamed_runs_survive_deallocate_and_discard(conn):
+    conn.prepare_threshold = None
+    conn.autocommit = True
+    q = "SELECT %s::int * 5"
+    for i in range(6):
+        assert conn.execute(q, (i,)).fetchone() == (i * 5,)
+        conn.execute("DEALLOCATE ALL" if i % 2 else "DISCARD ALL")
+
+
+@pytest.mark.parametrize(
+    "alter, after",
+    [
+        ("ALTER TABLE desc_ch ADD COLUMN c text DEFAULT 'x'", (1, "one", "x")),
+        ("ALTER TABLE desc_ch ALTER COLUMN b TYPE int USING length(b)", (1, 3)),
+        ("ALTER TABLE desc_ch DROP COLUMN b", (1,)),
+    ],
+)
+def test_described_columns_follow_schema_changes(conn, alter, after):
+    """The Describe of each run tells when the columns changed: never stale rows."""
+    conn.prepare_threshold = None
+    conn.autocommit = True
+    conn.execute("CREATE TEMP TABLE desc_ch (a int, b text)")
+    conn.execute("INSERT INTO desc_ch VALUES (1, 'one')")
+    q = "SELECT * FROM desc_ch WHERE a = %s"
+    for _ in range(4):
+        assert conn.execute(q, (1,)).fetchall() == [(1, "one")]
+    conn.execute(alter)
+    try:
+        rows = conn.execute(q, (1,)).fetchall()
+    except pgwire.errors.FeatureNotSupported:
+        # A format per column was asked for the old columns: told once, as
+        # for a prepared statement.
+        rows = conn.execute(q, (1,)).fetchall()
+    assert rows == [after]
+    for _ in range(3):
+        cur = conn.execute(q, (1,))
+        assert cur.fetchall() == [after]
+        assert len(cur.description) == len(after)
+
+
+def test_described_statement_in_failed_transaction(conn):
+    conn.prepare_threshold = None
+    conn.execute("CREATE TEMP TABLE desc_tx (a int PRIMARY KEY)")
+    conn.commit()
+    for i in range(3):
+        conn.execute("INSERT INTO desc_tx VALUES (%s)", (i,))
+    conn.commit()
+    with pytest.raises(pgwire.errors.UniqueViolation):
+        conn.execute("INSERT INTO desc_tx VALUES (%s)", (1,))
+    conn.rollback()
+    conn.execute("INSERT INTO desc_tx VALUES (%s)", (7,))
+    conn.commit()
+    assert conn.execute("SELECT count(*) FROM desc_tx").fetchone() == (4,)
+
+
+def test_threshold_still_names_statements(conn):
+    conn.prepare_threshold = 5
+    q = "SELECT %s::int - 2"
+    for i in range(4):
+        assert conn.execute(q, (i,)).fetchone() == (i - 2,)
+    assert prepared_names(conn) == []
+    conn.execute(q, (9,))
+    assert prepared_names(conn) == ["_pgwire_1"]
+
+
+@pytest.mark.parametrize("autocommit", [True, False])
+def test_auto_names_statements_on_a_direct_connection(conn, autocommit, sent):
+    """The default: after 5 runs, once the connection is seen to reach the server itself."""
+    assert conn.prepare_threshold == "auto"
+    conn.autocommit = autocommit
+    q = "SELECT %s::int * 11"
+    for i in range(5):
+        assert conn.execute(q, (i,)).fetchone() == (i * 11,)
+    assert conn._prepared.direct is True
+    assert prepared_names(conn) == []
+    assert sum(b"pg_backend_pid()" in d for d in sent) == 1
+    for i in range(5, 10):
+        assert conn.execute(q, (i,)).fetchone() == (i * 11,)
+    assert prepared_names(conn) == ["_pgwire_1"]
+    # Asked once per connection.
+    for i in range(6):
+        conn.execute("SELECT %s::int * 12", (i,))
+    assert sum(b"pg_backend_pid()" in d for d in sent) == 1
+    assert len(prepared_names(conn)) == 2
+
+
+def test_auto_waits_out_a_failed_transaction(conn):
+    q = "SELECT %s::int * 13"
+    for i in range(4):
+        conn.execute(q, (i,))
+    with pytest.raises(pgwire.errors.DivisionByZero):
+        conn.execute("SELECT 1 / %s", (0,))
+    with pytest.raises(pgwire.errors.InFailedSqlTransaction):
+        conn.execute(q, (4,))
+    assert conn._prepared.direct is None
+    conn.rollback()
+    # The failed run dropped the statement: counted again from the start.
+    for i in range(6):
+        assert conn.execute(q, (i,)).fetchone() == (i * 13,)
+    assert conn._prepared.direct is True and prepared_names(conn) == ["_pgwire_1"]
+
+
+@pytest.mark.parametrize("value", ["sometimes", -1, 2.5, True])
+def test_bad_threshold(conn, value):
+    with pytest.raises(ValueError):
+        conn.prepare_threshold = value
+    assert conn.prepare_threshold == "auto"

@@ -113,6 +113,72 @@ class Driver:
 
         return Job(run, collect=collect, close=conn.close)
 
+    async def _copy_rows(self, p: Params) -> Job:
+        conn = await _connect(p)
+        await conn.execute(w.rows_target_sql())
+        rows = w.copy_rows(p.size)
+
+        async def run() -> None:
+            await conn.copy_records_to_table(
+                w.ROWS_TARGET, records=rows, columns=["id", "txt", "f"]
+            )
+
+        async def collect() -> Any:
+            return await conn.fetchrow(w.rows_summary_sql())
+
+        return Job(run, collect=collect, close=conn.close)
+
+    async def copy_rows(self, p: Params) -> Job:
+        """``copy_records_to_table`` (asyncpg's way; always binary)."""
+        return await self._copy_rows(p)
+
+    async def copy_rows_binary(self, p: Params) -> Job:
+        """``copy_records_to_table`` (asyncpg's way; always binary)."""
+        return await self._copy_rows(p)
+
+    async def fetch_wide_fresh(self, p: Params) -> Job:
+        """A new connection: ``fetch`` twice."""
+        assert p.table is not None
+        conn = await _connect(p)
+        sql = w.wide_select_sql(p.table)
+
+        async def run() -> list[Any]:
+            return [await conn.fetch(sql), await conn.fetch(sql)]
+
+        return Job(run, close=conn.close)
+
+    async def executemany_gen(self, p: Params) -> Job:
+        """``executemany`` of a generator in a transaction."""
+        conn = await _connect(p)
+        await conn.execute(w.temp_table_sql())
+        sql = w.insert_sql("numeric")
+        n = p.size
+
+        async def run() -> None:
+            async with conn.transaction():
+                await conn.executemany(sql, w.insert_rows_iter(n))
+
+        async def collect() -> Any:
+            return await conn.fetchrow(w.summary_sql())
+
+        return Job(run, collect=collect, close=conn.close)
+
+    async def server_cursor(self, p: Params) -> Job:
+        """``conn.cursor()`` (a server-side cursor, prefetching) in a transaction."""
+        assert p.table is not None
+        conn = await _connect(p)
+        sql = w.rows_select_sql(p.table)
+
+        async def run() -> tuple[int, int]:
+            count = total = 0
+            async with conn.transaction():
+                async for row in conn.cursor(sql):
+                    count += 1
+                    total += row[0]
+            return count, total
+
+        return Job(run, close=conn.close)
+
     async def asyncio_concurrency(self, p: Params) -> Job:
         """One task per connection, each running its share of the queries."""
         conns = [await _connect(p) for _ in range(p.concurrency)]

@@ -10,6 +10,7 @@ import pg8000
 import pg8000.dbapi
 
 from bench import workloads as w
+from bench.drivers._dbapi import DbapiWorkloads, LinesCopy
 from bench.workloads import Job, Params, Skip
 
 
@@ -24,7 +25,7 @@ class _Sink:
         return len(data)
 
 
-class Driver:
+class Driver(LinesCopy, DbapiWorkloads):
     """pg8000's way of running each workload."""
 
     def info(self) -> dict[str, Any]:
@@ -131,6 +132,13 @@ class Driver:
             return cur.fetchone()
 
         return Job(run, collect=collect, close=conn.close)
+
+    def _copy_lines(self, cur: Any, sql: str, lines: Any) -> None:
+        cur.execute(sql, stream=lines)
+
+    def server_cursor(self, p: Params) -> Job:
+        """Not offered: pg8000's DB-API has no named (server-side) cursors."""
+        raise Skip("pg8000 has no server-side cursors")
 
     def asyncio_concurrency(self, p: Params) -> Job:
         """Not offered: pg8000 has no asyncio interface."""

@@ -11,6 +11,7 @@ from typing import Any
 
 import pgwire
 from bench import workloads as w
+from bench.drivers._dbapi import DbapiWorkloads, RowWriterCopy
 from bench.workloads import Job, Params, Skip
 
 
@@ -29,7 +30,7 @@ def _copy_missing(cur: Any) -> None:
         raise Skip("pgwire has no Cursor.copy() yet")
 
 
-class Driver:
+class Driver(RowWriterCopy, DbapiWorkloads):
     """pgwire's way of running each workload."""
 
     def info(self) -> dict[str, Any]:

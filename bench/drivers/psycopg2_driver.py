@@ -12,6 +12,7 @@ import psycopg2.extensions as ext
 import psycopg2.extras
 
 from bench import workloads as w
+from bench.drivers._dbapi import DbapiWorkloads, LinesCopy
 from bench.workloads import Job, Params, Skip
 
 
@@ -40,7 +41,7 @@ def _wait(conn: Any) -> None:
             raise psycopg2.OperationalError(f"poll() returned {state}")
 
 
-class Driver:
+class Driver(LinesCopy, DbapiWorkloads):
     """psycopg2's way of running each workload."""
 
     def info(self) -> dict[str, Any]:
@@ -149,6 +150,9 @@ class Driver:
             return cur.fetchone()
 
         return Job(run, collect=collect, close=conn.close)
+
+    def _copy_lines(self, cur: Any, sql: str, lines: Any) -> None:
+        cur.copy_expert(sql, io.StringIO("".join(lines)))
 
     def asyncio_concurrency(self, p: Params) -> Job:
         """Not offered: psycopg2 has no asyncio interface."""

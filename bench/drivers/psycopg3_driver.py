@@ -14,10 +14,11 @@ from typing import Any
 import psycopg
 
 from bench import workloads as w
+from bench.drivers._dbapi import DbapiWorkloads, RowWriterCopy
 from bench.workloads import Job, Params, Skip
 
 
-class Driver:
+class Driver(RowWriterCopy, DbapiWorkloads):
     """psycopg 3's way of running each workload."""
 
     def info(self) -> dict[str, Any]:

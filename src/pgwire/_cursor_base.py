@@ -10,38 +10,46 @@ import weakref
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from ._batch import encode_batches
+from ._batch import BatchEncoder
 from ._statement_plans import StatementPlans
-from .errors import Error, InterfaceError, ProgrammingError
+from .errors import Error, FeatureNotSupported, InterfaceError, ProgrammingError
 from .prepared import PreparedEntry
 from .protocol import core
 from .protocol import messages as m
 from .protocol.core import Loaders, PGGen, Result, RowMaker
 from .rows import tuple_row
-from .sql import convert_query
+from .sql import PreparedQuery, convert_query
 from .types import Format, Transformer, TypesRegistry
+from .types.oids import NAME_TO_OID, OID_TO_NAME
 
 if TYPE_CHECKING:
     from ._base import BaseConnection
 
 Params = Sequence[Any] | Mapping[str, Any] | None
 
+# stream() asks the server for rows this many at a time (at least): the memory
+# it holds stays bounded without a round trip per row.
+STREAM_CHUNK = 100
+
 
 class PlannedRun(NamedTuple):
-    """A run of a prepared statement whose Bind the accelerator built from a plan."""
+    """A run of a known statement whose Bind the accelerator built from a plan."""
 
     bind: bytes
     key: Any
     entry: PreparedEntry
     result_formats: list[int]
     known_fields: list[m.FieldDescription] | None
+    #: The unnamed Parse to send first (b"" for a prepared statement).
+    parse: bytes
+    #: What the Describe sent with an unnamed statement should answer (see
+    #: core.results); None if nothing is expected.
+    description: bytes | None
     # Runs the query again unprepared, should the statement have gone stale.
     rerun: Callable[[], PGGen]
 
 
-class Column(NamedTuple):
-    """One column of a result: the 7 items of PEP 249's ``description`` plus the type name."""
-
+class _ColumnItems(NamedTuple):
     name: str
     type_code: int
     display_size: int | None
@@ -51,12 +59,32 @@ class Column(NamedTuple):
     null_ok: bool | None
 
 
+class Column(_ColumnItems):
+    """One column of a result: the 7 items of PEP 249's ``description``.
+
+    Also :attr:`type_display`, the type as SQL spells it (psycopg's).
+    """
+
+    @property
+    def type_display(self) -> str:
+        """The column's type: ``int4``, ``varchar(42)``, ``numeric(10,2)``, ``date[]``, ``hstore``.
+
+        Types from the catalog show by name once registered on the cursor's
+        adapters (``register_hstore``...); other unknown types show their OID.
+        """
+        extra = self.__dict__
+        return type_display(self.type_code, extra.get("_modifier", -1), extra.get("_types"))
+
+
 _NUMERIC_OID = 1700
 _VARLEN_OIDS = (1042, 1043)  # bpchar, varchar
+_BIT_OIDS = (1560, 1562)  # bit, varbit
+_PRECISION_OIDS = (1083, 1266, 1114, 1184)  # time, timetz, timestamp, timestamptz
+_INTERVAL_OID = 1186
 
 
-def make_column(field: m.FieldDescription) -> Column:
-    """The PEP 249 description of a column."""
+def make_column(field: m.FieldDescription, types: TypesRegistry | None = None) -> Column:
+    """The PEP 249 description of a column (`types` names the registered types)."""
     mod = field.type_modifier
     precision = scale = display = None
     if field.type_oid == _NUMERIC_OID and mod >= 4:
@@ -65,11 +93,42 @@ def make_column(field: m.FieldDescription) -> Column:
     elif field.type_oid in _VARLEN_OIDS and mod >= 4:
         display = mod - 4
     size = field.type_size if field.type_size > 0 else None
-    return Column(field.name, field.type_oid, display, size, precision, scale, None)
+    column = Column(field.name, field.type_oid, display, size, precision, scale, None)
+    column.__dict__.update(_modifier=mod, _types=types)
+    return column
+
+
+def type_display(oid: int, modifier: int, types: TypesRegistry | None) -> str:
+    """How psycopg shows a column's type: the name, the modifier, ``[]`` for arrays."""
+    name = types.sql_type_name(oid) if types is not None else None
+    if name is not None:
+        return name
+    name = OID_TO_NAME.get(oid)
+    if name is None:
+        return str(oid)
+    array = name.endswith("[]")
+    base = name[:-2] if array else name
+    base_oid = NAME_TO_OID.get(base, 0)
+    shown = ""
+    if base_oid == _NUMERIC_OID and modifier >= 4:
+        shown = f"({((modifier - 4) >> 16) & 0xFFFF},{(modifier - 4) & 0xFFFF})"
+    elif base_oid in _VARLEN_OIDS and modifier >= 4:
+        shown = f"({modifier - 4})"
+    elif base_oid in _BIT_OIDS and modifier >= 0:
+        shown = f"({modifier})"
+    elif base_oid in _PRECISION_OIDS and modifier >= 0:
+        shown = f"({modifier})"
+    elif base_oid == _INTERVAL_OID and modifier >= 0 and modifier & 0xFFFF != 0xFFFF:
+        shown = f"({modifier & 0xFFFF})"
+    return base + shown + ("[]" if array else "")
 
 
 class BaseCursor:
     """What the blocking and asyncio cursors have in common."""
+
+    #: Whether runs may use the parameter plans learned for prepared statements
+    #: (cursors that bind parameters their own way say no).
+    _plannable = True
 
     def __init__(
         self, connection: BaseConnection, *, row_factory: Any = None, binary: bool = False
@@ -136,9 +195,10 @@ class BaseCursor:
     def description(self) -> list[Column] | None:
         """The columns of the current result, None if it returns no rows."""
         if self._pending_fields is not None:
-            return [make_column(f) for f in self._pending_fields]
+            return [make_column(f, self._tx.registry) for f in self._pending_fields]
         if self._description is None and self._result is not None and self._result.fields:
-            self._description = [make_column(f) for f in self._result.fields]
+            types = self._tx.registry
+            self._description = [make_column(f, types) for f in self._result.fields]
         return self._description
 
     @property
@@ -202,29 +262,35 @@ class BaseCursor:
             sql = _query_bytes(query, conn)
             self.query, self.params = sql, None
             return core.simple_query(proto, sql, self._description_callback(), begin)
-        plans = conn._statement_plans if self._tx.registry is conn.adapters else None
+        plans = (
+            conn._statement_plans
+            if self._plannable and self._tx.registry is conn.adapters
+            else None
+        )
         if plans is not None and not plans.usable(params, prepare, binary):
             plans = None
         if plans is not None:
             run = self._planned_run(plans, query, params)
             if run is not None:
                 return self._planned_gen(run, begin)
-        pq = convert_query(query, params or (), conn.adapt_context.encoding, context=conn)
+        pq = self._convert_query(query, params or ())
         oids, formats, values = self._tx.dump_params(pq.params or [], pq.formats)
         self.query, self.params = pq.query, params
         cache = conn._prepared
         key = (pq.query, tuple(oids))
         entry, preparing = cache.plan(key, prepare)
         result_formats = self._result_formats(binary)
-        known_fields = None
-        if entry is None or entry.name is None:
-            statement, parse = b"", True
-        else:
-            statement, parse = entry.name, preparing
+        known_fields = description = None
+        statement, parse = b"", True
+        if entry is not None:
             if not binary:
                 result_formats = self._prepared_formats(entry) or result_formats
-            if not parse and entry.fields_formats == result_formats:
-                known_fields = entry.fields
+            if entry.name is not None:
+                statement, parse = entry.name, preparing
+                if not parse and entry.fields_formats == result_formats:
+                    known_fields = entry.fields
+            elif entry.description is not None:
+                known_fields, description = entry.fields, entry.description
             known = plans.get(query, params, self._tx) if plans is not None else None
             if plans is not None and (known is None or known.key != key):
                 plans.learn(
@@ -243,47 +309,81 @@ class BaseCursor:
             parse,
             cache.pending_closes(),
             known_fields,
+            None,
+            description,
         )
-        if entry is None or entry.name is None:
+        if cache.check_wanted:
+            cache.check_wanted = False
+            gen = self._checking_direct(gen)
+        if entry is None:
             return gen
+        described = known_fields is None or description is not None
         return self._track_prepared(
             gen,
             key,
             entry,
             result_formats,
-            known_fields is None,
-            # A statement parsed by this very run can't be stale.
-            None if parse else lambda: self._query_gen(query, params, binary, False),
+            described,
+            # A statement parsed by this very run can't be stale, unless it
+            # asked for the formats of columns described before.
+            None
+            if parse and description is None
+            else lambda: self._query_gen(query, params, binary, False),
             begin is not None,
         )
 
+    def _convert_query(self, query: Any, params: Params) -> PreparedQuery:
+        """The query text for the extended protocol and its values in ``$n`` order."""
+        conn = self._conn
+        return convert_query(query, params, conn.adapt_context.encoding, context=conn)
+
+    def _checking_direct(self, gen: PGGen) -> PGGen:
+        """Run ``gen`` after finding out whether the connection reaches PostgreSQL directly.
+
+        Only a backend's own pid is the one the server gave at connection
+        time; a pooler gives its own (see :mod:`pgwire.prepared`).
+        """
+        proto = self._conn._proto
+        if proto.transaction_status != core.INERROR:
+            pid = yield from core.ask(proto, b"SELECT pg_catalog.pg_backend_pid()")
+            self._conn._prepared.direct = int(pid) == proto.backend_pid
+        return (yield from gen)
+
     def _planned_run(self, plans: StatementPlans, query: Any, params: Any) -> PlannedRun | None:
-        """A run of a prepared statement with a learned parameter plan, or None if none fits."""
+        """A run of a known statement with a learned parameter plan, or None if none fits."""
         plan = plans.get(query, params, self._tx)
         if plan is None:
             return None
-        entry = self._conn._prepared.prepared(plan.key)
+        entry = self._conn._prepared.known(plan.key)
         if entry is None:
             return None
         result_formats = self._prepared_formats(entry) or []
-        assert entry.name is not None
-        bind = plan.bind(params, entry.name, result_formats)
+        name = entry.name
+        bind = plan.bind(params, b"" if name is None else name, result_formats)
         if bind is None:
             return None
-        known_fields = entry.fields if entry.fields_formats == result_formats else None
         self.query, self.params = plan.query, params
+        known_fields = entry.fields if entry.fields_formats == result_formats else None
+        parse, description = b"", None
+        if name is None:
+            # Described again; expected to answer as last time if asked in the same formats.
+            description = None if known_fields is None else entry.description
+            parse = entry.parse_message(plan.key)
         return PlannedRun(
             bind,
             plan.key,
             entry,
             result_formats,
             known_fields,
+            parse,
+            description,
             lambda: self._query_gen(query, params, None, False),
         )
 
     def _planned_gen(self, run: PlannedRun, begin: bytes | None) -> PGGen:
         """The operation of a planned run."""
         conn = self._conn
+        run.entry.ran()
         gen = core.extended_query(
             conn._proto,
             b"",  # not parsed again
@@ -293,18 +393,19 @@ class BaseCursor:
             run.result_formats,
             self._description_callback(),
             begin,
-            run.entry.name,  # type: ignore[arg-type]
+            run.entry.name or b"",
             False,
-            conn._prepared.pending_closes(),
+            conn._prepared.pending_closes() + run.parse,
             run.known_fields,
             run.bind,
+            run.description,
         )
         return self._track_prepared(
             gen,
             run.key,
             run.entry,
             run.result_formats,
-            run.known_fields is None,
+            run.known_fields is None or run.description is not None,
             run.rerun,
             begin is not None,
         )
@@ -312,12 +413,14 @@ class BaseCursor:
     def _quick_run(self, query: Any, params: Params) -> PlannedRun | None:
         """A planned run whose whole answer the accelerator may read at once, or None.
 
-        That is a prepared statement with known columns, run with nothing
+        That is a known statement with known columns (prepared, or run
+        unnamed with a Describe whose answer is expected), run with nothing
         else to send first (no BEGIN, no statements to close).
         """
         conn = self._conn
         if (
             not core.CAN_TAKE_ANSWERS
+            or not self._plannable
             or self._tx.registry is not conn.adapters
             or not StatementPlans.usable(params, None, self.binary)
             or conn._begin_needed() is not None
@@ -337,13 +440,17 @@ class BaseCursor:
         If choosing them fails, the error comes last: the statement is run
         all the same and the error raised after it, as for any statement.
         """
+        run.entry.ran()
         loaders = make_row = error = None
         if run.known_fields is not core.NO_ROWS:
             try:
                 loaders, make_row = self._on_description(run.known_fields)  # type: ignore[arg-type]
             except Exception as exc:
                 error = exc
-        return run.bind + m.EXECUTE_UNNAMED + m.SYNC, loaders, make_row, error
+        if run.description is None:
+            return run.bind + m.EXECUTE_UNNAMED + m.SYNC, loaders, make_row, error
+        request = run.parse + run.bind + m.DESCRIBE_UNNAMED_PORTAL + m.EXECUTE_UNNAMED + m.SYNC
+        return request, loaders, make_row, error
 
     def _quick_rest(self, run: PlannedRun, keep_rows: bool = True) -> PGGen:
         """The operation reading the rest of a quick run's answer, when not all plain."""
@@ -351,9 +458,16 @@ class BaseCursor:
             self._conn._proto,
             self._description_callback() if keep_rows else None,
             known_fields=run.known_fields,
+            description=run.description,
         )
         return self._track_prepared(
-            gen, run.key, run.entry, run.result_formats, False, run.rerun, False
+            gen,
+            run.key,
+            run.entry,
+            run.result_formats,
+            run.description is not None,
+            run.rerun,
+            False,
         )
 
     def _track_prepared(
@@ -370,6 +484,7 @@ class BaseCursor:
 
         ``described``: the run asked for the statement's columns; if none
         came, the statement is known to return no rows (``core.NO_ROWS``).
+        Columns described other than those known replace them.
         A statement gone stale (its tables or types changed by another
         session) is run again unprepared with ``rerun``, when nothing but
         this run is lost: outside a transaction, or in the one its own
@@ -379,31 +494,52 @@ class BaseCursor:
         self._last_fields = None
         try:
             results = yield from gen
-        except Error as exc:
+        except Error as error:
+            exc = error
             if exc.diag.sqlstate is None:
                 pass  # raised on our side (a loader...): the statement is fine
             elif exc.sqlstate == "26000":  # the server no longer knows our statements
                 cache.clear()
             else:
                 cache.forget(key)
-            if rerun is None or not _stale_statement(exc):
-                raise
+            if exc.sqlstate == "08P01" and entry.name is None and len(result_formats) > 1:
+                # A format per column, but the columns are others now (the
+                # schema changed): stale, as a prepared statement would be.
+                exc = FeatureNotSupported(
+                    f"the columns of the statement changed since it was described ({error});"
+                    " it is described again on its next run"
+                )
             proto = self._conn._proto
-            if proto.transaction_status == core.INERROR and began:
+            status = proto.transaction_status
+            if (
+                rerun is None
+                or not _stale_statement(exc)
+                or not (status == core.IDLE or (status == core.INERROR and began))
+            ):
+                if exc is error:
+                    raise
+                raise exc from error
+            if status == core.INERROR:
                 yield from core.simple_query(proto, b"ROLLBACK", None)
-            elif proto.transaction_status != core.IDLE:
-                raise
             return (yield from rerun())
         finally:
             if self._last_fields is not None and entry.type_oids is None:
                 entry.type_oids = [f.type_oid for f in self._last_fields]
-        if entry.name is not None:
-            if self._last_fields is not None:
-                entry.fields = self._last_fields
+        fields = self._last_fields
+        if fields is not None:
+            if fields is not entry.fields:
+                entry.fields = fields
                 entry.fields_formats = result_formats
-            elif described and len(results) == 1 and results[0].command_tag is not None:
-                entry.fields = core.NO_ROWS
-                entry.fields_formats = result_formats
+                entry.description = self._conn._proto.last_description
+                oids = [f.type_oid for f in fields]
+                if oids != entry.type_oids:
+                    # Other columns than before (the schema changed): choose their formats again.
+                    entry.type_oids = oids
+                    entry.result_formats = None
+        elif described and len(results) == 1 and results[0].command_tag is not None:
+            entry.fields = core.NO_ROWS
+            entry.fields_formats = result_formats
+            entry.description = b""
         return results
 
     def _prepared_formats(self, entry: PreparedEntry) -> list[int] | None:
@@ -413,32 +549,92 @@ class BaseCursor:
         generation = self._conn.adapt_context.generation
         if entry.result_formats is None or entry.generation != generation:
             choose = self._tx.preferred_result_format
-            entry.result_formats = [int(choose(oid)) for oid in entry.type_oids] or [0]
+            formats = [int(choose(oid)) for oid in entry.type_oids] or [0]
+            # One format for all columns when they agree: such a Bind still fits
+            # an unnamed statement whose columns changed in number since.
+            entry.result_formats = formats[:1] if len(set(formats)) == 1 else formats
             entry.generation = generation
         return entry.result_formats
+
+    def _pipeline_request(self, query: Any, params: Params, binary: bool | None) -> bytes:
+        """The messages running ``query`` in pipeline mode (no Sync)."""
+        conn = self._conn
+        pq = convert_query(query, params or (), conn.adapt_context.encoding, context=conn)
+        oids, formats, values = self._tx.dump_params(pq.params or [], pq.formats)
+        self.query, self.params = pq.query, params
+        return core.statement_request(
+            pq.query, oids, formats, values, self._result_formats(binary)
+        )
+
+    def _pipeline_result(self, results: list[Result] | None, error: Error | None) -> None:
+        """File the outcome of a statement run in pipeline mode."""
+        if error is not None:
+            self._error = error
+        else:
+            self._set_results(results or [])
+
+    def _stream_gen(self, query: Any, params: Params, binary: bool | None, size: int) -> PGGen:
+        """The operation starting ``stream()``: its first chunk of rows."""
+        if size < 1:
+            raise ValueError(f"size must be at least 1, got {size}")
+        conn = self._conn
+        pq = convert_query(query, params or (), conn.adapt_context.encoding, context=conn)
+        oids, formats, values = self._tx.dump_params(pq.params or [], pq.formats)
+        self.query, self.params = pq.query, params
+        self._stream_rows = max(size, STREAM_CHUNK)
+        return core.stream_query(
+            conn._proto,
+            pq.query,
+            oids,
+            formats,
+            values,
+            self._result_formats(binary),
+            self._description_callback(),
+            conn._begin_needed(),
+            self._stream_rows,
+        )
+
+    def _stream_next(self, results: list[Result]) -> PGGen | None:
+        """File a chunk of ``stream()``; the operation reading the next one, None at the end."""
+        self._set_results(results)
+        result = self._result
+        if result is None or not result.suspended:
+            return None
+        return core.stream_more(
+            self._conn._proto, result.fields, self._description_callback(), self._stream_rows
+        )
 
     def _many_gen(
         self, query: Any, params_seq: Iterable[Params], returning: bool = False
     ) -> PGGen | None:
-        """The pipelined operation of executemany; None when there is nothing to run."""
+        """The pipelined operation of executemany; None when there is nothing to run.
+
+        A list or tuple is encoded whole first; any other iterable is streamed
+        (its first batch encoded before anything is sent).
+        """
         conn = self._conn
-        sql, batches = encode_batches(
+        encoder = BatchEncoder(
             self._tx,
             query,
-            params_seq,
             conn.adapt_context.encoding,
             self._result_formats(None),
             returning,
+            self._convert_query,
         )
-        if not batches:
+        on_description = self._description_callback() if returning else None
+        if type(params_seq) is list or type(params_seq) is tuple:
+            # A copy: dumpers run user code, which must not change the list under us.
+            batches = encoder.encode(list(params_seq))
+            if not batches:
+                return None
+            self.query = encoder.sql
+            return core.pipeline(conn._proto, batches, on_description, conn._begin_needed())
+        more = encoder.stream(iter(params_seq))
+        first = next(more, None)
+        if first is None:
             return None
-        self.query = sql
-        return core.pipeline(
-            conn._proto,
-            batches,
-            self._description_callback() if returning else None,
-            conn._begin_needed(),
-        )
+        self.query = encoder.sql
+        return core.pipeline_stream(conn._proto, first, more, on_description, conn._begin_needed())
 
     # --- filing results -------------------------------------------------------
 
@@ -456,9 +652,10 @@ class BaseCursor:
             if res.rowcount >= 0:
                 total += res.rowcount
         if returning:
+            # Each result keeps its own rowcount, as psycopg.
             self._set_results(results)
-        else:
-            self._set_results([])
+            return
+        self._set_results([])
         self.rowcount = total if results else -1
 
     def _select(self, result: Result | None) -> None:
@@ -471,6 +668,19 @@ class BaseCursor:
             return
         self._rows = result.rows
         self.rowcount = result.rowcount
+
+    def _set_result(self, index: int) -> None:
+        """Make result ``index`` (negative counts from the end) the current one."""
+        count = len(self._results)
+        if not -count <= index < count:
+            raise IndexError(f"index {index} out of range: {count} result(s) available")
+        self._ires = index % count
+        self._select(self._results[self._ires])
+
+    @property
+    def format(self) -> Format:
+        """The format of the results asked for: TEXT, or BINARY with ``binary=True``."""
+        return Format.BINARY if self.binary else Format.TEXT
 
     def _nextset(self) -> bool | None:
         if self._ires + 1 < len(self._results):
@@ -486,6 +696,9 @@ class BaseCursor:
             raise InterfaceError("the cursor is closed")
         if self._error is not None:
             error, self._error = self._error, None
+            pipeline = self._conn._pipeline
+            if pipeline is not None and pipeline.error is error:
+                pipeline.error = None  # raised here: not again at sync()
             raise error
         result = self._result
         if result is None:
@@ -501,6 +714,15 @@ class BaseCursor:
             self._pos = pos + 1
             return rows[pos]
         return None
+
+    def _next_row(self) -> Any:
+        """The next row for iteration; raises _Exhausted at the end of the result."""
+        rows = self._check_result()
+        pos = self._pos
+        if pos < len(rows):
+            self._pos = pos + 1
+            return rows[pos]
+        raise _Exhausted
 
     def _fetchmany(self, size: int | None) -> list[Any]:
         rows = self._check_result()
@@ -527,6 +749,10 @@ class BaseCursor:
         if not 0 <= target <= len(rows):
             raise IndexError("position out of bounds")
         self._pos = target
+
+
+class _Exhausted(Exception):
+    """No more rows in the current result (turned into StopIteration/StopAsyncIteration)."""
 
 
 def _query_bytes(query: Any, conn: BaseConnection) -> bytes:

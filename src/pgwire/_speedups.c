@@ -17,6 +17,7 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <datetime.h>
+#include <math.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -1177,6 +1178,7 @@ enum {
     ENC_UTF8,     /* str without NUL, as UTF-8 */
     ENC_TS_BIN,   /* naive datetime: microseconds since 2000-01-01 */
     ENC_TSTZ_BIN, /* aware datetime: microseconds since 2000-01-01 UTC */
+    ENC_FLOAT_TEXT, /* float as repr() writes it, NaN and infinities as the server does */
     ENC_COUNT
 };
 
@@ -1191,9 +1193,12 @@ typedef struct {
     int code;
 } ParamPlan;
 
+/* Bytes being written: memory of its own, or (ba set) a bytearray grown in
+   place, which over-allocates so that small appends stay amortized. */
 typedef struct {
     char *p;
     size_t len, cap;
+    PyObject *ba;
 } OutBuf;
 
 static int
@@ -1201,6 +1206,20 @@ out_reserve(OutBuf *b, size_t more)
 {
     if (b->len + more <= b->cap)
         return 0;
+    if (b->ba != NULL) {
+        if (b->len + more > (size_t)PY_SSIZE_T_MAX - 1024) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        /* Some room beyond: one resize serves a whole row of small values
+           (the caller trims the bytearray to what was written). */
+        size_t cap = b->len + more + 1024;
+        if (PyByteArray_Resize(b->ba, (Py_ssize_t)cap) < 0)
+            return -1;
+        b->p = PyByteArray_AS_STRING(b->ba);
+        b->cap = cap;
+        return 0;
+    }
     size_t cap = b->cap ? b->cap : 65536;
     while (cap < b->len + more) {
         if (cap > ((size_t)PY_SSIZE_T_MAX) / 2) {
@@ -1272,6 +1291,27 @@ wall_usecs(PyObject *dt)
     long long secs = days * 86400LL + PyDateTime_DATE_GET_HOUR(dt) * 3600LL +
                      PyDateTime_DATE_GET_MINUTE(dt) * 60LL + PyDateTime_DATE_GET_SECOND(dt);
     return secs * 1000000LL + PyDateTime_DATE_GET_MICROSECOND(dt);
+}
+
+/* A dumper's dump(obj) as a new bytes reference in *out: 1 done, 0 the Python
+   path should do this row (an error there, which it raises again with its
+   context, or not bytes), -1 an error that must propagate now. */
+static int
+call_dump(PyObject *dump, PyObject *obj, PyObject **out)
+{
+    PyObject *res = PyObject_CallOneArg(dump, obj);
+    if (res == NULL) {
+        if (!PyErr_ExceptionMatches(PyExc_Exception))
+            return -1;
+        PyErr_Clear();
+        return 0;
+    }
+    if (!PyBytes_CheckExact(res)) {
+        Py_DECREF(res);
+        return 0;
+    }
+    *out = res;
+    return 1;
 }
 
 /* Encode one value: 1 done, 0 the plan does not fit it (let Python do this row), -1 error. */
@@ -1360,23 +1400,62 @@ encode_param(OutBuf *b, ParamPlan *pp, PyObject *obj)
         return out_value(b, tmp, 8) < 0 ? -1 : 1;
     }
     case ENC_PY: {
-        PyObject *res = PyObject_CallOneArg(pp->extra, obj);
-        if (res == NULL) {
-            /* The Python path raises it again, with its context. */
-            if (!PyErr_ExceptionMatches(PyExc_Exception))
-                return -1;
-            PyErr_Clear();
-            return 0;
+        PyObject *res;
+        int rc = call_dump(pp->extra, obj, &res);
+        if (rc == 1) {
+            rc = PyBytes_GET_SIZE(res) > INT32_MAX ? 0
+                 : out_value(b, PyBytes_AS_STRING(res), (size_t)PyBytes_GET_SIZE(res)) < 0 ? -1
+                                                                                          : 1;
+            Py_DECREF(res);
         }
-        int rc = 0;
-        if (PyBytes_CheckExact(res) && PyBytes_GET_SIZE(res) <= INT32_MAX)
-            rc = out_value(b, PyBytes_AS_STRING(res), (size_t)PyBytes_GET_SIZE(res)) < 0 ? -1 : 1;
-        Py_DECREF(res);
         return rc;
     }
     default:
         return 0;
     }
+}
+
+/* The C form of a parameter plan (a tuple of (type, code, oid, extra)); NULL on error. */
+static ParamPlan *
+read_param_plan(PyObject *plan)
+{
+    Py_ssize_t np = PyTuple_GET_SIZE(plan);
+    ParamPlan *pp = PyMem_New(ParamPlan, np ? np : 1);
+    if (pp == NULL) {
+        PyErr_NoMemory();
+        return NULL;
+    }
+    for (Py_ssize_t j = 0; j < np; j++) {
+        PyObject *item = PyTuple_GET_ITEM(plan, j);
+        long code;
+        if (!PyTuple_Check(item) || PyTuple_GET_SIZE(item) != 4 ||
+            !PyType_Check(PyTuple_GET_ITEM(item, 0)) ||
+            (code = PyLong_AsLong(PyTuple_GET_ITEM(item, 1))) < 0 || code >= ENC_COUNT) {
+            PyMem_Free(pp);
+            if (!PyErr_Occurred())
+                PyErr_SetString(PyExc_ValueError, "bad parameter plan");
+            return NULL;
+        }
+        pp[j].type = PyTuple_GET_ITEM(item, 0);
+        pp[j].code = (int)code;
+        pp[j].oid = PyLong_AsLong(PyTuple_GET_ITEM(item, 2));
+        pp[j].extra = PyTuple_GET_ITEM(item, 3);
+        if ((pp[j].oid == -1 && PyErr_Occurred()) ||
+            (code == ENC_PY && !PyCallable_Check(pp[j].extra)) ||
+            ((code == ENC_FLOAT8_BIN || code == ENC_FLOAT_TEXT) &&
+             pp[j].type != (PyObject *)&PyFloat_Type) ||
+            ((code == ENC_INT_TEXT || code == ENC_INT_BIN) && pp[j].type != (PyObject *)&PyLong_Type) ||
+            (code == ENC_UTF8 && pp[j].type != (PyObject *)&PyUnicode_Type) ||
+            (code == ENC_NULL && pp[j].type != (PyObject *)Py_TYPE(Py_None)) ||
+            ((code == ENC_TS_BIN || code == ENC_TSTZ_BIN) &&
+             pp[j].type != (PyObject *)PyDateTimeAPI->DateTimeType)) {
+            PyMem_Free(pp);
+            if (!PyErr_Occurred())
+                PyErr_SetString(PyExc_ValueError, "bad parameter plan");
+            return NULL;
+        }
+    }
+    return pp;
 }
 
 PyDoc_STRVAR(bind_many_doc,
@@ -1405,38 +1484,9 @@ bind_many(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         PyErr_SetString(PyExc_ValueError, "bad start or plan");
         return NULL;
     }
-    ParamPlan *pp = PyMem_New(ParamPlan, np ? np : 1);
+    ParamPlan *pp = read_param_plan(plan);
     if (pp == NULL)
-        return PyErr_NoMemory();
-    for (Py_ssize_t j = 0; j < np; j++) {
-        PyObject *item = PyTuple_GET_ITEM(plan, j);
-        long code;
-        if (!PyTuple_Check(item) || PyTuple_GET_SIZE(item) != 4 ||
-            !PyType_Check(PyTuple_GET_ITEM(item, 0)) ||
-            (code = PyLong_AsLong(PyTuple_GET_ITEM(item, 1))) < 0 || code >= ENC_COUNT) {
-            PyMem_Free(pp);
-            if (!PyErr_Occurred())
-                PyErr_SetString(PyExc_ValueError, "bad parameter plan");
-            return NULL;
-        }
-        pp[j].type = PyTuple_GET_ITEM(item, 0);
-        pp[j].code = (int)code;
-        pp[j].oid = PyLong_AsLong(PyTuple_GET_ITEM(item, 2));
-        pp[j].extra = PyTuple_GET_ITEM(item, 3);
-        if ((pp[j].oid == -1 && PyErr_Occurred()) ||
-            (code == ENC_PY && !PyCallable_Check(pp[j].extra)) ||
-            (code == ENC_FLOAT8_BIN && pp[j].type != (PyObject *)&PyFloat_Type) ||
-            ((code == ENC_INT_TEXT || code == ENC_INT_BIN) && pp[j].type != (PyObject *)&PyLong_Type) ||
-            (code == ENC_UTF8 && pp[j].type != (PyObject *)&PyUnicode_Type) ||
-            (code == ENC_NULL && pp[j].type != (PyObject *)Py_TYPE(Py_None)) ||
-            ((code == ENC_TS_BIN || code == ENC_TSTZ_BIN) &&
-             pp[j].type != (PyObject *)PyDateTimeAPI->DateTimeType)) {
-            PyMem_Free(pp);
-            if (!PyErr_Occurred())
-                PyErr_SetString(PyExc_ValueError, "bad parameter plan");
-            return NULL;
-        }
-    }
+        return NULL;
     OutBuf b = {NULL, 0, 0};
     Py_ssize_t i = start, nrows = PyList_GET_SIZE(rows);
     for (; i < nrows; i++) {
@@ -1492,6 +1542,459 @@ error:
     PyMem_Free(b.p);
     return NULL;
 }
+
+/* --- COPY FROM rows: the values of the text and binary formats ------------------------ */
+
+/* Append n bytes of COPY text, backslash-escaping what the format reserves. */
+static int
+put_text_escaped(OutBuf *b, const char *data, Py_ssize_t n)
+{
+    if (out_reserve(b, (size_t)n) < 0)
+        return -1;
+    for (Py_ssize_t k = 0; k < n; k++) {
+        char c = data[k];
+        const char *esc = c == '\\' ? "\\\\" : c == '\t' ? "\\t" : c == '\n' ? "\\n"
+                          : c == '\r' ? "\\r" : NULL;
+        if (esc == NULL) {
+            b->p[b->len++] = c;
+            continue;
+        }
+        /* Room for this escape and everything still to come. */
+        if (out_reserve(b, (size_t)(n - k) + 1) < 0)
+            return -1;
+        b->p[b->len++] = esc[0];
+        b->p[b->len++] = esc[1];
+    }
+    return 0;
+}
+
+/* Decimal digits of v into out (at most 20); their count. snprintf takes
+   several times longer, which shows when every row has numbers. */
+static int
+put_digits(char *out, unsigned long long v)
+{
+    char tmp[20];
+    int n = 0;
+    do {
+        tmp[n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    for (int k = 0; k < n; k++)
+        out[k] = tmp[n - 1 - k];
+    return n;
+}
+
+/* repr() of a float that is a multiple of 1/1024 below 1e15 with at most 15
+   significant digits, written to out (0 if d is not such a float). Such a
+   value's exact decimal expansion is its shortest round-trip form (decimals
+   of 15 digits or fewer map to distinct doubles), and it lies in repr's
+   fixed-point range; the general algorithm takes several times longer. */
+static Py_ssize_t
+short_float_repr(double d, char *out)
+{
+    double a = fabs(d);
+    if (!(a < 1e15))
+        return 0;
+    double scaled = a * 1024.0; /* exact: a power of two */
+    if (scaled != floor(scaled))
+        return 0;
+    unsigned long long m = (unsigned long long)scaled;
+    unsigned long long ip = m >> 10;
+    unsigned long long frac = (m & 1023) * 9765625ULL; /* (m & 1023) / 1024 in 1e-10 units */
+    char digits[32];
+    int nint = put_digits(digits, ip);
+    char fd[11];
+    for (int k = 9; k >= 0; k--) {
+        fd[k] = (char)('0' + frac % 10);
+        frac /= 10;
+    }
+    int nfrac = 10;
+    while (nfrac > 1 && fd[nfrac - 1] == '0')
+        nfrac--;
+    int sig = ip ? nint + nfrac : 0;
+    if (!ip) {
+        int lead = 0;
+        while (lead < nfrac && fd[lead] == '0')
+            lead++;
+        sig = nfrac - lead;
+    }
+    if (sig > 15)
+        return 0;
+    Py_ssize_t n = 0;
+    if (signbit(d))
+        out[n++] = '-';
+    memcpy(out + n, digits, (size_t)nint);
+    n += nint;
+    out[n++] = '.';
+    memcpy(out + n, fd, (size_t)nfrac);
+    return n + nfrac;
+}
+
+/* One value in COPY text format: 1 done, 0 the plan does not fit it, -1 error. */
+static int
+copy_text_value(OutBuf *b, ParamPlan *pp, PyObject *obj)
+{
+    if ((PyObject *)Py_TYPE(obj) != pp->type)
+        return 0;
+    switch (pp->code) {
+    case ENC_INT_TEXT: {
+        int overflow;
+        long long v = PyLong_AsLongLongAndOverflow(obj, &overflow);
+        if (v == -1 && PyErr_Occurred())
+            return -1;
+        if (overflow)
+            return 0;
+        char tmp[32];
+        int n = 0;
+        if (v < 0)
+            tmp[n++] = '-';
+        n += put_digits(tmp + n, v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v);
+        if (out_reserve(b, (size_t)n) < 0)
+            return -1;
+        memcpy(b->p + b->len, tmp, (size_t)n);
+        b->len += (size_t)n;
+        return 1;
+    }
+    case ENC_FLOAT_TEXT: {
+        double d = PyFloat_AS_DOUBLE(obj);
+        const char *special = isnan(d) ? "NaN" : isinf(d) ? (d > 0 ? "Infinity" : "-Infinity")
+                                                          : NULL;
+        if (special != NULL) {
+            size_t n = strlen(special);
+            if (out_reserve(b, n) < 0)
+                return -1;
+            memcpy(b->p + b->len, special, n);
+            b->len += n;
+            return 1;
+        }
+        char quick[48];
+        Py_ssize_t qn = short_float_repr(d, quick);
+        if (qn > 0) {
+            if (out_reserve(b, (size_t)qn) < 0)
+                return -1;
+            memcpy(b->p + b->len, quick, (size_t)qn);
+            b->len += (size_t)qn;
+            return 1;
+        }
+        char *r = PyOS_double_to_string(d, 'r', 0, Py_DTSF_ADD_DOT_0, NULL);
+        if (r == NULL)
+            return -1;
+        size_t n = strlen(r);
+        int rc = out_reserve(b, n);
+        if (rc == 0) {
+            memcpy(b->p + b->len, r, n);
+            b->len += n;
+        }
+        PyMem_Free(r);
+        return rc < 0 ? -1 : 1;
+    }
+    case ENC_UTF8: {
+        Py_ssize_t n;
+        const char *data = PyUnicode_AsUTF8AndSize(obj, &n);
+        if (data == NULL) {
+            /* Surrogates: the dumper reports it. */
+            if (!PyErr_ExceptionMatches(PyExc_UnicodeEncodeError))
+                return -1;
+            PyErr_Clear();
+            return 0;
+        }
+        if (memchr(data, 0, (size_t)n) != NULL)
+            return 0;
+        return put_text_escaped(b, data, n) < 0 ? -1 : 1;
+    }
+    case ENC_PY: {
+        PyObject *res;
+        int rc = call_dump(pp->extra, obj, &res);
+        if (rc == 1) {
+            rc = put_text_escaped(b, PyBytes_AS_STRING(res), PyBytes_GET_SIZE(res)) < 0 ? -1 : 1;
+            Py_DECREF(res);
+        }
+        return rc;
+    }
+    default:
+        return 0;
+    }
+}
+
+/* One value in COPY binary format (length and bytes): 1 done, 0 no fit, -1 error.
+   Ints take the width of the column (pp->oid), not the smallest one. */
+static int
+copy_binary_value(OutBuf *b, ParamPlan *pp, PyObject *obj)
+{
+    if (out_reserve(b, 12) < 0)
+        return -1;
+    if (pp->code != ENC_INT_BIN)
+        return encode_param(b, pp, obj);
+    if ((PyObject *)Py_TYPE(obj) != pp->type)
+        return 0;
+    int overflow;
+    long long v = PyLong_AsLongLongAndOverflow(obj, &overflow);
+    if (v == -1 && PyErr_Occurred())
+        return -1;
+    size_t n = pp->oid == OID_INT2 ? 2 : pp->oid == OID_INT4 ? 4 : 8;
+    if (overflow || (n == 2 && (v < INT16_MIN || v > INT16_MAX)) ||
+        (n == 4 && (v < INT32_MIN || v > INT32_MAX)))
+        return 0;
+    unsigned char tmp[8];
+    be64_put(tmp, (uint64_t)v);
+    unsigned char *w = (unsigned char *)b->p + b->len;
+    put32(w, (int64_t)n);
+    memcpy(w + 4, tmp + 8 - n, n);
+    b->len += 4 + n;
+    return 1;
+}
+
+/* One row appended to the bytearray `ba` in COPY format while it fits the plan:
+   1 done, 0 does not fit (ba left as it was), -1 error (likewise). */
+static int
+copy_one_row(PyObject *ba, ParamPlan *pp, Py_ssize_t np, int binary, PyObject *row)
+{
+    if ((!PyTuple_CheckExact(row) && !PyList_CheckExact(row)) ||
+        PySequence_Fast_GET_SIZE(row) != np)
+        return 0;
+    OutBuf b = {PyByteArray_AS_STRING(ba), (size_t)PyByteArray_GET_SIZE(ba),
+                (size_t)PyByteArray_GET_SIZE(ba), ba};
+    size_t mark = b.len;
+    int fits = 1;
+    /* Hold the row: a dumper called from here may drop it from its list. */
+    Py_INCREF(row);
+    if (binary) {
+        if (out_reserve(&b, 2) < 0)
+            fits = -1;
+        else {
+            put16((unsigned char *)b.p + b.len, (int)np);
+            b.len += 2;
+        }
+    }
+    for (Py_ssize_t j = 0; j < np && fits == 1; j++) {
+        if (PySequence_Fast_GET_SIZE(row) != np) {
+            fits = 0;
+            break;
+        }
+        PyObject *obj = PySequence_Fast_GET_ITEM(row, j);
+        if (!binary && j > 0) {
+            if (out_reserve(&b, 1) < 0) {
+                fits = -1;
+                break;
+            }
+            b.p[b.len++] = '\t';
+        }
+        if (obj == Py_None) {
+            if (out_reserve(&b, 4) < 0) {
+                fits = -1;
+                break;
+            }
+            memcpy(b.p + b.len, binary ? "\xff\xff\xff\xff" : "\\N", binary ? 4 : 2);
+            b.len += binary ? 4 : 2;
+            continue;
+        }
+        Py_INCREF(obj);
+        fits = binary ? copy_binary_value(&b, &pp[j], obj) : copy_text_value(&b, &pp[j], obj);
+        Py_DECREF(obj);
+    }
+    Py_DECREF(row);
+    if (fits == 1 && !binary) {
+        if (out_reserve(&b, 1) < 0)
+            fits = -1;
+        else
+            b.p[b.len++] = '\n';
+    }
+    if (fits != 1)
+        b.len = mark;
+    /* Back to the bytes written: whole rows only. */
+    if (PyByteArray_Resize(ba, (Py_ssize_t)b.len) < 0)
+        return -1;
+    return fits;
+}
+
+/* --- CopyWriter: rows of COPY FROM data, text or binary ----------------------------- */
+
+typedef struct {
+    PyObject_HEAD
+    PyObject *out;      /* the bytearray rows are appended to */
+    PyObject *fallback; /* fallback(row) appends a row the plan doesn't fit (and may re-plan) */
+    PyObject *plan;     /* the plan as given (None: every row goes to the fallback) */
+    ParamPlan *pp;      /* the plan as read, NULL without one */
+    Py_ssize_t np;
+    Py_ssize_t chunk;
+    int binary;
+} CopyWriterObject;
+
+static int
+writer_traverse(CopyWriterObject *self, visitproc visit, void *arg)
+{
+    Py_VISIT(self->out);
+    Py_VISIT(self->fallback);
+    Py_VISIT(self->plan);
+    return 0;
+}
+
+static int
+writer_clear(CopyWriterObject *self)
+{
+    Py_CLEAR(self->out);
+    Py_CLEAR(self->fallback);
+    Py_CLEAR(self->plan);
+    PyMem_Free(self->pp);
+    self->pp = NULL;
+    return 0;
+}
+
+static void
+writer_dealloc(CopyWriterObject *self)
+{
+    PyObject_GC_UnTrack(self);
+    writer_clear(self);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+static int
+writer_init(CopyWriterObject *self, PyObject *args, PyObject *kwds)
+{
+    static char *kwlist[] = {"binary", "out", "fallback", "chunk", NULL};
+    int binary;
+    PyObject *out, *fallback;
+    Py_ssize_t chunk;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "pO!On", kwlist, &binary, &PyByteArray_Type,
+                                     &out, &fallback, &chunk))
+        return -1;
+    if (!PyCallable_Check(fallback)) {
+        PyErr_SetString(PyExc_TypeError, "fallback must be callable");
+        return -1;
+    }
+    writer_clear(self);
+    self->binary = binary;
+    self->out = Py_NewRef(out);
+    self->fallback = Py_NewRef(fallback);
+    self->plan = Py_NewRef(Py_None);
+    self->chunk = chunk;
+    return 0;
+}
+
+static PyObject *
+writer_get_plan(CopyWriterObject *self, void *closure)
+{
+    return Py_NewRef(self->plan ? self->plan : Py_None);
+}
+
+static int
+writer_set_plan(CopyWriterObject *self, PyObject *plan, void *closure)
+{
+    ParamPlan *pp = NULL;
+    if (plan == NULL || (plan != Py_None && !PyTuple_CheckExact(plan))) {
+        PyErr_SetString(PyExc_TypeError, "plan must be a tuple or None");
+        return -1;
+    }
+    if (plan != Py_None) {
+        if (PyTuple_GET_SIZE(plan) > INT16_MAX) {
+            PyErr_SetString(PyExc_ValueError, "bad plan");
+            return -1;
+        }
+        if ((pp = read_param_plan(plan)) == NULL)
+            return -1;
+    }
+    PyMem_Free(self->pp);
+    self->pp = pp;
+    self->np = plan != Py_None ? PyTuple_GET_SIZE(plan) : 0;
+    Py_XSETREF(self->plan, Py_NewRef(plan));
+    return 0;
+}
+
+/* Append one row, through the plan or the fallback; -1 on error. */
+static int
+writer_row(CopyWriterObject *self, PyObject *row)
+{
+    if (self->pp != NULL) {
+        /* The plan's objects are held by the plan tuple: hold it while encoding
+           (the fallback, or a dumper, may replace it). */
+        PyObject *plan = Py_NewRef(self->plan);
+        int fits = copy_one_row(self->out, self->pp, self->np, self->binary, row);
+        Py_DECREF(plan);
+        if (fits != 0)
+            return fits < 0 ? -1 : 0;
+    }
+    PyObject *res = PyObject_CallOneArg(self->fallback, row);
+    if (res == NULL)
+        return -1;
+    Py_DECREF(res);
+    return 0;
+}
+
+static PyObject *
+writer_full(CopyWriterObject *self)
+{
+    return PyBool_FromLong(PyByteArray_GET_SIZE(self->out) >= self->chunk);
+}
+
+static PyObject *
+writer_add_row(CopyWriterObject *self, PyObject *row)
+{
+    if (self->out == NULL) {
+        PyErr_SetString(PyExc_RuntimeError, "CopyWriter not initialised");
+        return NULL;
+    }
+    if (writer_row(self, row) < 0)
+        return NULL;
+    return writer_full(self);
+}
+
+static PyObject *
+writer_add_rows(CopyWriterObject *self, PyObject *rows)
+{
+    if (self->out == NULL) {
+        PyErr_SetString(PyExc_RuntimeError, "CopyWriter not initialised");
+        return NULL;
+    }
+    if (!PyList_CheckExact(rows) && !PyTuple_CheckExact(rows)) {
+        PyErr_SetString(PyExc_TypeError, "add_rows() needs a list or a tuple");
+        return NULL;
+    }
+    Py_INCREF(rows);
+    for (Py_ssize_t i = 0; i < Py_SIZE(rows); i++) {
+        PyObject *row = Py_NewRef(PySequence_Fast_GET_ITEM(rows, i));
+        int rc = writer_row(self, row);
+        Py_DECREF(row);
+        if (rc < 0) {
+            Py_DECREF(rows);
+            return NULL;
+        }
+    }
+    Py_DECREF(rows);
+    return writer_full(self);
+}
+
+static PyMethodDef writer_methods[] = {
+    {"add_row", (PyCFunction)writer_add_row, METH_O,
+     "add_row(row) -> bool\n\nAppend one row; True once the output holds a chunk."},
+    {"add_rows", (PyCFunction)writer_add_rows, METH_O,
+     "add_rows(rows) -> bool\n\nAppend the rows of a list or tuple; True once the output "
+     "holds a chunk."},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyGetSetDef writer_getset[] = {
+    {"plan", (getter)writer_get_plan, (setter)writer_set_plan,
+     "Per column (type, code, oid, extra), or None: how rows are encoded here.", NULL},
+    {NULL, NULL, NULL, NULL, NULL},
+};
+
+static PyTypeObject CopyWriterType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "pgwire._speedups.CopyWriter",
+    .tp_basicsize = sizeof(CopyWriterObject),
+    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC,
+    .tp_doc = "CopyWriter(binary, out, fallback, chunk)\n\n"
+              "Appends rows in COPY text or binary format to the bytearray `out`: in C\n"
+              "while they fit `plan` (None fits any column), else by calling\n"
+              "fallback(row), which appends the row itself.",
+    .tp_new = PyType_GenericNew,
+    .tp_init = (initproc)writer_init,
+    .tp_dealloc = (destructor)writer_dealloc,
+    .tp_traverse = (traverseproc)writer_traverse,
+    .tp_clear = (inquiry)writer_clear,
+    .tp_methods = writer_methods,
+    .tp_getset = writer_getset,
+};
 
 /* --- count_commands: the answers of executemany ----------------------------------- */
 
@@ -1632,10 +2135,11 @@ count_commands(PyObject *module, PyObject *buf)
 /* --- take_response: a whole plain answer at once ---------------------------------- */
 
 PyDoc_STRVAR(take_response_doc,
-"take_response(proto, loaders, make_row) -> (rows, tag, rowcount) | None\n\n"
+"take_response(proto, loaders, make_row, description=None) -> (rows, tag, rowcount) | None\n\n"
 "The whole answer to one statement run through the extended protocol, when it\n"
 "is all in proto.buf and plain: ParseComplete, BindComplete, NoData or\n"
-"CloseComplete, then DataRows, one CommandComplete and ReadyForQuery. The rows\n"
+"CloseComplete (with description: a RowDescription whose body it is instead of NoData),\n"
+"then DataRows, one CommandComplete and ReadyForQuery. The rows\n"
 "are decoded as read_data_rows does (loaders None: no rows may come). Once all\n"
 "is decoded, buf.pos moves past the ReadyForQuery and proto notes it\n"
 "(transaction_status, pending_ready), with no signal handled in between.\n"
@@ -1646,11 +2150,19 @@ PyDoc_STRVAR(take_response_doc,
 static PyObject *
 take_response(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
-    if (nargs != 3) {
-        PyErr_SetString(PyExc_TypeError, "take_response(proto, loaders, make_row)");
+    if (nargs != 3 && nargs != 4) {
+        PyErr_SetString(PyExc_TypeError, "take_response(proto, loaders, make_row, description=None)");
         return NULL;
     }
     PyObject *proto = args[0], *loaders = args[1], *make_row = args[2];
+    PyObject *description = nargs == 4 ? args[3] : Py_None;
+    if (description != Py_None && !PyBytes_CheckExact(description)) {
+        PyErr_SetString(PyExc_TypeError, "take_response: description must be bytes or None");
+        return NULL;
+    }
+    /* The RowDescription the caller knows the columns of, if any. */
+    const char *desc = description == Py_None ? NULL : PyBytes_AS_STRING(description);
+    Py_ssize_t desc_len = description == Py_None ? -1 : PyBytes_GET_SIZE(description);
     /* No loaders: a statement without rows. */
     int no_rows = loaders == Py_None;
     if (planner == NULL
@@ -1675,7 +2187,9 @@ take_response(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 
     /* Check the whole answer is there, and plain, before decoding anything. */
     while ((mlen = whole_message(p, len, at)) != 0
-           && (p[at] == '1' || p[at] == '2' || p[at] == '3' || p[at] == 'n'))
+           && (p[at] == '1' || p[at] == '2' || p[at] == '3' || (p[at] == 'n' && desc == NULL)
+               || (p[at] == 'T' && desc != NULL && (Py_ssize_t)mlen - 4 == desc_len
+                   && memcmp(p + at + 5, desc, desc_len) == 0)))
         at += 1 + mlen;
     Py_ssize_t first_row = at;
     while ((mlen = whole_message(p, len, at)) != 0 && p[at] == 'D') {
@@ -1856,7 +2370,7 @@ PyInit__speedups(void)
     PyDateTime_IMPORT;
     if (PyDateTimeAPI == NULL)
         return NULL;
-    if (PyType_Ready(&PlanType) < 0)
+    if (PyType_Ready(&PlanType) < 0 || PyType_Ready(&CopyWriterType) < 0)
         return NULL;
     PyObject *m = PyModule_Create(&moduledef);
     if (m == NULL)
@@ -1873,6 +2387,8 @@ PyInit__speedups(void)
     INTERN(str_transaction_status, "transaction_status");
     if ((one = PyLong_FromLong(1)) == NULL)
         goto error;
+    if (PyModule_AddObjectRef(m, "CopyWriter", (PyObject *)&CopyWriterType) < 0)
+        goto error;
     if ((empty_tuple = PyTuple_New(0)) == NULL)
         goto error;
     for (int i = 0; i < CODE_COUNT; i++) {
@@ -1881,7 +2397,7 @@ PyInit__speedups(void)
     }
     static const char *const enc_names[ENC_COUNT] = {
         "ENC_PY", "ENC_NULL", "ENC_INT_TEXT", "ENC_INT_BIN", "ENC_FLOAT8_BIN",
-        "ENC_UTF8", "ENC_TS_BIN", "ENC_TSTZ_BIN",
+        "ENC_UTF8", "ENC_TS_BIN", "ENC_TSTZ_BIN", "ENC_FLOAT_TEXT",
     };
     for (int i = 0; i < ENC_COUNT; i++) {
         if (PyModule_AddIntConstant(m, enc_names[i], i) < 0)

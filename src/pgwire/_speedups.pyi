@@ -59,3 +59,17 @@ def clear_plans() -> None:
 
 def plan_codes(loaders: Sequence[Callable[[bytes], Any]]) -> list[int]:
     """The decoder codes chosen for these loaders."""
+
+class CopyWriter:
+    """Appends rows in COPY text or binary format to a bytearray, in C while they fit ``plan``."""
+
+    plan: tuple[tuple[type, int, int, Any], ...] | None
+
+    def __init__(
+        self, binary: bool, out: bytearray, fallback: Callable[[Any], None], chunk: int
+    ) -> None: ...
+    def add_row(self, row: Any) -> bool:
+        """Append one row; True once ``out`` holds a chunk."""
+
+    def add_rows(self, rows: list[Any] | tuple[Any, ...]) -> bool:
+        """Append the rows of a list or tuple; True once ``out`` holds a chunk."""

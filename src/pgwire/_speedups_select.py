@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 from types import MethodType, ModuleType
 from typing import Any
 
-__all__ = ["compiled", "plan_columns", "plan_params", "speedups"]
+__all__ = ["compiled", "plan_columns", "plan_copy_values", "plan_params", "speedups"]
 
 
 def compiled() -> ModuleType | None:
@@ -248,4 +248,76 @@ def plan_params(
         elif found[0] is not type(obj):
             return None
         out.append(found)
+    return tuple(out)
+
+
+def plan_copy_values(
+    row: Sequence[Any],
+    dumpers: Sequence[tuple[Any, Any] | None],
+    types: Sequence[int],
+    *,
+    binary: bool,
+    previous: tuple[ParamPlan, ...] | None = None,
+) -> tuple[ParamPlan, ...] | None:
+    """How the compiled COPY encoder may write rows like ``row``, or None if it may not.
+
+    ``dumpers`` are the (registered, used) dumper pairs of the values in the
+    format of the COPY, ``types`` the column types (binary only). A None
+    value keeps the column's entry of ``previous`` (None fits any column).
+    The session's encoding must be one whose ASCII bytes are never part of a
+    multibyte character: the encoder escapes text bytes as they are.
+    The codes are the compiled module's, whether it is selected or not (its
+    caller decides whether to use it).
+    """
+    sp = compiled()
+    if sp is None:
+        return None
+    from datetime import datetime
+
+    from .types import datetime as dt
+    from .types import numeric, text
+    from .types.adapt import Format
+    from .types.adapt import _never_upgrades as never_upgrades
+
+    fmt = Format.BINARY if binary else Format.TEXT
+    out: list[ParamPlan] = []
+    for j, (obj, pair) in enumerate(zip(row, dumpers, strict=True)):
+        if pair is None:
+            out.append(previous[j] if previous else (type(None), sp.ENC_NULL, 0, None))
+            continue
+        base, used = pair
+        kind = type(obj)
+        stable = base is used and never_upgrades(used) and used.format == fmt
+        utf8 = _is_utf8(getattr(used, "_encoding", None))
+        entry: ParamPlan | None = None
+        if binary:
+            oid = types[j]
+            # The column types are the OIDs of the dumpers the base one picks from.
+            if kind is int and type(base) is numeric.IntBinaryDumper:
+                if oid in (base._int2.oid, base._int4.oid, base._int8.oid):
+                    entry = (int, sp.ENC_INT_BIN, oid, None)
+            elif kind is datetime and type(base) is dt.DatetimeBinaryDumper:
+                if oid in (base._naive.oid, base.oid):
+                    code = sp.ENC_TS_BIN if oid == base._naive.oid else sp.ENC_TSTZ_BIN
+                    entry = (datetime, code, oid, None)
+            elif stable and used.oid == oid:
+                if kind is float and type(used) is numeric.FloatBinaryDumper:
+                    entry = (float, sp.ENC_FLOAT8_BIN, oid, None)
+                elif kind is str and type(used) is text.StrBinaryDumper and utf8:
+                    entry = (str, sp.ENC_UTF8, oid, None)
+                else:
+                    entry = (kind, sp.ENC_PY, oid, used.dump)
+        elif kind is int and isinstance(used, numeric._IntTextDumper):
+            if type(used).dump is numeric._IntTextDumper.dump:
+                entry = (int, sp.ENC_INT_TEXT, 0, None)
+        elif stable:
+            if kind is float and type(used) is numeric.FloatDumper:
+                entry = (float, sp.ENC_FLOAT_TEXT, 0, None)
+            elif kind is str and type(used) is text.StrDumper and utf8:
+                entry = (str, sp.ENC_UTF8, 0, None)
+            else:
+                entry = (kind, sp.ENC_PY, 0, used.dump)
+        if entry is None:
+            return None
+        out.append(entry)
     return tuple(out)

@@ -23,8 +23,7 @@ import stat
 import warnings
 from dataclasses import dataclass, field
 
-from pgwire.errors import NotSupportedError, ProgrammingError
-from pgwire.protocol.auth import AuthPolicy
+from pgwire.errors import NotSupportedError, OperationalError, ProgrammingError
 
 __all__ = [
     "DEFAULT_PORT",
@@ -32,6 +31,7 @@ __all__ = [
     "KEYWORDS",
     "ConnectParams",
     "HostSpec",
+    "conninfo_to_dict",
     "make_conninfo",
     "make_params",
     "parse_dsn",
@@ -625,6 +625,19 @@ def make_conninfo(dsn: str = "", **kwargs: object) -> str:
     return " ".join(f"{key}={_quote(value)}" for key, value in values.items())
 
 
+def conninfo_to_dict(conninfo: str = "", **kwargs: object) -> dict[str, object]:
+    """The keywords of a connection string, with ``kwargs`` (those not None) on top.
+
+    psycopg's spelling of :func:`parse_dsn` plus keyword overrides; the
+    values of ``kwargs`` are kept as given.
+    """
+    values: dict[str, object] = dict(parse_dsn(conninfo))
+    for key, value in kwargs.items():
+        if value is not None:
+            values[key] = value
+    return values
+
+
 # --------------------------------------------------------------------------
 # Resolution
 
@@ -907,6 +920,28 @@ def _split_hosts(values: dict[str, str]) -> list[HostSpec]:
     return hosts
 
 
+def replication_mode(value: str) -> str | None:
+    """What the ``replication`` keyword asks for: "logical", "physical" or None (none).
+
+    Accepts what the server accepts: ``database``, and its booleans (true,
+    yes, on, 1 / false, no, off, 0, in any case, and prefixes as long as
+    they are unambiguous).
+    """
+    text = value.strip().lower()
+    if text == "database":
+        return "logical"
+    words = {"true": True, "yes": True, "on": True, "false": False, "no": False, "off": False}
+    matches = {on for word, on in words.items() if text and word.startswith(text)}
+    if text in ("1", "0"):
+        matches = {text == "1"}
+    if len(matches) != 1:
+        raise ProgrammingError(
+            f'invalid replication value: "{value}"'
+            " (expected database, true, false, on, off, 1 or 0)"
+        )
+    return "physical" if matches.pop() else None
+
+
 def make_params(dsn: str | None = None, **kwargs: object) -> ConnectParams:
     """Resolve a DSN and keyword arguments into :class:`ConnectParams`.
 
@@ -960,8 +995,10 @@ def make_params(dsn: str | None = None, **kwargs: object) -> ConnectParams:
 
     server_settings: dict[str, str] = {}
     # Same order as libpq's startup packet, after user and database.
-    if values.get("replication"):
-        server_settings["replication"] = values["replication"]
+    replication = replication_mode(values["replication"]) if values.get("replication") else None
+    if replication is not None:
+        # The server takes "database" in lower case only.
+        server_settings["replication"] = "database" if replication == "logical" else "true"
     options = values.get("options") or None
     if options:
         server_settings["options"] = options
@@ -1097,3 +1134,78 @@ def read_pgpass(path: str, host: str, port: int, dbname: str, user: str) -> str 
         if pos is not None:
             return _pgpass_password(line, pos)
     return None
+
+
+#: The methods ``require_auth`` names, as libpq spells them.
+AUTH_METHODS = ("password", "md5", "gss", "sspi", "scram-sha-256", "oauth", "none")
+
+# What libpq says the server asked for, by method.
+_REQUESTED = {
+    "password": "server requested a cleartext password",
+    "md5": "server requested a hashed password",
+    "gss": "server requested GSSAPI authentication",
+    "sspi": "server requested SSPI authentication",
+    "scram-sha-256": "server requested SASL authentication",
+    "oauth": "server requested OAuth authentication",
+    "none": "server did not complete authentication",
+}
+
+
+class AuthPolicy:
+    """What the client accepts of the server's authentication: libpq's
+    ``require_auth`` and ``channel_binding``.
+
+    ``require_auth`` is a comma-separated list of methods the server must
+    use (``none``: no authentication at all), or of methods it must not use,
+    each prefixed with ``!``. Checked when the server asks for a method,
+    before any credential goes out.
+    """
+
+    def __init__(self, require_auth: str = "", channel_binding: str = "prefer") -> None:
+        self.text = require_auth
+        self.channel_binding = channel_binding or "prefer"
+        if self.channel_binding not in ("disable", "prefer", "require"):
+            raise ProgrammingError(f'invalid channel_binding value: "{channel_binding}"')
+        self.allowed = set(AUTH_METHODS)
+        if not require_auth:
+            return
+        names = [item.strip() for item in require_auth.split(",")]
+        negated = [name.startswith("!") for name in names]
+        if any(negated) and not all(negated):
+            raise ProgrammingError(
+                f'invalid require_auth value: "{require_auth}": negative methods ("!") '
+                "cannot be mixed with required methods"
+            )
+        methods = [name[1:] if name.startswith("!") else name for name in names]
+        for method in methods:
+            if method not in AUTH_METHODS:
+                raise ProgrammingError(
+                    f'invalid require_auth method: "{method}" (expected one of: '
+                    + ", ".join(AUTH_METHODS)
+                    + ", each optionally prefixed with !)"
+                )
+            if methods.count(method) > 1:
+                raise ProgrammingError(
+                    f'require_auth method "{method}" is specified more than once'
+                )
+        if all(negated):
+            self.allowed -= set(methods)
+        else:
+            self.allowed = set(methods)
+
+    def check(self, method: str) -> None:
+        """Raise unless the server may authenticate the client with ``method``."""
+        if method not in self.allowed:
+            raise OperationalError(
+                f'authentication method requirement "{self.text}" failed: {_REQUESTED[method]}'
+            )
+        if self.channel_binding == "require" and method != "scram-sha-256":
+            if method == "none":
+                raise OperationalError(
+                    "channel binding required, but server authenticated client "
+                    "without channel binding"
+                )
+            raise OperationalError(
+                "channel binding required but not supported by server's authentication "
+                f"request ({_REQUESTED[method]})"
+            )

@@ -15,12 +15,14 @@ aborts it (CopyFail) and propagates.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
+from itertools import islice
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from .drivers import aio, blocking
-from .errors import DataError, ProgrammingError, QueryCanceled
+from ._copy_rows import RowEncoder
+from .drivers import blocking
+from .errors import ProgrammingError, QueryCanceled
 from .protocol import copy as pc
 from .protocol.copy import CopyState
 from .protocol.core import PGGen
@@ -35,21 +37,8 @@ FLUSH_SIZE = 1 << 20
 """Queued COPY data past which write() sends before returning."""
 
 
-_INT_SIZES = {type_oids.INT2_OID: 2, type_oids.INT4_OID: 4, type_oids.INT8_OID: 8}
-
-
-def _dump_binary(tx: Any, value: Any, oid: int) -> bytes:
-    """``value`` in the binary format of the column type ``oid``."""
-    got_oid, fmt, data = tx.dump(value, Format.BINARY)
-    if got_oid == oid and fmt == Format.BINARY:
-        return data  # type: ignore[no-any-return]
-    if got_oid in _INT_SIZES and oid in _INT_SIZES:
-        try:
-            return int(value).to_bytes(_INT_SIZES[oid], "big", signed=True)
-        except OverflowError:
-            raise DataError(f"{value} does not fit the column's type") from None
-    name = type_oids.OID_TO_NAME.get(oid, str(oid))
-    raise DataError(f"binary COPY: a {type(value).__name__} can't be written to a {name} column")
+ROWS_BATCH = 4096
+"""Rows write_rows() takes from an iterator at a time (what it holds at once)."""
 
 
 class BaseCopy:
@@ -65,6 +54,7 @@ class BaseCopy:
         self._types: list[int] | None = None
         self._pending = b""
         self._header_seen = False
+        self._encoder: RowEncoder | None = None
         self._finished = False
         # Rows parsed from a chunk but not yet returned by read_row().
         self._rows_ahead: deque[tuple[Any, ...]] = deque()
@@ -116,35 +106,45 @@ class BaseCopy:
             return data.encode(self._conn.adapt_context.encoding)
         return bytes(data)
 
-    def _encode_row(self, row: Sequence[Any]) -> bytes:
+    def _row_encoder(self) -> RowEncoder:
+        """The encoder of write_row(), made at the first row (set_types() is known then)."""
         state = self._check_in()
-        tx = self._cursor._tx
-        if state.format == 1:
-            if self._types is None:
-                raise ProgrammingError("binary COPY FROM needs set_types() before write_row()")
-            values = [
-                None if v is None else _dump_binary(tx, v, oid)
-                for v, oid in zip(row, self._types, strict=True)
-            ]
-            data = pc.format_binary_row(values)
-            if not self._header_seen:
-                self._header_seen = True
-                data = pc.BINARY_HEADER + data
-            return data
-        encoding = self._conn.adapt_context.encoding
-        texts: list[str | None] = []
-        for v in row:
-            if v is None:
-                texts.append(None)
-            else:
-                _, _, dumped = tx.dump(v, Format.TEXT)
-                texts.append(None if dumped is None else dumped.decode(encoding))
-        return pc.format_text_row(texts).encode(encoding)
+        if self._encoder is None:
+            self._encoder = RowEncoder(
+                self._cursor._tx,
+                self._conn.adapt_context.encoding,
+                binary=state.format == 1,
+                ncolumns=len(state.column_formats),
+                types=self._types,
+            )
+        return self._encoder
+
+    def _queue_rows(self) -> bool:
+        """Queue the rows encoded so far as one CopyData; True when the socket should be fed."""
+        encoder = self._encoder
+        proto = self._conn._proto
+        if encoder is not None and encoder.data:
+            pc.copy_data(proto, encoder.data)
+            encoder.data.clear()
+        return len(proto.out) >= FLUSH_SIZE
+
+    @staticmethod
+    def _batches(rows: Iterable[Sequence[Any]]) -> Iterator[Sequence[Sequence[Any]]]:
+        """``rows`` in lists or tuples of at most ROWS_BATCH rows, taken as they come."""
+        if type(rows) is list or type(rows) is tuple:
+            for i in range(0, len(rows), ROWS_BATCH):
+                yield rows[i : i + ROWS_BATCH]
+            return
+        it = iter(rows)
+        while batch := list(islice(it, ROWS_BATCH)):
+            yield batch
 
     def _finish_sql(self, exc: BaseException | None) -> str | None:
         if exc is None:
-            if self.binary and self._header_seen:
-                pc.copy_data(self._conn._proto, pc.BINARY_TRAILER)
+            if self._encoder is not None:
+                if self.binary:
+                    self._encoder.data += pc.BINARY_TRAILER
+                self._queue_rows()
             return None
         return f"error from Python: {type(exc).__qualname__} - {exc}"
 
@@ -283,17 +283,23 @@ class Copy(BaseCopy):
 
     def write(self, data: bytes | bytearray | memoryview | str) -> None:
         """Send a chunk of COPY data as it is."""
-        self._send(self._encode(data))
+        data = self._encode(data)
+        self._queue_rows()  # rows written before go first
+        pc.copy_data(self._conn._proto, data)
+        if len(self._conn._proto.out) >= FLUSH_SIZE:
+            blocking.flush(self._conn._chan)
 
     def write_row(self, row: Sequence[Any]) -> None:
-        """Send one row, adapting its values."""
-        self._send(self._encode_row(row))
-
-    def _send(self, data: bytes) -> None:
-        proto = self._conn._proto
-        pc.copy_data(proto, data)
-        if len(proto.out) >= FLUSH_SIZE:
+        """Send one row, adapting its values (rows are sent in chunks)."""
+        if (self._encoder or self._row_encoder()).add_row(row) and self._queue_rows():
             blocking.flush(self._conn._chan)
+
+    def write_rows(self, rows: Iterable[Sequence[Any]]) -> None:
+        """Send every row of ``rows`` (any iterable, consumed a batch at a time)."""
+        encoder = self._encoder or self._row_encoder()
+        for batch in self._batches(rows):
+            if encoder.add_rows(batch) and self._queue_rows():
+                blocking.flush(self._conn._chan)
 
     def read(self) -> bytes:
         """The next chunk of COPY TO data; b"" at the end."""
@@ -355,19 +361,31 @@ class AsyncCopy(BaseCopy):
             self._done()
             conn._alock.release()
 
+    async def _flush(self) -> None:
+        # Imported here: the blocking API must not load asyncio.
+        from .drivers import aio
+
+        await aio.flush(self._conn._chan)
+
     async def write(self, data: bytes | bytearray | memoryview | str) -> None:
         """Send a chunk of COPY data as it is."""
-        await self._send(self._encode(data))
+        data = self._encode(data)
+        self._queue_rows()  # rows written before go first
+        pc.copy_data(self._conn._proto, data)
+        if len(self._conn._proto.out) >= FLUSH_SIZE:
+            await self._flush()
 
     async def write_row(self, row: Sequence[Any]) -> None:
-        """Send one row, adapting its values."""
-        await self._send(self._encode_row(row))
+        """Send one row, adapting its values (rows are sent in chunks)."""
+        if (self._encoder or self._row_encoder()).add_row(row) and self._queue_rows():
+            await self._flush()
 
-    async def _send(self, data: bytes) -> None:
-        proto = self._conn._proto
-        pc.copy_data(proto, data)
-        if len(proto.out) >= FLUSH_SIZE:
-            await aio.flush(self._conn._chan)
+    async def write_rows(self, rows: Iterable[Sequence[Any]]) -> None:
+        """Send every row of ``rows`` (any iterable, consumed a batch at a time)."""
+        encoder = self._encoder or self._row_encoder()
+        for batch in self._batches(rows):
+            if encoder.add_rows(batch) and self._queue_rows():
+                await self._flush()
 
     async def read(self) -> bytes:
         """The next chunk of COPY TO data; b"" at the end."""

@@ -4,21 +4,22 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Generic
 
 from ._base import Inflight
-from ._cursor_base import BaseCursor, Params, PlannedRun, callproc_query
+from ._cursor_base import BaseCursor, Params, PlannedRun, _Exhausted, callproc_query
 from .copy import Copy
 from .drivers import blocking
 from .drivers.channel import Operation
 from .protocol import core
 from .protocol.core import PGGen
+from .rows import Row
 
 if TYPE_CHECKING:
     from .connection import Connection
 
 
-class Cursor(BaseCursor):
+class Cursor(BaseCursor, Generic[Row]):
     """A PEP 249 cursor on a blocking connection.
 
     ``execute(query, params, async_=True)`` sends the query and returns at
@@ -36,7 +37,7 @@ class Cursor(BaseCursor):
         # (running or ended): cancel() discards it.
         self._async_result = False
 
-    def __enter__(self) -> Cursor:
+    def __enter__(self) -> Cursor[Row]:
         return self
 
     def __exit__(
@@ -70,7 +71,7 @@ class Cursor(BaseCursor):
         prepare: bool | None = None,
         async_: bool = False,
         **kwargs: Any,
-    ) -> Cursor:
+    ) -> Cursor[Row]:
         """Run a query; with ``async_=True`` (or ``async=1``) send it and return at once."""
         if kwargs:
             if set(kwargs) != {"async"}:
@@ -80,11 +81,21 @@ class Cursor(BaseCursor):
         with conn._lock:
             if self._closed:
                 self._check_open()
+            pipeline = conn._pipeline
+            if pipeline is not None and not async_:
+                conn._check_open()
+                request = self._pipeline_request(query, params, binary)
+                self._reset()
+                pipeline.enqueue(self, request, self._description_callback())
+                return self
             conn._settle(self)  # checks the connection
-            if not async_ and binary is None and prepare is None and params is not None:
+            if binary is None and prepare is None and params is not None:
                 run = self._quick_run(query, params)
                 if run is not None:
-                    self._run_quick(run)
+                    if async_:
+                        self._start_quick(run)
+                    else:
+                        self._run_quick(run)
                     return self
             gen = self._query_gen(query, params, binary, prepare)
             self._reset()
@@ -102,6 +113,25 @@ class Cursor(BaseCursor):
             self._set_results(blocking.execute(conn._chan, gen))
         return self
 
+    def _start_quick(self, run: PlannedRun) -> None:
+        """Send a planned statement and return: its answer is read as it comes."""
+        request, _loaders, _make_row, error = self._quick_request(run)
+        self._reset()
+        self._async_result = True
+        conn = self._conn
+        chan = conn._chan
+        chan.check_open()
+        gen = self._quick_rest(run, error is None)
+        op = Operation(gen if error is None else _raise_after(gen, error))
+        chan.proto.expect_ready()
+        try:
+            chan.send_request(request)
+        except BaseException:
+            blocking.recover(chan, None)
+            raise
+        conn._inflight = Inflight(op, self)
+        self._no_result_reason = "the asynchronous query is still running"
+
     def _run_quick(self, run: PlannedRun) -> None:
         """Run a planned statement; take its answer whole if it is plain, else read it."""
         request, loaders, make_row, error = self._quick_request(run)
@@ -111,7 +141,9 @@ class Cursor(BaseCursor):
         blocking.send_and_wait(chan, request)
         if error is None:
             try:
-                result = core.take_answer(chan.proto, run.known_fields, loaders, make_row)
+                result = core.take_answer(
+                    chan.proto, run.known_fields, loaders, make_row, run.description
+                )
             except BaseException:
                 blocking.recover(chan, None)
                 raise
@@ -137,6 +169,31 @@ class Cursor(BaseCursor):
                 self.rowcount = 0
                 return
             self._set_many_results(self._run(gen), returning)
+
+    def stream(
+        self, query: Any, params: Params = None, *, binary: bool | None = None, size: int = 1
+    ) -> Iterator[Row]:
+        """Run a query and yield its rows as they arrive, in constant memory.
+
+        The rows are read from the server a chunk at a time; leaving the loop
+        early abandons the rest of them (the connection stays usable).
+        """
+        conn = self._conn
+        with conn._lock:
+            self._check_open()
+            conn._check_no_pipeline("stream()")
+            conn._settle(self)
+            gen = self._stream_gen(query, params, binary, size)
+            self._reset()
+            op: PGGen | None = gen
+            try:
+                while op is not None:
+                    op = self._stream_next(blocking.execute(conn._chan, op))
+                    while self._pos < len(self._rows):
+                        yield self._next_row()
+            finally:
+                if op is not None and not conn.closed:
+                    blocking.execute(conn._chan, core.stream_abandon(conn._proto))
 
     def copy(self, statement: Any) -> Copy:
         """A COPY FROM STDIN / TO STDOUT to run in a ``with`` block."""
@@ -176,7 +233,10 @@ class Cursor(BaseCursor):
         self._set_results(op.result, keep_last=True)
 
     def _wait_async(self) -> None:
-        """Block until this cursor's asynchronous query has ended."""
+        """Block until this cursor's asynchronous (or pipelined) query has ended."""
+        pipeline = self._conn._pipeline
+        if pipeline is not None and pipeline.pending(self):
+            pipeline.fetch(self)
         inflight = self._owns_inflight()
         if inflight is None:
             return
@@ -244,21 +304,21 @@ class Cursor(BaseCursor):
 
     # --- fetching ------------------------------------------------------------------
 
-    def fetchone(self) -> Any:
+    def fetchone(self) -> Row | None:
         """The next row, or None when the result is exhausted."""
-        if self._conn._inflight is not None:
+        if self._conn._inflight is not None or self._conn._pipeline is not None:
             self._wait_async()
         return self._fetchone()
 
-    def fetchmany(self, size: int | None = None) -> list[Any]:
+    def fetchmany(self, size: int | None = None) -> list[Row]:
         """The next ``size`` rows (default ``arraysize``)."""
-        if self._conn._inflight is not None:
+        if self._conn._inflight is not None or self._conn._pipeline is not None:
             self._wait_async()
         return self._fetchmany(size)
 
-    def fetchall(self) -> list[Any]:
+    def fetchall(self) -> list[Row]:
         """All the remaining rows."""
-        if self._conn._inflight is not None:
+        if self._conn._inflight is not None or self._conn._pipeline is not None:
             self._wait_async()
         return self._fetchall()
 
@@ -267,13 +327,32 @@ class Cursor(BaseCursor):
         self._wait_async()
         self._scroll(value, mode)
 
-    def __iter__(self) -> Iterator[Any]:
+    def __iter__(self) -> Cursor[Row]:
+        return self
+
+    def __next__(self) -> Row:
+        if self._conn._inflight is not None or self._conn._pipeline is not None:
+            self._wait_async()
+        try:
+            return self._next_row()
+        except _Exhausted:
+            raise StopIteration from None
+
+    def set_result(self, index: int) -> Cursor[Row]:
+        """Move to result ``index`` of the last execute (negative: from the end)."""
         self._wait_async()
-        rows = self._check_result()
-        while self._pos < len(rows):
-            pos = self._pos
-            self._pos = pos + 1
-            yield rows[pos]
+        self._set_result(index)
+        return self
+
+    def results(self) -> Iterator[Cursor[Row]]:
+        """Yield the cursor once per result of the last execute, moving to each in turn."""
+        self._wait_async()
+        if self._result is None:
+            return
+        while True:
+            yield self
+            if not self._nextset():
+                return
 
     @property
     def description(self) -> Any:
@@ -284,3 +363,9 @@ class Cursor(BaseCursor):
 
 
 __all__ = ["Cursor"]
+
+
+def _raise_after(gen: PGGen, error: BaseException) -> PGGen:
+    """Run ``gen`` to its end (the session stays in sync), then raise ``error``."""
+    yield from gen
+    raise error

@@ -1,9 +1,22 @@
-"""Automatic prepared statements: which queries to prepare, and their cache.
+"""What a connection knows of the queries it runs: descriptions, and prepared statements.
 
-A query run ``prepare_threshold`` times (by its text and parameter types) is
-prepared as a named statement; later runs skip parsing and planning and ask
-for each column in its cheapest format.  Statements past the cache size are
-closed on the server, piggybacked on the next query.
+Every query run with parameters (by its text and parameter types) gets an
+entry.  Until the query is prepared nothing is kept on the server: each run
+sends the unnamed Parse, Bind, Describe, Execute and Sync in one round trip,
+as is safe behind a pooler handing out a different server session per
+transaction; the entry remembers the columns described, so that later runs
+ask for each column in its cheapest format and don't parse the same
+RowDescription again.
+
+A query run ``prepare_threshold`` times is prepared as a named statement
+instead; later runs skip parsing, planning and Describe.  The default,
+``"auto"``, does so after 5 runs only where it is safe: on a connection that
+reaches a PostgreSQL backend directly, not a pooler that may hand the next
+transaction another server session.  That is checked once, when a query first
+reaches the threshold: the backend's ``pg_backend_pid()`` is the pid the
+server gave at connection time only when nothing stands in between (poolers
+give their own).  Statements past the cache size are closed on the server,
+piggybacked on the next query.
 """
 
 from __future__ import annotations
@@ -13,6 +26,11 @@ from collections import OrderedDict
 from .protocol import messages as m
 
 Key = tuple[bytes, tuple[int, ...]]
+
+#: ``prepare_threshold`` naming statements only on direct connections.
+AUTO = "auto"
+#: The runs before a statement is named under ``AUTO``.
+AUTO_THRESHOLD = 5
 
 
 class PreparedEntry:
@@ -26,6 +44,8 @@ class PreparedEntry:
         "generation",
         "fields",
         "fields_formats",
+        "description",
+        "_parse",
     )
 
     def __init__(self) -> None:
@@ -41,14 +61,33 @@ class PreparedEntry:
         # describing them again.
         self.fields: list[m.FieldDescription] | None = None
         self.fields_formats: list[int] | None = None
+        # The body of the RowDescription of ``fields`` (b"" for no rows).
+        self.description: bytes | None = None
+        self._parse = b""
+
+    def ran(self) -> None:
+        """Count a run of the statement unnamed, outside :meth:`PreparedCache.plan`."""
+        if self.name is None:
+            self.count += 1
+
+    def parse_message(self, key: Key) -> bytes:
+        """The unnamed Parse message of the statement of ``key`` (made once)."""
+        if not self._parse:
+            self._parse = m.parse(b"", key[0], list(key[1]))
+        return self._parse
 
 
 class PreparedCache:
     """The statements of one connection, least recently used first."""
 
-    def __init__(self, threshold: int | None = 5, size: int = 100) -> None:
+    def __init__(self, threshold: int | str | None = AUTO, size: int = 100) -> None:
         self.threshold = threshold
         self.size = size
+        #: Whether the connection reaches PostgreSQL directly (None: not known yet).
+        self.direct: bool | None = None
+        #: Set when a run reached the threshold under AUTO before ``direct`` was
+        #: known: the caller checks it (see the module's docstring).
+        self.check_wanted = False
         self._entries: OrderedDict[Key, PreparedEntry] = OrderedDict()
         self._counter = 0
         self._to_close: list[bytes] = []
@@ -57,10 +96,11 @@ class PreparedCache:
         """The entry to use for this run and whether this run prepares it.
 
         ``prepare`` True forces preparing now, False never; None follows the
-        threshold.  Returns (None, False) when the query runs unprepared and
-        untracked.
+        threshold (None: never).  An entry without a name runs unnamed.
+        Returns (None, False) when the query runs unprepared and untracked
+        (``prepare=False``).
         """
-        if prepare is False or (prepare is None and self.threshold is None):
+        if prepare is False:
             return None, False
         entry = self._entries.get(key)
         if entry is None:
@@ -71,17 +111,51 @@ class PreparedCache:
         if entry.name is not None:
             return entry, False
         entry.count += 1
-        if prepare or (self.threshold is not None and entry.count >= self.threshold):
-            self._counter += 1
-            entry.name = b"_pgwire_%d" % self._counter
-            return entry, True
-        return entry, False
+        limit = self._limit()
+        if not prepare and (limit is None or entry.count < limit):
+            return entry, False
+        if not prepare and self._threshold == AUTO and self.direct is None:
+            # Named from the next run on, if the check says it is safe.
+            self.check_wanted = True
+            return entry, False
+        self._counter += 1
+        entry.name = b"_pgwire_%d" % self._counter
+        return entry, True
 
-    def prepared(self, key: Key) -> PreparedEntry | None:
-        """The entry of ``key`` if its statement is prepared already (marked as just used)."""
+    @property
+    def threshold(self) -> int | str | None:
+        """Runs before a statement is named: an int, None (never) or ``"auto"``."""
+        return self._threshold
+
+    @threshold.setter
+    def threshold(self, value: int | str | None) -> None:
+        if not (value is None or value == AUTO or (type(value) is int and value >= 0)):
+            raise ValueError(
+                f'prepare_threshold must be "auto", None or an int >= 0, not {value!r}'
+            )
+        self._threshold = value
+
+    def _limit(self) -> int | None:
+        """The runs after which statements are named now (None: not now)."""
+        value = self._threshold
+        if value == AUTO:
+            return None if self.direct is False else AUTO_THRESHOLD
+        return value  # type: ignore[return-value]
+
+    def known(self, key: Key) -> PreparedEntry | None:
+        """The entry of ``key`` if its columns are known (marked as just used).
+
+        Its statement is either prepared already, or run unnamed (and then
+        not prepared by the next run: the threshold is not reached); the
+        caller counts the run (:meth:`PreparedEntry.ran`).
+        """
         entry = self._entries.get(key)
-        if entry is None or entry.name is None:
+        if entry is None or entry.fields is None:
             return None
+        if entry.name is None:
+            limit = self._limit()
+            if limit is not None and entry.count + 1 >= limit:
+                return None
         self._entries.move_to_end(key)
         return entry
 

@@ -42,6 +42,8 @@ from .types.adapt import AdaptContext, Format
 from .types.oids import OID_TO_NAME
 
 __all__ = [
+    "DEFAULT",
+    "NULL",
     "Composable",
     "Composed",
     "Identifier",
@@ -49,7 +51,10 @@ __all__ = [
     "Placeholder",
     "PreparedQuery",
     "SQL",
+    "as_bytes",
+    "as_string",
     "convert_query",
+    "mogrify",
     "quote",
 ]
 
@@ -119,7 +124,7 @@ _CACHE_MAX_LEN = 100_000
 class _Plan:
     """What a query text compiles to, independent of the parameter values."""
 
-    __slots__ = ("query", "kind", "count", "names", "formats")
+    __slots__ = ("query", "kind", "count", "names", "formats", "segments", "slots")
 
     def __init__(
         self,
@@ -128,12 +133,18 @@ class _Plan:
         count: int,
         names: tuple[str, ...] | None,
         formats: tuple[Format | None, ...],
+        segments: tuple[bytes, ...],
+        slots: tuple[int, ...],
     ) -> None:
         self.query = query
         self.kind = kind
         self.count = count  # number of distinct $n
         self.names = names  # parameter names in $n order (named style only)
         self.formats = formats
+        # The text around the placeholders (one more segment than slots) and
+        # the $n of each placeholder in order: what client-side binding splices.
+        self.segments = segments
+        self.slots = slots
 
 
 def _snippet(query: str | bytes, start: int, end: int, encoding: str) -> str:
@@ -164,6 +175,7 @@ def _parse(query: str | bytes, encoding: str) -> _Plan:
     formats: list[Format | None] = []
     names: list[str] = []
     numbers: dict[str, int] = {}  # name -> $n
+    slots: list[tuple[int, int]] = []  # (index in pieces, $n) of each placeholder
     start = 0  # start of the literal text not yet copied to pieces
     find = query.find
     i = find(pct)
@@ -251,6 +263,7 @@ def _parse(query: str | bytes, encoding: str) -> _Plan:
                         "(%s, %b, %t) in the same query"
                     )
                 number = seen
+        slots.append((len(pieces), number))
         pieces.append(f"${number}" if is_str else b"$%d" % number)
         start = fpos + 1
         i = find(pct, start)
@@ -261,13 +274,25 @@ def _parse(query: str | bytes, encoding: str) -> _Plan:
         pieces.append(query[start:])
         text = empty.join(pieces)
     out = text.encode(encoding) if isinstance(text, str) else text
+    segments: list[bytes] = []
+    prev = 0
+    for index, _ in slots:
+        segments.append(_encoded(empty.join(pieces[prev:index]), encoding))
+        prev = index + 1
+    segments.append(_encoded(empty.join(pieces[prev:]), encoding) if slots else out)
     return _Plan(
         out,
         kind,
         len(formats),
         tuple(names) if kind == _NAMED else None,
         tuple(formats),
+        tuple(segments),
+        tuple(number for _, number in slots),
     )
+
+
+def _encoded(text: str | bytes, encoding: str) -> bytes:
+    return text.encode(encoding) if isinstance(text, str) else text
 
 
 # The caches of compiled queries: a hit costs one dict lookup.  UTF-8, by far
@@ -310,6 +335,44 @@ def convert_query(
     unknown ``%x`` placeholder, parameters that are neither a sequence nor a
     mapping) raises :class:`~pgwire.errors.ProgrammingError`.
     """
+    text, plan, values = _bind(query, params, encoding, context)
+    if plan is None:
+        return PreparedQuery(_encoded(text, encoding), None, None)
+    return PreparedQuery(plan.query, values, list(plan.formats))
+
+
+def mogrify(
+    query: str | bytes | Composable,
+    params: Sequence[Any] | Mapping[str, Any] | None,
+    encoding: str = "utf-8",
+    context: AdaptContext | _HasAdaptContext | None = None,
+) -> bytes:
+    """The query with each placeholder replaced by its parameter as an SQL literal.
+
+    This is client-side binding: the values are quoted by :func:`quote` (with
+    the dumpers of ``context``) and spliced into the text, ``%%`` becomes
+    ``%``.  With ``params=None`` the text is returned as it is.  The
+    placeholder rules and errors are those of :func:`convert_query`.
+    """
+    text, plan, values = _bind(query, params, encoding, context)
+    if plan is None:
+        return _encoded(text, encoding)
+    literals = [quote(value, context).encode(encoding) for value in values]
+    segments = plan.segments
+    out = [segments[0]]
+    for number, segment in zip(plan.slots, segments[1:], strict=True):
+        out.append(literals[number - 1])
+        out.append(segment)
+    return b"".join(out)
+
+
+def _bind(
+    query: str | bytes | Composable,
+    params: Sequence[Any] | Mapping[str, Any] | None,
+    encoding: str,
+    context: AdaptContext | _HasAdaptContext | None,
+) -> tuple[str | bytes, _Plan | None, list[Any]]:
+    """The query text, its plan (None without params) and the values in $n order."""
     text: str | bytes
     qtype = type(query)
     if qtype is str or qtype is bytes:
@@ -328,9 +391,7 @@ def convert_query(
         )
 
     if params is None:
-        return PreparedQuery(
-            text.encode(encoding) if isinstance(text, str) else text, None, None
-        )
+        return text, None, []
 
     if len(text) > _CACHE_MAX_LEN:
         plan = _parse(text, encoding)
@@ -396,7 +457,7 @@ def convert_query(
                     + ", ".join(f"%({name})s" for name in missing)
                     + " in the parameters mapping"
                 ) from None
-    return PreparedQuery(plan.query, values, list(plan.formats))
+    return text, plan, values
 
 
 # --------------------------------------------------------------------------
@@ -448,6 +509,9 @@ def _quote_string(value: str) -> str:
 
 
 _oid_names: dict[int, str] | None = None
+
+# int2, int4, int8, oid, float4, float8, numeric
+_NUMBER_OIDS = frozenset([21, 23, 20, 26, 700, 701, 1700])
 
 
 def _cast_name(oid: int) -> str | None:
@@ -551,8 +615,14 @@ def quote(obj: Any, context: AdaptContext | _HasAdaptContext | None = None) -> s
         raise ProgrammingError(f"cannot adapt type {cls.__name__!r} to an SQL literal")
     dumper = dumper_cls(cls, ctx).upgrade(obj, Format.TEXT)
     data = dumper.dump(obj)
+    if dumper.oid in _NUMBER_OIDS and data and data[:1] in b"-0123456789":
+        # A number (Int4(5)...) is written plainly, as psycopg's client-side binding does.
+        number = bytes(data).decode("ascii")
+        return " " + number if number[0] == "-" else number
     text = _quote_string(bytes(data).decode(ctx.encoding))
-    name = _cast_name(dumper.oid) if dumper.oid else None
+    if not dumper.oid:
+        return text
+    name = _cast_name(dumper.oid) or ctx.registry.sql_type_name(dumper.oid)
     return f"{text}::{name}" if name else text
 
 
@@ -878,3 +948,23 @@ class Placeholder(Composable):
         if self._obj is None:
             return "%" + self._format
         return f"%({self._obj}){self._format}"
+
+
+#: The SQL ``NULL`` keyword, to compose into queries.
+NULL = SQL("NULL")
+#: The SQL ``DEFAULT`` keyword, to compose into queries.
+DEFAULT = SQL("DEFAULT")
+
+
+def as_string(obj: Any, context: AdaptContext | _HasAdaptContext | None = None) -> str:
+    """Render ``obj`` as SQL text: a :class:`Composable` as itself, anything else as a literal."""
+    if isinstance(obj, Composable):
+        return obj.as_string(context)
+    return Literal(obj).as_string(context)
+
+
+def as_bytes(obj: Any, context: AdaptContext | _HasAdaptContext | None = None) -> bytes:
+    """Like :func:`as_string`, encoded in the encoding of ``context`` (UTF-8 if none)."""
+    if isinstance(obj, Composable):
+        return obj.as_bytes(context)
+    return Literal(obj).as_bytes(context)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import socket
 import weakref
+from collections.abc import Generator
 from typing import Any
 
 from ..errors import OperationalError
@@ -149,3 +150,27 @@ async def send_cancel(chan: Channel) -> None:
         raise OperationalError(f"could not send the cancel request: {exc}") from None
     finally:
         sock.close()
+
+
+async def drive(chan: Channel, flow: Generator[float | None, None, Any]) -> Any:
+    """Run a flow that yields the seconds it may wait for input (None: no limit)."""
+    chan.check_open()
+    try:
+        timeout = next(flow)
+        while True:
+            if chan.wants_write:
+                chan.send_some()
+            if not chan.recv_some():
+                try:
+                    await asyncio.wait_for(_watcher(chan).wait(chan.wants_write), timeout)
+                except asyncio.TimeoutError:
+                    pass
+                chan.recv_some()
+            timeout = flow.send(None)
+    except StopIteration as stop:
+        if chan.wants_write:
+            chan.send_some()  # what the flow queued on its way out
+        return stop.value
+    finally:
+        if chan.proto.closed:
+            chan.close()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import select
 import time
+from collections.abc import Generator
 from typing import Any
 
 from ..protocol import core
@@ -182,3 +183,39 @@ def flush(chan: Channel) -> None:
             chan.send_some()
         if readable:
             chan.recv_some()
+
+
+WOULD_BLOCK: Any = object()
+"""What :func:`drive` returns when the flow needs input and may not wait for it."""
+
+
+def drive(chan: Channel, flow: Generator[float | None, None, Any], block: bool = True) -> Any:
+    """Run a flow that yields the seconds it may wait for input (None: no limit).
+
+    Queued output is sent at each step.  Without ``block`` the flow is
+    abandoned (it must keep its state elsewhere) and WOULD_BLOCK returned as
+    soon as it would have to wait.
+    """
+    chan.check_open()
+    try:
+        timeout = next(flow)
+        while True:
+            if chan.wants_write:
+                chan.send_some()
+            if not chan.recv_some():
+                if not block:
+                    flow.close()
+                    return WOULD_BLOCK
+                readable, writable = wait_io(chan, chan.wants_write, timeout)
+                if writable:
+                    chan.send_some()
+                if readable:
+                    chan.recv_some()
+            timeout = flow.send(None)
+    except StopIteration as stop:
+        if chan.wants_write:
+            chan.send_some()  # what the flow queued on its way out
+        return stop.value
+    finally:
+        if chan.proto.closed:
+            chan.close()

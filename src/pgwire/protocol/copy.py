@@ -38,16 +38,25 @@ _i32 = Struct("!i")
 class CopyState:
     """What the server said when the COPY started, and how it ended."""
 
-    direction: str  # "in" or "out"
+    direction: str  # "in", "out" or "both" (replication)
     format: int  # 0 text, 1 binary
     column_formats: list[int] = field(default_factory=list)
     rowcount: int = -1
     command_tag: str | None = None
 
 
+_DIRECTIONS = {m.COPY_IN_RESPONSE: "in", m.COPY_OUT_RESPONSE: "out", m.COPY_BOTH_RESPONSE: "both"}
+
+
 @_closes_on_violation
-def copy_start(proto: Protocol, sql: bytes, begin: bool | bytes | None = False) -> PGGen:
-    """Send a COPY statement; return its CopyState once the data can flow."""
+def copy_start(
+    proto: Protocol, sql: bytes, begin: bool | bytes | None = False, both: bool = False
+) -> PGGen:
+    """Send a COPY statement; return its CopyState once the data can flow.
+
+    With ``both``, the statement is one answered by COPY BOTH (replication's
+    START_REPLICATION), and only that.
+    """
     if begin:
         proto.send_query(m.query(begin if isinstance(begin, bytes) else b"BEGIN"))
     proto.send_query(m.query(sql))
@@ -59,19 +68,22 @@ def copy_start(proto: Protocol, sql: bytes, begin: bool | bytes | None = False) 
         if mtype < 0:
             yield
             continue
-        if mtype in (m.COPY_IN_RESPONSE, m.COPY_OUT_RESPONSE):
+        if mtype in _DIRECTIONS and both == (mtype == m.COPY_BOTH_RESPONSE):
             fmt, formats = m.parse_copy_response(buf.data, buf.start, buf.end)
-            direction = "in" if mtype == m.COPY_IN_RESPONSE else "out"
-            return CopyState(direction, fmt, formats)
-        if mtype == m.COPY_BOTH_RESPONSE:
+            return CopyState(_DIRECTIONS[mtype], fmt, formats)
+        if mtype in _DIRECTIONS:
             proto.closed = True
-            raise NotSupportedError("COPY BOTH (replication) is not supported")
+            if both:
+                raise ProgrammingError("the command started a COPY, not a replication stream")
+            raise NotSupportedError("COPY BOTH (replication) needs conn.start_replication()")
         if mtype == m.READY_FOR_QUERY:
             proto.ready()
             pending_z -= 1
             if pending_z == 0:
                 if error is not None:
                     raise error
+                if both:
+                    raise ProgrammingError("the command did not start a replication stream")
                 raise ProgrammingError("the statement is not a COPY FROM STDIN or COPY TO STDOUT")
         elif mtype == m.ERROR_RESPONSE:
             exc = proto.server_error()
@@ -129,7 +141,7 @@ def copy_read(proto: Protocol, state: CopyState) -> PGGen:
             raise proto.unexpected(mtype)
 
 
-def copy_data(proto: Protocol, data: bytes) -> None:
+def copy_data(proto: Protocol, data: bytes | bytearray) -> None:
     """Queue a chunk of COPY FROM STDIN data."""
     proto.send(m.copy_data(data))
 

@@ -10,21 +10,23 @@ blocking driver, the non-blocking step driver and the asyncio driver.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Generator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from .._speedups_select import speedups
+from ..conninfo import AuthPolicy
 from ..errors import (
     DatabaseError,
     DataError,
     Error,
     NotSupportedError,
     OperationalError,
+    ProgrammingError,
     error_from_fields,
 )
 from . import messages as m
-from .auth import AuthPolicy, ScramClient, md5_password, tls_server_end_point
+from .auth import ScramClient, md5_password, tls_server_end_point
 from .buffer import ProtocolViolation, ReadBuffer
 from .rows import failing_column, read_data_rows
 
@@ -62,7 +64,7 @@ class Notify:
 class Result:
     """The outcome of one SQL statement."""
 
-    __slots__ = ("fields", "rows", "command_tag", "rowcount", "error")
+    __slots__ = ("fields", "rows", "command_tag", "rowcount", "error", "suspended")
 
     def __init__(
         self,
@@ -76,6 +78,8 @@ class Result:
         self.command_tag = command_tag
         self.rowcount = rowcount
         self.error: BaseException | None = None
+        # The portal was suspended by a row limit: more rows remain.
+        self.suspended = False
 
     def __repr__(self) -> str:
         return f"<Result {self.command_tag!r} rows={len(self.rows)}>"
@@ -100,6 +104,12 @@ class Protocol:
         self.notice_handler: Callable[[dict[str, str]], None] | None = None
         self.notify_handler: Callable[[Notify], None] | None = None
         self.parameter_handler: Callable[[str, str], None] | None = None
+        # The text of the statement last sent, for the position of its errors.
+        self.last_query: bytes | None = None
+        self.last_error: Error | None = None
+        #: The body of the last RowDescription parsed (what a described
+        #: statement's cache compares the next ones with).
+        self.last_description = b""
         # Called after a command that may have changed the schema completed
         # (see SCHEMA_CHANGING_TAGS).
         self.schema_handler: Callable[[], None] | None = None
@@ -160,7 +170,8 @@ class Protocol:
         """The exception for the ErrorResponse just framed."""
         buf = self.buf
         fields = m.parse_error_fields(buf.data, buf.start, buf.end, self.encoding)
-        exc = error_from_fields(fields)
+        exc = error_from_fields(fields, self.last_query if "P" in fields else None)
+        self.last_error = exc
         if fields.get("S") in ("FATAL", "PANIC"):
             # The server closes the session after a fatal error.
             self.closed = True
@@ -389,22 +400,25 @@ def take_answer(
     fields: list[m.FieldDescription] | None,
     loaders: Loaders | None,
     make_row: RowMaker | None,
+    description: bytes | None = None,
 ) -> Result | None:
     """The whole answer to one statement, if it is in the buffer and plain; else None.
 
     A plain answer is what a statement run through the extended protocol
     gets when all goes well: ParseComplete, BindComplete and such, the rows
     of the ``fields`` described beforehand (None or :data:`NO_ROWS`: no rows),
-    CommandComplete and ReadyForQuery.  It is consumed and returned as one
-    Result.  Anything else (an answer not all there, an error or a notice,
-    a value a loader refuses) is left in the buffer for :func:`results`,
-    which reads it message by message and reports what is wrong.
+    CommandComplete and ReadyForQuery.  A RowDescription is part of it only
+    when its body is ``description`` (the columns are then ``fields``).  It
+    is consumed and returned as one Result.  Anything else (an answer not
+    all there, an error or a notice, a value a loader refuses) is left in
+    the buffer for :func:`results`, which reads it message by message and
+    reports what is wrong.
     """
     if _take_response is None:
         return None
     # The answer is consumed and its ReadyForQuery noted at once, so that an
     # interruption leaves the session in sync either way.
-    whole = _take_response(proto, loaders, make_row)
+    whole = _take_response(proto, loaders, make_row, description or None)
     if whole is None:
         return None
     rows, tag, rowcount = whole
@@ -430,8 +444,21 @@ def results(
     count_only: bool = False,
     known_fields: list[m.FieldDescription] | None = None,
     request: bytes = b"",
+    description: bytes | None = None,
+    feed: Callable[[bool], None] | None = None,
+    chunked: bool = False,
+    one_statement: bool = False,
 ) -> PGGen:
     """Read responses until ``syncs`` ReadyForQuery messages; return the results.
+
+    ``chunked``: the request ends with Execute(max_rows) and Flush, not Sync
+    (see :func:`stream_query`): return once the portal is suspended; once
+    the statement completes (or fails), send the Sync and read to its
+    ReadyForQuery.
+
+    ``one_statement``: read the answer of one statement of a pipeline (no
+    ReadyForQuery ends it): return its results once it completes, raise its
+    error at once.
 
     ``request``, if given, is queued first: the messages the server will
     answer with those ``syncs`` ReadyForQuery.
@@ -447,7 +474,12 @@ def results(
     or none if no command completed.  ``known_fields`` describes the
     first result set (after the skipped ones) when no RowDescription will
     come (a prepared statement run without Describe); :data:`NO_ROWS` says
-    the statement returns no rows.
+    the statement returns no rows.  ``description`` says that a Describe was
+    sent all the same, whose answer is expected to be ``known_fields``: the
+    body of their RowDescription (b"" for NoData).  A RowDescription equal to
+    it is not parsed again; any other replaces ``known_fields``.  ``feed``, if
+    given, is called whenever the answer read so far is used up, with True
+    once an error has come: it queues more of the request.
     """
     if request:
         proto.send_query(request, syncs)
@@ -469,6 +501,8 @@ def results(
     # One statement's answer, while none of it is read: the accelerator may
     # take it whole.
     take = CAN_TAKE_ANSWERS and syncs == 1 and not skip_first and not count_only
+    # In chunked mode, the Sync that ends the request is still to be sent.
+    unsynced = chunked
     try:
         while True:
             if pending_fields is not None and not skip_first:
@@ -478,7 +512,7 @@ def results(
                         loaders, make_row, error = _adapters(on_description, pending_fields)
                 pending_fields = None
             if take and error is None:
-                whole = take_answer(proto, cur.fields, loaders, make_row)
+                whole = take_answer(proto, cur.fields, loaders, make_row, description)
                 if whole is not None:
                     return [whole]
             if count is not None:
@@ -487,6 +521,8 @@ def results(
                 counted += nrows
             mtype = next_message()
             if mtype < 0:
+                if feed is not None:
+                    feed(error is not None)
                 yield
                 continue
             take = False
@@ -521,9 +557,15 @@ def results(
                 if rowcount < 0 and cur.fields is not None:
                     cur.rowcount = len(cur.rows)
                 out.append(cur)
+                if one_statement:
+                    break
                 cur = Result()
                 rows = cur.rows
                 loaders = None
+                if unsynced and not skip_first:
+                    unsynced = False
+                    proto.send_query(m.SYNC)
+                    syncs += 1
             elif mtype == _READY_FOR_QUERY:
                 proto.ready()
                 syncs -= 1
@@ -531,39 +573,76 @@ def results(
                     skip_first = False
                     out.clear()
                     commands = counted = 0
-                if syncs <= 0:
+                if syncs <= 0 and not unsynced:
                     break
             elif mtype == _ROW_DESCRIPTION:
+                if description and cur.fields is known_fields and (
+                    buf.data[buf.start : buf.end] == description
+                ):
+                    continue  # the columns expected, whose loaders are chosen already
+                proto.last_description = buf.data[buf.start : buf.end]
                 cur.fields = m.parse_row_description(buf.data, buf.start, buf.end, proto.encoding)
                 loaders = make_row = None
                 if error is None:
                     loaders, make_row, error = _adapters(on_description, cur.fields)
+            elif mtype == m.NO_DATA:
+                if description:
+                    # Described now as returning no rows, not as expected.
+                    cur.fields = None
+                    loaders = None
             elif mtype == m.PORTAL_SUSPENDED:
                 cur.rowcount = len(cur.rows)
+                cur.suspended = True
                 out.append(cur)
+                if unsynced:
+                    if error is None:
+                        return out  # more rows to ask for
+                    unsynced = False
+                    proto.send_query(m.SYNC)
+                    syncs += 1
                 cur = Result()
                 rows = cur.rows
                 loaders = None
             elif mtype == m.EMPTY_QUERY_RESPONSE:
                 out.append(cur)
+                if one_statement:
+                    break
                 cur = Result()
                 rows = cur.rows
+                if unsynced and not skip_first:
+                    unsynced = False
+                    proto.send_query(m.SYNC)
+                    syncs += 1
             elif mtype == m.ERROR_RESPONSE:
                 server_exc = proto.server_error()
-                if proto.closed:
+                if proto.closed or one_statement:
                     raise server_exc
                 if error is None:
                     error = server_exc
                 cur = Result()
                 rows = cur.rows
                 loaders = None
-            elif mtype in (m.CLOSE_COMPLETE, m.NO_DATA, m.PARAMETER_DESCRIPTION):
+                if unsynced and not skip_first:
+                    unsynced = False
+                    proto.send_query(m.SYNC)
+                    syncs += 1
+            elif mtype in (m.CLOSE_COMPLETE, m.PARAMETER_DESCRIPTION):
                 pass
             elif mtype == m.COPY_IN_RESPONSE:
                 _skip_copy_in(proto)
-                copy_error = copy_error or NotSupportedError("COPY FROM STDIN needs cursor.copy()")
-            elif mtype in (m.COPY_OUT_RESPONSE, m.COPY_BOTH_RESPONSE):
-                copy_error = copy_error or NotSupportedError("COPY TO STDOUT needs cursor.copy()")
+                copy_error = copy_error or ProgrammingError(
+                    "COPY FROM STDIN cannot be run with execute(): use cursor.copy()"
+                )
+            elif mtype == m.COPY_OUT_RESPONSE:
+                copy_error = copy_error or ProgrammingError(
+                    "COPY TO STDOUT cannot be run with execute(): use cursor.copy()"
+                )
+            elif mtype == m.COPY_BOTH_RESPONSE:
+                # A replication stream would never end by itself: end it now.
+                proto.send(m.COPY_DONE_MSG)
+                copy_error = copy_error or NotSupportedError(
+                    "START_REPLICATION needs conn.start_replication()"
+                )
             elif mtype in (m.COPY_DATA, m.COPY_DONE):
                 pass
             elif not proto.handle_async(mtype):
@@ -637,8 +716,39 @@ def simple_query(
     begin: bool | bytes | None = False,
 ) -> PGGen:
     """Run ``sql`` (one or more statements) through the simple-query protocol."""
+    proto.last_query = sql
     request = _begin(begin) + m.query(sql)
     return results(proto, on_description, 2 if begin else 1, bool(begin), request=request)
+
+
+def statement_request(
+    sql: bytes,
+    param_oids: list[int],
+    param_formats: list[int],
+    values: list[bytes | None],
+    result_formats: list[int],
+    statement: bytes = b"",
+    parse: bool = True,
+    describe: bool = True,
+    bind: bytes | None = None,
+) -> bytes:
+    """The extended-protocol messages running one statement, without the Sync."""
+    return (
+        (m.parse(statement, sql, param_oids) if parse else b"")
+        + (bind or m.bind(b"", statement, param_formats, values, result_formats))
+        + (m.DESCRIBE_UNNAMED_PORTAL if describe else b"")
+        + m.EXECUTE_UNNAMED
+    )
+
+
+def _text_value(value: bytes) -> str:
+    return bytes(value).decode("utf-8", "replace")
+
+
+def ask(proto: Protocol, sql: bytes) -> PGGen:
+    """Run a query answering one value (simple protocol); return it as text."""
+    answer = yield from simple_query(proto, sql, lambda fields: ([_text_value], tuple))
+    return answer[0].rows[0][0]
 
 
 def extended_query(
@@ -655,28 +765,95 @@ def extended_query(
     prefix: bytes = b"",
     known_fields: list[m.FieldDescription] | None = None,
     bind: bytes | None = None,
+    description: bytes | None = None,
 ) -> PGGen:
     """Parse (unless prepared already), bind and execute one statement.
 
     ``statement`` names a prepared statement (b"" = unnamed); ``prefix`` is
     sent first (e.g. Close messages of evicted statements).  With
     ``known_fields`` (the statement's columns in the result formats asked)
-    the portal is not described.  ``bind``, if given, is the Bind message
+    the portal is not described, unless ``description`` (see :func:`results`)
+    says it is all the same.  ``bind``, if given, is the Bind message
     already built (the values then go unused).  The messages are built now
     (bad values raise here) and sent when the operation starts.
     """
+    if parse:
+        proto.last_query = sql
     request = (
         (_begin(begin) if begin else b"")
         + prefix
-        + (m.parse(statement, sql, param_oids) if parse else b"")
-        + (bind or m.bind(b"", statement, param_formats, values, result_formats))
-        + (m.DESCRIBE_UNNAMED_PORTAL if known_fields is None else b"")
-        + m.EXECUTE_UNNAMED
+        + statement_request(
+            sql,
+            param_oids,
+            param_formats,
+            values,
+            result_formats,
+            statement,
+            parse,
+            known_fields is None or description is not None,
+            bind,
+        )
         + m.SYNC
     )
     return results(
-        proto, on_description, 2 if begin else 1, bool(begin), False, known_fields, request
+        proto,
+        on_description,
+        2 if begin else 1,
+        bool(begin),
+        False,
+        known_fields,
+        request,
+        description,
     )
+
+
+def stream_query(
+    proto: Protocol,
+    sql: bytes,
+    param_oids: list[int],
+    param_formats: list[int],
+    values: list[bytes | None],
+    result_formats: list[int],
+    on_description: OnDescription | None,
+    begin: bool | bytes | None,
+    max_rows: int,
+) -> PGGen:
+    """Start a statement whose rows come ``max_rows`` at a time (see :func:`stream_more`).
+
+    Returns the first chunk as a one-Result list; a ``suspended`` Result
+    has more rows to come.  Once the
+    statement completes the session is synced again.
+    """
+    proto.last_query = sql
+    request = (
+        _begin(begin)
+        + m.parse(b"", sql, param_oids)
+        + m.bind(b"", b"", param_formats, values, result_formats)
+        + m.DESCRIBE_UNNAMED_PORTAL
+        + m.execute(b"", max_rows)
+        + m.FLUSH
+    )
+    return results(
+        proto, on_description, 1 if begin else 0, bool(begin), request=request, chunked=True
+    )
+
+
+def stream_more(
+    proto: Protocol,
+    fields: list[m.FieldDescription] | None,
+    on_description: OnDescription | None,
+    max_rows: int,
+) -> PGGen:
+    """The next chunk of a suspended :func:`stream_query` statement."""
+    request = m.execute(b"", max_rows) + m.FLUSH
+    return results(
+        proto, on_description, 0, known_fields=fields or NO_ROWS, request=request, chunked=True
+    )
+
+
+def stream_abandon(proto: Protocol) -> PGGen:
+    """Give up a suspended :func:`stream_query` statement: Sync, and read to ReadyForQuery."""
+    return results(proto, None, 1, request=m.SYNC)
 
 
 def pipeline(
@@ -690,6 +867,83 @@ def pipeline(
     return results(
         proto, on_description, 2 if begin else 1, bool(begin), on_description is None, None, request
     )
+
+
+STREAM_HIGH_WATER = 1 << 20
+"""Queued bytes up to which :func:`pipeline_stream` tops the output up."""
+
+# Makes the server fail the implicit transaction of a pipeline that can't be
+# finished (an Execute of a portal that doesn't exist), so nothing of it commits.
+_ABORT_PIPELINE = m.execute(b"pgwire: pipeline abandoned")
+
+
+def pipeline_stream(
+    proto: Protocol,
+    first: bytes,
+    more: Iterator[bytes],
+    on_description: OnDescription | None,
+    begin: bool | bytes | None = False,
+) -> PGGen:
+    """:func:`pipeline` of ``first`` and then ``more``, queued as the server takes them.
+
+    The output is topped up to :data:`STREAM_HIGH_WATER` bytes whenever the
+    answers read so far are used up, so only a bounded part of the request
+    is ever held. An exception from ``more`` (a bad parameter found late)
+    makes the server fail the pipeline's transaction before the final Sync,
+    and is raised once the session is back in sync.
+    """
+    syncs = 2 if begin else 1
+    failure: list[BaseException] = []
+
+    def feed(failed: bool = False) -> None:
+        if failed and more is not None:
+            # The server skips everything up to the Sync now: send it at once.
+            proto.send(m.SYNC)
+            stop()
+        while more is not None and len(proto.out) < STREAM_HIGH_WATER:
+            try:
+                chunk = next(more, None)
+            except BaseException as exc:
+                # Whatever happens, the server gets its Sync (a Ctrl-C included).
+                proto.send(_ABORT_PIPELINE + m.SYNC)
+                stop()
+                if not isinstance(exc, Exception):
+                    raise
+                failure.append(exc)
+                return
+            if chunk is None:
+                proto.send(m.SYNC)
+                stop()
+                return
+            # Flush: the server holds its answers until Sync otherwise, and
+            # the next chunk is queued only once answers come.
+            proto.send(chunk + m.FLUSH)
+
+    def stop() -> None:
+        nonlocal more
+        more = None  # type: ignore[assignment]
+
+    proto.expect_ready(syncs)
+    proto.send(_begin(begin) + first + m.FLUSH)
+    feed()
+    try:
+        out = yield from results(
+            proto,
+            on_description,
+            syncs,
+            bool(begin),
+            on_description is None,
+            None,
+            b"",
+            feed=feed,
+        )
+    except DatabaseError:
+        if failure:
+            raise failure[0] from None
+        raise
+    if failure:
+        raise failure[0]
+    return out
 
 
 def drain(proto: Protocol) -> PGGen:
@@ -740,9 +994,11 @@ __all__ = [
     "Protocol",
     "StartupOptions",
     "Result",
+    "ask",
     "drain",
     "extended_query",
     "pipeline",
+    "pipeline_stream",
     "results",
     "simple_query",
     "take_answer",

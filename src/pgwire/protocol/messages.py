@@ -218,7 +218,7 @@ TERMINATE = b"X\x00\x00\x00\x04"
 COPY_DONE_MSG = b"c\x00\x00\x00\x04"
 
 
-def copy_data(data: bytes) -> bytes:
+def copy_data(data: bytes | bytearray) -> bytes:
     """CopyData carrying a chunk of COPY FROM STDIN data."""
     return _header.pack(b"d", len(data) + 4) + data
 

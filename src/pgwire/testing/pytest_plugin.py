@@ -13,9 +13,16 @@ Enable with ``pytest_plugins = ("pgwire.testing.pytest_plugin",)`` in a
     The server's DSN string.
 ``conn``
     ``pgwire.connect(dsn)``, closed after the test whatever happened.
+``logical_server`` (session)
+    A :class:`~pgwire.testing.TestCluster` with ``wal_level=logical``
+    (:func:`logical_settings`), for replication tests.
 ``make_cluster``
     A factory of extra clusters (``make_cluster(settings=..., hba=...)``),
     all stopped after the test.
+
+``pgbouncer``, ``pgbouncer_session``, ``make_pgbouncer``, ``make_replica_pair``
+    PgBouncer in front of the server, and primary/standby pairs: see
+    :mod:`pgwire.testing.scaleout`.
 
 When no server can be started the tests that need one are skipped, except
 under ``CI=true`` where that is an error: CI must never pass by skipping.
@@ -40,6 +47,12 @@ from pgwire.testing.cluster import (
     find_bindir,
     server_version,
 )
+from pgwire.testing.scaleout import (  # noqa: F401  (fixtures of this plugin)
+    make_pgbouncer,
+    make_replica_pair,
+    pgbouncer,
+    pgbouncer_session,
+)
 
 __all__ = [
     "AUTH_USERS",
@@ -47,8 +60,14 @@ __all__ = [
     "conn",
     "dsn",
     "in_ci",
+    "logical_server",
+    "logical_settings",
     "make_cluster",
+    "make_pgbouncer",
+    "make_replica_pair",
     "pg_server",
+    "pgbouncer",
+    "pgbouncer_session",
     "prepare_cluster",
     "pytest_report_header",
     "start_server",
@@ -130,7 +149,8 @@ def start_server() -> Server:
     external = os.environ.get("PGWIRE_TEST_DSN")
     if external:
         return ExternalServer(external)
-    cluster = TestCluster(hba=auth_hba_lines())
+    # Prepared transactions on, for the two-phase commit tests.
+    cluster = TestCluster(hba=auth_hba_lines(), settings={"max_prepared_transactions": "10"})
     try:
         cluster.start()
         prepare_cluster(cluster)
@@ -194,6 +214,30 @@ def make_cluster() -> Iterator[Callable[..., TestCluster]]:
     finally:
         for cluster in clusters:
             cluster.stop()
+
+
+def logical_settings() -> dict[str, str]:
+    """Server settings for logical decoding tests: wal_level=logical, slots, 2PC."""
+    return {
+        "wal_level": "logical",
+        "max_wal_senders": "20",
+        "max_replication_slots": "20",
+        "max_prepared_transactions": "10",
+    }
+
+
+@pytest.fixture(scope="session")
+def logical_server() -> Iterator[TestCluster]:
+    """A cluster of the session started with :func:`logical_settings`, for replication tests."""
+    try:
+        cluster = TestCluster(settings=logical_settings())
+        cluster.start()
+    except _START_ERRORS as exc:
+        _unavailable(exc)
+    try:
+        yield cluster
+    finally:
+        cluster.stop()
 
 
 _PASSWORD_IN_DSN = re.compile(r"(password\s*=\s*)('(?:[^'\\]|\\.)*'|\S+)|(://[^:/@]*:)[^@]*@")

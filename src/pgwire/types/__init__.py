@@ -163,6 +163,7 @@ __all__ = [
     "default_registry",
     "oids",
     "python_encoding",
+    "register_array",
     "register_composite",
     "register_default_adapters",
     "register_enum",
@@ -173,6 +174,17 @@ __all__ = [
     "set_json_dumps",
     "set_json_loads",
 ]
+
+
+def register_array(info: TypeInfo, context: object = None) -> None:
+    """Load the array type of ``info`` as a list of what ``info``'s type loads as.
+
+    ``context`` is a connection, a cursor, an AdaptContext or a TypesRegistry
+    (None: every connection).
+    """
+    from .typeinfo import register_array_of
+
+    register_array_of(info, registry_of(context))
 
 
 def register_default_adapters(registry: TypesRegistry) -> None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import codecs
 from collections.abc import Callable, Sequence
 from datetime import timezone, tzinfo
-from enum import IntEnum
+from enum import Enum, IntEnum
 from typing import Any, ClassVar
 
 from ..errors import DataError, ProgrammingError
@@ -21,6 +21,7 @@ from . import oids as _oids
 from ._tz import resolve_timezone
 
 __all__ = [
+    "PyFormat",
     "AdaptContext",
     "Dumper",
     "Format",
@@ -41,6 +42,18 @@ class Format(IntEnum):
 
     TEXT = 0
     BINARY = 1
+
+
+class PyFormat(str, Enum):
+    """The format a placeholder asks for: ``%s`` (AUTO), ``%t`` (TEXT), ``%b`` (BINARY).
+
+    Its values are the placeholder letters, so it is accepted wherever a
+    letter is (``sql.Placeholder(format=PyFormat.BINARY)``).
+    """
+
+    AUTO = "s"
+    TEXT = "t"
+    BINARY = "b"
 
 
 # PostgreSQL encoding names (as client_encoding reports them) -> Python codecs.
@@ -227,14 +240,25 @@ class Dumper:
     #: Type OID sent to the server; 0 lets the server infer it.
     oid: int = 0
 
-    def __init__(self, cls: type, context: AdaptContext) -> None:
-        """Prepare to dump objects of class `cls` in `context`."""
+    def __init__(self, cls: type, context: AdaptContext | None = None) -> None:
+        """Prepare to dump objects of class `cls` in `context` (None: the defaults)."""
         self.cls = cls
-        self.context = context
+        self.context = context if context is not None else _standalone_context()
 
     def dump(self, obj: Any) -> bytes:
         """Return the wire representation of `obj` in :attr:`format`."""
         raise NotImplementedError
+
+    def quote(self, obj: Any) -> bytes:
+        """`obj` dumped, as an SQL string literal (psycopg's ``Dumper.quote``).
+
+        Quotes are doubled; with backslashes in the value the literal is an
+        ``E'...'`` one, which means the same whatever standard_conforming_strings.
+        """
+        data = bytes(self.dump(obj))
+        if b"\\" in data:
+            return b" E'" + data.replace(b"\\", b"\\\\").replace(b"'", b"''") + b"'"
+        return b"'" + data.replace(b"'", b"''") + b"'"
 
     def upgrade(self, obj: Any, format: Format) -> Dumper:
         """Return the dumper to use for this very value in `format` (default: self)."""
@@ -243,6 +267,16 @@ class Dumper:
     def upgrade_auto(self, obj: Any) -> Dumper:
         """Like :meth:`upgrade` when the caller left the format to the dumper."""
         return self.upgrade(obj, self.format)
+
+
+_STANDALONE: list[AdaptContext] = []
+
+
+def _standalone_context() -> AdaptContext:
+    """The context of dumpers made without one: the defaults (UTF-8, UTC...)."""
+    if not _STANDALONE:
+        _STANDALONE.append(AdaptContext())
+    return _STANDALONE[0]
 
 
 class ChoosingDumper(Dumper):
@@ -261,7 +295,13 @@ class ChoosingDumper(Dumper):
         return self._choose(obj, format)
 
     def upgrade_auto(self, obj: Any) -> Dumper:
-        """The dumper for this value's elements in their preferred format."""
+        """The dumper for this value's elements in their preferred format.
+
+        A subclass that overrides :meth:`upgrade` (to adjust the dumper chosen,
+        as psycopg's dumpers do) has it called here too, in its own format.
+        """
+        if type(self).upgrade is not ChoosingDumper.upgrade:
+            return self.upgrade(obj, self.format)
         return self._choose(obj, None)
 
     def dump(self, obj: Any) -> bytes:
@@ -316,6 +356,68 @@ class TypesRegistry:
         self._delimiter: dict[int, bytes] = {}
         self._multirange_range: dict[int, int] = {}
         self._range_multirange: dict[int, int] = {}
+        # Types from the catalog (TypeInfo) by OID, their array types by array OID.
+        self._type_infos: dict[int, Any] = {}
+        self._array_type_infos: dict[int, Any] = {}
+
+    def copy(self) -> TypesRegistry:
+        """A registry with this one's registrations and parent, changed independently.
+
+        What is registered on either afterwards does not show in the other
+        (registrations on a common parent still show in both).
+        """
+        twin = TypesRegistry(self.parent)
+        for name, value in vars(self).items():
+            if name == "parent":
+                continue
+            if isinstance(value, tuple):
+                value = tuple(dict(table) for table in value)
+            elif isinstance(value, dict):
+                value = dict(value)
+            setattr(twin, name, value)
+        return twin
+
+    @property
+    def adapters(self) -> TypesRegistry:
+        """The registry itself: a registry is an adaptation context, as a connection is."""
+        return self
+
+    @property
+    def types(self) -> Any:
+        """The types known here by name or OID: ``registry.types["tsrange"].oid`` (as psycopg's).
+
+        The builtin types, and those whose TypeInfo was registered in this
+        registry or its parents (``register_hstore``, ``info.register()``...).
+        """
+        from .typeinfo import RegistryTypes
+
+        return RegistryTypes(self)
+
+    def add_type(self, info: Any) -> None:
+        """Remember a TypeInfo from the catalog: its name spells casts of its OID."""
+        if info.oid:
+            self._type_infos[info.oid] = info
+        if info.array_oid:
+            self._array_type_infos[info.array_oid] = info
+
+    def type_info(self, oid: int) -> Any:
+        """The TypeInfo registered for `oid`, or None."""
+        for reg in self._chain():
+            info = reg._type_infos.get(oid)
+            if info is not None:
+                return info
+        return None
+
+    def sql_type_name(self, oid: int) -> str | None:
+        """How SQL spells a registered (non-builtin) type or its array type; None if unknown."""
+        for reg in self._chain():
+            info = reg._type_infos.get(oid)
+            if info is not None:
+                return str(info.regtype or info.name)
+            info = reg._array_type_infos.get(oid)
+            if info is not None:
+                return str(info.regtype or info.name) + "[]"
+        return None
 
     def _chain(self) -> list[TypesRegistry]:
         chain = []
@@ -515,6 +617,18 @@ class TypesRegistry:
         self._dumpers[dumper.format][cls] = dumper
         self._dumper_pref[cls] = dumper
         self._bump()
+
+    def get_dumper_by_oid(self, oid: int, format: Format = Format.TEXT) -> type[Dumper]:
+        """Return the dumper class last registered that sends type `oid` in `format`.
+
+        Raises ProgrammingError if no registered dumper sends that type.
+        """
+        fmt = Format(format)
+        for reg in self._chain():
+            for dumper in reversed(reg._dumpers[fmt].values()):
+                if dumper.oid == oid:
+                    return dumper
+        raise ProgrammingError(f"no dumper registered for type oid {oid} in {fmt.name} format")
 
     def _find_dumper(self, klass: type, fmt: Format | None) -> type[Dumper] | None:
         name: str | None = None

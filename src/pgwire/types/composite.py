@@ -499,6 +499,7 @@ def register_composite(
     if info.typtype != "c":
         raise TypeError(f"{info.name!r} is not a composite type")
     reg = registry_of(context)
+    reg.add_type(info)
     if factory is None:
         factory = _make_namedtuple(info)
     info.python_type = factory

@@ -179,6 +179,7 @@ def register_enum(
     dumper_attrs = {"info": info, "pairs": tuple(dump_pairs)}
     name = py_enum.__name__
     reg = registry_of(context)
+    reg.add_type(info)
     reg.register_loader(info.oid, type(f"{name}BinaryLoader", (EnumBinaryLoader,), loader_attrs))
     reg.register_loader(info.oid, type(f"{name}Loader", (EnumLoader,), loader_attrs))
     reg.register_dumper(py_enum, type(f"{name}BinaryDumper", (EnumBinaryDumper,), dumper_attrs))

@@ -180,6 +180,7 @@ def register_hstore(info: TypeInfo, context: Any = None) -> None:
     if info is None:
         raise TypeError("no type info given: is the hstore extension installed?")
     reg = registry_of(context)
+    reg.add_type(info)
     attrs = {"hstore_oid": info.oid}
     # Text preferred both ways: about as cheap, and what hstore functions expect.
     reg.register_loader(info.oid, HstoreBinaryLoader)

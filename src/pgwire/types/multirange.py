@@ -286,6 +286,7 @@ def register_multirange(info: TypeInfo, context: Any = None) -> None:
     if not info.range_oid:
         raise TypeError(f"{info.name!r} is not a multirange type")
     reg = registry_of(context)
+    reg.add_type(info)
     if info.subtype_oid and reg.range_subtype(info.range_oid) is None:
         reg.register_range(info.range_oid, info.subtype_oid)
     reg.register_multirange(info.oid, info.range_oid)

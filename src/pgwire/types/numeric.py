@@ -13,6 +13,13 @@ from .adapt import AdaptContext, Dumper, Format, Loader, TypesRegistry
 
 __all__ = [
     "DecimalBinaryDumper",
+    "Float4",
+    "Float8",
+    "Int2",
+    "Int4",
+    "Int8",
+    "IntNumeric",
+    "Oid",
     "DecimalDumper",
     "FloatBinaryDumper",
     "FloatDumper",
@@ -260,6 +267,10 @@ _INT4_MIN, _INT4_MAX = -(2**31), 2**31 - 1
 _INT8_MIN, _INT8_MAX = -(2**63), 2**63 - 1
 
 
+def _out_of_range(obj: Any, typename: str) -> DataError:
+    return DataError(f"{int(obj)} is out of range for type {typename}")
+
+
 class _IntTextDumper(Dumper):
     format = Format.TEXT
     #: Orders the int dumpers by width, so a list can use the widest needed.
@@ -331,7 +342,10 @@ class Int2BinaryDumper(Dumper):
 
     def dump(self, obj: Any) -> bytes:
         """Pack a big-endian int16."""
-        return _pack_int2(obj)
+        try:
+            return _pack_int2(obj)
+        except struct.error:
+            raise _out_of_range(obj, "smallint") from None
 
 
 class Int4BinaryDumper(Dumper):
@@ -343,7 +357,10 @@ class Int4BinaryDumper(Dumper):
 
     def dump(self, obj: Any) -> bytes:
         """Pack a big-endian int32."""
-        return _pack_int4(obj)
+        try:
+            return _pack_int4(obj)
+        except struct.error:
+            raise _out_of_range(obj, "integer") from None
 
 
 class Int8BinaryDumper(Dumper):
@@ -355,7 +372,10 @@ class Int8BinaryDumper(Dumper):
 
     def dump(self, obj: Any) -> bytes:
         """Pack a big-endian int64."""
-        return _pack_int8(obj)
+        try:
+            return _pack_int8(obj)
+        except struct.error:
+            raise _out_of_range(obj, "bigint") from None
 
 
 class IntNumericBinaryDumper(Dumper):
@@ -476,6 +496,125 @@ class DecimalBinaryDumper(Dumper):
         return dump_numeric_binary(sign, "".join(map(str, digits)), exp)
 
 
+# -- wrappers forcing a parameter's type ----------------------------------------
+
+
+class _TypedInt(int):
+    """An int sent as one given PostgreSQL type rather than the smallest that holds it."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({int.__repr__(self)})"
+
+    __str__ = int.__repr__
+
+
+class Int2(_TypedInt):
+    """An int sent as ``int2`` (``smallint``)."""
+
+    __slots__ = ()
+
+
+class Int4(_TypedInt):
+    """An int sent as ``int4`` (``integer``)."""
+
+    __slots__ = ()
+
+
+class Int8(_TypedInt):
+    """An int sent as ``int8`` (``bigint``)."""
+
+    __slots__ = ()
+
+
+class IntNumeric(_TypedInt):
+    """An int sent as ``numeric``."""
+
+    __slots__ = ()
+
+
+class Oid(_TypedInt):
+    """An int sent as ``oid``."""
+
+    __slots__ = ()
+
+
+class _TypedFloat(float):
+    """A float sent as one given PostgreSQL type."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({float.__repr__(self)})"
+
+    __str__ = float.__repr__
+
+
+class Float4(_TypedFloat):
+    """A float sent as ``float4`` (``real``)."""
+
+    __slots__ = ()
+
+
+class Float8(_TypedFloat):
+    """A float sent as ``float8`` (``double precision``)."""
+
+    __slots__ = ()
+
+
+class OidDumper(_IntTextDumper):
+    """int as oid text."""
+
+    oid = oids.OID_OID
+    rank = 5
+
+
+class OidBinaryDumper(Dumper):
+    """int as oid binary (unsigned 32 bits)."""
+
+    format = Format.BINARY
+    oid = oids.OID_OID
+
+    def dump(self, obj: Any) -> bytes:
+        """Pack a big-endian unsigned int."""
+        try:
+            return _pack_oid(obj)
+        except struct.error:
+            raise _out_of_range(obj, "oid") from None
+
+
+class Float4Dumper(FloatDumper):
+    """float as float4 text."""
+
+    oid = oids.FLOAT4_OID
+
+
+class Float4BinaryDumper(Dumper):
+    """float as float4 binary."""
+
+    format = Format.BINARY
+    oid = oids.FLOAT4_OID
+
+    def dump(self, obj: Any) -> bytes:
+        """Pack a big-endian single-precision float."""
+        return _pack_float4(obj)
+
+
+_pack_oid = struct.Struct("!I").pack
+
+# wrapper class -> (text dumper, binary dumper)
+_WRAPPER_DUMPERS: dict[type, tuple[type[Dumper], type[Dumper]]] = {
+    Int2: (Int2Dumper, Int2BinaryDumper),
+    Int4: (Int4Dumper, Int4BinaryDumper),
+    Int8: (Int8Dumper, Int8BinaryDumper),
+    IntNumeric: (IntNumericDumper, IntNumericBinaryDumper),
+    Oid: (OidDumper, OidBinaryDumper),
+    Float4: (Float4Dumper, Float4BinaryDumper),
+    Float8: (FloatDumper, FloatBinaryDumper),
+}
+
+
 def register_default_adapters(registry: TypesRegistry) -> None:
     """Register the number adapters on `registry` (results: binary for ints, text else)."""
     for oid in (oids.INT2_OID, oids.INT4_OID, oids.INT8_OID, oids.OID_OID):
@@ -500,4 +639,8 @@ def register_default_adapters(registry: TypesRegistry) -> None:
     registry.register_dumper(float, FloatBinaryDumper)
     registry.register_dumper(Decimal, DecimalBinaryDumper)
     registry.register_dumper(Decimal, DecimalDumper)
+    # The wrappers prefer binary, as the plain int and float do.
+    for cls, (text_dumper, binary_dumper) in _WRAPPER_DUMPERS.items():
+        registry.register_dumper(cls, text_dumper)
+        registry.register_dumper(cls, binary_dumper)
 

@@ -419,6 +419,7 @@ def register_range(info: TypeInfo, context: Any = None) -> None:
     if not info.subtype_oid or info.typtype != "r":
         raise TypeError(f"{info.name!r} is not a range type")
     reg = registry_of(context)
+    reg.add_type(info)
     reg.register_range(info.oid, info.subtype_oid)
     if info.array_oid:
         reg.register_array(info.array_oid, info.oid, info.delimiter)

@@ -245,6 +245,7 @@ class TypeInfo:
         connection).
         """
         reg = registry_of(context)
+        reg.add_type(self)
         kind = self.typtype
         if kind == "c":
             from .composite import register_composite
@@ -394,6 +395,55 @@ def _connection_of(obj: Any) -> Any:
     if not hasattr(obj, "transaction") and hasattr(obj, "connection"):
         return obj.connection
     return obj
+
+
+class RegistryTypes:
+    """The types a registry knows, as :class:`TypeInfo`, by name or OID (``registry.types``).
+
+    Types registered from the catalog first (``register_hstore``,
+    ``info.register()``...), then the builtin types.
+    """
+
+    def __init__(self, registry: TypesRegistry) -> None:
+        self._registry = registry
+
+    def __getitem__(self, key: str | int) -> TypeInfo:
+        """The type called `key` (an SQL or catalog name) or of OID `key`."""
+        from . import oids
+
+        if isinstance(key, int):
+            info = self._registry.type_info(key)
+            if info is not None:
+                return info  # type: ignore[no-any-return]
+            name = oids.OID_TO_NAME.get(key)
+            if name is None:
+                raise KeyError(f"no type with oid {key}")
+        else:
+            for reg in self._registry._chain():
+                for info in reg._type_infos.values():
+                    if key in (info.name, info.regtype):
+                        return info  # type: ignore[no-any-return]
+            name = key
+        try:
+            oid = oids.lookup(name)
+        except KeyError:
+            raise KeyError(f"no type called {key!r}") from None
+        try:
+            array_oid = 0 if name.endswith("[]") else oids.lookup(name + "[]")
+        except KeyError:
+            array_oid = 0
+        return TypeInfo(oids.OID_TO_NAME.get(oid, name), oid, array_oid)
+
+    def get(self, key: str | int) -> TypeInfo | None:
+        """Like ``[key]``, but None for an unknown type."""
+        try:
+            return self[key]
+        except KeyError:
+            return None
+
+    def add(self, info: TypeInfo) -> None:
+        """Remember `info` (psycopg's ``adapters.types.add``)."""
+        self._registry.add_type(info)
 
 
 def register_array_of(info: TypeInfo, registry: TypesRegistry) -> None:

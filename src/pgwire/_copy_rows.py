@@ -1,0 +1,254 @@
+"""Python rows turned into COPY FROM data, text or binary, in one growing buffer.
+
+A :class:`RowEncoder` appends rows to :attr:`RowEncoder.data`, a bytearray the
+COPY object sends as one CopyData message whenever it has grown past a chunk.
+Each value goes through the dumper registered for its type, looked up once per
+type (and column type, in binary): later values of that type call the cached
+function straight away.
+
+With the compiled accelerator, rows go to its ``CopyWriter``, which encodes in
+C the rows shaped like the row its plan was learned from; a row that does not
+fit is encoded here (which raises the errors) and teaches a new plan. The
+bytes are the same either way.
+"""
+
+from __future__ import annotations
+
+import codecs
+from collections.abc import Callable, Sequence
+from struct import Struct
+from typing import Any
+
+from ._speedups_select import plan_copy_values, speedups
+from .errors import DataError, ProgrammingError
+from .protocol.copy import BINARY_HEADER, format_text_row
+from .types import Format, Transformer
+from .types import oids as type_oids
+from .types.adapt import _never_upgrades as never_upgrades
+from .types.numeric import FloatDumper, _IntTextDumper
+
+__all__ = ["CHUNK_SIZE", "RowEncoder"]
+
+CHUNK_SIZE = 1 << 16
+"""Encoded bytes past which the rows are worth sending as one CopyData message."""
+
+ValueFunc = Callable[[Any], bytes]
+
+_pack_count = Struct("!h").pack
+_pack_len = Struct("!i").pack
+_NULL_TEXT = b"\\N"
+_NULL_BINARY = b"\xff\xff\xff\xff"
+
+_INT_SIZES = {type_oids.INT2_OID: 2, type_oids.INT4_OID: 4, type_oids.INT8_OID: 8}
+
+# Encodings in which a byte below 0x80 is always that ASCII character: COPY's
+# escapes can be written on the encoded bytes. Others (SJIS, BIG5, GBK...)
+# may hide a backslash inside a multibyte character, so they go through str.
+_ASCII_SAFE = frozenset(
+    {
+        "utf-8",
+        "ascii",
+        "iso8859-1",
+        "iso8859-2",
+        "iso8859-5",
+        "iso8859-15",
+        "cp1252",
+        "euc_jp",
+        "euc_kr",
+        "koi8-r",
+        "koi8-u",
+        "cp1251",
+        "cp1250",
+        "cp866",
+    }
+)
+
+
+def _escape_bytes(data: bytes) -> bytes:
+    """``data`` with COPY text's reserved bytes backslash-escaped."""
+    if b"\\" in data or b"\t" in data or b"\n" in data or b"\r" in data:
+        data = (
+            data.replace(b"\\", b"\\\\")
+            .replace(b"\t", b"\\t")
+            .replace(b"\n", b"\\n")
+            .replace(b"\r", b"\\r")
+        )
+    return data
+
+
+def _int_text(obj: Any) -> bytes:
+    return b"%d" % obj
+
+
+class RowEncoder:
+    """Encodes rows of one COPY FROM into :attr:`data` (text or binary format).
+
+    ``types`` are the column type OIDs (needed by the binary format);
+    ``ncolumns`` the number of columns the server expects.
+    """
+
+    def __init__(
+        self,
+        tx: Transformer,
+        encoding: str,
+        *,
+        binary: bool,
+        ncolumns: int,
+        types: Sequence[int] | None,
+    ) -> None:
+        if binary and types is None:
+            raise ProgrammingError("binary COPY FROM needs set_types() before write_row()")
+        if types is not None and len(types) != ncolumns:
+            raise ProgrammingError(
+                f"set_types() got {len(types)} types for a COPY of {ncolumns} columns"
+            )
+        self._tx = tx
+        self._encoding = encoding
+        try:
+            name = codecs.lookup(encoding).name
+        except LookupError:
+            name = encoding
+        self._ascii_safe = name in _ASCII_SAFE
+        self._binary = binary
+        self._ncolumns = ncolumns
+        self._types: tuple[int, ...] = tuple(types) if types is not None else (0,) * ncolumns
+        # Per column: value type -> the function writing its bytes (escaped, in text).
+        self._funcs: list[dict[type, ValueFunc]] = [{} for _ in range(ncolumns)]
+        #: The COPY data encoded so far (the binary header first).
+        self.data = bytearray(BINARY_HEADER if binary else b"")
+        self._learning = True
+        if speedups is not None and self._ascii_safe:
+            # The compiled writer takes the rows; the ones its plan doesn't fit
+            # come back to _add_and_learn. Its methods replace ours.
+            writer = speedups.CopyWriter(binary, self.data, self._add_and_learn, CHUNK_SIZE)
+            self.add_row = writer.add_row  # type: ignore[method-assign]
+            self.add_rows = writer.add_rows  # type: ignore[method-assign]
+            self._writer: Any = writer
+        else:
+            self._writer = None
+
+    # --- the whole-row paths ---------------------------------------------------
+
+    def add_row(self, row: Sequence[Any]) -> bool:
+        """Append one row; return True once :attr:`data` holds a chunk worth sending."""
+        data = self.data
+        data += self._encode_row(row)
+        return len(data) >= CHUNK_SIZE
+
+    def add_rows(self, rows: Sequence[Sequence[Any]]) -> bool:
+        """Append the rows of a list or tuple; return True once :attr:`data` holds a chunk."""
+        data = self.data
+        encode_row = self._encode_row
+        for row in rows:
+            data += encode_row(row)
+        return len(data) >= CHUNK_SIZE
+
+    def _add_and_learn(self, row: Sequence[Any]) -> None:
+        """Append a row the compiled plan doesn't fit; plan the writer after it."""
+        self.data += self._encode_row(row)
+        if not self._learning:
+            return
+        fmt = Format.BINARY if self._binary else Format.TEXT
+        plan = plan_copy_values(
+            row,
+            self._tx.param_dumpers(row, [fmt] * len(row)),
+            self._types,
+            binary=self._binary,
+            previous=self._writer.plan,
+        )
+        if plan is None:
+            # Values whose dumper is chosen per value: Python it is, for good.
+            self._learning = False
+        self._writer.plan = plan
+
+    # --- one row in Python -------------------------------------------------------
+
+    def _encode_row(self, row: Sequence[Any]) -> bytes:
+        if len(row) != self._ncolumns:
+            raise DataError(f"a row of {len(row)} values for a COPY of {self._ncolumns} columns")
+        funcs = self._funcs
+        if self._binary:
+            parts = [_pack_count(self._ncolumns)]
+            for j, obj in enumerate(row):
+                if obj is None:
+                    parts.append(_NULL_BINARY)
+                    continue
+                func = funcs[j].get(type(obj)) or self._value_func(j, obj)
+                value = func(obj)
+                parts.append(_pack_len(len(value)))
+                parts.append(value)
+            return b"".join(parts)
+        texts = []
+        for j, obj in enumerate(row):
+            if obj is None:
+                texts.append(_NULL_TEXT)
+            else:
+                texts.append((funcs[j].get(type(obj)) or self._value_func(j, obj))(obj))
+        return b"\t".join(texts) + b"\n"
+
+    def _value_func(self, column: int, obj: Any) -> ValueFunc:
+        """The function writing values of ``obj``'s type in ``column``, cached for the type."""
+        tx = self._tx
+        fmt = Format.BINARY if self._binary else Format.TEXT
+        used = tx.get_dumper(obj, fmt)
+        pair = tx.param_dumpers([obj], [fmt])[0]
+        stable = pair is not None and pair[0] is used and never_upgrades(used)
+        if self._binary:
+            func = self._binary_func(column, obj, used, stable)
+        else:
+            func = self._text_func(obj, used, stable)
+        self._funcs[column][type(obj)] = func
+        return func
+
+    def _text_func(self, obj: Any, used: Any, stable: bool) -> ValueFunc:
+        if used.format != Format.TEXT:
+            name = type(obj).__name__
+            raise DataError(f"text COPY: a {name} has no text dumper to write it with")
+        if isinstance(used, _IntTextDumper) and type(used).dump is _IntTextDumper.dump:
+            # int2/int4/int8 are picked by value, and all write the digits.
+            return _int_text
+        if stable and type(used) is FloatDumper:
+            return used.dump  # type: ignore[no-any-return]
+        if stable:
+            dump = used.dump
+        else:
+            get_dumper = self._tx.get_dumper
+
+            def dump(v: Any) -> bytes:
+                return get_dumper(v, Format.TEXT).dump(v)  # type: ignore[no-any-return]
+
+        if self._ascii_safe:
+            return lambda v: _escape_bytes(dump(v))
+        encoding = self._encoding
+        return lambda v: format_text_row([dump(v).decode(encoding)])[:-1].encode(encoding)
+
+    def _binary_func(self, column: int, obj: Any, used: Any, stable: bool) -> ValueFunc:
+        oid = self._types[column]
+        if type(obj) is int and oid in _INT_SIZES:
+            size = _INT_SIZES[oid]
+
+            def dump_int(v: Any) -> bytes:
+                try:
+                    return v.to_bytes(size, "big", signed=True)  # type: ignore[no-any-return]
+                except OverflowError:
+                    raise DataError(f"{v} does not fit the column's type") from None
+
+            return dump_int
+        if stable:
+            _check_binary(obj, used, oid)
+            return used.dump  # type: ignore[no-any-return]
+        get_dumper = self._tx.get_dumper
+
+        def dump(v: Any) -> bytes:
+            dumper = get_dumper(v, Format.BINARY)
+            _check_binary(v, dumper, oid)
+            return dumper.dump(v)  # type: ignore[no-any-return]
+
+        return dump
+
+
+def _check_binary(obj: Any, dumper: Any, oid: int) -> None:
+    """Raise unless ``dumper`` writes the binary format of the column type ``oid``."""
+    if dumper.oid != oid or dumper.format != Format.BINARY:
+        name = type_oids.OID_TO_NAME.get(oid, str(oid))
+        raise DataError(f"binary COPY: a {type(obj).__name__} can't be written to a {name} column")

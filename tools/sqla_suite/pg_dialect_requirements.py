@@ -1,0 +1,32 @@
+"""SQLAlchemy's own test requirements, opened for pgwire where they name drivers.
+
+SQLAlchemy's ``test/requirements.py`` gates some PostgreSQL features by
+driver name (``only_on(["+psycopg", "+asyncpg", ...])``); pgwire supports
+them too. Used for every driver of a comparison run, so that the counts
+compare like with like. Importable only from SQLAlchemy's source tree.
+"""
+
+from sqlalchemy.testing import exclusions
+from test.requirements import DefaultRequirements
+
+
+class PgwireRequirements(DefaultRequirements):
+    """DefaultRequirements, with pgwire among the drivers that have these features."""
+
+    @property
+    def range_types(self):
+        return exclusions.only_on(["+psycopg2", "+psycopg", "+asyncpg", "+pg8000", "+pgwire"])
+
+    @property
+    def multirange_types(self):
+        return exclusions.only_on(["+psycopg", "+asyncpg", "+pg8000", "+pgwire"]) + (
+            exclusions.only_on("postgresql >= 14")
+        )
+
+    @property
+    def pyformat_paramstyle(self):
+        return exclusions.only_on(["postgresql+psycopg", "postgresql+psycopg2", "+pgwire"])
+
+    @property
+    def infinity_floats(self):
+        return exclusions.only_on(["postgresql+psycopg2", "postgresql+psycopg", "+pgwire"])
