@@ -4,7 +4,8 @@ Whatever bytes the server sends (random, real messages mutated, truncated,
 with huge lengths), only ``pgwire.Error`` subclasses escape, nothing
 allocates what a bad length claims, and a protocol violation closes the
 session. The normal run uses a short profile; ``PGWIRE_FUZZ=long`` runs
-the long one (e.g. ``PGWIRE_FUZZ=long pytest tests/test_fuzz.py``).
+the long one (``PGWIRE_FUZZ=long pytest tests/test_fuzz.py``; 20,000 examples
+per test unless ``PGWIRE_FUZZ_EXAMPLES`` says otherwise).
 """
 
 from __future__ import annotations
@@ -30,7 +31,10 @@ settings.register_profile(
     "fuzz-short", max_examples=150, deadline=None, suppress_health_check=list(HealthCheck)
 )
 settings.register_profile(
-    "fuzz-long", max_examples=20_000, deadline=None, suppress_health_check=list(HealthCheck)
+    "fuzz-long",
+    max_examples=int(os.environ.get("PGWIRE_FUZZ_EXAMPLES", "20000")),
+    deadline=None,
+    suppress_health_check=list(HealthCheck),
 )
 PROFILE = "fuzz-long" if os.environ.get("PGWIRE_FUZZ") == "long" else "fuzz-short"
 

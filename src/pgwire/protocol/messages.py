@@ -266,6 +266,8 @@ def parse_row_description(
             if pos + 18 > end:
                 raise ProtocolViolation("truncated RowDescription")
             toid, col, typ, size, mod, fmt = _unpack_field(data, pos)
+            if fmt != 0 and fmt != 1:
+                raise ProtocolViolation(f"RowDescription with format code {fmt}")
             pos += 18
             fields.append(
                 FieldDescription(raw.decode(encoding, "replace"), toid, col, typ, size, mod, fmt)
