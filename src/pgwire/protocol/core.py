@@ -539,8 +539,7 @@ def results(
                         raise
                     except Exception as exc:
                         # Keep reading to stay in sync; raise once the server is done.
-                        column = failing_column(buf, loaders)
-                        exc = _load_error(exc, cur.fields, column, loaders)
+                        exc = _load_error(exc, cur.fields, buf, loaders)
                         error = error or exc
                         loaders = None
                         next_message()
@@ -669,25 +668,26 @@ def _builtin_loader(load: Callable[[bytes], Any]) -> bool:
 
 
 def _load_error(
-    exc: Exception,
-    fields: list[m.FieldDescription] | None,
-    column: int | None,
-    loaders: Loaders,
+    exc: Exception, fields: list[m.FieldDescription] | None, buf: ReadBuffer, loaders: Loaders
 ) -> Exception:
     """The error to raise for a value a loader refused: a DataError naming the column.
 
-    Errors of the row factory (``column`` None) and of loaders the user
-    registered propagate as they are, as do the server's errors.
+    Errors of the row factory and of loaders the user registered propagate
+    as they are, as do the server's errors. The failing row (at ``buf.pos``)
+    is decoded again to find the column, only when every loader is
+    pgwire's: a user's loader is never called twice on a value.
     """
-    if column is None or fields is None or column >= len(fields):
-        return exc
     if isinstance(exc, Error) and (not isinstance(exc, DataError) or exc.sqlstate is not None):
         return exc
-    if not isinstance(exc, (UnicodeDecodeError, DataError)) and not _builtin_loader(
-        loaders[column]
-    ):
-        return exc
-    where = f'column "{fields[column].name}"'
+    column = None
+    if fields is not None and all(_builtin_loader(load) for load in loaders):
+        column = failing_column(buf, loaders)
+    if fields is None or column is None or column >= len(fields):
+        if not isinstance(exc, UnicodeDecodeError):
+            return exc
+        where = "a column"
+    else:
+        where = f'column "{fields[column].name}"'
     if isinstance(exc, UnicodeDecodeError):
         message = (
             f"invalid {exc.encoding} data in {where}: {exc.reason} at byte {exc.start}"
@@ -696,6 +696,7 @@ def _load_error(
     elif isinstance(exc, DataError):
         message = f"{exc} in {where}"
     else:
+        assert fields is not None and column is not None
         message = f"cannot load {where} (type {fields[column].type_oid}): {exc}"
     error = DataError(message)
     error.__cause__ = exc
