@@ -356,6 +356,9 @@ class _ListChooser(ChoosingDumper):
         self._nulls = _TextArrayDumper(cls, context, None, 0)
         self._empty = _EmptyArrayDumper(cls, context)
 
+
+
+
     def _elem_dumper(self, cls: type, fmt: Format | None) -> Dumper:
         key = (cls, -1 if fmt is None else int(fmt))
         d = self._elem_dumpers.get(key)
@@ -366,7 +369,8 @@ class _ListChooser(ChoosingDumper):
                 dcls = reg.get_dumper(cls, None)
             if dcls is None:
                 raise ProgrammingError(
-                    f"cannot adapt type {type_name(cls)!r} in a list: no dumper registered for it"
+                    f"cannot adapt type {type_name(cls)!r} in a list:"
+                    " no dumper registered for it"
                 )
             d = self._elem_dumpers[key] = dcls(cls, self.context)
         return d
