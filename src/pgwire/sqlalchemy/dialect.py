@@ -45,10 +45,11 @@ __all__ = ["PGDialect_pgwire", "PGExecutionContext_pgwire"]
 
 logger = logging.getLogger("sqlalchemy.dialects.postgresql")
 
-# Type OIDs SQLAlchemy's numeric types may meet in results.
-_FLOAT_OIDS = frozenset((700, 701))
-_NUMERIC_OIDS = frozenset((1700,))
-_INT_OIDS = frozenset((20, 21, 23, 26))
+# Type OIDs SQLAlchemy's numeric types may meet in results, arrays of them
+# included (an ARRAY's element type sees the array's OID).
+_FLOAT_OIDS = frozenset((700, 701, 1021, 1022))
+_NUMERIC_OIDS = frozenset((1700, 1231))
+_INT_OIDS = frozenset((20, 21, 23, 26, 1005, 1007, 1016, 1028))
 
 # SQLSTATE classes and codes meaning the session is gone: connection
 # exceptions (08), the server shutting down or the backend terminated (57P0x).
