@@ -113,9 +113,9 @@ def test_not_a_copy_statement(conn):
 
 
 def test_plain_execute_of_copy_is_refused(conn, table):
-    with pytest.raises(pgwire.NotSupportedError):
+    with pytest.raises(pgwire.ProgrammingError, match="copy"):
         conn.execute("COPY c FROM STDIN")
-    with pytest.raises(pgwire.NotSupportedError):
+    with pytest.raises(pgwire.ProgrammingError, match="copy"):
         conn.execute("COPY c TO STDOUT")
     assert conn.execute("SELECT 3").fetchone() == (3,)
 

@@ -366,8 +366,15 @@ def test_error_from_fields_known_code() -> None:
     assert type(exc) is errors.UniqueViolation
     assert isinstance(exc, IntegrityError)
     assert exc.sqlstate == "23505"
-    assert str(exc) == FULL_FIELDS["M"]
-    assert exc.args == (FULL_FIELDS["M"],)
+    # libpq's default rendering, without the severity (no query: the position as text).
+    assert str(exc) == (
+        'duplicate key value violates unique constraint "t_pkey" at character 15\n'
+        "DETAIL:  Key (id)=(1) already exists.\n"
+        "HINT:  Try another key.\n"
+        "QUERY:  SELECT 1\n"
+        "CONTEXT:  PL/pgSQL function f() line 3 at SQL statement"
+    )
+    assert exc.args == (str(exc),)
     assert exc.diag.as_dict() == FULL_FIELDS
     assert exc.diag.message_detail == "Key (id)=(1) already exists."
     assert exc.diag.constraint_name == "t_pkey"
@@ -387,7 +394,7 @@ def test_error_from_fields_known_code() -> None:
         ("01ABC", "Warning_"),
         ("10999", "ProgrammingError"),  # class 10 has no 000 code
         ("ZZ999", "DatabaseError"),  # unknown class
-        ("PA002", "DatabaseError"),
+        ("PA002", "ProgrammingError"),  # unknown class: by its first letter, as psycopg
     ],
 )
 def test_error_from_fields_class_choice(code: str, expected: str) -> None:
@@ -424,7 +431,11 @@ def test_error_from_fields_any_input(fields: dict[str, str]) -> None:
     exc = error_from_fields(fields)
     assert isinstance(exc, DatabaseError)
     assert exc.diag.as_dict() == fields
-    assert str(exc) == fields.get("M", "")
+    text = str(exc)
+    assert text.startswith(fields.get("M", ""))
+    for code, label in (("D", "DETAIL"), ("H", "HINT"), ("W", "CONTEXT")):
+        if code in fields:
+            assert f"\n{label}:  {fields[code]}" in text
     code = fields.get("C")
     if code:
         assert exc.sqlstate == code
@@ -434,7 +445,15 @@ def test_error_from_fields_any_input(fields: dict[str, str]) -> None:
         elif code[:2] in errors._BY_CLASS:
             assert type(exc) is errors._BY_CLASS[code[:2]]
         else:
-            assert type(exc) is DatabaseError
+            assert type(exc) is errors.get_base_exception(code)
+
+
+def test_get_base_exception_by_prefix() -> None:
+    assert errors.get_base_exception("PXX99") is errors.ProgrammingError
+    assert errors.get_base_exception("22ZZZ") is errors.DataError
+    assert errors.get_base_exception("XZ000") is errors.InternalError
+    assert errors.get_base_exception("") is DatabaseError
+    assert errors.get_base_exception("ZZ999") is DatabaseError
 
 
 # -- Diagnostic ---------------------------------------------------------------

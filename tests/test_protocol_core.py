@@ -889,7 +889,7 @@ def test_copy_in_response_in_plain_query() -> None:
     ((mtype, body),) = frames(bytes(proto.out))
     assert mtype == b"f"
     assert body.endswith(b"\x00") and b"\x00" not in body[:-1]
-    with pytest.raises(NotSupportedError):
+    with pytest.raises(ProgrammingError):
         run_rest(
             gen,
             proto,
@@ -912,7 +912,7 @@ def test_copy_out_response_in_plain_query() -> None:
         + COPY_DONE
         + complete("COPY 2"),
     )
-    with pytest.raises(NotSupportedError):
+    with pytest.raises(ProgrammingError):
         run_rest(gen, proto, ready())
     assert len(proto.buf) == 0
     assert bytes(proto.out) == b"Q\x00\x00\x00\x15COPY t TO STDOUT\x00"

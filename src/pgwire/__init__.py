@@ -6,10 +6,10 @@ sans-I/O protocol core.  See ``pgwire.connect`` and ``pgwire.AsyncConnection``.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 from . import errors, rows, sql, types
-from ._base import ConnectionInfo, IsolationLevel, TransactionStatus
+from ._base import ConnectionInfo, ConnStatus, IsolationLevel, PipelineStatus, TransactionStatus
 from ._cursor_base import Column
 from .client_cursor import ClientCursor, RawCursor
 from .connection import Connection, Transaction
@@ -41,16 +41,32 @@ from .errors import (
     Warning,
 )
 from .protocol.core import Notify
+from .rows import ConnectValue, RowFactory, TupleRow
+from .tpc import Xid
 from .transaction import Rollback
 
 apilevel = "2.0"
 threadsafety = 2
 paramstyle = "pyformat"
 
+if TYPE_CHECKING:
+    # For type checkers only: at run time they load on first use (no asyncio import).
+    from .aio import AsyncConnection, AsyncCursor, AsyncTransaction
+
+_R = TypeVar("_R")
+
 __version__ = "0.1.0"
 
 
-def connect(dsn: str | None = None, **kwargs: Any) -> Connection:
+@overload
+def connect(
+    dsn: str | None = ..., *, row_factory: RowFactory[_R], **kwargs: Any
+) -> Connection[_R]: ...
+@overload
+def connect(
+    dsn: str | None = ..., *, cursor_factory: Any = ..., **kwargs: ConnectValue
+) -> Connection[TupleRow]: ...
+def connect(dsn: str | None = None, **kwargs: Any) -> Connection[Any]:
     """Connect to a PostgreSQL server and return a blocking :class:`Connection`.
 
     ``dsn`` is a libpq keyword string or a ``postgresql://`` URI; keyword
@@ -77,6 +93,12 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
+    "AsyncConnection",
+    "AsyncCursor",
+    "AsyncTransaction",
+    "Xid",
+    "ConnStatus",
+    "PipelineStatus",
     "BINARY",
     "DATETIME",
     "NUMBER",

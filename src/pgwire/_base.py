@@ -21,10 +21,19 @@ from . import errors as _errors
 from ._statement_plans import StatementPlans
 from .conninfo import AuthPolicy, ConnectParams, HostSpec, protocol_versions, scram_keys
 from .drivers.connect import retry_tls
-from .errors import Diagnostic, Error, OperationalError, ProgrammingError
+from .errors import (
+    Diagnostic,
+    Error,
+    NotSupportedError,
+    ObjectNotInPrerequisiteState,
+    OperationalError,
+    ProgrammingError,
+)
 from .prepared import PreparedCache
 from .protocol import core
+from .protocol import messages as m
 from .protocol.core import Notify, PGGen, Protocol
+from .tpc import TpcState, Xid
 from .types import AdaptContext, TypesRegistry
 from .types.adapt import default_registry, registry_of
 
@@ -70,6 +79,21 @@ class TransactionStatus(IntEnum):
     INTRANS = 2
     INERROR = 3
     UNKNOWN = 4
+
+
+class ConnStatus(IntEnum):
+    """Whether the connection is usable (``conn.info.status``)."""
+
+    OK = 0
+    BAD = 1
+
+
+class PipelineStatus(IntEnum):
+    """Whether the connection is in pipeline mode (``conn.info.pipeline_status``)."""
+
+    OFF = 0
+    ON = 1
+    ABORTED = 2
 
 
 _STATUS = {
@@ -121,25 +145,118 @@ class ConnectionInfo:
             return TransactionStatus.ACTIVE
         return _STATUS.get(conn._proto.transaction_status, TransactionStatus.UNKNOWN)
 
+    def _open_conn(self) -> BaseConnection:
+        """The connection, refusing to describe one that is closed (as libpq)."""
+        if self._conn.closed:
+            raise OperationalError("the connection is closed")
+        return self._conn
+
     @property
     def host(self) -> str:
         """The host (or socket directory) connected to."""
-        return self._conn._host.host
+        return self._open_conn()._host.host
+
+    @property
+    def hostaddr(self) -> str:
+        """The numeric address connected to ('' over a Unix socket)."""
+        conn = self._open_conn()
+        if conn._host.hostaddr:
+            return conn._host.hostaddr
+        try:
+            address = conn._chan.sock.getpeername()
+        except (OSError, AttributeError):
+            return ""
+        return address[0] if isinstance(address, tuple) else ""
 
     @property
     def port(self) -> int:
         """The port connected to."""
-        return self._conn._host.port
+        return self._open_conn()._host.port
 
     @property
     def dbname(self) -> str:
         """The database name."""
-        return self._conn._params.dbname
+        return self._open_conn()._params.dbname
 
     @property
     def user(self) -> str:
         """The user name."""
-        return self._conn._params.user
+        return self._open_conn()._params.user
+
+    @property
+    def password(self) -> str:
+        """The password given to connect ('' if none)."""
+        conn = self._open_conn()
+        return conn._params.password_for(conn._host) or ""
+
+    @property
+    def options(self) -> str:
+        """The ``options`` connection parameter ('' if none)."""
+        return self._open_conn()._params.options or ""
+
+    @property
+    def vendor(self) -> str:
+        """The server's vendor: "PostgreSQL"."""
+        return "PostgreSQL"
+
+    @property
+    def status(self) -> ConnStatus:
+        """OK while the connection is usable, BAD once closed or lost."""
+        return ConnStatus.BAD if self._conn.closed else ConnStatus.OK
+
+    @property
+    def pipeline_status(self) -> PipelineStatus:
+        """ON inside ``conn.pipeline()``, ABORTED after an error there, else OFF."""
+        pipeline = getattr(self._conn, "_pipeline", None)
+        if pipeline is None:
+            return PipelineStatus.OFF
+        return PipelineStatus.ABORTED if pipeline.aborted else PipelineStatus.ON
+
+    @property
+    def full_protocol_version(self) -> int:
+        """The protocol version in use as major * 10000 + minor (30000 for 3.0)."""
+        proto = self._open_conn()._proto
+        version = getattr(proto, "protocol_version", m.PROTOCOL_VERSION)
+        return (version >> 16) * 10000 + (version & 0xFFFF)
+
+    @property
+    def error_message(self) -> str:
+        """The text of the last error the server reported ('' if none), as libpq shows it."""
+        conn = self._conn
+        if conn.closed:
+            return "connection pointer is NULL\n"
+        error = conn._last_error
+        if error is None:
+            return ""
+        severity = error.diag.severity or "ERROR"
+        return f"{severity}:  {error}\n"
+
+    def get_parameters(self) -> dict[str, str]:
+        """The connection parameters in use, the password left out."""
+        conn = self._open_conn()
+        params, host = conn._params, conn._host
+        out = {"host": host.host, "port": str(host.port), "user": params.user}
+        out["dbname"] = params.dbname
+        if host.hostaddr:
+            out["hostaddr"] = host.hostaddr
+        if params.application_name:
+            out["application_name"] = params.application_name
+        if params.options:
+            out["options"] = params.options
+        if params.connect_timeout is not None:
+            out["connect_timeout"] = f"{params.connect_timeout:g}"
+        if params.sslmode != "prefer":
+            out["sslmode"] = params.sslmode
+        for key, value in params.extra.items():
+            if key not in _SECRET_PARAMETERS:
+                out.setdefault(key, value)
+        out.pop("password", None)
+        return out
+
+    @property
+    def dsn(self) -> str:
+        """The connection parameters as a connection string, without the password."""
+        return " ".join(f"{k}={_quote_conninfo(v)}" for k, v in self.get_parameters().items())
 
     @property
     def encoding(self) -> str:
@@ -150,6 +267,15 @@ class ConnectionInfo:
     def timezone(self) -> Any:
         """The session time zone as a tzinfo."""
         return self._conn.adapt_context.timezone
+
+
+_SECRET_PARAMETERS = frozenset({"password", "sslpassword"})
+
+
+def _quote_conninfo(value: str) -> str:
+    if value and not any(c in "'\\" or c.isspace() for c in value):
+        return value
+    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
 def startup_parameters(params: ConnectParams) -> dict[str, str]:
@@ -303,11 +429,15 @@ class BaseConnection:
             autocommit = "replication" in params.server_settings
         self._autocommit = bool(autocommit)
         # Characteristics of the transactions started implicitly (None: server default).
-        self.isolation_level: IsolationLevel | None = None
-        self.read_only: bool | None = None
-        self.deferrable: bool | None = None
+        self._isolation_level: IsolationLevel | None = None
+        self._read_only: bool | None = None
+        self._deferrable: bool | None = None
         self.row_factory = row_factory
         self.cursor_factory = cursor_factory
+        #: The class of the cursors ``cursor(name)`` makes (None: the default).
+        self.server_cursor_factory: Any = None
+        self._pipeline: Any = None
+        self._tpc = TpcState()
         # With a context (a registry, a connection...), a copy of its adapters:
         # what the connection registers later stays its own.
         self.adapters = (
@@ -403,6 +533,90 @@ class BaseConnection:
         """Stop calling a notify handler."""
         self._notify_handlers.remove(callback)
 
+    # --- session settings ----------------------------------------------------
+
+    @property
+    def isolation_level(self) -> IsolationLevel | None:
+        """The isolation level of the transactions started next (None: server default)."""
+        return self._isolation_level
+
+    @isolation_level.setter
+    def isolation_level(self, value: IsolationLevel | None) -> None:
+        self._set_setting("isolation_level", value)
+
+    @property
+    def read_only(self) -> bool | None:
+        """Whether the transactions started next are READ ONLY (None: server default)."""
+        return self._read_only
+
+    @read_only.setter
+    def read_only(self, value: bool | None) -> None:
+        self._set_setting("read_only", value)
+
+    @property
+    def deferrable(self) -> bool | None:
+        """Whether the transactions started next are DEFERRABLE (None: server default)."""
+        return self._deferrable
+
+    @deferrable.setter
+    def deferrable(self, value: bool | None) -> None:
+        self._set_setting("deferrable", value)
+
+    @property
+    def autocommit(self) -> bool:
+        """Whether each statement commits on its own (no implicit BEGIN)."""
+        return self._autocommit
+
+    @autocommit.setter
+    def autocommit(self, value: bool) -> None:
+        self._set_setting("autocommit", value)
+
+    def _set_setting(self, name: str, value: Any) -> None:
+        """Change a session setting from its property (blocking connections only)."""
+        raise NotImplementedError
+
+    def _apply_setting(self, name: str, value: Any) -> None:
+        """Validate and store a session setting; refuse inside a transaction.
+
+        ``isolation_level`` takes an :class:`IsolationLevel` (or its value),
+        the others a bool; all but ``autocommit`` take None for the server's
+        default.  A bad value raises ValueError.
+        """
+        if name == "isolation_level":
+            coerced: Any = None if value is None else IsolationLevel(value)
+        elif name == "autocommit":
+            coerced = bool(value)
+        else:
+            coerced = None if value is None else bool(value)
+        self._check_intrans(name)
+        setattr(self, "_" + name, coerced)
+
+    def _check_intrans(self, attribute: str) -> None:
+        status = self._proto.transaction_status
+        if status == core.IDLE:
+            return
+        if self._savepoints:
+            raise ProgrammingError(
+                f"can't change {attribute!r} now: connection.transaction() context in progress"
+            )
+        raise ProgrammingError(
+            f"can't change {attribute!r} now: connection in transaction status"
+            f" {_STATUS.get(status, TransactionStatus.UNKNOWN).name}"
+        )
+
+    @property
+    def prepared_max(self) -> int | None:
+        """How many statements are kept prepared on the server at most."""
+        return self._prepared.size
+
+    @prepared_max.setter
+    def prepared_max(self, value: int | None) -> None:
+        self._prepared.size = value if value is not None else 2**31
+
+    @property
+    def _last_error(self) -> _errors.Error | None:
+        return self._proto.last_error
+
     # --- state ---------------------------------------------------------------
 
     @property
@@ -459,7 +673,8 @@ class BaseConnection:
         """A new cursor; with a ``name``, a server-side cursor (DECLARE ... CURSOR)."""
         self._check_open()
         if name is not None:
-            return self._server_cursor_class(
+            server_factory = self.server_cursor_factory or self._server_cursor_class
+            return server_factory(
                 self, name, row_factory=row_factory, scrollable=scrollable, withhold=withhold
             )
         factory = self.cursor_factory or self._cursor_class
@@ -467,7 +682,9 @@ class BaseConnection:
 
     def _close(self) -> None:
         """Say goodbye to the server (without waiting) and close the socket."""
-        self._closed_by_user = True
+        if not self._proto.closed:
+            # Closing a connection already lost leaves it "broken".
+            self._closed_by_user = True
         chan = self._chan
         if chan.closed:
             return
@@ -486,6 +703,11 @@ class BaseConnection:
                 "a COPY or replication stream is in progress on this connection: finish it first"
             )
 
+    def _check_no_pipeline(self, what: str) -> None:
+        """Refuse what cannot run in pipeline mode."""
+        if self._pipeline is not None:
+            raise ProgrammingError(f"{what} cannot be used in pipeline mode")
+
     def _check_no_async(self, owner: object = None) -> None:
         """Refuse to run while another cursor's asynchronous query is in flight."""
         inflight = self._inflight
@@ -494,6 +716,7 @@ class BaseConnection:
 
     def _transaction_to_end(self, command: bytes) -> bool:
         """Whether COMMIT/ROLLBACK has a transaction to end; refuse inside transaction()."""
+        self._tpc.check_no_tpc(command.decode().lower())
         if self._savepoints:
             raise ProgrammingError(f"can't {command.decode().lower()} inside a transaction() block")
         return self._proto.transaction_status != core.IDLE
@@ -517,11 +740,31 @@ class BaseConnection:
             sql += b" DEFERRABLE" if self.deferrable else b" NOT DEFERRABLE"
         return sql
 
-    def _set_autocommit_check(self) -> None:
-        if self._proto.transaction_status != core.IDLE:
-            raise ProgrammingError(
-                "can't change autocommit now: the connection is in a transaction"
-            )
+
+    # --- two-phase commit (the statements; the subclasses run them) -----------
+
+    def xid(self, format_id: int | None, gtrid: str, bqual: str | None) -> Xid:
+        """A transaction id for the ``tpc_*()`` methods, from its XA parts."""
+        return Xid.from_parts(format_id, gtrid, bqual)
+
+    def _tpc_begin_statement(self, xid: Xid | str) -> bytes:
+        self._tpc.begin(xid, self._proto.transaction_status == core.IDLE, self._autocommit)
+        return self._begin_statement
+
+    def _tpc_prepare_error(self, exc: _errors.Error) -> _errors.Error:
+        """The error to raise for a failed PREPARE TRANSACTION.
+
+        Nothing was prepared: tpc_rollback() then ends the transaction in one phase.
+        """
+        self._tpc.prepared = False
+        if isinstance(exc, ObjectNotInPrerequisiteState):
+            # max_prepared_transactions = 0: the server cannot do two-phase commit.
+            return NotSupportedError(str(exc), diag=exc.diag)
+        return exc
+
+    def _tpc_recover_needs_rollback(self, was_idle: bool) -> bool:
+        """Whether tpc_recover() opened the transaction it ran in (then it ends it)."""
+        return was_idle and self._proto.transaction_status == core.INTRANS
 
     def _simple_gen(self, sql: bytes) -> PGGen:
         return core.simple_query(self._proto, sql, None)
@@ -551,4 +794,11 @@ class Inflight:
         return owner is not None and not owner.closed
 
 
-__all__ = ["BaseConnection", "ConnectionInfo", "IsolationLevel", "TransactionStatus"]
+__all__ = [
+    "BaseConnection",
+    "ConnStatus",
+    "ConnectionInfo",
+    "IsolationLevel",
+    "PipelineStatus",
+    "TransactionStatus",
+]

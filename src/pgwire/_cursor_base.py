@@ -27,6 +27,10 @@ if TYPE_CHECKING:
 
 Params = Sequence[Any] | Mapping[str, Any] | None
 
+# stream() asks the server for rows this many at a time (at least): the memory
+# it holds stays bounded without a round trip per row.
+STREAM_CHUNK = 100
+
 
 class PlannedRun(NamedTuple):
     """A run of a known statement whose Bind the accelerator built from a plan."""
@@ -552,6 +556,54 @@ class BaseCursor:
             entry.generation = generation
         return entry.result_formats
 
+    def _pipeline_request(self, query: Any, params: Params, binary: bool | None) -> bytes:
+        """The messages running ``query`` in pipeline mode (no Sync)."""
+        conn = self._conn
+        pq = convert_query(query, params or (), conn.adapt_context.encoding, context=conn)
+        oids, formats, values = self._tx.dump_params(pq.params or [], pq.formats)
+        self.query, self.params = pq.query, params
+        return core.statement_request(
+            pq.query, oids, formats, values, self._result_formats(binary)
+        )
+
+    def _pipeline_result(self, results: list[Result] | None, error: Error | None) -> None:
+        """File the outcome of a statement run in pipeline mode."""
+        if error is not None:
+            self._error = error
+        else:
+            self._set_results(results or [])
+
+    def _stream_gen(self, query: Any, params: Params, binary: bool | None, size: int) -> PGGen:
+        """The operation starting ``stream()``: its first chunk of rows."""
+        if size < 1:
+            raise ValueError(f"size must be at least 1, got {size}")
+        conn = self._conn
+        pq = convert_query(query, params or (), conn.adapt_context.encoding, context=conn)
+        oids, formats, values = self._tx.dump_params(pq.params or [], pq.formats)
+        self.query, self.params = pq.query, params
+        self._stream_rows = max(size, STREAM_CHUNK)
+        return core.stream_query(
+            conn._proto,
+            pq.query,
+            oids,
+            formats,
+            values,
+            self._result_formats(binary),
+            self._description_callback(),
+            conn._begin_needed(),
+            self._stream_rows,
+        )
+
+    def _stream_next(self, results: list[Result]) -> PGGen | None:
+        """File a chunk of ``stream()``; the operation reading the next one, None at the end."""
+        self._set_results(results)
+        result = self._result
+        if result is None or not result.suspended:
+            return None
+        return core.stream_more(
+            self._conn._proto, result.fields, self._description_callback(), self._stream_rows
+        )
+
     def _many_gen(
         self, query: Any, params_seq: Iterable[Params], returning: bool = False
     ) -> PGGen | None:
@@ -600,9 +652,10 @@ class BaseCursor:
             if res.rowcount >= 0:
                 total += res.rowcount
         if returning:
+            # Each result keeps its own rowcount, as psycopg.
             self._set_results(results)
-        else:
-            self._set_results([])
+            return
+        self._set_results([])
         self.rowcount = total if results else -1
 
     def _select(self, result: Result | None) -> None:
@@ -615,6 +668,19 @@ class BaseCursor:
             return
         self._rows = result.rows
         self.rowcount = result.rowcount
+
+    def _set_result(self, index: int) -> None:
+        """Make result ``index`` (negative counts from the end) the current one."""
+        count = len(self._results)
+        if not -count <= index < count:
+            raise IndexError(f"index {index} out of range: {count} result(s) available")
+        self._ires = index % count
+        self._select(self._results[self._ires])
+
+    @property
+    def format(self) -> Format:
+        """The format of the results asked for: TEXT, or BINARY with ``binary=True``."""
+        return Format.BINARY if self.binary else Format.TEXT
 
     def _nextset(self) -> bool | None:
         if self._ires + 1 < len(self._results):
@@ -630,6 +696,9 @@ class BaseCursor:
             raise InterfaceError("the cursor is closed")
         if self._error is not None:
             error, self._error = self._error, None
+            pipeline = self._conn._pipeline
+            if pipeline is not None and pipeline.error is error:
+                pipeline.error = None  # raised here: not again at sync()
             raise error
         result = self._result
         if result is None:
@@ -645,6 +714,15 @@ class BaseCursor:
             self._pos = pos + 1
             return rows[pos]
         return None
+
+    def _next_row(self) -> Any:
+        """The next row for iteration; raises _Exhausted at the end of the result."""
+        rows = self._check_result()
+        pos = self._pos
+        if pos < len(rows):
+            self._pos = pos + 1
+            return rows[pos]
+        raise _Exhausted
 
     def _fetchmany(self, size: int | None) -> list[Any]:
         rows = self._check_result()
@@ -671,6 +749,10 @@ class BaseCursor:
         if not 0 <= target <= len(rows):
             raise IndexError("position out of bounds")
         self._pos = target
+
+
+class _Exhausted(Exception):
+    """No more rows in the current result (turned into StopIteration/StopAsyncIteration)."""
 
 
 def _query_bytes(query: Any, conn: BaseConnection) -> bytes:

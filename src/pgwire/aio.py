@@ -6,17 +6,20 @@ import asyncio
 import time
 from collections.abc import AsyncIterator, Iterable
 from types import TracebackType
-from typing import Any
+from typing import Any, Generic, TypeVar, overload
 
 from ._base import (
     BaseConnection,
+    IsolationLevel,
+    TransactionStatus,
     connect_error,
     connect_plan,
+    logger,
     split_connect_kwargs,
     startup_operation,
     tls_retry,
 )
-from ._cursor_base import BaseCursor, Params, callproc_query
+from ._cursor_base import BaseCursor, Params, _Exhausted, callproc_query
 from ._hosts import reject_session, resolve, session_fits
 from .client_cursor import ClientCursorMixin, RawCursorMixin
 from .conninfo import ConnectParams, HostSpec, make_params
@@ -25,14 +28,42 @@ from .drivers import aio
 from .drivers.channel import Channel, Operation
 from .drivers.connect import cancel_securer, open_socket
 from .errors import Error, OperationalError
+from .pipeline import PipelineState
 from .protocol import core
 from .protocol.core import Notify, PGGen, Protocol
 from .replication import AsyncReplicationStream
-from .transaction import TransactionPlan
+from .rows import ConnectValue, Row, RowFactory, TupleRow
+from .tpc import RECOVER_QUERY, Xid, recovered
+from .transaction import BaseTransaction
+
+_R = TypeVar("_R")
 
 
-class AsyncConnection(BaseConnection):
-    """A connection to a PostgreSQL server for asyncio."""
+class AsyncConnection(BaseConnection, Generic[Row]):
+    """A connection to a PostgreSQL server for asyncio.
+
+    Generic in the type of its rows: ``AsyncConnection[DictRow]`` when
+    connected with ``row_factory=dict_row``.
+    """
+
+    @overload  # type: ignore[override]
+    def cursor(self, *, binary: bool = ...) -> AsyncCursor[Row]: ...
+    @overload
+    def cursor(self, *, row_factory: RowFactory[_R], binary: bool = ...) -> AsyncCursor[_R]: ...
+    @overload
+    def cursor(
+        self,
+        name: str,
+        *,
+        row_factory: Any = ...,
+        binary: bool = ...,
+        scrollable: bool | None = ...,
+        withhold: bool = ...,
+    ) -> Any: ...
+    def cursor(self, *args: Any, **kwargs: Any) -> Any:
+        """A new cursor; with a ``name``, a server-side cursor (DECLARE ... CURSOR)."""
+        return super().cursor(*args, **kwargs)
+
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -48,8 +79,18 @@ class AsyncConnection(BaseConnection):
 
         return AsyncServerCursor
 
+    @overload
     @classmethod
-    async def connect(cls, dsn: str | None = None, **kwargs: Any) -> AsyncConnection:
+    async def connect(
+        cls, dsn: str | None = ..., *, row_factory: RowFactory[_R], **kwargs: Any
+    ) -> AsyncConnection[_R]: ...
+    @overload
+    @classmethod
+    async def connect(
+        cls, dsn: str | None = ..., *, cursor_factory: Any = ..., **kwargs: ConnectValue
+    ) -> AsyncConnection[TupleRow]: ...
+    @classmethod
+    async def connect(cls, dsn: str | None = None, **kwargs: Any) -> AsyncConnection[Any]:
         """Connect to the server described by ``dsn``, keywords and the environment."""
         own = split_connect_kwargs(kwargs)
         params = make_params(dsn, **kwargs)
@@ -109,9 +150,15 @@ class AsyncConnection(BaseConnection):
     # --- running ---------------------------------------------------------------
 
     async def _run(self, gen: PGGen) -> Any:
-        """Run an operation; if the awaiting task is cancelled, cancel it on the server too."""
+        """Run an operation; if the awaiting task is cancelled, cancel it on the server too.
+
+        In pipeline mode, the queued statements are synced first.
+        """
         chan = self._chan
         chan.check_open()
+        pipeline = self._pipeline
+        if pipeline is not None and pipeline.must_sync:
+            await pipeline.sync()
         op = Operation(gen)
         op.resume()
         try:
@@ -152,7 +199,7 @@ class AsyncConnection(BaseConnection):
         *,
         binary: bool | None = None,
         prepare: bool | None = None,
-    ) -> AsyncCursor:
+    ) -> AsyncCursor[Row]:
         """Run a query on a new cursor and return the cursor."""
         cur = self.cursor()
         return await cur.execute(query, params, binary=binary, prepare=prepare)
@@ -163,6 +210,9 @@ class AsyncConnection(BaseConnection):
     async def _end_transaction(self, command: bytes) -> None:
         async with self._alock:
             self._check_open()
+            pipeline = self._pipeline
+            if pipeline is not None and pipeline.must_sync:
+                await pipeline.sync()
             if self._transaction_to_end(command):
                 await self._command(command)
 
@@ -174,16 +224,71 @@ class AsyncConnection(BaseConnection):
         """Roll back the current transaction (nothing to do outside one)."""
         await self._end_transaction(b"ROLLBACK")
 
-    @property
-    def autocommit(self) -> bool:
-        """Whether each statement commits on its own (no implicit BEGIN)."""
-        return self._autocommit
+    def _set_setting(self, name: str, value: Any) -> None:
+        raise AttributeError(
+            f"{name!r} is read-only on async connections:"
+            f" use 'await conn.set_{name}()' instead"
+        )
+
+    async def _change_setting(self, name: str, value: Any) -> None:
+        async with self._alock:
+            self._apply_setting(name, value)
 
     async def set_autocommit(self, value: bool) -> None:
         """Change autocommit (only outside a transaction)."""
+        await self._change_setting("autocommit", value)
+
+    async def set_isolation_level(self, value: IsolationLevel | None) -> None:
+        """Change the isolation level of the next transactions (only outside one)."""
+        await self._change_setting("isolation_level", value)
+
+    async def set_read_only(self, value: bool | None) -> None:
+        """Make the next transactions READ ONLY or not (only outside one)."""
+        await self._change_setting("read_only", value)
+
+    async def set_deferrable(self, value: bool | None) -> None:
+        """Make the next transactions DEFERRABLE or not (only outside one)."""
+        await self._change_setting("deferrable", value)
+
+    # --- two-phase commit -----------------------------------------------------------
+
+    async def tpc_begin(self, xid: Xid | str) -> None:
+        """Begin a two-phase transaction with id ``xid`` (an :class:`Xid` or a gid)."""
         async with self._alock:
-            self._set_autocommit_check()
-            self._autocommit = bool(value)
+            self._check_open()
+            await self._command(self._tpc_begin_statement(xid))
+
+    async def tpc_prepare(self) -> None:
+        """Run the first phase (PREPARE TRANSACTION) of the two-phase transaction."""
+        async with self._alock:
+            self._check_open()
+            statement = self._tpc.prepare()
+            try:
+                await self._command(statement)
+            except Error as exc:
+                raise self._tpc_prepare_error(exc) from None
+
+    async def tpc_commit(self, xid: Xid | str | None = None) -> None:
+        """Commit the two-phase transaction, or the prepared one ``xid`` (recovered)."""
+        async with self._alock:
+            self._check_open()
+            await self._command(self._tpc.finish("COMMIT", xid))
+
+    async def tpc_rollback(self, xid: Xid | str | None = None) -> None:
+        """Roll back the two-phase transaction, or the prepared one ``xid`` (recovered)."""
+        async with self._alock:
+            self._check_open()
+            await self._command(self._tpc.finish("ROLLBACK", xid))
+
+    async def tpc_recover(self) -> list[Xid]:
+        """The prepared transactions waiting on the server, as Xids."""
+        was_idle = self.info.transaction_status == TransactionStatus.IDLE
+        cur = await self.execute(RECOVER_QUERY)
+        rows = await cur.fetchall()
+        if self._tpc_recover_needs_rollback(was_idle):
+            # Not rollback(): that is refused inside a two-phase transaction.
+            await self._command(b"ROLLBACK")
+        return recovered(rows)
 
     async def close(self) -> None:
         """Close the connection (idempotent)."""
@@ -200,6 +305,20 @@ class AsyncConnection(BaseConnection):
     ) -> AsyncReplicationStream:
         """Start streaming from a replication slot (see :mod:`pgwire.replication`)."""
         return await AsyncReplicationStream(self, slot_name, **options).start()
+
+    async def cancel_safe(self, *, timeout: float = 30.0) -> None:
+        """Cancel what runs now, waiting at most ``timeout`` seconds for the server."""
+        try:
+            await asyncio.wait_for(self.cancel(), timeout)
+        except asyncio.TimeoutError:
+            raise OperationalError("the cancel request timed out") from None
+
+    def pipeline(self) -> AsyncPipeline:
+        """``async with aconn.pipeline():`` — queue statements, read their results later."""
+        if self._pipeline is None:
+            self._check_open()
+            self._pipeline = AsyncPipeline(self)
+        return self._pipeline  # type: ignore[no-any-return]
 
     def transaction(
         self, savepoint_name: str | None = None, force_rollback: bool = False
@@ -239,20 +358,60 @@ class AsyncConnection(BaseConnection):
                 return
 
 
-class AsyncTransaction:
+class AsyncPipeline(PipelineState):
+    """A pipeline of an asyncio connection (see :mod:`pgwire.pipeline`)."""
+
+    _conn: AsyncConnection
+
+    async def _read(self, op: PGGen) -> None:
+        self.reading = True
+        try:
+            await self._conn._run(op)
+        finally:
+            self.reading = False
+
+    async def sync(self) -> None:
+        """Send a Sync and read every queued result; raise the first error not yet raised."""
+        self._conn._check_open()
+        await self._read(self.sync_op())
+        error = self.take_error()
+        if error is not None:
+            raise error
+
+    async def fetch(self, cursor: AsyncCursor) -> None:
+        """Read the results up to ``cursor``'s statements."""
+        await self._read(self.fetch_op(cursor))
+
+    async def __aenter__(self) -> AsyncPipeline:
+        self._enter()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        conn = self._conn
+        outer = self._leave()
+        try:
+            if not conn.closed:
+                await self.sync()
+            elif exc is None:
+                raise OperationalError("the connection was closed in the pipeline")
+        except Exception:
+            if exc is None:
+                raise
+            logger.warning("error ignored leaving the pipeline of %r", conn, exc_info=True)
+        finally:
+            if outer:
+                conn._pipeline = None
+
+
+class AsyncTransaction(BaseTransaction):
     """``async with aconn.transaction():`` — commit on success, roll back on an exception."""
 
-    def __init__(
-        self, conn: AsyncConnection, savepoint_name: str | None, force_rollback: bool
-    ) -> None:
-        self.connection = conn
-        self._plan = TransactionPlan(conn, savepoint_name, force_rollback)
-        self._plan.owner = self
-
-    @property
-    def savepoint_name(self) -> str | None:
-        """The savepoint of a nested block (None for the outer one)."""
-        return self._plan.savepoint_name
+    connection: AsyncConnection
 
     async def __aenter__(self) -> AsyncTransaction:
         conn = self.connection
@@ -270,21 +429,34 @@ class AsyncTransaction:
     ) -> bool:
         conn = self.connection
         async with conn._alock:
-            commands, swallow = self._plan.exit(exc)
+            # A statement of the block still in a pipeline may fail now: the
+            # block then ends as if it had raised that error.
+            pending: Error | None = None
+            pipeline = conn._pipeline
+            if not conn.closed and pipeline is not None and pipeline.must_sync:
+                try:
+                    await pipeline.sync()
+                except Error as error:
+                    if conn.closed:
+                        raise
+                    pending = error
+            commands, swallow = self._plan.exit(exc or pending)
             if conn.closed:
                 self._plan.abandon()
             else:
                 for sql in commands:
                     await conn._command(sql)
+        if pending is not None and exc is None:
+            raise pending
         return swallow
 
 
-class AsyncCursor(BaseCursor):
+class AsyncCursor(BaseCursor, Generic[Row]):
     """A cursor of an :class:`AsyncConnection`."""
 
     _conn: AsyncConnection
 
-    async def __aenter__(self) -> AsyncCursor:
+    async def __aenter__(self) -> AsyncCursor[Row]:
         return self
 
     async def __aexit__(
@@ -311,15 +483,28 @@ class AsyncCursor(BaseCursor):
         *,
         binary: bool | None = None,
         prepare: bool | None = None,
-    ) -> AsyncCursor:
+    ) -> AsyncCursor[Row]:
         """Run a query."""
         conn = self._conn
         async with conn._alock:
             self._check_open()
+            pipeline = conn._pipeline
+            if pipeline is not None:
+                request = self._pipeline_request(query, params, binary)
+                self._reset()
+                pipeline.enqueue(self, request, self._description_callback())
+                return self
             gen = self._query_gen(query, params, binary, prepare)
             self._reset()
             self._set_results(await conn._run(gen))
         return self
+
+    async def _fetch_pipelined(self) -> None:
+        """Read this cursor's results if they are still in the pipeline."""
+        pipeline = self._conn._pipeline
+        if pipeline is not None and pipeline.pending(self):
+            async with self._conn._alock:
+                await pipeline.fetch(self)
 
     async def executemany(
         self, query: Any, params_seq: Iterable[Params], *, returning: bool = False
@@ -335,6 +520,30 @@ class AsyncCursor(BaseCursor):
                 return
             self._set_many_results(await conn._run(gen), returning)
 
+    async def stream(
+        self, query: Any, params: Params = None, *, binary: bool | None = None, size: int = 1
+    ) -> AsyncIterator[Row]:
+        """Run a query and yield its rows as they arrive, in constant memory.
+
+        The rows are read from the server a chunk at a time; leaving the loop
+        early abandons the rest of them (the connection stays usable).
+        """
+        conn = self._conn
+        async with conn._alock:
+            self._check_open()
+            conn._check_no_pipeline("stream()")
+            gen = self._stream_gen(query, params, binary, size)
+            self._reset()
+            op: PGGen | None = gen
+            try:
+                while op is not None:
+                    op = self._stream_next(await conn._run(op))
+                    while self._pos < len(self._rows):
+                        yield self._next_row()
+            finally:
+                if op is not None and not conn.closed:
+                    await conn._run(core.stream_abandon(conn._proto))
+
     def copy(self, statement: Any) -> AsyncCopy:
         """A COPY FROM STDIN / TO STDOUT to run in an ``async with`` block."""
         return AsyncCopy(self, statement)
@@ -349,31 +558,52 @@ class AsyncCursor(BaseCursor):
         """Move to the next result of a multi-statement query."""
         return self._nextset()
 
-    async def fetchone(self) -> Any:
+    async def fetchone(self) -> Row | None:
         """The next row, or None."""
+        if self._conn._pipeline is not None:
+            await self._fetch_pipelined()
         return self._fetchone()
 
-    async def fetchmany(self, size: int | None = None) -> list[Any]:
+    async def fetchmany(self, size: int | None = None) -> list[Row]:
         """The next ``size`` rows (default ``arraysize``)."""
+        if self._conn._pipeline is not None:
+            await self._fetch_pipelined()
         return self._fetchmany(size)
 
-    async def fetchall(self) -> list[Any]:
+    async def fetchall(self) -> list[Row]:
         """All the remaining rows."""
+        if self._conn._pipeline is not None:
+            await self._fetch_pipelined()
         return self._fetchall()
 
     async def scroll(self, value: int, mode: str = "relative") -> None:
         """Move the position in the current result."""
         self._scroll(value, mode)
 
-    def __aiter__(self) -> AsyncIterator[Any]:
-        return self._aiter()
+    def __aiter__(self) -> AsyncCursor[Row]:
+        return self
 
-    async def _aiter(self) -> AsyncIterator[Any]:
-        rows = self._check_result()
-        while self._pos < len(rows):
-            pos = self._pos
-            self._pos = pos + 1
-            yield rows[pos]
+    async def __anext__(self) -> Row:
+        if self._conn._pipeline is not None:
+            await self._fetch_pipelined()
+        try:
+            return self._next_row()
+        except _Exhausted:
+            raise StopAsyncIteration from None
+
+    async def set_result(self, index: int) -> AsyncCursor[Row]:
+        """Move to result ``index`` of the last execute (negative: from the end)."""
+        self._set_result(index)
+        return self
+
+    async def results(self) -> AsyncIterator[AsyncCursor[Row]]:
+        """Yield the cursor once per result of the last execute, moving to each in turn."""
+        if self._result is None:
+            return
+        while True:
+            yield self
+            if not self._nextset():
+                return
 
 
 async def _open_session(params: ConnectParams, host: HostSpec, attrs: str) -> Channel:

@@ -5,14 +5,16 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from types import TracebackType
-from typing import Any
+from typing import Any, Generic, TypeVar, overload
 
 from ._base import (
     BaseConnection,
     Inflight,
+    IsolationLevel,
     TransactionStatus,
     connect_error,
     connect_plan,
+    logger,
     split_connect_kwargs,
     startup_operation,
     tls_retry,
@@ -25,21 +27,59 @@ from .drivers.cancel import send_cancel
 from .drivers.channel import Channel
 from .drivers.connect import cancel_securer, open_socket
 from .errors import Error, OperationalError, ProgrammingError, QueryCanceled
+from .pipeline import PipelineState
 from .protocol import core
-from .protocol.core import Notify, Protocol
+from .protocol.core import Notify, PGGen, Protocol
 from .replication import ReplicationStream
+from .rows import ConnectValue, Row, RowFactory, TupleRow
 from .server_cursor import ServerCursor
-from .transaction import Rollback, TransactionPlan
+from .tpc import RECOVER_QUERY, Xid, recovered
+from .transaction import BaseTransaction, Rollback
+
+_R = TypeVar("_R")
 
 
-class Connection(BaseConnection):
-    """A connection to a PostgreSQL server, blocking on I/O (PEP 249)."""
+class Connection(BaseConnection, Generic[Row]):
+    """A connection to a PostgreSQL server, blocking on I/O (PEP 249).
+
+    Generic in the type of its rows: ``Connection[DictRow]`` when connected
+    with ``row_factory=dict_row``.
+    """
+
+    @overload  # type: ignore[override]
+    def cursor(self, *, binary: bool = ...) -> Cursor[Row]: ...
+    @overload
+    def cursor(self, *, row_factory: RowFactory[_R], binary: bool = ...) -> Cursor[_R]: ...
+    @overload
+    def cursor(
+        self,
+        name: str,
+        *,
+        row_factory: Any = ...,
+        binary: bool = ...,
+        scrollable: bool | None = ...,
+        withhold: bool = ...,
+    ) -> Any: ...
+    def cursor(self, *args: Any, **kwargs: Any) -> Any:
+        """A new cursor; with a ``name``, a server-side cursor (DECLARE ... CURSOR)."""
+        return super().cursor(*args, **kwargs)
+
 
     _cursor_class = Cursor
     _server_cursor_class = ServerCursor
 
+    @overload
     @classmethod
-    def connect(cls, dsn: str | None = None, **kwargs: Any) -> Connection:
+    def connect(
+        cls, dsn: str | None = ..., *, row_factory: RowFactory[_R], **kwargs: Any
+    ) -> Connection[_R]: ...
+    @overload
+    @classmethod
+    def connect(
+        cls, dsn: str | None = ..., *, cursor_factory: Any = ..., **kwargs: ConnectValue
+    ) -> Connection[TupleRow]: ...
+    @classmethod
+    def connect(cls, dsn: str | None = None, **kwargs: Any) -> Connection[Any]:
         """Connect to the server described by ``dsn``, keywords and the environment."""
         own = split_connect_kwargs(kwargs)
         params = make_params(dsn, **kwargs)
@@ -63,7 +103,7 @@ class Connection(BaseConnection):
         state = "closed" if self.closed else self.info.transaction_status.name
         return f"<pgwire.Connection [{state}] host={self._host.host} port={self._host.port}>"
 
-    def __enter__(self) -> Connection:
+    def __enter__(self) -> Connection[Row]:
         return self
 
     def __exit__(
@@ -92,8 +132,14 @@ class Connection(BaseConnection):
     # --- the in-flight asynchronous query --------------------------------------
 
     def _settle(self, cursor: Cursor | None) -> None:
-        """Before an operation: wait out an orphaned async query, refuse if another runs."""
+        """Before an operation: wait out an orphaned async query, refuse if another runs.
+
+        In pipeline mode, the queued statements are synced first.
+        """
         self._check_open()
+        pipeline = self._pipeline
+        if pipeline is not None and pipeline.must_sync:
+            pipeline.sync()
         inflight = self._inflight
         if inflight is None:
             return
@@ -162,6 +208,23 @@ class Connection(BaseConnection):
             return
         self._send_cancel()
 
+    def cancel_safe(self, *, timeout: float = 30.0) -> None:
+        """Cancel what runs now, waiting at most ``timeout`` seconds for the server.
+
+        pgwire's :meth:`cancel` never blocks the connection it cancels, so this
+        is the same request, bounded in time.
+        """
+        if self.closed:
+            return
+        sock = self._chan.sock
+        send_cancel(
+            sock.family,
+            sock.getpeername(),
+            self._proto.backend_pid,
+            self._proto.backend_key,
+            timeout=timeout,
+        )
+
     # --- running ----------------------------------------------------------------
 
     def execute(
@@ -171,7 +234,7 @@ class Connection(BaseConnection):
         *,
         binary: bool | None = None,
         prepare: bool | None = None,
-    ) -> Cursor:
+    ) -> Cursor[Row]:
         """Run a query on a new cursor and return the cursor."""
         cur = self.cursor()
         return cur.execute(query, params, binary=binary, prepare=prepare)
@@ -195,22 +258,79 @@ class Connection(BaseConnection):
         """Roll back the current transaction (nothing to do outside one)."""
         self._end_transaction(b"ROLLBACK")
 
-    @property
-    def autocommit(self) -> bool:
-        """Whether each statement commits on its own (no implicit BEGIN)."""
-        return self._autocommit
-
-    @autocommit.setter
-    def autocommit(self, value: bool) -> None:
+    def _set_setting(self, name: str, value: Any) -> None:
         with self._lock:
             self._settle(None)
-            self._set_autocommit_check()
-            self._autocommit = bool(value)
+            self._apply_setting(name, value)
+
+    def set_autocommit(self, value: bool) -> None:
+        """Change autocommit (only outside a transaction)."""
+        self._set_setting("autocommit", value)
+
+    def set_isolation_level(self, value: IsolationLevel | None) -> None:
+        """Change the isolation level of the next transactions (only outside one)."""
+        self._set_setting("isolation_level", value)
+
+    def set_read_only(self, value: bool | None) -> None:
+        """Make the next transactions READ ONLY or not (only outside one)."""
+        self._set_setting("read_only", value)
+
+    def set_deferrable(self, value: bool | None) -> None:
+        """Make the next transactions DEFERRABLE or not (only outside one)."""
+        self._set_setting("deferrable", value)
+
+    # --- two-phase commit -----------------------------------------------------------
+
+    def tpc_begin(self, xid: Xid | str) -> None:
+        """Begin a two-phase transaction with id ``xid`` (an :class:`Xid` or a gid)."""
+        with self._lock:
+            self._settle(None)
+            self._command(self._tpc_begin_statement(xid))
+
+    def tpc_prepare(self) -> None:
+        """Run the first phase (PREPARE TRANSACTION) of the two-phase transaction."""
+        with self._lock:
+            self._settle(None)
+            statement = self._tpc.prepare()
+            try:
+                self._command(statement)
+            except Error as exc:
+                raise self._tpc_prepare_error(exc) from None
+
+    def tpc_commit(self, xid: Xid | str | None = None) -> None:
+        """Commit the two-phase transaction, or the prepared one ``xid`` (recovered)."""
+        with self._lock:
+            self._settle(None)
+            self._command(self._tpc.finish("COMMIT", xid))
+
+    def tpc_rollback(self, xid: Xid | str | None = None) -> None:
+        """Roll back the two-phase transaction, or the prepared one ``xid`` (recovered)."""
+        with self._lock:
+            self._settle(None)
+            self._command(self._tpc.finish("ROLLBACK", xid))
+
+    def tpc_recover(self) -> list[Xid]:
+        """The prepared transactions waiting on the server, as Xids."""
+        was_idle = self.info.transaction_status == TransactionStatus.IDLE
+        rows = self.execute(RECOVER_QUERY).fetchall()
+        if self._tpc_recover_needs_rollback(was_idle):
+            # Not rollback(): that is refused inside a two-phase transaction.
+            self._command(b"ROLLBACK")
+        return recovered(rows)
 
     def close(self) -> None:
         """Close the connection (idempotent); an async query in flight is abandoned."""
         self._inflight = None
         self._close()
+
+    def pipeline(self) -> Pipeline:
+        """``with conn.pipeline():`` — queue statements, read their results later."""
+        with self._lock:
+            if self._pipeline is None:
+                self._check_open()
+                self._settle(None)
+                self._pipeline = Pipeline(self)
+            return self._pipeline  # type: ignore[no-any-return]
 
     def transaction(
         self, savepoint_name: str | None = None, force_rollback: bool = False
@@ -249,18 +369,10 @@ class Connection(BaseConnection):
                 return
 
 
-class Transaction:
+class Transaction(BaseTransaction):
     """``with conn.transaction():`` — commit on success, roll back on an exception."""
 
-    def __init__(self, conn: Connection, savepoint_name: str | None, force_rollback: bool) -> None:
-        self.connection = conn
-        self._plan = TransactionPlan(conn, savepoint_name, force_rollback)
-        self._plan.owner = self
-
-    @property
-    def savepoint_name(self) -> str | None:
-        """The savepoint of a nested block (None for the outer one)."""
-        return self._plan.savepoint_name
+    connection: Connection
 
     def __enter__(self) -> Transaction:
         conn = self.connection
@@ -278,16 +390,81 @@ class Transaction:
     ) -> bool:
         conn = self.connection
         with conn._lock:
-            commands, swallow = self._plan.exit(exc)
+            # A statement of the block still in a pipeline may fail now: the
+            # block then ends as if it had raised that error.
+            pending: Error | None = None
             if not conn.closed:
-                conn._settle(None)
+                try:
+                    conn._settle(None)
+                except Error as error:
+                    if conn.closed:
+                        raise
+                    pending = error
+            commands, swallow = self._plan.exit(exc or pending)
+            if not conn.closed:
                 for sql in commands:
                     blocking.execute(conn._chan, core.simple_query(conn._proto, sql, None))
             else:
                 self._plan.abandon()
+        if pending is not None and exc is None:
+            raise pending
         return swallow
 
 
+class Pipeline(PipelineState):
+    """A pipeline of a blocking connection (see :mod:`pgwire.pipeline`)."""
+
+    _conn: Connection
+
+    def _run(self, op: PGGen) -> None:
+        conn = self._conn
+        self.reading = True
+        try:
+            blocking.execute(conn._chan, op)
+        finally:
+            self.reading = False
+
+    def sync(self) -> None:
+        """Send a Sync and read every queued result; raise the first error not yet raised."""
+        conn = self._conn
+        with conn._lock:
+            conn._check_open()
+            self._run(self.sync_op())
+            error = self.take_error()
+            if error is not None:
+                raise error
+
+    def fetch(self, cursor: Cursor) -> None:
+        """Read the results up to ``cursor``'s statements."""
+        with self._conn._lock:
+            self._run(self.fetch_op(cursor))
+
+    def __enter__(self) -> Pipeline:
+        with self._conn._lock:
+            self._enter()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        conn = self._conn
+        with conn._lock:
+            outer = self._leave()
+            try:
+                if not conn.closed:
+                    self.sync()
+                elif exc is None:
+                    raise OperationalError("the connection was closed in the pipeline")
+            except Exception:
+                if exc is None:
+                    raise
+                logger.warning("error ignored leaving the pipeline of %r", conn, exc_info=True)
+            finally:
+                if outer:
+                    conn._pipeline = None
 def _open_session(params: Any, host: Any, attrs: str) -> Channel:
     """A session with ``host`` fitting ``attrs`` (target_session_attrs), in connect_timeout."""
     timeout = params.connect_timeout

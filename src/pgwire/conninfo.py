@@ -31,6 +31,7 @@ __all__ = [
     "KEYWORDS",
     "ConnectParams",
     "HostSpec",
+    "conninfo_to_dict",
     "make_conninfo",
     "make_params",
     "parse_dsn",
@@ -622,6 +623,19 @@ def make_conninfo(dsn: str = "", **kwargs: object) -> str:
     values.update(extra)
     _check_no_nul(values)
     return " ".join(f"{key}={_quote(value)}" for key, value in values.items())
+
+
+def conninfo_to_dict(conninfo: str = "", **kwargs: object) -> dict[str, object]:
+    """The keywords of a connection string, with ``kwargs`` (those not None) on top.
+
+    psycopg's spelling of :func:`parse_dsn` plus keyword overrides; the
+    values of ``kwargs`` are kept as given.
+    """
+    values: dict[str, object] = dict(parse_dsn(conninfo))
+    for key, value in kwargs.items():
+        if value is not None:
+            values[key] = value
+    return values
 
 
 # --------------------------------------------------------------------------

@@ -4,21 +4,22 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Generic
 
 from ._base import Inflight
-from ._cursor_base import BaseCursor, Params, PlannedRun, callproc_query
+from ._cursor_base import BaseCursor, Params, PlannedRun, _Exhausted, callproc_query
 from .copy import Copy
 from .drivers import blocking
 from .drivers.channel import Operation
 from .protocol import core
 from .protocol.core import PGGen
+from .rows import Row
 
 if TYPE_CHECKING:
     from .connection import Connection
 
 
-class Cursor(BaseCursor):
+class Cursor(BaseCursor, Generic[Row]):
     """A PEP 249 cursor on a blocking connection.
 
     ``execute(query, params, async_=True)`` sends the query and returns at
@@ -36,7 +37,7 @@ class Cursor(BaseCursor):
         # (running or ended): cancel() discards it.
         self._async_result = False
 
-    def __enter__(self) -> Cursor:
+    def __enter__(self) -> Cursor[Row]:
         return self
 
     def __exit__(
@@ -70,7 +71,7 @@ class Cursor(BaseCursor):
         prepare: bool | None = None,
         async_: bool = False,
         **kwargs: Any,
-    ) -> Cursor:
+    ) -> Cursor[Row]:
         """Run a query; with ``async_=True`` (or ``async=1``) send it and return at once."""
         if kwargs:
             if set(kwargs) != {"async"}:
@@ -80,6 +81,13 @@ class Cursor(BaseCursor):
         with conn._lock:
             if self._closed:
                 self._check_open()
+            pipeline = conn._pipeline
+            if pipeline is not None and not async_:
+                conn._check_open()
+                request = self._pipeline_request(query, params, binary)
+                self._reset()
+                pipeline.enqueue(self, request, self._description_callback())
+                return self
             conn._settle(self)  # checks the connection
             if binary is None and prepare is None and params is not None:
                 run = self._quick_run(query, params)
@@ -162,6 +170,31 @@ class Cursor(BaseCursor):
                 return
             self._set_many_results(self._run(gen), returning)
 
+    def stream(
+        self, query: Any, params: Params = None, *, binary: bool | None = None, size: int = 1
+    ) -> Iterator[Row]:
+        """Run a query and yield its rows as they arrive, in constant memory.
+
+        The rows are read from the server a chunk at a time; leaving the loop
+        early abandons the rest of them (the connection stays usable).
+        """
+        conn = self._conn
+        with conn._lock:
+            self._check_open()
+            conn._check_no_pipeline("stream()")
+            conn._settle(self)
+            gen = self._stream_gen(query, params, binary, size)
+            self._reset()
+            op: PGGen | None = gen
+            try:
+                while op is not None:
+                    op = self._stream_next(blocking.execute(conn._chan, op))
+                    while self._pos < len(self._rows):
+                        yield self._next_row()
+            finally:
+                if op is not None and not conn.closed:
+                    blocking.execute(conn._chan, core.stream_abandon(conn._proto))
+
     def copy(self, statement: Any) -> Copy:
         """A COPY FROM STDIN / TO STDOUT to run in a ``with`` block."""
         return Copy(self, statement)
@@ -200,7 +233,10 @@ class Cursor(BaseCursor):
         self._set_results(op.result, keep_last=True)
 
     def _wait_async(self) -> None:
-        """Block until this cursor's asynchronous query has ended."""
+        """Block until this cursor's asynchronous (or pipelined) query has ended."""
+        pipeline = self._conn._pipeline
+        if pipeline is not None and pipeline.pending(self):
+            pipeline.fetch(self)
         inflight = self._owns_inflight()
         if inflight is None:
             return
@@ -268,21 +304,21 @@ class Cursor(BaseCursor):
 
     # --- fetching ------------------------------------------------------------------
 
-    def fetchone(self) -> Any:
+    def fetchone(self) -> Row | None:
         """The next row, or None when the result is exhausted."""
-        if self._conn._inflight is not None:
+        if self._conn._inflight is not None or self._conn._pipeline is not None:
             self._wait_async()
         return self._fetchone()
 
-    def fetchmany(self, size: int | None = None) -> list[Any]:
+    def fetchmany(self, size: int | None = None) -> list[Row]:
         """The next ``size`` rows (default ``arraysize``)."""
-        if self._conn._inflight is not None:
+        if self._conn._inflight is not None or self._conn._pipeline is not None:
             self._wait_async()
         return self._fetchmany(size)
 
-    def fetchall(self) -> list[Any]:
+    def fetchall(self) -> list[Row]:
         """All the remaining rows."""
-        if self._conn._inflight is not None:
+        if self._conn._inflight is not None or self._conn._pipeline is not None:
             self._wait_async()
         return self._fetchall()
 
@@ -291,13 +327,32 @@ class Cursor(BaseCursor):
         self._wait_async()
         self._scroll(value, mode)
 
-    def __iter__(self) -> Iterator[Any]:
+    def __iter__(self) -> Cursor[Row]:
+        return self
+
+    def __next__(self) -> Row:
+        if self._conn._inflight is not None or self._conn._pipeline is not None:
+            self._wait_async()
+        try:
+            return self._next_row()
+        except _Exhausted:
+            raise StopIteration from None
+
+    def set_result(self, index: int) -> Cursor[Row]:
+        """Move to result ``index`` of the last execute (negative: from the end)."""
         self._wait_async()
-        rows = self._check_result()
-        while self._pos < len(rows):
-            pos = self._pos
-            self._pos = pos + 1
-            yield rows[pos]
+        self._set_result(index)
+        return self
+
+    def results(self) -> Iterator[Cursor[Row]]:
+        """Yield the cursor once per result of the last execute, moving to each in turn."""
+        self._wait_async()
+        if self._result is None:
+            return
+        while True:
+            yield self
+            if not self._nextset():
+                return
 
     @property
     def description(self) -> Any:

@@ -2567,14 +2567,141 @@ def lookup(code: str) -> type[Error]:
     return cls
 
 
-def error_from_fields(fields: Mapping[str, str]) -> Error:
+# The DB-API class of a SQLSTATE class pgwire has no class for, by its
+# first two characters, else its first one (psycopg's table).
+_BASE_BY_PREFIX: dict[str, type[Error]] = {
+    "08": OperationalError,
+    "0A": NotSupportedError,
+    "10": ProgrammingError,
+    "20": ProgrammingError,
+    "21": ProgrammingError,
+    "22": DataError,
+    "23": IntegrityError,
+    "24": InternalError,
+    "25": InternalError,
+    "26": ProgrammingError,
+    "27": OperationalError,
+    "28": OperationalError,
+    "2B": InternalError,
+    "2D": InternalError,
+    "2F": OperationalError,
+    "34": ProgrammingError,
+    "38": OperationalError,
+    "39": OperationalError,
+    "3B": OperationalError,
+    "3D": ProgrammingError,
+    "3F": ProgrammingError,
+    "40": OperationalError,
+    "42": ProgrammingError,
+    "44": ProgrammingError,
+    "53": OperationalError,
+    "54": OperationalError,
+    "55": OperationalError,
+    "57": OperationalError,
+    "58": OperationalError,
+    "F": OperationalError,
+    "H": OperationalError,
+    "P": ProgrammingError,
+    "X": InternalError,
+}
+
+
+def get_base_exception(sqlstate: str) -> type[Error]:
+    """The DB-API exception class for a SQLSTATE, judged by its class prefix alone."""
+    return (
+        _BASE_BY_PREFIX.get(sqlstate[:2]) or _BASE_BY_PREFIX.get(sqlstate[:1]) or DatabaseError
+    )
+
+
+def error_from_fields(fields: Mapping[str, str], query: bytes | None = None) -> Error:
     """The exception for an ErrorResponse whose fields are decoded to ``str``.
 
     The class is that of the SQLSTATE (``C``); an unknown code gets the
-    category class of its SQLSTATE class, else :class:`DatabaseError`. The
-    message is the primary message (``M``); all fields are in ``.diag``.
+    category class of its SQLSTATE class, else the DB-API class of its prefix
+    (:func:`get_base_exception`). The message is libpq's rendering of the
+    fields without the severity (see :func:`error_message`); all fields are
+    in ``.diag``.
     """
     diag = Diagnostic(fields)
     code = diag.sqlstate or ""
-    cls = _BY_SQLSTATE.get(code) or _BY_CLASS.get(code[:2]) or DatabaseError
-    return cls(diag.message_primary or "", diag=diag)
+    cls = _BY_SQLSTATE.get(code) or _BY_CLASS.get(code[:2]) or get_base_exception(code)
+    return cls(error_message(diag, query), diag=diag)
+
+
+# What libpq shows of a long query line around the error position.
+_DISPLAY_SIZE = 60
+_MIN_RIGHT_CUT = 10
+
+
+def error_message(diag: Diagnostic, query: bytes | str | None = None) -> str:
+    """The error text as libpq's default verbosity writes it, without the severity.
+
+    The primary message, the ``LINE n:`` excerpt of ``query`` with a caret
+    under the error position, then DETAIL, HINT, QUERY and CONTEXT lines.
+    """
+    message = diag.message_primary or ""
+    position_text = None
+    position = diag.statement_position
+    if position is not None:
+        if query is not None:
+            position_text = query
+        else:
+            message += f" at character {position}"
+    else:
+        position = diag.internal_position
+        if position is not None:
+            position_text = diag.internal_query
+            if position_text is None:
+                message += f" at character {position}"
+    lines = [message]
+    if position_text is not None and position is not None and position.isdigit():
+        if isinstance(position_text, bytes):
+            position_text = position_text.decode("utf-8", "replace")
+        lines.extend(_position_excerpt(position_text, int(position)))
+    for label, value in (
+        ("DETAIL", diag.message_detail),
+        ("HINT", diag.message_hint),
+        ("QUERY", diag.internal_query),
+        ("CONTEXT", diag.context),
+    ):
+        if value is not None:
+            lines.append(f"{label}:  {value}")
+    return "\n".join(lines)
+
+
+def _position_excerpt(query: str, position: int) -> list[str]:
+    """The ``LINE n: ...`` line and the caret line under character ``position`` (1-based)."""
+    loc = position - 1
+    if not 0 <= loc <= len(query):
+        return []
+    text = query.replace("\t", " ")
+    line_no, start = 1, 0
+    i = 0
+    while i < loc:
+        ch = text[i]
+        if ch in "\r\n":
+            if ch == "\r" and i + 1 < len(text) and text[i + 1] == "\n":
+                i += 1
+            line_no += 1
+            start = i + 1
+        i += 1
+    end = start
+    while end < len(text) and text[end] not in "\r\n":
+        end += 1
+    begin, beg_cut, end_cut = start, False, False
+    if end - start > _DISPLAY_SIZE:
+        if loc - start + _MIN_RIGHT_CUT < _DISPLAY_SIZE:
+            end, end_cut = start + _DISPLAY_SIZE, True
+        else:
+            if end - loc > _MIN_RIGHT_CUT:
+                end, end_cut = loc + _MIN_RIGHT_CUT, True
+            if end - begin > _DISPLAY_SIZE:
+                begin, beg_cut = end - _DISPLAY_SIZE, True
+    prefix = f"LINE {line_no}: "
+    shown = prefix + ("..." if beg_cut else "") + text[begin:end] + ("..." if end_cut else "")
+    caret = " " * (len(prefix) + (3 if beg_cut else 0) + loc - begin) + "^"
+    return [shown, caret]
+
+
+class PipelineAborted(OperationalError):
+    """A statement of a pipeline was not run: an earlier one failed before the sync."""

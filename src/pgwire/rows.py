@@ -14,13 +14,24 @@ from typing import Any, NamedTuple, Protocol, TypeVar
 from .errors import ProgrammingError
 
 T = TypeVar("T")
-RowMaker = Callable[[list[Any]], Any]
+#: The type of the rows a row factory makes.
+Row = TypeVar("Row", covariant=True)
+TupleRow = tuple[Any, ...]
+#: A connection keyword's value (typing: what connect() takes besides row_factory).
+ConnectValue = str | int | float | bool | None
+DictRow = dict[str, Any]
 
 
-class RowFactory(Protocol):
+class RowMaker(Protocol[Row]):
+    """Turns the values of one row into the row."""
+
+    def __call__(self, values: Sequence[Any], /) -> Row: ...
+
+
+class RowFactory(Protocol[Row]):
     """Called with a cursor, returns the function building each row."""
 
-    def __call__(self, cursor: Any) -> RowMaker: ...
+    def __call__(self, cursor: Any, /) -> RowMaker[Row]: ...
 
 
 def _names(cursor: Any) -> list[str]:
@@ -30,12 +41,12 @@ def _names(cursor: Any) -> list[str]:
     return [col.name for col in desc]
 
 
-def tuple_row(cursor: Any) -> RowMaker:
+def tuple_row(cursor: Any) -> RowMaker[TupleRow]:
     """Rows as tuples (the default)."""
     return tuple
 
 
-def dict_row(cursor: Any) -> RowMaker:
+def dict_row(cursor: Any) -> RowMaker[DictRow]:
     """Rows as dicts keyed by column name."""
     names = _names(cursor)
 
@@ -50,17 +61,17 @@ def _namedtuple_class(names: tuple[str, ...]) -> type[NamedTuple]:
     return namedtuple("Row", names, rename=True)  # type: ignore[return-value]
 
 
-def namedtuple_row(cursor: Any) -> RowMaker:
+def namedtuple_row(cursor: Any) -> RowMaker[NamedTuple]:
     """Rows as named tuples; invalid identifiers are renamed ``_0``, ``_1``..."""
     cls = _namedtuple_class(tuple(_names(cursor)))
     make = cls._make
     return make
 
 
-def class_row(cls: Callable[..., T]) -> RowFactory:
+def class_row(cls: Callable[..., T]) -> RowFactory[T]:
     """Rows as ``cls(**{column: value})``."""
 
-    def factory(cursor: Any) -> RowMaker:
+    def factory(cursor: Any) -> RowMaker[T]:
         names = _names(cursor)
 
         def make_row(values: Sequence[Any]) -> T:
@@ -71,10 +82,10 @@ def class_row(cls: Callable[..., T]) -> RowFactory:
     return factory
 
 
-def args_row(func: Callable[..., T]) -> RowFactory:
+def args_row(func: Callable[..., T]) -> RowFactory[T]:
     """Rows as ``func(*values)``."""
 
-    def factory(cursor: Any) -> RowMaker:
+    def factory(cursor: Any) -> RowMaker[T]:
         def make_row(values: Sequence[Any]) -> T:
             return func(*values)
 
@@ -83,10 +94,10 @@ def args_row(func: Callable[..., T]) -> RowFactory:
     return factory
 
 
-def kwargs_row(func: Callable[..., T]) -> RowFactory:
+def kwargs_row(func: Callable[..., T]) -> RowFactory[T]:
     """Rows as ``func(**{column: value})``."""
 
-    def factory(cursor: Any) -> RowMaker:
+    def factory(cursor: Any) -> RowMaker[T]:
         names = _names(cursor)
 
         def make_row(values: Sequence[Any]) -> T:
@@ -97,9 +108,10 @@ def kwargs_row(func: Callable[..., T]) -> RowFactory:
     return factory
 
 
-def scalar_row(cursor: Any) -> RowMaker:
+def scalar_row(cursor: Any) -> RowMaker[Any]:
     """Rows as the value of their first column."""
-    _names(cursor)
+    if not _names(cursor):
+        raise ProgrammingError("scalar_row needs a result with at least one column")
 
     def make_row(values: Sequence[Any]) -> Any:
         return values[0]

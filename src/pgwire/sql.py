@@ -42,6 +42,8 @@ from .types.adapt import AdaptContext, Format
 from .types.oids import OID_TO_NAME
 
 __all__ = [
+    "DEFAULT",
+    "NULL",
     "Composable",
     "Composed",
     "Identifier",
@@ -49,6 +51,8 @@ __all__ = [
     "Placeholder",
     "PreparedQuery",
     "SQL",
+    "as_bytes",
+    "as_string",
     "convert_query",
     "mogrify",
     "quote",
@@ -944,3 +948,23 @@ class Placeholder(Composable):
         if self._obj is None:
             return "%" + self._format
         return f"%({self._obj}){self._format}"
+
+
+#: The SQL ``NULL`` keyword, to compose into queries.
+NULL = SQL("NULL")
+#: The SQL ``DEFAULT`` keyword, to compose into queries.
+DEFAULT = SQL("DEFAULT")
+
+
+def as_string(obj: Any, context: AdaptContext | _HasAdaptContext | None = None) -> str:
+    """Render ``obj`` as SQL text: a :class:`Composable` as itself, anything else as a literal."""
+    if isinstance(obj, Composable):
+        return obj.as_string(context)
+    return Literal(obj).as_string(context)
+
+
+def as_bytes(obj: Any, context: AdaptContext | _HasAdaptContext | None = None) -> bytes:
+    """Like :func:`as_string`, encoded in the encoding of ``context`` (UTF-8 if none)."""
+    if isinstance(obj, Composable):
+        return obj.as_bytes(context)
+    return Literal(obj).as_bytes(context)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import Enum
 from typing import Any
 
 from .errors import ProgrammingError
@@ -24,6 +25,17 @@ def quote_ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+class BlockStatus(str, Enum):
+    """Where a ``transaction()`` block stands (its ``status``)."""
+
+    NOT_STARTED = "not_started"
+    ACTIVE = "active"
+    COMMITTED = "committed"
+    FAILED = "failed"
+    ROLLED_BACK_EXPLICITLY = "rolled_back_explicitly"
+    ROLLED_BACK_WITH_ERROR = "rolled_back_with_error"
+
+
 class TransactionPlan:
     """The statements that open and close one transaction block."""
 
@@ -33,9 +45,13 @@ class TransactionPlan:
         self.force_rollback = force_rollback
         self._outer = False
         self.owner: Any = None
+        self.status = BlockStatus.NOT_STARTED
 
     def enter(self) -> list[bytes]:
         """The statements opening the block."""
+        if self.status != BlockStatus.NOT_STARTED:
+            raise TypeError("transaction blocks can be used only once")
+        self.status = BlockStatus.ACTIVE
         conn = self._conn
         status = conn._proto.transaction_status
         if status == core.INERROR:
@@ -72,8 +88,41 @@ class TransactionPlan:
         swallow = isinstance(exc, Rollback) and (
             exc.transaction is None or exc.transaction is self.owner
         )
+        if ok:
+            self.status = BlockStatus.COMMITTED
+        elif isinstance(exc, Rollback) or self.force_rollback:
+            self.status = BlockStatus.ROLLED_BACK_EXPLICITLY
+        else:
+            self.status = BlockStatus.ROLLED_BACK_WITH_ERROR
         return commands, swallow
 
     def abandon(self) -> None:
         """Forget the block when the connection went away."""
         self._conn._savepoints = max(0, self._conn._savepoints)
+        self.status = BlockStatus.FAILED
+
+
+class BaseTransaction:
+    """What ``Transaction`` and ``AsyncTransaction`` share: the plan and its state."""
+
+    Status = BlockStatus
+
+    def __init__(self, conn: Any, savepoint_name: str | None, force_rollback: bool) -> None:
+        self.connection = conn
+        self._plan = TransactionPlan(conn, savepoint_name, force_rollback)
+        self._plan.owner = self
+
+    @property
+    def savepoint_name(self) -> str | None:
+        """The savepoint of a nested block (None for the outer one)."""
+        return self._plan.savepoint_name
+
+    @property
+    def status(self) -> BlockStatus:
+        """NOT_STARTED, ACTIVE, then COMMITTED, ROLLED_BACK_... or FAILED."""
+        return self._plan.status
+
+    @property
+    def force_rollback(self) -> bool:
+        """Whether the block rolls back even when it ends without an exception."""
+        return self._plan.force_rollback

@@ -21,6 +21,7 @@ from pgwire import types as pgtypes
 from pgwire.client_cursor import ClientCursorMixin as _ClientBinding
 from pgwire.cursor import Cursor as _Cursor
 from pgwire.pool import ConnectionPool as _ConnectionPool
+from pgwire.pool import PoolClosed, PoolTimeout, TooManyRequests
 from pgwire.server_cursor import ServerCursor as _ServerCursor
 from pgwire.types import hstore as _hstore
 from pgwire.types import numeric as _numeric
@@ -162,7 +163,14 @@ def _build() -> dict[str, ModuleType]:
         types=types_pkg,
         client_cursor=client_cursor,
     )
-    pool = _module("psycopg_pool", "pgwire's connection pool.", ConnectionPool=ConnectionPool)
+    pool = _module(
+        "psycopg_pool",
+        "pgwire's connection pool.",
+        ConnectionPool=ConnectionPool,
+        PoolTimeout=PoolTimeout,
+        PoolClosed=PoolClosed,
+        TooManyRequests=TooManyRequests,
+    )
     modules = [
         psycopg,
         adapt,

@@ -17,7 +17,13 @@ Securer = Callable[[socket.socket], socket.socket]
 
 
 def send_cancel(
-    family: int, address: object, pid: int, key: bytes, secure: Securer | None = None
+    family: int,
+    address: object,
+    pid: int,
+    key: bytes,
+    secure: Securer | None = None,
+    *,
+    timeout: float = CANCEL_TIMEOUT,
 ) -> None:
     """Ask the server to cancel what backend ``pid`` runs; wait until it has taken the request.
 
@@ -25,10 +31,10 @@ def send_cancel(
     backend, so waiting for that close means a later query cannot be hit by
     this request. With ``secure`` the request goes over TLS.
     """
-    deadline = time.monotonic() + CANCEL_TIMEOUT
+    deadline = time.monotonic() + timeout
     try:
         with socket.socket(family, socket.SOCK_STREAM) as plain:
-            plain.settimeout(CANCEL_TIMEOUT)
+            plain.settimeout(timeout)
             plain.connect(address)  # type: ignore[arg-type]
             sock = plain if secure is None else secure(plain)
             try:

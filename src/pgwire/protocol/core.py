@@ -22,6 +22,7 @@ from ..errors import (
     Error,
     NotSupportedError,
     OperationalError,
+    ProgrammingError,
     error_from_fields,
 )
 from . import messages as m
@@ -63,7 +64,7 @@ class Notify:
 class Result:
     """The outcome of one SQL statement."""
 
-    __slots__ = ("fields", "rows", "command_tag", "rowcount", "error")
+    __slots__ = ("fields", "rows", "command_tag", "rowcount", "error", "suspended")
 
     def __init__(
         self,
@@ -77,6 +78,8 @@ class Result:
         self.command_tag = command_tag
         self.rowcount = rowcount
         self.error: BaseException | None = None
+        # The portal was suspended by a row limit: more rows remain.
+        self.suspended = False
 
     def __repr__(self) -> str:
         return f"<Result {self.command_tag!r} rows={len(self.rows)}>"
@@ -101,6 +104,9 @@ class Protocol:
         self.notice_handler: Callable[[dict[str, str]], None] | None = None
         self.notify_handler: Callable[[Notify], None] | None = None
         self.parameter_handler: Callable[[str, str], None] | None = None
+        # The text of the statement last sent, for the position of its errors.
+        self.last_query: bytes | None = None
+        self.last_error: Error | None = None
         #: The body of the last RowDescription parsed (what a described
         #: statement's cache compares the next ones with).
         self.last_description = b""
@@ -164,7 +170,8 @@ class Protocol:
         """The exception for the ErrorResponse just framed."""
         buf = self.buf
         fields = m.parse_error_fields(buf.data, buf.start, buf.end, self.encoding)
-        exc = error_from_fields(fields)
+        exc = error_from_fields(fields, self.last_query if "P" in fields else None)
+        self.last_error = exc
         if fields.get("S") in ("FATAL", "PANIC"):
             # The server closes the session after a fatal error.
             self.closed = True
@@ -440,8 +447,19 @@ def results(
     request: bytes = b"",
     description: bytes | None = None,
     feed: Callable[[bool], None] | None = None,
+    chunked: bool = False,
+    one_statement: bool = False,
 ) -> PGGen:
     """Read responses until ``syncs`` ReadyForQuery messages; return the results.
+
+    ``chunked``: the request ends with Execute(max_rows) and Flush, not Sync
+    (see :func:`stream_query`): return once the portal is suspended; once
+    the statement completes (or fails), send the Sync and read to its
+    ReadyForQuery.
+
+    ``one_statement``: read the answer of one statement of a pipeline (no
+    ReadyForQuery ends it): return its results once it completes, raise its
+    error at once.
 
     ``request``, if given, is queued first: the messages the server will
     answer with those ``syncs`` ReadyForQuery.
@@ -484,6 +502,8 @@ def results(
     # One statement's answer, while none of it is read: the accelerator may
     # take it whole.
     take = CAN_TAKE_ANSWERS and syncs == 1 and not skip_first and not count_only
+    # In chunked mode, the Sync that ends the request is still to be sent.
+    unsynced = chunked
     try:
         while True:
             if pending_fields is not None and not skip_first:
@@ -538,9 +558,15 @@ def results(
                 if rowcount < 0 and cur.fields is not None:
                     cur.rowcount = len(cur.rows)
                 out.append(cur)
+                if one_statement:
+                    break
                 cur = Result()
                 rows = cur.rows
                 loaders = None
+                if unsynced and not skip_first:
+                    unsynced = False
+                    proto.send_query(m.SYNC)
+                    syncs += 1
             elif mtype == _READY_FOR_QUERY:
                 proto.ready()
                 syncs -= 1
@@ -548,7 +574,7 @@ def results(
                     skip_first = False
                     out.clear()
                     commands = counted = 0
-                if syncs <= 0:
+                if syncs <= 0 and not unsynced:
                     break
             elif mtype == _ROW_DESCRIPTION:
                 if description and cur.fields is known_fields and (
@@ -567,30 +593,51 @@ def results(
                     loaders = None
             elif mtype == m.PORTAL_SUSPENDED:
                 cur.rowcount = len(cur.rows)
+                cur.suspended = True
                 out.append(cur)
+                if unsynced:
+                    if error is None:
+                        return out  # more rows to ask for
+                    unsynced = False
+                    proto.send_query(m.SYNC)
+                    syncs += 1
                 cur = Result()
                 rows = cur.rows
                 loaders = None
             elif mtype == m.EMPTY_QUERY_RESPONSE:
                 out.append(cur)
+                if one_statement:
+                    break
                 cur = Result()
                 rows = cur.rows
+                if unsynced and not skip_first:
+                    unsynced = False
+                    proto.send_query(m.SYNC)
+                    syncs += 1
             elif mtype == m.ERROR_RESPONSE:
                 server_exc = proto.server_error()
-                if proto.closed:
+                if proto.closed or one_statement:
                     raise server_exc
                 if error is None:
                     error = server_exc
                 cur = Result()
                 rows = cur.rows
                 loaders = None
+                if unsynced and not skip_first:
+                    unsynced = False
+                    proto.send_query(m.SYNC)
+                    syncs += 1
             elif mtype in (m.CLOSE_COMPLETE, m.PARAMETER_DESCRIPTION):
                 pass
             elif mtype == m.COPY_IN_RESPONSE:
                 _skip_copy_in(proto)
-                copy_error = copy_error or NotSupportedError("COPY FROM STDIN needs cursor.copy()")
+                copy_error = copy_error or ProgrammingError(
+                    "COPY FROM STDIN cannot be run with execute(): use cursor.copy()"
+                )
             elif mtype == m.COPY_OUT_RESPONSE:
-                copy_error = copy_error or NotSupportedError("COPY TO STDOUT needs cursor.copy()")
+                copy_error = copy_error or ProgrammingError(
+                    "COPY TO STDOUT cannot be run with execute(): use cursor.copy()"
+                )
             elif mtype == m.COPY_BOTH_RESPONSE:
                 # A replication stream would never end by itself: end it now.
                 proto.send(m.COPY_DONE_MSG)
@@ -670,8 +717,29 @@ def simple_query(
     begin: bool | bytes | None = False,
 ) -> PGGen:
     """Run ``sql`` (one or more statements) through the simple-query protocol."""
+    proto.last_query = sql
     request = _begin(begin) + m.query(sql)
     return results(proto, on_description, 2 if begin else 1, bool(begin), request=request)
+
+
+def statement_request(
+    sql: bytes,
+    param_oids: list[int],
+    param_formats: list[int],
+    values: list[bytes | None],
+    result_formats: list[int],
+    statement: bytes = b"",
+    parse: bool = True,
+    describe: bool = True,
+    bind: bytes | None = None,
+) -> bytes:
+    """The extended-protocol messages running one statement, without the Sync."""
+    return (
+        (m.parse(statement, sql, param_oids) if parse else b"")
+        + (bind or m.bind(b"", statement, param_formats, values, result_formats))
+        + (m.DESCRIBE_UNNAMED_PORTAL if describe else b"")
+        + m.EXECUTE_UNNAMED
+    )
 
 
 def _text_value(value: bytes) -> str:
@@ -710,13 +778,22 @@ def extended_query(
     already built (the values then go unused).  The messages are built now
     (bad values raise here) and sent when the operation starts.
     """
+    if parse:
+        proto.last_query = sql
     request = (
         (_begin(begin) if begin else b"")
         + prefix
-        + (m.parse(statement, sql, param_oids) if parse else b"")
-        + (bind or m.bind(b"", statement, param_formats, values, result_formats))
-        + (m.DESCRIBE_UNNAMED_PORTAL if known_fields is None or description is not None else b"")
-        + m.EXECUTE_UNNAMED
+        + statement_request(
+            sql,
+            param_oids,
+            param_formats,
+            values,
+            result_formats,
+            statement,
+            parse,
+            known_fields is None or description is not None,
+            bind,
+        )
         + m.SYNC
     )
     return results(
@@ -729,6 +806,55 @@ def extended_query(
         request,
         description,
     )
+
+
+def stream_query(
+    proto: Protocol,
+    sql: bytes,
+    param_oids: list[int],
+    param_formats: list[int],
+    values: list[bytes | None],
+    result_formats: list[int],
+    on_description: OnDescription | None,
+    begin: bool | bytes | None,
+    max_rows: int,
+) -> PGGen:
+    """Start a statement whose rows come ``max_rows`` at a time (see :func:`stream_more`).
+
+    Returns the first chunk as a one-Result list; a ``suspended`` Result
+    has more rows to come.  Once the
+    statement completes the session is synced again.
+    """
+    proto.last_query = sql
+    request = (
+        _begin(begin)
+        + m.parse(b"", sql, param_oids)
+        + m.bind(b"", b"", param_formats, values, result_formats)
+        + m.DESCRIBE_UNNAMED_PORTAL
+        + m.execute(b"", max_rows)
+        + m.FLUSH
+    )
+    return results(
+        proto, on_description, 1 if begin else 0, bool(begin), request=request, chunked=True
+    )
+
+
+def stream_more(
+    proto: Protocol,
+    fields: list[m.FieldDescription] | None,
+    on_description: OnDescription | None,
+    max_rows: int,
+) -> PGGen:
+    """The next chunk of a suspended :func:`stream_query` statement."""
+    request = m.execute(b"", max_rows) + m.FLUSH
+    return results(
+        proto, on_description, 0, known_fields=fields or NO_ROWS, request=request, chunked=True
+    )
+
+
+def stream_abandon(proto: Protocol) -> PGGen:
+    """Give up a suspended :func:`stream_query` statement: Sync, and read to ReadyForQuery."""
+    return results(proto, None, 1, request=m.SYNC)
 
 
 def pipeline(

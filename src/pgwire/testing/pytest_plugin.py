@@ -149,7 +149,8 @@ def start_server() -> Server:
     external = os.environ.get("PGWIRE_TEST_DSN")
     if external:
         return ExternalServer(external)
-    cluster = TestCluster(hba=auth_hba_lines())
+    # Prepared transactions on, for the two-phase commit tests.
+    cluster = TestCluster(hba=auth_hba_lines(), settings={"max_prepared_transactions": "10"})
     try:
         cluster.start()
         prepare_cluster(cluster)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import codecs
 from collections.abc import Callable, Sequence
 from datetime import timezone, tzinfo
-from enum import IntEnum
+from enum import Enum, IntEnum
 from typing import Any, ClassVar
 
 from ..errors import DataError, ProgrammingError
@@ -21,6 +21,7 @@ from . import oids as _oids
 from ._tz import resolve_timezone
 
 __all__ = [
+    "PyFormat",
     "AdaptContext",
     "Dumper",
     "Format",
@@ -41,6 +42,18 @@ class Format(IntEnum):
 
     TEXT = 0
     BINARY = 1
+
+
+class PyFormat(str, Enum):
+    """The format a placeholder asks for: ``%s`` (AUTO), ``%t`` (TEXT), ``%b`` (BINARY).
+
+    Its values are the placeholder letters, so it is accepted wherever a
+    letter is (``sql.Placeholder(format=PyFormat.BINARY)``).
+    """
+
+    AUTO = "s"
+    TEXT = "t"
+    BINARY = "b"
 
 
 # PostgreSQL encoding names (as client_encoding reports them) -> Python codecs.

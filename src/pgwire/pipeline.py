@@ -1,0 +1,163 @@
+"""Pipeline mode: statements sent one after the other, their results read later.
+
+Inside ``with conn.pipeline():`` a cursor's ``execute()`` only queues the
+statement's extended-protocol messages (no Sync) and returns.  Results are
+read when a cursor needs one (a Flush, then the answers up to that
+statement), when ``sync()`` is called, or when the block ends (a Sync, then
+everything up to its ReadyForQuery).  After a failed statement the server
+skips the rest until the next Sync: those statements raise
+:class:`~pgwire.errors.PipelineAborted`.
+
+Nothing here waits: :class:`PipelineState` builds the operations, which the
+blocking and the asyncio connections run.
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections import deque
+from typing import Any
+
+from .errors import Error, PipelineAborted
+from .protocol import core
+from .protocol import messages as m
+from .protocol.core import PGGen
+
+
+class _Entry:
+    """A queued statement: the cursor waiting for its result (None: internal)."""
+
+    __slots__ = ("cursor_ref", "on_description")
+
+    def __init__(self, cursor: Any, on_description: Any) -> None:
+        self.cursor_ref = weakref.ref(cursor) if cursor is not None else None
+        self.on_description = on_description
+
+    @property
+    def cursor(self) -> Any:
+        return self.cursor_ref() if self.cursor_ref is not None else None
+
+
+_ABORTED = "the pipeline is aborted: an earlier statement failed; sync() to go on"
+
+
+class PipelineState:
+    """The statements queued in pipeline mode and the results still to read."""
+
+    def __init__(self, conn: Any) -> None:
+        self._conn = conn
+        self._queue: deque[_Entry] = deque()
+        # A statement failed: the server skips the rest until the next Sync.
+        self.aborted = False
+        self.level = 0
+        # A BEGIN is queued since the last Sync.
+        self._begin_queued = False
+        # The first error not yet raised to the user.
+        self.error: Error | None = None
+        # Results are being read: operations run meanwhile are the pipeline's own.
+        self.reading = False
+
+    @staticmethod
+    def is_supported() -> bool:
+        """Pipeline mode needs no client library: always True."""
+        return True
+
+    @property
+    def status(self) -> Any:
+        """ON while the pipeline block runs (ABORTED after an error), OFF once left."""
+        from ._base import PipelineStatus
+
+        if self._conn._pipeline is not self:
+            return PipelineStatus.OFF
+        return PipelineStatus.ABORTED if self.aborted else PipelineStatus.ON
+
+    @property
+    def must_sync(self) -> bool:
+        """Whether an operation outside the pipeline must sync it first."""
+        return (bool(self._queue) or self.aborted) and not self.reading
+
+    def _enter(self) -> None:
+        self._conn._check_open()
+        self.level += 1
+
+    def _leave(self) -> bool:
+        """One block less; True when the outermost block ends."""
+        self.level -= 1
+        return self.level == 0
+
+    @property
+    def result_queue(self) -> list[Any]:
+        """The cursors waiting for a result, one per queued statement."""
+        return [entry.cursor for entry in self._queue if entry.cursor_ref is not None]
+
+    def enqueue(self, cursor: Any, request: bytes, on_description: Any) -> None:
+        """Queue one statement of ``cursor`` (BEGIN first when a transaction must start)."""
+        if self.aborted:
+            raise PipelineAborted(_ABORTED)
+        conn = self._conn
+        proto = conn._proto
+        idle = proto.transaction_status == core.IDLE
+        if not conn._autocommit and idle and not self._begin_queued:
+            proto.send(core.statement_request(conn._begin_statement, [], [], [], []))
+            self._queue.append(_Entry(None, None))
+            self._begin_queued = True
+        proto.send(request)
+        self._queue.append(_Entry(cursor, on_description))
+
+    def pending(self, cursor: Any) -> bool:
+        """Whether ``cursor`` waits for a result still unread."""
+        return any(entry.cursor is cursor for entry in self._queue)
+
+    def fetch_op(self, cursor: Any) -> PGGen:
+        """Flush, and read the results up to ``cursor``'s last statement."""
+        last = 0
+        for i, entry in enumerate(self._queue):
+            if entry.cursor is cursor:
+                last = i + 1
+        self._conn._proto.send(m.FLUSH)
+        return self._read_op(last, False)
+
+    def sync_op(self) -> PGGen:
+        """Sync, and read every result up to the ReadyForQuery."""
+        return self._read_op(len(self._queue), True)
+
+    def _read_op(self, count: int, sync: bool) -> PGGen:
+        proto = self._conn._proto
+        if sync:
+            proto.send_query(m.SYNC)
+        # No yield before reading: answers may already be buffered, and the
+        # driver sends what is queued whenever the reading waits.
+        queue = self._queue
+        for _ in range(count):
+            entry = queue.popleft()
+            cursor = entry.cursor
+            if self.aborted:
+                if cursor is not None:
+                    cursor._pipeline_result(None, PipelineAborted(_ABORTED))
+                continue
+            try:
+                results = yield from core.results(
+                    proto, entry.on_description, 0, one_statement=True
+                )
+            except Error as exc:
+                if proto.closed:
+                    raise
+                self.aborted = True
+                self.error = self.error or exc
+                if cursor is not None:
+                    cursor._pipeline_result(None, exc)
+                continue
+            if cursor is not None:
+                cursor._pipeline_result(results, None)
+        if sync:
+            yield from core.results(proto, None, 1)
+            self.aborted = False
+            self._begin_queued = False
+
+    def take_error(self) -> Error | None:
+        """The first error met and not yet raised (then forgotten)."""
+        error, self.error = self.error, None
+        return error
+
+
+__all__ = ["PipelineState"]
