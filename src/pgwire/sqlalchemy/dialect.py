@@ -262,13 +262,15 @@ class PGExecutionContext_pgwire(PGExecutionContext):
             return
         cursor = self.cursor
         # Each parameter set has a result of its own; the row count is their total.
-        self._rowcount = cursor.rowcount
         rows: list[Any] = []
+        total = 0
         while True:
+            total += max(cursor.rowcount, 0)
             if cursor.description is not None:
                 rows.extend(cursor.fetchall())
             if not cursor.nextset():
                 break
+        self._rowcount = total
         self.cursor_fetch_strategy = _cursor.FullyBufferedCursorFetchStrategy(
             cursor, initial_buffer=rows
         )
