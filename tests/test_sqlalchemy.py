@@ -402,7 +402,8 @@ def test_two_phase_commit(make_cluster: Any) -> None:
             tx = conn.begin_twophase()
             conn.exec_driver_sql("INSERT INTO tpc VALUES (1)")
             tx.prepare()
-            assert conn.exec_driver_sql("SELECT count(*) FROM pg_prepared_xacts").scalar() == 1
+            with cluster.connect() as other:
+                assert other.execute("SELECT count(*) FROM pg_prepared_xacts").fetchone() == (1,)
             tx.commit()
             tx = conn.begin_twophase()
             conn.exec_driver_sql("INSERT INTO tpc VALUES (2)")

@@ -171,6 +171,26 @@ class AsyncAdapt_pgwire_connection(AsyncAdapt_terminate, AsyncAdapt_dbapi_connec
     def deferrable(self, value: bool | None) -> None:
         self._set("set_deferrable", value)
 
+    def tpc_begin(self, xid: Any) -> None:
+        """Begin a two-phase transaction."""
+        await_(self._connection.tpc_begin(xid))
+
+    def tpc_prepare(self) -> None:
+        """PREPARE TRANSACTION."""
+        await_(self._connection.tpc_prepare())
+
+    def tpc_commit(self, xid: Any = None) -> None:
+        """COMMIT PREPARED (or the recovered ``xid``)."""
+        await_(self._connection.tpc_commit(xid))
+
+    def tpc_rollback(self, xid: Any = None) -> None:
+        """ROLLBACK PREPARED (or the recovered ``xid``)."""
+        await_(self._connection.tpc_rollback(xid))
+
+    def tpc_recover(self) -> Any:
+        """The prepared transactions waiting on the server."""
+        return await_(self._connection.tpc_recover())
+
     async def _terminate_graceful_close(self) -> None:
         await self._connection.close()
 
