@@ -231,6 +231,9 @@ VALUES: list[tuple[str, Any, Any]] = [
     ("ints", pg.ARRAY(Integer), [1, None, 3]),
     ("strs", pg.ARRAY(String), ["a", "b,c", '"q"']),
     ("grid", pg.ARRAY(Integer, dimensions=2), [[1, 2], [3, 4]]),
+    ("decs", pg.ARRAY(sa.Numeric(10, 2)), [decimal.Decimal("1.50"), None]),
+    ("floats", pg.ARRAY(sa.Float), [0.5, -2.25]),
+    ("floats_dec", pg.ARRAY(sa.Float(asdecimal=True)), [decimal.Decimal("0.5")]),
     ("hstore", pg.HSTORE, {"a": "1", "b": None}),
     ("irange", pg.INT4RANGE, pg.Range(1, 10)),
     ("drange", pg.DATERANGE, pg.Range(dt.date(2024, 1, 1), None, bounds="[)")),
@@ -399,7 +402,8 @@ def test_two_phase_commit(make_cluster: Any) -> None:
             tx = conn.begin_twophase()
             conn.exec_driver_sql("INSERT INTO tpc VALUES (1)")
             tx.prepare()
-            assert conn.exec_driver_sql("SELECT count(*) FROM pg_prepared_xacts").scalar() == 1
+            with cluster.connect() as other:
+                assert other.execute("SELECT count(*) FROM pg_prepared_xacts").fetchone() == (1,)
             tx.commit()
             tx = conn.begin_twophase()
             conn.exec_driver_sql("INSERT INTO tpc VALUES (2)")

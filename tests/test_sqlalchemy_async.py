@@ -213,3 +213,36 @@ async def test_sync_url_name_gives_async_dialect(sqla_database: dict[str, Any]) 
             assert await conn.scalar(text("SELECT 41 + 1")) == 42
     finally:
         await engine.dispose()
+
+
+@run_async
+async def test_two_phase_commit(make_cluster: Any) -> None:
+    cluster = make_cluster(settings={"max_prepared_transactions": "4"})
+    url = sa.engine.URL.create(
+        "postgresql+pgwire_async",
+        username=cluster.superuser,
+        host=cluster.host,
+        port=cluster.port,
+        database="postgres",
+    )
+    engine = create_async_engine(url)
+    try:
+        async with engine.begin() as conn:
+            await conn.exec_driver_sql("CREATE TABLE tpc (x int)")
+        def two_transactions(sync_conn: Any) -> None:
+            # SQLAlchemy's asyncio API has no two-phase calls: its sync facade does.
+            tx = sync_conn.begin_twophase()
+            sync_conn.exec_driver_sql("INSERT INTO tpc VALUES (1)")
+            tx.prepare()
+            tx.commit()
+            tx = sync_conn.begin_twophase()
+            sync_conn.exec_driver_sql("INSERT INTO tpc VALUES (2)")
+            tx.prepare()
+            tx.rollback()
+
+        async with engine.connect() as conn:
+            await conn.run_sync(two_transactions)
+        async with engine.connect() as conn:
+            assert (await conn.exec_driver_sql("SELECT array_agg(x) FROM tpc")).scalar() == [1]
+    finally:
+        await engine.dispose()

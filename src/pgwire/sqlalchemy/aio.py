@@ -133,12 +133,16 @@ class AsyncAdapt_pgwire_connection(AsyncAdapt_terminate, AsyncAdapt_dbapi_connec
 
     @autocommit.setter
     def autocommit(self, value: bool) -> None:
+        self._set("set_autocommit", value)
+
+    # The characteristics of the transactions pgwire begins: set through its
+    # coroutines, read as attributes.
+
+    def _set(self, setter: str, value: Any) -> None:
         try:
-            await_(self._connection.set_autocommit(value))
+            await_(getattr(self._connection, setter)(value))
         except Exception as error:
             self._handle_exception(error)
-
-    # The characteristics of the transactions pgwire begins are plain attributes.
 
     @property
     def isolation_level(self) -> Any:
@@ -147,7 +151,7 @@ class AsyncAdapt_pgwire_connection(AsyncAdapt_terminate, AsyncAdapt_dbapi_connec
 
     @isolation_level.setter
     def isolation_level(self, value: Any) -> None:
-        self._connection.isolation_level = value
+        self._set("set_isolation_level", value)
 
     @property
     def read_only(self) -> bool | None:
@@ -156,7 +160,7 @@ class AsyncAdapt_pgwire_connection(AsyncAdapt_terminate, AsyncAdapt_dbapi_connec
 
     @read_only.setter
     def read_only(self, value: bool | None) -> None:
-        self._connection.read_only = value
+        self._set("set_read_only", value)
 
     @property
     def deferrable(self) -> bool | None:
@@ -165,7 +169,27 @@ class AsyncAdapt_pgwire_connection(AsyncAdapt_terminate, AsyncAdapt_dbapi_connec
 
     @deferrable.setter
     def deferrable(self, value: bool | None) -> None:
-        self._connection.deferrable = value
+        self._set("set_deferrable", value)
+
+    def tpc_begin(self, xid: Any) -> None:
+        """Begin a two-phase transaction."""
+        await_(self._connection.tpc_begin(xid))
+
+    def tpc_prepare(self) -> None:
+        """PREPARE TRANSACTION."""
+        await_(self._connection.tpc_prepare())
+
+    def tpc_commit(self, xid: Any = None) -> None:
+        """COMMIT PREPARED (or the recovered ``xid``)."""
+        await_(self._connection.tpc_commit(xid))
+
+    def tpc_rollback(self, xid: Any = None) -> None:
+        """ROLLBACK PREPARED (or the recovered ``xid``)."""
+        await_(self._connection.tpc_rollback(xid))
+
+    def tpc_recover(self) -> Any:
+        """The prepared transactions waiting on the server."""
+        return await_(self._connection.tpc_recover())
 
     async def _terminate_graceful_close(self) -> None:
         await self._connection.close()

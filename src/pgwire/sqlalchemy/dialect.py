@@ -34,7 +34,6 @@ from sqlalchemy.engine import cursor as _cursor
 from sqlalchemy.engine import processors
 
 import pgwire
-from pgwire import sql as pgsql
 from pgwire.types import Json, Jsonb, Multirange, Range, TypeInfo, register_hstore, set_json_loads
 from pgwire.types.text import TextLoader
 
@@ -45,10 +44,11 @@ __all__ = ["PGDialect_pgwire", "PGExecutionContext_pgwire"]
 
 logger = logging.getLogger("sqlalchemy.dialects.postgresql")
 
-# Type OIDs SQLAlchemy's numeric types may meet in results.
-_FLOAT_OIDS = frozenset((700, 701))
-_NUMERIC_OIDS = frozenset((1700,))
-_INT_OIDS = frozenset((20, 21, 23, 26))
+# Type OIDs SQLAlchemy's numeric types may meet in results, arrays of them
+# included (an ARRAY's element type sees the array's OID).
+_FLOAT_OIDS = frozenset((700, 701, 1021, 1022))
+_NUMERIC_OIDS = frozenset((1700, 1231))
+_INT_OIDS = frozenset((20, 21, 23, 26, 1005, 1007, 1016, 1028))
 
 # SQLSTATE classes and codes meaning the session is gone: connection
 # exceptions (08), the server shutting down or the backend terminated (57P0x).
@@ -261,13 +261,15 @@ class PGExecutionContext_pgwire(PGExecutionContext):
             return
         cursor = self.cursor
         # Each parameter set has a result of its own; the row count is their total.
-        self._rowcount = cursor.rowcount
         rows: list[Any] = []
+        total = 0
         while True:
+            total += max(cursor.rowcount, 0)
             if cursor.description is not None:
                 rows.extend(cursor.fetchall())
             if not cursor.nextset():
                 break
+        self._rowcount = total
         self.cursor_fetch_strategy = _cursor.FullyBufferedCursorFetchStrategy(
             cursor, initial_buffer=rows
         )
@@ -497,55 +499,42 @@ class PGDialect_pgwire(PGDialect):
         """Whether the next transactions begin DEFERRABLE."""
         return bool(connection.deferrable)
 
-    # Two-phase commit runs as SQL: PREPARE TRANSACTION inside the transaction,
-    # then COMMIT/ROLLBACK PREPARED outside any transaction block, which is
-    # where autocommit puts pgwire for the moment.
-    # HOOK: should pgwire's Connection grow DB-API tpc_*() methods, these are
-    # the four places to call them instead.
+    # Two-phase commit goes through pgwire's DB-API tpc_*() methods.
 
     def do_begin_twophase(self, connection: Any, xid: Any) -> None:
-        """Transactions begin implicitly: nothing to send yet."""
-        self.do_begin(connection.connection)
+        """BEGIN the two-phase transaction ``xid``."""
+        connection.connection.tpc_begin(xid)
 
     def do_prepare_twophase(self, connection: Any, xid: Any) -> None:
         """PREPARE TRANSACTION, ending the transaction on this connection."""
-        cursor = connection.connection.cursor()
-        try:
-            cursor.execute("PREPARE TRANSACTION " + pgsql.quote(xid))
-        finally:
-            cursor.close()
+        connection.connection.tpc_prepare()
 
-    def _finish_prepared(self, connection: Any, command: str, xid: Any, recover: bool) -> None:
+    def _finish_twophase(self, connection: Any, command: str, xid: Any, recover: bool) -> None:
         dbapi_conn = connection.connection.dbapi_connection
-        if recover or dbapi_conn.info.transaction_status != pgwire.TransactionStatus.IDLE:
+        finish = getattr(dbapi_conn, f"tpc_{command}")
+        if not recover:
+            finish()
+            return
+        # A transaction prepared elsewhere, ended from outside any transaction.
+        if dbapi_conn.info.transaction_status != pgwire.TransactionStatus.IDLE:
             dbapi_conn.rollback()
-        was_autocommit = dbapi_conn.autocommit
-        dbapi_conn.autocommit = True
-        cursor = dbapi_conn.cursor()
-        try:
-            cursor.execute(f"{command} PREPARED " + pgsql.quote(xid))
-        finally:
-            cursor.close()
-            if not dbapi_conn.closed:
-                dbapi_conn.autocommit = was_autocommit
+        finish(xid)
 
     def do_rollback_twophase(
         self, connection: Any, xid: Any, is_prepared: bool = True, recover: bool = False
     ) -> None:
-        """ROLLBACK PREPARED, or a plain rollback of a transaction not yet prepared."""
-        if is_prepared:
-            self._finish_prepared(connection, "ROLLBACK", xid, recover)
-        else:
-            self.do_rollback(connection.connection)
+        """ROLLBACK PREPARED (or a plain rollback of a transaction not yet prepared)."""
+        self._finish_twophase(connection, "rollback", xid, recover)
 
     def do_commit_twophase(
         self, connection: Any, xid: Any, is_prepared: bool = True, recover: bool = False
     ) -> None:
-        """COMMIT PREPARED, or a plain commit of a transaction not yet prepared."""
-        if is_prepared:
-            self._finish_prepared(connection, "COMMIT", xid, recover)
-        else:
-            self.do_commit(connection.connection)
+        """COMMIT PREPARED (or a one-phase commit of a transaction not yet prepared)."""
+        self._finish_twophase(connection, "commit", xid, recover)
+
+    def do_recover_twophase(self, connection: Any) -> list[Any]:
+        """The gids of the prepared transactions waiting on the server."""
+        return [str(xid) for xid in connection.connection.tpc_recover()]
 
     # --- running ---------------------------------------------------------------------
 
