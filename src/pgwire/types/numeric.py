@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import struct
+from collections.abc import Callable
 from decimal import Decimal
 from math import frexp
 from typing import Any, ClassVar
@@ -333,49 +334,47 @@ class IntDumper(_IntTextDumper):
         return self._numeric
 
 
-class Int2BinaryDumper(Dumper):
+class _PackedIntBinaryDumper(Dumper):
+    """An int packed big-endian into a fixed-size integer type."""
+
+    format = Format.BINARY
+    # Set by each subclass: the packer and the SQL name its range errors give.
+    _pack: ClassVar[Callable[[Any], bytes]]
+    _sql_name: ClassVar[str]
+
+    def dump(self, obj: Any) -> bytes:
+        """Pack the int, or raise DataError when the type can't hold it."""
+        try:
+            return type(self)._pack(obj)
+        except struct.error:
+            raise _out_of_range(obj, self._sql_name) from None
+
+
+class Int2BinaryDumper(_PackedIntBinaryDumper):
     """int as int2 binary."""
 
-    format = Format.BINARY
     oid = oids.INT2_OID
     rank: ClassVar[int] = 1
-
-    def dump(self, obj: Any) -> bytes:
-        """Pack a big-endian int16."""
-        try:
-            return _pack_int2(obj)
-        except struct.error:
-            raise _out_of_range(obj, "smallint") from None
+    _pack = _pack_int2
+    _sql_name = "smallint"
 
 
-class Int4BinaryDumper(Dumper):
+class Int4BinaryDumper(_PackedIntBinaryDumper):
     """int as int4 binary."""
 
-    format = Format.BINARY
     oid = oids.INT4_OID
     rank: ClassVar[int] = 2
-
-    def dump(self, obj: Any) -> bytes:
-        """Pack a big-endian int32."""
-        try:
-            return _pack_int4(obj)
-        except struct.error:
-            raise _out_of_range(obj, "integer") from None
+    _pack = _pack_int4
+    _sql_name = "integer"
 
 
-class Int8BinaryDumper(Dumper):
+class Int8BinaryDumper(_PackedIntBinaryDumper):
     """int as int8 binary."""
 
-    format = Format.BINARY
     oid = oids.INT8_OID
     rank: ClassVar[int] = 3
-
-    def dump(self, obj: Any) -> bytes:
-        """Pack a big-endian int64."""
-        try:
-            return _pack_int8(obj)
-        except struct.error:
-            raise _out_of_range(obj, "bigint") from None
+    _pack = _pack_int8
+    _sql_name = "bigint"
 
 
 class IntNumericBinaryDumper(Dumper):
