@@ -38,7 +38,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import IO, Any
+from typing import IO, Any, TypeVar
 
 __all__ = [
     "ClusterError",
@@ -668,7 +668,34 @@ class _PortInUse(ClusterError):
     pass
 
 
-class TestCluster:
+_Started = TypeVar("_Started", bound="StartStop")
+
+
+class StartStop:
+    """A server used as a context manager: started on entry, stopped on exit."""
+
+    def start(self) -> None:
+        """Start the server."""
+        raise NotImplementedError
+
+    def stop(self) -> None:
+        """Stop the server."""
+        raise NotImplementedError
+
+    def __enter__(self: _Started) -> _Started:
+        self.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+
+class TestCluster(StartStop):
     """A throwaway PostgreSQL server, usable as a context manager.
 
     ``bindir`` defaults to :func:`find_bindir`. ``settings`` are extra
@@ -783,18 +810,6 @@ class TestCluster:
         return f"<TestCluster PostgreSQL {self.version} port={self._port} {state}>"
 
     # -- lifecycle ---------------------------------------------------------
-
-    def __enter__(self) -> TestCluster:
-        self.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
     def start(self) -> None:
         """Start the server and wait until it accepts connections.

@@ -19,7 +19,6 @@ import subprocess
 import time
 import weakref
 from collections.abc import Mapping
-from types import TracebackType
 from typing import Any
 
 from pgwire.testing.cluster import (
@@ -27,6 +26,7 @@ from pgwire.testing.cluster import (
     START_TIMEOUT,
     STOP_TIMEOUT,
     ClusterError,
+    StartStop,
     _child_env,
     _chown,
     _free_port,
@@ -66,7 +66,7 @@ def _ini_value(value: object) -> str:
     return text
 
 
-class PgBouncer:
+class PgBouncer(StartStop):
     """A private PgBouncer pooling connections to ``server`` (a started TestCluster).
 
     ``pool_mode`` is PgBouncer's: ``transaction`` hands the server connection
@@ -134,18 +134,6 @@ class PgBouncer:
     def __repr__(self) -> str:
         state = "running" if self.running else "stopped"
         return f"<PgBouncer {self.pool_mode} port={self._port} {state}>"
-
-    def __enter__(self) -> PgBouncer:
-        self.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
     def _config(self, base: str) -> str:
         settings: dict[str, object] = {

@@ -19,13 +19,13 @@ import signal
 import subprocess
 import time
 from collections.abc import Mapping, Sequence
-from types import TracebackType
 from typing import Any
 
 from pgwire.testing.cluster import (
     LOCALHOST,
     STOP_TIMEOUT,
     ClusterError,
+    StartStop,
     TestCluster,
     _child_env,
     _make_tempdir,
@@ -138,7 +138,7 @@ class StandbyCluster(TestCluster):
             time.sleep(0.05)
 
 
-class ReplicaPair:
+class ReplicaPair(StartStop):
     """A primary and its streaming standby, both throwaway, as a context manager.
 
     ``synchronous=True`` makes every commit on the primary wait until the
@@ -197,18 +197,6 @@ class ReplicaPair:
         """Stop both servers and delete their files. Idempotent."""
         self.standby.stop()
         self.primary.stop()
-
-    def __enter__(self) -> ReplicaPair:
-        self.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
     def kill_primary(self) -> None:
         """SIGKILL the primary, as a crash would."""
