@@ -33,6 +33,7 @@ ROOMS: dict[str, str] = {
     "_batch": "query",
     "_copy_rows": "query",
     "transaction": "query",
+    "tpc": "query",
     "drivers": "drivers",
     "_base": "public",
     "_cursor_base": "public",
@@ -44,6 +45,7 @@ ROOMS: dict[str, str] = {
     "copy": "public",
     "aio": "public",
     "replication": "public",
+    "pipeline": "public",
     "": "public",  # pgwire/__init__.py
     "__main__": "tools",
     "pool": "integration",

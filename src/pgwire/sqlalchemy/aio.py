@@ -138,7 +138,8 @@ class AsyncAdapt_pgwire_connection(AsyncAdapt_terminate, AsyncAdapt_dbapi_connec
         except Exception as error:
             self._handle_exception(error)
 
-    # The characteristics of the transactions pgwire begins are plain attributes.
+    # The characteristics of the transactions pgwire begins: read-only
+    # properties on an asyncio connection, changed with its set_*() methods.
 
     @property
     def isolation_level(self) -> Any:
@@ -147,7 +148,10 @@ class AsyncAdapt_pgwire_connection(AsyncAdapt_terminate, AsyncAdapt_dbapi_connec
 
     @isolation_level.setter
     def isolation_level(self, value: Any) -> None:
-        self._connection.isolation_level = value
+        try:
+            await_(self._connection.set_isolation_level(value))
+        except Exception as error:
+            self._handle_exception(error)
 
     @property
     def read_only(self) -> bool | None:
@@ -156,7 +160,10 @@ class AsyncAdapt_pgwire_connection(AsyncAdapt_terminate, AsyncAdapt_dbapi_connec
 
     @read_only.setter
     def read_only(self, value: bool | None) -> None:
-        self._connection.read_only = value
+        try:
+            await_(self._connection.set_read_only(value))
+        except Exception as error:
+            self._handle_exception(error)
 
     @property
     def deferrable(self) -> bool | None:
@@ -165,7 +172,10 @@ class AsyncAdapt_pgwire_connection(AsyncAdapt_terminate, AsyncAdapt_dbapi_connec
 
     @deferrable.setter
     def deferrable(self, value: bool | None) -> None:
-        self._connection.deferrable = value
+        try:
+            await_(self._connection.set_deferrable(value))
+        except Exception as error:
+            self._handle_exception(error)
 
     async def _terminate_graceful_close(self) -> None:
         await self._connection.close()
