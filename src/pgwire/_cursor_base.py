@@ -652,10 +652,9 @@ class BaseCursor:
             if res.rowcount >= 0:
                 total += res.rowcount
         if returning:
-            # Each result keeps its own rowcount, as psycopg.
             self._set_results(results)
-            return
-        self._set_results([])
+        else:
+            self._set_results([])
         self.rowcount = total if results else -1
 
     def _select(self, result: Result | None) -> None:
