@@ -26,6 +26,20 @@ TSTZ_TEXT: int
 TSTZ_BIN: int
 UUID_TEXT: int
 UUID_BIN: int
+TIME_TEXT: int
+JSON_TEXT: int
+JSONB_BIN: int
+
+# Encoder codes of a parameter plan (bind, bind_many, CopyWriter).
+ENC_PY: int
+ENC_NULL: int
+ENC_INT_TEXT: int
+ENC_INT_BIN: int
+ENC_FLOAT_TEXT: int
+ENC_FLOAT8_BIN: int
+ENC_UTF8: int
+ENC_TS_BIN: int
+ENC_TSTZ_BIN: int
 
 def read_data_rows(
     buf: Any,
@@ -43,6 +57,30 @@ def bind(
     result_formats: Sequence[int],
 ) -> bytes:
     """The Bind message."""
+
+def bind_many(
+    rows: Sequence[Sequence[Any]],
+    start: int,
+    plan: Sequence[tuple[type, int, int, Any]],
+    head: bytes,
+    tail: bytes,
+    after: bytes,
+) -> tuple[bytes, int]:
+    """Bind messages for ``rows[start:]`` while they fit ``plan``; the index of the first left."""
+
+def count_commands(buf: Any) -> tuple[int, int]:
+    """Consume the plain command answers at ``buf.pos``: (commands, rows their tags report)."""
+
+def copy_chunks(buf: Any, limit: int) -> bytes:
+    """The payloads of the complete CopyData messages at ``buf.pos``, up to ``limit`` bytes."""
+
+def take_response(
+    proto: Any,
+    loaders: list[Callable[[bytes], Any]] | None,
+    make_row: Callable[[list[Any]], Any],
+    description: bytes | None = None,
+) -> tuple[list[Any], str, int] | None:
+    """The whole plain answer to one statement, if it is all in ``proto.buf``; else None."""
 
 def setup_rows(
     fallback: Callable[..., None],
