@@ -9,9 +9,19 @@
  * output of the server (and every other type) goes to the Python loader, so
  * results and errors stay those of the loaders.
  *
- * bind() builds a Bind message.  Inputs that are not the ordinary ones
- * (non-bytes values, out-of-range formats...) are handed to the Python
- * implementation, which raises what it raises.
+ * take_response() takes the whole plain answer to one statement (rows, tag,
+ * ReadyForQuery) in one call, or leaves the buffer untouched for the Python
+ * loop; count_commands() and copy_chunks() consume runs of command answers
+ * and of CopyData.
+ *
+ * bind() builds a Bind message, bind_many() the Bind messages of executemany
+ * from a parameter plan, and CopyWriter the rows of COPY FROM.  Inputs that
+ * are not the ordinary ones (non-bytes values, out-of-range formats, values a
+ * plan does not fit...) are handed to the Python implementation, which raises
+ * what it raises.
+ *
+ * The C code reads and writes these attributes of protocol.core.Protocol by
+ * name: buf (a ReadBuffer: data, pos), pending_ready and transaction_status.
  */
 
 #define PY_SSIZE_T_CLEAN

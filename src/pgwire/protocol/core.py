@@ -86,7 +86,12 @@ class Result:
 
 
 class Protocol:
-    """The state of a session: buffers, server facts, and asynchronous messages."""
+    """The state of a session: buffers, server facts, and asynchronous messages.
+
+    The accelerator's ``take_response`` reads ``buf`` (its ``data`` and
+    ``pos``) and writes ``pending_ready`` and ``transaction_status`` by name:
+    renaming them means changing ``_speedups.c`` too.
+    """
 
     def __init__(self, encoding: str = "utf-8") -> None:
         self.buf = ReadBuffer()
