@@ -30,3 +30,15 @@ class PgwireRequirements(DefaultRequirements):
     @property
     def infinity_floats(self):
         return exclusions.only_on(["postgresql+psycopg2", "postgresql+psycopg", "+pgwire"])
+
+    @property
+    def native_hstore(self):
+        return exclusions.only_on(["+psycopg2", "+psycopg", "+pgwire"])
+
+    @property
+    def any_psycopg_compatibility(self):
+        # Gates the arrays of enums and hstore behaviour pgwire shares with
+        # psycopg; also two tests importing psycopg's own error classes.
+        return exclusions.only_on(
+            ["postgresql+psycopg2", "postgresql+psycopg2cffi", "postgresql+psycopg", "+pgwire"]
+        )
