@@ -242,6 +242,8 @@ VALUES: list[tuple[str, Any, Any]] = [
     ("multi", pg.INT4MULTIRANGE, pg.MultiRange([pg.Range(1, 3), pg.Range(5, 7)])),
     ("mood", sa.Enum(Mood, name="mood_t"), Mood.sad),
     ("pgenum", pg.ENUM("x", "y", name="xy_t"), "y"),
+    ("moods", pg.ARRAY(sa.Enum(Mood, name="moods_t")), [Mood.sad, None, Mood.sad]),
+    ("pgenums", pg.ARRAY(pg.ENUM("p", "q", name="pq_t")), ["q", "p"]),
     ("inet", pg.INET, ipaddress.ip_interface("192.168.0.1/24")),
     ("cidr", pg.CIDR, ipaddress.ip_network("10.0.0.0/8")),
     ("ci", pg.CITEXT, "MiXeD"),
