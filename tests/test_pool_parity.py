@@ -136,6 +136,9 @@ def test_close_returns_gives_the_connection_back(dsn, app):
         with pool.connection() as again, again:  # a with block on the connection too
             pass
         assert pool.get_stats()["pool_available"] == 1
+        conn.close()  # idle in the pool: the pool's to close, not the caller's
+        assert not conn.closed
+        assert pool.get_stats()["pool_available"] == 1
     assert conn.closed  # closing the pool closes it for real
 
 

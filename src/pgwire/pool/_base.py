@@ -504,9 +504,11 @@ class BasePool:
     def _close_or_return_flow(self, conn: Any) -> FlowGen[None]:
         with self._lock:
             lent = self._state.is_lent(conn)
+            # An idle connection, or one being returned or checked, is the pool's.
+            owned = not self._state.closed and self._state.owns(conn)
         if lent:
             yield from self._putconn_flow(conn)
-        else:
+        elif not owned:
             yield Call(type(conn).close, conn)
 
     def _give_up_flow(self) -> FlowGen[None]:
@@ -593,7 +595,7 @@ class BasePool:
     def _putconn_flow(self, conn: Any) -> FlowGen[None]:
         with self._lock:
             slot = self._state.returned(conn, monotonic())
-            closing = self._state.closed
+            closing = not self._state.wants_back()
         reusable = False
         try:
             reusable = not closing and (yield from self._restore_flow(conn))

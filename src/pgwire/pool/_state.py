@@ -318,6 +318,15 @@ class PoolState:
         slot = self.busy.get(id(conn))
         return slot is not None and slot.conn is conn and slot.state is SlotState.LENT
 
+    def owns(self, conn: Any) -> bool:
+        """Whether ``conn`` is one of the pool's connections (idle, lent or in hand)."""
+        slot = self.busy.get(id(conn))
+        return (slot is not None and slot.conn is conn) or any(s.conn is conn for s in self.idle)
+
+    def wants_back(self) -> bool:
+        """Whether a connection being returned may be kept (False: it will be closed)."""
+        return not self.closed and (self.keep_idle or bool(self.waiters))
+
     def reclaim(self, slot: Slot, now: float) -> bool:
         """Take back a restored connection; False if it must be closed instead.
 
