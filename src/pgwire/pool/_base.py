@@ -200,7 +200,7 @@ class BasePool:
         kwargs: dict[str, Any]
         | Callable[[], dict[str, Any] | Awaitable[dict[str, Any]]]
         | None = None,
-        min_size: int = 4,
+        min_size: int | None = None,
         max_size: int | None = None,
         open: bool | None = None,
         configure: Callable[[Any], Any] | None = None,
@@ -217,7 +217,10 @@ class BasePool:
         close_returns: bool = False,
     ) -> None:
         if self._null:
+            min_size = min_size or 0
             max_size = _null_max_size(min_size, max_size)
+        elif min_size is None:
+            min_size = 4
         if num_workers < 1:
             raise ValueError(f"num_workers must be >= 1, got {num_workers}")
         if max_waiting < 0:

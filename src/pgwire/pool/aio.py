@@ -6,7 +6,6 @@ import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from types import TracebackType
-from typing import Any
 
 from ..aio import AsyncConnection
 from ._base import BasePool, FlowGen, arun, ping_flow
@@ -150,6 +149,3 @@ class AsyncNullConnectionPool(AsyncConnectionPool):
     """
 
     _null = True
-
-    def __init__(self, conninfo: Any = "", *, min_size: int = 0, **kwargs: Any) -> None:
-        super().__init__(conninfo, min_size=min_size, **kwargs)

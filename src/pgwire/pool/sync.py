@@ -7,7 +7,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from time import monotonic
 from types import TracebackType
-from typing import Any
 
 from ..connection import Connection
 from ._base import BasePool, FlowGen, ping_flow, run
@@ -173,6 +172,3 @@ class NullConnectionPool(ConnectionPool):
     """
 
     _null = True
-
-    def __init__(self, conninfo: Any = "", *, min_size: int = 0, **kwargs: Any) -> None:
-        super().__init__(conninfo, min_size=min_size, **kwargs)
