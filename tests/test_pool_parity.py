@@ -142,6 +142,21 @@ def test_close_returns_gives_the_connection_back(dsn, app):
     assert conn.closed  # closing the pool closes it for real
 
 
+def test_close_returns_in_a_block_does_not_return_the_next_loan(dsn, app):
+    with ConnectionPool(
+        dsn, kwargs={"application_name": app}, min_size=1, close_returns=True
+    ) as pool:
+        with pool.connection() as conn:
+            conn.close()
+            other = pool.getconn()  # the same connection, lent again
+            assert other is conn
+        # The block's end left the new loan alone.
+        assert pool.get_stats()["pool_available"] == 0
+        assert other.execute("SELECT 1").fetchone() == (1,)
+        pool.putconn(other)
+        assert pool.get_stats()["pool_available"] == 1
+
+
 def test_without_close_returns_close_closes(dsn, app):
     with ConnectionPool(dsn, kwargs={"application_name": app}, min_size=1) as pool:
         conn = pool.getconn()

@@ -633,13 +633,15 @@ class BasePool:
             return True
         return (yield from self._probe_flow(self._reset, conn, "reset"))
 
-    def _release_flow(self, conn: Any, commit: bool) -> FlowGen[None]:
+    def _loan_of(self, conn: Any) -> int | None:
+        """Which loan of ``conn`` a ``connection()`` block holds (see :meth:`_release_flow`)."""
+        with self._lock:
+            return self._state.loan_of(conn)
+
+    def _release_flow(self, conn: Any, commit: bool, loan: int | None) -> FlowGen[None]:
         """End the transaction of a ``connection()`` block, then return the connection."""
-        if self.close_returns:
-            with self._lock:
-                lent = self._state.is_lent(conn)
-            if not lent:
-                return  # the block gave it back already, by closing it
+        if self.close_returns and self._loan_of(conn) != loan:
+            return  # the block gave it back already, by closing it
         try:
             if conn.info.transaction_status in (
                 TransactionStatus.INTRANS,

@@ -70,6 +70,8 @@ class Slot:
     #: When it last became idle, or was lent.
     since: float = 0.0
     state: SlotState = SlotState.IDLE
+    #: How many times it was lent: tells one loan from the next.
+    loans: int = 0
 
 
 @dataclass(eq=False)
@@ -318,6 +320,10 @@ class PoolState:
         slot = self.busy.get(id(conn))
         return slot is not None and slot.conn is conn and slot.state is SlotState.LENT
 
+    def loan_of(self, conn: Any) -> int | None:
+        """Which loan of ``conn`` is under way; None if it is not lent."""
+        return self.busy[id(conn)].loans if self.is_lent(conn) else None
+
     def owns(self, conn: Any) -> bool:
         """Whether ``conn`` is one of the pool's connections (idle, lent or in hand)."""
         slot = self.busy.get(id(conn))
@@ -376,6 +382,7 @@ class PoolState:
 
     def _lend(self, slot: Slot, now: float) -> None:
         slot.state = SlotState.LENT
+        slot.loans += 1
         slot.since = now
         self.busy[id(slot.conn)] = slot
 

@@ -120,12 +120,13 @@ class AsyncConnectionPool(BasePool):
         if the block raised; then the connection goes back to the pool.
         """
         aconn = await self.getconn(timeout)
+        loan = self._loan_of(aconn)
         succeeded = False
         try:
             yield aconn
             succeeded = True
         finally:
-            await arun(self._release_flow(aconn, succeeded))
+            await arun(self._release_flow(aconn, succeeded, loan))
 
     async def drain(self) -> None:
         """Replace every connection: close the idle ones now, the lent ones

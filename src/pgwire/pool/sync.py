@@ -140,12 +140,13 @@ class ConnectionPool(BasePool):
         if the block raised; then the connection goes back to the pool.
         """
         conn = self.getconn(timeout)
+        loan = self._loan_of(conn)
         succeeded = False
         try:
             yield conn
             succeeded = True
         finally:
-            run(self._release_flow(conn, succeeded))
+            run(self._release_flow(conn, succeeded, loan))
 
     def drain(self) -> None:
         """Replace every connection: close the idle ones now, the lent ones
