@@ -278,8 +278,10 @@ def test_executemany(conn):
     cur.executemany(
         "INSERT INTO m VALUES (%s, %s) RETURNING a", [(1, "r"), (2, "s")], returning=True
     )
+    assert cur.rowcount == 1  # each parameter set's result has its own rowcount
     assert cur.fetchall() == [(1,)]
     assert cur.nextset() and cur.fetchall() == [(2,)]
+    assert cur.rowcount == 1
     cur.executemany("INSERT INTO m VALUES (%s, %s)", [])
     assert cur.rowcount == 0
 

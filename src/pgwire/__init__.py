@@ -42,6 +42,7 @@ from .errors import (
 )
 from .protocol.core import Notify
 from .rows import ConnectValue, RowFactory, TupleRow
+from .server_cursor import AsyncServerCursor, ServerCursor
 from .tpc import Xid
 from .transaction import Rollback
 
@@ -93,6 +94,7 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
+    "AsyncServerCursor",
     "AsyncConnection",
     "AsyncCursor",
     "AsyncTransaction",
@@ -124,6 +126,7 @@ __all__ = [
     "OperationalError",
     "ProgrammingError",
     "RawCursor",
+    "ServerCursor",
     "Rollback",
     "Time",
     "TimeFromTicks",

@@ -647,14 +647,15 @@ class BaseCursor:
         self._select(results[self._ires])
 
     def _set_many_results(self, results: list[Result], returning: bool) -> None:
+        if returning:
+            # One result per parameter set, each with its own rowcount (psycopg 3).
+            self._set_results(results)
+            return
         total = 0
         for res in results:
             if res.rowcount >= 0:
                 total += res.rowcount
-        if returning:
-            self._set_results(results)
-        else:
-            self._set_results([])
+        self._set_results([])
         self.rowcount = total if results else -1
 
     def _select(self, result: Result | None) -> None:

@@ -16,13 +16,15 @@ connect.
 
 from __future__ import annotations
 
-from .aio import AsyncConnectionPool
+from .aio import AsyncConnectionPool, AsyncNullConnectionPool
 from .errors import PoolClosed, PoolTimeout, TooManyRequests
-from .sync import ConnectionPool
+from .sync import ConnectionPool, NullConnectionPool
 
 __all__ = [
     "AsyncConnectionPool",
+    "AsyncNullConnectionPool",
     "ConnectionPool",
+    "NullConnectionPool",
     "PoolClosed",
     "PoolTimeout",
     "TooManyRequests",

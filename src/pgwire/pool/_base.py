@@ -15,8 +15,9 @@ import asyncio
 import inspect
 import itertools
 import logging
+import sys
 import threading
-from collections.abc import Callable, Generator
+from collections.abc import Awaitable, Callable, Generator
 from dataclasses import dataclass
 from time import monotonic
 from typing import Any, Generic, TypeVar
@@ -170,6 +171,13 @@ def ping_flow(conn: Any, set_autocommit: Callable[[Any, bool], Any]) -> FlowGen[
             yield Call(set_autocommit, conn, False)
 
 
+def _null_max_size(min_size: int, max_size: int | None) -> int:
+    """The ``max_size`` of a null pool; psycopg_pool's None or 0 mean no limit."""
+    if min_size != 0:
+        raise ValueError(f"a null pool keeps no connection: min_size must be 0, got {min_size}")
+    return max_size or sys.maxsize
+
+
 class BasePool:
     """Settings, state and flows common to the blocking and the asyncio pools.
 
@@ -179,14 +187,20 @@ class BasePool:
 
     #: The class whose ``connect()`` opens connections when none is given.
     _default_connection_class: Any = None
+    #: Whether the pool keeps no idle connection (the null pools).
+    _null = False
+    #: How the concrete pool runs a flow from a public method (``run``/``arun``).
+    _run_flow: Callable[[FlowGen[Any]], Any]
 
     def __init__(
         self,
-        conninfo: str = "",
+        conninfo: str | Callable[[], str | Awaitable[str]] = "",
         *,
         connection_class: Any = None,
-        kwargs: dict[str, Any] | None = None,
-        min_size: int = 4,
+        kwargs: dict[str, Any]
+        | Callable[[], dict[str, Any] | Awaitable[dict[str, Any]]]
+        | None = None,
+        min_size: int | None = None,
         max_size: int | None = None,
         open: bool | None = None,
         configure: Callable[[Any], Any] | None = None,
@@ -200,7 +214,13 @@ class BasePool:
         reconnect_timeout: float = 300.0,
         reconnect_failed: Callable[[Any], Any] | None = None,
         num_workers: int = 3,
+        close_returns: bool = False,
     ) -> None:
+        if self._null:
+            min_size = min_size or 0
+            max_size = _null_max_size(min_size, max_size)
+        elif min_size is None:
+            min_size = 4
         if num_workers < 1:
             raise ValueError(f"num_workers must be >= 1, got {num_workers}")
         if max_waiting < 0:
@@ -213,10 +233,14 @@ class BasePool:
         ):
             if value < 0:
                 raise ValueError(f"{label} must be >= 0, got {value}")
-        #: The DSN connections are opened with.
+        #: The DSN connections are opened with, or a function (which may be a
+        #: coroutine function in the asyncio pool) called for each new connection.
         self.conninfo = conninfo
-        #: Keyword arguments of ``connection_class.connect()``.
-        self.kwargs: dict[str, Any] = dict(kwargs or {})
+        #: Keyword arguments of ``connection_class.connect()``, or a function
+        #: returning them, called (and awaited if need be) for each new connection.
+        self.kwargs = kwargs if callable(kwargs) else dict(kwargs or {})
+        #: Whether ``conn.close()`` on a lent connection returns it to the pool.
+        self.close_returns = close_returns
         #: The class whose ``connect()`` opens connections.
         self.connection_class = connection_class or self._default_connection_class
         #: Default seconds ``getconn()`` and ``connection()`` wait for a connection.
@@ -236,6 +260,7 @@ class BasePool:
             max_lifetime=max_lifetime,
             max_idle=max_idle,
             reconnect_timeout=reconnect_timeout,
+            keep_idle=not self._null,
         )
         self._lock = threading.Lock()
         self._wakeups: list[Any] = []
@@ -296,6 +321,8 @@ class BasePool:
 
     def resize(self, min_size: int, max_size: int | None = None) -> None:
         """Change the sizes; connections are opened or closed in the background."""
+        if self._null:
+            max_size = _null_max_size(min_size, max_size)
         with self._lock:
             self._state.resize(min_size, max_size)
         self._kick()
@@ -396,9 +423,18 @@ class BasePool:
             yield from self._close_quietly(conn)
         yield Call(self._stop_workers, workers, timeout)
 
+    def _drain_flow(self) -> FlowGen[None]:
+        with self._lock:
+            self._state.check_open()
+            conns = self._state.drain()
+        self._kick()  # to open the replacements
+        for conn in conns:
+            yield from self._close_quietly(conn)
+
     def _close_quietly(self, conn: Any) -> FlowGen[None]:
         try:
-            yield Call(conn.close)
+            # The class's close(): close_returns shadows the instance's.
+            yield Call(type(conn).close, conn)
         except Exception as exc:
             logger.debug("pool %r: error closing a connection: %s", self.name, exc)
 
@@ -425,7 +461,15 @@ class BasePool:
         conn = None
         gave_up = False
         try:
-            conn = yield Call(self.connection_class.connect, self.conninfo, **self.kwargs)
+            conninfo = self.conninfo
+            if callable(conninfo):
+                conninfo = yield Call(conninfo)
+            kwargs = self.kwargs
+            if callable(kwargs):
+                kwargs = yield Call(kwargs)
+            conn = yield Call(self.connection_class.connect, conninfo, **kwargs)
+            if self.close_returns:
+                conn.close = self._close_returning(conn)
             if self._configure is not None:
                 yield Call(self._configure, conn)
                 status = conn.info.transaction_status
@@ -451,6 +495,24 @@ class BasePool:
             kept = self._state.connected(conn, started, monotonic())
         if not kept:
             yield from self._close_quietly(conn)
+
+    def _close_returning(self, conn: Any) -> Callable[[], Any]:
+        """The ``close()`` of a connection of a ``close_returns`` pool."""
+
+        def close() -> Any:
+            return self._run_flow(self._close_or_return_flow(conn))
+
+        return close
+
+    def _close_or_return_flow(self, conn: Any) -> FlowGen[None]:
+        with self._lock:
+            lent = self._state.is_lent(conn)
+            # An idle connection, or one being returned or checked, is the pool's.
+            owned = not self._state.closed and self._state.owns(conn)
+        if lent:
+            yield from self._putconn_flow(conn)
+        elif not owned:
+            yield Call(type(conn).close, conn)
 
     def _give_up_flow(self) -> FlowGen[None]:
         logger.warning(
@@ -536,7 +598,7 @@ class BasePool:
     def _putconn_flow(self, conn: Any) -> FlowGen[None]:
         with self._lock:
             slot = self._state.returned(conn, monotonic())
-            closing = self._state.closed
+            closing = not self._state.wants_back()
         reusable = False
         try:
             reusable = not closing and (yield from self._restore_flow(conn))
@@ -571,8 +633,15 @@ class BasePool:
             return True
         return (yield from self._probe_flow(self._reset, conn, "reset"))
 
-    def _release_flow(self, conn: Any, commit: bool) -> FlowGen[None]:
+    def _loan_of(self, conn: Any) -> int | None:
+        """Which loan of ``conn`` a ``connection()`` block holds (see :meth:`_release_flow`)."""
+        with self._lock:
+            return self._state.loan_of(conn)
+
+    def _release_flow(self, conn: Any, commit: bool, loan: int | None) -> FlowGen[None]:
         """End the transaction of a ``connection()`` block, then return the connection."""
+        if self.close_returns and self._loan_of(conn) != loan:
+            return  # the block gave it back already, by closing it
         try:
             if conn.info.transaction_status in (
                 TransactionStatus.INTRANS,

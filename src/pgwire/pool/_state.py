@@ -70,6 +70,8 @@ class Slot:
     #: When it last became idle, or was lent.
     since: float = 0.0
     state: SlotState = SlotState.IDLE
+    #: How many times it was lent: tells one loan from the next.
+    loans: int = 0
 
 
 @dataclass(eq=False)
@@ -149,6 +151,8 @@ class PoolState:
     max_idle: float = 600.0
     reconnect_timeout: float = 300.0
     rng: Callable[[], float] = random.random
+    #: False for a null pool: a connection nobody waits for is closed at once.
+    keep_idle: bool = True
 
     #: The first retry after a failed connection attempt waits this long...
     initial_delay: float = 1.0
@@ -242,6 +246,15 @@ class PoolState:
             event.set()
         return conns
 
+    def drain(self) -> list[Any]:
+        """Replace every connection: return the idle ones to close; the
+        others are closed when they come back."""
+        conns = [slot.conn for slot in self.idle]
+        self.idle.clear()
+        for slot in self.busy.values():
+            slot.expires = float("-inf")
+        return conns
+
     def resize(self, min_size: int, max_size: int | None = None) -> None:
         """Change the sizes; the workers open or drop connections to match."""
         self.min_size, self.max_size = check_sizes(min_size, max_size)
@@ -296,11 +309,29 @@ class PoolState:
     def returned(self, conn: Any, now: float) -> Slot:
         """A client gives a connection back; the pool restores it before reclaiming it."""
         slot = self.busy.get(id(conn))
-        if slot is None or slot.conn is not conn or slot.state is not SlotState.LENT:
+        if slot is None or not self.is_lent(conn):
             raise ValueError(f"can't return {conn!r}: it is not lent by the pool {self.name!r}")
         slot.state = SlotState.RETURNING
         self._count("usage_ms", (now - slot.since) * 1000)
         return slot
+
+    def is_lent(self, conn: Any) -> bool:
+        """Whether ``conn`` is lent to a client now."""
+        slot = self.busy.get(id(conn))
+        return slot is not None and slot.conn is conn and slot.state is SlotState.LENT
+
+    def loan_of(self, conn: Any) -> int | None:
+        """Which loan of ``conn`` is under way; None if it is not lent."""
+        return self.busy[id(conn)].loans if self.is_lent(conn) else None
+
+    def owns(self, conn: Any) -> bool:
+        """Whether ``conn`` is one of the pool's connections (idle, lent or in hand)."""
+        slot = self.busy.get(id(conn))
+        return (slot is not None and slot.conn is conn) or any(s.conn is conn for s in self.idle)
+
+    def wants_back(self) -> bool:
+        """Whether a connection being returned may be kept (False: it will be closed)."""
+        return not self.closed and (self.keep_idle or bool(self.waiters))
 
     def reclaim(self, slot: Slot, now: float) -> bool:
         """Take back a restored connection; False if it must be closed instead.
@@ -310,6 +341,8 @@ class PoolState:
         """
         self.busy.pop(id(slot.conn), None)
         if self.closed or slot.expires <= now or self.size >= self.max_size:
+            return False
+        if not self.keep_idle and not self.waiters:
             return False
         self._make_available(slot, now)
         return True
@@ -349,6 +382,7 @@ class PoolState:
 
     def _lend(self, slot: Slot, now: float) -> None:
         slot.state = SlotState.LENT
+        slot.loans += 1
         slot.since = now
         self.busy[id(slot.conn)] = slot
 
@@ -433,6 +467,8 @@ class PoolState:
         self._backoff = _Backoff(retry_at=now)
         if self.closed or self.size >= self.max_size:
             return False
+        if not self.keep_idle and not self.waiters:
+            return False  # its client gave up waiting
         # Shortened by up to 10% so that connections opened together don't
         # all expire together.
         lifetime = self.max_lifetime * (1 - 0.1 * self.rng())

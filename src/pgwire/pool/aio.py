@@ -10,7 +10,7 @@ from types import TracebackType
 from ..aio import AsyncConnection
 from ._base import BasePool, FlowGen, arun, ping_flow
 
-__all__ = ["AsyncConnectionPool"]
+__all__ = ["AsyncConnectionPool", "AsyncNullConnectionPool"]
 
 
 class AsyncConnectionPool(BasePool):
@@ -21,11 +21,14 @@ class AsyncConnectionPool(BasePool):
     opened the pool. The pool is opened by ``await pool.open()`` or
     ``async with AsyncConnectionPool(...) as pool:``; ``open=True`` opens it
     in the constructor, which then needs a running event loop. Callbacks
-    (``configure``, ``reset``, ``check``, ``reconnect_failed``) may be
-    coroutine functions or plain functions.
+    (``configure``, ``reset``, ``check``, ``reconnect_failed``) and the
+    ``conninfo`` and ``kwargs`` functions may be coroutine functions or
+    plain functions. With ``close_returns``, ``await conn.close()`` gives a
+    lent connection back to the pool.
     """
 
     _default_connection_class = AsyncConnection
+    _run_flow = staticmethod(arun)
 
     def _open_in_constructor(self, open: bool | None) -> None:
         if not open:
@@ -117,12 +120,18 @@ class AsyncConnectionPool(BasePool):
         if the block raised; then the connection goes back to the pool.
         """
         aconn = await self.getconn(timeout)
+        loan = self._loan_of(aconn)
         succeeded = False
         try:
             yield aconn
             succeeded = True
         finally:
-            await arun(self._release_flow(aconn, succeeded))
+            await arun(self._release_flow(aconn, succeeded, loan))
+
+    async def drain(self) -> None:
+        """Replace every connection: close the idle ones now, the lent ones
+        when they come back; the pool stays open and opens new ones."""
+        await arun(self._drain_flow())
 
     async def check(self) -> None:
         """Check every idle connection now; replace those that don't work."""
@@ -132,3 +141,12 @@ class AsyncConnectionPool(BasePool):
     async def check_connection(conn: AsyncConnection) -> None:
         """A ``check`` callback: raise if ``conn`` can't run an empty query."""
         await arun(ping_flow(conn, AsyncConnection.set_autocommit))
+
+
+class AsyncNullConnectionPool(AsyncConnectionPool):
+    """An :class:`AsyncConnectionPool` that keeps no connection, as psycopg_pool's.
+
+    See :class:`~pgwire.pool.NullConnectionPool`.
+    """
+
+    _null = True

@@ -11,7 +11,7 @@ from types import TracebackType
 from ..connection import Connection
 from ._base import BasePool, FlowGen, ping_flow, run
 
-__all__ = ["ConnectionPool"]
+__all__ = ["ConnectionPool", "NullConnectionPool"]
 
 
 def _set_autocommit(conn: Connection, value: bool) -> None:
@@ -25,9 +25,11 @@ class ConnectionPool(BasePool):
     min_size=4, max_size=None, open=None, configure=None, check=None,
     reset=None, name=None, timeout=30.0, max_waiting=0, max_lifetime=3600.0,
     max_idle=600.0, reconnect_timeout=300.0, reconnect_failed=None,
-    num_workers=3)``, as psycopg_pool's:
+    num_workers=3, close_returns=False)``, as psycopg_pool's:
 
     * connections are ``connection_class.connect(conninfo, **kwargs)``;
+      ``conninfo`` and ``kwargs`` may be functions, called for each new
+      connection;
     * ``min_size`` of them are kept open; up to ``max_size`` (default:
       ``min_size``) are opened while clients wait for one;
     * ``open``: ``None`` or ``True`` opens the pool in the constructor;
@@ -47,10 +49,13 @@ class ConnectionPool(BasePool):
       ``reconnect_timeout`` seconds of failures ``reconnect_failed(pool)`` is
       called and attempts stop until a client asks for a connection;
     * ``num_workers`` threads open, replace and close connections in the
-      background; borrowing and returning run in the caller's thread.
+      background; borrowing and returning run in the caller's thread;
+    * ``close_returns``: ``conn.close()`` on a lent connection gives it back
+      to the pool (as :meth:`putconn`) instead of closing it.
     """
 
     _default_connection_class = Connection
+    _run_flow = staticmethod(run)
 
     def _open_in_constructor(self, open: bool | None) -> None:
         if open is None or open:
@@ -135,12 +140,18 @@ class ConnectionPool(BasePool):
         if the block raised; then the connection goes back to the pool.
         """
         conn = self.getconn(timeout)
+        loan = self._loan_of(conn)
         succeeded = False
         try:
             yield conn
             succeeded = True
         finally:
-            run(self._release_flow(conn, succeeded))
+            run(self._release_flow(conn, succeeded, loan))
+
+    def drain(self) -> None:
+        """Replace every connection: close the idle ones now, the lent ones
+        when they come back; the pool stays open and opens new ones."""
+        run(self._drain_flow())
 
     def check(self) -> None:
         """Check every idle connection now; replace those that don't work."""
@@ -150,3 +161,15 @@ class ConnectionPool(BasePool):
     def check_connection(conn: Connection) -> None:
         """A ``check`` callback: raise if ``conn`` can't run an empty query."""
         run(ping_flow(conn, _set_autocommit))
+
+
+class NullConnectionPool(ConnectionPool):
+    """A :class:`ConnectionPool` that keeps no connection, as psycopg_pool's.
+
+    Each request opens a connection, closed when it comes back (unless a
+    client waits for one: it gets it). ``min_size`` must be 0; ``max_size``
+    bounds the connections open at once, and more clients wait (up to
+    ``timeout``); ``None`` or 0 means no bound.
+    """
+
+    _null = True

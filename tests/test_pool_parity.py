@@ -1,0 +1,220 @@
+"""psycopg_pool 3.3 features of both pools: null pools, drain(), close_returns,
+and conninfo/kwargs given as functions; against a real server."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from typing import Any
+
+import pytest
+from test_pool import admin_fixture, app_fixture, backends, pid_of, until  # noqa: F401 - fixtures
+from test_pool_async import run_async
+from test_pool_async import until as auntil
+
+from pgwire.pool import (
+    AsyncConnectionPool,
+    AsyncNullConnectionPool,
+    ConnectionPool,
+    NullConnectionPool,
+    PoolTimeout,
+)
+
+# --- null pools --------------------------------------------------------------------------
+
+
+def test_null_pool_opens_per_request_and_closes_on_return(dsn, app, admin):
+    with NullConnectionPool(dsn, kwargs={"application_name": app}, max_size=1) as pool:
+        pool.wait()
+        assert backends(admin, app) == []
+        with pool.connection() as conn:
+            pid = pid_of(conn)
+            assert backends(admin, app) == [pid]
+            # max_size bounds the connections: another client waits, then times out.
+            with pytest.raises(PoolTimeout):
+                pool.getconn(timeout=0.3)
+        assert conn.closed
+        until(lambda: backends(admin, app) == [])
+        with pool.connection() as conn:
+            assert pid_of(conn) != pid
+        stats = pool.get_stats()
+        assert stats["pool_available"] == 0
+        assert stats["connections_num"] == 2
+        assert not pool.closed
+
+
+def test_null_pool_hands_a_returned_connection_to_a_waiting_client(dsn, app):
+    with NullConnectionPool(dsn, kwargs={"application_name": app}, max_size=1) as pool:
+        conn = pool.getconn()
+        got: list[Any] = []
+        waiter = threading.Thread(target=lambda: got.append(pool.getconn(timeout=10)))
+        waiter.start()
+        until(lambda: pool.get_stats()["requests_waiting"] == 1)
+        pool.putconn(conn)
+        waiter.join(10)
+        assert got == [conn] and not conn.closed
+        pool.putconn(conn)
+        assert conn.closed
+
+
+def test_null_pool_min_size_must_be_zero(dsn):
+    with pytest.raises(ValueError, match="min_size"):
+        NullConnectionPool(dsn, min_size=1, open=False)
+    pool = NullConnectionPool(dsn, open=False)
+    assert pool.min_size == 0
+    with pytest.raises(ValueError, match="min_size"):
+        pool.resize(2)
+
+
+@run_async
+async def test_async_null_pool(dsn, app, admin):
+    async with AsyncNullConnectionPool(dsn, kwargs={"application_name": app}, max_size=1) as pool:
+        assert backends(admin, app) == []
+        async with pool.connection() as aconn:
+            pid = pid_of(aconn)
+            assert backends(admin, app) == [pid]
+            with pytest.raises(PoolTimeout):
+                await pool.getconn(timeout=0.3)
+        assert aconn.closed
+        await auntil(lambda: backends(admin, app) == [])
+        assert pool.get_stats()["pool_available"] == 0
+
+
+# --- drain() -----------------------------------------------------------------------------
+
+
+def test_drain_replaces_every_connection(dsn, app, admin):
+    with ConnectionPool(dsn, kwargs={"application_name": app}, min_size=2) as pool:
+        pool.wait()
+        lent = pool.getconn()
+        before = set(backends(admin, app))
+        assert len(before) == 2
+        pool.drain()
+        assert not pool.closed
+        # The idle one is replaced at once; the lent one is kept until it comes back.
+        until(lambda: len(set(backends(admin, app)) - before) == 1)
+        assert pid_of(lent) in backends(admin, app)
+        pool.putconn(lent)
+        assert lent.closed
+        until(lambda: not set(backends(admin, app)) & before)
+        with pool.connection() as conn:
+            assert pid_of(conn) not in before
+
+
+@run_async
+async def test_async_drain_replaces_every_connection(dsn, app, admin):
+    async with AsyncConnectionPool(dsn, kwargs={"application_name": app}, min_size=2) as pool:
+        await pool.wait()
+        lent = await pool.getconn()
+        before = set(backends(admin, app))
+        assert len(before) == 2
+        await pool.drain()
+        assert not pool.closed
+        await auntil(lambda: len(set(backends(admin, app)) - before) == 1)
+        assert pid_of(lent) in backends(admin, app)
+        await pool.putconn(lent)
+        assert lent.closed
+        await auntil(lambda: not set(backends(admin, app)) & before)
+
+
+# --- close_returns -----------------------------------------------------------------------
+
+
+def test_close_returns_gives_the_connection_back(dsn, app):
+    with ConnectionPool(
+        dsn, kwargs={"application_name": app}, min_size=1, close_returns=True
+    ) as pool:
+        conn = pool.getconn()
+        pid = pid_of(conn)
+        conn.execute("SELECT 1")  # leaves a transaction open, rolled back on return
+        conn.close()
+        assert not conn.closed
+        assert pool.get_stats()["pool_available"] == 1
+        with pool.connection() as again:
+            assert again is conn and pid_of(again) == pid
+            assert again.execute("SELECT 2").fetchone() == (2,)
+        with pool.connection() as again, again:  # a with block on the connection too
+            pass
+        assert pool.get_stats()["pool_available"] == 1
+        conn.close()  # idle in the pool: the pool's to close, not the caller's
+        assert not conn.closed
+        assert pool.get_stats()["pool_available"] == 1
+    assert conn.closed  # closing the pool closes it for real
+
+
+def test_close_returns_in_a_block_does_not_return_the_next_loan(dsn, app):
+    with ConnectionPool(
+        dsn, kwargs={"application_name": app}, min_size=1, close_returns=True
+    ) as pool:
+        with pool.connection() as conn:
+            conn.close()
+            other = pool.getconn()  # the same connection, lent again
+            assert other is conn
+        # The block's end left the new loan alone.
+        assert pool.get_stats()["pool_available"] == 0
+        assert other.execute("SELECT 1").fetchone() == (1,)
+        pool.putconn(other)
+        assert pool.get_stats()["pool_available"] == 1
+
+
+def test_without_close_returns_close_closes(dsn, app):
+    with ConnectionPool(dsn, kwargs={"application_name": app}, min_size=1) as pool:
+        conn = pool.getconn()
+        conn.close()
+        assert conn.closed
+        pool.putconn(conn)
+        assert pool.get_stats()["returns_bad"] == 1
+
+
+@run_async
+async def test_async_close_returns_gives_the_connection_back(dsn, app):
+    async with AsyncConnectionPool(
+        dsn, kwargs={"application_name": app}, min_size=1, close_returns=True
+    ) as pool:
+        aconn = await pool.getconn()
+        await aconn.close()
+        assert not aconn.closed
+        assert pool.get_stats()["pool_available"] == 1
+        async with pool.connection() as again:
+            assert again is aconn
+    assert aconn.closed
+
+
+# --- conninfo and kwargs as functions ----------------------------------------------------
+
+
+def test_conninfo_and_kwargs_functions_are_called_per_connection(dsn, app, admin):
+    calls: list[str] = []
+
+    def conninfo() -> str:
+        calls.append("conninfo")
+        return dsn
+
+    def kwargs() -> dict[str, Any]:
+        calls.append("kwargs")
+        return {"application_name": f"{app}-{calls.count('kwargs')}"}
+
+    with ConnectionPool(conninfo, kwargs=kwargs, min_size=2, num_workers=1) as pool:
+        pool.wait()
+        assert calls.count("conninfo") == 2 and calls.count("kwargs") == 2
+        assert len(backends(admin, f"{app}-1")) == 1
+        assert len(backends(admin, f"{app}-2")) == 1
+
+
+@run_async
+async def test_async_conninfo_and_kwargs_may_be_coroutine_functions(dsn, app, admin):
+    calls: list[str] = []
+
+    async def conninfo() -> str:
+        await asyncio.sleep(0)
+        calls.append("conninfo")
+        return dsn
+
+    async def kwargs() -> dict[str, Any]:
+        calls.append("kwargs")
+        return {"application_name": app}
+
+    async with AsyncConnectionPool(conninfo, kwargs=kwargs, min_size=2) as pool:
+        await pool.wait()
+        assert calls.count("conninfo") == 2 and calls.count("kwargs") == 2
+        assert len(backends(admin, app)) == 2
