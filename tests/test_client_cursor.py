@@ -50,7 +50,7 @@ def test_client_cursor_runs_the_mogrified_query(conn):
     cur = pgwire.ClientCursor(conn)
     cur.execute("SELECT %s::text, %s, %s", ["a'b\\c", Decimal("1.50"), dt.date(2020, 1, 2)])
     assert cur.fetchone() == ("a'b\\c", Decimal("1.50"), dt.date(2020, 1, 2))
-    assert cur.query == b"SELECT E'a''b\\\\c'::text, 1.50, '2020-01-02'::date"
+    assert cur.query == b"SELECT  E'a''b\\\\c'::text, 1.50, '2020-01-02'::date"
     assert cur.params == ["a'b\\c", Decimal("1.50"), dt.date(2020, 1, 2)]
     # The text goes as one plain query: several statements are allowed.
     cur.execute("SELECT %s; SELECT %s", [1, 2])

@@ -118,6 +118,16 @@ def test_sqlstate_from_class_then_diag() -> None:
     assert DatabaseError("x", diag=Diagnostic({"C": "ZZ000"})).sqlstate == "ZZ000"
 
 
+def test_psycopg2_names_of_the_servers_code_and_message() -> None:
+    exc = errors.UniqueViolation("duplicate key", diag=Diagnostic({"C": "23505", "M": "dup"}))
+    assert exc.pgcode == "23505"
+    assert exc.pgerror == str(exc)
+    # The driver's own errors carry no server code, as in psycopg2.
+    own = errors.UniqueViolation("made here")
+    assert own.sqlstate == "23505"
+    assert own.pgcode is None and own.pgerror is None
+
+
 @pytest.mark.parametrize(
     ("name", "code", "dbapi", "category"),
     [

@@ -181,7 +181,7 @@ def test_copy_parser(data: bytes, chunks: list[int]) -> None:
     run(copy_operation, data, chunks)
 
 
-BINARY_OIDS = sorted(default_registry._loaders[Format.BINARY])
+BINARY_OIDS = sorted(default_registry._loader_tables[Format.BINARY])
 
 
 def _sample_values() -> dict[int, list[bytes]]:

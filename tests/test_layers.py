@@ -46,6 +46,7 @@ ROOMS: dict[str, str] = {
     "aio": "public",
     "replication": "public",
     "pipeline": "public",
+    "postgres": "public",
     "": "public",  # pgwire/__init__.py
     "__main__": "tools",
     "pool": "integration",

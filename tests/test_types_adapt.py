@@ -75,6 +75,73 @@ def test_child_registry_overrides_and_falls_back() -> None:
     assert t.column_loaders([oids.TEXT_ARRAY_OID], [Format.TEXT])[0](b"{a,b}") == ["A", "B"]
 
 
+def test_psycopg_shaped_tables_list_and_restore() -> None:
+    """psycopg-shaped ``_dumpers``/``_loaders``/``_dumpers_by_oid``: saved, changed, put back."""
+    import copy
+
+    from pgwire.types.adapt import PyFormat
+    from pgwire.types.typeinfo import TypeInfo
+
+    parent = TypesRegistry(default_registry)
+    reg = TypesRegistry(parent)
+    parent.register_dumper(Point, PointDumper)
+    # A child lists its parents' registrations, as a psycopg map copied from the global one.
+    assert reg._dumpers[PyFormat.TEXT][Point] is PointDumper
+    assert reg._dumpers[PyFormat.AUTO][Point] is PointDumper
+    assert Point not in reg._dumpers[PyFormat.BINARY]
+    assert reg._dumpers[PyFormat.AUTO][int] is default_registry.get_dumper(int, None)
+    assert reg._dumpers_by_oid[Format.TEXT][oids.POINT_OID] is PointDumper
+    assert reg._loaders[Format.BINARY][oids.INT4_OID] is default_registry.get_loader(
+        oids.INT4_OID, Format.BINARY
+    )
+
+    saved = (
+        copy.deepcopy(reg._dumpers),
+        copy.deepcopy(reg._dumpers_by_oid),
+        copy.deepcopy(reg._loaders),
+        list(reg.types),
+    )
+    reg.register_dumper(Point, type("OtherPointDumper", (PointDumper,), {}))
+    reg.register_loader("text", UpperLoader)
+    reg.types.add(TypeInfo("thing", 900001, 900002))
+    assert reg.types["thing"].oid == 900001
+    with pytest.raises(ValueError, match="_dumpers"):
+        reg._dumpers_by_oid = saved[1]  # not yet consistent with the dumpers
+
+    reg._dumpers, reg._dumpers_by_oid, reg._loaders = saved[0], saved[1], saved[2]
+    reg.types.clear()
+    for info in saved[3]:
+        reg.types.add(info)
+    assert reg.get_dumper(Point, Format.TEXT) is PointDumper
+    assert reg.get_loader(oids.TEXT_OID, Format.TEXT) is not UpperLoader
+    assert reg.types.get("thing") is None
+    assert list(reg.types) == []
+
+
+def test_transformer_and_dumper_contexts() -> None:
+    """No context means the defaults; a connection-like owner gives its own context."""
+    tx = Transformer()
+    assert tx.context.encoding == "utf-8"
+    assert tx.get_dumper(5, Format.BINARY).dump(5)[-1:] == b"\x05"
+    assert tx.get_loader(oids.INT4_OID, Format.TEXT).load(b"42") == 42
+
+    ctx = AdaptContext()
+    ctx.update_parameter("client_encoding", "LATIN1")
+
+    class Owner:
+        adapt_context = ctx
+
+    class Child:
+        connection = Owner()
+
+    assert Transformer(Owner()).context is ctx
+    assert Transformer(Child()).context is ctx
+    assert Dumper(str, Owner()).context is ctx
+    assert Transformer(TypesRegistry(default_registry)).registry.parent is default_registry
+    with pytest.raises(TypeError, match="context must be"):
+        Transformer(object())
+
+
 def test_register_loader_by_name() -> None:
     reg = TypesRegistry(default_registry)
     reg.register_loader("double precision", UpperLoader)
@@ -422,3 +489,15 @@ def test_json_with_nul_from_custom_dumps() -> None:
     t = Transformer(AdaptContext())
     with pytest.raises(DataError, match="NUL"):
         t.dump_params([Json(1, dumps=lambda o: "\x00")])
+
+
+def test_global_adapters_where_psycopg_keeps_them() -> None:
+    import pgwire
+    from pgwire import postgres
+
+    assert pgwire.adapters is default_registry
+    assert postgres.adapters is default_registry
+    assert postgres.types["int4"].oid == oids.INT4_OID
+    assert postgres.types["text"].array_oid == oids.TEXT_ARRAY_OID
+    with pytest.raises(KeyError):
+        postgres.types["no_such_type"]

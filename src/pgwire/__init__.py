@@ -45,6 +45,7 @@ from .rows import ConnectValue, RowFactory, TupleRow
 from .server_cursor import AsyncServerCursor, ServerCursor
 from .tpc import Xid
 from .transaction import Rollback
+from .types import default_registry as adapters
 
 apilevel = "2.0"
 threadsafety = 2
@@ -94,6 +95,7 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
+    "adapters",
     "AsyncServerCursor",
     "AsyncConnection",
     "AsyncCursor",

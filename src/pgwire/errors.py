@@ -214,6 +214,19 @@ class Error(Exception):
         """The server's error fields; empty when the error did not come from it."""
         return self._diag
 
+    @property
+    def pgcode(self) -> str | None:
+        """psycopg2's name for the SQLSTATE the server sent; None for the driver's own errors."""
+        return self._diag.sqlstate
+
+    @property
+    def pgerror(self) -> str | None:
+        """psycopg2's ``pgerror``: the server's message as ``str()`` shows it.
+
+        None for the driver's own errors.
+        """
+        return str(self) if self._diag.sqlstate else None
+
     def __reduce__(self) -> tuple[Any, ...]:
         return (_restore_error, (type(self), self.args, dict(self.__dict__)))
 

@@ -38,8 +38,12 @@ from functools import lru_cache
 from typing import Any, Protocol
 
 from .errors import DataError, ProgrammingError
-from .types.adapt import AdaptContext, Format
-from .types.oids import OID_TO_NAME
+from .types.adapt import AdaptContext, Format, adapt_context_of
+from .types.literal import decimal_literal as _decimal_literal
+from .types.literal import dumped_literal
+from .types.literal import float_literal as _float_literal
+from .types.literal import int_literal as _int_literal
+from .types.literal import quote_string as _quote_string
 
 __all__ = [
     "DEFAULT",
@@ -93,8 +97,7 @@ class PreparedQuery:
 
     def __repr__(self) -> str:
         return (
-            f"PreparedQuery(query={self.query!r}, params={self.params!r}, "
-            f"formats={self.formats!r})"
+            f"PreparedQuery(query={self.query!r}, params={self.params!r}, formats={self.formats!r})"
         )
 
     def __eq__(self, other: object) -> bool:
@@ -198,9 +201,7 @@ def _parse(query: str | bytes, encoding: str) -> _Plan:
                 )
             raw_name = query[i + 2 : close]
             if not raw_name:
-                raise ProgrammingError(
-                    f"placeholder with an empty name '%()' at position {i}"
-                )
+                raise ProgrammingError(f"placeholder with an empty name '%()' at position {i}")
             if isinstance(raw_name, bytes):
                 try:
                     name = raw_name.decode(encoding)
@@ -217,9 +218,7 @@ def _parse(query: str | bytes, encoding: str) -> _Plan:
         fchar = query[fpos : fpos + 1]
         if not fchar:
             if name is None:
-                raise ProgrammingError(
-                    "the query ends with a lone '%'; write %% for a literal %"
-                )
+                raise ProgrammingError("the query ends with a lone '%'; write %% for a literal %")
             raise ProgrammingError(
                 f"incomplete placeholder {_snippet(query, i, fpos, encoding)!r} at the end "
                 "of the query: it needs a format letter, as in %(name)s"
@@ -472,25 +471,9 @@ class _HasAdaptContext(Protocol):
     def adapt_context(self) -> AdaptContext: ...
 
 
-_default_context: AdaptContext | None = None
-
-
 def _get_adapt_context(context: AdaptContext | _HasAdaptContext | None) -> AdaptContext:
     """Resolve the ``context`` argument of the rendering functions."""
-    global _default_context
-    if context is None:
-        if _default_context is None:
-            _default_context = AdaptContext()
-        return _default_context
-    if isinstance(context, AdaptContext):
-        return context
-    inner = getattr(context, "adapt_context", None)
-    if isinstance(inner, AdaptContext):
-        return inner
-    raise TypeError(
-        "context must be None, an AdaptContext, or an object with an adapt_context "
-        f"attribute (a connection or a cursor), got {type(context).__name__}"
-    )
+    return adapt_context_of(context)
 
 
 def _resolve_context(context: AdaptContext | _HasAdaptContext | None) -> AdaptContext | None:
@@ -498,76 +481,12 @@ def _resolve_context(context: AdaptContext | _HasAdaptContext | None) -> AdaptCo
     return None if context is None else _get_adapt_context(context)
 
 
-def _quote_string(value: str) -> str:
-    """``value`` as a string constant valid whatever standard_conforming_strings is."""
-    if "\x00" in value:
-        raise DataError("PostgreSQL text fields cannot contain NUL (0x00) characters")
-    if "\\" in value:
-        # E'' keeps backslashes meaning the same whatever the server setting.
-        return "E'" + value.replace("\\", "\\\\").replace("'", "''") + "'"
-    return "'" + value.replace("'", "''") + "'"
-
-
-_oid_names: dict[int, str] | None = None
-
-# int2, int4, int8, oid, float4, float8, numeric
-_NUMBER_OIDS = frozenset([21, 23, 20, 26, 700, 701, 1700])
-
-
-def _cast_name(oid: int) -> str | None:
-    """The SQL spelling of a builtin type OID for a ``::cast``, or ``None``."""
-    global _oid_names
-    if _oid_names is None:
-        _oid_names = _build_oid_names()
-    return _oid_names.get(oid)
-
-
-# Pseudo-types: a literal cannot be cast to them, so they get no cast.
-_NO_CAST = frozenset(["unknown", "record", "record[]", "cstring", "cstring[]", "anyarray", "void"])
-
-
-def _build_oid_names() -> dict[int, str]:
-    names: dict[int, str] = {}
-    for oid, name in OID_TO_NAME.items():
-        if name in _NO_CAST:
-            continue
-        if name == "char" or name == "char[]":
-            # Unquoted, char means bpchar(1), not the one-byte "char" type.
-            name = '"char"' + name[4:]
-        names[oid] = name
-    return names
-
-
-def _float_literal(value: float) -> str:
-    if value != value:
-        return "'NaN'::float8"
-    if value in (float("inf"), float("-inf")):
-        return "'Infinity'::float8" if value > 0 else "'-Infinity'::float8"
-    text = repr(value)
-    # A leading space keeps "x-{}" from turning into the comment "x--1".
-    return " " + text if text[0] == "-" else text
-
-
-def _decimal_literal(value: Decimal) -> str:
-    if value.is_nan():
-        return "'NaN'::numeric"
-    if value.is_infinite():
-        return "'-Infinity'::numeric" if value.is_signed() else "'Infinity'::numeric"
-    text = str(value)
-    return " " + text if text[0] == "-" else text
-
-
-def _int_literal(value: int) -> str:
-    text = str(value)
-    return " " + text if value < 0 else text
-
-
 def _bytes_literal(
     value: bytes | bytearray | memoryview, context: AdaptContext | _HasAdaptContext | None
 ) -> str:
     if context is not None and not _get_adapt_context(context).standard_conforming_strings:
         # The backslash of the hex format is an escape in a plain string then.
-        return "E'\\\\x" + bytes(value).hex() + "'::bytea"
+        return " E'\\\\x" + bytes(value).hex() + "'::bytea"
     return "'\\x" + bytes(value).hex() + "'::bytea"
 
 
@@ -614,16 +533,7 @@ def quote(obj: Any, context: AdaptContext | _HasAdaptContext | None = None) -> s
             return _bytes_literal(bytes(obj), ctx)
         raise ProgrammingError(f"cannot adapt type {cls.__name__!r} to an SQL literal")
     dumper = dumper_cls(cls, ctx).upgrade(obj, Format.TEXT)
-    data = dumper.dump(obj)
-    if dumper.oid in _NUMBER_OIDS and data and data[:1] in b"-0123456789":
-        # A number (Int4(5)...) is written plainly, as psycopg's client-side binding does.
-        number = bytes(data).decode("ascii")
-        return " " + number if number[0] == "-" else number
-    text = _quote_string(bytes(data).decode(ctx.encoding))
-    if not dumper.oid:
-        return text
-    name = _cast_name(dumper.oid) or ctx.registry.sql_type_name(dumper.oid)
-    return f"{text}::{name}" if name else text
+    return dumped_literal(dumper, obj, ctx.encoding, ctx.registry)
 
 
 # --------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from typing import Any, ClassVar
 from ..errors import DataError, ProgrammingError
 from . import oids as _oids
 from ._tz import resolve_timezone
+from .literal import dumped_literal
 
 __all__ = [
     "PyFormat",
@@ -55,6 +56,13 @@ class PyFormat(str, Enum):
     TEXT = "t"
     BINARY = "b"
 
+
+#: The wire format a placeholder's format asks for (None: the dumper's preferred one).
+_WIRE_FORMAT: dict[PyFormat, Format | None] = {
+    PyFormat.AUTO: None,
+    PyFormat.TEXT: Format.TEXT,
+    PyFormat.BINARY: Format.BINARY,
+}
 
 # PostgreSQL encoding names (as client_encoding reports them) -> Python codecs.
 _PG_ENCODINGS: dict[str, str] = {
@@ -240,25 +248,27 @@ class Dumper:
     #: Type OID sent to the server; 0 lets the server infer it.
     oid: int = 0
 
-    def __init__(self, cls: type, context: AdaptContext | None = None) -> None:
-        """Prepare to dump objects of class `cls` in `context` (None: the defaults)."""
+    def __init__(self, cls: type, context: Any = None) -> None:
+        """Prepare to dump objects of class `cls` in `context` (None: the defaults).
+
+        `context` is an AdaptContext, or a connection or cursor (its context).
+        """
         self.cls = cls
-        self.context = context if context is not None else _standalone_context()
+        self.context = context if type(context) is AdaptContext else adapt_context_of(context)
 
     def dump(self, obj: Any) -> bytes:
         """Return the wire representation of `obj` in :attr:`format`."""
         raise NotImplementedError
 
     def quote(self, obj: Any) -> bytes:
-        """`obj` dumped, as an SQL string literal (psycopg's ``Dumper.quote``).
+        """`obj` as an SQL literal made by this dumper (psycopg's ``Dumper.quote``).
 
-        Quotes are doubled; with backslashes in the value the literal is an
-        ``E'...'`` one, which means the same whatever standard_conforming_strings.
+        Spelled as :func:`pgwire.sql.quote` spells it: numbers plainly,
+        booleans as ``true``/``false``, anything else a string constant
+        (``E'...'`` when it holds backslashes) cast to the dumper's type.
         """
-        data = bytes(self.dump(obj))
-        if b"\\" in data:
-            return b" E'" + data.replace(b"\\", b"\\\\").replace(b"'", b"''") + b"'"
-        return b"'" + data.replace(b"'", b"''") + b"'"
+        ctx = self.context
+        return dumped_literal(self, obj, ctx.encoding, ctx.registry).encode(ctx.encoding)
 
     def upgrade(self, obj: Any, format: Format) -> Dumper:
         """Return the dumper to use for this very value in `format` (default: self)."""
@@ -277,6 +287,28 @@ def _standalone_context() -> AdaptContext:
     if not _STANDALONE:
         _STANDALONE.append(AdaptContext())
     return _STANDALONE[0]
+
+
+def adapt_context_of(context: Any) -> AdaptContext:
+    """The AdaptContext of `context`: itself, a connection's or a cursor's; None: the defaults.
+
+    psycopg accepts a connection or a cursor wherever an adaptation context
+    is asked for; so does pgwire.
+    """
+    if context is None:
+        return _standalone_context()
+    if isinstance(context, AdaptContext):
+        return context
+    for owner in (context, getattr(context, "connection", None)):
+        found = getattr(owner, "adapt_context", None)
+        if isinstance(found, AdaptContext):
+            return found
+    if isinstance(context, TypesRegistry):
+        return AdaptContext(context)
+    raise TypeError(
+        "context must be None, an AdaptContext, or an object with an adapt_context "
+        f"attribute (a connection or a cursor), got {type(context).__name__}"
+    )
 
 
 class ChoosingDumper(Dumper):
@@ -341,9 +373,9 @@ class TypesRegistry:
     def __init__(self, parent: TypesRegistry | None = None) -> None:
         """Create an empty registry falling back to `parent`."""
         self.parent = parent
-        self._loaders: tuple[dict[int, type[Loader]], dict[int, type[Loader]]] = ({}, {})
+        self._loader_tables: tuple[dict[int, type[Loader]], dict[int, type[Loader]]] = ({}, {})
         self._loader_pref: dict[int, Format] = {}
-        self._dumpers: tuple[dict[DumperKey, type[Dumper]], dict[DumperKey, type[Dumper]]] = (
+        self._dumper_tables: tuple[dict[DumperKey, type[Dumper]], dict[DumperKey, type[Dumper]]] = (
             {},
             {},
         )
@@ -381,6 +413,66 @@ class TypesRegistry:
     def adapters(self) -> TypesRegistry:
         """The registry itself: a registry is an adaptation context, as a connection is."""
         return self
+
+    # psycopg's AdaptersMap keeps its tables in `_dumpers`, `_dumpers_by_oid`
+    # and `_loaders`; code written for psycopg (its test helpers among it)
+    # lists the adaptable classes from them, and saves and restores the
+    # global map through them. These are views of this registry in that
+    # shape, its parents' registrations included; assigning one replaces
+    # this registry's own tables.
+
+    def _merged(self, pick: Callable[[TypesRegistry], dict[Any, Any]]) -> dict[Any, Any]:
+        merged: dict[Any, Any] = {}
+        for reg in reversed(self._chain()):
+            merged.update(pick(reg))
+        return merged
+
+    @property
+    def _dumpers(self) -> dict[PyFormat, dict[DumperKey, type[Dumper]]]:
+        """psycopg's ``_dumpers``: the dumper classes by class, per placeholder format."""
+        return {
+            PyFormat.AUTO: self._merged(lambda reg: reg._dumper_pref),
+            PyFormat.TEXT: self._merged(lambda reg: reg._dumper_tables[Format.TEXT]),
+            PyFormat.BINARY: self._merged(lambda reg: reg._dumper_tables[Format.BINARY]),
+        }
+
+    @_dumpers.setter
+    def _dumpers(self, tables: dict[PyFormat, dict[DumperKey, type[Dumper]]]) -> None:
+        self._dumper_pref = dict(tables[PyFormat.AUTO])
+        self._dumper_tables = (dict(tables[PyFormat.TEXT]), dict(tables[PyFormat.BINARY]))
+        self._has_str_keys = any(isinstance(k, str) for k in self._dumper_pref)
+        self._bump()
+
+    @property
+    def _dumpers_by_oid(self) -> list[dict[int, type[Dumper]]]:
+        """psycopg's ``_dumpers_by_oid``: per wire format, the dumper last registered per OID.
+
+        It is derived from :attr:`_dumpers`, so it can only be assigned the
+        value it already has (as when a saved map is put back whole).
+        """
+        tables: list[dict[int, type[Dumper]]] = []
+        for fmt in Format:
+            by_oid: dict[int, type[Dumper]] = {}
+            for dumper in self._merged(lambda reg, f=fmt: reg._dumper_tables[f]).values():
+                by_oid.pop(dumper.oid, None)
+                by_oid[dumper.oid] = dumper
+            tables.append(by_oid)
+        return tables
+
+    @_dumpers_by_oid.setter
+    def _dumpers_by_oid(self, tables: list[dict[int, type[Dumper]]]) -> None:
+        if list(tables) != self._dumpers_by_oid:
+            raise ValueError("the dumpers by OID follow from _dumpers: assign that instead")
+
+    @property
+    def _loaders(self) -> list[dict[int, type[Loader]]]:
+        """psycopg's ``_loaders``: the loader classes by OID, per wire format."""
+        return [self._merged(lambda reg, f=fmt: reg._loader_tables[f]) for fmt in Format]
+
+    @_loaders.setter
+    def _loaders(self, tables: list[dict[int, type[Loader]]]) -> None:
+        self._loader_tables = (dict(tables[Format.TEXT]), dict(tables[Format.BINARY]))
+        self._bump()
 
     @property
     def types(self) -> Any:
@@ -438,7 +530,7 @@ class TypesRegistry:
         if isinstance(oid, str):
             oid = _oids.lookup(oid)
         fmt = Format(loader.format)
-        self._loaders[fmt][oid] = loader
+        self._loader_tables[fmt][oid] = loader
         self._loader_pref[oid] = fmt
         self._bump()
 
@@ -446,7 +538,7 @@ class TypesRegistry:
         """Return the loader class for `oid` in `format`, or None."""
         reg: TypesRegistry | None = self
         while reg is not None:
-            cls = reg._loaders[format].get(oid)
+            cls = reg._loader_tables[format].get(oid)
             if cls is not None:
                 return cls
             reg = reg.parent
@@ -490,8 +582,8 @@ class TypesRegistry:
         if dump:
             self._element_array[element_oid] = array_oid
         self._delimiter[array_oid] = delimiter.encode()
-        self._loaders[Format.TEXT][array_oid] = ArrayLoader
-        self._loaders[Format.BINARY][array_oid] = ArrayBinaryLoader
+        self._loader_tables[Format.TEXT][array_oid] = ArrayLoader
+        self._loader_tables[Format.BINARY][array_oid] = ArrayBinaryLoader
         self._loader_pref.pop(array_oid, None)
         self._bump()
 
@@ -538,8 +630,8 @@ class TypesRegistry:
         self._range_subtype[range_oid] = subtype_oid
         if dump:
             self._subtype_range[subtype_oid] = range_oid
-        self._loaders[Format.TEXT][range_oid] = RangeLoader
-        self._loaders[Format.BINARY][range_oid] = RangeBinaryLoader
+        self._loader_tables[Format.TEXT][range_oid] = RangeLoader
+        self._loader_tables[Format.BINARY][range_oid] = RangeBinaryLoader
         self._loader_pref.pop(range_oid, None)
         self._bump()
 
@@ -579,8 +671,8 @@ class TypesRegistry:
         self._multirange_range[multirange_oid] = range_oid
         if dump:
             self._range_multirange[range_oid] = multirange_oid
-        self._loaders[Format.TEXT][multirange_oid] = MultirangeLoader
-        self._loaders[Format.BINARY][multirange_oid] = MultirangeBinaryLoader
+        self._loader_tables[Format.TEXT][multirange_oid] = MultirangeLoader
+        self._loader_tables[Format.BINARY][multirange_oid] = MultirangeBinaryLoader
         self._loader_pref.pop(multirange_oid, None)
         self._bump()
 
@@ -614,7 +706,7 @@ class TypesRegistry:
         """
         if isinstance(cls, str):
             self._has_str_keys = True
-        self._dumpers[dumper.format][cls] = dumper
+        self._dumper_tables[dumper.format][cls] = dumper
         self._dumper_pref[cls] = dumper
         self._bump()
 
@@ -625,7 +717,7 @@ class TypesRegistry:
         """
         fmt = Format(format)
         for reg in self._chain():
-            for dumper in reversed(reg._dumpers[fmt].values()):
+            for dumper in reversed(reg._dumper_tables[fmt].values()):
                 if dumper.oid == oid:
                     return dumper
         raise ProgrammingError(f"no dumper registered for type oid {oid} in {fmt.name} format")
@@ -634,7 +726,7 @@ class TypesRegistry:
         name: str | None = None
         reg: TypesRegistry | None = self
         while reg is not None:
-            table = reg._dumper_pref if fmt is None else reg._dumpers[fmt]
+            table = reg._dumper_pref if fmt is None else reg._dumper_tables[fmt]
             found = table.get(klass)
             if found is None and reg._has_str_keys:
                 if name is None:
@@ -743,8 +835,14 @@ class Transformer:
     or any registry change.
     """
 
-    def __init__(self, context: AdaptContext, registry: TypesRegistry | None = None) -> None:
-        """Adapt in `context`, looking types up in `registry` (default: the context's)."""
+    def __init__(self, context: Any = None, registry: TypesRegistry | None = None) -> None:
+        """Adapt in `context`, looking types up in `registry` (default: the context's).
+
+        `context` is an AdaptContext, or a connection or cursor (its context);
+        None adapts with the defaults (UTF-8, UTC, the default registry).
+        """
+        if type(context) is not AdaptContext:
+            context = adapt_context_of(context)
         self.context = context
         self.registry = registry if registry is not None else context.registry
         self._own_context = registry is not None and registry is not context.registry
@@ -823,9 +921,7 @@ class Transformer:
         self, loaders: Sequence[Callable[[bytes], Any]], values: Sequence[bytes | None]
     ) -> tuple[Any, ...]:
         """Apply `loaders` to one row of raw values (None stays None)."""
-        return tuple(
-            None if v is None else f(v) for f, v in zip(loaders, values, strict=True)
-        )
+        return tuple(None if v is None else f(v) for f, v in zip(loaders, values, strict=True))
 
     def preferred_result_format(self, oid: int) -> Format:
         """Return BINARY where a binary loader exists and is the cheaper one, else TEXT.
@@ -851,11 +947,14 @@ class Transformer:
 
     # -- parameters -------------------------------------------------------------
 
-    def get_dumper(self, obj: Any, format: Format | None = None) -> Dumper:
+    def get_dumper(self, obj: Any, format: Format | PyFormat | None = None) -> Dumper:
         """Return the dumper for this very `obj` (upgraded), `format` None = preferred.
 
+        `format` may also be a placeholder's PyFormat (AUTO: preferred).
         Raises ProgrammingError naming the type if nobody can dump it.
         """
+        if type(format) is PyFormat:
+            format = _WIRE_FORMAT[format]
         cls = type(obj)
         key = (cls, -1 if format is None else int(format))
         dumper = self._dumpers.get(key)
@@ -874,7 +973,9 @@ class Transformer:
             return dumper.upgrade_auto(obj)
         return dumper.upgrade(obj, format)
 
-    def dump(self, obj: Any, format: Format | None = None) -> tuple[int, int, bytes | None]:
+    def dump(
+        self, obj: Any, format: Format | PyFormat | None = None
+    ) -> tuple[int, int, bytes | None]:
         """Dump one parameter -> ``(oid, format, value)``; None -> ``(0, TEXT, None)``."""
         if obj is None:
             return 0, Format.TEXT, None
@@ -941,4 +1042,3 @@ class Transformer:
             base = self._dumpers.get((type(obj), -1 if fmt is None else int(fmt)), used)
             out.append((base, used))
         return out
-

@@ -19,7 +19,7 @@ choices (``register_composite(info, conn, factory)``,
 from __future__ import annotations
 
 import inspect
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any, ClassVar
 
 from ..errors import ProgrammingError
@@ -444,6 +444,25 @@ class RegistryTypes:
     def add(self, info: TypeInfo) -> None:
         """Remember `info` (psycopg's ``adapters.types.add``)."""
         self._registry.add_type(info)
+
+    def __iter__(self) -> Iterator[TypeInfo]:
+        """The types registered from the catalog, here and in the parent registries.
+
+        The builtin types are not listed: they are known to every registry
+        and cannot be removed.
+        """
+        seen: set[int] = set()
+        for reg in self._registry._chain():
+            for info in reg._type_infos.values():
+                if info.oid not in seen:
+                    seen.add(info.oid)
+                    yield info
+
+    def clear(self) -> None:
+        """Forget the types registered from the catalog in this registry (not its parents')."""
+        self._registry._type_infos.clear()
+        self._registry._array_type_infos.clear()
+        TypesRegistry._bump()
 
 
 def register_array_of(info: TypeInfo, registry: TypesRegistry) -> None:
