@@ -328,6 +328,49 @@ async def test_async_transaction_status(dsn):
         assert failing.status == tx.Status.ROLLED_BACK_WITH_ERROR
 
 
+@pytest.mark.parametrize("exit_error", [None, ZeroDivisionError, pgwire.Rollback])
+def test_out_of_order_block_exit(conn, exit_error):
+    from pgwire.transaction import OutOfOrderTransactionNesting
+
+    exc_info = (exit_error, exit_error(), None) if exit_error else (None, None, None)
+    conn.autocommit = True
+    outer = conn.transaction()
+    outer.__enter__()
+    inner = conn.transaction()
+    inner.__enter__()
+    conn.execute("CREATE TEMP TABLE kept_by_nobody (x int)")
+    # Ending the outer block first would end the inner one's work in its place:
+    # refused, and nothing is sent, so the inner block's work is still pending.
+    with pytest.raises(OutOfOrderTransactionNesting, match="wrong nesting level"):
+        outer.__exit__(*exc_info)
+    assert issubclass(OutOfOrderTransactionNesting, pgwire.ProgrammingError)
+    assert conn.info.transaction_status == pgwire.TransactionStatus.INTRANS
+    with pytest.raises(OutOfOrderTransactionNesting):
+        inner.__exit__(*exc_info)
+    conn.rollback()
+    assert conn.info.transaction_status == pgwire.TransactionStatus.IDLE
+    with conn.transaction():  # the connection is usable again
+        assert conn.execute("SELECT 1").fetchone() == (1,)
+
+
+@run_async
+async def test_async_out_of_order_block_exit(dsn):
+    from pgwire.transaction import OutOfOrderTransactionNesting
+
+    async with await pgwire.AsyncConnection.connect(dsn, autocommit=True) as aconn:
+        outer = aconn.transaction()
+        await outer.__aenter__()
+        inner = aconn.transaction()
+        await inner.__aenter__()
+        with pytest.raises(OutOfOrderTransactionNesting):
+            await outer.__aexit__(None, None, None)
+        with pytest.raises(OutOfOrderTransactionNesting):
+            await inner.__aexit__(None, None, None)
+        await aconn.rollback()
+        async with aconn.transaction():
+            assert await (await aconn.execute("SELECT 1")).fetchone() == (1,)
+
+
 # --- stream -------------------------------------------------------------------------------
 
 

@@ -1052,7 +1052,7 @@ SQL_ASCII_EXPRS = [
     (f"ROW({E_ACUTE}, 1, NULL)", False),
     ("'x'::\"char\"", True),
     ("''::\"char\"", True),
-    (f"{E_ACUTE}::\"char\"", True),
+    (f'{E_ACUTE}::"char"', True),
     (f"ARRAY[{E_ACUTE}::\"char\", 'a', '']", True),
     (f"({E_ACUTE} || ' x')::name", True),
     (f"ARRAY[{E_ACUTE}, NULL]::varchar[]", True),
@@ -1070,9 +1070,10 @@ def test_sql_ascii_matches_psycopg(types_dsn: str, expr: str, binary_same: bool)
     modes: list[dict[str, Any]] = [{}, {"prepare": True}, {"prepare": True}]
     if binary_same:
         modes.append({"binary": True})
-    with psycopg.connect(types_dsn, autocommit=True) as pconn, pgwire.connect(
-        types_dsn, autocommit=True
-    ) as conn:
+    with (
+        psycopg.connect(types_dsn, autocommit=True) as pconn,
+        pgwire.connect(types_dsn, autocommit=True) as conn,
+    ):
         for c in (pconn, conn):
             c.execute("SET client_encoding TO SQL_ASCII")
         try:
@@ -1125,3 +1126,55 @@ def test_info_from_rows_decodes_bytes() -> None:
     )
     with pytest.raises(DataError, match="cannot decode"):
         info_from_rows([(b"\xff", *row[1:])])
+
+
+# -- typed ranges and multiranges (psycopg's Int4Range... Int4Multirange...) --------------
+
+_TYPED_RANGE_CASES = [
+    ("Int4Range", "int4range", 1, 10),
+    ("Int8Range", "int8range", 1, 10),
+    ("NumericRange", "numrange", 1, 10),
+    ("NumericRange", "numrange", Decimal("1.5"), Decimal("2.5")),
+    ("DateRange", "daterange", dt.date(2020, 1, 1), dt.date(2020, 2, 1)),
+    ("TimestampRange", "tsrange", dt.datetime(2020, 1, 1), dt.datetime(2020, 2, 1)),
+    (
+        "TimestamptzRange",
+        "tstzrange",
+        dt.datetime(2020, 1, 1, tzinfo=dt.timezone.utc),
+        dt.datetime(2020, 2, 1, tzinfo=dt.timezone.utc),
+    ),
+]
+
+
+@pytest.mark.parametrize("placeholder", ["%s", "%t", "%b"])
+@pytest.mark.parametrize(("cls_name", "pgtype", "lower", "upper"), _TYPED_RANGE_CASES)
+def test_typed_range_sent_as_its_type(
+    conn: Any, placeholder: str, cls_name: str, pgtype: str, lower: Any, upper: Any
+) -> None:
+    from pgwire.types import multirange as mr_module
+    from pgwire.types import range as range_module
+
+    cls = getattr(range_module, cls_name)
+    for value in (cls(lower, upper), cls(lower, None, "[]"), cls(None, None), cls(empty=True)):
+        row = conn.execute(
+            f"SELECT pg_typeof({placeholder})::text, {placeholder}", [value, value]
+        ).fetchone()
+        assert row[0] == pgtype
+        assert row[1] == Range(value.lower, value.upper, value.bounds or "[)", empty=value.isempty)
+        assert isinstance(row[1], Range)
+    mr_cls = getattr(mr_module, cls_name.replace("Range", "Multirange"))
+    multi = mr_cls([Range(lower, upper)])
+    row = conn.execute(f"SELECT pg_typeof({placeholder})::text, {placeholder}", [multi, multi])
+    assert row.fetchone() == (
+        pgtype.replace("range", "multirange"),
+        Multirange([Range(lower, upper)]),
+    )
+    empty = mr_cls()
+    row = conn.execute(f"SELECT pg_typeof({placeholder})::text, {placeholder}", [empty, empty])
+    assert row.fetchone() == (pgtype.replace("range", "multirange"), Multirange())
+    assert repr(cls(lower, upper)).startswith(cls_name + "(")
+
+
+def test_ranges_are_generic_in_annotations() -> None:
+    assert Range[int].__origin__ is Range
+    assert Multirange[dt.date].__origin__ is Multirange

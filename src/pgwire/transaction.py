@@ -25,6 +25,10 @@ def quote_ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+class OutOfOrderTransactionNesting(ProgrammingError):
+    """A transaction block was ended while a block opened inside it was still open."""
+
+
 class BlockStatus(str, Enum):
     """Where a ``transaction()`` block stands (its ``status``)."""
 
@@ -44,6 +48,7 @@ class TransactionPlan:
         self.savepoint_name = savepoint_name
         self.force_rollback = force_rollback
         self._outer = False
+        self._depth = 0
         self.owner: Any = None
         self.status = BlockStatus.NOT_STARTED
 
@@ -60,6 +65,7 @@ class TransactionPlan:
                 " roll it back first"
             )
         self._outer = conn._savepoints == 0 and status == core.IDLE
+        self._depth = conn._savepoints
         conn._savepoints += 1
         commands = []
         if self._outer:
@@ -71,10 +77,27 @@ class TransactionPlan:
         return commands
 
     def exit(self, exc: BaseException | None) -> tuple[list[bytes], bool]:
-        """The statements closing the block, and whether to swallow ``exc``."""
+        """The statements closing the block, and whether to swallow ``exc``.
+
+        Raises OutOfOrderTransactionNesting, sending nothing, when a block
+        opened inside this one is still open.
+        """
         conn = self._conn
         conn._savepoints -= 1
         ok = exc is None and not self.force_rollback
+        if ok:
+            self.status = BlockStatus.COMMITTED
+        elif isinstance(exc, Rollback) or self.force_rollback:
+            self.status = BlockStatus.ROLLED_BACK_EXPLICITLY
+        else:
+            self.status = BlockStatus.ROLLED_BACK_WITH_ERROR
+        if conn._savepoints != self._depth:
+            # Closing this block would commit or roll back, in its place, the
+            # work of the block still open inside it.
+            raise OutOfOrderTransactionNesting(
+                f"transaction {'commit' if ok else 'rollback'} at the wrong nesting level:"
+                f" {self.owner!r} ended while a block opened inside it is still open"
+            )
         commands = []
         if self.savepoint_name is not None:
             name = quote_ident(self.savepoint_name).encode()
@@ -88,12 +111,6 @@ class TransactionPlan:
         swallow = isinstance(exc, Rollback) and (
             exc.transaction is None or exc.transaction is self.owner
         )
-        if ok:
-            self.status = BlockStatus.COMMITTED
-        elif isinstance(exc, Rollback) or self.force_rollback:
-            self.status = BlockStatus.ROLLED_BACK_EXPLICITLY
-        else:
-            self.status = BlockStatus.ROLLED_BACK_WITH_ERROR
         return commands, swallow
 
     def abandon(self) -> None:

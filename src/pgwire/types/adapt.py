@@ -14,6 +14,7 @@ import codecs
 from collections.abc import Callable, Sequence
 from datetime import timezone, tzinfo
 from enum import Enum, IntEnum
+from functools import partial
 from typing import Any, ClassVar
 
 from ..errors import DataError, ProgrammingError
@@ -432,8 +433,8 @@ class TypesRegistry:
         """psycopg's ``_dumpers``: the dumper classes by class, per placeholder format."""
         return {
             PyFormat.AUTO: self._merged(lambda reg: reg._dumper_pref),
-            PyFormat.TEXT: self._merged(lambda reg: reg._dumper_tables[Format.TEXT]),
-            PyFormat.BINARY: self._merged(lambda reg: reg._dumper_tables[Format.BINARY]),
+            PyFormat.TEXT: self._merged(partial(_dumper_table, fmt=Format.TEXT)),
+            PyFormat.BINARY: self._merged(partial(_dumper_table, fmt=Format.BINARY)),
         }
 
     @_dumpers.setter
@@ -453,7 +454,7 @@ class TypesRegistry:
         tables: list[dict[int, type[Dumper]]] = []
         for fmt in Format:
             by_oid: dict[int, type[Dumper]] = {}
-            for dumper in self._merged(lambda reg, f=fmt: reg._dumper_tables[f]).values():
+            for dumper in self._merged(partial(_dumper_table, fmt=fmt)).values():
                 by_oid.pop(dumper.oid, None)
                 by_oid[dumper.oid] = dumper
             tables.append(by_oid)
@@ -467,7 +468,7 @@ class TypesRegistry:
     @property
     def _loaders(self) -> list[dict[int, type[Loader]]]:
         """psycopg's ``_loaders``: the loader classes by OID, per wire format."""
-        return [self._merged(lambda reg, f=fmt: reg._loader_tables[f]) for fmt in Format]
+        return [self._merged(partial(_loader_table, fmt=fmt)) for fmt in Format]
 
     @_loaders.setter
     def _loaders(self, tables: list[dict[int, type[Loader]]]) -> None:
@@ -749,6 +750,14 @@ class TypesRegistry:
         return None
 
 
+def _dumper_table(reg: TypesRegistry, fmt: Format) -> dict[DumperKey, type[Dumper]]:
+    return reg._dumper_tables[fmt]
+
+
+def _loader_table(reg: TypesRegistry, fmt: Format) -> dict[int, type[Loader]]:
+    return reg._loader_tables[fmt]
+
+
 default_registry = TypesRegistry()
 """The registry holding every builtin adapter; connections use a child of it."""
 
@@ -953,7 +962,7 @@ class Transformer:
         `format` may also be a placeholder's PyFormat (AUTO: preferred).
         Raises ProgrammingError naming the type if nobody can dump it.
         """
-        if type(format) is PyFormat:
+        if isinstance(format, PyFormat):
             format = _WIRE_FORMAT[format]
         cls = type(obj)
         key = (cls, -1 if format is None else int(format))

@@ -19,7 +19,8 @@ from __future__ import annotations
 import re
 import struct
 from collections.abc import Iterable, Iterator, MutableSequence
-from typing import TYPE_CHECKING, Any, overload
+from types import GenericAlias
+from typing import TYPE_CHECKING, Any, ClassVar, overload
 
 from ..errors import DataError
 from . import oids
@@ -34,12 +35,18 @@ from .adapt import (
     _UnknownTextLoader,
     registry_of,
 )
-from .range import Range, RangeBinaryDumper, RangeDumper
+from .range import TYPED_RANGES, Range, RangeBinaryDumper, RangeDumper
 
 if TYPE_CHECKING:
     from .typeinfo import TypeInfo
 
 __all__ = [
+    "DateMultirange",
+    "Int4Multirange",
+    "Int8Multirange",
+    "NumericMultirange",
+    "TimestampMultirange",
+    "TimestamptzMultirange",
     "Multirange",
     "MultirangeBinaryDumper",
     "MultirangeBinaryLoader",
@@ -62,6 +69,13 @@ class Multirange(MutableSequence[Range]):
     """
 
     __slots__ = ("_ranges",)
+
+    #: The multirange type OID the typed subclasses (:class:`Int4Multirange`...)
+    #: are sent as; 0: the type follows the bounds.
+    multirange_oid: ClassVar[int] = 0
+
+    # Multirange[int] in annotations, as psycopg's generic Multirange.
+    __class_getitem__: ClassVar[Any] = classmethod(GenericAlias)
 
     def __init__(self, items: Iterable[Range] = ()) -> None:
         """Build a multirange from `items`, an iterable of Range objects."""
@@ -121,7 +135,7 @@ class Multirange(MutableSequence[Range]):
         return self._ranges < other._ranges
 
     def __repr__(self) -> str:
-        return f"Multirange({self._ranges!r})"
+        return f"{type(self).__name__}({self._ranges!r})"
 
     def __str__(self) -> str:
         return "{" + ", ".join(map(str, self._ranges)) + "}"
@@ -141,6 +155,48 @@ def _range_loader(oid: int, context: AdaptContext, fmt: Format) -> Loader:
     if lcls is None:
         lcls = _UnknownTextLoader if fmt == Format.TEXT else _UnknownBinaryLoader
     return lcls(range_oid, context)
+
+
+class Int4Multirange(Multirange):
+    """A :class:`Multirange` sent as int4multirange, whatever its bounds."""
+
+    __slots__ = ()
+    multirange_oid = oids.INT4MULTIRANGE_OID
+
+
+class Int8Multirange(Multirange):
+    """A :class:`Multirange` sent as int8multirange, whatever its bounds."""
+
+    __slots__ = ()
+    multirange_oid = oids.INT8MULTIRANGE_OID
+
+
+class NumericMultirange(Multirange):
+    """A :class:`Multirange` sent as nummultirange, whatever its bounds."""
+
+    __slots__ = ()
+    multirange_oid = oids.NUMMULTIRANGE_OID
+
+
+class DateMultirange(Multirange):
+    """A :class:`Multirange` sent as datemultirange, whatever its bounds."""
+
+    __slots__ = ()
+    multirange_oid = oids.DATEMULTIRANGE_OID
+
+
+class TimestampMultirange(Multirange):
+    """A :class:`Multirange` sent as tsmultirange, whatever its bounds."""
+
+    __slots__ = ()
+    multirange_oid = oids.TSMULTIRANGE_OID
+
+
+class TimestamptzMultirange(Multirange):
+    """A :class:`Multirange` sent as tstzmultirange, whatever its bounds."""
+
+    __slots__ = ()
+    multirange_oid = oids.TSTZMULTIRANGE_OID
 
 
 class MultirangeLoader(Loader):
@@ -212,9 +268,19 @@ class _MultirangeDumperBase(ChoosingDumper):
     def _choose(self, obj: Multirange, fmt: Format | None) -> Dumper:
         # The first range with a bound tells the type, as for a single range.
         sample = next((r for r in obj if r.lower is not None or r.upper is not None), Range())
+        fixed = obj.multirange_oid
+        if fixed:
+            # A typed multirange: its ranges are sent as its range type.
+            typed = TYPED_RANGES[self.context.registry.multirange_range(fixed) or 0]
+            sample = typed(sample.lower, sample.upper, sample.bounds or "[)")
         rd = self._range_dumper
         range_dumper = rd.upgrade_auto(sample) if fmt is None else rd.upgrade(sample, fmt)
-        mr_oid = self.context.registry.multirange_of(range_dumper.oid) if range_dumper.oid else 0
+        if fixed:
+            mr_oid = fixed
+        else:
+            mr_oid = (
+                self.context.registry.multirange_of(range_dumper.oid) if range_dumper.oid else 0
+            )
         if mr_oid == 0 and range_dumper.format == Format.BINARY:
             range_dumper = rd.upgrade(sample, Format.TEXT)
         binary = mr_oid != 0 and range_dumper.format == Format.BINARY
@@ -224,9 +290,6 @@ class _MultirangeDumperBase(ChoosingDumper):
             cls = _MultirangeBinary if binary else _MultirangeText
             d = self._made[key] = cls(self.cls, self.context, range_dumper, mr_oid)
         return d
-
-
-
 
 
 class _MultirangeText(Dumper):

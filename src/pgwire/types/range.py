@@ -13,7 +13,8 @@ from __future__ import annotations
 import re
 import struct
 from functools import total_ordering
-from typing import TYPE_CHECKING, Any
+from types import GenericAlias
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from ..errors import DataError, ProgrammingError
 from . import oids
@@ -34,7 +35,13 @@ if TYPE_CHECKING:
     from .typeinfo import TypeInfo
 
 __all__ = [
+    "DateRange",
+    "Int4Range",
+    "Int8Range",
+    "NumericRange",
     "Range",
+    "TimestampRange",
+    "TimestamptzRange",
     "RangeBinaryDumper",
     "RangeBinaryLoader",
     "RangeDumper",
@@ -64,6 +71,13 @@ class Range:
     """
 
     __slots__ = ("_bounds", "_lower", "_upper")
+
+    #: The range type OID the typed subclasses (:class:`Int4Range`...) are sent
+    #: as; 0: the type follows the bounds.
+    range_oid: ClassVar[int] = 0
+
+    # Range[date] in annotations, as psycopg's generic Range.
+    __class_getitem__: ClassVar[Any] = classmethod(GenericAlias)
 
     def __init__(
         self,
@@ -183,9 +197,10 @@ class Range:
         return False
 
     def __repr__(self) -> str:
+        name = type(self).__name__
         if not self._bounds:
-            return "Range(empty=True)"
-        return f"Range({self._lower!r}, {self._upper!r}, {self._bounds!r})"
+            return f"{name}(empty=True)"
+        return f"{name}({self._lower!r}, {self._upper!r}, {self._bounds!r})"
 
     def __str__(self) -> str:
         if not self._bounds:
@@ -212,6 +227,55 @@ _UNESCAPE = re.compile(rb'\\(.)|""', re.DOTALL)
 
 def _unescape(m: re.Match[bytes]) -> bytes:
     return m.group(1) if m.group(1) is not None else b'"'
+
+
+class Int4Range(Range):
+    """A :class:`Range` sent as int4range, whatever its bounds."""
+
+    __slots__ = ()
+    range_oid = oids.INT4RANGE_OID
+
+
+class Int8Range(Range):
+    """A :class:`Range` sent as int8range, whatever its bounds."""
+
+    __slots__ = ()
+    range_oid = oids.INT8RANGE_OID
+
+
+class NumericRange(Range):
+    """A :class:`Range` sent as numrange, whatever its bounds."""
+
+    __slots__ = ()
+    range_oid = oids.NUMRANGE_OID
+
+
+class DateRange(Range):
+    """A :class:`Range` sent as daterange, whatever its bounds."""
+
+    __slots__ = ()
+    range_oid = oids.DATERANGE_OID
+
+
+class TimestampRange(Range):
+    """A :class:`Range` sent as tsrange, whatever its bounds."""
+
+    __slots__ = ()
+    range_oid = oids.TSRANGE_OID
+
+
+class TimestamptzRange(Range):
+    """A :class:`Range` sent as tstzrange, whatever its bounds."""
+
+    __slots__ = ()
+    range_oid = oids.TSTZRANGE_OID
+
+
+#: The typed Range subclass of each builtin range type.
+TYPED_RANGES: dict[int, type[Range]] = {
+    cls.range_oid: cls
+    for cls in (Int4Range, Int8Range, NumericRange, DateRange, TimestampRange, TimestamptzRange)
+}
 
 
 class RangeLoader(Loader):
@@ -319,7 +383,18 @@ class _RangeDumperBase(ChoosingDumper):
     def _choose(self, obj: Range, fmt: Format | None) -> Dumper:
         bound = obj.lower if obj.lower is not None else obj.upper
         elem: Dumper | None = None
-        range_oid = 0
+        range_oid = obj.range_oid
+        if range_oid:
+            # A typed range: its type is known, the bounds go in binary only
+            # when their dumper sends exactly the range's subtype.
+            if bound is not None:
+                elem = self._sub_dumper(bound, fmt)
+                if elem.format == Format.BINARY and elem.oid != self.context.registry.range_subtype(
+                    range_oid
+                ):
+                    elem = self._sub_dumper(bound, Format.TEXT)
+            binary = elem.format == Format.BINARY if elem is not None else fmt == Format.BINARY
+            return self._made_dumper(elem, range_oid, binary)
         if bound is not None:
             elem = self._sub_dumper(bound, fmt)
             # ints pick their size per value: let the server choose between
@@ -333,15 +408,15 @@ class _RangeDumperBase(ChoosingDumper):
                         f"cannot dump a range of {type_name(type(bound))!r} without a range type"
                     )
         binary = range_oid != 0 and elem is not None and elem.format == Format.BINARY
+        return self._made_dumper(elem, range_oid, binary)
+
+    def _made_dumper(self, elem: Dumper | None, range_oid: int, binary: bool) -> Dumper:
         key = (elem, (range_oid << 1) | binary)
         d = self._made.get(key)
         if d is None:
             cls = _RangeBinary if binary else _RangeText
             d = self._made[key] = cls(self.cls, self.context, elem, range_oid)
         return d
-
-
-
 
 
 class _RangeText(Dumper):
