@@ -510,3 +510,40 @@ def test_same_detects_differences() -> None:
     assert pg_decimal(Decimal("1E+3")).as_tuple() == Decimal("1000").as_tuple()
     assert canonical_range(1)(Range(1, 2, "()")).isempty
     assert canonical_range(1)(Range(1, 2, "[]")) == Range(1, 3, "[)")
+
+
+# -- NumPy scalars as parameters --------------------------------------------------------
+
+_NUMPY_CASES = [
+    ("int8", -128, "smallint"),
+    ("int16", 32_767, "smallint"),
+    ("int32", -(2**31), "integer"),
+    ("int64", 2**63 - 1, "bigint"),
+    ("longlong", -(2**63), "bigint"),
+    ("uint8", 255, "smallint"),
+    ("uint16", 65_535, "integer"),
+    ("uint32", 2**32 - 1, "bigint"),
+    ("uint64", 2**64 - 1, "numeric"),
+    ("bool_", True, "boolean"),
+    ("float16", 3.14, "real"),
+    ("float32", 2.7182817, "real"),
+    ("float64", 2.718281828459045, "double precision"),
+]
+
+
+@pytest.mark.parametrize("placeholder", ["%s", "%t", "%b"])
+@pytest.mark.parametrize(("nptype", "value", "pgtype"), _NUMPY_CASES)
+def test_numpy_scalars(conn, placeholder, nptype, value, pgtype):
+    np = pytest.importorskip("numpy")
+    obj = getattr(np, nptype)(value)
+    row = conn.execute(
+        f"SELECT pg_typeof({placeholder})::text, {placeholder}, pg_typeof({placeholder})::text,"
+        f" {placeholder}",
+        [obj, obj, [obj], [obj, obj]],
+    ).fetchone()
+    assert row[0] == pgtype
+    assert row[2] == pgtype + "[]"
+    # float16 keeps about three digits: its text form is NumPy's shortest one.
+    tolerance = 1e-3 if nptype == "float16" else 0
+    for got in (row[1], *row[3]):
+        assert got == pytest.approx(value, rel=tolerance) if tolerance else got == value

@@ -113,6 +113,7 @@ from . import json as _json
 from . import multirange as _multirange
 from . import net as _net
 from . import numeric as _numeric
+from . import numpy as _numpy
 from . import oids
 from . import range as _range
 from . import text as _text
@@ -202,6 +203,7 @@ def register_default_adapters(registry: TypesRegistry) -> None:
         _composite,
         _enum,
         _array,
+        _numpy,
     ):
         mod.register_default_adapters(registry)
 
