@@ -84,7 +84,9 @@ class RowEncoder:
     """Encodes rows of one COPY FROM into :attr:`data` (text or binary format).
 
     ``types`` are the column type OIDs (needed by the binary format);
-    ``ncolumns`` the number of columns the server expects.
+    ``ncolumns`` the number of columns the server expects. ``ncolumns`` None
+    is a COPY with no server to ask (data for a file): rows of any length,
+    and in binary without types each value in its own type's binary format.
     """
 
     def __init__(
@@ -93,15 +95,17 @@ class RowEncoder:
         encoding: str,
         *,
         binary: bool,
-        ncolumns: int,
+        ncolumns: int | None,
         types: Sequence[int] | None,
     ) -> None:
-        if binary and types is None:
+        if binary and types is None and ncolumns is not None:
             raise ProgrammingError("binary COPY FROM needs set_types() before write_row()")
-        if types is not None and len(types) != ncolumns:
+        if types is not None and ncolumns is not None and len(types) != ncolumns:
             raise ProgrammingError(
                 f"set_types() got {len(types)} types for a COPY of {ncolumns} columns"
             )
+        if ncolumns is None:
+            ncolumns = len(types) if types is not None else None
         self._tx = tx
         self._encoding = encoding
         try:
@@ -111,13 +115,16 @@ class RowEncoder:
         self._ascii_safe = name in _ASCII_SAFE
         self._binary = binary
         self._ncolumns = ncolumns
-        self._types: tuple[int, ...] = tuple(types) if types is not None else (0,) * ncolumns
+        # None: each value in its own type (binary with no types and no server).
+        self._types: tuple[int, ...] | None = (
+            tuple(types) if types is not None else None if binary else (0,) * (ncolumns or 0)
+        )
         # Per column: value type -> the function writing its bytes (escaped, in text).
-        self._funcs: list[dict[type, ValueFunc]] = [{} for _ in range(ncolumns)]
+        self._funcs: list[dict[type, ValueFunc]] = [{} for _ in range(ncolumns or 0)]
         #: The COPY data encoded so far (the binary header first).
         self.data = bytearray(BINARY_HEADER if binary else b"")
         self._learning = True
-        if speedups is not None and self._ascii_safe:
+        if speedups is not None and self._ascii_safe and ncolumns is not None:
             # The compiled writer takes the rows; the ones its plan doesn't fit
             # come back to _add_and_learn. Its methods replace ours.
             writer = speedups.CopyWriter(binary, self.data, self._add_and_learn, CHUNK_SIZE)
@@ -146,6 +153,8 @@ class RowEncoder:
     def _add_and_learn(self, row: Sequence[Any]) -> None:
         """Append a row the compiled plan doesn't fit; plan the writer after it."""
         self.data += self._encode_row(row)
+        # The compiled writer is only made for a COPY with known columns.
+        assert self._types is not None
         if not self._learning:
             return
         fmt = Format.BINARY if self._binary else Format.TEXT
@@ -165,10 +174,14 @@ class RowEncoder:
 
     def _encode_row(self, row: Sequence[Any]) -> bytes:
         if len(row) != self._ncolumns:
-            raise DataError(f"a row of {len(row)} values for a COPY of {self._ncolumns} columns")
+            if self._ncolumns is not None:
+                raise DataError(
+                    f"a row of {len(row)} values for a COPY of {self._ncolumns} columns"
+                )
+            self._funcs.extend({} for _ in range(len(row) - len(self._funcs)))
         funcs = self._funcs
         if self._binary:
-            parts = [_pack_count(self._ncolumns)]
+            parts = [_pack_count(len(row))]
             for j, obj in enumerate(row):
                 if obj is None:
                     parts.append(_NULL_BINARY)
@@ -223,6 +236,17 @@ class RowEncoder:
         return lambda v: format_text_row([dump(v).decode(encoding)])[:-1].encode(encoding)
 
     def _binary_func(self, column: int, obj: Any, used: Any, stable: bool) -> ValueFunc:
+        if self._types is None:
+            # No column types: each value as its own type's binary format.
+            get_dumper = self._tx.get_dumper
+
+            def dump_natural(v: Any) -> bytes:
+                dumper = used if stable else get_dumper(v, Format.BINARY)
+                if dumper.format != Format.BINARY:
+                    raise DataError(f"binary COPY: a {type(v).__name__} has no binary format")
+                return dumper.dump(v)  # type: ignore[no-any-return]
+
+            return dump_natural
         oid = self._types[column]
         if type(obj) is int and oid in _INT_SIZES:
             size = _INT_SIZES[oid]

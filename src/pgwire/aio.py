@@ -544,9 +544,14 @@ class AsyncCursor(BaseCursor, Generic[Row]):
                 if op is not None and not conn.closed:
                     await conn._run(core.stream_abandon(conn._proto))
 
-    def copy(self, statement: Any) -> AsyncCopy:
-        """A COPY FROM STDIN / TO STDOUT to run in an ``async with`` block."""
-        return AsyncCopy(self, statement)
+    def copy(self, statement: Any, params: Any = None, *, writer: Any = None) -> AsyncCopy:
+        """A COPY FROM STDIN / TO STDOUT to run in a ``with`` block.
+
+        ``params`` are quoted into the statement (COPY takes no bind
+        parameters); ``writer`` is where COPY FROM data goes (default: the
+        connection, see :mod:`pgwire.copy`).
+        """
+        return AsyncCopy(self, statement, params, writer=writer)
 
     async def callproc(self, name: str, params: Params = None) -> Params:
         """Call a function as ``SELECT * FROM name(params)``; return the params."""

@@ -10,10 +10,22 @@ with cur.copy("COPY t TO STDOUT") as copy:
 ```
 Leaving the block ends the COPY; an exception inside a COPY FROM block
 aborts it (CopyFail) and propagates.
+
+Where COPY FROM data goes is the copy's *writer* (psycopg's design): by
+default a :class:`ConnectionWriter` sending it to the server;
+:class:`QueuedWriter` sends from a worker thread while the caller formats
+rows; :class:`FileWriter` (with no statement) writes the data to a file, for
+a later ``COPY ... FROM`` elsewhere::
+
+    with Copy(cur, binary=True, writer=FileWriter(f)) as copy:
+        copy.set_types(["int4", "text"])
+        copy.write_row((1, "x"))
 """
 
 from __future__ import annotations
 
+import queue
+import threading
 from collections import deque
 from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
 from itertools import islice
@@ -26,6 +38,7 @@ from .errors import ProgrammingError, QueryCanceled
 from .protocol import copy as pc
 from .protocol.copy import CopyState
 from .protocol.core import PGGen
+from .sql import mogrify
 from .types import Format
 from .types import oids as type_oids
 
@@ -41,31 +54,282 @@ ROWS_BATCH = 4096
 """Rows write_rows() takes from an iterator at a time (what it holds at once)."""
 
 
+QUEUE_SIZE = 1024
+"""Chunks a QueuedWriter holds before write() waits for its worker."""
+
+
+def _fail_message(exc: BaseException | None) -> str | None:
+    """The CopyFail reason for an exception raised in a COPY FROM block (None: no failure)."""
+    if exc is None:
+        return None
+    return f"error from Python: {type(exc).__qualname__} - {exc}"
+
+
+def _end_gen(proto: Any, state: CopyState, exc: BaseException | None) -> PGGen:
+    """Finish COPY FROM (CopyDone), or abort it (CopyFail) for ``exc``; wait for the outcome."""
+    fail = _fail_message(exc)
+    try:
+        yield from pc.copy_end(proto, state, fail)
+    except QueryCanceled:
+        # The server's answer to our CopyFail: the failure is exc, raised by the caller.
+        if fail is None:
+            raise
+
+
+class Writer:
+    """Where the data of a COPY FROM goes; subclass it to send the data elsewhere.
+
+    A :class:`Copy` calls :meth:`write` with each chunk of COPY data (the
+    rows it formatted, or what was given to ``Copy.write()``), then
+    :meth:`finish` once, with the exception that ended the block if any.
+    """
+
+    def write(self, data: bytes) -> None:
+        """Take one chunk of COPY data."""
+        raise NotImplementedError
+
+    def finish(self, exception: BaseException | None = None) -> None:
+        """The COPY is over (``exception``: what aborted it); nothing by default."""
+
+
+class AsyncWriter:
+    """The asyncio :class:`Writer`: where the data of an AsyncCopy goes."""
+
+    async def write(self, data: bytes) -> None:
+        """Take one chunk of COPY data."""
+        raise NotImplementedError
+
+    async def finish(self, exception: BaseException | None = None) -> None:
+        """The COPY is over (``exception``: what aborted it); nothing by default."""
+
+
+class FileWriter(Writer):
+    """Writes the COPY data to a binary file object; used with a Copy made without statement."""
+
+    def __init__(self, file: Any) -> None:
+        self.file = file
+
+    def write(self, data: bytes) -> None:
+        """Write the chunk to the file."""
+        self.file.write(data)
+
+
+class ConnectionWriter(Writer):
+    """Sends the COPY data to the server over the cursor's connection (the default writer)."""
+
+    def __init__(self, cursor: Any) -> None:
+        self.cursor = cursor
+        self.connection = cursor.connection
+        # The COPY the server started, given by the Copy using this writer.
+        self._state: CopyState | None = None
+
+    def write(self, data: bytes) -> None:
+        """Queue the chunk as a CopyData message; send once enough is queued."""
+        conn = self.connection
+        pc.copy_data(conn._proto, data)
+        if len(conn._proto.out) >= FLUSH_SIZE:
+            blocking.flush(conn._chan)
+
+    def finish(self, exception: BaseException | None = None) -> None:
+        """Send CopyDone (CopyFail for ``exception``) and wait for the server's outcome."""
+        conn = self.connection
+        if self._state is None or conn.closed:
+            return
+        blocking.execute(conn._chan, _end_gen(conn._proto, self._state, exception))
+
+
+class QueuedWriter(ConnectionWriter):
+    """A :class:`ConnectionWriter` whose sends are made by a worker thread.
+
+    The caller formats rows while the worker writes the previous ones to the
+    socket. The worker starts at the first chunk and ends in :meth:`finish`;
+    an error it meets (a broken connection) is raised there, or by the next
+    :meth:`write`.
+    """
+
+    def __init__(self, cursor: Any) -> None:
+        super().__init__(cursor)
+        self._queue: queue.Queue[bytes | None] = queue.Queue(maxsize=QUEUE_SIZE)
+        self._worker: threading.Thread | None = None
+        self._error: BaseException | None = None
+
+    def _work(self) -> None:
+        send = super().write
+        while (data := self._queue.get()) is not None:
+            if self._error is None:
+                try:
+                    send(data)
+                except BaseException as ex:  # noqa: BLE001 - handed to the caller
+                    self._error = ex
+
+    def _put(self, data: bytes | None) -> None:
+        while True:
+            if self._error is not None and data is not None:
+                raise self._error
+            try:
+                self._queue.put(data, timeout=0.1)
+                return
+            except queue.Full:
+                continue
+
+    def write(self, data: bytes) -> None:
+        """Hand the chunk to the worker thread (started at the first chunk)."""
+        if self._worker is None:
+            self._worker = threading.Thread(target=self._work, name="pgwire-copy", daemon=True)
+            self._worker.start()
+        self._put(data)
+
+    def finish(self, exception: BaseException | None = None) -> None:
+        """Wait for the worker to send everything, then end the COPY."""
+        if self._worker is not None:
+            self._put(None)
+            self._worker.join()
+            self._worker = None
+        if self._error is not None:
+            error, self._error = self._error, None
+            if exception is None:
+                raise error
+        super().finish(exception)
+
+
+class AsyncConnectionWriter(AsyncWriter):
+    """Sends the COPY data over the asyncio cursor's connection (the default writer)."""
+
+    def __init__(self, cursor: Any) -> None:
+        self.cursor = cursor
+        self.connection = cursor.connection
+        self._state: CopyState | None = None
+
+    async def write(self, data: bytes) -> None:
+        """Queue the chunk as a CopyData message; send once enough is queued."""
+        conn = self.connection
+        pc.copy_data(conn._proto, data)
+        if len(conn._proto.out) >= FLUSH_SIZE:
+            # Imported here: the blocking API must not load asyncio.
+            from .drivers import aio
+
+            await aio.flush(conn._chan)
+
+    async def finish(self, exception: BaseException | None = None) -> None:
+        """Send CopyDone (CopyFail for ``exception``) and wait for the server's outcome."""
+        conn = self.connection
+        if self._state is None or conn.closed:
+            return
+        await conn._run(_end_gen(conn._proto, self._state, exception))
+
+
+class AsyncQueuedWriter(AsyncConnectionWriter):
+    """An :class:`AsyncConnectionWriter` whose sends are made by a task of their own."""
+
+    def __init__(self, cursor: Any) -> None:
+        super().__init__(cursor)
+        self._queue: Any = None
+        self._worker: Any = None
+        self._error: BaseException | None = None
+
+    async def _work(self) -> None:
+        send = super().write
+        while (data := await self._queue.get()) is not None:
+            if self._error is None:
+                try:
+                    await send(data)
+                except Exception as ex:  # noqa: BLE001 - handed to the caller
+                    self._error = ex
+
+    async def write(self, data: bytes) -> None:
+        """Hand the chunk to the worker task (started at the first chunk)."""
+        import asyncio
+
+        if self._error is not None:
+            raise self._error
+        if self._worker is None:
+            self._queue = asyncio.Queue(maxsize=QUEUE_SIZE)
+            self._worker = asyncio.get_running_loop().create_task(self._work())
+        await self._queue.put(data)
+
+    async def finish(self, exception: BaseException | None = None) -> None:
+        """Wait for the worker to send everything, then end the COPY."""
+        if self._worker is not None:
+            await self._queue.put(None)
+            await self._worker
+            self._worker = None
+        if self._error is not None:
+            error, self._error = self._error, None
+            if exception is None:
+                raise error
+        await super().finish(exception)
+
+
+# psycopg's names for the writers sending to the connection.
+LibpqWriter = ConnectionWriter
+QueuedLibpqWriter = QueuedWriter
+AsyncLibpqWriter = AsyncConnectionWriter
+AsyncQueuedLibpqWriter = AsyncQueuedWriter
+
+
 class BaseCopy:
     """Formatting and parsing shared by the blocking and asyncio COPY objects."""
 
-    def __init__(self, cursor: Any, statement: Any) -> None:
-        if not isinstance(statement, (str, bytes)) and not hasattr(statement, "as_bytes"):
+    _server_writers: tuple[type, ...] = ()
+
+    def __init__(
+        self,
+        cursor: Any,
+        statement: Any = None,
+        params: Any = None,
+        *,
+        binary: bool | None = None,
+        writer: Any = None,
+    ) -> None:
+        if statement is None:
+            if writer is None or isinstance(writer, self._server_writers):
+                raise ProgrammingError(
+                    "a COPY without a statement needs a writer not sending to the server"
+                    " (such as FileWriter)"
+                )
+        elif not isinstance(statement, (str, bytes)) and not hasattr(statement, "as_bytes"):
             raise TypeError("the COPY statement must be str, bytes or sql.Composable")
+        elif writer is not None and not isinstance(writer, self._server_writers):
+            raise ProgrammingError(
+                "the COPY statement runs on the server: its writer must send to the"
+                f" connection (a {self._server_writers[0].__name__}), not a"
+                f" {type(writer).__name__}"
+            )
         self._cursor = cursor
         self._conn = cursor._conn
         self._statement = statement
+        self._params = params
+        #: Where COPY FROM data goes.
+        self.writer = writer if writer is not None else self._server_writers[0](cursor)
         self._state: CopyState | None = None
+        if statement is None:
+            # Data for the writer alone: no server, so no column count either.
+            self._state = CopyState("in", 1 if binary else 0)
         self._types: list[int] | None = None
         self._pending = b""
         self._header_seen = False
         self._encoder: RowEncoder | None = None
         self._finished = False
+        # finish() was called (the with block was left).
+        self._ended = False
         # Rows parsed from a chunk but not yet returned by read_row().
         self._rows_ahead: deque[tuple[Any, ...]] = deque()
 
     def _sql(self) -> bytes:
         statement = self._statement
+        encoding = self._conn.adapt_context.encoding
+        if self._params is not None:
+            # COPY takes no bind parameters: the values are quoted into the text.
+            return mogrify(statement, self._params, encoding, self._conn)
         if isinstance(statement, bytes):
             return statement
         if isinstance(statement, str):
-            return statement.encode(self._conn.adapt_context.encoding)
+            return statement.encode(encoding)
         return statement.as_bytes(self._conn)  # type: ignore[no-any-return]
+
+    @property
+    def _on_server(self) -> bool:
+        return self._statement is not None
 
     @property
     def state(self) -> CopyState:
@@ -114,19 +378,19 @@ class BaseCopy:
                 self._cursor._tx,
                 self._conn.adapt_context.encoding,
                 binary=state.format == 1,
-                ncolumns=len(state.column_formats),
+                ncolumns=len(state.column_formats) if self._on_server else None,
                 types=self._types,
             )
         return self._encoder
 
-    def _queue_rows(self) -> bool:
-        """Queue the rows encoded so far as one CopyData; True when the socket should be fed."""
+    def _take_rows(self) -> bytes:
+        """The rows encoded so far, for the writer (b"" if none)."""
         encoder = self._encoder
-        proto = self._conn._proto
-        if encoder is not None and encoder.data:
-            pc.copy_data(proto, encoder.data)
-            encoder.data.clear()
-        return len(proto.out) >= FLUSH_SIZE
+        if encoder is None or not encoder.data:
+            return b""
+        data = bytes(encoder.data)
+        encoder.data.clear()
+        return data
 
     @staticmethod
     def _batches(rows: Iterable[Sequence[Any]]) -> Iterator[Sequence[Sequence[Any]]]:
@@ -139,14 +403,17 @@ class BaseCopy:
         while batch := list(islice(it, ROWS_BATCH)):
             yield batch
 
-    def _finish_sql(self, exc: BaseException | None) -> str | None:
-        if exc is None:
-            if self._encoder is not None:
-                if self.binary:
-                    self._encoder.data += pc.BINARY_TRAILER
-                self._queue_rows()
-            return None
-        return f"error from Python: {type(exc).__qualname__} - {exc}"
+    def _last_rows(self, exc: BaseException | None) -> bytes:
+        """What is left to write when the COPY FROM ends: the rows and the binary trailer."""
+        if exc is None and self._encoder is not None:
+            if self.binary:
+                self._encoder.data += pc.BINARY_TRAILER
+            return self._take_rows()
+        return b""
+
+    def _bind_writer(self) -> None:
+        """Tell the writer sending to the server which COPY it ends."""
+        self.writer._state = self._state
 
     # --- reading ---------------------------------------------------------------
 
@@ -208,20 +475,12 @@ class BaseCopy:
         conn = self._conn
         return pc.copy_start(conn._proto, self._sql(), conn._begin_needed())
 
-    def _exit_gen(self, exc: BaseException | None) -> PGGen:
-        """End the COPY: finish (or abort) sending, or drain unread data."""
+    def _drain_gen(self) -> PGGen:
+        """End a COPY TO: read and drop the data not read."""
         state = self.state
         proto = self._conn._proto
-        if state.direction == "in":
-            fail = self._finish_sql(exc)
-            try:
-                yield from pc.copy_end(proto, state, fail)
-            except QueryCanceled:
-                if fail is None:
-                    raise
-        else:
-            while (yield from pc.copy_read(proto, state)) is not None:
-                pass
+        while (yield from pc.copy_read(proto, state)) is not None:
+            pass
 
     def _read_gen(self) -> PGGen:
         """The next chunk of COPY TO data; b"" at the end."""
@@ -243,25 +502,32 @@ class BaseCopy:
 
     def _done(self) -> None:
         self._finished = True
+        # Rows written after the end meet _check_in() in _row_encoder().
+        self._encoder = None
         state = self._state
-        if state is not None:
+        if state is not None and self._on_server:
             self._cursor._reset()
             self._cursor.rowcount = state.rowcount
-        self._conn._copying = False
+            self._conn._copying = False
 
 
 class Copy(BaseCopy):
     """A COPY running on a blocking cursor."""
 
     _cursor: Cursor
+    _server_writers = (ConnectionWriter,)
+    writer: Writer
 
     def __enter__(self) -> Copy:
+        if not self._on_server:
+            return self
         conn = self._conn
         conn._lock.acquire()
         try:
             conn._settle(None)
             self._state = blocking.execute(conn._chan, self._start_gen())
             conn._copying = True
+            self._bind_writer()
         except BaseException:
             conn._lock.release()
             raise
@@ -273,33 +539,56 @@ class Copy(BaseCopy):
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
+        self.finish(exc)
+
+    def finish(self, exc: BaseException | None = None) -> None:
+        """End the COPY (done by leaving the ``with`` block): CopyFail if ``exc``.
+
+        COPY FROM: the last rows go to the writer, which ends the COPY; COPY
+        TO: the data not read is dropped. A second call does nothing.
+        """
+        if self._ended:
+            return
+        self._ended = True
         conn = self._conn
         try:
-            if not (self._finished or conn.closed):
-                blocking.execute(conn._chan, self._exit_gen(exc))
+            if not self._on_server:
+                data = self._last_rows(exc)
+                if data:
+                    self.writer.write(data)
+                self.writer.finish(exc)
+            elif not (conn.closed or self._finished):
+                if self.state.direction == "in":
+                    data = self._last_rows(exc)
+                    if data:
+                        self.writer.write(data)
+                    self.writer.finish(exc)
+                else:
+                    blocking.execute(conn._chan, self._drain_gen())
         finally:
             self._done()
-            conn._lock.release()
+            if self._on_server and self._state is not None:
+                conn._lock.release()
 
     def write(self, data: bytes | bytearray | memoryview | str) -> None:
         """Send a chunk of COPY data as it is."""
         data = self._encode(data)
-        self._queue_rows()  # rows written before go first
-        pc.copy_data(self._conn._proto, data)
-        if len(self._conn._proto.out) >= FLUSH_SIZE:
-            blocking.flush(self._conn._chan)
+        rows = self._take_rows()  # rows written before go first
+        if rows:
+            self.writer.write(rows)
+        self.writer.write(data)
 
     def write_row(self, row: Sequence[Any]) -> None:
         """Send one row, adapting its values (rows are sent in chunks)."""
-        if (self._encoder or self._row_encoder()).add_row(row) and self._queue_rows():
-            blocking.flush(self._conn._chan)
+        if (self._encoder or self._row_encoder()).add_row(row):
+            self.writer.write(self._take_rows())
 
     def write_rows(self, rows: Iterable[Sequence[Any]]) -> None:
         """Send every row of ``rows`` (any iterable, consumed a batch at a time)."""
         encoder = self._encoder or self._row_encoder()
         for batch in self._batches(rows):
-            if encoder.add_rows(batch) and self._queue_rows():
-                blocking.flush(self._conn._chan)
+            if encoder.add_rows(batch):
+                self.writer.write(self._take_rows())
 
     def read(self) -> bytes:
         """The next chunk of COPY TO data; b"" at the end."""
@@ -334,14 +623,19 @@ class AsyncCopy(BaseCopy):
     """A COPY running on an asyncio cursor."""
 
     _cursor: AsyncCursor
+    _server_writers = (AsyncConnectionWriter,)
+    writer: AsyncWriter
 
     async def __aenter__(self) -> AsyncCopy:
+        if not self._on_server:
+            return self
         conn = self._conn
         await conn._alock.acquire()
         try:
             conn._check_open()
             self._state = await conn._run(self._start_gen())
             conn._copying = True
+            self._bind_writer()
         except BaseException:
             conn._alock.release()
             raise
@@ -353,39 +647,56 @@ class AsyncCopy(BaseCopy):
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
+        await self.finish(exc)
+
+    async def finish(self, exc: BaseException | None = None) -> None:
+        """End the COPY (done by leaving the ``async with`` block): CopyFail if ``exc``.
+
+        COPY FROM: the last rows go to the writer, which ends the COPY; COPY
+        TO: the data not read is dropped. A second call does nothing.
+        """
+        if self._ended:
+            return
+        self._ended = True
         conn = self._conn
         try:
-            if not (self._finished or conn.closed):
-                await conn._run(self._exit_gen(exc))
+            if not self._on_server:
+                data = self._last_rows(exc)
+                if data:
+                    await self.writer.write(data)
+                await self.writer.finish(exc)
+            elif not (conn.closed or self._finished):
+                if self.state.direction == "in":
+                    data = self._last_rows(exc)
+                    if data:
+                        await self.writer.write(data)
+                    await self.writer.finish(exc)
+                else:
+                    await conn._run(self._drain_gen())
         finally:
             self._done()
-            conn._alock.release()
-
-    async def _flush(self) -> None:
-        # Imported here: the blocking API must not load asyncio.
-        from .drivers import aio
-
-        await aio.flush(self._conn._chan)
+            if self._on_server and self._state is not None:
+                conn._alock.release()
 
     async def write(self, data: bytes | bytearray | memoryview | str) -> None:
         """Send a chunk of COPY data as it is."""
         data = self._encode(data)
-        self._queue_rows()  # rows written before go first
-        pc.copy_data(self._conn._proto, data)
-        if len(self._conn._proto.out) >= FLUSH_SIZE:
-            await self._flush()
+        rows = self._take_rows()  # rows written before go first
+        if rows:
+            await self.writer.write(rows)
+        await self.writer.write(data)
 
     async def write_row(self, row: Sequence[Any]) -> None:
         """Send one row, adapting its values (rows are sent in chunks)."""
-        if (self._encoder or self._row_encoder()).add_row(row) and self._queue_rows():
-            await self._flush()
+        if (self._encoder or self._row_encoder()).add_row(row):
+            await self.writer.write(self._take_rows())
 
     async def write_rows(self, rows: Iterable[Sequence[Any]]) -> None:
         """Send every row of ``rows`` (any iterable, consumed a batch at a time)."""
         encoder = self._encoder or self._row_encoder()
         for batch in self._batches(rows):
-            if encoder.add_rows(batch) and self._queue_rows():
-                await self._flush()
+            if encoder.add_rows(batch):
+                await self.writer.write(self._take_rows())
 
     async def read(self) -> bytes:
         """The next chunk of COPY TO data; b"" at the end."""

@@ -195,9 +195,14 @@ class Cursor(BaseCursor, Generic[Row]):
                 if op is not None and not conn.closed:
                     blocking.execute(conn._chan, core.stream_abandon(conn._proto))
 
-    def copy(self, statement: Any) -> Copy:
-        """A COPY FROM STDIN / TO STDOUT to run in a ``with`` block."""
-        return Copy(self, statement)
+    def copy(self, statement: Any, params: Any = None, *, writer: Any = None) -> Copy:
+        """A COPY FROM STDIN / TO STDOUT to run in a ``with`` block.
+
+        ``params`` are quoted into the statement (COPY takes no bind
+        parameters); ``writer`` is where COPY FROM data goes (default: the
+        connection, see :mod:`pgwire.copy`).
+        """
+        return Copy(self, statement, params, writer=writer)
 
     def callproc(self, name: str, params: Params = None) -> Params:
         """Call a function as ``SELECT * FROM name(params)``; return the params."""

@@ -1,0 +1,246 @@
+"""COPY with params, and COPY FROM writers: connection, queued (thread/task), file, custom."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import threading
+
+import pytest
+
+import pgwire
+from pgwire import errors
+from pgwire.copy import (
+    AsyncConnectionWriter,
+    AsyncCopy,
+    AsyncQueuedWriter,
+    AsyncWriter,
+    ConnectionWriter,
+    Copy,
+    FileWriter,
+    QueuedWriter,
+    Writer,
+)
+
+ROWS = [(1, "one"), (2, None), (3, "tab\there"), (4, "back\\slash")]
+MANY = [(i, f"row {i} " + "x" * (i % 50)) for i in range(30_000)]
+
+
+@pytest.fixture
+def table(conn):
+    conn.autocommit = True
+    conn.execute("CREATE TEMP TABLE w (a int, b text)")
+    return "w"
+
+
+def _table_rows(conn):
+    return conn.execute("SELECT a, b FROM w ORDER BY a").fetchall()
+
+
+def test_copy_params_are_quoted_into_the_statement(conn):
+    cur = conn.cursor()
+    with cur.copy("COPY (SELECT %s::int, %s::text, %s) TO STDOUT", (7, "it's", None)) as copy:
+        copy.set_types(["int4", "text", "text"])
+        assert list(copy.rows()) == [(7, "it's", None)]
+    with cur.copy("COPY (SELECT %(n)s::int) TO STDOUT", {"n": 3}) as copy:
+        assert copy.read() == b"3\n"
+    with pytest.raises(pgwire.ProgrammingError):
+        cur.copy("COPY (SELECT %s) TO STDOUT", ()).__enter__()
+    assert conn.execute("SELECT 1").fetchone() == (1,)
+
+
+def test_default_and_explicit_connection_writer(conn, table):
+    cur = conn.cursor()
+    with cur.copy("COPY w FROM STDIN") as copy:
+        assert isinstance(copy.writer, ConnectionWriter)
+        copy.write_rows(ROWS[:2])
+    writer = ConnectionWriter(cur)
+    with cur.copy("COPY w FROM STDIN", writer=writer) as copy:
+        assert copy.writer is writer
+        copy.write_rows(ROWS[2:])
+    assert cur.rowcount == 2
+    assert _table_rows(conn) == ROWS
+
+
+@pytest.mark.parametrize("binary", [False, True])
+def test_file_writer_data_loads_into_the_server(conn, table, binary):
+    file = io.BytesIO()
+    cur = conn.cursor()
+    with Copy(cur, binary=binary, writer=FileWriter(file)) as copy:
+        if binary:
+            copy.set_types(["int4", "text"])
+        copy.write_rows(ROWS)
+    data = file.getvalue()
+    assert data.startswith(b"PGCOPY\n\xff\r\n\x00") == binary
+    if not binary:
+        assert data == b"1\tone\n2\t\\N\n3\ttab\\there\n4\tback\\\\slash\n"
+    # Nothing was sent: the connection is idle and usable.
+    assert conn.info.transaction_status == pgwire.TransactionStatus.IDLE
+    fmt = "(FORMAT BINARY)" if binary else ""
+    with cur.copy(f"COPY w FROM STDIN {fmt}") as copy:
+        copy.write(data)
+    assert _table_rows(conn) == ROWS
+
+
+def test_file_writer_binary_without_types_writes_each_values_own_type(conn):
+    file = io.BytesIO()
+    with Copy(conn.cursor(), binary=True, writer=FileWriter(file)) as copy:
+        copy.write_row((40010, "hello"))
+    # int4 (the value's own size), then text; the header and the trailer around.
+    body = file.getvalue()[19:-2]
+    assert body == b"\x00\x02" + b"\x00\x00\x00\x04" + (40010).to_bytes(4, "big") + (
+        b"\x00\x00\x00\x05hello"
+    )
+
+
+def test_writer_and_statement_must_agree(conn, table):
+    cur = conn.cursor()
+    with pytest.raises(pgwire.ProgrammingError, match="without a statement"):
+        Copy(cur)
+    with pytest.raises(pgwire.ProgrammingError, match="without a statement"):
+        Copy(cur, writer=ConnectionWriter(cur))
+    with pytest.raises(pgwire.ProgrammingError, match="must send to the"):
+        cur.copy("COPY w FROM STDIN", writer=FileWriter(io.BytesIO()))
+    # Refused before anything was sent.
+    assert conn.execute("SELECT count(*) FROM w").fetchone() == (0,)
+
+
+def test_custom_writer_sees_every_chunk_and_the_end(conn):
+    seen: list[object] = []
+
+    class Recorder(Writer):
+        def write(self, data):
+            seen.append(bytes(data))
+
+        def finish(self, exception=None):
+            seen.append(("finish", exception))
+
+    with Copy(conn.cursor(), writer=Recorder()) as copy:
+        copy.write_row((1, "a"))
+        copy.write("2\tb\n")
+    assert seen == [b"1\ta\n", b"2\tb\n", ("finish", None)]
+
+
+def test_exception_in_a_file_copy_reaches_the_writer(conn):
+    ends = []
+
+    class Ends(FileWriter):
+        def finish(self, exception=None):
+            ends.append(exception)
+
+    with pytest.raises(ZeroDivisionError):
+        with Copy(conn.cursor(), writer=Ends(io.BytesIO())) as copy:
+            copy.write_row((1, "a"))
+            raise ZeroDivisionError
+    assert isinstance(ends[0], ZeroDivisionError)
+
+
+def test_queued_writer_worker_life(conn, table):
+    cur = conn.cursor()
+    writer = QueuedWriter(cur)
+    with cur.copy("COPY w FROM STDIN", writer=writer) as copy:
+        assert writer._worker is None
+        copy.write_rows(MANY)
+        assert writer._worker is not None and writer._worker.is_alive()
+    assert writer._worker is None
+    assert cur.rowcount == len(MANY)
+    assert conn.execute("SELECT count(*), sum(a) FROM w").fetchone() == (
+        len(MANY),
+        sum(r[0] for r in MANY),
+    )
+    assert not [t for t in threading.enumerate() if t.name == "pgwire-copy"]
+
+
+def test_queued_writer_exception_aborts_the_copy(conn, table):
+    cur = conn.cursor()
+    with pytest.raises(ZeroDivisionError):
+        with cur.copy("COPY w FROM STDIN", writer=QueuedWriter(cur)) as copy:
+            copy.write_rows(MANY)
+            raise ZeroDivisionError
+    assert conn.execute("SELECT count(*) FROM w").fetchone() == (0,)
+
+
+def test_queued_writer_server_error(conn, table):
+    cur = conn.cursor()
+    with pytest.raises(errors.InvalidTextRepresentation):
+        with cur.copy("COPY w FROM STDIN", writer=QueuedWriter(cur)) as copy:
+            copy.write_rows(MANY)
+            copy.write("not an int\tx\n")
+    assert conn.execute("SELECT count(*) FROM w").fetchone() == (0,)
+
+
+def test_queued_writer_connection_lost(dsn, conn, table):
+    victim = pgwire.connect(dsn)
+    victim.execute("CREATE TEMP TABLE w (a int, b text)")
+    cur = victim.cursor()
+    with pytest.raises(pgwire.OperationalError):
+        with cur.copy("COPY w FROM STDIN", writer=QueuedWriter(cur)) as copy:
+            copy.write_rows(MANY[:10])
+            conn.execute("SELECT pg_terminate_backend(%s)", [victim.info.backend_pid])
+            for _ in range(200):
+                copy.write_rows(MANY)
+    assert victim.closed or victim.broken
+    victim.close()
+
+
+def _run(coro):
+    return asyncio.run(asyncio.wait_for(coro, 60))
+
+
+@pytest.mark.parametrize("writer_cls", [None, AsyncConnectionWriter, AsyncQueuedWriter])
+def test_async_writers(dsn, writer_cls):
+    async def main():
+        async with await pgwire.AsyncConnection.connect(dsn, autocommit=True) as aconn:
+            await aconn.execute("CREATE TEMP TABLE w (a int, b text)")
+            cur = aconn.cursor()
+            writer = writer_cls(cur) if writer_cls else None
+            async with cur.copy("COPY w FROM STDIN", writer=writer) as copy:
+                await copy.write_rows(MANY)
+                if writer_cls is AsyncQueuedWriter:
+                    assert writer._worker is not None
+            if writer_cls is AsyncQueuedWriter:
+                assert writer._worker is None
+            assert cur.rowcount == len(MANY)
+            cur = await aconn.execute("SELECT count(*) FROM w")
+            assert await cur.fetchone() == (len(MANY),)
+            with pytest.raises(ZeroDivisionError):
+                async with cur.copy("COPY w FROM STDIN", writer=writer_cls and writer_cls(cur)):
+                    raise ZeroDivisionError
+            cur = await aconn.execute("SELECT count(*) FROM w")
+            assert await cur.fetchone() == (len(MANY),)
+
+    _run(main())
+
+
+def test_async_file_like_writer_and_params(dsn):
+    class ToFile(AsyncWriter):
+        def __init__(self, file):
+            self.file = file
+
+        async def write(self, data):
+            self.file.write(data)
+
+    async def main():
+        async with await pgwire.AsyncConnection.connect(dsn) as aconn:
+            cur = aconn.cursor()
+            file = io.BytesIO()
+            async with AsyncCopy(cur, writer=ToFile(file)) as copy:
+                await copy.write_rows(ROWS)
+            assert file.getvalue().startswith(b"1\tone\n2\t\\N\n")
+            async with cur.copy("COPY (SELECT %s::text) TO STDOUT", ["x'y"]) as copy:
+                assert await copy.read() == b"x'y\n"
+            with pytest.raises(pgwire.ProgrammingError):
+                AsyncCopy(cur, writer=AsyncConnectionWriter(cur))
+
+    _run(main())
+
+
+def test_finish_ends_the_copy_once(conn, table):
+    cur = conn.cursor()
+    with cur.copy("COPY w FROM STDIN") as copy:
+        copy.write_rows(ROWS)
+        copy.finish()
+        assert cur.rowcount == len(ROWS)
+        with pytest.raises(pgwire.ProgrammingError):
+            copy.write_row((5, "late"))
+    assert _table_rows(conn) == ROWS
