@@ -228,9 +228,13 @@ class Loader:
     datestyle_sensitive: ClassVar[bool] = False
 
     def __init__(self, oid: int, context: AdaptContext) -> None:
-        """Prepare to load values of type `oid` in `context`."""
+        """Prepare to load values of type `oid` in `context`.
+
+        `context` may also be a connection or a cursor (its context), or None
+        for the defaults.
+        """
         self.oid = oid
-        self.context = context
+        self.context = context if type(context) is AdaptContext else adapt_context_of(context)
 
     def load(self, data: bytes) -> Any:
         """Return the Python object for `data` (never called for NULL)."""
@@ -804,13 +808,13 @@ class DecodingLoader(Loader):
 
     def __init__(self, oid: int, context: AdaptContext) -> None:
         super().__init__(oid, context)
-        self._encoding = context.encoding
+        self._encoding = self.context.encoding
         if type(self).load is DecodingLoader.load:
             # Direct builtins: no Python frame per value, and the compiled row
             # reader recognises them (subclasses overriding load keep their
             # own). The server sends only valid UTF-8 to a UTF-8 client (it
             # checks even the bytes of SQL_ASCII databases).
-            if context.sql_ascii:
+            if self.context.sql_ascii:
                 self.load = bytes  # type: ignore[method-assign,assignment]
             elif self._encoding.lower() in _UTF8_NAMES:
                 self.load = bytes.decode  # type: ignore[method-assign,assignment]

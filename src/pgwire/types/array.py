@@ -79,11 +79,11 @@ class ArrayLoader(Loader):
 
     def __init__(self, oid: int, context: AdaptContext) -> None:
         super().__init__(oid, context)
-        reg = context.registry
+        reg = self.context.registry
         elem = reg.array_element(oid) or 0
         self._delim = reg.array_delimiter(oid)
         lcls = reg.get_loader(elem, Format.TEXT) or _UnknownTextLoader
-        self._load_elem = lcls(elem, context).load
+        self._load_elem = lcls(elem, self.context).load
         self._tokens = _tokenizer(self._delim)
         self._elements = _elements(self._delim)
 

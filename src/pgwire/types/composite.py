@@ -138,8 +138,8 @@ class RecordLoader(Loader):
 
     def __init__(self, oid: int, context: AdaptContext) -> None:
         super().__init__(oid, context)
-        self._encoding = context.encoding
-        self._sql_ascii = context.sql_ascii
+        self._encoding = self.context.encoding
+        self._sql_ascii = self.context.sql_ascii
 
     def load(self, data: bytes) -> tuple[Any, ...]:
         """Parse the fields and decode them."""
@@ -213,7 +213,7 @@ class CompositeLoader(Loader):
 
     def __init__(self, oid: int, context: AdaptContext) -> None:
         super().__init__(oid, context)
-        self._loaders = _field_loaders(self.info, context, Format.TEXT)
+        self._loaders = _field_loaders(self.info, self.context, Format.TEXT)
 
     def load(self, data: bytes) -> Any:
         """Parse the fields and load each as its type."""
@@ -240,7 +240,7 @@ class CompositeBinaryLoader(Loader):
 
     def __init__(self, oid: int, context: AdaptContext) -> None:
         super().__init__(oid, context)
-        self._loaders = _field_loaders(self.info, context, Format.BINARY)
+        self._loaders = _field_loaders(self.info, self.context, Format.BINARY)
 
     def load(self, data: bytes) -> Any:
         """Decode the fields and load each as its type."""

@@ -151,7 +151,7 @@ class DateLoader(Loader):
 
     def __init__(self, oid: int, context: AdaptContext) -> None:
         super().__init__(oid, context)
-        self._order = _date_order(context.datestyle)
+        self._order = _date_order(self.context.datestyle)
 
     def load(self, data: bytes) -> date:
         """Parse the date."""
@@ -469,7 +469,7 @@ class TimestampLoader(Loader):
 
     def __init__(self, oid: int, context: AdaptContext) -> None:
         super().__init__(oid, context)
-        self._order = _date_order(context.datestyle)
+        self._order = _date_order(self.context.datestyle)
         if self._order != "YMD":
             self.load = self._load_styled  # type: ignore[method-assign]
 
@@ -528,9 +528,9 @@ class TimestamptzLoader(Loader):
 
     def __init__(self, oid: int, context: AdaptContext) -> None:
         super().__init__(oid, context)
-        self._tz = context.timezone
-        self._datestyle = context.datestyle
-        self._order = _date_order(context.datestyle)
+        self._tz = self.context.timezone
+        self._datestyle = self.context.datestyle
+        self._order = _date_order(self.context.datestyle)
         if self._order != "YMD":
             self.load = self._load_styled  # type: ignore[method-assign]
 
@@ -571,7 +571,7 @@ class TimestamptzBinaryLoader(Loader):
 
     def __init__(self, oid: int, context: AdaptContext) -> None:
         super().__init__(oid, context)
-        self._tz = context.timezone
+        self._tz = self.context.timezone
         self._utc = self._tz is _UTC
 
     def load(self, data: bytes) -> datetime:
@@ -682,7 +682,7 @@ class IntervalLoader(Loader):
 
     def __init__(self, oid: int, context: AdaptContext) -> None:
         super().__init__(oid, context)
-        self._style = context.intervalstyle
+        self._style = self.context.intervalstyle
 
     def load(self, data: bytes) -> timedelta:
         """Parse the interval."""

@@ -64,7 +64,7 @@ class EnumLoader(Loader):
         # Under SQL_ASCII the server sends the labels' bytes as stored: UTF-8
         # in a UTF-8 database. A label the client encoding cannot spell
         # cannot come (the server would fail to convert it).
-        enc = "utf-8" if context.sql_ascii else context.encoding
+        enc = "utf-8" if self.context.sql_ascii else self.context.encoding
         self._members: dict[bytes, Any] = {}
         for label, member in self.pairs:
             try:

@@ -49,7 +49,7 @@ class HstoreLoader(Loader):
 
     def __init__(self, oid: int, context: AdaptContext) -> None:
         super().__init__(oid, context)
-        self._encoding = _load_encoding(context)
+        self._encoding = _load_encoding(self.context)
 
     def load(self, data: bytes) -> dict[str, str | None]:
         """Parse the pairs."""
@@ -89,7 +89,7 @@ class HstoreBinaryLoader(Loader):
 
     def __init__(self, oid: int, context: AdaptContext) -> None:
         super().__init__(oid, context)
-        self._encoding = _load_encoding(context)
+        self._encoding = _load_encoding(self.context)
 
     def load(self, data: bytes) -> dict[str, str | None]:
         """Decode the pairs."""

@@ -81,7 +81,7 @@ class _BaseJsonLoader(Loader):
         super().__init__(oid, context)
         # Under SQL_ASCII the document is read as UTF-8, as json.loads() reads
         # bytes (psycopg hands it the bytes).
-        enc = "utf-8" if context.sql_ascii else context.encoding
+        enc = "utf-8" if self.context.sql_ascii else self.context.encoding
         self._encoding = enc
         # A custom function gets the bytes as they came when they are UTF-8
         # (fast parsers take bytes), str otherwise.

@@ -206,7 +206,7 @@ class MultirangeLoader(Loader):
 
     def __init__(self, oid: int, context: AdaptContext) -> None:
         super().__init__(oid, context)
-        self._load_range = _range_loader(oid, context, Format.TEXT).load
+        self._load_range = _range_loader(oid, self.context, Format.TEXT).load
 
     def load(self, data: bytes) -> Multirange:
         """Parse the multirange literal."""
@@ -236,7 +236,7 @@ class MultirangeBinaryLoader(Loader):
 
     def __init__(self, oid: int, context: AdaptContext) -> None:
         super().__init__(oid, context)
-        self._load_range = _range_loader(oid, context, Format.BINARY).load
+        self._load_range = _range_loader(oid, self.context, Format.BINARY).load
 
     def load(self, data: bytes) -> Multirange:
         """Decode the ranges."""

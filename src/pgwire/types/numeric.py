@@ -6,7 +6,7 @@ import struct
 from collections.abc import Callable
 from decimal import Decimal
 from math import frexp
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 from ..errors import DataError
 from . import oids
@@ -498,65 +498,69 @@ class DecimalBinaryDumper(Dumper):
 # -- wrappers forcing a parameter's type ----------------------------------------
 
 
-class _TypedInt(int):
-    """An int sent as one given PostgreSQL type rather than the smallest that holds it."""
+_W = TypeVar("_W", bound=type)
+
+
+def _wrapper(cls: _W) -> _W:
+    """Give a number wrapper its repr (``Int4(5)``); str() stays the plain number.
+
+    The wrappers subclass int or float directly (``Int4.__mro__[1] is int``,
+    as psycopg's), so this is set on each rather than inherited.
+    """
+    base: Any = cls.__mro__[1]
+
+    def __repr__(self: Any) -> str:
+        return f"{type(self).__name__}({base.__repr__(self)})"
+
+    cls.__repr__ = __repr__  # type: ignore[assignment]
+    cls.__str__ = base.__repr__  # type: ignore[assignment]
+    return cls
+
+
+@_wrapper
+class Int2(int):
+    """An int sent as ``int2`` (``smallint``) rather than the smallest type that holds it."""
 
     __slots__ = ()
 
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}({int.__repr__(self)})"
 
-    __str__ = int.__repr__
-
-
-class Int2(_TypedInt):
-    """An int sent as ``int2`` (``smallint``)."""
+@_wrapper
+class Int4(int):
+    """An int sent as ``int4`` (``integer``) rather than the smallest type that holds it."""
 
     __slots__ = ()
 
 
-class Int4(_TypedInt):
-    """An int sent as ``int4`` (``integer``)."""
+@_wrapper
+class Int8(int):
+    """An int sent as ``int8`` (``bigint``) rather than the smallest type that holds it."""
 
     __slots__ = ()
 
 
-class Int8(_TypedInt):
-    """An int sent as ``int8`` (``bigint``)."""
-
-    __slots__ = ()
-
-
-class IntNumeric(_TypedInt):
+@_wrapper
+class IntNumeric(int):
     """An int sent as ``numeric``."""
 
     __slots__ = ()
 
 
-class Oid(_TypedInt):
+@_wrapper
+class Oid(int):
     """An int sent as ``oid``."""
 
     __slots__ = ()
 
 
-class _TypedFloat(float):
-    """A float sent as one given PostgreSQL type."""
-
-    __slots__ = ()
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}({float.__repr__(self)})"
-
-    __str__ = float.__repr__
-
-
-class Float4(_TypedFloat):
+@_wrapper
+class Float4(float):
     """A float sent as ``float4`` (``real``)."""
 
     __slots__ = ()
 
 
-class Float8(_TypedFloat):
+@_wrapper
+class Float8(float):
     """A float sent as ``float8`` (``double precision``)."""
 
     __slots__ = ()

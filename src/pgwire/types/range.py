@@ -285,9 +285,9 @@ class RangeLoader(Loader):
 
     def __init__(self, oid: int, context: AdaptContext) -> None:
         super().__init__(oid, context)
-        sub = context.registry.range_subtype(oid) or 0
-        lcls = context.registry.get_loader(sub, Format.TEXT) or _UnknownTextLoader
-        self._load_bound = lcls(sub, context).load
+        sub = self.context.registry.range_subtype(oid) or 0
+        lcls = self.context.registry.get_loader(sub, Format.TEXT) or _UnknownTextLoader
+        self._load_bound = lcls(sub, self.context).load
 
     def _bound(self, data: bytes, pos: int) -> tuple[Any, int]:
         m = _BOUND.match(data, pos)
@@ -326,9 +326,9 @@ class RangeBinaryLoader(Loader):
 
     def __init__(self, oid: int, context: AdaptContext) -> None:
         super().__init__(oid, context)
-        sub = context.registry.range_subtype(oid) or 0
-        lcls = context.registry.get_loader(sub, Format.BINARY) or _UnknownBinaryLoader
-        self._load_bound = lcls(sub, context).load
+        sub = self.context.registry.range_subtype(oid) or 0
+        lcls = self.context.registry.get_loader(sub, Format.BINARY) or _UnknownBinaryLoader
+        self._load_bound = lcls(sub, self.context).load
 
     def load(self, data: bytes) -> Range:
         """Decode the flags and bounds."""

@@ -66,8 +66,8 @@ class CharLoader(Loader):
 
     def __init__(self, oid: int, context: AdaptContext) -> None:
         super().__init__(oid, context)
-        self._sql_ascii = context.sql_ascii
-        self._encoding = context.encoding
+        self._sql_ascii = self.context.sql_ascii
+        self._encoding = self.context.encoding
         self._table = _CHAR_BYTES if self._sql_ascii else _CHAR_TEXT
 
     def load(self, data: bytes) -> str | bytes:
@@ -95,7 +95,7 @@ class CharBinaryLoader(Loader):
 
     def __init__(self, oid: int, context: AdaptContext) -> None:
         super().__init__(oid, context)
-        self._table = _CHAR_BYTES if context.sql_ascii else _CHAR_TEXT
+        self._table = _CHAR_BYTES if self.context.sql_ascii else _CHAR_TEXT
 
     def load(self, data: bytes) -> str | bytes:
         """Return the character (or escape) of the byte."""
