@@ -313,6 +313,32 @@ def test_choosing_dumper_subclass_sees_every_choice(conn):
     assert client.mogrify("SELECT %s", [naive]).endswith("::tstzrange")
 
 
+@pytest.mark.parametrize(
+    ("sqltype", "precision", "scale", "display_size"),
+    [
+        ("varchar(42)", None, None, 42),
+        ("varchar(7)[]", None, None, 7),
+        ("numeric(10,3)[]", 10, 3, None),
+        ("numeric(2,-3)", 2, -3, None),
+        ("numeric(1,1000)", 1, 1000, None),
+        ("numeric(1000,1000)", 1000, 1000, None),
+        ("bit(42)", None, None, 42),
+        ("varbit", None, None, None),
+        ("time(2)", 2, None, None),
+        ("timestamptz(0)", 0, None, None),
+        ("interval(4)", 4, None, None),
+        ("interval", None, None, None),
+    ],
+)
+def test_column_details_from_the_modifier(conn, sqltype, precision, scale, display_size):
+    if "-" in sqltype and conn.info.server_version < 150000:
+        pytest.skip("negative numeric scales came with PostgreSQL 15")
+    col = conn.execute(f"SELECT NULL::{sqltype}").description[0]
+    assert (col.precision, col.scale, col.display_size) == (precision, scale, display_size)
+    assert col.type_display == sqltype
+    assert repr(col) == f"<Column {col.name!r}, type: {sqltype} (oid: {col.type_code})>"
+
+
 def test_column_type_display(conn):
     cur = conn.execute(
         "SELECT 1::int4, 'a'::varchar(5), 'a'::char(3), 1.5::numeric(10,2), 1.5::numeric,"

@@ -75,6 +75,9 @@ class Column(_ColumnItems):
         extra = self.__dict__
         return type_display(self.type_code, extra.get("_modifier", -1), extra.get("_types"))
 
+    def __repr__(self) -> str:
+        return f"<Column {self.name!r}, type: {self.type_display} (oid: {self.type_code})>"
+
 
 _NUMERIC_OID = 1700
 _VARLEN_OIDS = (1042, 1043)  # bpchar, varchar
@@ -83,17 +86,46 @@ _PRECISION_OIDS = (1083, 1266, 1114, 1184)  # time, timetz, timestamp, timestamp
 _INTERVAL_OID = 1186
 
 
+class _Modifier(NamedTuple):
+    precision: int | None
+    scale: int | None
+    display_size: int | None
+
+
+def _modifier(oid: int, modifier: int) -> _Modifier:
+    """What a type modifier says of a column of type `oid` (or of an array of it)."""
+    name = OID_TO_NAME.get(oid, "")
+    if name.endswith("[]"):
+        oid = NAME_TO_OID.get(name[:-2], 0)
+    if oid == _NUMERIC_OID and modifier >= 4:
+        bits = modifier - 4
+        # The scale is 11 bits, signed (PostgreSQL 15 allows negative scales).
+        return _Modifier((bits >> 16) & 0xFFFF, ((bits & 0x7FF) ^ 0x400) - 0x400, None)
+    if oid in _VARLEN_OIDS and modifier >= 4:
+        return _Modifier(None, None, modifier - 4)
+    if oid in _BIT_OIDS and modifier >= 0:
+        return _Modifier(None, None, modifier)
+    if oid in _PRECISION_OIDS and modifier >= 0:
+        return _Modifier(modifier, None, None)
+    if oid == _INTERVAL_OID and modifier >= 0 and modifier & 0xFFFF != 0xFFFF:
+        return _Modifier(modifier & 0xFFFF, None, None)
+    return _Modifier(None, None, None)
+
+
 def make_column(field: m.FieldDescription, types: TypesRegistry | None = None) -> Column:
     """The PEP 249 description of a column (`types` names the registered types)."""
     mod = field.type_modifier
-    precision = scale = display = None
-    if field.type_oid == _NUMERIC_OID and mod >= 4:
-        precision = ((mod - 4) >> 16) & 0xFFFF
-        scale = (mod - 4) & 0xFFFF
-    elif field.type_oid in _VARLEN_OIDS and mod >= 4:
-        display = mod - 4
+    details = _modifier(field.type_oid, mod)
     size = field.type_size if field.type_size > 0 else None
-    column = Column(field.name, field.type_oid, display, size, precision, scale, None)
+    column = Column(
+        field.name,
+        field.type_oid,
+        details.display_size,
+        size,
+        details.precision,
+        details.scale,
+        None,
+    )
     column.__dict__.update(_modifier=mod, _types=types)
     return column
 
@@ -108,18 +140,15 @@ def type_display(oid: int, modifier: int, types: TypesRegistry | None) -> str:
         return str(oid)
     array = name.endswith("[]")
     base = name[:-2] if array else name
-    base_oid = NAME_TO_OID.get(base, 0)
-    shown = ""
-    if base_oid == _NUMERIC_OID and modifier >= 4:
-        shown = f"({((modifier - 4) >> 16) & 0xFFFF},{(modifier - 4) & 0xFFFF})"
-    elif base_oid in _VARLEN_OIDS and modifier >= 4:
-        shown = f"({modifier - 4})"
-    elif base_oid in _BIT_OIDS and modifier >= 0:
-        shown = f"({modifier})"
-    elif base_oid in _PRECISION_OIDS and modifier >= 0:
-        shown = f"({modifier})"
-    elif base_oid == _INTERVAL_OID and modifier >= 0 and modifier & 0xFFFF != 0xFFFF:
-        shown = f"({modifier & 0xFFFF})"
+    precision, scale, display_size = _modifier(oid, modifier)
+    if scale is not None:
+        shown = f"({precision},{scale})"
+    elif precision is not None:
+        shown = f"({precision})"
+    elif display_size is not None:
+        shown = f"({display_size})"
+    else:
+        shown = ""
     return base + shown + ("[]" if array else "")
 
 
