@@ -224,9 +224,26 @@ def test_loader_error_mid_rows_keeps_connection_in_sync(conn):
 
     cur = conn.cursor()
     cur.adapters.register_loader("int4", Exploding)
-    with pytest.raises(ValueError, match="boom"):
-        cur.execute("SELECT generate_series(1, 1000)")
+    cur.execute("SELECT generate_series(1, 1000)")
+    # As psycopg: rows are made as they are fetched, so the error comes from
+    # the fetch reaching the failing row; the connection is in sync already.
     assert conn.execute("SELECT 'right answer'").fetchone() == ("right answer",)
+    assert cur.rowcount == 1000
+    assert cur.fetchmany(499) == [(i,) for i in range(1, 500)]
+    with pytest.raises(ValueError, match="boom"):
+        cur.fetchone()
+    with pytest.raises(ValueError, match="boom"):  # the position stays before it
+        cur.fetchall()
+    with pytest.raises(ValueError, match="boom"):
+        list(cur)
+    cur.execute("SELECT generate_series(1, 3)")
+    assert cur.fetchall() == [(1,), (2,), (3,)]
+    cur.execute("SELECT generate_series(499, 501)")
+    with pytest.raises(ValueError, match="boom"):
+        cur.fetchmany(5)
+    assert cur.fetchone() == (499,)
+    with pytest.raises(ValueError, match="boom"):
+        next(cur.stream("SELECT 500"))
 
 
 def test_row_factory_error_keeps_connection_usable(conn):

@@ -39,10 +39,12 @@ BAD = (
 def test_undecodable_json_raises_data_error_naming_the_column(ascii_dsn, prepare):
     with pgwire.connect(ascii_dsn, autocommit=True) as conn:
         for _ in range(3 if prepare else 1):
+            cur = conn.execute(BAD + " WHERE %s", (True,), prepare=prepare)
             with pytest.raises(pgwire.DataError, match='column "broken"'):
-                conn.execute(BAD + " WHERE %s", (True,), prepare=prepare)
+                cur.fetchone()
+        cur = conn.execute(BAD)
         with pytest.raises(pgwire.DataError, match='column "broken"'):
-            conn.execute(BAD)
+            cur.fetchall()
         assert conn.execute("SELECT 'ok'").fetchone() == (b"ok",)
 
 
@@ -55,8 +57,9 @@ def test_undecodable_in_server_cursor_and_asyncio(ascii_dsn):
 
     async def main():
         async with await pgwire.AsyncConnection.connect(ascii_dsn, autocommit=True) as aconn:
+            cur = await aconn.execute(BAD)
             with pytest.raises(pgwire.DataError, match='column "broken"'):
-                await aconn.execute(BAD)
+                await cur.fetchone()
             return await (await aconn.execute("SELECT 1")).fetchone()
 
     assert asyncio.run(main()) == (1,)

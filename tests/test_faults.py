@@ -266,8 +266,9 @@ def test_invalid_utf8_text_raises_data_error_naming_the_column(proxied, value):
     row = _message(b"D", struct.pack("!hi", 2, 1) + b"1" + struct.pack("!i", len(value)) + value)
     two_columns = _message(b"T", struct.pack("!h", 2) + INT4_FIELD + TEXT_FIELD)
     proxy.inject = two_columns + row + SELECT_1 + _message(b"Z", b"I")
-    with pytest.raises(pgwire.DataError, match='column "t"') as info:
-        conn.execute("SELECT 1")
-    assert isinstance(info.value.__cause__, UnicodeDecodeError)
+    cur = conn.execute("SELECT 1")
     # The answer was read to its end: the session goes on.
     assert conn.execute("SELECT 2").fetchone() == (2,)
+    with pytest.raises(pgwire.DataError, match='column "t"') as info:
+        cur.fetchone()
+    assert isinstance(info.value.__cause__, UnicodeDecodeError)

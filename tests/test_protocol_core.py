@@ -588,7 +588,7 @@ def test_first_server_error_wins() -> None:
     assert info.value.sqlstate == "22012"
 
 
-def test_loader_error_raised_after_ready_for_query() -> None:
+def test_loader_error_kept_on_its_result() -> None:
     proto = Protocol()
 
     def load(b: bytes) -> int:
@@ -602,20 +602,25 @@ def test_loader_error_raised_after_ready_for_query() -> None:
     feed(gen, proto, data_row(b"3") + data_row(b"bad") + complete("SELECT 4"))
     # The following statement's result is read too.
     feed(gen, proto, row_desc(("b", 23)) + data_row(b"5") + complete("SELECT 1"))
-    with pytest.raises(ValueError, match="cannot load"):
-        run_rest(gen, proto, ready(b"T"))
+    first, second = run_rest(gen, proto, ready(b"T"))
+    # The rows before the failure are kept with the error, for the fetch reaching it.
+    assert first.rows == [(1,)]
+    assert isinstance(first.error, ValueError) and "cannot load" in str(first.error)
+    assert first.rowcount == 4
+    assert second.rows == [(5,)] and second.error is None
     assert len(proto.buf) == 0
     assert proto.transaction_status == INTRANS
     assert not proto.closed
 
 
-def test_loader_error_then_server_error_keeps_the_first() -> None:
+def test_loader_error_then_server_error_raises_the_servers() -> None:
     proto = Protocol()
 
     def load(b: bytes) -> Any:
         raise KeyError(b)
 
-    with pytest.raises(KeyError):
+    # The server's error is raised; the loader's stays with its (unreturned) result.
+    with pytest.raises(DatabaseError, match="later"):
         run(
             simple_query(proto, b"q", lambda f: ([load], tuple)),
             proto,
@@ -635,15 +640,16 @@ def test_loader_error_in_one_chunk_then_more_rows() -> None:
             raise ValueError(b)
         return b
 
-    with pytest.raises(ValueError):
-        run(
-            simple_query(proto, b"q", lambda f: ([load], tuple)),
-            proto,
-            row_desc(("a", 25))
-            + b"".join(data_row(str(i).encode()) for i in range(5))
-            + complete("SELECT 5")
-            + ready(),
-        )
+    (result,) = run(
+        simple_query(proto, b"q", lambda f: ([load], tuple)),
+        proto,
+        row_desc(("a", 25))
+        + b"".join(data_row(str(i).encode()) for i in range(5))
+        + complete("SELECT 5")
+        + ready(),
+    )
+    assert result.rows == [(b"0",), (b"1",)]
+    assert isinstance(result.error, ValueError)
     # Loading stopped at the failure; the rest was skipped, not loaded.
     assert calls == [b"0", b"1", b"2"]
     assert len(proto.buf) == 0
@@ -663,19 +669,20 @@ def test_on_description_error_raised_after_ready_for_query() -> None:
     assert len(proto.buf) == 0
 
 
-def test_row_maker_error_raised_after_ready_for_query() -> None:
+def test_row_maker_error_kept_on_its_result() -> None:
     proto = Protocol()
 
     def make_row(values: list[Any]) -> Any:
         raise TypeError("bad row")
 
-    with pytest.raises(TypeError, match="bad row"):
-        run(
-            simple_query(proto, b"q", lambda f: ([bytes.decode] * 2, make_row)),
-            proto,
-            SELECT_TWO_ROWS,
-            ready(),
-        )
+    (result,) = run(
+        simple_query(proto, b"q", lambda f: ([bytes.decode] * 2, make_row)),
+        proto,
+        SELECT_TWO_ROWS,
+        ready(),
+    )
+    assert result.rows == []
+    assert isinstance(result.error, TypeError) and str(result.error) == "bad row"
     assert len(proto.buf) == 0
     assert not proto.closed
 

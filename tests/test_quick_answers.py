@@ -348,8 +348,9 @@ def test_loader_error(qconn: Any, quick: QuickRuns) -> None:
     quick.reset()
     cur.execute(query, ("ok",))
     assert cur.fetchall() == [(1, "OK"), (2, "OK"), (3, "OK")]
+    cur.execute(query, ("boom",))
     with pytest.raises(ValueError, match="refused boom"):
-        cur.execute(query, ("boom",))
+        cur.fetchone()
     assert quick.outcomes == ["taken", "fallback"]
     assert qconn.info.transaction_status == pgwire.TransactionStatus.IDLE
     cur.execute(query, ("fine",))
@@ -370,8 +371,9 @@ def test_row_factory_error(qconn: Any, quick: QuickRuns) -> None:
     cur = qconn.cursor(row_factory=picky)
     warm_up(cur, query, (1,))
     quick.reset()
+    cur.execute(query, (13,))
     with pytest.raises(LookupError, match="unlucky row"):
-        cur.execute(query, (13,))
+        cur.fetchall()
     cur.execute(query, (14,))
     assert cur.fetchall() == [(14,)]
     assert quick.outcomes == ["fallback", "taken"]

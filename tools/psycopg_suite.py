@@ -4,7 +4,8 @@
 psycopg's ``tests/`` are NOT part of this repository: fetch them first, e.g.
 from a clone of https://github.com/psycopg/psycopg::
 
-    git archive <commit> tests | tar -x -C /work/ext/psycopg
+    git archive <commit> tests tools/pproxy_fix.py | tar -x -C /work/ext/psycopg
+    pip install pproxy    # the proxy the connection-failure tests put in between
 
 then, from the repository root::
 

@@ -736,12 +736,22 @@ class BaseCursor:
             raise ProgrammingError("the last operation didn't produce a result")
         return self._rows
 
+    def _raise_row_error(self) -> None:
+        """Raise the error of the row after the last one made, if a loader or the factory failed.
+
+        The position stays before the failing row: fetching again raises again.
+        """
+        result = self._result
+        if result is not None and result.error is not None:
+            raise result.error
+
     def _fetchone(self) -> Any:
         rows = self._check_result()
         pos = self._pos
         if pos < len(rows):
             self._pos = pos + 1
             return rows[pos]
+        self._raise_row_error()
         return None
 
     def _next_row(self) -> Any:
@@ -751,6 +761,7 @@ class BaseCursor:
         if pos < len(rows):
             self._pos = pos + 1
             return rows[pos]
+        self._raise_row_error()
         raise _Exhausted
 
     def _fetchmany(self, size: int | None) -> list[Any]:
@@ -758,11 +769,14 @@ class BaseCursor:
         n = self.arraysize if size is None else size
         pos = self._pos
         out = rows[pos : pos + n]
+        if len(out) < n:
+            self._raise_row_error()
         self._pos = pos + len(out)
         return out
 
     def _fetchall(self) -> list[Any]:
         rows = self._check_result()
+        self._raise_row_error()
         pos = self._pos
         self._pos = len(rows)
         return rows[pos:] if pos else list(rows)

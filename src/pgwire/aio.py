@@ -540,6 +540,7 @@ class AsyncCursor(BaseCursor, Generic[Row]):
                     op = self._stream_next(await conn._run(op))
                     while self._pos < len(self._rows):
                         yield self._next_row()
+                    self._raise_row_error()
             finally:
                 if op is not None and not conn.closed:
                     await conn._run(core.stream_abandon(conn._proto))

@@ -191,6 +191,7 @@ class Cursor(BaseCursor, Generic[Row]):
                     op = self._stream_next(blocking.execute(conn._chan, op))
                     while self._pos < len(self._rows):
                         yield self._next_row()
+                    self._raise_row_error()
             finally:
                 if op is not None and not conn.closed:
                     blocking.execute(conn._chan, core.stream_abandon(conn._proto))

@@ -105,6 +105,9 @@ class ServerCursorLogic(BaseCursor):
         self._fetched += len(rows)
         self.rowcount = self._fetched
         self._pos = self._fetched
+        if result.error is not None:
+            # A row of this batch could not be made (the server has moved past it).
+            raise result.error
         return rows
 
     def _check_declared(self) -> None:

@@ -471,8 +471,10 @@ def results(
     ``on_description`` is called once per result set with its columns and
     returns the per-column loaders and the function that turns a list of
     values into a row (or None to discard the rows).  The first server
-    error is raised once the session is back in sync; an exception from a
-    loader or row maker is raised then too.
+    error is raised once the session is back in sync.  An exception from a
+    loader or row maker is not raised: it is the ``error`` of its Result,
+    whose ``rows`` are those made before it (a cursor raises it from the
+    fetch that reaches the failing row, as psycopg builds rows at fetch time).
     With ``skip_first`` the results before the first ReadyForQuery (an
     implicit BEGIN) are dropped.  With ``count_only`` (many commands whose
     rows are not wanted) the result is one Result holding the total rowcount,
@@ -543,9 +545,10 @@ def results(
                     except ProtocolViolation:
                         raise
                     except Exception as exc:
-                        # Keep reading to stay in sync; raise once the server is done.
-                        exc = _load_error(exc, cur.fields, buf, loaders)
-                        error = error or exc
+                        # The result keeps the rows made so far and the error, for the
+                        # fetch that reaches the failing row to raise; the rest of its
+                        # rows are read and dropped.
+                        cur.error = cur.error or _load_error(exc, cur.fields, buf, loaders)
                         loaders = None
                         next_message()
             elif mtype == _BIND_COMPLETE or mtype == _PARSE_COMPLETE:
