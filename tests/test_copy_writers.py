@@ -244,3 +244,94 @@ def test_finish_ends_the_copy_once(conn, table):
         with pytest.raises(pgwire.ProgrammingError):
             copy.write_row((5, "late"))
     assert _table_rows(conn) == ROWS
+
+
+# -- psycopg's COPY details --------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fmt", ["TEXT", "BINARY"])
+def test_set_types_takes_sql_spellings_and_registered_types(conn, fmt):
+    import enum
+
+    from pgwire.types import TypeInfo, register_enum
+
+    class Mood(enum.Enum):
+        sad = "sad"
+        ok = "ok"
+
+    conn.autocommit = True
+    conn.execute("DROP TYPE IF EXISTS copy_mood; CREATE TYPE copy_mood AS ENUM ('sad', 'ok')")
+    cur = conn.cursor()
+    register_enum(TypeInfo.fetch(conn, "copy_mood"), cur, Mood)
+    query = (
+        "COPY (SELECT 1::bigint, 1.5::double precision, '{1,2}'::integer[],"
+        f" 'ok'::copy_mood, ARRAY['sad']::copy_mood[]) TO STDOUT (FORMAT {fmt})"
+    )
+    with cur.copy(query) as copy:
+        copy.set_types(["bigint", "double precision", "integer[]", "copy_mood", "copy_mood[]"])
+        assert list(copy.rows()) == [(1, 1.5, [1, 2], Mood.ok, [Mood.sad])]
+    with cur.copy(query) as copy:
+        with pytest.raises(pgwire.ProgrammingError, match="unknown type name 'no_such'"):
+            copy.set_types(["int8", "no_such", "int4[]", "text", "text"])
+    with cur.copy(query) as copy:
+        copy.set_types(["int8", "float8"])
+        with pytest.raises(pgwire.ProgrammingError, match="2 types for a COPY of 5 columns"):
+            copy.read_row()
+    assert conn.execute("SELECT 1").fetchone() == (1,)
+
+
+def test_empty_binary_copy_in_sends_a_valid_empty_file(conn, table):
+    conn.autocommit = False
+    cur = conn.cursor()
+    with cur.copy("COPY w FROM STDIN (FORMAT BINARY)"):
+        pass
+    assert cur.rowcount == 0
+    assert conn.info.transaction_status == pgwire.TransactionStatus.INTRANS
+    conn.rollback()
+
+
+def test_str_data_in_a_binary_copy_is_refused(conn, table):
+    cur = conn.cursor()
+    with pytest.raises(TypeError, match="bytes, not str"):
+        with cur.copy("COPY w FROM STDIN (FORMAT BINARY)") as copy:
+            copy.write("1\tone\n")
+    assert _table_rows(conn) == []
+
+
+def test_description_and_status_of_a_copy(conn, table):
+    cur = conn.cursor()
+    with cur.copy("COPY (SELECT 'This', 'Is', 'Text') TO STDOUT") as copy:
+        assert [c.name for c in cur.description] == ["column_1", "column_2", "column_3"]
+        assert list(copy.rows()) == [("This", "Is", "Text")]
+    assert [c.name for c in cur.description] == ["column_1", "column_2", "column_3"]
+    assert cur.statusmessage == "COPY 1"
+    with cur.copy("COPY w FROM STDIN") as copy:
+        copy.write_rows(ROWS)
+    assert len(cur.description) == 2
+    assert (cur.statusmessage, cur.rowcount) == ("COPY 4", 4)
+    with pytest.raises(pgwire.ProgrammingError):
+        cur.fetchone()  # a COPY has no rows to fetch
+    cur.execute("SELECT 1")
+    assert cur.description[0].name == "?column?"
+
+
+def test_a_copy_object_is_used_once(conn):
+    cur = conn.cursor()
+    with cur.copy("COPY (SELECT 1) TO STDOUT") as copy:
+        assert list(copy) == [b"1\n"]
+    with pytest.raises(TypeError, match="only once"):
+        with copy:
+            pass
+    assert conn.execute("SELECT 2").fetchone() == (2,)
+
+
+def test_pyformat_to_and_from_wire_formats():
+    from pgwire.types import Format
+    from pgwire.types.adapt import PyFormat
+
+    assert PyFormat.from_pq(Format.BINARY) is PyFormat.BINARY
+    assert PyFormat.from_pq(Format.TEXT) is PyFormat.TEXT
+    assert PyFormat.as_pq(PyFormat.BINARY) is Format.BINARY
+    assert PyFormat.as_pq(PyFormat.TEXT) is Format.TEXT
+    with pytest.raises(ValueError):
+        PyFormat.as_pq(PyFormat.AUTO)

@@ -182,6 +182,8 @@ class BaseCursor:
         self._description: list[Column] | None = None
         self._pending_fields: list[m.FieldDescription] | None = None
         self._last_fields: list[m.FieldDescription] | None = None
+        # The columns of the COPY running or last run (they have no rows to fetch).
+        self._copy_fields: list[m.FieldDescription] | None = None
         self.rowcount = -1
         self._error: BaseException | None = None
         self._no_result_reason = "no result available: execute a query first"
@@ -223,8 +225,9 @@ class BaseCursor:
     @property
     def description(self) -> list[Column] | None:
         """The columns of the current result, None if it returns no rows."""
-        if self._pending_fields is not None:
-            return [make_column(f, self._tx.registry) for f in self._pending_fields]
+        fields = self._pending_fields or self._copy_fields
+        if fields is not None:
+            return [make_column(f, self._tx.registry) for f in fields]
         if self._description is None and self._result is not None and self._result.fields:
             types = self._tx.registry
             self._description = [make_column(f, types) for f in self._result.fields]

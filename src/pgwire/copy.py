@@ -36,8 +36,9 @@ from ._copy_rows import RowEncoder
 from .drivers import blocking
 from .errors import ProgrammingError, QueryCanceled
 from .protocol import copy as pc
+from .protocol import messages as m
 from .protocol.copy import CopyState
-from .protocol.core import PGGen
+from .protocol.core import PGGen, Result
 from .sql import mogrify
 from .types import Format
 from .types import oids as type_oids
@@ -312,6 +313,9 @@ class BaseCopy:
         self._finished = False
         # finish() was called (the with block was left).
         self._ended = False
+        # COPY data was given to write() as it is.
+        self._raw_written = False
+        self._entered = False
         # Rows parsed from a chunk but not yet returned by read_row().
         self._rows_ahead: deque[tuple[Any, ...]] = deque()
 
@@ -344,16 +348,30 @@ class BaseCopy:
         return self.state.format == 1
 
     def set_types(self, types: Sequence[int | str]) -> None:
-        """Declare the column types (OIDs or builtin type names) to load rows with."""
+        """Declare the column types to write or read rows with.
+
+        Each is an OID or a type name: a builtin one as the catalog or SQL
+        spells it (``int8``, ``bigint``, ``double precision``, ``text[]``), or
+        a type registered on the cursor's adapters (``hstore`` after
+        ``register_hstore``).
+        """
+        registered = self._cursor.adapters.types
         resolved = []
         for t in types:
-            if isinstance(t, str):
-                oid = type_oids.NAME_TO_OID.get(t.lower())
-                if oid is None:
-                    raise ProgrammingError(f"unknown type name {t!r}")
-                resolved.append(oid)
-            else:
+            if not isinstance(t, str):
                 resolved.append(int(t))
+                continue
+            try:
+                resolved.append(type_oids.lookup(t))
+                continue
+            except KeyError:
+                pass
+            name = t[:-2] if t.endswith("[]") else t
+            info = registered.get(name)
+            oid = None if info is None else info.array_oid if name != t else info.oid
+            if not oid:
+                raise ProgrammingError(f"unknown type name {t!r}")
+            resolved.append(oid)
         self._types = resolved
 
     # --- writing ---------------------------------------------------------------
@@ -365,8 +383,11 @@ class BaseCopy:
         return state
 
     def _encode(self, data: bytes | bytearray | memoryview | str) -> bytes:
-        self._check_in()
+        state = self._check_in()
+        self._raw_written = True
         if isinstance(data, str):
+            if state.format == 1:
+                raise TypeError("binary COPY data must be bytes, not str")
             return data.encode(self._conn.adapt_context.encoding)
         return bytes(data)
 
@@ -405,15 +426,33 @@ class BaseCopy:
 
     def _last_rows(self, exc: BaseException | None) -> bytes:
         """What is left to write when the COPY FROM ends: the rows and the binary trailer."""
-        if exc is None and self._encoder is not None:
+        if exc is not None:
+            return b""
+        if self._encoder is not None:
             if self.binary:
                 self._encoder.data += pc.BINARY_TRAILER
             return self._take_rows()
+        if self.binary and not self._raw_written:
+            # No row and no data: the binary format still wants its header and trailer.
+            return pc.BINARY_HEADER + pc.BINARY_TRAILER
         return b""
 
-    def _bind_writer(self) -> None:
-        """Tell the writer sending to the server which COPY it ends."""
-        self.writer._state = self._state
+    def _started(self) -> None:
+        """The server started the COPY: the cursor describes its columns, the writer ends it."""
+        state = self.state
+        cursor = self._cursor
+        cursor._reset()
+        # The server tells only how many columns and their formats: psycopg names them so.
+        cursor._copy_fields = [
+            m.FieldDescription(f"column_{i}", 0, 0, 0, -1, -1, fmt)
+            for i, fmt in enumerate(state.column_formats, 1)
+        ]
+        self.writer._state = state
+
+    def _check_enter(self) -> None:
+        if self._entered:
+            raise TypeError("a COPY object can be used only once")
+        self._entered = True
 
     # --- reading ---------------------------------------------------------------
 
@@ -427,6 +466,11 @@ class BaseCopy:
         """Turn COPY TO data into rows appended to ``sink``."""
         tx = self._cursor._tx
         types = self._types
+        ncolumns = len(self.state.column_formats)
+        if types is not None and len(types) != ncolumns:
+            raise ProgrammingError(
+                f"set_types() got {len(types)} types for a COPY of {ncolumns} columns"
+            )
         data = self._pending + chunk
         if self.state.format == 1:
             if not self._header_seen:
@@ -506,8 +550,11 @@ class BaseCopy:
         self._encoder = None
         state = self._state
         if state is not None and self._on_server:
-            self._cursor._reset()
-            self._cursor.rowcount = state.rowcount
+            cursor = self._cursor
+            fields = cursor._copy_fields
+            cursor._reset()
+            cursor._copy_fields = fields
+            cursor._select(Result(command_tag=state.command_tag, rowcount=state.rowcount))
             self._conn._copying = False
 
 
@@ -519,6 +566,7 @@ class Copy(BaseCopy):
     writer: Writer
 
     def __enter__(self) -> Copy:
+        self._check_enter()
         if not self._on_server:
             return self
         conn = self._conn
@@ -527,7 +575,7 @@ class Copy(BaseCopy):
             conn._settle(None)
             self._state = blocking.execute(conn._chan, self._start_gen())
             conn._copying = True
-            self._bind_writer()
+            self._started()
         except BaseException:
             conn._lock.release()
             raise
@@ -627,6 +675,7 @@ class AsyncCopy(BaseCopy):
     writer: AsyncWriter
 
     async def __aenter__(self) -> AsyncCopy:
+        self._check_enter()
         if not self._on_server:
             return self
         conn = self._conn
@@ -635,7 +684,7 @@ class AsyncCopy(BaseCopy):
             conn._check_open()
             self._state = await conn._run(self._start_gen())
             conn._copying = True
-            self._bind_writer()
+            self._started()
         except BaseException:
             conn._alock.release()
             raise

@@ -57,6 +57,18 @@ class PyFormat(str, Enum):
     TEXT = "t"
     BINARY = "b"
 
+    @classmethod
+    def from_pq(cls, fmt: int) -> PyFormat:
+        """The placeholder format asking for wire format `fmt` (psycopg's name)."""
+        return cls.BINARY if fmt == Format.BINARY else cls.TEXT
+
+    @classmethod
+    def as_pq(cls, fmt: PyFormat) -> Format:
+        """The wire format placeholder format `fmt` asks for; AUTO has none (ValueError)."""
+        if fmt is cls.AUTO:
+            raise ValueError("PyFormat.AUTO asks for no particular wire format")
+        return Format.BINARY if fmt is cls.BINARY else Format.TEXT
+
 
 #: The wire format a placeholder's format asks for (None: the dumper's preferred one).
 _WIRE_FORMAT: dict[PyFormat, Format | None] = {
