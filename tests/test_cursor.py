@@ -430,3 +430,31 @@ def test_too_many_parameters_raise_before_sending(conn, count):
         conn.cursor().executemany(query, [list(range(count))])
     # Nothing was sent: the session is the same, not in a failed transaction.
     assert conn.execute("SELECT pg_backend_pid()").fetchone() == (pid,)
+
+
+def test_parameters_of_the_wrong_kind_are_a_type_error_too(conn):
+    for bad in ("ab", 5):
+        with pytest.raises(TypeError, match="sequence or a mapping"):
+            conn.execute("SELECT %s", bad)
+        with pytest.raises(pgwire.ProgrammingError):
+            conn.execute("SELECT %s", bad)
+    with pytest.raises(TypeError, match="sequence"):
+        pgwire.RawCursor(conn).execute("SELECT $1", {"a": 1})
+    assert conn.execute("SELECT 1").fetchone() == (1,)
+
+
+def test_scroll_stays_on_the_rows_and_no_records_says_why(conn):
+    cur = conn.execute("SELECT generate_series(0, 9)")
+    cur.scroll(9, mode="absolute")
+    assert cur.fetchone() == (9,)
+    with pytest.raises(IndexError):
+        cur.scroll(10, mode="absolute")
+    cur.scroll(9, mode="absolute")
+    with pytest.raises(IndexError):
+        cur.scroll(1)
+    cur.execute("SET timezone TO utc")
+    with pytest.raises(pgwire.ProgrammingError, match="command status: SET"):
+        cur.fetchone()
+    cur.execute("")
+    with pytest.raises(pgwire.ProgrammingError, match="result status: EMPTY_QUERY"):
+        cur.fetchone()

@@ -736,7 +736,12 @@ class BaseCursor:
         if result is None:
             raise ProgrammingError(self._no_result_reason)
         if result.fields is None:
-            raise ProgrammingError("the last operation didn't produce a result")
+            status = (
+                f"command status: {result.command_tag}"
+                if result.command_tag is not None
+                else "result status: EMPTY_QUERY"
+            )
+            raise ProgrammingError(f"the last operation didn't produce records ({status})")
         return self._rows
 
     def _raise_row_error(self) -> None:
@@ -792,7 +797,7 @@ class BaseCursor:
             target = value
         else:
             raise ValueError(f"bad scroll mode {mode!r}: use 'relative' or 'absolute'")
-        if not 0 <= target <= len(rows):
+        if not 0 <= target < len(rows):
             raise IndexError("position out of bounds")
         self._pos = target
 

@@ -22,7 +22,7 @@ from typing import Any
 
 from ._cursor_base import BaseCursor, Params
 from .cursor import Cursor
-from .errors import NotSupportedError, ProgrammingError
+from .errors import NotSupportedError, ParametersTypeError
 from .protocol import core
 from .protocol.core import PGGen
 from .sql import Composable, PreparedQuery, mogrify
@@ -84,7 +84,7 @@ class RawCursorMixin(BaseCursor):
 
     def _convert_query(self, query: Any, params: Params) -> PreparedQuery:
         if isinstance(params, (Mapping, str, bytes)) or not isinstance(params, Sequence):
-            raise ProgrammingError(
+            raise ParametersTypeError(
                 "a raw query takes its parameters as a sequence ($1 is the first), got "
                 f"{type(params).__name__}"
             )

@@ -263,6 +263,14 @@ class NotSupportedError(DatabaseError):
     """A method or database API was used which the database does not support."""
 
 
+class ParametersTypeError(ProgrammingError, TypeError):
+    """Query parameters of the wrong kind (a str, an int, a mapping for ``$1``...).
+
+    A ProgrammingError for PEP 249, and a TypeError as psycopg raises there,
+    so code written either way catches it.
+    """
+
+
 # BEGIN generated SQLSTATE classes (tools/gen_errcodes.py); do not edit by hand
 
 # Class 00 - Successful Completion

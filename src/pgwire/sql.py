@@ -37,7 +37,7 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Any, Protocol
 
-from .errors import DataError, ProgrammingError
+from .errors import DataError, ParametersTypeError, ProgrammingError
 from .types.adapt import AdaptContext, Format, adapt_context_of
 from .types.literal import decimal_literal as _decimal_literal
 from .types.literal import dumped_literal
@@ -408,7 +408,7 @@ def _bind(
     elif ptype is dict:
         is_seq = False
     elif isinstance(params, (str, bytes, bytearray, memoryview)):
-        raise ProgrammingError(
+        raise ParametersTypeError(
             "query parameters must be a sequence or a mapping, got "
             f"{ptype.__name__} (to pass one value, write (value,))"
         )
@@ -417,7 +417,7 @@ def _bind(
     elif isinstance(params, Mapping):
         is_seq = False
     else:
-        raise ProgrammingError(
+        raise ParametersTypeError(
             f"query parameters must be a sequence or a mapping, got {ptype.__name__}"
         )
 

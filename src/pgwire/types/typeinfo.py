@@ -188,6 +188,15 @@ class TypeInfo:
 
     # -- fetching -------------------------------------------------------------
 
+    @staticmethod
+    def _has_to_regtype_function(conn: Any) -> bool:
+        """Whether fetch() looks names up with ``to_regtype()`` (psycopg's hook): always.
+
+        Every server pgwire supports has it, so a name that is not a type
+        gives None without an error inside the lookup's transaction block.
+        """
+        return True
+
     @classmethod
     def fetch(cls, conn: Any, name: Any) -> Any:
         """Look up the type called `name` with `conn`; None if there is none.
