@@ -1179,3 +1179,37 @@ def test_typed_range_sent_as_its_type(
 def test_ranges_are_generic_in_annotations() -> None:
     assert Range[int].__origin__ is Range
     assert Multirange[dt.date].__origin__ is Multirange
+
+
+def test_composite_make_object_and_make_sequence(tconn: Any) -> None:
+    class Point3:
+        def __init__(self, *, x: int, y: int, label: str) -> None:
+            self.x, self.y, self.label = x, y, label
+
+    tconn.execute("DROP TYPE IF EXISTS kwpoint; CREATE TYPE kwpoint AS (x int, y int, label text)")
+    info = CompositeInfo.fetch(tconn, "kwpoint")
+    seen: list[Any] = []
+
+    def make_object(values: Any, info: Any) -> Point3:
+        return Point3(**dict(zip(info.field_names, values, strict=True)))
+
+    def make_sequence(obj: Point3, info: Any) -> list[Any]:
+        seen.append(obj)
+        return [obj.x, obj.y, obj.label]
+
+    register_composite(
+        info, tconn, factory=Point3, make_object=make_object, make_sequence=make_sequence
+    )
+    assert info.python_type is Point3
+    for binary in (False, True):
+        got = one(tconn, "SELECT ROW(1, 2, 'a')::kwpoint", binary=binary)
+        assert isinstance(got, Point3) and (got.x, got.y, got.label) == (1, 2, "a")
+        arr = one(tconn, "SELECT ARRAY[ROW(3, 4, 'b')::kwpoint]", binary=binary)
+        assert [(p.x, p.y, p.label) for p in arr] == [(3, 4, "b")]
+    for placeholder in ("%s", "%t", "%b"):
+        row = tconn.execute(
+            f"SELECT pg_typeof({placeholder})::text, ({placeholder}).y",
+            [Point3(x=5, y=6, label="c")] * 2,
+        ).fetchone()
+        assert row == ("kwpoint", 6)
+    assert seen  # the sequence came from make_sequence, not from attributes

@@ -328,8 +328,11 @@ def _as_identifier(name: str) -> str:
 
 
 def _values_of(obj: Any, info: TypeInfo, attrs: Sequence[str]) -> Sequence[Any]:
-    if isinstance(obj, (tuple, list)):
-        values: Sequence[Any] = obj
+    make_sequence = info.make_sequence
+    if make_sequence is not None:
+        values: Sequence[Any] = make_sequence(obj, info)
+    elif isinstance(obj, (tuple, list)):
+        values = obj
     else:
         try:
             values = [getattr(obj, a) for a in attrs]
@@ -479,18 +482,25 @@ def _make_namedtuple(info: TypeInfo) -> type:
 
 
 def register_composite(
-    info: TypeInfo, context: Any = None, factory: Callable[..., Any] | None = None
+    info: TypeInfo,
+    context: Any = None,
+    factory: Callable[..., Any] | None = None,
+    *,
+    make_object: Callable[[Sequence[Any], TypeInfo], Any] | None = None,
+    make_sequence: Callable[[Any, TypeInfo], Sequence[Any]] | None = None,
 ) -> None:
     """Load the composite type described by `info` (and arrays of it) as Python objects.
 
-    Values load as ``factory(*field_values)``; with no `factory`, as a
-    namedtuple class named after the type, whose field names are the
+    Values load as ``factory(*field_values)``, or ``make_object(field_values,
+    info)`` when given (for a class taking keywords, say); with neither, as
+    a namedtuple class named after the type, whose field names are the
     composite's (made valid identifiers). When `factory` is a class (the
     namedtuple included), its instances are dumped as this type, in text or in
-    binary: a sequence gives its items in order, any other object the
-    attributes named after the fields. The class used is kept as
-    ``info.python_type``. `context` is a connection, a cursor, an AdaptContext
-    or a TypesRegistry (None: every connection).
+    binary: their values are ``make_sequence(obj, info)`` when given, else a
+    sequence's items in order, or any other object's attributes named after
+    the fields. The class used is kept as ``info.python_type``. `context` is a
+    connection, a cursor, an AdaptContext or a TypesRegistry (None: every
+    connection).
 
     Register the types of the fields first when they are custom types too.
     """
@@ -503,8 +513,15 @@ def register_composite(
     if factory is None:
         factory = _make_namedtuple(info)
     info.python_type = factory
+    info.make_sequence = make_sequence
     name = _as_identifier(info.name)
-    attrs = {"info": info, "factory": staticmethod(factory)}
+    build: Callable[..., Any] = factory
+    if make_object is not None:
+
+        def build(*values: Any) -> Any:
+            return make_object(values, info)
+
+    attrs = {"info": info, "factory": staticmethod(build)}
     text_loader = type(f"{name}_Loader", (CompositeLoader,), dict(attrs))
     binary_loader = type(f"{name}_BinaryLoader", (CompositeBinaryLoader,), dict(attrs))
     # Text preferred: same cost, and what the server's casts from text expect.

@@ -177,6 +177,9 @@ class TypeInfo:
         self.labels = list(labels)
         #: Composites: the class (or factory) values load as, once registered.
         self.python_type: Any = None
+        #: Composites: what gives a registered object's field values, if not its items
+        #: or attributes (``register_composite(make_sequence=...)``).
+        self.make_sequence: Any = None
         #: Enums: the Python enum its values load as, once registered.
         self.enum: Any = None
 
