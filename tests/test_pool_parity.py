@@ -25,8 +25,8 @@ from pgwire.pool import (
 
 def test_null_pool_opens_per_request_and_closes_on_return(dsn, app, admin):
     with NullConnectionPool(dsn, kwargs={"application_name": app}, max_size=1) as pool:
-        pool.wait()
-        assert backends(admin, app) == []
+        pool.wait()  # one connection made, to see that it can be, and closed
+        until(lambda: backends(admin, app) == [])
         with pool.connection() as conn:
             pid = pid_of(conn)
             assert backends(admin, app) == [pid]
@@ -39,8 +39,22 @@ def test_null_pool_opens_per_request_and_closes_on_return(dsn, app, admin):
             assert pid_of(conn) != pid
         stats = pool.get_stats()
         assert stats["pool_available"] == 0
-        assert stats["connections_num"] == 2
+        assert stats["connections_num"] == 3
         assert not pool.closed
+
+
+def test_null_pool_wait_proves_a_connection_can_be_made(dsn):
+    def configure(conn):
+        conn.execute("SELECT 1")  # leaves the connection in a transaction: refused
+
+    with NullConnectionPool(dsn, configure=configure, reconnect_timeout=60) as pool:
+        with pytest.raises(PoolTimeout, match="initialization incomplete"):
+            pool.wait(timeout=0.5)
+        assert pool.closed
+    with NullConnectionPool("host=127.0.0.1 port=1 connect_timeout=2", open=False) as pool:
+        pool.open()
+        with pytest.raises(PoolTimeout):
+            pool.wait(timeout=0.5)
 
 
 def test_null_pool_hands_a_returned_connection_to_a_waiting_client(dsn, app):

@@ -392,6 +392,10 @@ class BasePool:
         with self._lock:
             self._state.check_open()
             self._state.ready_events.append(event)
+            if self._null:
+                # Nothing is kept: one connection is made, to see that it can be.
+                self._state.probe()
+        self._kick()
         try:
             while True:
                 with self._lock:

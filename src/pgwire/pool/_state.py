@@ -169,6 +169,9 @@ class PoolState:
     to_close: list[Any] = field(default_factory=list, init=False)
     #: Events of the clients of ``wait()``, set once the pool is ready or closed.
     ready_events: list[Event] = field(default_factory=list, init=False)
+    #: A null pool's ``wait()`` asked for one connection to prove the server can
+    #: be reached (the connection is closed once made).
+    probing: bool = field(default=False, init=False)
     closed: bool = field(default=True, init=False)
     opened: bool = field(default=False, init=False)
     _counters: dict[str, float] = field(
@@ -189,8 +192,14 @@ class PoolState:
 
     @property
     def ready(self) -> bool:
-        """Whether at least ``min_size`` connections are open."""
-        return len(self.idle) + len(self.busy) >= self.min_size
+        """Whether at least ``min_size`` connections are open (and a probe asked for, made)."""
+        return not self.probing and len(self.idle) + len(self.busy) >= self.min_size
+
+    def probe(self) -> None:
+        """A null pool's ``wait()``: open one connection, just to see that it can."""
+        self.probing = True
+        self._backoff = _Backoff(retry_at=self._backoff.retry_at)
+        self._wake_workers = True
 
     def stats(self, *, reset: bool = False) -> dict[str, int]:
         """The current figures and the counters (times in milliseconds)."""
@@ -457,7 +466,8 @@ class PoolState:
         """How many connections to open now: up to min_size, and for queued clients."""
         for_min = 0 if self._backoff.gave_up else self.min_size - self.size
         for_waiters = min(len(self.waiters) - self.connecting, self.max_size - self.size)
-        return max(for_min, for_waiters)
+        for_probe = 1 if self.probing and not self.connecting else 0
+        return max(for_min, for_waiters, for_probe)
 
     def connected(self, conn: Any, started: float, now: float) -> bool:
         """A connection attempt succeeded; False if the connection is not wanted."""
@@ -465,6 +475,11 @@ class PoolState:
         self._count("connections_num")
         self._count("connections_ms", (now - started) * 1000)
         self._backoff = _Backoff(retry_at=now)
+        if self.probing:
+            self.probing = False
+            if self.ready:
+                for event in self.ready_events:
+                    event.set()
         if self.closed or self.size >= self.max_size:
             return False
         if not self.keep_idle and not self.waiters:

@@ -80,7 +80,7 @@ class AsyncConnectionPool(BasePool):
         await arun(self._open_flow(wait, timeout))
 
     async def wait(self, timeout: float = 30.0) -> None:
-        """Wait until ``min_size`` connections are open.
+        """Wait until ``min_size`` connections are open (a null pool: until one could be made).
 
         Raises :class:`~pgwire.pool.PoolTimeout`, and closes the pool, if
         that takes longer than ``timeout`` seconds.

@@ -100,7 +100,7 @@ class ConnectionPool(BasePool):
         run(self._open_flow(wait, timeout))
 
     def wait(self, timeout: float = 30.0) -> None:
-        """Block until ``min_size`` connections are open.
+        """Block until ``min_size`` connections are open (a null pool: until one could be made).
 
         Raises :class:`~pgwire.pool.PoolTimeout`, and closes the pool, if
         that takes longer than ``timeout`` seconds.
