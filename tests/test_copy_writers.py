@@ -335,3 +335,55 @@ def test_pyformat_to_and_from_wire_formats():
     assert PyFormat.as_pq(PyFormat.TEXT) is Format.TEXT
     with pytest.raises(ValueError):
         PyFormat.as_pq(PyFormat.AUTO)
+
+
+def test_binary_copy_from_learns_the_column_types(conn):
+    import datetime as dt
+
+    conn.autocommit = True
+    conn.execute('DROP SCHEMA IF EXISTS "Copy S" CASCADE; CREATE SCHEMA "Copy S"')
+    conn.execute(
+        'CREATE TABLE "Copy S"."T" (id serial, small int2, "Big" int8, f4 float4,'
+        " t varchar(10), d date, arr int4[], g int GENERATED ALWAYS AS (small * 2) STORED)"
+    )
+    cur = conn.cursor()
+    row = (7, 2**40, 1.5, "x", dt.date(2020, 1, 2), [[1, None], [3, 4]])
+    with cur.copy(
+        'COPY "Copy S"."T" (small, "Big", f4, t, d, arr) FROM STDIN (FORMAT BINARY)'
+    ) as copy:
+        copy.write_row(row)  # no set_types(): read from the catalog
+    assert conn.execute('SELECT small, "Big", f4, t, d, arr, g FROM "Copy S"."T"').fetchone() == (
+        *row,
+        14,
+    )
+    # All the columns, none listed (the generated one is not COPY's).
+    conn.execute('TRUNCATE "Copy S"."T"')
+    with cur.copy('copy "Copy S"."T" from stdin with (format binary)') as copy:
+        copy.write_row((1, *row))
+    assert conn.execute('SELECT count(*) FROM "Copy S"."T"').fetchone() == (1,)
+    # A value that isn't the column's type is refused before anything is sent.
+    with pytest.raises(pgwire.DataError, match="can't be written to a date column"):
+        with cur.copy('COPY "Copy S"."T" (d) FROM STDIN (FORMAT BINARY)') as copy:
+            copy.write_row(("2020-01-01",))
+    with pytest.raises(pgwire.DataError, match="does not fit"):
+        with cur.copy('COPY "Copy S"."T" (small) FROM STDIN (FORMAT BINARY)') as copy:
+            copy.write_row((2**20,))
+    # No such table: COPY's own error, after the lookup found nothing.
+    with pytest.raises(errors.UndefinedTable):
+        with cur.copy("COPY no_such_table FROM STDIN (FORMAT BINARY)") as copy:
+            copy.write_row((1,))
+    assert conn.execute("SELECT 1").fetchone() == (1,)
+    conn.execute('DROP SCHEMA "Copy S" CASCADE')
+
+
+def test_binary_copy_target_parsing():
+    from pgwire.copy import binary_copy_target
+
+    assert binary_copy_target('COPY "a"."B c" ("X", y) FROM STDIN (FORMAT BINARY)') == (
+        '"a"."B c"',
+        ["X", "y"],
+    )
+    assert binary_copy_target("copy t from stdin binary;") == ("t", None)
+    assert binary_copy_target("COPY t FROM STDIN") is None
+    assert binary_copy_target("COPY t TO STDOUT (FORMAT BINARY)") is None
+    assert binary_copy_target("COPY (SELECT 1) TO STDOUT (FORMAT BINARY)") is None

@@ -25,6 +25,8 @@ from .protocol.copy import BINARY_HEADER, format_text_row
 from .types import Format, Transformer
 from .types import oids as type_oids
 from .types.adapt import _never_upgrades as never_upgrades
+from .types.array import dump_binary_array
+from .types.binary import TargetDumpers
 from .types.numeric import FloatDumper, _IntTextDumper
 
 __all__ = ["CHUNK_SIZE", "RowEncoder"]
@@ -121,6 +123,8 @@ class RowEncoder:
         )
         # Per column: value type -> the function writing its bytes (escaped, in text).
         self._funcs: list[dict[type, ValueFunc]] = [{} for _ in range(ncolumns or 0)]
+        # Writes values as the binary format of their column types.
+        self._targets = TargetDumpers(tx.adapt_context)
         #: The COPY data encoded so far (the binary header first).
         self.data = bytearray(BINARY_HEADER if binary else b"")
         self._learning = True
@@ -247,7 +251,13 @@ class RowEncoder:
                 return dumper.dump(v)  # type: ignore[no-any-return]
 
             return dump_natural
-        oid = self._types[column]
+        return self._typed_func(self._types[column], obj, used, stable)
+
+    def _typed_func(self, oid: int, obj: Any, used: Any, stable: bool) -> ValueFunc:
+        """The function writing values like ``obj`` as the binary format of type ``oid``."""
+        elem_oid = self._tx.registry.array_element(oid) if isinstance(obj, list) else None
+        if elem_oid:
+            return self._array_func(elem_oid)
         if type(obj) is int and oid in _INT_SIZES:
             size = _INT_SIZES[oid]
 
@@ -258,21 +268,39 @@ class RowEncoder:
                     raise DataError(f"{v} does not fit the column's type") from None
 
             return dump_int
+        targets = self._targets
         if stable:
-            _check_binary(obj, used, oid)
-            return used.dump  # type: ignore[no-any-return]
-        get_dumper = self._tx.get_dumper
+            fixed = targets.get(obj, oid)
+            if fixed is None:
+                raise _no_binary_form(obj, oid)
+            if never_upgrades(fixed):
+                return fixed.dump  # type: ignore[no-any-return]
 
         def dump(v: Any) -> bytes:
-            dumper = get_dumper(v, Format.BINARY)
-            _check_binary(v, dumper, oid)
+            dumper = targets.get(v, oid)
+            if dumper is None:
+                raise _no_binary_form(v, oid)
             return dumper.dump(v)  # type: ignore[no-any-return]
 
         return dump
 
+    def _array_func(self, elem_oid: int) -> ValueFunc:
+        """Lists as binary arrays of ``elem_oid``, each element written as that type."""
+        funcs: dict[type, ValueFunc] = {}
+        get_dumper = self._tx.get_dumper
 
-def _check_binary(obj: Any, dumper: Any, oid: int) -> None:
-    """Raise unless ``dumper`` writes the binary format of the column type ``oid``."""
-    if dumper.oid != oid or dumper.format != Format.BINARY:
-        name = type_oids.OID_TO_NAME.get(oid, str(oid))
-        raise DataError(f"binary COPY: a {type(obj).__name__} can't be written to a {name} column")
+        def dump_element(v: Any) -> bytes:
+            func = funcs.get(type(v))
+            if func is None:
+                func = funcs[type(v)] = self._typed_func(
+                    elem_oid, v, get_dumper(v, Format.BINARY), False
+                )
+            return func(v)
+
+        return lambda v: dump_binary_array(v, elem_oid, dump_element)
+
+
+def _no_binary_form(obj: Any, oid: int) -> DataError:
+    """The error for a value that has no binary form of the column type ``oid``."""
+    name = type_oids.OID_TO_NAME.get(oid, str(oid))
+    return DataError(f"binary COPY: a {type(obj).__name__} can't be written to a {name} column")

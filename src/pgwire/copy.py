@@ -25,6 +25,7 @@ a later ``COPY ... FROM`` elsewhere::
 from __future__ import annotations
 
 import queue
+import re
 import threading
 from collections import deque
 from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
@@ -36,10 +37,11 @@ from ._copy_rows import RowEncoder
 from .drivers import blocking
 from .errors import ProgrammingError, QueryCanceled
 from .protocol import copy as pc
+from .protocol import core
 from .protocol import messages as m
 from .protocol.copy import CopyState
 from .protocol.core import PGGen, Result
-from .sql import mogrify
+from .sql import mogrify, quote
 from .types import Format
 from .types import oids as type_oids
 
@@ -57,6 +59,39 @@ ROWS_BATCH = 4096
 
 QUEUE_SIZE = 1024
 """Chunks a QueuedWriter holds before write() waits for its worker."""
+
+# COPY <table> [(<columns>)] FROM STDIN <options>: the target of a COPY FROM.
+_IDENT = r'(?:"(?:[^"]|"")*"|[^\s"(),.;]+)'
+_COPY_FROM_STDIN = re.compile(
+    rf"\s*COPY\s+(?P<table>{_IDENT}(?:\s*\.\s*{_IDENT})*)\s*"
+    rf"(?:\((?P<columns>[^)]*)\))?\s*FROM\s+STDIN\b(?P<options>.*)",
+    re.IGNORECASE | re.DOTALL,
+)
+_BINARY_OPTION = re.compile(r"\bbinary\b", re.IGNORECASE)
+_IDENTS = re.compile(_IDENT)
+
+
+def _unquote(ident: str) -> str:
+    """An identifier as the catalog spells it: quoted ones as written, others folded."""
+    if ident.startswith('"'):
+        return ident[1:-1].replace('""', '"')
+    return ident.lower()
+
+
+def binary_copy_target(statement: str) -> tuple[str, list[str] | None] | None:
+    """The table (as written) and column names of a binary ``COPY ... FROM STDIN``.
+
+    None for any other statement, or one this can't read: its column types are
+    then only what ``set_types()`` declares.
+    """
+    match = _COPY_FROM_STDIN.fullmatch(statement.strip().rstrip(";"))
+    if match is None or not _BINARY_OPTION.search(match["options"]):
+        return None
+    columns = match["columns"]
+    if columns is None:
+        return match["table"], None
+    names = [_unquote(name) for name in _IDENTS.findall(columns)]
+    return (match["table"], names) if names else None
 
 
 def _fail_message(exc: BaseException | None) -> str | None:
@@ -316,6 +351,9 @@ class BaseCopy:
         # COPY data was given to write() as it is.
         self._raw_written = False
         self._entered = False
+        # A binary COPY FROM's column names and types, read from the catalog.
+        self._described_columns: list[str] | None = None
+        self._described_types: list[int] | None = None
         # Rows parsed from a chunk but not yet returned by read_row().
         self._rows_ahead: deque[tuple[Any, ...]] = deque()
 
@@ -448,6 +486,51 @@ class BaseCopy:
             for i, fmt in enumerate(state.column_formats, 1)
         ]
         self.writer._state = state
+        described = self._described_types
+        if (
+            self._types is None
+            and described is not None
+            and state.format == 1
+            and len(described) == len(state.column_formats)
+        ):
+            self._types = described
+
+    def _column_types_gen(self) -> PGGen | None:
+        """For a binary COPY FROM STDIN, the catalog query of its columns' types (None if not one).
+
+        The binary format has no type of its own: each value must be written
+        as its column's type. Asked before the COPY starts, so that
+        write_row() needs no set_types(), as in psycopg.
+        """
+        if self._types is not None:
+            return None
+        conn = self._conn
+        encoding = conn.adapt_context.encoding
+        target = binary_copy_target(self._sql().decode(encoding, "replace"))
+        if target is None:
+            return None
+        table, self._described_columns = target
+        generated = " AND a.attgenerated = ''" if conn.info.server_version >= 120000 else ""
+        query = (
+            "SELECT a.attname, CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE a.atttypid END"
+            " FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_type t ON t.oid = a.atttypid"
+            f" WHERE a.attrelid = pg_catalog.to_regclass({quote(table)})"
+            f" AND a.attnum > 0 AND NOT a.attisdropped{generated} ORDER BY a.attnum"
+        )
+
+        def on_description(fields: list[m.FieldDescription]) -> Any:
+            return [lambda b: b.decode(encoding)] * len(fields), tuple
+
+        return core.simple_query(conn._proto, query.encode(encoding), on_description)
+
+    def _learn_column_types(self, results: list[Result]) -> None:
+        """Keep the column types the catalog gave, if they name every column of the COPY."""
+        found = {name: int(oid) for name, oid in results[-1].rows} if results else {}
+        wanted = self._described_columns
+        if wanted is None:
+            self._described_types = list(found.values()) or None
+        elif all(name in found for name in wanted):
+            self._described_types = [found[name] for name in wanted]
 
     def _check_enter(self) -> None:
         if self._entered:
@@ -573,6 +656,9 @@ class Copy(BaseCopy):
         conn._lock.acquire()
         try:
             conn._settle(None)
+            probe = self._column_types_gen()
+            if probe is not None:
+                self._learn_column_types(blocking.execute(conn._chan, probe))
             self._state = blocking.execute(conn._chan, self._start_gen())
             conn._copying = True
             self._started()
@@ -682,6 +768,9 @@ class AsyncCopy(BaseCopy):
         await conn._alock.acquire()
         try:
             conn._check_open()
+            probe = self._column_types_gen()
+            if probe is not None:
+                self._learn_column_types(await conn._run(probe))
             self._state = await conn._run(self._start_gen())
             conn._copying = True
             self._started()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import struct
+from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
@@ -37,7 +38,13 @@ from .numeric import (
     float4_shortest,
 )
 
-__all__ = ["ArrayBinaryLoader", "ArrayLoader", "ListBinaryDumper", "ListDumper"]
+__all__ = [
+    "ArrayBinaryLoader",
+    "ArrayLoader",
+    "ListBinaryDumper",
+    "ListDumper",
+    "dump_binary_array",
+]
 
 _head = struct.Struct("!iiI")
 _unpack_head = _head.unpack_from
@@ -328,22 +335,29 @@ class _BinaryArrayDumper(Dumper):
 
     def dump(self, obj: Any) -> bytes:
         """Write header, dimensions (lower bound 1) and length-prefixed elements."""
-        dims, leaves = _shape(obj)
-        dump = self.elem.dump
-        parts = [b""]
-        has_null = 0
-        for x in leaves:
-            if x is None:
-                parts.append(_NULL_LEN)
-                has_null = 1
-            else:
-                b = dump(x)
-                parts.append(_pack_len(len(b)))
-                parts.append(b)
-        parts[0] = _pack_head(len(dims), has_null, self.elem.oid) + b"".join(
-            _pack_dim(d, 1) for d in dims
-        )
-        return b"".join(parts)
+        return dump_binary_array(obj, self.elem.oid, self.elem.dump)
+
+
+def dump_binary_array(obj: list[Any], elem_oid: int, dump: Callable[[Any], bytes]) -> bytes:
+    """A (nested) list in the binary array format: header, dimensions, elements.
+
+    Each non-None element is written by `dump` as type `elem_oid`; the
+    dimensions have lower bound 1. Lists of uneven depth or length raise
+    DataError.
+    """
+    dims, leaves = _shape(obj)
+    parts = [b""]
+    has_null = 0
+    for x in leaves:
+        if x is None:
+            parts.append(_NULL_LEN)
+            has_null = 1
+        else:
+            b = dump(x)
+            parts.append(_pack_len(len(b)))
+            parts.append(b)
+    parts[0] = _pack_head(len(dims), has_null, elem_oid) + b"".join(_pack_dim(d, 1) for d in dims)
+    return b"".join(parts)
 
 
 class _ListChooser(ChoosingDumper):

@@ -35,12 +35,7 @@ from .adapt import (
     registry_of,
     type_name,
 )
-from .numeric import (
-    Int2BinaryDumper,
-    Int4BinaryDumper,
-    Int8BinaryDumper,
-    IntNumericBinaryDumper,
-)
+from .binary import TargetDumpers
 
 if TYPE_CHECKING:
     from .typeinfo import TypeInfo
@@ -368,20 +363,6 @@ class CompositeDumper(_FieldsTextDumper):
         return self._dump_fields(_values_of(obj, self.info, self._attrs))
 
 
-# Field types whose binary form is the same bytes, for values whose dumper
-# names another type of the family.
-_SAME_BINARY: dict[int, frozenset[int]] = {}
-for _family in ((oids.TEXT_OID, oids.VARCHAR_OID, oids.BPCHAR_OID, oids.NAME_OID),):
-    for _oid in _family:
-        _SAME_BINARY[_oid] = frozenset(_family)
-
-# Integer field types and the range of values their dumper takes.
-_INT_DUMPERS: dict[int, tuple[type[Dumper], float, float]] = {
-    oids.INT2_OID: (Int2BinaryDumper, -(2**15), 2**15 - 1),
-    oids.INT4_OID: (Int4BinaryDumper, -(2**31), 2**31 - 1),
-    oids.INT8_OID: (Int8BinaryDumper, -(2**63), 2**63 - 1),
-    oids.NUMERIC_OID: (IntNumericBinaryDumper, float("-inf"), float("inf")),
-}
 
 
 class CompositeBinaryDumper(Dumper):
@@ -403,31 +384,10 @@ class CompositeBinaryDumper(Dumper):
         self.oid = self.info.oid
         self._attrs = [_as_identifier(n) for n in self.info.field_names]
         self._text = self.text_dumper(cls, context)
-        self._dumpers: dict[type, Dumper | None] = {}
-        self._ints: dict[int, Dumper] = {}
+        self._targets = TargetDumpers(self.context)
 
     def _field_dumper(self, obj: Any, target: int) -> Dumper | None:
-        cls = type(obj)
-        if cls in self._dumpers:
-            base = self._dumpers[cls]
-        else:
-            dcls = self.context.registry.get_dumper(cls, Format.BINARY)
-            base = self._dumpers[cls] = None if dcls is None else dcls(cls, self.context)
-        if base is not None:
-            d = base.upgrade(obj, Format.BINARY)
-            if d.format == Format.BINARY and (
-                d.oid == target or d.oid in _SAME_BINARY.get(target, ())
-            ):
-                return d
-        spec = _INT_DUMPERS.get(target)
-        if spec is not None and isinstance(obj, int) and not isinstance(obj, bool):
-            dcls, lo, hi = spec
-            if lo <= obj <= hi:
-                fixed = self._ints.get(target)
-                if fixed is None:
-                    fixed = self._ints[target] = dcls(int, self.context)
-                return fixed
-        return None
+        return self._targets.get(obj, target)
 
     def _dumpers_for(self, values: Sequence[Any]) -> list[Dumper | None] | None:
         out: list[Dumper | None] = []

@@ -1,0 +1,78 @@
+"""Values written as the binary format of a given type: a COPY column's, a composite field's.
+
+The binary format carries no type of its own: the server reads each value as
+the type of its column (or field). A value's own dumper is used when it
+writes that type, or one whose binary form is the same bytes (the text
+family); ints are written at the target's width (int2, int4, int8,
+numeric) when they fit, and ints and floats as float4 or float8 targets.
+Anything else has no binary form for that type.
+"""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+from . import oids
+from .adapt import AdaptContext, Dumper, Format
+from .numeric import (
+    Float4BinaryDumper,
+    FloatBinaryDumper,
+    Int2BinaryDumper,
+    Int4BinaryDumper,
+    Int8BinaryDumper,
+    IntNumericBinaryDumper,
+)
+
+__all__ = ["TargetDumpers"]
+
+# Types whose binary form is the same bytes.
+_SAME_BINARY: dict[int, frozenset[int]] = {}
+for _family in ((oids.TEXT_OID, oids.VARCHAR_OID, oids.BPCHAR_OID, oids.NAME_OID),):
+    for _oid in _family:
+        _SAME_BINARY[_oid] = frozenset(_family)
+
+# Target types written by a dumper of their own, the classes of value it
+# takes, and the range of values it takes.
+_FIXED: dict[int, tuple[type[Dumper], tuple[type, ...], float, float]] = {
+    oids.INT2_OID: (Int2BinaryDumper, (int,), -(2**15), 2**15 - 1),
+    oids.INT4_OID: (Int4BinaryDumper, (int,), -(2**31), 2**31 - 1),
+    oids.INT8_OID: (Int8BinaryDumper, (int,), -(2**63), 2**63 - 1),
+    oids.NUMERIC_OID: (IntNumericBinaryDumper, (int,), float("-inf"), float("inf")),
+    oids.FLOAT4_OID: (Float4BinaryDumper, (int, float), float("-inf"), float("inf")),
+    oids.FLOAT8_OID: (FloatBinaryDumper, (int, float), float("-inf"), float("inf")),
+}
+
+
+class TargetDumpers:
+    """Finds, and caches, the dumper writing a value as the binary format of a type."""
+
+    def __init__(self, context: AdaptContext) -> None:
+        self.context = context
+        self._own: dict[type, Dumper | None] = {}
+        self._fixed: dict[int, Dumper] = {}
+
+    def get(self, obj: Any, target: int) -> Dumper | None:
+        """The dumper writing ``obj`` as type ``target`` in binary; None if there is none."""
+        cls = type(obj)
+        if cls in self._own:
+            own = self._own[cls]
+        else:
+            dcls = self.context.registry.get_dumper(cls, Format.BINARY)
+            own = self._own[cls] = None if dcls is None else dcls(cls, self.context)
+        if own is not None:
+            d = own.upgrade(obj, Format.BINARY)
+            if d.format == Format.BINARY and (
+                d.oid == target or d.oid in _SAME_BINARY.get(target, ())
+            ):
+                return d
+        spec = _FIXED.get(target)
+        if spec is None or isinstance(obj, bool) or not isinstance(obj, spec[1]):
+            return None
+        dcls, _classes, lo, hi = spec
+        number = cast(float, obj)
+        if not lo <= number <= hi:
+            return None
+        fixed = self._fixed.get(target)
+        if fixed is None:
+            fixed = self._fixed[target] = dcls(cls, self.context)
+        return fixed
