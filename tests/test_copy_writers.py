@@ -387,3 +387,21 @@ def test_binary_copy_target_parsing():
     assert binary_copy_target("COPY t FROM STDIN") is None
     assert binary_copy_target("COPY t TO STDOUT (FORMAT BINARY)") is None
     assert binary_copy_target("COPY (SELECT 1) TO STDOUT (FORMAT BINARY)") is None
+
+
+def test_binary_copy_of_ranges_whatever_their_bounds(conn):
+    import datetime as dt
+
+    from pgwire.types import Range
+
+    conn.autocommit = True
+    conn.execute("DROP TABLE IF EXISTS rr; CREATE TABLE rr (d daterange, n int8range)")
+    rows = [
+        (Range(dt.date(2020, 1, 1), dt.date(2020, 2, 1)), Range(1, 10)),
+        (Range(None, None), Range(empty=True)),
+        (Range(dt.date(2020, 1, 1), None), Range(None, 5)),
+    ]
+    with conn.cursor().copy("COPY rr FROM STDIN (FORMAT BINARY)") as copy:
+        copy.write_rows(rows)
+    assert conn.execute("SELECT d, n FROM rr").fetchall() == rows
+    conn.execute("DROP TABLE rr")

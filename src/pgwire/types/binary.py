@@ -3,7 +3,8 @@
 The binary format carries no type of its own: the server reads each value as
 the type of its column (or field). A value's own dumper is used when it
 writes that type, or one whose binary form is the same bytes (the text
-family); ints are written at the target's width (int2, int4, int8,
+family); a range goes as the target range type whatever its bounds; ints
+are written at the target's width (int2, int4, int8,
 numeric) when they fit, and ints and floats as float4 or float8 targets.
 Anything else has no binary form for that type.
 """
@@ -22,6 +23,7 @@ from .numeric import (
     Int8BinaryDumper,
     IntNumericBinaryDumper,
 )
+from .range import TYPED_RANGES, Range
 
 __all__ = ["TargetDumpers"]
 
@@ -60,7 +62,13 @@ class TargetDumpers:
             dcls = self.context.registry.get_dumper(cls, Format.BINARY)
             own = self._own[cls] = None if dcls is None else dcls(cls, self.context)
         if own is not None:
-            d = own.upgrade(obj, Format.BINARY)
+            probe = obj
+            typed = TYPED_RANGES.get(target) if isinstance(obj, Range) else None
+            if typed is not None and type(obj) is not typed:
+                # A range goes as the target range type whatever its bounds
+                # (unbounded or empty ones tell no type of their own).
+                probe = typed(obj.lower, obj.upper, obj.bounds or "[)", empty=obj.isempty)
+            d = own.upgrade(probe, Format.BINARY)
             if d.format == Format.BINARY and (
                 d.oid == target or d.oid in _SAME_BINARY.get(target, ())
             ):

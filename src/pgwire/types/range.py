@@ -30,6 +30,7 @@ from .adapt import (
     registry_of,
     type_name,
 )
+from .numeric import Int4BinaryDumper, Int8BinaryDumper, IntNumericBinaryDumper
 
 if TYPE_CHECKING:
     from .typeinfo import TypeInfo
@@ -359,6 +360,14 @@ def _quote(b: bytes) -> bytes:
     return b
 
 
+# The ints of a typed range's bounds, written at its subtype's width.
+_SIZED_INTS: dict[int, type[Dumper]] = {
+    oids.INT4_OID: Int4BinaryDumper,
+    oids.INT8_OID: Int8BinaryDumper,
+    oids.NUMERIC_OID: IntNumericBinaryDumper,
+}
+
+
 class _RangeDumperBase(ChoosingDumper):
     def __init__(self, cls: type, context: AdaptContext) -> None:
         super().__init__(cls, context)
@@ -389,10 +398,13 @@ class _RangeDumperBase(ChoosingDumper):
             # when their dumper sends exactly the range's subtype.
             if bound is not None:
                 elem = self._sub_dumper(bound, fmt)
-                if elem.format == Format.BINARY and elem.oid != self.context.registry.range_subtype(
-                    range_oid
-                ):
-                    elem = self._sub_dumper(bound, Format.TEXT)
+                sub = self.context.registry.range_subtype(range_oid)
+                if elem.format == Format.BINARY and elem.oid != sub:
+                    sized = _SIZED_INTS.get(sub or 0) if type(bound) is int else None
+                    if sized is not None:
+                        elem = sized(int, self.context)
+                    else:
+                        elem = self._sub_dumper(bound, Format.TEXT)
             binary = elem.format == Format.BINARY if elem is not None else fmt == Format.BINARY
             return self._made_dumper(elem, range_oid, binary)
         if bound is not None:
