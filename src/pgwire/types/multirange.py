@@ -77,6 +77,12 @@ class Multirange(MutableSequence[Range]):
     # Multirange[int] in annotations, as psycopg's generic Multirange.
     __class_getitem__: ClassVar[Any] = classmethod(GenericAlias)
 
+    def __init_subclass__(cls, multirange_oid: int = 0, **kwargs: Any) -> None:
+        """``class Int4Multirange(Multirange, multirange_oid=...)``: a typed multirange class."""
+        super().__init_subclass__(**kwargs)
+        if multirange_oid:
+            cls.multirange_oid = multirange_oid
+
     def __init__(self, items: Iterable[Range] = ()) -> None:
         """Build a multirange from `items`, an iterable of Range objects."""
         self._ranges: list[Range] = [self._check(r) for r in items]
@@ -157,46 +163,28 @@ def _range_loader(oid: int, context: AdaptContext, fmt: Format) -> Loader:
     return lcls(range_oid, context)
 
 
-class Int4Multirange(Multirange):
+class Int4Multirange(Multirange, multirange_oid=oids.INT4MULTIRANGE_OID):
     """A :class:`Multirange` sent as int4multirange, whatever its bounds."""
 
-    __slots__ = ()
-    multirange_oid = oids.INT4MULTIRANGE_OID
 
-
-class Int8Multirange(Multirange):
+class Int8Multirange(Multirange, multirange_oid=oids.INT8MULTIRANGE_OID):
     """A :class:`Multirange` sent as int8multirange, whatever its bounds."""
 
-    __slots__ = ()
-    multirange_oid = oids.INT8MULTIRANGE_OID
 
-
-class NumericMultirange(Multirange):
+class NumericMultirange(Multirange, multirange_oid=oids.NUMMULTIRANGE_OID):
     """A :class:`Multirange` sent as nummultirange, whatever its bounds."""
 
-    __slots__ = ()
-    multirange_oid = oids.NUMMULTIRANGE_OID
 
-
-class DateMultirange(Multirange):
+class DateMultirange(Multirange, multirange_oid=oids.DATEMULTIRANGE_OID):
     """A :class:`Multirange` sent as datemultirange, whatever its bounds."""
 
-    __slots__ = ()
-    multirange_oid = oids.DATEMULTIRANGE_OID
 
-
-class TimestampMultirange(Multirange):
+class TimestampMultirange(Multirange, multirange_oid=oids.TSMULTIRANGE_OID):
     """A :class:`Multirange` sent as tsmultirange, whatever its bounds."""
 
-    __slots__ = ()
-    multirange_oid = oids.TSMULTIRANGE_OID
 
-
-class TimestamptzMultirange(Multirange):
+class TimestamptzMultirange(Multirange, multirange_oid=oids.TSTZMULTIRANGE_OID):
     """A :class:`Multirange` sent as tstzmultirange, whatever its bounds."""
-
-    __slots__ = ()
-    multirange_oid = oids.TSTZMULTIRANGE_OID
 
 
 class MultirangeLoader(Loader):

@@ -80,6 +80,12 @@ class Range:
     # Range[date] in annotations, as psycopg's generic Range.
     __class_getitem__: ClassVar[Any] = classmethod(GenericAlias)
 
+    def __init_subclass__(cls, range_oid: int = 0, **kwargs: Any) -> None:
+        """``class Int4Range(Range, range_oid=...)``: a typed range class."""
+        super().__init_subclass__(**kwargs)
+        if range_oid:
+            cls.range_oid = range_oid
+
     def __init__(
         self,
         lower: Any = None,
@@ -230,46 +236,28 @@ def _unescape(m: re.Match[bytes]) -> bytes:
     return m.group(1) if m.group(1) is not None else b'"'
 
 
-class Int4Range(Range):
+class Int4Range(Range, range_oid=oids.INT4RANGE_OID):
     """A :class:`Range` sent as int4range, whatever its bounds."""
 
-    __slots__ = ()
-    range_oid = oids.INT4RANGE_OID
 
-
-class Int8Range(Range):
+class Int8Range(Range, range_oid=oids.INT8RANGE_OID):
     """A :class:`Range` sent as int8range, whatever its bounds."""
 
-    __slots__ = ()
-    range_oid = oids.INT8RANGE_OID
 
-
-class NumericRange(Range):
+class NumericRange(Range, range_oid=oids.NUMRANGE_OID):
     """A :class:`Range` sent as numrange, whatever its bounds."""
 
-    __slots__ = ()
-    range_oid = oids.NUMRANGE_OID
 
-
-class DateRange(Range):
+class DateRange(Range, range_oid=oids.DATERANGE_OID):
     """A :class:`Range` sent as daterange, whatever its bounds."""
 
-    __slots__ = ()
-    range_oid = oids.DATERANGE_OID
 
-
-class TimestampRange(Range):
+class TimestampRange(Range, range_oid=oids.TSRANGE_OID):
     """A :class:`Range` sent as tsrange, whatever its bounds."""
 
-    __slots__ = ()
-    range_oid = oids.TSRANGE_OID
 
-
-class TimestamptzRange(Range):
+class TimestamptzRange(Range, range_oid=oids.TSTZRANGE_OID):
     """A :class:`Range` sent as tstzrange, whatever its bounds."""
-
-    __slots__ = ()
-    range_oid = oids.TSTZRANGE_OID
 
 
 #: The typed Range subclass of each builtin range type.
