@@ -405,3 +405,16 @@ def test_binary_copy_of_ranges_whatever_their_bounds(conn):
         copy.write_rows(rows)
     assert conn.execute("SELECT d, n FROM rr").fetchall() == rows
     conn.execute("DROP TABLE rr")
+
+
+def test_async_binary_copy_from_learns_the_column_types(dsn):
+    async def main():
+        async with await pgwire.AsyncConnection.connect(dsn, autocommit=True) as aconn:
+            await aconn.execute("CREATE TEMP TABLE tb (a int4, b text, c int8[])")
+            cur = aconn.cursor()
+            async with cur.copy("COPY tb FROM STDIN (FORMAT BINARY)") as copy:
+                await copy.write_row((1, "x", [1, 2]))
+            cur = await aconn.execute("SELECT * FROM tb")
+            assert await cur.fetchall() == [(1, "x", [1, 2])]
+
+    _run(main())
