@@ -221,11 +221,15 @@ class QueuedWriter(ConnectionWriter):
             self._put(None)
             self._worker.join()
             self._worker = None
-        if self._error is not None:
-            error, self._error = self._error, None
-            if exception is None:
-                raise error
+        _raise_worker_error(self, exception)
         super().finish(exception)
+
+
+def _raise_worker_error(writer: Any, exception: BaseException | None) -> None:
+    """Raise the error a queued writer's worker met, unless the COPY is aborted already."""
+    error, writer._error = writer._error, None
+    if error is not None and exception is None:
+        raise error
 
 
 class AsyncConnectionWriter(AsyncWriter):
@@ -289,10 +293,7 @@ class AsyncQueuedWriter(AsyncConnectionWriter):
             await self._queue.put(None)
             await self._worker
             self._worker = None
-        if self._error is not None:
-            error, self._error = self._error, None
-            if exception is None:
-                raise error
+        _raise_worker_error(self, exception)
         await super().finish(exception)
 
 
@@ -686,19 +687,16 @@ class Copy(BaseCopy):
         self._ended = True
         conn = self._conn
         try:
-            if not self._on_server:
-                data = self._last_rows(exc)
-                if data:
-                    self.writer.write(data)
-                self.writer.finish(exc)
-            elif not (conn.closed or self._finished):
-                if self.state.direction == "in":
-                    data = self._last_rows(exc)
-                    if data:
-                        self.writer.write(data)
-                    self.writer.finish(exc)
-                else:
+            if self._on_server:
+                if conn.closed or self._finished:
+                    return
+                if self.state.direction != "in":
                     blocking.execute(conn._chan, self._drain_gen())
+                    return
+            data = self._last_rows(exc)
+            if data:
+                self.writer.write(data)
+            self.writer.finish(exc)
         finally:
             self._done()
             if self._on_server and self._state is not None:
@@ -798,19 +796,16 @@ class AsyncCopy(BaseCopy):
         self._ended = True
         conn = self._conn
         try:
-            if not self._on_server:
-                data = self._last_rows(exc)
-                if data:
-                    await self.writer.write(data)
-                await self.writer.finish(exc)
-            elif not (conn.closed or self._finished):
-                if self.state.direction == "in":
-                    data = self._last_rows(exc)
-                    if data:
-                        await self.writer.write(data)
-                    await self.writer.finish(exc)
-                else:
+            if self._on_server:
+                if conn.closed or self._finished:
+                    return
+                if self.state.direction != "in":
                     await conn._run(self._drain_gen())
+                    return
+            data = self._last_rows(exc)
+            if data:
+                await self.writer.write(data)
+            await self.writer.finish(exc)
         finally:
             self._done()
             if self._on_server and self._state is not None:
