@@ -24,8 +24,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pgwire import _batch, _speedups_select, errors
+from pgwire import _speedups_select, errors
 from pgwire._speedups_select import compiled
+from pgwire.engine import batch as _batch
 from pgwire.protocol import core
 from pgwire.protocol import messages as m
 from pgwire.protocol.buffer import ReadBuffer

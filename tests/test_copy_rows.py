@@ -14,9 +14,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import pgwire
-from pgwire import _copy_rows, errors
 from pgwire import copy as copy_module
+from pgwire import errors
 from pgwire._speedups_select import compiled
+from pgwire.engine import copy_rows as _copy_rows
 from pgwire.types import Transformer
 from pgwire.types.adapt import AdaptContext
 

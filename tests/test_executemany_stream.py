@@ -11,7 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import pgwire
-from pgwire import _batch, errors
+from pgwire import errors
+from pgwire.engine import batch as _batch
 from pgwire.protocol import core
 from pgwire.types import Transformer
 from pgwire.types.adapt import AdaptContext

@@ -21,7 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pgwire.errors import Error
-from pgwire.protocol import copy as pc
+from pgwire.protocol import copy_ops as pc
 from pgwire.protocol import core
 from pgwire.protocol.buffer import ProtocolViolation
 from pgwire.types import AdaptContext, Format, Transformer, TypesRegistry

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 import pgwire
-from pgwire.prepared import PreparedCache
+from pgwire.engine.prepared import PreparedCache
 
 
 def prepared_names(conn):

@@ -29,8 +29,8 @@ from hypothesis import strategies as st
 
 from pgwire._speedups_select import compiled, plan_columns
 from pgwire.protocol import core
+from pgwire.protocol import datarows as rows_mod
 from pgwire.protocol import messages as m
-from pgwire.protocol import rows as rows_mod
 from pgwire.protocol.buffer import ProtocolViolation, ReadBuffer
 from pgwire.types import oids
 from pgwire.types.adapt import AdaptContext, Format, Transformer
@@ -418,7 +418,7 @@ def test_selection_flag_matches_env() -> None:
 def test_env_var_read_at_import(value: str, flag: str) -> None:
     env = dict(os.environ, PGWIRE_NO_SPEEDUPS=value)
     out = subprocess.run(
-        [sys.executable, "-c", "import pgwire.protocol.rows as r; print(r.SPEEDUPS)"],
+        [sys.executable, "-c", "import pgwire.protocol.datarows as r; print(r.SPEEDUPS)"],
         env=env,
         capture_output=True,
         text=True,
@@ -862,7 +862,7 @@ copy_streams = st.lists(
 @given(stream=copy_streams, cut=st.integers(0, 30), limit=st.sampled_from([1, 100, 500, 1 << 20]))
 def test_copy_chunks_same_as_python(sp: ModuleType, stream: bytes, cut: int, limit: int) -> None:
     """COPY TO data joined in C: the bytes and buf.pos of copy_read's Python loop."""
-    from pgwire.protocol import copy as copy_mod
+    from pgwire.protocol import copy_ops as copy_mod
 
     data = stream[: max(len(stream) - cut, 0)]
 

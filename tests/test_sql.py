@@ -14,6 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from pgwire import sql
+from pgwire.engine import placeholders
 from pgwire.errors import DataError, ProgrammingError
 from pgwire.sql import (
     SQL,
@@ -128,9 +129,9 @@ def test_bytearray_query() -> None:
 
 
 def _clear_caches() -> None:
-    sql._parse_cached.cache_clear()
-    sql._parse_cached_utf8.cache_clear()
-    sql._parse_cached_bytes.cache_clear()
+    placeholders._parse_cached.cache_clear()
+    placeholders._parse_cached_utf8.cache_clear()
+    placeholders._parse_cached_bytes.cache_clear()
 
 
 def test_cache_hits_and_results_not_shared() -> None:
@@ -140,12 +141,12 @@ def test_cache_hits_and_results_not_shared() -> None:
     first.formats.append("garbage")  # type: ignore[union-attr,arg-type]
     first.params.append("garbage")  # type: ignore[union-attr]
     second = convert_query(q, {"a": 3, "b": 4})
-    info = sql._parse_cached_utf8.cache_info()
+    info = placeholders._parse_cached_utf8.cache_info()
     assert (info.hits, info.misses) == (1, 1)
     # Another encoding is another cache entry.
     convert_query(q, {"a": 3, "b": 4}, "latin-1")
     convert_query(q, {"a": 3, "b": 4}, "latin-1")
-    info = sql._parse_cached.cache_info()
+    info = placeholders._parse_cached.cache_info()
     assert (info.hits, info.misses) == (1, 1)
     assert second.params == [3, 4]
     assert second.formats == [None, B]
@@ -153,9 +154,9 @@ def test_cache_hits_and_results_not_shared() -> None:
 
 def test_huge_query_is_not_cached() -> None:
     _clear_caches()
-    q = "SELECT %s" + " " * (sql._CACHE_MAX_LEN + 1)
+    q = "SELECT %s" + " " * (placeholders._CACHE_MAX_LEN + 1)
     assert convert_query(q, (1,)).params == [1]
-    assert sql._parse_cached_utf8.cache_info().currsize == 0
+    assert placeholders._parse_cached_utf8.cache_info().currsize == 0
 
 
 def test_prepared_query_repr_eq() -> None:

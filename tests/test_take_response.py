@@ -27,8 +27,8 @@ from hypothesis import strategies as st
 
 from pgwire._speedups_select import speedups
 from pgwire.protocol import core
+from pgwire.protocol import datarows as rows_mod
 from pgwire.protocol import messages as m
-from pgwire.protocol import rows as rows_mod
 from pgwire.protocol.buffer import ReadBuffer
 from pgwire.types import oids
 from pgwire.types.adapt import AdaptContext, Format, Transformer

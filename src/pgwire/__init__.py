@@ -9,10 +9,16 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 from . import errors, rows, sql, types
-from ._base import ConnectionInfo, ConnStatus, IsolationLevel, PipelineStatus, TransactionStatus
-from ._cursor_base import Column
 from .client_cursor import ClientCursor, RawCursor
+from .column import Column
 from .connection import Connection, Transaction
+from .connection_info import (
+    ConnectionInfo,
+    ConnStatus,
+    IsolationLevel,
+    PipelineStatus,
+    TransactionStatus,
+)
 from .cursor import Cursor
 from .dbapi import (
     BINARY,

@@ -10,17 +10,17 @@ import weakref
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from ._batch import BatchEncoder
-from ._statement_plans import StatementPlans
+from .column import Column, make_column
+from .engine.batch import BatchEncoder
+from .engine.placeholders import PreparedQuery, convert_query
+from .engine.plans import StatementPlans
+from .engine.prepared import PreparedEntry
 from .errors import Error, FeatureNotSupported, InterfaceError, ProgrammingError
-from .prepared import PreparedEntry
 from .protocol import core
 from .protocol import messages as m
 from .protocol.core import Loaders, PGGen, Result, RowMaker
 from .rows import tuple_row
-from .sql import PreparedQuery, convert_query
 from .types import Format, Transformer, TypesRegistry
-from .types.oids import NAME_TO_OID, OID_TO_NAME
 
 if TYPE_CHECKING:
     from ._base import BaseConnection
@@ -47,109 +47,6 @@ class PlannedRun(NamedTuple):
     description: bytes | None
     # Runs the query again unprepared, should the statement have gone stale.
     rerun: Callable[[], PGGen]
-
-
-class _ColumnItems(NamedTuple):
-    name: str
-    type_code: int
-    display_size: int | None
-    internal_size: int | None
-    precision: int | None
-    scale: int | None
-    null_ok: bool | None
-
-
-class Column(_ColumnItems):
-    """One column of a result: the 7 items of PEP 249's ``description``.
-
-    Also :attr:`type_display`, the type as SQL spells it (psycopg's).
-    """
-
-    @property
-    def type_display(self) -> str:
-        """The column's type: ``int4``, ``varchar(42)``, ``numeric(10,2)``, ``date[]``, ``hstore``.
-
-        Types from the catalog show by name once registered on the cursor's
-        adapters (``register_hstore``...); other unknown types show their OID.
-        """
-        extra = self.__dict__
-        return type_display(self.type_code, extra.get("_modifier", -1), extra.get("_types"))
-
-    def __repr__(self) -> str:
-        return f"<Column {self.name!r}, type: {self.type_display} (oid: {self.type_code})>"
-
-
-_NUMERIC_OID = 1700
-_VARLEN_OIDS = (1042, 1043)  # bpchar, varchar
-_BIT_OIDS = (1560, 1562)  # bit, varbit
-_PRECISION_OIDS = (1083, 1266, 1114, 1184)  # time, timetz, timestamp, timestamptz
-_INTERVAL_OID = 1186
-
-
-class _Modifier(NamedTuple):
-    precision: int | None
-    scale: int | None
-    display_size: int | None
-
-
-def _modifier(oid: int, modifier: int) -> _Modifier:
-    """What a type modifier says of a column of type `oid` (or of an array of it)."""
-    name = OID_TO_NAME.get(oid, "")
-    if name.endswith("[]"):
-        oid = NAME_TO_OID.get(name[:-2], 0)
-    if oid == _NUMERIC_OID and modifier >= 4:
-        bits = modifier - 4
-        # The scale is 11 bits, signed (PostgreSQL 15 allows negative scales).
-        return _Modifier((bits >> 16) & 0xFFFF, ((bits & 0x7FF) ^ 0x400) - 0x400, None)
-    if oid in _VARLEN_OIDS and modifier >= 4:
-        return _Modifier(None, None, modifier - 4)
-    if oid in _BIT_OIDS and modifier >= 0:
-        return _Modifier(None, None, modifier)
-    if oid in _PRECISION_OIDS and modifier >= 0:
-        return _Modifier(modifier, None, None)
-    if oid == _INTERVAL_OID and modifier >= 0 and modifier & 0xFFFF != 0xFFFF:
-        return _Modifier(modifier & 0xFFFF, None, None)
-    return _Modifier(None, None, None)
-
-
-def make_column(field: m.FieldDescription, types: TypesRegistry | None = None) -> Column:
-    """The PEP 249 description of a column (`types` names the registered types)."""
-    mod = field.type_modifier
-    details = _modifier(field.type_oid, mod)
-    size = field.type_size if field.type_size > 0 else None
-    column = Column(
-        field.name,
-        field.type_oid,
-        details.display_size,
-        size,
-        details.precision,
-        details.scale,
-        None,
-    )
-    column.__dict__.update(_modifier=mod, _types=types)
-    return column
-
-
-def type_display(oid: int, modifier: int, types: TypesRegistry | None) -> str:
-    """How psycopg shows a column's type: the name, the modifier, ``[]`` for arrays."""
-    name = types.sql_type_name(oid) if types is not None else None
-    if name is not None:
-        return name
-    name = OID_TO_NAME.get(oid)
-    if name is None:
-        return str(oid)
-    array = name.endswith("[]")
-    base = name[:-2] if array else name
-    precision, scale, display_size = _modifier(oid, modifier)
-    if scale is not None:
-        shown = f"({precision},{scale})"
-    elif precision is not None:
-        shown = f"({precision})"
-    elif display_size is not None:
-        shown = f"({display_size})"
-    else:
-        shown = ""
-    return base + shown + ("[]" if array else "")
 
 
 class BaseCursor:
@@ -373,7 +270,7 @@ class BaseCursor:
         """Run ``gen`` after finding out whether the connection reaches PostgreSQL directly.
 
         Only a backend's own pid is the one the server gave at connection
-        time; a pooler gives its own (see :mod:`pgwire.prepared`).
+        time; a pooler gives its own (see :mod:`pgwire.engine.prepared`).
         """
         proto = self._conn._proto
         if proto.transaction_status != core.INERROR:

@@ -850,7 +850,7 @@ error:
 PyDoc_STRVAR(read_data_rows_doc,
 "read_data_rows(buf, loaders, make_row, rows) -> None\n\n"
 "Turn every complete DataRow at the front of buf into a row appended to rows,\n"
-"as pgwire.protocol.rows.read_data_rows_py does.");
+"as pgwire.protocol.datarows.read_data_rows_py does.");
 
 static PyObject *
 read_data_rows(PyObject *module, PyObject *const *args, Py_ssize_t nargs)

@@ -24,7 +24,7 @@ from ._hosts import reject_session, resolve, session_fits
 from .client_cursor import ClientCursorMixin, RawCursorMixin
 from .conninfo import ConnectParams, HostSpec, make_params
 from .copy import AsyncCopy
-from .drivers import aio
+from .drivers import eventloop
 from .drivers.channel import Channel, Operation
 from .drivers.connect import cancel_securer, open_socket
 from .errors import Error, OperationalError
@@ -162,7 +162,7 @@ class AsyncConnection(BaseConnection, Generic[Row]):
         op = Operation(gen)
         op.resume()
         try:
-            return await aio.run(chan, op)
+            return await eventloop.run(chan, op)
         except asyncio.CancelledError:
             if not op.finished and not chan.closed:
                 await self._abort()
@@ -180,9 +180,9 @@ class AsyncConnection(BaseConnection, Generic[Row]):
         chan = self._chan
         drain = Operation(core.drain(self._proto))
         try:
-            await aio.send_cancel(chan)
+            await eventloop.send_cancel(chan)
             drain.resume()
-            await aio.run(chan, drain)
+            await eventloop.run(chan, drain)
         except BaseException:
             # Cancelled again while cleaning up, or the server went away.
             chan.close()
@@ -298,7 +298,7 @@ class AsyncConnection(BaseConnection, Generic[Row]):
         """Ask the server to abort what runs now; harmless when nothing runs."""
         if self.closed:
             return
-        await aio.send_cancel(self._chan)
+        await eventloop.send_cancel(self._chan)
 
     async def start_replication(
         self, slot_name: str | None = None, **options: Any
@@ -340,12 +340,12 @@ class AsyncConnection(BaseConnection, Generic[Row]):
                     op.resume()
                     try:
                         if deadline is None:
-                            await aio.run(self._chan, op)
+                            await eventloop.run(self._chan, op)
                         else:
                             remaining = deadline - time.monotonic()
                             if remaining <= 0:
                                 return
-                            await asyncio.wait_for(aio.run(self._chan, op), remaining)
+                            await asyncio.wait_for(eventloop.run(self._chan, op), remaining)
                     except asyncio.TimeoutError:
                         return
                     finally:
@@ -616,7 +616,7 @@ async def _open_session(params: ConnectParams, host: HostSpec, attrs: str) -> Ch
     """A session with ``host`` fitting ``attrs`` (target_session_attrs)."""
     chan = await _open_channel(params, host)
     try:
-        fits = await aio.execute(chan, session_fits(chan.proto, attrs))
+        fits = await eventloop.execute(chan, session_fits(chan.proto, attrs))
     except BaseException:
         chan.close()
         raise
@@ -636,7 +636,7 @@ async def _open_channel(params: ConnectParams, host: HostSpec) -> Channel:
         chan = Channel(sock, Protocol())
         chan.secure_cancel = cancel_securer(params, host, sock)
         try:
-            await aio.execute(chan, startup_operation(chan, params, host))
+            await eventloop.execute(chan, startup_operation(chan, params, host))
             return chan
         except BaseException as exc:
             chan.close()

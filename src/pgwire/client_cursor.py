@@ -22,10 +22,11 @@ from typing import Any
 
 from ._cursor_base import BaseCursor, Params
 from .cursor import Cursor
+from .engine.composition import Composable
+from .engine.placeholders import PreparedQuery, mogrify
 from .errors import NotSupportedError, ParametersTypeError
 from .protocol import core
 from .protocol.core import PGGen
-from .sql import Composable, PreparedQuery, mogrify
 
 __all__ = ["ClientCursor", "ClientCursorMixin", "RawCursor", "RawCursorMixin"]
 

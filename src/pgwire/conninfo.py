@@ -13,7 +13,6 @@ environment variables, then libpq's defaults.
 from __future__ import annotations
 
 import base64
-import codecs
 import getpass
 import ipaddress
 import locale
@@ -23,6 +22,7 @@ import stat
 import warnings
 from dataclasses import dataclass, field
 
+from pgwire.charsets import pg_encoding
 from pgwire.errors import NotSupportedError, OperationalError, ProgrammingError
 
 __all__ = [
@@ -150,8 +150,9 @@ _CHOICES: dict[str, tuple[str, ...]] = {
     "sslnegotiation": ("postgres", "direct"),
 }
 
-# TLS versions are compared case-insensitively and may be empty (= no bound).
-_TLS_VERSIONS = ("tlsv1", "tlsv1.1", "tlsv1.2", "tlsv1.3")
+#: The TLS versions ``ssl_min/max_protocol_version`` name, in order (compared
+#: case-insensitively; empty means no bound).
+TLS_VERSIONS = ("tlsv1", "tlsv1.1", "tlsv1.2", "tlsv1.3")
 
 # Keywords whose non-empty values libpq parses as integers.
 _INT_KEYWORDS = (
@@ -174,51 +175,6 @@ _URI_PREFIXES = ("postgresql://", "postgres://")
 
 _INT_RE = re.compile(r"[+-]?[0-9]+")
 _NUMBER_RE = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
-
-# Python codec names mapped to PostgreSQL encoding names, for client_encoding=auto.
-_PG_ENCODINGS = {
-    "utf-8": "UTF8",
-    "ascii": "SQL_ASCII",
-    "latin-1": "LATIN1",
-    "iso8859-1": "LATIN1",
-    "iso8859-2": "LATIN2",
-    "iso8859-3": "LATIN3",
-    "iso8859-4": "LATIN4",
-    "iso8859-5": "ISO_8859_5",
-    "iso8859-6": "ISO_8859_6",
-    "iso8859-7": "ISO_8859_7",
-    "iso8859-8": "ISO_8859_8",
-    "iso8859-9": "LATIN5",
-    "iso8859-10": "LATIN6",
-    "iso8859-13": "LATIN7",
-    "iso8859-14": "LATIN8",
-    "iso8859-15": "LATIN9",
-    "iso8859-16": "LATIN10",
-    "cp866": "WIN866",
-    "cp874": "WIN874",
-    "cp1250": "WIN1250",
-    "cp1251": "WIN1251",
-    "cp1252": "WIN1252",
-    "cp1253": "WIN1253",
-    "cp1254": "WIN1254",
-    "cp1255": "WIN1255",
-    "cp1256": "WIN1256",
-    "cp1257": "WIN1257",
-    "cp1258": "WIN1258",
-    "koi8-r": "KOI8R",
-    "koi8-u": "KOI8U",
-    "euc_jp": "EUC_JP",
-    "euc_kr": "EUC_KR",
-    "gb2312": "EUC_CN",
-    "gbk": "GBK",
-    "gb18030": "GB18030",
-    "big5": "BIG5",
-    "shift_jis": "SJIS",
-    "cp932": "SJIS",
-    "cp949": "UHC",
-    "johab": "JOHAB",
-}
-
 
 @dataclass(frozen=True)
 class HostSpec:
@@ -569,6 +525,11 @@ def _quote(value: str) -> str:
     return f"'{escaped}'"
 
 
+def format_conninfo(values: dict[str, str]) -> str:
+    """``values`` as a keyword/value connection string, each value quoted if it needs it."""
+    return " ".join(f"{key}={_quote(value)}" for key, value in values.items())
+
+
 def _kwarg_to_str(key: str, value: object) -> str:
     """Convert one keyword argument to the text libpq would be given."""
     if isinstance(value, str):
@@ -622,7 +583,7 @@ def make_conninfo(dsn: str = "", **kwargs: object) -> str:
         return dsn or ""
     values.update(extra)
     _check_no_nul(values)
-    return " ".join(f"{key}={_quote(value)}" for key, value in values.items())
+    return format_conninfo(values)
 
 
 def conninfo_to_dict(conninfo: str = "", **kwargs: object) -> dict[str, object]:
@@ -842,7 +803,7 @@ def _validate_extra(values: dict[str, str]) -> None:
     scram_keys(values)
     for key in ("ssl_min_protocol_version", "ssl_max_protocol_version"):
         value = values.get(key, "")
-        if value and value.lower() not in _TLS_VERSIONS:
+        if value and value.lower() not in TLS_VERSIONS:
             raise ProgrammingError(
                 f'invalid {key} value: "{value}" (expected TLSv1, TLSv1.1, TLSv1.2 or TLSv1.3)'
             )
@@ -864,11 +825,7 @@ def _validate_extra(values: dict[str, str]) -> None:
 def _client_encoding(value: str) -> str | None:
     if value != "auto":
         return value
-    try:
-        name = codecs.lookup(locale.getpreferredencoding(False)).name
-    except LookupError:
-        return None
-    return _PG_ENCODINGS.get(name)
+    return pg_encoding(locale.getpreferredencoding(False))
 
 
 def _split_hosts(values: dict[str, str]) -> list[HostSpec]:

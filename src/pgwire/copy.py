@@ -33,15 +33,16 @@ from itertools import islice
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from ._copy_rows import RowEncoder
 from .drivers import blocking
+from .engine.composition import quote
+from .engine.copy_rows import RowEncoder
+from .engine.placeholders import mogrify
 from .errors import ProgrammingError, QueryCanceled
-from .protocol import copy as pc
+from .protocol import copy_ops as pc
 from .protocol import core
 from .protocol import messages as m
-from .protocol.copy import CopyState
+from .protocol.copy_ops import CopyState
 from .protocol.core import PGGen, Result
-from .sql import mogrify, quote
 from .types import Format
 from .types import oids as type_oids
 
@@ -246,9 +247,9 @@ class AsyncConnectionWriter(AsyncWriter):
         pc.copy_data(conn._proto, data)
         if len(conn._proto.out) >= FLUSH_SIZE:
             # Imported here: the blocking API must not load asyncio.
-            from .drivers import aio
+            from .drivers import eventloop
 
-            await aio.flush(conn._chan)
+            await eventloop.flush(conn._chan)
 
     async def finish(self, exception: BaseException | None = None) -> None:
         """Send CopyDone (CopyFail for ``exception``) and wait for the server's outcome."""

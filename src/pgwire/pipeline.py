@@ -65,7 +65,7 @@ class PipelineState:
     @property
     def status(self) -> Any:
         """ON while the pipeline block runs (ABORTED after an error), OFF once left."""
-        from ._base import PipelineStatus
+        from .connection_info import PipelineStatus
 
         if self._conn._pipeline is not self:
             return PipelineStatus.OFF

@@ -63,6 +63,7 @@ from .protocol.pgoutput import (
     Update,
 )
 from .protocol.replication import XLogData, format_lsn, parse_lsn
+from .protocol.sqltext import quote_ident
 from .types import Transformer
 
 if TYPE_CHECKING:
@@ -125,7 +126,7 @@ def pgoutput_options(
             raise ProgrammingError(f"{name} needs pgoutput proto_version {need[name]} or later")
     options = {
         "proto_version": str(version),
-        "publication_names": ",".join(pr.quote_ident(p) for p in publication_names),
+        "publication_names": ",".join(quote_ident(p) for p in publication_names),
     }
     if streaming is not None:
         options["streaming"] = (
@@ -501,13 +502,13 @@ class AsyncReplicationStream(BaseReplicationStream):
         return self
 
     async def __anext__(self) -> Any:
-        from .drivers import aio
+        from .drivers import eventloop
 
         if self._state.finished:
             raise StopAsyncIteration
         try:
             with self._claim():
-                msg = await aio.drive(self._chan, self._next_flow())
+                msg = await eventloop.drive(self._chan, self._next_flow())
         except BaseException:
             if self._conn.closed:
                 self._finish()
@@ -540,14 +541,14 @@ class AsyncReplicationStream(BaseReplicationStream):
 
     async def stop(self) -> None:
         """End the stream (CopyDone both ways); unacknowledged messages come again next time."""
-        from .drivers import aio
+        from .drivers import eventloop
 
         if self._state.finished or self._conn.closed:
             self._finish()
             return
         try:
             with self._claim():
-                await aio.drive(self._chan, self._stop_flow())
+                await eventloop.drive(self._chan, self._stop_flow())
         except BaseException:
             if not self._state.finished:
                 self._abandon()

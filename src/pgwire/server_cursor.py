@@ -16,7 +16,7 @@ from .drivers import blocking
 from .errors import InterfaceError, NotSupportedError, ProgrammingError
 from .protocol import core
 from .protocol.core import PGGen, Result
-from .transaction import quote_ident
+from .protocol.sqltext import quote_ident
 
 if TYPE_CHECKING:
     from .aio import AsyncConnection

@@ -19,8 +19,8 @@ from base64 import b64decode, b64encode
 from dataclasses import dataclass, replace
 from typing import Any
 
+from .engine.composition import quote
 from .errors import ProgrammingError
-from .sql import quote
 
 _XA_GID = re.compile(r"^(\d+)_([^_]*)_([^_]*)$")
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from .errors import ProgrammingError
 from .protocol import core
+from .protocol.sqltext import quote_ident
 
 
 class Rollback(Exception):
@@ -18,11 +19,6 @@ class Rollback(Exception):
     def __init__(self, transaction: Any = None) -> None:
         super().__init__(transaction)
         self.transaction = transaction
-
-
-def quote_ident(name: str) -> str:
-    """Quote an SQL identifier."""
-    return '"' + name.replace('"', '""') + '"'
 
 
 class OutOfOrderTransactionNesting(ProgrammingError):

@@ -9,17 +9,15 @@ import stat
 import time
 from collections.abc import Callable, Iterator
 
-from ..conninfo import ConnectParams, HostSpec
+from ..conninfo import TLS_VERSIONS, ConnectParams, HostSpec
 from ..errors import OperationalError
 from ..protocol import messages as m
 
 _REQUIRE_TLS = ("require", "verify-ca", "verify-full")
 
+# "tlsv1.2" -> ssl.TLSVersion.TLSv1_2, for each name conninfo accepts.
 _TLS_VERSIONS = {
-    "tlsv1": ssl.TLSVersion.TLSv1,
-    "tlsv1.1": ssl.TLSVersion.TLSv1_1,
-    "tlsv1.2": ssl.TLSVersion.TLSv1_2,
-    "tlsv1.3": ssl.TLSVersion.TLSv1_3,
+    name: ssl.TLSVersion["TLSv" + name[4:].replace(".", "_")] for name in TLS_VERSIONS
 }
 
 # libpq's floor when ssl_min_protocol_version is not given.

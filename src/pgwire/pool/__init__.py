@@ -16,9 +16,9 @@ connect.
 
 from __future__ import annotations
 
-from .aio import AsyncConnectionPool, AsyncNullConnectionPool
+from .async_pool import AsyncConnectionPool, AsyncNullConnectionPool
 from .errors import PoolClosed, PoolTimeout, TooManyRequests
-from .sync import ConnectionPool, NullConnectionPool
+from .sync_pool import ConnectionPool, NullConnectionPool
 
 __all__ = [
     "AsyncConnectionPool",

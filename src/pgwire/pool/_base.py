@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from time import monotonic
 from typing import Any, Generic, TypeVar
 
-from .._base import TransactionStatus
+from ..connection_info import TransactionStatus
 from ..errors import OperationalError, ProgrammingError
 from ._state import Event, JobKind, PoolState, Slot, check_sizes
 from .errors import PoolClosed, PoolTimeout

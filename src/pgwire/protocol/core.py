@@ -28,7 +28,7 @@ from ..errors import (
 from . import messages as m
 from .auth import ScramClient, md5_password, tls_server_end_point
 from .buffer import ProtocolViolation, ReadBuffer
-from .rows import failing_column, read_data_rows
+from .datarows import failing_column, read_data_rows
 
 # Consumes runs of command answers in C (see results(count_only=True)).
 _count_commands: Callable[[ReadBuffer], tuple[int, int]] | None = (

@@ -23,8 +23,9 @@ from struct import Struct
 
 from . import messages as m
 from .buffer import ProtocolViolation
-from .copy import copy_start
+from .copy_ops import copy_start
 from .core import PGGen, Protocol
+from .sqltext import quote_ident, quote_literal
 
 XLOG_DATA = ord("w")
 PRIMARY_KEEPALIVE = ord("k")
@@ -154,18 +155,6 @@ def start_replication_command(
     return " ".join(parts).encode()
 
 
-def quote_ident(name: str) -> str:
-    """``name`` as a quoted SQL identifier."""
-    if "\x00" in name:
-        raise ValueError("identifiers can't contain NUL characters")
-    return '"' + name.replace('"', '""') + '"'
-
-
-def quote_literal(value: str) -> str:
-    """``value`` as a standard-conforming SQL string literal."""
-    if "\x00" in value:
-        raise ValueError("strings can't contain NUL characters")
-    return "'" + value.replace("'", "''") + "'"
 
 
 @dataclass

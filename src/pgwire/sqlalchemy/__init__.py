@@ -17,7 +17,7 @@ never imports this package (nor SQLAlchemy).
 
 from __future__ import annotations
 
-from .aio import PGDialectAsync_pgwire
+from .async_dialect import PGDialectAsync_pgwire
 from .dialect import PGDialect_pgwire
 
 #: The names SQLAlchemy looks for in a dialect module.

@@ -373,7 +373,7 @@ class PGDialect_pgwire(PGDialect):
     @classmethod
     def get_async_dialect_cls(cls, url: Any) -> Any:
         """``create_async_engine("postgresql+pgwire://...")`` picks the asyncio dialect."""
-        from .aio import PGDialectAsync_pgwire
+        from .async_dialect import PGDialectAsync_pgwire
 
         return PGDialectAsync_pgwire
 

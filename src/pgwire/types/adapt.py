@@ -10,13 +10,13 @@ A :class:`Transformer` picks loaders once per result and dumps parameters.
 
 from __future__ import annotations
 
-import codecs
 from collections.abc import Callable, Sequence
 from datetime import timezone, tzinfo
 from enum import Enum, IntEnum
 from functools import partial
 from typing import Any, ClassVar
 
+from ..charsets import python_encoding
 from ..errors import DataError, ProgrammingError
 from . import oids as _oids
 from ._tz import resolve_timezone
@@ -77,69 +77,8 @@ _WIRE_FORMAT: dict[PyFormat, Format | None] = {
     PyFormat.BINARY: Format.BINARY,
 }
 
-# PostgreSQL encoding names (as client_encoding reports them) -> Python codecs.
-_PG_ENCODINGS: dict[str, str] = {
-    "BIG5": "big5",
-    "EUC_CN": "gb2312",
-    "EUC_JIS_2004": "euc_jis_2004",
-    "EUC_JP": "euc_jp",
-    "EUC_KR": "euc_kr",
-    "GB18030": "gb18030",
-    "GBK": "gbk",
-    "ISO_8859_5": "iso8859_5",
-    "ISO_8859_6": "iso8859_6",
-    "ISO_8859_7": "iso8859_7",
-    "ISO_8859_8": "iso8859_8",
-    "JOHAB": "johab",
-    "KOI8R": "koi8_r",
-    "KOI8U": "koi8_u",
-    "LATIN1": "iso8859_1",
-    "LATIN2": "iso8859_2",
-    "LATIN3": "iso8859_3",
-    "LATIN4": "iso8859_4",
-    "LATIN5": "iso8859_9",
-    "LATIN6": "iso8859_10",
-    "LATIN7": "iso8859_13",
-    "LATIN8": "iso8859_14",
-    "LATIN9": "iso8859_15",
-    "LATIN10": "iso8859_16",
-    "SHIFT_JIS_2004": "shift_jis_2004",
-    "SJIS": "shift_jis",
-    "SQL_ASCII": "ascii",
-    "UHC": "cp949",
-    "UNICODE": "utf-8",
-    "UTF8": "utf-8",
-    "WIN866": "cp866",
-    "WIN874": "cp874",
-    "WIN1250": "cp1250",
-    "WIN1251": "cp1251",
-    "WIN1252": "cp1252",
-    "WIN1253": "cp1253",
-    "WIN1254": "cp1254",
-    "WIN1255": "cp1255",
-    "WIN1256": "cp1256",
-    "WIN1257": "cp1257",
-    "WIN1258": "cp1258",
-}
-
-
 # Python's spellings of UTF-8, as codecs.lookup() and users write it.
 _UTF8_NAMES = frozenset(["utf-8", "utf8", "utf_8"])
-
-
-def python_encoding(pgenc: str) -> str:
-    """Return the Python codec name for a PostgreSQL encoding name (``UTF8`` -> ``utf-8``).
-
-    Unknown names that Python knows anyway are used as they are; anything else
-    falls back to UTF-8.
-    """
-    key = pgenc.strip().upper().replace("-", "_")
-    if key in _PG_ENCODINGS:
-        return _PG_ENCODINGS[key]
-    try:
-        return codecs.lookup(pgenc).name
-    except LookupError:
-        return "utf-8"
 
 
 class AdaptContext:

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 
-from .protocol import messages as m
+from ..protocol import messages as m
 
 Key = tuple[bytes, tuple[int, ...]]
 

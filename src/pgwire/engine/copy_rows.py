@@ -19,15 +19,15 @@ from collections.abc import Callable, Sequence
 from struct import Struct
 from typing import Any
 
-from ._speedups_select import plan_copy_values, speedups
-from .errors import DataError, ProgrammingError
-from .protocol.copy import BINARY_HEADER, format_text_row
-from .types import Format, Transformer
-from .types import oids as type_oids
-from .types.adapt import _never_upgrades as never_upgrades
-from .types.array import dump_binary_array
-from .types.binary import TargetDumpers
-from .types.numeric import FloatDumper, _IntTextDumper
+from .._speedups_select import plan_copy_values, speedups
+from ..errors import DataError, ProgrammingError
+from ..protocol.copy_ops import BINARY_HEADER, format_text_row
+from ..types import Format, Transformer
+from ..types import oids as type_oids
+from ..types.adapt import _never_upgrades as never_upgrades
+from ..types.array import dump_binary_array
+from ..types.binary import TargetDumpers
+from ..types.numeric import FloatDumper, _IntTextDumper
 
 __all__ = ["CHUNK_SIZE", "RowEncoder"]
 

@@ -17,10 +17,10 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import islice
 from typing import Any
 
-from ._speedups_select import plan_params, speedups
-from .protocol import messages as m
-from .sql import PreparedQuery, convert_query
-from .types import Transformer
+from .._speedups_select import plan_params, speedups
+from ..protocol import messages as m
+from ..types import Transformer
+from .placeholders import PreparedQuery, convert_query
 
 __all__ = ["BATCH_ROWS", "BatchEncoder", "encode_batches"]
 

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from ._speedups_select import plan_params, speedups
-from .protocol import messages as m
-from .types import Format, Transformer
+from .._speedups_select import plan_params, speedups
+from ..protocol import messages as m
+from ..types import Format, Transformer
 
 __all__ = ["StatementPlan", "StatementPlans"]
 
