@@ -1,4 +1,4 @@
-"""Tests for the compiled accelerator (pgwire._speedups): it must behave as the Python code.
+"""Tests for the compiled accelerator (pgwire.accel._speedups): it must behave as the Python code.
 
 Differential tests: the same DataRow streams (made by hypothesis from the
 project's own dumpers, by hand, and corrupted at random) go through the
@@ -27,7 +27,8 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from pgwire._speedups_select import compiled, plan_columns
+from pgwire.accel.decode_plans import plan_columns
+from pgwire.accel.selection import compiled
 from pgwire.protocol import core
 from pgwire.protocol import messages as m
 from pgwire.protocol import rows as rows_mod
@@ -38,7 +39,7 @@ from pgwire.types.datetime import DateDumper
 from pgwire.types.numeric import DecimalDumper, FloatDumper
 from pgwire.types.text import BytesDumper
 
-pytestmark = pytest.mark.skipif(compiled() is None, reason="pgwire._speedups is not built")
+pytestmark = pytest.mark.skipif(compiled() is None, reason="pgwire.accel._speedups is not built")
 
 TEXT, BINARY = Format.TEXT, Format.BINARY
 HYPO = settings(deadline=None, max_examples=150, suppress_health_check=[HealthCheck.too_slow])

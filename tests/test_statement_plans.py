@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 
 from pgwire import errors
-from pgwire._speedups_select import speedups
 from pgwire._statement_plans import StatementPlan
+from pgwire.accel.selection import speedups
 from pgwire.types.adapt import Dumper
 
 pytestmark = pytest.mark.skipif(speedups is None, reason="the accelerator is not in use")

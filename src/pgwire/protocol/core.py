@@ -14,7 +14,7 @@ from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from .._speedups_select import speedups
+from ..accel.selection import speedups
 from ..conninfo import AuthPolicy
 from ..errors import (
     DatabaseError,

@@ -112,7 +112,7 @@ plan_dealloc(PlanObject *self)
 
 static PyTypeObject PlanType = {
     PyVarObject_HEAD_INIT(NULL, 0)
-    .tp_name = "pgwire._speedups._Plan",
+    .tp_name = "pgwire.accel._speedups._Plan",
     .tp_basicsize = offsetof(PlanObject, cols),
     .tp_itemsize = sizeof(Column),
     .tp_dealloc = (destructor)plan_dealloc,
@@ -772,7 +772,7 @@ static PyObject *
 call_fallback(PyObject *func, PyObject *const *args, Py_ssize_t nargs)
 {
     if (func == NULL) {
-        PyErr_SetString(PyExc_RuntimeError, "pgwire._speedups is not set up");
+        PyErr_SetString(PyExc_RuntimeError, "pgwire.accel._speedups is not set up");
         return NULL;
     }
     return PyObject_Vectorcall(func, args, nargs, NULL);
@@ -1000,7 +1000,7 @@ static PyObject *
 plan_codes(PyObject *module, PyObject *loaders)
 {
     if (planner == NULL) {
-        PyErr_SetString(PyExc_RuntimeError, "pgwire._speedups is not set up");
+        PyErr_SetString(PyExc_RuntimeError, "pgwire.accel._speedups is not set up");
         return NULL;
     }
     if (!PyList_CheckExact(loaders) && !PyTuple_CheckExact(loaders)) {
@@ -1990,7 +1990,7 @@ static PyGetSetDef writer_getset[] = {
 
 static PyTypeObject CopyWriterType = {
     PyVarObject_HEAD_INIT(NULL, 0)
-    .tp_name = "pgwire._speedups.CopyWriter",
+    .tp_name = "pgwire.accel._speedups.CopyWriter",
     .tp_basicsize = sizeof(CopyWriterObject),
     .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC,
     .tp_doc = "CopyWriter(binary, out, fallback, chunk)\n\n"
@@ -2362,7 +2362,7 @@ static PyMethodDef methods[] = {
 
 static struct PyModuleDef moduledef = {
     PyModuleDef_HEAD_INIT,
-    "pgwire._speedups",
+    "pgwire.accel._speedups",
     "Compiled hot paths of pgwire (DataRow decoding, Bind encoding).",
     -1,
     methods,
