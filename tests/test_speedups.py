@@ -470,6 +470,17 @@ def test_default_loaders_get_fast_paths(sp: ModuleType) -> None:
     assert sp.plan_codes(latin) == [sp.PY, sp.PY]
 
 
+def test_declared_codes_are_compiled_ones(sp: ModuleType) -> None:
+    """Each C decoder or encoder a loader or dumper class declares is one the module has."""
+    from pgwire.accel import decode_plans, encode_plans
+
+    names = {d.code_name for d in decode_plans._DECODERS.values()}
+    names |= {e.code_name for e in encode_plans._ENCODINGS.values()}
+    names |= {e.code_name for _, e in encode_plans._TEXT_DUMPS.values()}
+    assert {"INT4_BIN", "ENC_UTF8"} <= names
+    assert {name for name in names if not isinstance(getattr(sp, name, None), int)} == set()
+
+
 def test_rows_of_plain_values_left_out_of_the_collector(sp: ModuleType) -> None:
     """Rows holding only numbers, text and dates are untracked; a row with a list is not."""
     import gc
