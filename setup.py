@@ -12,9 +12,9 @@ ext_modules = []
 if os.environ.get("PGWIRE_NO_EXT", "") in ("", "0"):
     ext_modules.append(
         Extension(
-            "pgwire._speedups",
-            sources=["src/pgwire/_speedups.c"],
-            depends=["src/pgwire/_speedups_json.h"],
+            "pgwire.accel._speedups",
+            sources=["src/pgwire/accel/_speedups.c"],
+            depends=["src/pgwire/accel/_speedups_json.h"],
             optional=True,
         )
     )

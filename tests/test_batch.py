@@ -24,8 +24,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pgwire import _speedups_select, errors
-from pgwire._speedups_select import compiled
+from pgwire import errors
+from pgwire.accel import selection
+from pgwire.accel.selection import compiled
 from pgwire.engine import batch as _batch
 from pgwire.protocol import core
 from pgwire.protocol import messages as m
@@ -34,7 +35,9 @@ from pgwire.types.adapt import AdaptContext, Transformer
 
 HYPO = settings(deadline=None, max_examples=200, suppress_health_check=[HealthCheck.too_slow])
 
-needs_compiled = pytest.mark.skipif(compiled() is None, reason="pgwire._speedups is not built")
+needs_compiled = pytest.mark.skipif(
+    compiled() is None, reason="pgwire.accel._speedups is not built"
+)
 
 
 class Color(enum.IntEnum):
@@ -101,13 +104,13 @@ def row_sets(draw: st.DrawFn) -> list[Any]:
 @contextlib.contextmanager
 def using(sp: Any) -> Iterator[None]:
     """Select the compiled encoder (or None: Python only), whatever PGWIRE_NO_SPEEDUPS says."""
-    saved = _batch.speedups, _speedups_select.speedups
+    saved = _batch.speedups, selection.speedups
     _batch.speedups = sp
-    _speedups_select.speedups = compiled() if sp is not None else None
+    selection.speedups = compiled() if sp is not None else None
     try:
         yield
     finally:
-        _batch.speedups, _speedups_select.speedups = saved
+        _batch.speedups, selection.speedups = saved
 
 
 def outcome(sp: ModuleType | None, query: Any, rows: Any, describe: bool = False) -> Any:

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 import pgwire
 from pgwire import copy as copy_module
 from pgwire import errors
-from pgwire._speedups_select import compiled
+from pgwire.accel.selection import compiled
 from pgwire.engine import copy_rows as _copy_rows
 from pgwire.types import Transformer
 from pgwire.types.adapt import AdaptContext

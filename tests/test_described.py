@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from pgwire._speedups_select import speedups
+from pgwire.accel.selection import speedups
 from pgwire.protocol import core
 from pgwire.protocol import messages as m
 from pgwire.types import oids

@@ -22,7 +22,7 @@ import pytest
 import pgwire
 from pgwire import errors
 from pgwire._cursor_base import BaseCursor
-from pgwire._speedups_select import speedups
+from pgwire.accel.selection import speedups
 from pgwire.cursor import Cursor
 from pgwire.protocol import core
 from pgwire.rows import dict_row

@@ -1,4 +1,4 @@
-"""Tests for the compiled accelerator (pgwire._speedups): it must behave as the Python code.
+"""Tests for the compiled accelerator (pgwire.accel._speedups): it must behave as the Python code.
 
 Differential tests: the same DataRow streams (made by hypothesis from the
 project's own dumpers, by hand, and corrupted at random) go through the
@@ -27,7 +27,8 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from pgwire._speedups_select import compiled, plan_columns
+from pgwire.accel.decode_plans import plan_columns
+from pgwire.accel.selection import compiled
 from pgwire.protocol import core
 from pgwire.protocol import datarows as rows_mod
 from pgwire.protocol import messages as m
@@ -38,7 +39,7 @@ from pgwire.types.datetime import DateDumper
 from pgwire.types.numeric import DecimalDumper, FloatDumper
 from pgwire.types.text import BytesDumper
 
-pytestmark = pytest.mark.skipif(compiled() is None, reason="pgwire._speedups is not built")
+pytestmark = pytest.mark.skipif(compiled() is None, reason="pgwire.accel._speedups is not built")
 
 TEXT, BINARY = Format.TEXT, Format.BINARY
 HYPO = settings(deadline=None, max_examples=150, suppress_health_check=[HealthCheck.too_slow])
@@ -467,6 +468,17 @@ def test_default_loaders_get_fast_paths(sp: ModuleType) -> None:
     # Not UTF-8: strings are decoded by their loader.
     latin = loaders_for([(oids.TEXT_OID, TEXT), (999999, TEXT)], encoding="LATIN1")
     assert sp.plan_codes(latin) == [sp.PY, sp.PY]
+
+
+def test_declared_codes_are_compiled_ones(sp: ModuleType) -> None:
+    """Each C decoder or encoder a loader or dumper class declares is one the module has."""
+    from pgwire.accel import decode_plans, encode_plans
+
+    names = {d.code_name for d in decode_plans._DECODERS.values()}
+    names |= {e.code_name for e in encode_plans._ENCODINGS.values()}
+    names |= {e.code_name for _, e in encode_plans._TEXT_DUMPS.values()}
+    assert {"INT4_BIN", "ENC_UTF8"} <= names
+    assert {name for name in names if not isinstance(getattr(sp, name, None), int)} == set()
 
 
 def test_rows_of_plain_values_left_out_of_the_collector(sp: ModuleType) -> None:

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from pgwire import errors
-from pgwire._speedups_select import speedups
+from pgwire.accel.selection import speedups
 from pgwire.engine.plans import StatementPlan
 from pgwire.types.adapt import Dumper
 

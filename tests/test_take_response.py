@@ -25,7 +25,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from pgwire._speedups_select import speedups
+from pgwire.accel.selection import speedups
 from pgwire.protocol import core
 from pgwire.protocol import datarows as rows_mod
 from pgwire.protocol import messages as m

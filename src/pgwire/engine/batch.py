@@ -17,7 +17,8 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import islice
 from typing import Any
 
-from .._speedups_select import plan_params, speedups
+from ..accel.encode_plans import plan_params
+from ..accel.selection import speedups
 from ..protocol import messages as m
 from ..types import Transformer
 from .placeholders import PreparedQuery, convert_query

@@ -19,7 +19,8 @@ from collections.abc import Callable, Sequence
 from struct import Struct
 from typing import Any
 
-from .._speedups_select import plan_copy_values, speedups
+from ..accel.encode_plans import plan_copy_values
+from ..accel.selection import speedups
 from ..errors import DataError, ProgrammingError
 from ..protocol.copy_ops import BINARY_HEADER, format_text_row
 from ..types import Format, Transformer

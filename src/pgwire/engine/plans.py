@@ -3,7 +3,7 @@
 A query run again with parameters of the same types, once the server has it
 prepared, needs neither the placeholder conversion nor the per-value choice of
 dumpers: the accelerator encodes its Bind message from the plan learned on an
-earlier run (see :func:`pgwire._speedups_select.plan_params`).  Whatever does
+earlier run (see :func:`pgwire.accel.encode_plans.plan_params`).  Whatever does
 not fit the plan (an int grown past int2, a str with NUL...) takes the full
 path, which also reports the errors.
 """
@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from .._speedups_select import plan_params, speedups
+from ..accel.encode_plans import plan_params
+from ..accel.selection import speedups
 from ..protocol import messages as m
 from ..types import Format, Transformer
 

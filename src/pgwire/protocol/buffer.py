@@ -29,6 +29,8 @@ class ReadBuffer:
 
     After :meth:`next_message` returns a type byte, the payload is
     ``data[start:end]``; ``data`` stays valid until the next :meth:`feed`.
+    The accelerator's C code reads ``data`` and ``pos`` and writes ``pos`` by
+    name (see ``Protocol``).
     """
 
     __slots__ = ("data", "pos", "start", "end", "_chunks", "_chunks_len", "_need")

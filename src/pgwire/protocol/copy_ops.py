@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from struct import Struct
 from typing import Any
 
-from .._speedups_select import speedups
+from ..accel.selection import speedups
 from ..errors import NotSupportedError, ProgrammingError
 from . import messages as m
 from .core import PGGen, Protocol, _closes_on_violation, results

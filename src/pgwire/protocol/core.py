@@ -14,7 +14,7 @@ from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from .._speedups_select import speedups
+from ..accel.selection import speedups
 from ..conninfo import AuthPolicy
 from ..errors import (
     DatabaseError,
@@ -88,9 +88,12 @@ class Result:
 class Protocol:
     """The state of a session: buffers, server facts, and asynchronous messages.
 
-    The accelerator's ``take_response`` reads ``buf`` (its ``data`` and
-    ``pos``) and writes ``pending_ready`` and ``transaction_status`` by name:
-    renaming them means changing ``_speedups.c`` too.
+    The accelerator's C code uses these attributes by name, and no others
+    (``pgwire/accel/_speedups.c`` and its stub list them too): its
+    ``take_response`` reads ``buf`` and ``pending_ready`` and writes
+    ``pending_ready`` and ``transaction_status``; it and the other readers
+    of ``buf`` read its ``data`` and ``pos`` and write its ``pos``.
+    Renaming one of them means changing the C code too.
     """
 
     def __init__(self, encoding: str = "utf-8") -> None:

@@ -1,7 +1,7 @@
 """Decoding DataRow messages into rows: the hot loop of every fetch.
 
 :func:`read_data_rows` is the compiled implementation from
-:mod:`pgwire._speedups` when it is available (see :data:`SPEEDUPS`), else
+:mod:`pgwire.accel._speedups` when it is available (see :data:`SPEEDUPS`), else
 :func:`read_data_rows_py`; both behave the same.
 """
 
@@ -11,7 +11,8 @@ from collections.abc import Callable
 from struct import Struct
 from typing import TYPE_CHECKING, Any
 
-from .._speedups_select import plan_columns, speedups
+from ..accel.decode_plans import plan_columns
+from ..accel.selection import speedups
 from .buffer import ProtocolViolation
 
 if TYPE_CHECKING:

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from struct import Struct
 
-from .._speedups_select import speedups
+from ..accel.selection import speedups
 from ..errors import ProgrammingError
 from .buffer import ProtocolViolation
 

@@ -16,6 +16,8 @@ from enum import Enum, IntEnum
 from functools import partial
 from typing import Any, ClassVar
 
+from ..accel.decode_plans import decoded_in_c, is_utf8
+from ..accel.encode_plans import use_upgrade_check
 from ..charsets import python_encoding
 from ..errors import DataError, ProgrammingError
 from . import oids as _oids
@@ -301,6 +303,15 @@ def _never_upgrades(dumper: Dumper) -> bool:
     """True if the dumper's choice for a value never depends on the value."""
     cls = type(dumper)
     return cls.upgrade is Dumper.upgrade and cls.upgrade_auto is Dumper.upgrade_auto
+
+
+# The compiled encoders call a dumper's dump only where it never picks another.
+use_upgrade_check(_never_upgrades)
+
+
+def _in_utf8(adapter: Any) -> bool:
+    """Whether a loader's or dumper's text is UTF-8 (what the compiled text codecs handle)."""
+    return is_utf8(adapter._encoding)
 
 
 def _qualname(cls: type) -> str:
@@ -778,10 +789,12 @@ class DecodingLoader(Loader):
             raise decode_error(ex) from None
 
 
+@decoded_in_c("UTF8", when=_in_utf8)
 class _UnknownTextLoader(DecodingLoader):
     """Values of types nobody registered, in text: decoded str (bytes under SQL_ASCII)."""
 
 
+@decoded_in_c("BYTES")
 class _UnknownBinaryLoader(Loader):
     """Values of types nobody registered, in binary: the bytes as they came."""
 

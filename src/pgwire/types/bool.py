@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..accel.decode_plans import decoded_in_c
 from . import oids
 from .adapt import Dumper, Format, Loader, TypesRegistry
 
 __all__ = ["BoolBinaryDumper", "BoolBinaryLoader", "BoolDumper", "BoolLoader"]
 
 
+@decoded_in_c("BOOL_TEXT")
 class BoolLoader(Loader):
     """bool in text: ``t`` / ``f``."""
 
@@ -20,6 +22,7 @@ class BoolLoader(Loader):
         return data == b"t"
 
 
+@decoded_in_c("BOOL_BIN")
 class BoolBinaryLoader(Loader):
     """bool in binary: one byte."""
 

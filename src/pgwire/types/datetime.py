@@ -16,6 +16,8 @@ import sys
 from datetime import date, datetime, time, timedelta, timezone, tzinfo
 from typing import Any
 
+from ..accel.decode_plans import decoded_in_c
+from ..accel.encode_plans import picks_in_c
 from ..errors import DataError, NotSupportedError
 from . import oids
 from .adapt import AdaptContext, Dumper, Format, Loader, TypesRegistry
@@ -144,6 +146,7 @@ def _date_from_fields(fields: list[str], order: str, s: str, what: str) -> date:
         raise DataError(f"can't parse {what} {s!r}: {ex}") from None
 
 
+@decoded_in_c("DATE_TEXT")
 class DateLoader(Loader):
     """date in text (ISO, SQL, Postgres and German DateStyles)."""
 
@@ -172,6 +175,7 @@ class DateLoader(Loader):
         return _date_from_fields(fields, self._order, s, "date")
 
 
+@decoded_in_c("DATE_BIN")
 class DateBinaryLoader(Loader):
     """date in binary: days since 2000-01-01."""
 
@@ -227,6 +231,7 @@ def _time_from(data: bytes, what: str, whole: bytes | None = None) -> time:
         raise DataError(f"can't parse {what} {_text(whole or data)!r}: {ex}") from None
 
 
+@decoded_in_c("TIME_TEXT")
 class TimeLoader(Loader):
     """time in text."""
 
@@ -460,6 +465,7 @@ def _parse_styled_timestamp(s: str, order: str) -> tuple[datetime, list[str]]:
     return datetime.combine(day_of, _time_from(clock.encode(), "timestamp", s.encode())), rest
 
 
+@decoded_in_c("TS_TEXT")
 class TimestampLoader(Loader):
     """timestamp in text -> naive datetime (every DateStyle; ISO fastest)."""
 
@@ -490,6 +496,7 @@ class TimestampLoader(Loader):
         return value
 
 
+@decoded_in_c("TS_BIN")
 class TimestampBinaryLoader(Loader):
     """timestamp in binary: microseconds since 2000-01-01."""
 
@@ -514,6 +521,7 @@ def _binary_ts_error(us: int) -> DataError:
     return DataError("timestamp too large (after year 10K)")
 
 
+@decoded_in_c("TSTZ_TEXT", extra=lambda loader: loader._tz)
 class TimestamptzLoader(Loader):
     """timestamptz in text (ISO DateStyle) -> aware datetime in the session time zone.
 
@@ -564,6 +572,7 @@ class TimestamptzLoader(Loader):
         )
 
 
+@decoded_in_c("TSTZ_BIN", extra=lambda loader: loader._tz)
 class TimestamptzBinaryLoader(Loader):
     """timestamptz in binary -> aware datetime in the session time zone."""
 
@@ -644,6 +653,7 @@ class DatetimeNoTzDumper(Dumper):
         return obj.isoformat().encode()  # type: ignore[no-any-return]
 
 
+@picks_in_c(datetime, lambda dumper: {dumper._naive.oid: "ENC_TS_BIN", dumper.oid: "ENC_TSTZ_BIN"})
 class DatetimeBinaryDumper(_BaseDatetimeDumper):
     """datetime as binary; naive -> timestamp, aware -> timestamptz."""
 

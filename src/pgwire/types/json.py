@@ -13,9 +13,19 @@ import json
 from collections.abc import Callable
 from typing import Any, ClassVar
 
+from ..accel.decode_plans import decoded_in_c
 from ..errors import DataError
 from . import oids
-from .adapt import _UTF8_NAMES, AdaptContext, Dumper, Format, Loader, TypesRegistry, decode_error
+from .adapt import (
+    _UTF8_NAMES,
+    AdaptContext,
+    Dumper,
+    Format,
+    Loader,
+    TypesRegistry,
+    _in_utf8,
+    decode_error,
+)
 
 __all__ = [
     "DictBinaryDumper",
@@ -102,6 +112,17 @@ class _BaseJsonLoader(Loader):
         return self.loads(s)
 
 
+def _default_scanner(loader: _BaseJsonLoader) -> Callable[[str, int], Any] | None:
+    """What the compiled decoder parses a document with: the default parser's scanner.
+
+    None (the loader is called) for another parser or text not in UTF-8.
+    """
+    if loader._fast is None or not _in_utf8(loader):
+        return None
+    return _DECODER.scan_once  # type: ignore[attr-defined,no-any-return]
+
+
+@decoded_in_c("JSON_TEXT", extra=_default_scanner)
 class JsonLoader(_BaseJsonLoader):
     """json/jsonb in text."""
 
@@ -112,16 +133,19 @@ class JsonLoader(_BaseJsonLoader):
         return self._parse(data)
 
 
+@decoded_in_c("JSON_TEXT", extra=_default_scanner)
 class JsonbLoader(JsonLoader):
     """jsonb in text."""
 
 
+@decoded_in_c("JSON_TEXT", extra=_default_scanner)
 class JsonBinaryLoader(JsonLoader):
     """json in binary: the same bytes as in text."""
 
     format = Format.BINARY
 
 
+@decoded_in_c("JSONB_BIN", extra=_default_scanner)
 class JsonbBinaryLoader(_BaseJsonLoader):
     """jsonb in binary: a version byte (1) then the text."""
 

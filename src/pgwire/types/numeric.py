@@ -8,6 +8,8 @@ from decimal import Decimal
 from math import frexp
 from typing import Any, ClassVar, TypeVar
 
+from ..accel.decode_plans import decoded_in_c
+from ..accel.encode_plans import copied_as_text_in_c, encoded_in_c, picks_in_c
 from ..errors import DataError
 from . import oids
 from .adapt import AdaptContext, Dumper, Format, Loader, TypesRegistry
@@ -72,6 +74,7 @@ class IntLoader(Loader):
     load = staticmethod(int)  # type: ignore[assignment]
 
 
+@decoded_in_c("INT2_BIN")
 class Int2BinaryLoader(Loader):
     """int2 in binary."""
 
@@ -82,6 +85,7 @@ class Int2BinaryLoader(Loader):
         return _unpack_int2(data)[0]  # type: ignore[no-any-return]
 
 
+@decoded_in_c("INT4_BIN")
 class Int4BinaryLoader(Loader):
     """int4 in binary."""
 
@@ -92,6 +96,7 @@ class Int4BinaryLoader(Loader):
         return _unpack_int4(data)[0]  # type: ignore[no-any-return]
 
 
+@decoded_in_c("INT8_BIN")
 class Int8BinaryLoader(Loader):
     """int8 in binary."""
 
@@ -102,6 +107,7 @@ class Int8BinaryLoader(Loader):
         return _unpack_int8(data)[0]  # type: ignore[no-any-return]
 
 
+@decoded_in_c("OID_BIN")
 class OidBinaryLoader(Loader):
     """oid (unsigned 32 bits) in binary."""
 
@@ -119,6 +125,7 @@ class FloatLoader(Loader):
     load = staticmethod(float)  # type: ignore[assignment]
 
 
+@decoded_in_c("FLOAT8_BIN")
 class Float8BinaryLoader(Loader):
     """float8 in binary: the IEEE double as it is."""
 
@@ -218,6 +225,7 @@ class Float4BinaryLoader(Loader):
         return float4_shortest(x)
 
 
+@decoded_in_c("NUMERIC_TEXT", extra=lambda loader: Decimal)
 class NumericLoader(Loader):
     """numeric in text -> Decimal (NaN, Infinity and -Infinity included)."""
 
@@ -268,10 +276,16 @@ _INT4_MIN, _INT4_MAX = -(2**31), 2**31 - 1
 _INT8_MIN, _INT8_MAX = -(2**63), 2**63 - 1
 
 
+def _widths(dumper: Any, code_name: str) -> dict[int, str]:
+    """The OIDs of int2, int4 and int8, which an int dumper picks by value, each to `code_name`."""
+    return {d.oid: code_name for d in (dumper._int2, dumper._int4, dumper._int8)}
+
+
 def _out_of_range(obj: Any, typename: str) -> DataError:
     return DataError(f"{int(obj)} is out of range for type {typename}")
 
 
+@copied_as_text_in_c(int, "ENC_INT_TEXT")
 class _IntTextDumper(Dumper):
     format = Format.TEXT
     #: Orders the int dumpers by width, so a list can use the widest needed.
@@ -310,6 +324,7 @@ class IntNumericDumper(_IntTextDumper):
     rank = 4
 
 
+@picks_in_c(int, lambda dumper: _widths(dumper, "ENC_INT_TEXT"))
 class IntDumper(_IntTextDumper):
     """int in text; upgrades to the smallest of int2/int4/int8/numeric that holds the value."""
 
@@ -389,6 +404,7 @@ class IntNumericBinaryDumper(Dumper):
         return dump_numeric_binary(0 if obj >= 0 else 1, str(abs(int(obj))), 0)
 
 
+@picks_in_c(int, lambda dumper: _widths(dumper, "ENC_INT_BIN"))
 class IntBinaryDumper(Int8BinaryDumper):
     """int in binary; upgrades to the smallest of int2/int4/int8/numeric that holds the value."""
 
@@ -415,6 +431,7 @@ class IntBinaryDumper(Int8BinaryDumper):
 _FLOAT_SPECIAL = {"nan": b"NaN", "inf": b"Infinity", "-inf": b"-Infinity"}
 
 
+@encoded_in_c(float, "ENC_FLOAT_TEXT")
 class FloatDumper(Dumper):
     """float as float8 text (shortest repr; NaN and infinities spelled as the server does)."""
 
@@ -427,6 +444,7 @@ class FloatDumper(Dumper):
         return _FLOAT_SPECIAL.get(s) or s.encode()
 
 
+@encoded_in_c(float, "ENC_FLOAT8_BIN")
 class FloatBinaryDumper(Dumper):
     """float as float8 binary."""
 

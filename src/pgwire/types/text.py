@@ -10,6 +10,8 @@ import binascii
 import re
 from typing import Any
 
+from ..accel.decode_plans import decoded_in_c
+from ..accel.encode_plans import encoded_in_c
 from ..errors import DataError
 from . import oids
 from .adapt import (
@@ -19,6 +21,7 @@ from .adapt import (
     Format,
     Loader,
     TypesRegistry,
+    _in_utf8,
     decode_error,
 )
 
@@ -36,10 +39,12 @@ __all__ = [
 ]
 
 
+@decoded_in_c("UTF8", when=_in_utf8)
 class TextLoader(DecodingLoader):
     """Text types -> str, decoded with the session encoding (bytes under SQL_ASCII)."""
 
 
+@decoded_in_c("UTF8", when=_in_utf8)
 class TextBinaryLoader(TextLoader):
     """Text types in binary: the same bytes as in text."""
 
@@ -114,6 +119,7 @@ def _unescape_bytea(m: re.Match[bytes]) -> bytes:
     return b"\\" if s == b"\\" else bytes([int(s, 8) & 0xFF])
 
 
+@decoded_in_c("BYTEA_TEXT")
 class ByteaLoader(Loader):
     """bytea in text: the hex format (``\\x0001ff``) or the older escape format."""
 
@@ -137,6 +143,7 @@ class ByteaBinaryLoader(Loader):
     load = staticmethod(bytes)  # type: ignore[assignment]
 
 
+@encoded_in_c(str, "ENC_UTF8", when=_in_utf8)
 class StrDumper(Dumper):
     """str in text with OID 0, so the server types it from context (e.g. a date column)."""
 
@@ -162,6 +169,7 @@ class StrDumper(Dumper):
             ) from None
 
 
+@encoded_in_c(str, "ENC_UTF8", when=_in_utf8)
 class StrBinaryDumper(StrDumper):
     """str in binary, typed as text (binary needs a definite type)."""
 

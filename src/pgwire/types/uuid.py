@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID, SafeUUID
 
+from ..accel.decode_plans import decoded_in_c
 from . import oids
 from .adapt import Dumper, Format, Loader, TypesRegistry
 
@@ -14,6 +15,8 @@ _new = object.__new__
 _set = object.__setattr__
 _from_bytes = int.from_bytes
 _UNKNOWN = SafeUUID.unknown
+# What the compiled decoders build a UUID from, as _uuid_from_int does.
+_UUID_PARTS = (UUID, _UNKNOWN)
 
 
 def _uuid_from_int(value: int) -> UUID:
@@ -25,6 +28,7 @@ def _uuid_from_int(value: int) -> UUID:
     return u
 
 
+@decoded_in_c("UUID_TEXT", extra=lambda loader: _UUID_PARTS)
 class UUIDLoader(Loader):
     """uuid in text."""
 
@@ -35,6 +39,7 @@ class UUIDLoader(Loader):
         return _uuid_from_int(int(data.replace(b"-", b""), 16))
 
 
+@decoded_in_c("UUID_BIN", extra=lambda loader: _UUID_PARTS)
 class UUIDBinaryLoader(Loader):
     """uuid in binary: 16 bytes."""
 

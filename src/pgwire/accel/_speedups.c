@@ -1,27 +1,36 @@
 /*
- * pgwire._speedups: compiled hot paths of pgwire, with the same behaviour as
- * the pure-Python code they replace.
+ * pgwire.accel._speedups: compiled hot paths of pgwire, with the same
+ * behaviour as the pure-Python code they replace (stub: _speedups.pyi).
  *
  * read_data_rows() frames DataRow messages and builds rows.  Each column has
- * a plan, computed once per result by a Python function (see
- * pgwire/_speedups_select.py) from the column's loader: common types are
- * decoded here; anything the decoder does not recognise as the ordinary
- * output of the server (and every other type) goes to the Python loader, so
- * results and errors stay those of the loaders.
+ * a plan, computed once per result by the planner given to setup_rows()
+ * (pgwire/accel/decode_plans.py: plan_columns) from the column's loader, and
+ * cached by loader identity (clear_plans() forgets them; plan_codes() shows
+ * them): common types are decoded here; anything the decoder does not
+ * recognise as the ordinary output of the server (and every other type)
+ * goes to the Python loader, so results and errors stay those of the
+ * loaders.
  *
  * take_response() takes the whole plain answer to one statement (rows, tag,
  * ReadyForQuery) in one call, or leaves the buffer untouched for the Python
  * loop; count_commands() and copy_chunks() consume runs of command answers
  * and of CopyData.
  *
- * bind() builds a Bind message, bind_many() the Bind messages of executemany
- * from a parameter plan, and CopyWriter the rows of COPY FROM.  Inputs that
- * are not the ordinary ones (non-bytes values, out-of-range formats, values a
- * plan does not fit...) are handed to the Python implementation, which raises
- * what it raises.
+ * bind() builds a Bind message (setup_bind() gives its Python fallback),
+ * bind_many() the Bind messages of executemany from a parameter plan, and
+ * CopyWriter the rows of COPY FROM from a plan (pgwire/accel/encode_plans.py
+ * makes both).  Inputs that are not the ordinary ones (non-bytes values,
+ * out-of-range formats, values a plan does not fit...) are handed to the
+ * Python implementation, which raises what it raises.
  *
- * The C code reads and writes these attributes of protocol.core.Protocol by
- * name: buf (a ReadBuffer: data, pos), pending_ready and transaction_status.
+ * Attributes read and written by name, and no others:
+ *   a ReadBuffer (buf):          reads data and pos, writes pos;
+ *   a Protocol (take_response):  reads buf and pending_ready, writes
+ *                                pending_ready and transaction_status;
+ *   values:                      a session tzinfo's fromutc(), an aware
+ *                                datetime's utcoffset(), the int and is_safe
+ *                                slots of a new UUID, the append of the rows
+ *                                list given to read_data_rows().
  */
 
 #define PY_SSIZE_T_CLEAN
@@ -112,7 +121,7 @@ plan_dealloc(PlanObject *self)
 
 static PyTypeObject PlanType = {
     PyVarObject_HEAD_INIT(NULL, 0)
-    .tp_name = "pgwire._speedups._Plan",
+    .tp_name = "pgwire.accel._speedups._Plan",
     .tp_basicsize = offsetof(PlanObject, cols),
     .tp_itemsize = sizeof(Column),
     .tp_dealloc = (destructor)plan_dealloc,
@@ -772,7 +781,7 @@ static PyObject *
 call_fallback(PyObject *func, PyObject *const *args, Py_ssize_t nargs)
 {
     if (func == NULL) {
-        PyErr_SetString(PyExc_RuntimeError, "pgwire._speedups is not set up");
+        PyErr_SetString(PyExc_RuntimeError, "pgwire.accel._speedups is not set up");
         return NULL;
     }
     return PyObject_Vectorcall(func, args, nargs, NULL);
@@ -1000,7 +1009,7 @@ static PyObject *
 plan_codes(PyObject *module, PyObject *loaders)
 {
     if (planner == NULL) {
-        PyErr_SetString(PyExc_RuntimeError, "pgwire._speedups is not set up");
+        PyErr_SetString(PyExc_RuntimeError, "pgwire.accel._speedups is not set up");
         return NULL;
     }
     if (!PyList_CheckExact(loaders) && !PyTuple_CheckExact(loaders)) {
@@ -1990,7 +1999,7 @@ static PyGetSetDef writer_getset[] = {
 
 static PyTypeObject CopyWriterType = {
     PyVarObject_HEAD_INIT(NULL, 0)
-    .tp_name = "pgwire._speedups.CopyWriter",
+    .tp_name = "pgwire.accel._speedups.CopyWriter",
     .tp_basicsize = sizeof(CopyWriterObject),
     .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC,
     .tp_doc = "CopyWriter(binary, out, fallback, chunk)\n\n"
@@ -2362,8 +2371,8 @@ static PyMethodDef methods[] = {
 
 static struct PyModuleDef moduledef = {
     PyModuleDef_HEAD_INIT,
-    "pgwire._speedups",
-    "Compiled hot paths of pgwire (DataRow decoding, Bind encoding).",
+    "pgwire.accel._speedups",
+    "Compiled hot paths of pgwire: DataRow decoding, whole answers, Bind and COPY encoding.",
     -1,
     methods,
 };
