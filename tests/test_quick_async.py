@@ -8,21 +8,22 @@ from typing import Any
 import pytest
 
 from pgwire import errors
-from pgwire.cursor import Cursor
+from pgwire._cursor_base import BaseCursor
 from pgwire.protocol import core
 
 
 @pytest.fixture
 def starts(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
-    """Records each asynchronous query started on the planned path."""
+    """Records each query started on the planned path with its columns known."""
     seen: list[Any] = []
-    real = Cursor._start_quick
+    real = BaseCursor._planned_gen
 
-    def spy(self: Cursor, run: Any) -> None:
-        seen.append(run)
-        real(self, run)
+    def spy(self: BaseCursor, run: Any, begin: Any) -> Any:
+        if run.known_fields is not None and core.CAN_TAKE_ANSWERS:
+            seen.append(run)
+        return real(self, run, begin)
 
-    monkeypatch.setattr(Cursor, "_start_quick", spy)
+    monkeypatch.setattr(BaseCursor, "_planned_gen", spy)
     return seen
 
 

@@ -16,7 +16,7 @@ from .errors import Error, FeatureNotSupported, InterfaceError, ProgrammingError
 from .prepared import PreparedEntry
 from .protocol import core
 from .protocol import messages as m
-from .protocol.core import Loaders, PGGen, Result, RowMaker
+from .protocol.core import PGGen, Result
 from .rows import tuple_row
 from .sql import PreparedQuery, convert_query
 from .types import Format, Transformer, TypesRegistry
@@ -341,7 +341,6 @@ class BaseCursor:
             parse,
             cache.pending_closes(),
             known_fields,
-            None,
             description,
         )
         if cache.check_wanted:
@@ -416,20 +415,13 @@ class BaseCursor:
         """The operation of a planned run."""
         conn = self._conn
         run.entry.ran()
-        gen = core.extended_query(
+        gen = core.bound_query(
             conn._proto,
-            b"",  # not parsed again
-            [],
-            [],
-            [],
-            run.result_formats,
+            run.bind,
             self._description_callback(),
             begin,
-            run.entry.name or b"",
-            False,
             conn._prepared.pending_closes() + run.parse,
             run.known_fields,
-            run.bind,
             run.description,
         )
         return self._track_prepared(
@@ -440,66 +432,6 @@ class BaseCursor:
             run.known_fields is None or run.description is not None,
             run.rerun,
             begin is not None,
-        )
-
-    def _quick_run(self, query: Any, params: Params) -> PlannedRun | None:
-        """A planned run whose whole answer the accelerator may read at once, or None.
-
-        That is a known statement with known columns (prepared, or run
-        unnamed with a Describe whose answer is expected), run with nothing
-        else to send first (no BEGIN, no statements to close).
-        """
-        conn = self._conn
-        if (
-            not core.CAN_TAKE_ANSWERS
-            or not self._plannable
-            or self._tx.registry is not conn.adapters
-            or not StatementPlans.usable(params, None, self.binary)
-            or conn._begin_needed() is not None
-            or conn._prepared.closes_pending
-        ):
-            return None
-        run = self._planned_run(conn._statement_plans, query, params)
-        if run is None or run.known_fields is None:
-            return None
-        return run
-
-    def _quick_request(
-        self, run: PlannedRun
-    ) -> tuple[bytes, Loaders | None, RowMaker | None, Exception | None]:
-        """The messages of a quick run, the loaders and row maker of its rows.
-
-        If choosing them fails, the error comes last: the statement is run
-        all the same and the error raised after it, as for any statement.
-        """
-        run.entry.ran()
-        loaders = make_row = error = None
-        if run.known_fields is not core.NO_ROWS:
-            try:
-                loaders, make_row = self._on_description(run.known_fields)  # type: ignore[arg-type]
-            except Exception as exc:
-                error = exc
-        if run.description is None:
-            return run.bind + m.EXECUTE_UNNAMED + m.SYNC, loaders, make_row, error
-        request = run.parse + run.bind + m.DESCRIBE_UNNAMED_PORTAL + m.EXECUTE_UNNAMED + m.SYNC
-        return request, loaders, make_row, error
-
-    def _quick_rest(self, run: PlannedRun, keep_rows: bool = True) -> PGGen:
-        """The operation reading the rest of a quick run's answer, when not all plain."""
-        gen = core.results(
-            self._conn._proto,
-            self._description_callback() if keep_rows else None,
-            known_fields=run.known_fields,
-            description=run.description,
-        )
-        return self._track_prepared(
-            gen,
-            run.key,
-            run.entry,
-            run.result_formats,
-            run.description is not None,
-            run.rerun,
-            False,
         )
 
     def _track_prepared(

@@ -505,20 +505,24 @@ def results(
     commands = counted = 0
     # Known columns describe the first result set after the skipped ones.
     pending_fields = known_fields
-    # One statement's answer, while none of it is read: the accelerator may
-    # take it whole.
-    take = CAN_TAKE_ANSWERS and syncs == 1 and not skip_first and not count_only
+    # One statement's answer (after the answer of its implicit BEGIN), while
+    # none of it is read: the accelerator may take it whole.
+    take = CAN_TAKE_ANSWERS and syncs == (2 if skip_first else 1) and not count_only
     # In chunked mode, the Sync that ends the request is still to be sent.
     unsynced = chunked
     try:
         while True:
+            if take and skip_first and take_answer(proto, None, None, None) is not None:
+                # The BEGIN's answer (nothing to keep of it), taken whole.
+                skip_first = False
+                syncs = 1
             if pending_fields is not None and not skip_first:
                 if pending_fields is not NO_ROWS:
                     cur.fields = pending_fields
                     if error is None:
                         loaders, make_row, error = _adapters(on_description, pending_fields)
                 pending_fields = None
-            if take and error is None:
+            if take and error is None and not skip_first:
                 whole = take_answer(proto, cur.fields, loaders, make_row, description)
                 if whole is not None:
                     return [whole]
@@ -739,12 +743,11 @@ def statement_request(
     statement: bytes = b"",
     parse: bool = True,
     describe: bool = True,
-    bind: bytes | None = None,
 ) -> bytes:
     """The extended-protocol messages running one statement, without the Sync."""
     return (
         (m.parse(statement, sql, param_oids) if parse else b"")
-        + (bind or m.bind(b"", statement, param_formats, values, result_formats))
+        + m.bind(b"", statement, param_formats, values, result_formats)
         + (m.DESCRIBE_UNNAMED_PORTAL if describe else b"")
         + m.EXECUTE_UNNAMED
     )
@@ -773,7 +776,6 @@ def extended_query(
     parse: bool = True,
     prefix: bytes = b"",
     known_fields: list[m.FieldDescription] | None = None,
-    bind: bytes | None = None,
     description: bytes | None = None,
 ) -> PGGen:
     """Parse (unless prepared already), bind and execute one statement.
@@ -782,9 +784,8 @@ def extended_query(
     sent first (e.g. Close messages of evicted statements).  With
     ``known_fields`` (the statement's columns in the result formats asked)
     the portal is not described, unless ``description`` (see :func:`results`)
-    says it is all the same.  ``bind``, if given, is the Bind message
-    already built (the values then go unused).  The messages are built now
-    (bad values raise here) and sent when the operation starts.
+    says it is all the same.  The messages are built now (bad values raise
+    here) and sent when the operation starts.
     """
     if parse:
         proto.last_query = sql
@@ -800,7 +801,6 @@ def extended_query(
             statement,
             parse,
             known_fields is None or description is not None,
-            bind,
         )
         + m.SYNC
     )
@@ -814,6 +814,38 @@ def extended_query(
         request,
         description,
     )
+
+
+_DESCRIBE_EXECUTE_SYNC = m.DESCRIBE_UNNAMED_PORTAL + m.EXECUTE_UNNAMED + m.SYNC
+_EXECUTE_SYNC = m.EXECUTE_UNNAMED + m.SYNC
+
+
+def bound_query(
+    proto: Protocol,
+    bind: bytes,
+    on_description: OnDescription | None,
+    begin: bytes | None,
+    prefix: bytes,
+    known_fields: list[m.FieldDescription] | None,
+    description: bytes | None,
+) -> PGGen:
+    """Execute a known statement whose Bind message is built already.
+
+    ``prefix`` goes first (Close messages of evicted statements, the Parse
+    of an unnamed statement); ``begin`` opens a transaction before, in the
+    same round trip.  ``known_fields`` and ``description`` are those of
+    :func:`extended_query`.  The common answer (the statement's columns
+    known, nothing but rows and a tag) is taken whole by the operation's
+    first look at it (see :func:`take_answer`).
+    """
+    described = known_fields is None or description is not None
+    tail = _DESCRIBE_EXECUTE_SYNC if described else _EXECUTE_SYNC
+    if begin is None:
+        return results(
+            proto, on_description, 1, False, False, known_fields, prefix + bind + tail, description
+        )
+    request = m.query(begin) + prefix + bind + tail
+    return results(proto, on_description, 2, True, False, known_fields, request, description)
 
 
 def stream_query(
@@ -1004,6 +1036,7 @@ __all__ = [
     "StartupOptions",
     "Result",
     "ask",
+    "bound_query",
     "drain",
     "extended_query",
     "pipeline",
