@@ -21,7 +21,6 @@ import pytest
 
 import pgwire
 from pgwire import errors
-from pgwire._cursor_base import BaseCursor
 from pgwire._speedups_select import speedups
 from pgwire.cursor import Cursor
 from pgwire.protocol import core
@@ -53,12 +52,12 @@ class QuickRuns:
 
 @pytest.fixture
 def quick(monkeypatch: pytest.MonkeyPatch) -> QuickRuns:
-    """Spy on the runs of planned statements with known columns, and on ``core.take_answer``.
+    """Spy on the runs of known statements with known columns, and on ``core.take_answer``.
 
     A run is "taken" when its result is the one ``take_answer`` made.
     """
     runs = QuickRuns()
-    real_gen = BaseCursor._planned_gen
+    real_bound = core.bound_query
     real_take = core.take_answer
     real_execute = Cursor.execute
 
@@ -82,9 +81,10 @@ def quick(monkeypatch: pytest.MonkeyPatch) -> QuickRuns:
         runs.outcomes.append("taken" if taken else "fallback")
         return results
 
-    def planned_gen(self: BaseCursor, run: Any, begin: Any) -> Any:
-        gen = real_gen(self, run, begin)
-        if run.known_fields is None or not core.CAN_TAKE_ANSWERS:
+    def bound_query(*args: Any) -> Any:
+        gen = real_bound(*args)
+        known_fields = args[5]
+        if known_fields is None or not core.CAN_TAKE_ANSWERS:
             return gen
         return track(gen)
 
@@ -98,7 +98,7 @@ def quick(monkeypatch: pytest.MonkeyPatch) -> QuickRuns:
             raise
 
     monkeypatch.setattr(core, "take_answer", take_answer)
-    monkeypatch.setattr(BaseCursor, "_planned_gen", planned_gen)
+    monkeypatch.setattr(core, "bound_query", bound_query)
     monkeypatch.setattr(Cursor, "execute", execute)
     return runs
 

@@ -8,7 +8,6 @@ from typing import Any
 import pytest
 
 from pgwire import errors
-from pgwire._cursor_base import BaseCursor
 from pgwire.protocol import core
 
 
@@ -16,14 +15,15 @@ from pgwire.protocol import core
 def starts(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
     """Records each query started on the planned path with its columns known."""
     seen: list[Any] = []
-    real = BaseCursor._planned_gen
+    real = core.bound_query
 
-    def spy(self: BaseCursor, run: Any, begin: Any) -> Any:
-        if run.known_fields is not None and core.CAN_TAKE_ANSWERS:
-            seen.append(run)
-        return real(self, run, begin)
+    def spy(*args: Any) -> Any:
+        known_fields = args[5]
+        if known_fields is not None and core.CAN_TAKE_ANSWERS:
+            seen.append(known_fields)
+        return real(*args)
 
-    monkeypatch.setattr(BaseCursor, "_planned_gen", spy)
+    monkeypatch.setattr(core, "bound_query", spy)
     return seen
 
 

@@ -32,23 +32,6 @@ Params = Sequence[Any] | Mapping[str, Any] | None
 STREAM_CHUNK = 100
 
 
-class PlannedRun(NamedTuple):
-    """A run of a known statement whose Bind the accelerator built from a plan."""
-
-    bind: bytes
-    key: Any
-    entry: PreparedEntry
-    result_formats: list[int]
-    known_fields: list[m.FieldDescription] | None
-    #: The unnamed Parse to send first (b"" for a prepared statement).
-    parse: bytes
-    #: What the Describe sent with an unnamed statement should answer (see
-    #: core.results); None if nothing is expected.
-    description: bytes | None
-    # Runs the query again unprepared, should the statement have gone stale.
-    rerun: Callable[[], PGGen]
-
-
 class _ColumnItems(NamedTuple):
     name: str
     type_code: int
@@ -302,9 +285,9 @@ class BaseCursor:
         if plans is not None and not plans.usable(params, prepare, binary):
             plans = None
         if plans is not None:
-            run = self._planned_run(plans, query, params)
-            if run is not None:
-                return self._planned_gen(run, begin)
+            planned = self._planned_gen(plans, query, params, begin)
+            if planned is not None:
+                return planned
         pq = self._convert_query(query, params or ())
         oids, formats, values = self._tx.dump_params(pq.params or [], pq.formats)
         self.query, self.params = pq.query, params
@@ -380,12 +363,21 @@ class BaseCursor:
             self._conn._prepared.direct = int(pid) == proto.backend_pid
         return (yield from gen)
 
-    def _planned_run(self, plans: StatementPlans, query: Any, params: Any) -> PlannedRun | None:
-        """A run of a known statement with a learned parameter plan, or None if none fits."""
+    def _planned_gen(
+        self, plans: StatementPlans, query: Any, params: Any, begin: bytes | None
+    ) -> PGGen | None:
+        """The operation of a known statement with a learned parameter plan; None if none fits.
+
+        Its Bind is built by the accelerator from the plan.  When the
+        statement's columns are known (prepared, or run unnamed with a
+        Describe whose answer is expected) the answer is plain in the common
+        case, and taken whole.
+        """
         plan = plans.get(query, params, self._tx)
         if plan is None:
             return None
-        entry = self._conn._prepared.known(plan.key)
+        conn = self._conn
+        entry = conn._prepared.known(plan.key)
         if entry is None:
             return None
         result_formats = self._prepared_formats(entry) or []
@@ -394,43 +386,30 @@ class BaseCursor:
         if bind is None:
             return None
         self.query, self.params = plan.query, params
+        entry.ran()
         known_fields = entry.fields if entry.fields_formats == result_formats else None
-        parse, description = b"", None
+        prefix = conn._prepared.pending_closes()
+        description = None
         if name is None:
             # Described again; expected to answer as last time if asked in the same formats.
             description = None if known_fields is None else entry.description
-            parse = entry.parse_message(plan.key)
-        return PlannedRun(
-            bind,
-            plan.key,
-            entry,
-            result_formats,
-            known_fields,
-            parse,
-            description,
-            lambda: self._query_gen(query, params, None, False),
-        )
-
-    def _planned_gen(self, run: PlannedRun, begin: bytes | None) -> PGGen:
-        """The operation of a planned run."""
-        conn = self._conn
-        run.entry.ran()
+            prefix += entry.parse_message(plan.key)
         gen = core.bound_query(
             conn._proto,
-            run.bind,
-            self._description_callback(),
+            bind,
+            self._desc_callback or self._description_callback(),
             begin,
-            conn._prepared.pending_closes() + run.parse,
-            run.known_fields,
-            run.description,
+            prefix,
+            known_fields,
+            description,
         )
         return self._track_prepared(
             gen,
-            run.key,
-            run.entry,
-            run.result_formats,
-            run.known_fields is None or run.description is not None,
-            run.rerun,
+            plan.key,
+            entry,
+            result_formats,
+            known_fields is None or description is not None,
+            lambda: self._query_gen(query, params, None, False),
             begin is not None,
         )
 

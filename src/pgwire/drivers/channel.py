@@ -129,7 +129,7 @@ class Channel:
         out = self.proto.out
         while out:
             self.in_io = True
-            sent = self._send(memoryview(out)[:SEND_CHUNK])
+            sent = self._send(out if len(out) <= SEND_CHUNK else memoryview(out)[:SEND_CHUNK])
             del out[:sent]
             self.in_io = False
             if not sent:
