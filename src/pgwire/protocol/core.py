@@ -493,39 +493,61 @@ def results(
         # Nothing of the answer can be there yet.
         yield
     buf = proto.buf
-    next_message = buf.next_message
-    out: list[Result] = []
-    cur = Result()
     error: BaseException | None = None
     loaders: Loaders | None = None
     make_row: RowMaker | None = None
+    # Known columns describe the first result set after the skipped ones;
+    # their loaders are chosen at once, for a whole answer to be read with them.
+    pending_fields = known_fields
+    first_adapters = None
+    if known_fields is not None and known_fields is not NO_ROWS:
+        first_adapters = _adapters(on_description, known_fields)
+        loaders, make_row, error = first_adapters
+    try:
+        if (
+            CAN_TAKE_ANSWERS
+            and error is None
+            and syncs == (2 if skip_first else 1)
+            and not count_only
+            and feed is None
+        ):
+            # One statement's answer (after the answer of its implicit BEGIN),
+            # while none of it is read: the accelerator may take it whole.
+            fields = None if known_fields is NO_ROWS else known_fields
+            while True:
+                if skip_first and take_answer(proto, None, None, None) is not None:
+                    # The BEGIN's answer, nothing to keep of it.
+                    skip_first = False
+                    syncs = 1
+                if not skip_first:
+                    whole = take_answer(proto, fields, loaders, make_row, description)
+                    if whole is not None:
+                        return [whole]
+                if buf.next_message() >= 0:
+                    # Not plain: read message by message from this one on.
+                    buf.pos = buf.start - 5
+                    break
+                yield
+    except ProtocolViolation:
+        proto.closed = True
+        raise
+    next_message = buf.next_message
+    out: list[Result] = []
+    cur = Result()
     rows = cur.rows
     copy_error: BaseException | None = None
     count = _count_commands if count_only else None
     commands = counted = 0
-    # Known columns describe the first result set after the skipped ones.
-    pending_fields = known_fields
-    # One statement's answer (after the answer of its implicit BEGIN), while
-    # none of it is read: the accelerator may take it whole.
-    take = CAN_TAKE_ANSWERS and syncs == (2 if skip_first else 1) and not count_only
     # In chunked mode, the Sync that ends the request is still to be sent.
     unsynced = chunked
     try:
         while True:
-            if take and skip_first and take_answer(proto, None, None, None) is not None:
-                # The BEGIN's answer (nothing to keep of it), taken whole.
-                skip_first = False
-                syncs = 1
             if pending_fields is not None and not skip_first:
                 if pending_fields is not NO_ROWS:
                     cur.fields = pending_fields
-                    if error is None:
-                        loaders, make_row, error = _adapters(on_description, pending_fields)
+                    if first_adapters is not None and error is None:
+                        loaders, make_row, error = first_adapters
                 pending_fields = None
-            if take and error is None and not skip_first:
-                whole = take_answer(proto, cur.fields, loaders, make_row, description)
-                if whole is not None:
-                    return [whole]
             if count is not None:
                 done, nrows = count(buf)
                 commands += done
@@ -536,7 +558,6 @@ def results(
                     feed(error is not None)
                 yield
                 continue
-            take = False
             # The most frequent messages first.
             if mtype == _DATA_ROW:
                 if cur.fields is None and on_description is not None:
