@@ -10,6 +10,7 @@ what the normal path gives them.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -263,6 +264,31 @@ def test_async_query_after_preparing(qconn: Any, quick: QuickRuns) -> None:
     cur.execute(query, (5,))
     assert cur.fetchall() == [(5,), (10,), (15,)]
     assert quick.outcomes == ["taken"] * 2
+
+
+def test_asyncio_cursor(dsn: str, quick: QuickRuns) -> None:
+    """``AsyncCursor.execute`` runs the same operation: its answers are taken whole too."""
+    query = "SELECT g * %s FROM generate_series(1, 3) g"
+
+    async def scenario(autocommit: bool) -> list[Any]:
+        aconn = await pgwire.AsyncConnection.connect(
+            dsn, autocommit=autocommit, prepare_threshold=1
+        )
+        async with aconn:
+            cur = aconn.cursor()
+            got = []
+            for i in range(5):
+                await cur.execute(query, (i,))
+                got.append(await cur.fetchall())
+                # Each statement is the first of its transaction, sent after a BEGIN.
+                await aconn.commit()
+            return got
+
+    expected = [[(i,), (2 * i,), (3 * i,)] for i in range(5)]
+    for autocommit in (True, False):
+        quick.reset()
+        assert asyncio.run(scenario(autocommit)) == expected
+        assert quick.outcomes == ["taken"] * 3
 
 
 # --- transactions -------------------------------------------------------------------------

@@ -135,19 +135,6 @@ class Channel:
             if not sent:
                 return
 
-    def send_request(self, data: bytes) -> None:
-        """Send ``data`` after what is queued; queue what the kernel doesn't take now."""
-        if self.proto.out:
-            self.proto.out += data
-            self.send_some()
-            return
-        # Nothing queued, the common case: sent without a copy.
-        self.in_io = True
-        sent = self._send(data)
-        if sent < len(data):
-            self.proto.out += memoryview(data)[sent:]
-        self.in_io = False
-
     def recv_some(self) -> bool:
         """Read what the server has sent; False if nothing was there."""
         self.in_io = True

@@ -129,7 +129,7 @@ class Protocol:
         self.pending_ready += syncs
 
     def expect_ready(self, syncs: int = 1) -> None:
-        """Note messages sent by the driver itself, answered with ``syncs`` ReadyForQuery."""
+        """Note messages queued piece by piece, answered with ``syncs`` ReadyForQuery."""
         self.pending_ready += syncs
 
     def ready(self) -> None:
