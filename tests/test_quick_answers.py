@@ -1,8 +1,8 @@
 """The blocking cursor's quick path: prepared statements whose answer the accelerator takes whole.
 
 Once a statement is prepared, its columns known and its parameter plan
-learned, ``Cursor.execute`` sends Bind/Execute/Sync and hands the answer to
-``core.take_answer``; what it declines (a large result, an error, a notice,
+learned, ``Cursor.execute`` sends Bind/Execute/Sync and its operation hands
+the answer to ``core.take_answer``; what it declines (a large result, an error, a notice,
 a value a loader refuses...) is read by the generic loop.  Each test checks
 that the quick path was (or was not) taken, and that cursors see exactly
 what the normal path gives them.
@@ -10,6 +10,7 @@ what the normal path gives them.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -21,7 +22,6 @@ import pytest
 
 import pgwire
 from pgwire import errors
-from pgwire._cursor_base import BaseCursor
 from pgwire.accel.selection import speedups
 from pgwire.cursor import Cursor
 from pgwire.protocol import core
@@ -36,7 +36,8 @@ class QuickRuns:
     """What each quick run did: answer "taken" whole, read by the "fallback", or "interrupted"."""
 
     outcomes: list[str] = field(default_factory=list)
-    _fallback: bool = False
+    _taken: list[Any] = field(default_factory=list)
+    _running: bool = False
 
     @property
     def taken(self) -> int:
@@ -52,26 +53,54 @@ class QuickRuns:
 
 @pytest.fixture
 def quick(monkeypatch: pytest.MonkeyPatch) -> QuickRuns:
-    """Spy on ``Cursor._run_quick`` and on its reading the rest through ``core.results``."""
+    """Spy on the runs of known statements with known columns, and on ``core.take_answer``.
+
+    A run is "taken" when its result is the one ``take_answer`` made.
+    """
     runs = QuickRuns()
-    real_run = Cursor._run_quick
-    real_rest = BaseCursor._quick_rest
+    real_bound = core.bound_query
+    real_take = core.take_answer
+    real_execute = Cursor.execute
 
-    def run_quick(self: Cursor, run: Any) -> None:
-        runs._fallback = False
+    def take_answer(*args: Any) -> Any:
+        result = real_take(*args)
+        if result is not None:
+            runs._taken.append(result)
+        return result
+
+    def track(gen: Any) -> Any:
+        runs._taken = []
+        runs._running = True
         try:
-            real_run(self, run)
-        except BaseException:
-            runs.outcomes.append("fallback" if runs._fallback else "interrupted")
+            results = yield from gen
+        except Exception:
+            runs._running = False
+            runs.outcomes.append("fallback")
             raise
-        runs.outcomes.append("fallback" if runs._fallback else "taken")
+        runs._running = False
+        taken = len(results) == 1 and any(results[0] is r for r in runs._taken)
+        runs.outcomes.append("taken" if taken else "fallback")
+        return results
 
-    def quick_rest(self: BaseCursor, run: Any, *args: Any) -> Any:
-        runs._fallback = True
-        return real_rest(self, run, *args)
+    def bound_query(*args: Any) -> Any:
+        gen = real_bound(*args)
+        known_fields = args[5]
+        if known_fields is None or not core.CAN_TAKE_ANSWERS:
+            return gen
+        return track(gen)
 
-    monkeypatch.setattr(Cursor, "_run_quick", run_quick)
-    monkeypatch.setattr(BaseCursor, "_quick_rest", quick_rest)
+    def execute(self: Cursor, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return real_execute(self, *args, **kwargs)
+        except KeyboardInterrupt:
+            if runs._running:
+                runs._running = False
+                runs.outcomes.append("interrupted")
+            raise
+
+    monkeypatch.setattr(core, "take_answer", take_answer)
+    monkeypatch.setattr(core, "bound_query", bound_query)
+    monkeypatch.setattr(Cursor, "execute", execute)
     return runs
 
 
@@ -231,16 +260,42 @@ def test_async_query_after_preparing(qconn: Any, quick: QuickRuns) -> None:
     cur.execute(query, (10,), async_=True)
     assert cur.fetchall() == [(10,), (20,), (30,)]
     assert (cur.rowcount, cur.statusmessage) == (3, "SELECT 3")
-    assert quick.outcomes == []
+    assert quick.outcomes == ["taken"]
     cur.execute(query, (5,))
     assert cur.fetchall() == [(5,), (10,), (15,)]
-    assert quick.outcomes == ["taken"]
+    assert quick.outcomes == ["taken"] * 2
+
+
+def test_asyncio_cursor(dsn: str, quick: QuickRuns) -> None:
+    """``AsyncCursor.execute`` runs the same operation: its answers are taken whole too."""
+    query = "SELECT g * %s FROM generate_series(1, 3) g"
+
+    async def scenario(autocommit: bool) -> list[Any]:
+        aconn = await pgwire.AsyncConnection.connect(
+            dsn, autocommit=autocommit, prepare_threshold=1
+        )
+        async with aconn:
+            cur = aconn.cursor()
+            got = []
+            for i in range(5):
+                await cur.execute(query, (i,))
+                got.append(await cur.fetchall())
+                # Each statement is the first of its transaction, sent after a BEGIN.
+                await aconn.commit()
+            return got
+
+    expected = [[(i,), (2 * i,), (3 * i,)] for i in range(5)]
+    for autocommit in (True, False):
+        quick.reset()
+        assert asyncio.run(scenario(autocommit)) == expected
+        assert quick.outcomes == ["taken"] * 3
 
 
 # --- transactions -------------------------------------------------------------------------
 
 
-def test_transactions_begin_on_the_full_path(conn: Any, quick: QuickRuns) -> None:
+def test_transactions_begin_on_the_quick_path(conn: Any, quick: QuickRuns) -> None:
+    """BEGIN goes in the round trip of the transaction's first statement, taken whole too."""
     conn.prepare_threshold = 1
     assert not conn.autocommit
     query = "SELECT %s::int * 2, txid_current_if_assigned() IS NULL"
@@ -254,13 +309,14 @@ def test_transactions_begin_on_the_full_path(conn: Any, quick: QuickRuns) -> Non
     quick.reset()
 
     cur.execute(query, (10,))
-    assert quick.outcomes == []
+    assert quick.outcomes == ["taken"]
+    assert cur.fetchall() == [(20, True)]
     assert conn.info.transaction_status == pgwire.TransactionStatus.INTRANS
     for i in range(11, 14):
         cur.execute(query, (i,))
         assert cur.fetchall() == [(i * 2, True)]
         assert conn.info.transaction_status == pgwire.TransactionStatus.INTRANS
-    assert quick.outcomes == ["taken"] * 3
+    assert quick.outcomes == ["taken"] * 4
 
     conn.execute("CREATE TEMP TABLE quick_tx (v int)")
     for i in range(3):

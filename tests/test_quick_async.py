@@ -8,21 +8,22 @@ from typing import Any
 import pytest
 
 from pgwire import errors
-from pgwire.cursor import Cursor
 from pgwire.protocol import core
 
 
 @pytest.fixture
 def starts(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
-    """Records each asynchronous query started on the planned path."""
+    """Records each query started on the planned path with its columns known."""
     seen: list[Any] = []
-    real = Cursor._start_quick
+    real = core.bound_query
 
-    def spy(self: Cursor, run: Any) -> None:
-        seen.append(run)
-        real(self, run)
+    def spy(*args: Any) -> Any:
+        known_fields = args[5]
+        if known_fields is not None and core.CAN_TAKE_ANSWERS:
+            seen.append(known_fields)
+        return real(*args)
 
-    monkeypatch.setattr(Cursor, "_start_quick", spy)
+    monkeypatch.setattr(core, "bound_query", spy)
     return seen
 
 

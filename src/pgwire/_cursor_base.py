@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 
 from .column import Column, make_column
 from .engine.batch import BatchEncoder
@@ -18,7 +18,7 @@ from .engine.prepared import PreparedEntry
 from .errors import Error, FeatureNotSupported, InterfaceError, ProgrammingError
 from .protocol import core
 from .protocol import messages as m
-from .protocol.core import Loaders, PGGen, Result, RowMaker
+from .protocol.core import PGGen, Result
 from .rows import tuple_row
 from .types import Format, Transformer, TypesRegistry
 
@@ -32,21 +32,6 @@ Params = Sequence[Any] | Mapping[str, Any] | None
 STREAM_CHUNK = 100
 
 
-class PlannedRun(NamedTuple):
-    """A run of a known statement whose Bind the accelerator built from a plan."""
-
-    bind: bytes
-    key: Any
-    entry: PreparedEntry
-    result_formats: list[int]
-    known_fields: list[m.FieldDescription] | None
-    #: The unnamed Parse to send first (b"" for a prepared statement).
-    parse: bytes
-    #: What the Describe sent with an unnamed statement should answer (see
-    #: core.results); None if nothing is expected.
-    description: bytes | None
-    # Runs the query again unprepared, should the statement have gone stale.
-    rerun: Callable[[], PGGen]
 
 
 class BaseCursor:
@@ -199,9 +184,9 @@ class BaseCursor:
         if plans is not None and not plans.usable(params, prepare, binary):
             plans = None
         if plans is not None:
-            run = self._planned_run(plans, query, params)
-            if run is not None:
-                return self._planned_gen(run, begin)
+            planned = self._planned_gen(plans, query, params, begin)
+            if planned is not None:
+                return planned
         pq = self._convert_query(query, params or ())
         oids, formats, values = self._tx.dump_params(pq.params or [], pq.formats)
         self.query, self.params = pq.query, params
@@ -238,7 +223,6 @@ class BaseCursor:
             parse,
             cache.pending_closes(),
             known_fields,
-            None,
             description,
         )
         if cache.check_wanted:
@@ -278,12 +262,21 @@ class BaseCursor:
             self._conn._prepared.direct = int(pid) == proto.backend_pid
         return (yield from gen)
 
-    def _planned_run(self, plans: StatementPlans, query: Any, params: Any) -> PlannedRun | None:
-        """A run of a known statement with a learned parameter plan, or None if none fits."""
+    def _planned_gen(
+        self, plans: StatementPlans, query: Any, params: Any, begin: bytes | None
+    ) -> PGGen | None:
+        """The operation of a known statement with a learned parameter plan; None if none fits.
+
+        Its Bind is built by the accelerator from the plan.  When the
+        statement's columns are known (prepared, or run unnamed with a
+        Describe whose answer is expected) the answer is plain in the common
+        case, and taken whole.
+        """
         plan = plans.get(query, params, self._tx)
         if plan is None:
             return None
-        entry = self._conn._prepared.known(plan.key)
+        conn = self._conn
+        entry = conn._prepared.known(plan.key)
         if entry is None:
             return None
         result_formats = self._prepared_formats(entry) or []
@@ -292,111 +285,31 @@ class BaseCursor:
         if bind is None:
             return None
         self.query, self.params = plan.query, params
+        entry.ran()
         known_fields = entry.fields if entry.fields_formats == result_formats else None
-        parse, description = b"", None
+        prefix = conn._prepared.pending_closes()
+        description = None
         if name is None:
             # Described again; expected to answer as last time if asked in the same formats.
             description = None if known_fields is None else entry.description
-            parse = entry.parse_message(plan.key)
-        return PlannedRun(
+            prefix += entry.parse_message(plan.key)
+        gen = core.bound_query(
+            conn._proto,
             bind,
+            self._desc_callback or self._description_callback(),
+            begin,
+            prefix,
+            known_fields,
+            description,
+        )
+        return self._track_prepared(
+            gen,
             plan.key,
             entry,
             result_formats,
-            known_fields,
-            parse,
-            description,
+            known_fields is None or description is not None,
             lambda: self._query_gen(query, params, None, False),
-        )
-
-    def _planned_gen(self, run: PlannedRun, begin: bytes | None) -> PGGen:
-        """The operation of a planned run."""
-        conn = self._conn
-        run.entry.ran()
-        gen = core.extended_query(
-            conn._proto,
-            b"",  # not parsed again
-            [],
-            [],
-            [],
-            run.result_formats,
-            self._description_callback(),
-            begin,
-            run.entry.name or b"",
-            False,
-            conn._prepared.pending_closes() + run.parse,
-            run.known_fields,
-            run.bind,
-            run.description,
-        )
-        return self._track_prepared(
-            gen,
-            run.key,
-            run.entry,
-            run.result_formats,
-            run.known_fields is None or run.description is not None,
-            run.rerun,
             begin is not None,
-        )
-
-    def _quick_run(self, query: Any, params: Params) -> PlannedRun | None:
-        """A planned run whose whole answer the accelerator may read at once, or None.
-
-        That is a known statement with known columns (prepared, or run
-        unnamed with a Describe whose answer is expected), run with nothing
-        else to send first (no BEGIN, no statements to close).
-        """
-        conn = self._conn
-        if (
-            not core.CAN_TAKE_ANSWERS
-            or not self._plannable
-            or self._tx.registry is not conn.adapters
-            or not StatementPlans.usable(params, None, self.binary)
-            or conn._begin_needed() is not None
-            or conn._prepared.closes_pending
-        ):
-            return None
-        run = self._planned_run(conn._statement_plans, query, params)
-        if run is None or run.known_fields is None:
-            return None
-        return run
-
-    def _quick_request(
-        self, run: PlannedRun
-    ) -> tuple[bytes, Loaders | None, RowMaker | None, Exception | None]:
-        """The messages of a quick run, the loaders and row maker of its rows.
-
-        If choosing them fails, the error comes last: the statement is run
-        all the same and the error raised after it, as for any statement.
-        """
-        run.entry.ran()
-        loaders = make_row = error = None
-        if run.known_fields is not core.NO_ROWS:
-            try:
-                loaders, make_row = self._on_description(run.known_fields)  # type: ignore[arg-type]
-            except Exception as exc:
-                error = exc
-        if run.description is None:
-            return run.bind + m.EXECUTE_UNNAMED + m.SYNC, loaders, make_row, error
-        request = run.parse + run.bind + m.DESCRIBE_UNNAMED_PORTAL + m.EXECUTE_UNNAMED + m.SYNC
-        return request, loaders, make_row, error
-
-    def _quick_rest(self, run: PlannedRun, keep_rows: bool = True) -> PGGen:
-        """The operation reading the rest of a quick run's answer, when not all plain."""
-        gen = core.results(
-            self._conn._proto,
-            self._description_callback() if keep_rows else None,
-            known_fields=run.known_fields,
-            description=run.description,
-        )
-        return self._track_prepared(
-            gen,
-            run.key,
-            run.entry,
-            run.result_formats,
-            run.description is not None,
-            run.rerun,
-            False,
         )
 
     def _track_prepared(

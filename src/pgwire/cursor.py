@@ -7,7 +7,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, Generic
 
 from ._base import Inflight
-from ._cursor_base import BaseCursor, Params, PlannedRun, _Exhausted, callproc_query
+from ._cursor_base import BaseCursor, Params, _Exhausted, callproc_query
 from .copy import Copy
 from .drivers import blocking
 from .drivers.channel import Operation
@@ -89,14 +89,6 @@ class Cursor(BaseCursor, Generic[Row]):
                 pipeline.enqueue(self, request, self._description_callback())
                 return self
             conn._settle(self)  # checks the connection
-            if binary is None and prepare is None and params is not None:
-                run = self._quick_run(query, params)
-                if run is not None:
-                    if async_:
-                        self._start_quick(run)
-                    else:
-                        self._run_quick(run)
-                    return self
             gen = self._query_gen(query, params, binary, prepare)
             self._reset()
             self._async_result = async_
@@ -112,48 +104,6 @@ class Cursor(BaseCursor, Generic[Row]):
                 return self
             self._set_results(blocking.execute(conn._chan, gen))
         return self
-
-    def _start_quick(self, run: PlannedRun) -> None:
-        """Send a planned statement and return: its answer is read as it comes."""
-        request, _loaders, _make_row, error = self._quick_request(run)
-        self._reset()
-        self._async_result = True
-        conn = self._conn
-        chan = conn._chan
-        chan.check_open()
-        gen = self._quick_rest(run, error is None)
-        op = Operation(gen if error is None else _raise_after(gen, error))
-        chan.proto.expect_ready()
-        try:
-            chan.send_request(request)
-        except BaseException:
-            blocking.recover(chan, None)
-            raise
-        conn._inflight = Inflight(op, self)
-        self._no_result_reason = "the asynchronous query is still running"
-
-    def _run_quick(self, run: PlannedRun) -> None:
-        """Run a planned statement; take its answer whole if it is plain, else read it."""
-        request, loaders, make_row, error = self._quick_request(run)
-        self._reset()
-        self._async_result = False
-        chan = self._conn._chan
-        blocking.send_and_wait(chan, request)
-        if error is None:
-            try:
-                result = core.take_answer(
-                    chan.proto, run.known_fields, loaders, make_row, run.description
-                )
-            except BaseException:
-                blocking.recover(chan, None)
-                raise
-            if result is not None:
-                self._set_results([result])
-                return
-        results = blocking.execute(chan, self._quick_rest(run, error is None))
-        if error is not None:
-            raise error
-        self._set_results(results)
 
     def executemany(
         self, query: Any, params_seq: Iterable[Params], *, returning: bool = False
@@ -369,9 +319,3 @@ class Cursor(BaseCursor, Generic[Row]):
 
 
 __all__ = ["Cursor"]
-
-
-def _raise_after(gen: PGGen, error: BaseException) -> PGGen:
-    """Run ``gen`` to its end (the session stays in sync), then raise ``error``."""
-    yield from gen
-    raise error

@@ -83,14 +83,13 @@ RECOVERY_TIMEOUT = 10.0
 """Seconds to wait for an interrupted query to end before giving the session up."""
 
 
-def recover(chan: Channel, op: Operation | None) -> None:
+def recover(chan: Channel, op: Operation) -> None:
     """After an interruption (Ctrl-C) mid-operation: cancel it and resync, or close.
 
     The session must never be left with the interrupted query's answers
-    still to come: they would be taken for the next query's.  ``op`` None
-    stands for a request sent without an operation (see :func:`send_and_wait`).
+    still to come: they would be taken for the next query's.
     """
-    if (op is not None and op.finished) or chan.closed or chan.proto.pending_ready <= 0:
+    if op.finished or chan.closed or chan.proto.pending_ready <= 0:
         # Nothing more to come: a cancel now could hit the next query.
         return
     if chan.in_io:
@@ -128,31 +127,6 @@ def execute(chan: Channel, gen: PGGen, deadline: float | None = None) -> Any:
         return run(chan, op, deadline)
     except BaseException:
         recover(chan, op)
-        raise
-    finally:
-        if chan.proto.closed:
-            chan.close()
-
-
-def send_and_wait(chan: Channel, request: bytes) -> None:
-    """Send ``request`` (answered by one ReadyForQuery) and wait until bytes of the answer are in.
-
-    The caller reads the answer from the buffer, with :func:`execute` and an
-    operation reading it (unless the accelerator took it whole).
-    """
-    chan.check_open()
-    proto = chan.proto
-    proto.expect_ready()
-    try:
-        chan.send_request(request)
-        while True:
-            readable, writable = wait_io(chan, bool(proto.out), None)
-            if writable:
-                chan.send_some()
-            if readable and chan.recv_some():
-                return
-    except BaseException:
-        recover(chan, None)
         raise
     finally:
         if chan.proto.closed:

@@ -129,24 +129,11 @@ class Channel:
         out = self.proto.out
         while out:
             self.in_io = True
-            sent = self._send(memoryview(out)[:SEND_CHUNK])
+            sent = self._send(out if len(out) <= SEND_CHUNK else memoryview(out)[:SEND_CHUNK])
             del out[:sent]
             self.in_io = False
             if not sent:
                 return
-
-    def send_request(self, data: bytes) -> None:
-        """Send ``data`` after what is queued; queue what the kernel doesn't take now."""
-        if self.proto.out:
-            self.proto.out += data
-            self.send_some()
-            return
-        # Nothing queued, the common case: sent without a copy.
-        self.in_io = True
-        sent = self._send(data)
-        if sent < len(data):
-            self.proto.out += memoryview(data)[sent:]
-        self.in_io = False
 
     def recv_some(self) -> bool:
         """Read what the server has sent; False if nothing was there."""

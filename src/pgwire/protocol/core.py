@@ -132,7 +132,7 @@ class Protocol:
         self.pending_ready += syncs
 
     def expect_ready(self, syncs: int = 1) -> None:
-        """Note messages sent by the driver itself, answered with ``syncs`` ReadyForQuery."""
+        """Note messages queued piece by piece, answered with ``syncs`` ReadyForQuery."""
         self.pending_ready += syncs
 
     def ready(self) -> None:
@@ -496,21 +496,51 @@ def results(
         # Nothing of the answer can be there yet.
         yield
     buf = proto.buf
-    next_message = buf.next_message
-    out: list[Result] = []
-    cur = Result()
     error: BaseException | None = None
     loaders: Loaders | None = None
     make_row: RowMaker | None = None
+    # Known columns describe the first result set after the skipped ones;
+    # their loaders are chosen at once, for a whole answer to be read with them.
+    pending_fields = known_fields
+    first_adapters = None
+    if known_fields is not None and known_fields is not NO_ROWS:
+        first_adapters = _adapters(on_description, known_fields)
+        loaders, make_row, error = first_adapters
+    try:
+        if (
+            CAN_TAKE_ANSWERS
+            and error is None
+            and syncs == (2 if skip_first else 1)
+            and not count_only
+            and feed is None
+        ):
+            # One statement's answer (after the answer of its implicit BEGIN),
+            # while none of it is read: the accelerator may take it whole.
+            fields = None if known_fields is NO_ROWS else known_fields
+            while True:
+                if skip_first and take_answer(proto, None, None, None) is not None:
+                    # The BEGIN's answer, nothing to keep of it.
+                    skip_first = False
+                    syncs = 1
+                if not skip_first:
+                    whole = take_answer(proto, fields, loaders, make_row, description)
+                    if whole is not None:
+                        return [whole]
+                if buf.next_message() >= 0:
+                    # Not plain: read message by message from this one on.
+                    buf.pos = buf.start - 5
+                    break
+                yield
+    except ProtocolViolation:
+        proto.closed = True
+        raise
+    next_message = buf.next_message
+    out: list[Result] = []
+    cur = Result()
     rows = cur.rows
     copy_error: BaseException | None = None
     count = _count_commands if count_only else None
     commands = counted = 0
-    # Known columns describe the first result set after the skipped ones.
-    pending_fields = known_fields
-    # One statement's answer, while none of it is read: the accelerator may
-    # take it whole.
-    take = CAN_TAKE_ANSWERS and syncs == 1 and not skip_first and not count_only
     # In chunked mode, the Sync that ends the request is still to be sent.
     unsynced = chunked
     try:
@@ -518,13 +548,9 @@ def results(
             if pending_fields is not None and not skip_first:
                 if pending_fields is not NO_ROWS:
                     cur.fields = pending_fields
-                    if error is None:
-                        loaders, make_row, error = _adapters(on_description, pending_fields)
+                    if first_adapters is not None and error is None:
+                        loaders, make_row, error = first_adapters
                 pending_fields = None
-            if take and error is None:
-                whole = take_answer(proto, cur.fields, loaders, make_row, description)
-                if whole is not None:
-                    return [whole]
             if count is not None:
                 done, nrows = count(buf)
                 commands += done
@@ -535,7 +561,6 @@ def results(
                     feed(error is not None)
                 yield
                 continue
-            take = False
             # The most frequent messages first.
             if mtype == _DATA_ROW:
                 if cur.fields is None and on_description is not None:
@@ -742,12 +767,11 @@ def statement_request(
     statement: bytes = b"",
     parse: bool = True,
     describe: bool = True,
-    bind: bytes | None = None,
 ) -> bytes:
     """The extended-protocol messages running one statement, without the Sync."""
     return (
         (m.parse(statement, sql, param_oids) if parse else b"")
-        + (bind or m.bind(b"", statement, param_formats, values, result_formats))
+        + m.bind(b"", statement, param_formats, values, result_formats)
         + (m.DESCRIBE_UNNAMED_PORTAL if describe else b"")
         + m.EXECUTE_UNNAMED
     )
@@ -776,7 +800,6 @@ def extended_query(
     parse: bool = True,
     prefix: bytes = b"",
     known_fields: list[m.FieldDescription] | None = None,
-    bind: bytes | None = None,
     description: bytes | None = None,
 ) -> PGGen:
     """Parse (unless prepared already), bind and execute one statement.
@@ -785,9 +808,8 @@ def extended_query(
     sent first (e.g. Close messages of evicted statements).  With
     ``known_fields`` (the statement's columns in the result formats asked)
     the portal is not described, unless ``description`` (see :func:`results`)
-    says it is all the same.  ``bind``, if given, is the Bind message
-    already built (the values then go unused).  The messages are built now
-    (bad values raise here) and sent when the operation starts.
+    says it is all the same.  The messages are built now (bad values raise
+    here) and sent when the operation starts.
     """
     if parse:
         proto.last_query = sql
@@ -803,7 +825,6 @@ def extended_query(
             statement,
             parse,
             known_fields is None or description is not None,
-            bind,
         )
         + m.SYNC
     )
@@ -817,6 +838,38 @@ def extended_query(
         request,
         description,
     )
+
+
+_DESCRIBE_EXECUTE_SYNC = m.DESCRIBE_UNNAMED_PORTAL + m.EXECUTE_UNNAMED + m.SYNC
+_EXECUTE_SYNC = m.EXECUTE_UNNAMED + m.SYNC
+
+
+def bound_query(
+    proto: Protocol,
+    bind: bytes,
+    on_description: OnDescription | None,
+    begin: bytes | None,
+    prefix: bytes,
+    known_fields: list[m.FieldDescription] | None,
+    description: bytes | None,
+) -> PGGen:
+    """Execute a known statement whose Bind message is built already.
+
+    ``prefix`` goes first (Close messages of evicted statements, the Parse
+    of an unnamed statement); ``begin`` opens a transaction before, in the
+    same round trip.  ``known_fields`` and ``description`` are those of
+    :func:`extended_query`.  The common answer (the statement's columns
+    known, nothing but rows and a tag) is taken whole by the operation's
+    first look at it (see :func:`take_answer`).
+    """
+    described = known_fields is None or description is not None
+    tail = _DESCRIBE_EXECUTE_SYNC if described else _EXECUTE_SYNC
+    if begin is None:
+        return results(
+            proto, on_description, 1, False, False, known_fields, prefix + bind + tail, description
+        )
+    request = m.query(begin) + prefix + bind + tail
+    return results(proto, on_description, 2, True, False, known_fields, request, description)
 
 
 def stream_query(
@@ -1007,6 +1060,7 @@ __all__ = [
     "StartupOptions",
     "Result",
     "ask",
+    "bound_query",
     "drain",
     "extended_query",
     "pipeline",
