@@ -36,6 +36,8 @@ ROOMS: dict[str, str] = {
     "tpc": "query",
     "drivers": "drivers",
     "_base": "public",
+    "_flow": "public",
+    "_connect": "public",
     "_cursor_base": "public",
     "_hosts": "public",
     "connection": "public",

@@ -8,38 +8,30 @@ from collections.abc import AsyncIterator, Iterable
 from types import TracebackType
 from typing import Any, Generic, TypeVar, overload
 
-from ._base import (
-    BaseConnection,
-    IsolationLevel,
-    TransactionStatus,
-    connect_error,
-    connect_plan,
-    logger,
-    split_connect_kwargs,
-    startup_operation,
-    tls_retry,
-)
+from ._base import BaseConnection, IsolationLevel
+from ._connect import ConnectSteps, connect_flow, open_session_flow
 from ._cursor_base import BaseCursor, Params, _Exhausted, callproc_query
-from ._hosts import reject_session, resolve, session_fits
+from ._flow import arun
+from ._hosts import resolve
 from .client_cursor import ClientCursorMixin, RawCursorMixin
-from .conninfo import ConnectParams, HostSpec, make_params
+from .conninfo import ConnectParams, HostSpec
 from .copy import AsyncCopy
 from .drivers import aio
 from .drivers.channel import Channel, Operation
-from .drivers.connect import cancel_securer, open_socket
+from .drivers.connect import open_socket
 from .errors import Error, OperationalError
 from .pipeline import PipelineState
 from .protocol import core
-from .protocol.core import Notify, PGGen, Protocol
+from .protocol.core import Notify, PGGen
 from .replication import AsyncReplicationStream
 from .rows import ConnectValue, Row, RowFactory, TupleRow
-from .tpc import RECOVER_QUERY, Xid, recovered
+from .tpc import Xid
 from .transaction import BaseTransaction
 
 _R = TypeVar("_R")
 
 
-class AsyncConnection(BaseConnection, Generic[Row]):
+class AsyncConnection(BaseConnection, ConnectSteps, Generic[Row]):
     """A connection to a PostgreSQL server for asyncio.
 
     Generic in the type of its rows: ``AsyncConnection[DictRow]`` when
@@ -92,30 +84,37 @@ class AsyncConnection(BaseConnection, Generic[Row]):
     @classmethod
     async def connect(cls, dsn: str | None = None, **kwargs: Any) -> AsyncConnection[Any]:
         """Connect to the server described by ``dsn``, keywords and the environment."""
-        own = split_connect_kwargs(kwargs)
-        params = make_params(dsn, **kwargs)
-        errors: list[Exception] = []
+        return await arun(connect_flow(cls, dsn, kwargs))  # type: ignore[no-any-return]
+
+    # --- the asyncio steps of connecting (pgwire._connect) ----------------------------
+
+    @staticmethod
+    async def _resolve(params: ConnectParams, host: HostSpec) -> list[HostSpec]:
+        # Name resolution blocks: it runs in a worker thread.
         loop = asyncio.get_running_loop()
-        for attrs, host in connect_plan(params):
-            try:
-                # Name resolution blocks: it runs in a worker thread.
-                targets = await loop.run_in_executor(None, resolve, params, host)
-            except OperationalError as exc:
-                errors.append(exc)
-                continue
-            for target in targets:
-                try:
-                    chan = await asyncio.wait_for(
-                        _open_session(params, target, attrs), params.connect_timeout
-                    )
-                except asyncio.TimeoutError:
-                    where = target.hostaddr or target.host
-                    errors.append(OperationalError(f"connection to {where} timed out"))
-                except (OperationalError, OSError) as exc:
-                    errors.append(exc)
-                else:
-                    return cls(chan, params, target, **own)
-        raise connect_error(errors)
+        return await loop.run_in_executor(None, resolve, params, host)
+
+    @staticmethod
+    async def _open_socket(
+        params: ConnectParams, host: HostSpec, deadline: float | None, tls: bool | None
+    ) -> Any:
+        # Name resolution and the TLS handshake block: they run in a worker thread.
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(None, open_socket, params, host, deadline, tls)
+
+    @staticmethod
+    async def _execute_on(chan: Channel, gen: PGGen, deadline: float | None) -> Any:
+        # The whole session is bounded by wait_for() in _open_session().
+        return await aio.execute(chan, gen)
+
+    @staticmethod
+    async def _open_session(params: ConnectParams, host: HostSpec, attrs: str) -> Channel:
+        flow = arun(open_session_flow(AsyncConnection, params, host, attrs))
+        try:
+            return await asyncio.wait_for(flow, params.connect_timeout)
+        except asyncio.TimeoutError:
+            where = host.hostaddr or host.host
+            raise OperationalError(f"connection to {where} timed out") from None
 
     def __repr__(self) -> str:
         state = "closed" if self.closed else self.info.transaction_status.name
@@ -130,17 +129,7 @@ class AsyncConnection(BaseConnection, Generic[Row]):
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        try:
-            if not self.closed:
-                if exc_type is None:
-                    await self.commit()
-                else:
-                    try:
-                        await self.rollback()
-                    except Error:
-                        pass
-        finally:
-            await self.close()
+        await arun(self._exit_flow(exc_type))
 
     def __del__(self) -> None:
         chan = getattr(self, "_chan", None)
@@ -204,25 +193,43 @@ class AsyncConnection(BaseConnection, Generic[Row]):
         cur = self.cursor()
         return await cur.execute(query, params, binary=binary, prepare=prepare)
 
+    async def _settle_now(self) -> None:
+        self._check_open()
+        pipeline = self._pipeline
+        if pipeline is not None and pipeline.must_sync:
+            await pipeline.sync()
+
     async def _command(self, sql: bytes) -> None:
         await self._run(core.simple_query(self._proto, sql, None))
 
-    async def _end_transaction(self, command: bytes) -> None:
-        async with self._alock:
-            self._check_open()
-            pipeline = self._pipeline
-            if pipeline is not None and pipeline.must_sync:
-                await pipeline.sync()
-            if self._transaction_to_end(command):
-                await self._command(command)
+    async def _wait_messages(self, deadline: float | None) -> bool:
+        """Wait for messages the server sends unasked; False if ``deadline`` came first."""
+        op = Operation(core.wait_async_messages(self._proto))
+        op.resume()
+        try:
+            if deadline is None:
+                await aio.run(self._chan, op)
+            else:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return False
+                await asyncio.wait_for(aio.run(self._chan, op), remaining)
+        except asyncio.TimeoutError:
+            return False
+        finally:
+            if self._proto.closed:
+                self._chan.close()
+        return True
 
     async def commit(self) -> None:
         """Commit the current transaction (nothing to do outside one)."""
-        await self._end_transaction(b"COMMIT")
+        async with self._alock:
+            await arun(self._end_transaction_flow(b"COMMIT"))
 
     async def rollback(self) -> None:
         """Roll back the current transaction (nothing to do outside one)."""
-        await self._end_transaction(b"ROLLBACK")
+        async with self._alock:
+            await arun(self._end_transaction_flow(b"ROLLBACK"))
 
     def _set_setting(self, name: str, value: Any) -> None:
         raise AttributeError(
@@ -255,40 +262,26 @@ class AsyncConnection(BaseConnection, Generic[Row]):
     async def tpc_begin(self, xid: Xid | str) -> None:
         """Begin a two-phase transaction with id ``xid`` (an :class:`Xid` or a gid)."""
         async with self._alock:
-            self._check_open()
-            await self._command(self._tpc_begin_statement(xid))
+            await arun(self._tpc_begin_flow(xid))
 
     async def tpc_prepare(self) -> None:
         """Run the first phase (PREPARE TRANSACTION) of the two-phase transaction."""
         async with self._alock:
-            self._check_open()
-            statement = self._tpc.prepare()
-            try:
-                await self._command(statement)
-            except Error as exc:
-                raise self._tpc_prepare_error(exc) from None
+            await arun(self._tpc_prepare_flow())
 
     async def tpc_commit(self, xid: Xid | str | None = None) -> None:
         """Commit the two-phase transaction, or the prepared one ``xid`` (recovered)."""
         async with self._alock:
-            self._check_open()
-            await self._command(self._tpc.finish("COMMIT", xid))
+            await arun(self._tpc_finish_flow("COMMIT", xid))
 
     async def tpc_rollback(self, xid: Xid | str | None = None) -> None:
         """Roll back the two-phase transaction, or the prepared one ``xid`` (recovered)."""
         async with self._alock:
-            self._check_open()
-            await self._command(self._tpc.finish("ROLLBACK", xid))
+            await arun(self._tpc_finish_flow("ROLLBACK", xid))
 
     async def tpc_recover(self) -> list[Xid]:
         """The prepared transactions waiting on the server, as Xids."""
-        was_idle = self.info.transaction_status == TransactionStatus.IDLE
-        cur = await self.execute(RECOVER_QUERY)
-        rows = await cur.fetchall()
-        if self._tpc_recover_needs_rollback(was_idle):
-            # Not rollback(): that is refused inside a two-phase transaction.
-            await self._command(b"ROLLBACK")
-        return recovered(rows)
+        return await arun(self._tpc_recover_flow())
 
     async def close(self) -> None:
         """Close the connection (idempotent)."""
@@ -330,32 +323,12 @@ class AsyncConnection(BaseConnection, Generic[Row]):
         self, timeout: float | None = None, stop_after: int | None = None
     ) -> AsyncIterator[Notify]:
         """Yield notifications as they arrive; stop after ``timeout`` seconds if given."""
-        deadline = None if timeout is None else time.monotonic() + timeout
-        count = 0
-        while True:
+        for deadline in self._notify_deadlines(timeout, stop_after):
             async with self._alock:
-                while not self._notifies:
-                    self._check_open()
-                    op = Operation(core.wait_async_messages(self._proto))
-                    op.resume()
-                    try:
-                        if deadline is None:
-                            await aio.run(self._chan, op)
-                        else:
-                            remaining = deadline - time.monotonic()
-                            if remaining <= 0:
-                                return
-                            await asyncio.wait_for(aio.run(self._chan, op), remaining)
-                    except asyncio.TimeoutError:
-                        return
-                    finally:
-                        if self._proto.closed:
-                            self._chan.close()
-                notify = self._notifies.popleft()
-            yield notify
-            count += 1
-            if stop_after is not None and count >= stop_after:
+                notify = await arun(self._next_notify_flow(deadline))
+            if notify is None:
                 return
+            yield notify
 
 
 class AsyncPipeline(PipelineState):
@@ -372,11 +345,7 @@ class AsyncPipeline(PipelineState):
 
     async def sync(self) -> None:
         """Send a Sync and read every queued result; raise the first error not yet raised."""
-        self._conn._check_open()
-        await self._read(self.sync_op())
-        error = self.take_error()
-        if error is not None:
-            raise error
+        await arun(self._sync_flow())
 
     async def fetch(self, cursor: AsyncCursor) -> None:
         """Read the results up to ``cursor``'s statements."""
@@ -392,20 +361,7 @@ class AsyncPipeline(PipelineState):
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        conn = self._conn
-        outer = self._leave()
-        try:
-            if not conn.closed:
-                await self.sync()
-            elif exc is None:
-                raise OperationalError("the connection was closed in the pipeline")
-        except Exception:
-            if exc is None:
-                raise
-            logger.warning("error ignored leaving the pipeline of %r", conn, exc_info=True)
-        finally:
-            if outer:
-                conn._pipeline = None
+        await arun(self._exit_flow(exc))
 
 
 class AsyncTransaction(BaseTransaction):
@@ -416,9 +372,7 @@ class AsyncTransaction(BaseTransaction):
     async def __aenter__(self) -> AsyncTransaction:
         conn = self.connection
         async with conn._alock:
-            conn._check_open()
-            for sql in self._plan.enter():
-                await conn._command(sql)
+            await arun(conn._block_enter_flow(self._plan))
         return self
 
     async def __aexit__(
@@ -429,26 +383,7 @@ class AsyncTransaction(BaseTransaction):
     ) -> bool:
         conn = self.connection
         async with conn._alock:
-            # A statement of the block still in a pipeline may fail now: the
-            # block then ends as if it had raised that error.
-            pending: Error | None = None
-            pipeline = conn._pipeline
-            if not conn.closed and pipeline is not None and pipeline.must_sync:
-                try:
-                    await pipeline.sync()
-                except Error as error:
-                    if conn.closed:
-                        raise
-                    pending = error
-            commands, swallow = self._plan.exit(exc or pending)
-            if conn.closed:
-                self._plan.abandon()
-            else:
-                for sql in commands:
-                    await conn._command(sql)
-        if pending is not None and exc is None:
-            raise pending
-        return swallow
+            return await arun(conn._block_exit_flow(self._plan, exc))
 
 
 class AsyncCursor(BaseCursor, Generic[Row]):
@@ -611,38 +546,6 @@ class AsyncCursor(BaseCursor, Generic[Row]):
             if not self._nextset():
                 return
 
-
-async def _open_session(params: ConnectParams, host: HostSpec, attrs: str) -> Channel:
-    """A session with ``host`` fitting ``attrs`` (target_session_attrs)."""
-    chan = await _open_channel(params, host)
-    try:
-        fits = await aio.execute(chan, session_fits(chan.proto, attrs))
-    except BaseException:
-        chan.close()
-        raise
-    if not fits:
-        raise reject_session(chan, attrs, host)
-    return chan
-
-
-async def _open_channel(params: ConnectParams, host: HostSpec) -> Channel:
-    loop = asyncio.get_running_loop()
-    timeout = params.connect_timeout
-    tls: bool | None = None
-    while True:
-        deadline = None if timeout is None else time.monotonic() + timeout
-        # Name resolution and the TLS handshake block: they run in a worker thread.
-        sock = await loop.run_in_executor(None, open_socket, params, host, deadline, tls)
-        chan = Channel(sock, Protocol())
-        chan.secure_cancel = cancel_securer(params, host, sock)
-        try:
-            await aio.execute(chan, startup_operation(chan, params, host))
-            return chan
-        except BaseException as exc:
-            chan.close()
-            tls = tls_retry(params, chan, exc, tls)
-            if tls is None:
-                raise
 
 
 class AsyncClientCursor(ClientCursorMixin, AsyncCursor):

@@ -1,0 +1,125 @@
+"""Flows: logic written once for the blocking and the asyncio classes.
+
+A *flow* is a generator that yields an *effect* each time it needs something
+done that waits, and is resumed with the effect's result (or has its
+exception thrown in). The logic of a public method (which statements to
+send, what to do when one fails, what to clean up) is written once, as a
+flow; the blocking class runs it with :func:`run`, the asyncio class with
+:func:`arun`. The usual effect is :class:`Call`: the flow names a method of
+the concrete object (``conn._command``), which is plain on the blocking class
+and a coroutine on the asyncio one, and each runner calls it its own way.
+
+This module loads no asyncio: the asyncio side only awaits what it is given.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable, Generator
+from dataclasses import dataclass
+from typing import Any, Generic, Protocol, TypeVar
+
+__all__ = ["Call", "Effect", "Flow", "FlowGen", "Outcome", "arun", "run"]
+
+T = TypeVar("T")
+
+
+class Effect(Protocol):
+    """What a flow yields: something done blocking or awaited."""
+
+    def run_sync(self) -> Any:
+        """Do it, blocking."""
+
+    async def run_async(self) -> Any:
+        """Do it in the running event loop."""
+
+
+class Call:
+    """Effect: call ``fn(*args, **kwargs)``; the asyncio runner awaits what it returns."""
+
+    __slots__ = ("args", "fn", "kwargs")
+
+    def __init__(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
+        self.fn = fn
+        self.args = args
+        self.kwargs = kwargs
+
+    def run_sync(self) -> Any:
+        """Perform the call, blocking."""
+        return self.fn(*self.args, **self.kwargs)
+
+    async def run_async(self) -> Any:
+        """Perform the call; await the result if it is awaitable (callbacks may be either)."""
+        result = self.fn(*self.args, **self.kwargs)
+        if inspect.isawaitable(result):
+            result = await result
+        return result
+
+
+FlowGen = Generator[Effect, Any, T]
+
+
+@dataclass
+class Outcome:
+    """How an effect ended: with a value or with an exception."""
+
+    value: Any = None
+    error: BaseException | None = None
+
+    @classmethod
+    def of(cls, fn: Callable[[], Any]) -> Outcome:
+        """The outcome of calling ``fn()``."""
+        try:
+            return cls(fn())
+        except BaseException as exc:
+            # Cancellation and interrupts go into the flow too, so that it
+            # can put things back in order before they propagate.
+            return cls(error=exc)
+
+    @classmethod
+    async def of_awaitable(cls, awaitable: Any) -> Outcome:
+        """The outcome of awaiting ``awaitable``."""
+        try:
+            return cls(await awaitable)
+        except BaseException as exc:
+            return cls(error=exc)
+
+
+class Flow(Generic[T]):
+    """A flow being run: its ``pending`` effect, then its ``result``."""
+
+    def __init__(self, gen: FlowGen[T]) -> None:
+        self._gen = gen
+        self.pending: Effect | None = None
+        self.result: T | None = None
+        self._advance(gen.send, None)
+
+    def feed(self, outcome: Outcome) -> None:
+        """Resume the flow with how its pending effect ended."""
+        if outcome.error is not None:
+            self._advance(self._gen.throw, outcome.error)
+        else:
+            self._advance(self._gen.send, outcome.value)
+
+    def _advance(self, method: Callable[[Any], Effect], arg: Any) -> None:
+        try:
+            self.pending = method(arg)
+        except StopIteration as stop:
+            self.pending = None
+            self.result = stop.value
+
+
+def run(gen: FlowGen[T]) -> T:
+    """Run a flow to its end, blocking on each effect."""
+    flow = Flow(gen)
+    while flow.pending is not None:
+        flow.feed(Outcome.of(flow.pending.run_sync))
+    return flow.result  # type: ignore[return-value]
+
+
+async def arun(gen: FlowGen[T]) -> T:
+    """Run a flow to its end in the running event loop."""
+    flow = Flow(gen)
+    while (effect := flow.pending) is not None:
+        flow.feed(await Outcome.of_awaitable(effect.run_async()))
+    return flow.result  # type: ignore[return-value]
