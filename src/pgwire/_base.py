@@ -773,7 +773,7 @@ class BaseConnection:
 
     # --- flows: the logic of the public methods, run by the concrete class ---------
     #
-    # Each flow (pgwire._flow) yields Calls of the two steps below, which the
+    # Each flow (pgwire._flow) yields Calls of the steps below, which the
     # blocking connection does blocking and the asyncio one as coroutines.
 
     def _settle_now(self) -> Any:
@@ -785,6 +785,15 @@ class BaseConnection:
 
     def _command(self, sql: bytes) -> Any:
         """Step: run one statement (settling the connection first)."""
+        raise NotImplementedError
+
+    def _run(self, gen: PGGen) -> Any:
+        """Step: run a protocol operation on the session."""
+        raise NotImplementedError
+
+    @property
+    def _flow_lock(self) -> Any:
+        """The lock flows take as a step (``Call(lock.acquire)``) and release."""
         raise NotImplementedError
 
     def _exit_flow(self, exc_type: type[BaseException] | None) -> FlowGen[None]:

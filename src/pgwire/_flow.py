@@ -9,17 +9,34 @@ flow; the blocking class runs it with :func:`run`, the asyncio class with
 the concrete object (``conn._command``), which is plain on the blocking class
 and a coroutine on the asyncio one, and each runner calls it its own way.
 
+A flow that produces values as it goes (rows, chunks) yields :class:`Give`
+with them; :func:`run_iter` and :func:`arun_iter` hand them to their caller
+one by one, and throw into the flow what stops the caller (an error, or
+``close()`` when the loop is left early), so that the flow cleans up as
+written.
+
 This module loads no asyncio: the asyncio side only awaits what it is given.
 """
 
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable, Generator
+from collections.abc import AsyncIterator, Callable, Generator, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar
 
-__all__ = ["Call", "Effect", "Flow", "FlowGen", "Outcome", "arun", "run"]
+__all__ = [
+    "Call",
+    "Effect",
+    "Flow",
+    "FlowGen",
+    "Give",
+    "Outcome",
+    "arun",
+    "arun_iter",
+    "run",
+    "run_iter",
+]
 
 T = TypeVar("T")
 
@@ -54,6 +71,23 @@ class Call:
         if inspect.isawaitable(result):
             result = await result
         return result
+
+
+class Give:
+    """Not an effect: values for the caller of :func:`run_iter` / :func:`arun_iter`."""
+
+    __slots__ = ("values",)
+
+    def __init__(self, values: Iterable[Any]) -> None:
+        self.values = values
+
+    def run_sync(self) -> Any:
+        """A flow run by :func:`run` has no caller to give values to."""
+        raise TypeError("Give needs an iterating runner (run_iter or arun_iter)")
+
+    async def run_async(self) -> Any:
+        """A flow run by :func:`arun` has no caller to give values to."""
+        raise TypeError("Give needs an iterating runner (run_iter or arun_iter)")
 
 
 FlowGen = Generator[Effect, Any, T]
@@ -123,3 +157,38 @@ async def arun(gen: FlowGen[T]) -> T:
     while (effect := flow.pending) is not None:
         flow.feed(await Outcome.of_awaitable(effect.run_async()))
     return flow.result  # type: ignore[return-value]
+
+
+def run_iter(gen: FlowGen[Any]) -> Iterator[Any]:
+    """Run a flow, blocking on each effect; yield the values it gives."""
+    flow = Flow(gen)
+    while (effect := flow.pending) is not None:
+        if type(effect) is Give:
+            try:
+                yield from effect.values
+            except BaseException as exc:
+                flow.feed(Outcome(error=exc))
+            else:
+                flow.feed(Outcome())
+        else:
+            flow.feed(Outcome.of(effect.run_sync))
+
+
+async def arun_iter(gen: FlowGen[Any]) -> AsyncIterator[Any]:
+    """Run a flow in the running event loop; yield the values it gives.
+
+    The caller closes it (``aclose()``) when it stops early: a flow's
+    clean-up may need to wait, which an abandoned async generator cannot.
+    """
+    flow = Flow(gen)
+    while (effect := flow.pending) is not None:
+        if type(effect) is Give:
+            try:
+                for value in effect.values:
+                    yield value
+            except BaseException as exc:
+                flow.feed(Outcome(error=exc))
+            else:
+                flow.feed(Outcome())
+        else:
+            flow.feed(await Outcome.of_awaitable(effect.run_async()))

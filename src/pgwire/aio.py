@@ -10,8 +10,8 @@ from typing import Any, Generic, TypeVar, overload
 
 from ._base import BaseConnection, IsolationLevel
 from ._connect import ConnectSteps, connect_flow, open_session_flow
-from ._cursor_base import BaseCursor, Params, _Exhausted, callproc_query
-from ._flow import arun
+from ._cursor_base import BaseCursor, Params, _Exhausted
+from ._flow import arun, arun_iter
 from ._hosts import resolve
 from .client_cursor import ClientCursorMixin, RawCursorMixin
 from .conninfo import ConnectParams, HostSpec
@@ -192,6 +192,10 @@ class AsyncConnection(BaseConnection, ConnectSteps, Generic[Row]):
         """Run a query on a new cursor and return the cursor."""
         cur = self.cursor()
         return await cur.execute(query, params, binary=binary, prepare=prepare)
+
+    @property
+    def _flow_lock(self) -> Any:
+        return self._alock
 
     async def _settle_now(self) -> None:
         self._check_open()
@@ -441,21 +445,20 @@ class AsyncCursor(BaseCursor, Generic[Row]):
             async with self._conn._alock:
                 await pipeline.fetch(self)
 
+    async def _run(self, gen: PGGen) -> Any:
+        return await self._conn._run(gen)
+
+    async def _settle_connection(self) -> None:
+        await self._conn._settle_now()
+
     async def executemany(
         self, query: Any, params_seq: Iterable[Params], *, returning: bool = False
     ) -> None:
         """Run a query once per parameter set, pipelined in one round trip."""
-        conn = self._conn
-        async with conn._alock:
-            self._check_open()
-            gen = self._many_gen(query, params_seq, returning)
-            self._reset()
-            if gen is None:
-                self.rowcount = 0
-                return
-            self._set_many_results(await conn._run(gen), returning)
+        async with self._conn._alock:
+            await arun(self._executemany_flow(query, params_seq, returning))
 
-    async def stream(
+    def stream(
         self, query: Any, params: Params = None, *, binary: bool | None = None, size: int = 1
     ) -> AsyncIterator[Row]:
         """Run a query and yield its rows as they arrive, in constant memory.
@@ -463,22 +466,7 @@ class AsyncCursor(BaseCursor, Generic[Row]):
         The rows are read from the server a chunk at a time; leaving the loop
         early abandons the rest of them (the connection stays usable).
         """
-        conn = self._conn
-        async with conn._alock:
-            self._check_open()
-            conn._check_no_pipeline("stream()")
-            gen = self._stream_gen(query, params, binary, size)
-            self._reset()
-            op: PGGen | None = gen
-            try:
-                while op is not None:
-                    op = self._stream_next(await conn._run(op))
-                    while self._pos < len(self._rows):
-                        yield self._next_row()
-                    self._raise_row_error()
-            finally:
-                if op is not None and not conn.closed:
-                    await conn._run(core.stream_abandon(conn._proto))
+        return arun_iter(self._stream_flow(query, params, binary, size))
 
     def copy(self, statement: Any, params: Any = None, *, writer: Any = None) -> AsyncCopy:
         """A COPY FROM STDIN / TO STDOUT to run in a ``with`` block.
@@ -491,9 +479,7 @@ class AsyncCursor(BaseCursor, Generic[Row]):
 
     async def callproc(self, name: str, params: Params = None) -> Params:
         """Call a function as ``SELECT * FROM name(params)``; return the params."""
-        query, args = callproc_query(name, params)
-        await self.execute(query, args)
-        return params
+        return await arun(self._callproc_flow(name, params))
 
     def nextset(self) -> bool | None:
         """Move to the next result of a multi-statement query."""
@@ -539,12 +525,8 @@ class AsyncCursor(BaseCursor, Generic[Row]):
 
     async def results(self) -> AsyncIterator[AsyncCursor[Row]]:
         """Yield the cursor once per result of the last execute, moving to each in turn."""
-        if self._result is None:
-            return
-        while True:
-            yield self
-            if not self._nextset():
-                return
+        for cursor in self._each_result():
+            yield cursor
 
 
 

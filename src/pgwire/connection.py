@@ -219,6 +219,13 @@ class Connection(BaseConnection, ConnectSteps, Generic[Row]):
     def _settle_now(self) -> None:
         self._settle(None)
 
+    def _run(self, gen: PGGen) -> Any:
+        return blocking.execute(self._chan, gen)
+
+    @property
+    def _flow_lock(self) -> Any:
+        return self._lock
+
     def _command(self, sql: bytes) -> None:
         with self._lock:
             self._settle(None)
