@@ -34,6 +34,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from ._copy_rows import RowEncoder
+from ._flow import Call, FlowGen, Give, arun, arun_iter, run, run_iter
 from .drivers import blocking
 from .errors import ProgrammingError, QueryCanceled
 from .protocol import copy as pc
@@ -641,6 +642,83 @@ class BaseCopy:
             cursor._select(Result(command_tag=state.command_tag, rowcount=state.rowcount))
             self._conn._copying = False
 
+    # --- flows (pgwire._flow), run by the blocking and the asyncio COPY -------------
+
+    def _enter_flow(self) -> FlowGen[Any]:
+        """Entering the block: the connection held, the COPY started on the server."""
+        self._check_enter()
+        if not self._on_server:
+            return self
+        conn = self._conn
+        lock = conn._flow_lock
+        yield Call(lock.acquire)
+        try:
+            yield Call(conn._settle_now)
+            probe = self._column_types_gen()
+            if probe is not None:
+                self._learn_column_types((yield Call(conn._run, probe)))
+            self._state = yield Call(conn._run, self._start_gen())
+            conn._copying = True
+            self._started()
+        except BaseException:
+            lock.release()
+            raise
+        return self
+
+    def _finish_flow(self, exc: BaseException | None) -> FlowGen[None]:
+        """finish(): the last rows and the end to the writer, or the unread data dropped."""
+        if self._ended:
+            return
+        self._ended = True
+        conn = self._conn
+        try:
+            if self._on_server:
+                if conn.closed or self._finished:
+                    return
+                if self.state.direction != "in":
+                    yield Call(conn._run, self._drain_gen())
+                    return
+            data = self._last_rows(exc)
+            if data:
+                yield Call(self.writer.write, data)
+            yield Call(self.writer.finish, exc)
+        finally:
+            self._done()
+            if self._on_server and self._state is not None:
+                conn._flow_lock.release()
+
+    def _write_flow(self, data: bytes | bytearray | memoryview | str) -> FlowGen[None]:
+        data = self._encode(data)
+        rows = self._take_rows()  # rows written before go first
+        if rows:
+            yield Call(self.writer.write, rows)
+        yield Call(self.writer.write, data)
+
+    def _write_rows_flow(self, rows: Iterable[Sequence[Any]]) -> FlowGen[None]:
+        encoder = self._encoder or self._row_encoder()
+        for batch in self._batches(rows):
+            if encoder.add_rows(batch):
+                yield Call(self.writer.write, self._take_rows())
+
+    def _read_row_flow(self) -> FlowGen[tuple[Any, ...] | None]:
+        queue = self._rows_ahead
+        while not queue:
+            chunk = yield Call(self._conn._run, self._read_gen())
+            if not chunk:
+                return None
+            self._parse(chunk, queue)
+        return queue.popleft()
+
+    def _rows_flow(self) -> FlowGen[None]:
+        """rows(): the rows parsed ahead, then each chunk's as it comes."""
+        batch = self._rows_ahead
+        yield Give(batch)
+        batch.clear()
+        while chunk := (yield Call(self._conn._run, self._read_gen())):
+            self._parse(chunk, batch)
+            yield Give(batch)
+            batch.clear()
+
 
 class Copy(BaseCopy):
     """A COPY running on a blocking cursor."""
@@ -650,23 +728,7 @@ class Copy(BaseCopy):
     writer: Writer
 
     def __enter__(self) -> Copy:
-        self._check_enter()
-        if not self._on_server:
-            return self
-        conn = self._conn
-        conn._lock.acquire()
-        try:
-            conn._settle(None)
-            probe = self._column_types_gen()
-            if probe is not None:
-                self._learn_column_types(blocking.execute(conn._chan, probe))
-            self._state = blocking.execute(conn._chan, self._start_gen())
-            conn._copying = True
-            self._started()
-        except BaseException:
-            conn._lock.release()
-            raise
-        return self
+        return run(self._enter_flow())  # type: ignore[no-any-return]
 
     def __exit__(
         self,
@@ -682,33 +744,11 @@ class Copy(BaseCopy):
         COPY FROM: the last rows go to the writer, which ends the COPY; COPY
         TO: the data not read is dropped. A second call does nothing.
         """
-        if self._ended:
-            return
-        self._ended = True
-        conn = self._conn
-        try:
-            if self._on_server:
-                if conn.closed or self._finished:
-                    return
-                if self.state.direction != "in":
-                    blocking.execute(conn._chan, self._drain_gen())
-                    return
-            data = self._last_rows(exc)
-            if data:
-                self.writer.write(data)
-            self.writer.finish(exc)
-        finally:
-            self._done()
-            if self._on_server and self._state is not None:
-                conn._lock.release()
+        run(self._finish_flow(exc))
 
     def write(self, data: bytes | bytearray | memoryview | str) -> None:
         """Send a chunk of COPY data as it is."""
-        data = self._encode(data)
-        rows = self._take_rows()  # rows written before go first
-        if rows:
-            self.writer.write(rows)
-        self.writer.write(data)
+        run(self._write_flow(data))
 
     def write_row(self, row: Sequence[Any]) -> None:
         """Send one row, adapting its values (rows are sent in chunks)."""
@@ -717,14 +757,11 @@ class Copy(BaseCopy):
 
     def write_rows(self, rows: Iterable[Sequence[Any]]) -> None:
         """Send every row of ``rows`` (any iterable, consumed a batch at a time)."""
-        encoder = self._encoder or self._row_encoder()
-        for batch in self._batches(rows):
-            if encoder.add_rows(batch):
-                self.writer.write(self._take_rows())
+        run(self._write_rows_flow(rows))
 
     def read(self) -> bytes:
         """The next chunk of COPY TO data; b"" at the end."""
-        return blocking.execute(self._conn._chan, self._read_gen())  # type: ignore[no-any-return]
+        return self._conn._run(self._read_gen())  # type: ignore[no-any-return]
 
     def __iter__(self) -> Iterator[bytes]:
         while data := self.read():
@@ -732,23 +769,11 @@ class Copy(BaseCopy):
 
     def rows(self) -> Iterator[tuple[Any, ...]]:
         """The rows of COPY TO data (typed after set_types())."""
-        batch = self._rows_ahead
-        yield from batch
-        batch.clear()
-        for chunk in self:
-            self._parse(chunk, batch)
-            yield from batch
-            batch.clear()
+        return run_iter(self._rows_flow())
 
     def read_row(self) -> tuple[Any, ...] | None:
         """The next row of COPY TO data, or None at the end."""
-        queue = self._rows_ahead
-        while not queue:
-            chunk = self.read()
-            if not chunk:
-                return None
-            self._parse(chunk, queue)
-        return queue.popleft()
+        return run(self._read_row_flow())
 
 
 class AsyncCopy(BaseCopy):
@@ -759,23 +784,7 @@ class AsyncCopy(BaseCopy):
     writer: AsyncWriter
 
     async def __aenter__(self) -> AsyncCopy:
-        self._check_enter()
-        if not self._on_server:
-            return self
-        conn = self._conn
-        await conn._alock.acquire()
-        try:
-            conn._check_open()
-            probe = self._column_types_gen()
-            if probe is not None:
-                self._learn_column_types(await conn._run(probe))
-            self._state = await conn._run(self._start_gen())
-            conn._copying = True
-            self._started()
-        except BaseException:
-            conn._alock.release()
-            raise
-        return self
+        return await arun(self._enter_flow())  # type: ignore[no-any-return]
 
     async def __aexit__(
         self,
@@ -791,33 +800,11 @@ class AsyncCopy(BaseCopy):
         COPY FROM: the last rows go to the writer, which ends the COPY; COPY
         TO: the data not read is dropped. A second call does nothing.
         """
-        if self._ended:
-            return
-        self._ended = True
-        conn = self._conn
-        try:
-            if self._on_server:
-                if conn.closed or self._finished:
-                    return
-                if self.state.direction != "in":
-                    await conn._run(self._drain_gen())
-                    return
-            data = self._last_rows(exc)
-            if data:
-                await self.writer.write(data)
-            await self.writer.finish(exc)
-        finally:
-            self._done()
-            if self._on_server and self._state is not None:
-                conn._alock.release()
+        await arun(self._finish_flow(exc))
 
     async def write(self, data: bytes | bytearray | memoryview | str) -> None:
         """Send a chunk of COPY data as it is."""
-        data = self._encode(data)
-        rows = self._take_rows()  # rows written before go first
-        if rows:
-            await self.writer.write(rows)
-        await self.writer.write(data)
+        await arun(self._write_flow(data))
 
     async def write_row(self, row: Sequence[Any]) -> None:
         """Send one row, adapting its values (rows are sent in chunks)."""
@@ -826,10 +813,7 @@ class AsyncCopy(BaseCopy):
 
     async def write_rows(self, rows: Iterable[Sequence[Any]]) -> None:
         """Send every row of ``rows`` (any iterable, consumed a batch at a time)."""
-        encoder = self._encoder or self._row_encoder()
-        for batch in self._batches(rows):
-            if encoder.add_rows(batch):
-                await self.writer.write(self._take_rows())
+        await arun(self._write_rows_flow(rows))
 
     async def read(self) -> bytes:
         """The next chunk of COPY TO data; b"" at the end."""
@@ -844,21 +828,8 @@ class AsyncCopy(BaseCopy):
 
     async def read_row(self) -> tuple[Any, ...] | None:
         """The next row of COPY TO data, or None at the end."""
-        queue = self._rows_ahead
-        while not queue:
-            chunk = await self.read()
-            if not chunk:
-                return None
-            self._parse(chunk, queue)
-        return queue.popleft()
+        return await arun(self._read_row_flow())
 
-    async def rows(self) -> AsyncIterator[tuple[Any, ...]]:
+    def rows(self) -> AsyncIterator[tuple[Any, ...]]:
         """The rows of COPY TO data (typed after set_types())."""
-        batch = self._rows_ahead
-        while batch:
-            yield batch.popleft()
-        async for chunk in self:
-            self._parse(chunk, batch)
-            for row in batch:
-                yield row
-            batch.clear()
+        return arun_iter(self._rows_flow())
