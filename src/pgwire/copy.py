@@ -151,8 +151,12 @@ class FileWriter(Writer):
         self.file.write(data)
 
 
-class ConnectionWriter(Writer):
-    """Sends the COPY data to the server over the cursor's connection (the default writer)."""
+class _SendingWriter:
+    """What the writers sending to the connection share: their state and flows.
+
+    The flows (:mod:`pgwire._flow`) are run by the blocking and the asyncio
+    writers, which give the step that waits: :meth:`_flush`.
+    """
 
     def __init__(self, cursor: Any) -> None:
         self.cursor = cursor
@@ -160,22 +164,88 @@ class ConnectionWriter(Writer):
         # The COPY the server started, given by the Copy using this writer.
         self._state: CopyState | None = None
 
-    def write(self, data: bytes) -> None:
+    def _flush(self) -> Any:
+        """Step: send what is queued on the connection."""
+        raise NotImplementedError
+
+    def _write_flow(self, data: bytes) -> FlowGen[None]:
         """Queue the chunk as a CopyData message; send once enough is queued."""
         conn = self.connection
         pc.copy_data(conn._proto, data)
         if len(conn._proto.out) >= FLUSH_SIZE:
-            blocking.flush(conn._chan)
+            yield Call(self._flush)
 
-    def finish(self, exception: BaseException | None = None) -> None:
+    def _finish_flow(self, exception: BaseException | None) -> FlowGen[None]:
         """Send CopyDone (CopyFail for ``exception``) and wait for the server's outcome."""
         conn = self.connection
         if self._state is None or conn.closed:
             return
-        blocking.execute(conn._chan, _end_gen(conn._proto, self._state, exception))
+        yield Call(conn._run, _end_gen(conn._proto, self._state, exception))
 
 
-class QueuedWriter(ConnectionWriter):
+class _QueuedSendingWriter(_SendingWriter):
+    """What the queued writers share: a worker sends the chunks while the caller goes on.
+
+    The blocking and the asyncio writers give the steps that wait (:meth:`_put`,
+    :meth:`_join_worker`), the queue, and the worker (a thread, a task) running
+    :meth:`_work_flow`.
+    """
+
+    #: What the worker keeps to raise to the caller, rather than die of.
+    _worker_keeps: type[BaseException] = Exception
+
+    def __init__(self, cursor: Any) -> None:
+        super().__init__(cursor)
+        self._queue: Any = None
+        self._worker: Any = None
+        self._error: BaseException | None = None
+
+    def _put(self, data: bytes | None) -> Any:
+        """Step: hand a chunk to the worker; None tells it to stop."""
+        raise NotImplementedError
+
+    def _join_worker(self) -> Any:
+        """Step: wait for the worker to end."""
+        raise NotImplementedError
+
+    def _work_flow(self) -> FlowGen[None]:
+        """The worker: send each chunk handed to it; after an error, only take them."""
+        while (data := (yield Call(self._queue.get))) is not None:
+            if self._error is None:
+                try:
+                    yield from self._write_flow(data)
+                except self._worker_keeps as ex:
+                    self._error = ex
+
+    def _finish_queued_flow(self, exception: BaseException | None) -> FlowGen[None]:
+        """finish(): the worker sends everything, then the COPY ends."""
+        if self._worker is not None:
+            yield Call(self._put, None)
+            yield Call(self._join_worker)
+            self._worker = None
+        error, self._error = self._error, None
+        # The worker's error is raised unless the COPY is aborted already.
+        if error is not None and exception is None:
+            raise error
+        yield from self._finish_flow(exception)
+
+
+class ConnectionWriter(_SendingWriter, Writer):
+    """Sends the COPY data to the server over the cursor's connection (the default writer)."""
+
+    def _flush(self) -> None:
+        blocking.flush(self.connection._chan)
+
+    def write(self, data: bytes) -> None:
+        """Queue the chunk as a CopyData message; send once enough is queued."""
+        run(self._write_flow(data))
+
+    def finish(self, exception: BaseException | None = None) -> None:
+        """Send CopyDone (CopyFail for ``exception``) and wait for the server's outcome."""
+        run(self._finish_flow(exception))
+
+
+class QueuedWriter(_QueuedSendingWriter, ConnectionWriter):
     """A :class:`ConnectionWriter` whose sends are made by a worker thread.
 
     The caller formats rows while the worker writes the previous ones to the
@@ -184,20 +254,18 @@ class QueuedWriter(ConnectionWriter):
     :meth:`write`.
     """
 
+    # A thread has no caller to interrupt: whatever stops it goes to the caller.
+    _worker_keeps = BaseException
+
     def __init__(self, cursor: Any) -> None:
         super().__init__(cursor)
         self._queue: queue.Queue[bytes | None] = queue.Queue(maxsize=QUEUE_SIZE)
-        self._worker: threading.Thread | None = None
-        self._error: BaseException | None = None
 
     def _work(self) -> None:
-        send = super().write
-        while (data := self._queue.get()) is not None:
-            if self._error is None:
-                try:
-                    send(data)
-                except BaseException as ex:  # noqa: BLE001 - handed to the caller
-                    self._error = ex
+        run(self._work_flow())
+
+    def _join_worker(self) -> None:
+        self._worker.join()
 
     def _put(self, data: bytes | None) -> None:
         while True:
@@ -218,64 +286,35 @@ class QueuedWriter(ConnectionWriter):
 
     def finish(self, exception: BaseException | None = None) -> None:
         """Wait for the worker to send everything, then end the COPY."""
-        if self._worker is not None:
-            self._put(None)
-            self._worker.join()
-            self._worker = None
-        _raise_worker_error(self, exception)
-        super().finish(exception)
+        run(self._finish_queued_flow(exception))
 
 
-def _raise_worker_error(writer: Any, exception: BaseException | None) -> None:
-    """Raise the error a queued writer's worker met, unless the COPY is aborted already."""
-    error, writer._error = writer._error, None
-    if error is not None and exception is None:
-        raise error
-
-
-class AsyncConnectionWriter(AsyncWriter):
+class AsyncConnectionWriter(_SendingWriter, AsyncWriter):
     """Sends the COPY data over the asyncio cursor's connection (the default writer)."""
 
-    def __init__(self, cursor: Any) -> None:
-        self.cursor = cursor
-        self.connection = cursor.connection
-        self._state: CopyState | None = None
+    async def _flush(self) -> None:
+        # Imported here: the blocking API must not load asyncio.
+        from .drivers import aio
+
+        await aio.flush(self.connection._chan)
 
     async def write(self, data: bytes) -> None:
         """Queue the chunk as a CopyData message; send once enough is queued."""
-        conn = self.connection
-        pc.copy_data(conn._proto, data)
-        if len(conn._proto.out) >= FLUSH_SIZE:
-            # Imported here: the blocking API must not load asyncio.
-            from .drivers import aio
-
-            await aio.flush(conn._chan)
+        await arun(self._write_flow(data))
 
     async def finish(self, exception: BaseException | None = None) -> None:
         """Send CopyDone (CopyFail for ``exception``) and wait for the server's outcome."""
-        conn = self.connection
-        if self._state is None or conn.closed:
-            return
-        await conn._run(_end_gen(conn._proto, self._state, exception))
+        await arun(self._finish_flow(exception))
 
 
-class AsyncQueuedWriter(AsyncConnectionWriter):
+class AsyncQueuedWriter(_QueuedSendingWriter, AsyncConnectionWriter):
     """An :class:`AsyncConnectionWriter` whose sends are made by a task of their own."""
 
-    def __init__(self, cursor: Any) -> None:
-        super().__init__(cursor)
-        self._queue: Any = None
-        self._worker: Any = None
-        self._error: BaseException | None = None
+    async def _put(self, data: bytes | None) -> None:
+        await self._queue.put(data)
 
-    async def _work(self) -> None:
-        send = super().write
-        while (data := await self._queue.get()) is not None:
-            if self._error is None:
-                try:
-                    await send(data)
-                except Exception as ex:  # noqa: BLE001 - handed to the caller
-                    self._error = ex
+    async def _join_worker(self) -> None:
+        await self._worker
 
     async def write(self, data: bytes) -> None:
         """Hand the chunk to the worker task (started at the first chunk)."""
@@ -285,17 +324,12 @@ class AsyncQueuedWriter(AsyncConnectionWriter):
             raise self._error
         if self._worker is None:
             self._queue = asyncio.Queue(maxsize=QUEUE_SIZE)
-            self._worker = asyncio.get_running_loop().create_task(self._work())
+            self._worker = asyncio.get_running_loop().create_task(arun(self._work_flow()))
         await self._queue.put(data)
 
     async def finish(self, exception: BaseException | None = None) -> None:
         """Wait for the worker to send everything, then end the COPY."""
-        if self._worker is not None:
-            await self._queue.put(None)
-            await self._worker
-            self._worker = None
-        _raise_worker_error(self, exception)
-        await super().finish(exception)
+        await arun(self._finish_queued_flow(exception))
 
 
 # psycopg's names for the writers sending to the connection.
