@@ -18,7 +18,7 @@ from enum import IntEnum
 from typing import TYPE_CHECKING, Any
 
 from . import errors as _errors
-from ._flow import Call, FlowGen
+from ._flow import Call, FlowGen, Give
 from ._statement_plans import StatementPlans
 from .conninfo import AuthPolicy, ConnectParams, HostSpec, protocol_versions, scram_keys
 from .drivers.connect import retry_tls
@@ -410,6 +410,9 @@ class BaseConnection:
     ProgrammingError = _errors.ProgrammingError
     NotSupportedError = _errors.NotSupportedError
 
+    #: The public class named by repr().
+    _repr_name = "Connection"
+
     def __init__(
         self,
         chan: Channel,
@@ -768,6 +771,15 @@ class BaseConnection:
         """Whether tpc_recover() opened the transaction it ran in (then it ends it)."""
         return was_idle and self._proto.transaction_status == core.INTRANS
 
+    def __repr__(self) -> str:
+        state = "closed" if self.closed else self.info.transaction_status.name
+        return f"<pgwire.{self._repr_name} [{state}] host={self._host.host} port={self._host.port}>"
+
+    def __del__(self) -> None:
+        chan = getattr(self, "_chan", None)
+        if chan is not None and not chan.closed:
+            chan.close()
+
     def _simple_gen(self, sql: bytes) -> PGGen:
         return core.simple_query(self._proto, sql, None)
 
@@ -842,13 +854,20 @@ class BaseConnection:
             yield Call(self._command, b"ROLLBACK")
         return recovered(rows)
 
-    @staticmethod
-    def _notify_deadlines(timeout: float | None, stop_after: int | None) -> Iterator[float | None]:
-        """For notifies(): the deadline to wait for each notification, while more are wanted."""
+    def _notifies_flow(self, timeout: float | None, stop_after: int | None) -> FlowGen[None]:
+        """notifies(): each notification given as it arrives, the connection held meanwhile."""
         deadline = None if timeout is None else time.monotonic() + timeout
+        lock = self._flow_lock
         count = 0
         while True:
-            yield deadline
+            yield Call(lock.acquire)
+            try:
+                notify = yield from self._next_notify_flow(deadline)
+            finally:
+                lock.release()
+            if notify is None:
+                return
+            yield Give((notify,))
             count += 1
             if stop_after is not None and count >= stop_after:
                 return

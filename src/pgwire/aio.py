@@ -57,6 +57,8 @@ class AsyncConnection(BaseConnection, ConnectSteps, Generic[Row]):
         return super().cursor(*args, **kwargs)
 
 
+    _repr_name = "AsyncConnection"
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._alock = asyncio.Lock()
@@ -116,10 +118,6 @@ class AsyncConnection(BaseConnection, ConnectSteps, Generic[Row]):
             where = host.hostaddr or host.host
             raise OperationalError(f"connection to {where} timed out") from None
 
-    def __repr__(self) -> str:
-        state = "closed" if self.closed else self.info.transaction_status.name
-        return f"<pgwire.AsyncConnection [{state}] host={self._host.host} port={self._host.port}>"
-
     async def __aenter__(self) -> AsyncConnection:
         return self
 
@@ -130,11 +128,6 @@ class AsyncConnection(BaseConnection, ConnectSteps, Generic[Row]):
         tb: TracebackType | None,
     ) -> None:
         await arun(self._exit_flow(exc_type))
-
-    def __del__(self) -> None:
-        chan = getattr(self, "_chan", None)
-        if chan is not None and not chan.closed:
-            chan.close()
 
     # --- running ---------------------------------------------------------------
 
@@ -323,16 +316,11 @@ class AsyncConnection(BaseConnection, ConnectSteps, Generic[Row]):
         """``async with aconn.transaction():`` — nested blocks are savepoints."""
         return AsyncTransaction(self, savepoint_name, force_rollback)
 
-    async def notifies(
+    def notifies(
         self, timeout: float | None = None, stop_after: int | None = None
     ) -> AsyncIterator[Notify]:
         """Yield notifications as they arrive; stop after ``timeout`` seconds if given."""
-        for deadline in self._notify_deadlines(timeout, stop_after):
-            async with self._alock:
-                notify = await arun(self._next_notify_flow(deadline))
-            if notify is None:
-                return
-            yield notify
+        return arun_iter(self._notifies_flow(timeout, stop_after))
 
 
 class AsyncPipeline(PipelineState):
@@ -340,20 +328,13 @@ class AsyncPipeline(PipelineState):
 
     _conn: AsyncConnection
 
-    async def _read(self, op: PGGen) -> None:
-        self.reading = True
-        try:
-            await self._conn._run(op)
-        finally:
-            self.reading = False
-
     async def sync(self) -> None:
         """Send a Sync and read every queued result; raise the first error not yet raised."""
         await arun(self._sync_flow())
 
     async def fetch(self, cursor: AsyncCursor) -> None:
         """Read the results up to ``cursor``'s statements."""
-        await self._read(self.fetch_op(cursor))
+        await arun(self._read_flow(self.fetch_op(cursor)))
 
     async def __aenter__(self) -> AsyncPipeline:
         self._enter()

@@ -8,7 +8,7 @@ from typing import Any, Generic, TypeVar, overload
 
 from ._base import BaseConnection, Inflight, IsolationLevel, TransactionStatus
 from ._connect import ConnectSteps, connect_flow, open_session_flow
-from ._flow import run
+from ._flow import run, run_iter
 from ._hosts import resolve
 from .conninfo import ConnectParams, HostSpec
 from .cursor import Cursor
@@ -86,10 +86,6 @@ class Connection(BaseConnection, ConnectSteps, Generic[Row]):
     def _open_session(params: ConnectParams, host: HostSpec, attrs: str) -> Channel:
         return run(open_session_flow(Connection, params, host, attrs))
 
-    def __repr__(self) -> str:
-        state = "closed" if self.closed else self.info.transaction_status.name
-        return f"<pgwire.Connection [{state}] host={self._host.host} port={self._host.port}>"
-
     def __enter__(self) -> Connection[Row]:
         return self
 
@@ -100,11 +96,6 @@ class Connection(BaseConnection, ConnectSteps, Generic[Row]):
         tb: TracebackType | None,
     ) -> None:
         run(self._exit_flow(exc_type))
-
-    def __del__(self) -> None:
-        chan = getattr(self, "_chan", None)
-        if chan is not None and not chan.closed:
-            chan.close()
 
     # --- the in-flight asynchronous query --------------------------------------
 
@@ -328,12 +319,7 @@ class Connection(BaseConnection, ConnectSteps, Generic[Row]):
         self, timeout: float | None = None, stop_after: int | None = None
     ) -> Iterator[Notify]:
         """Yield notifications as they arrive; stop after ``timeout`` seconds if given."""
-        for deadline in self._notify_deadlines(timeout, stop_after):
-            with self._lock:
-                notify = run(self._next_notify_flow(deadline))
-            if notify is None:
-                return
-            yield notify
+        return run_iter(self._notifies_flow(timeout, stop_after))
 
 
 class Transaction(BaseTransaction):
@@ -363,14 +349,6 @@ class Pipeline(PipelineState):
 
     _conn: Connection
 
-    def _read(self, op: PGGen) -> None:
-        conn = self._conn
-        self.reading = True
-        try:
-            blocking.execute(conn._chan, op)
-        finally:
-            self.reading = False
-
     def sync(self) -> None:
         """Send a Sync and read every queued result; raise the first error not yet raised."""
         with self._conn._lock:
@@ -379,7 +357,7 @@ class Pipeline(PipelineState):
     def fetch(self, cursor: Cursor) -> None:
         """Read the results up to ``cursor``'s statements."""
         with self._conn._lock:
-            self._read(self.fetch_op(cursor))
+            run(self._read_flow(self.fetch_op(cursor)))
 
     def __enter__(self) -> Pipeline:
         with self._conn._lock:

@@ -743,6 +743,11 @@ class BaseCopy:
             self._parse(chunk, queue)
         return queue.popleft()
 
+    def _chunks_flow(self) -> FlowGen[None]:
+        """Iteration: the chunks of COPY TO data as they come."""
+        while chunk := (yield Call(self._conn._run, self._read_gen())):
+            yield Give((chunk,))
+
     def _rows_flow(self) -> FlowGen[None]:
         """rows(): the rows parsed ahead, then each chunk's as it comes."""
         batch = self._rows_ahead
@@ -798,8 +803,7 @@ class Copy(BaseCopy):
         return self._conn._run(self._read_gen())  # type: ignore[no-any-return]
 
     def __iter__(self) -> Iterator[bytes]:
-        while data := self.read():
-            yield data
+        return run_iter(self._chunks_flow())
 
     def rows(self) -> Iterator[tuple[Any, ...]]:
         """The rows of COPY TO data (typed after set_types())."""
@@ -854,11 +858,7 @@ class AsyncCopy(BaseCopy):
         return await self._conn._run(self._read_gen())  # type: ignore[no-any-return]
 
     def __aiter__(self) -> AsyncIterator[bytes]:
-        return self._chunks()
-
-    async def _chunks(self) -> AsyncIterator[bytes]:
-        while data := await self.read():
-            yield data
+        return arun_iter(self._chunks_flow())
 
     async def read_row(self) -> tuple[Any, ...] | None:
         """The next row of COPY TO data, or None at the end."""

@@ -163,14 +163,18 @@ class PipelineState:
 
     # --- flows (pgwire._flow), run by the blocking and the asyncio pipelines -------
 
-    def _read(self, op: PGGen) -> Any:
-        """Step: run an operation reading the pipeline's results."""
-        raise NotImplementedError
+    def _read_flow(self, op: PGGen) -> FlowGen[None]:
+        """Run an operation reading the pipeline's results (not a statement outside it)."""
+        self.reading = True
+        try:
+            yield Call(self._conn._run, op)
+        finally:
+            self.reading = False
 
     def _sync_flow(self) -> FlowGen[None]:
         """sync(): a Sync, every queued result read, the first error not yet raised."""
         self._conn._check_open()
-        yield Call(self._read, self.sync_op())
+        yield from self._read_flow(self.sync_op())
         error = self.take_error()
         if error is not None:
             raise error
