@@ -18,7 +18,7 @@ from enum import IntEnum
 from typing import TYPE_CHECKING, Any
 
 from . import errors as _errors
-from ._flow import Call, FlowGen, Give
+from ._flow import Call, FlowGen, Give, holding
 from ._statement_plans import StatementPlans
 from .conninfo import AuthPolicy, ConnectParams, HostSpec, protocol_versions, scram_keys
 from .drivers.connect import retry_tls
@@ -857,14 +857,9 @@ class BaseConnection:
     def _notifies_flow(self, timeout: float | None, stop_after: int | None) -> FlowGen[None]:
         """notifies(): each notification given as it arrives, the connection held meanwhile."""
         deadline = None if timeout is None else time.monotonic() + timeout
-        lock = self._flow_lock
         count = 0
         while True:
-            yield Call(lock.acquire)
-            try:
-                notify = yield from self._next_notify_flow(deadline)
-            finally:
-                lock.release()
+            notify = yield from holding(self._flow_lock, self._next_notify_flow(deadline))
             if notify is None:
                 return
             yield Give((notify,))

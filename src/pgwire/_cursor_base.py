@@ -842,27 +842,22 @@ class BaseCursor:
     def _stream_flow(
         self, query: Any, params: Params, binary: bool | None, size: int
     ) -> FlowGen[None]:
-        """stream(): the connection held, chunks of rows read and given as they come."""
+        """stream(): chunks of rows read and given as they come (run holding the connection)."""
         conn = self._conn
-        lock = conn._flow_lock
-        yield Call(lock.acquire)
+        self._check_open()
+        conn._check_no_pipeline("stream()")
+        yield Call(self._settle_connection)
+        op: PGGen | None = self._stream_gen(query, params, binary, size)
+        self._reset()
         try:
-            self._check_open()
-            conn._check_no_pipeline("stream()")
-            yield Call(self._settle_connection)
-            op: PGGen | None = self._stream_gen(query, params, binary, size)
-            self._reset()
-            try:
-                while op is not None:
-                    op = self._stream_next((yield Call(self._run, op)))
-                    yield Give(self._unread_rows())
-                    self._raise_row_error()
-            finally:
-                # Left early: the rest of the rows are dropped, the session stays usable.
-                if op is not None and not conn.closed:
-                    yield Call(self._run, core.stream_abandon(conn._proto))
+            while op is not None:
+                op = self._stream_next((yield Call(self._run, op)))
+                yield Give(self._unread_rows())
+                self._raise_row_error()
         finally:
-            lock.release()
+            # Left early: the rest of the rows are dropped, the session stays usable.
+            if op is not None and not conn.closed:
+                yield Call(self._run, core.stream_abandon(conn._proto))
 
     def _callproc_flow(self, name: str, params: Params) -> FlowGen[Params]:
         query, args = callproc_query(name, params)

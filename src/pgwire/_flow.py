@@ -34,6 +34,7 @@ __all__ = [
     "Outcome",
     "arun",
     "arun_iter",
+    "holding",
     "run",
     "run_iter",
 ]
@@ -141,6 +142,15 @@ class Flow(Generic[T]):
         except StopIteration as stop:
             self.pending = None
             self.result = stop.value
+
+
+def holding(lock: Any, gen: FlowGen[T]) -> FlowGen[T]:
+    """The flow ``gen`` run holding ``lock`` (a threading or an asyncio lock)."""
+    yield Call(lock.acquire)
+    try:
+        return (yield from gen)
+    finally:
+        lock.release()
 
 
 def run(gen: FlowGen[T]) -> T:

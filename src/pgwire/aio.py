@@ -11,7 +11,7 @@ from typing import Any, Generic, TypeVar, overload
 from ._base import BaseConnection, IsolationLevel
 from ._connect import ConnectSteps, connect_flow, open_session_flow
 from ._cursor_base import BaseCursor, Params, _Exhausted
-from ._flow import arun, arun_iter
+from ._flow import arun, arun_iter, holding
 from ._hosts import resolve
 from .client_cursor import ClientCursorMixin, RawCursorMixin
 from .conninfo import ConnectParams, HostSpec
@@ -447,7 +447,8 @@ class AsyncCursor(BaseCursor, Generic[Row]):
         The rows are read from the server a chunk at a time; leaving the loop
         early abandons the rest of them (the connection stays usable).
         """
-        return arun_iter(self._stream_flow(query, params, binary, size))
+        flow = self._stream_flow(query, params, binary, size)
+        return arun_iter(holding(self._conn._alock, flow))
 
     def copy(self, statement: Any, params: Any = None, *, writer: Any = None) -> AsyncCopy:
         """A COPY FROM STDIN / TO STDOUT to run in a ``with`` block.

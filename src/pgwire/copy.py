@@ -168,11 +168,15 @@ class _SendingWriter:
         """Step: send what is queued on the connection."""
         raise NotImplementedError
 
+    def _queue_data(self, data: bytes) -> bool:
+        """Queue the chunk as a CopyData message; True when enough is queued to send."""
+        proto = self.connection._proto
+        pc.copy_data(proto, data)
+        return len(proto.out) >= FLUSH_SIZE
+
     def _write_flow(self, data: bytes) -> FlowGen[None]:
         """Queue the chunk as a CopyData message; send once enough is queued."""
-        conn = self.connection
-        pc.copy_data(conn._proto, data)
-        if len(conn._proto.out) >= FLUSH_SIZE:
+        if self._queue_data(data):
             yield Call(self._flush)
 
     def _finish_flow(self, exception: BaseException | None) -> FlowGen[None]:
@@ -238,7 +242,8 @@ class ConnectionWriter(_SendingWriter, Writer):
 
     def write(self, data: bytes) -> None:
         """Queue the chunk as a CopyData message; send once enough is queued."""
-        run(self._write_flow(data))
+        if self._queue_data(data):
+            self._flush()
 
     def finish(self, exception: BaseException | None = None) -> None:
         """Send CopyDone (CopyFail for ``exception``) and wait for the server's outcome."""
@@ -300,7 +305,8 @@ class AsyncConnectionWriter(_SendingWriter, AsyncWriter):
 
     async def write(self, data: bytes) -> None:
         """Queue the chunk as a CopyData message; send once enough is queued."""
-        await arun(self._write_flow(data))
+        if self._queue_data(data):
+            await self._flush()
 
     async def finish(self, exception: BaseException | None = None) -> None:
         """Send CopyDone (CopyFail for ``exception``) and wait for the server's outcome."""
@@ -721,12 +727,11 @@ class BaseCopy:
             if self._on_server and self._state is not None:
                 conn._flow_lock.release()
 
-    def _write_flow(self, data: bytes | bytearray | memoryview | str) -> FlowGen[None]:
+    def _chunks_to_write(self, data: bytes | bytearray | memoryview | str) -> tuple[bytes, ...]:
+        """What write() hands the writer: the rows written before go first."""
         data = self._encode(data)
-        rows = self._take_rows()  # rows written before go first
-        if rows:
-            yield Call(self.writer.write, rows)
-        yield Call(self.writer.write, data)
+        rows = self._take_rows()
+        return (rows, data) if rows else (data,)
 
     def _write_rows_flow(self, rows: Iterable[Sequence[Any]]) -> FlowGen[None]:
         encoder = self._encoder or self._row_encoder()
@@ -787,7 +792,8 @@ class Copy(BaseCopy):
 
     def write(self, data: bytes | bytearray | memoryview | str) -> None:
         """Send a chunk of COPY data as it is."""
-        run(self._write_flow(data))
+        for chunk in self._chunks_to_write(data):
+            self.writer.write(chunk)
 
     def write_row(self, row: Sequence[Any]) -> None:
         """Send one row, adapting its values (rows are sent in chunks)."""
@@ -811,7 +817,7 @@ class Copy(BaseCopy):
 
     def read_row(self) -> tuple[Any, ...] | None:
         """The next row of COPY TO data, or None at the end."""
-        return run(self._read_row_flow())
+        return self._rows_ahead.popleft() if self._rows_ahead else run(self._read_row_flow())
 
 
 class AsyncCopy(BaseCopy):
@@ -842,7 +848,8 @@ class AsyncCopy(BaseCopy):
 
     async def write(self, data: bytes | bytearray | memoryview | str) -> None:
         """Send a chunk of COPY data as it is."""
-        await arun(self._write_flow(data))
+        for chunk in self._chunks_to_write(data):
+            await self.writer.write(chunk)
 
     async def write_row(self, row: Sequence[Any]) -> None:
         """Send one row, adapting its values (rows are sent in chunks)."""
@@ -862,7 +869,8 @@ class AsyncCopy(BaseCopy):
 
     async def read_row(self) -> tuple[Any, ...] | None:
         """The next row of COPY TO data, or None at the end."""
-        return await arun(self._read_row_flow())
+        queue = self._rows_ahead
+        return queue.popleft() if queue else await arun(self._read_row_flow())
 
     def rows(self) -> AsyncIterator[tuple[Any, ...]]:
         """The rows of COPY TO data (typed after set_types())."""

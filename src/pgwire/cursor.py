@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, Generic
 
 from ._base import Inflight
 from ._cursor_base import BaseCursor, Params, PlannedRun, _Exhausted
-from ._flow import run, run_iter
+from ._flow import holding, run, run_iter
 from .copy import Copy
 from .drivers import blocking
 from .drivers.channel import Operation
@@ -174,7 +174,8 @@ class Cursor(BaseCursor, Generic[Row]):
         The rows are read from the server a chunk at a time; leaving the loop
         early abandons the rest of them (the connection stays usable).
         """
-        return run_iter(self._stream_flow(query, params, binary, size))
+        flow = self._stream_flow(query, params, binary, size)
+        return run_iter(holding(self._conn._lock, flow))
 
     def copy(self, statement: Any, params: Any = None, *, writer: Any = None) -> Copy:
         """A COPY FROM STDIN / TO STDOUT to run in a ``with`` block.
