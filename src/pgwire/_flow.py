@@ -27,6 +27,7 @@ from typing import Any, Generic, Protocol, TypeVar
 
 __all__ = [
     "Call",
+    "CallerLeft",
     "Effect",
     "Flow",
     "FlowGen",
@@ -92,6 +93,14 @@ class Give:
 
 
 FlowGen = Generator[Effect, Any, T]
+
+
+class CallerLeft(BaseException):
+    """Thrown into a flow whose values the caller stopped taking (the loop was left).
+
+    Not GeneratorExit itself: a flow delegating with ``yield from`` would
+    close its inner flow rather than let it clean up with effects.
+    """
 
 
 @dataclass
@@ -172,16 +181,21 @@ async def arun(gen: FlowGen[T]) -> T:
 def run_iter(gen: FlowGen[Any]) -> Iterator[Any]:
     """Run a flow, blocking on each effect; yield the values it gives."""
     flow = Flow(gen)
-    while (effect := flow.pending) is not None:
-        if type(effect) is Give:
-            try:
-                yield from effect.values
-            except BaseException as exc:
-                flow.feed(Outcome(error=exc))
+    try:
+        while (effect := flow.pending) is not None:
+            if type(effect) is Give:
+                try:
+                    yield from effect.values
+                except GeneratorExit:
+                    flow.feed(Outcome(error=CallerLeft()))
+                except BaseException as exc:
+                    flow.feed(Outcome(error=exc))
+                else:
+                    flow.feed(Outcome())
             else:
-                flow.feed(Outcome())
-        else:
-            flow.feed(Outcome.of(effect.run_sync))
+                flow.feed(Outcome.of(effect.run_sync))
+    except CallerLeft:
+        return
 
 
 async def arun_iter(gen: FlowGen[Any]) -> AsyncIterator[Any]:
@@ -191,14 +205,19 @@ async def arun_iter(gen: FlowGen[Any]) -> AsyncIterator[Any]:
     clean-up may need to wait, which an abandoned async generator cannot.
     """
     flow = Flow(gen)
-    while (effect := flow.pending) is not None:
-        if type(effect) is Give:
-            try:
-                for value in effect.values:
-                    yield value
-            except BaseException as exc:
-                flow.feed(Outcome(error=exc))
+    try:
+        while (effect := flow.pending) is not None:
+            if type(effect) is Give:
+                try:
+                    for value in effect.values:
+                        yield value
+                except GeneratorExit:
+                    flow.feed(Outcome(error=CallerLeft()))
+                except BaseException as exc:
+                    flow.feed(Outcome(error=exc))
+                else:
+                    flow.feed(Outcome())
             else:
-                flow.feed(Outcome())
-        else:
-            flow.feed(await Outcome.of_awaitable(effect.run_async()))
+                flow.feed(await Outcome.of_awaitable(effect.run_async()))
+    except CallerLeft:
+        return
