@@ -63,9 +63,6 @@ class Cursor(BaseCursor, Generic[Row]):
     def _run(self, gen: PGGen) -> Any:
         return blocking.execute(self._conn._chan, gen)
 
-    def _settle_connection(self) -> None:
-        self._conn._settle(self)
-
     def execute(
         self,
         query: Any,
@@ -165,6 +162,9 @@ class Cursor(BaseCursor, Generic[Row]):
         """Run a query once per parameter set, pipelined in one round trip."""
         with self._conn._lock:
             run(self._executemany_flow(query, params_seq, returning))
+
+    def _settle_connection(self) -> None:
+        self._conn._settle(self)
 
     def stream(
         self, query: Any, params: Params = None, *, binary: bool | None = None, size: int = 1
