@@ -33,6 +33,8 @@ ROOMS: dict[str, str] = {
     "tpc": "query",
     "drivers": "drivers",
     "_base": "public",
+    "_flow": "public",
+    "_connect": "public",
     "_cursor_base": "public",
     "column": "public",
     "connection_info": "public",

@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from . import errors as _errors
+from ._flow import Call, FlowGen, Give, holding
 from .connection_info import (
     ConnectionInfo,
     ConnStatus,
@@ -25,13 +26,7 @@ from .connection_info import (
     TransactionStatus,
     transaction_status,
 )
-from .conninfo import (
-    AuthPolicy,
-    ConnectParams,
-    HostSpec,
-    protocol_versions,
-    scram_keys,
-)
+from .conninfo import AuthPolicy, ConnectParams, HostSpec, protocol_versions, scram_keys
 from .drivers.connect import retry_tls
 from .engine.plans import StatementPlans
 from .engine.prepared import PreparedCache
@@ -45,7 +40,8 @@ from .errors import (
 )
 from .protocol import core
 from .protocol.core import Notify, PGGen, Protocol
-from .tpc import TpcState, Xid
+from .tpc import RECOVER_QUERY, TpcState, Xid, recovered
+from .transaction import TransactionPlan
 from .types import AdaptContext, TypesRegistry
 from .types.adapt import default_registry, registry_of
 
@@ -203,6 +199,9 @@ class BaseConnection:
     InternalError = _errors.InternalError
     ProgrammingError = _errors.ProgrammingError
     NotSupportedError = _errors.NotSupportedError
+
+    #: The public class named by repr().
+    _repr_name = "Connection"
 
     def __init__(
         self,
@@ -562,8 +561,138 @@ class BaseConnection:
         """Whether tpc_recover() opened the transaction it ran in (then it ends it)."""
         return was_idle and self._proto.transaction_status == core.INTRANS
 
+    def __repr__(self) -> str:
+        state = "closed" if self.closed else self.info.transaction_status.name
+        return f"<pgwire.{self._repr_name} [{state}] host={self._host.host} port={self._host.port}>"
+
+    def __del__(self) -> None:
+        chan = getattr(self, "_chan", None)
+        if chan is not None and not chan.closed:
+            chan.close()
+
     def _simple_gen(self, sql: bytes) -> PGGen:
         return core.simple_query(self._proto, sql, None)
+
+    # --- flows: the logic of the public methods, run by the concrete class ---------
+    #
+    # Each flow (pgwire._flow) yields Calls of the steps below, which the
+    # blocking connection does blocking and the asyncio one as coroutines.
+
+    def _settle_now(self) -> Any:
+        """Step: check the connection is open and sync a pipeline with queued statements.
+
+        The blocking connection also waits out an orphaned asynchronous query.
+        """
+        raise NotImplementedError
+
+    def _command(self, sql: bytes) -> Any:
+        """Step: run one statement (settling the connection first)."""
+        raise NotImplementedError
+
+    def _run(self, gen: PGGen) -> Any:
+        """Step: run a protocol operation on the session."""
+        raise NotImplementedError
+
+    @property
+    def _flow_lock(self) -> Any:
+        """The lock flows take as a step (``Call(lock.acquire)``) and release."""
+        raise NotImplementedError
+
+    def _exit_flow(self, exc_type: type[BaseException] | None) -> FlowGen[None]:
+        """Leaving ``with conn:``: commit, or roll back after an exception; then close."""
+        try:
+            if not self.closed:
+                if exc_type is None:
+                    yield Call(self.commit)  # type: ignore[attr-defined]
+                else:
+                    try:
+                        yield Call(self.rollback)  # type: ignore[attr-defined]
+                    except Error:
+                        pass
+        finally:
+            yield Call(self.close)  # type: ignore[attr-defined]
+
+    def _end_transaction_flow(self, command: bytes) -> FlowGen[None]:
+        """commit() and rollback(): ``command`` if a transaction is open."""
+        yield Call(self._settle_now)
+        if self._transaction_to_end(command):
+            yield Call(self._command, command)
+
+    def _tpc_begin_flow(self, xid: Xid | str) -> FlowGen[None]:
+        yield Call(self._settle_now)
+        yield Call(self._command, self._tpc_begin_statement(xid))
+
+    def _tpc_prepare_flow(self) -> FlowGen[None]:
+        yield Call(self._settle_now)
+        statement = self._tpc.prepare()
+        try:
+            yield Call(self._command, statement)
+        except Error as exc:
+            raise self._tpc_prepare_error(exc) from None
+
+    def _tpc_finish_flow(self, command: str, xid: Xid | str | None) -> FlowGen[None]:
+        """tpc_commit() and tpc_rollback()."""
+        yield Call(self._settle_now)
+        yield Call(self._command, self._tpc.finish(command, xid))
+
+    def _tpc_recover_flow(self) -> FlowGen[list[Xid]]:
+        was_idle = self._proto.transaction_status == core.IDLE
+        cursor = yield Call(self.execute, RECOVER_QUERY)  # type: ignore[attr-defined]
+        rows = yield Call(cursor.fetchall)
+        if self._tpc_recover_needs_rollback(was_idle):
+            # Not rollback(): that is refused inside a two-phase transaction.
+            yield Call(self._command, b"ROLLBACK")
+        return recovered(rows)
+
+    def _notifies_flow(self, timeout: float | None, stop_after: int | None) -> FlowGen[None]:
+        """notifies(): each notification given as it arrives, the connection held meanwhile."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        count = 0
+        while True:
+            notify = yield from holding(self._flow_lock, self._next_notify_flow(deadline))
+            if notify is None:
+                return
+            yield Give((notify,))
+            count += 1
+            if stop_after is not None and count >= stop_after:
+                return
+
+    def _next_notify_flow(self, deadline: float | None) -> FlowGen[Notify | None]:
+        """The next notification, waiting for it until ``deadline``; None if none came."""
+        while not self._notifies:
+            yield Call(self._settle_now)
+            arrived = yield Call(self._wait_messages, deadline)  # type: ignore[attr-defined]
+            if not arrived:
+                return None
+        return self._notifies.popleft()
+
+    def _block_enter_flow(self, plan: TransactionPlan) -> FlowGen[None]:
+        """Entering a ``transaction()`` block: BEGIN or SAVEPOINT."""
+        yield Call(self._settle_now)
+        for sql in plan.enter():
+            yield Call(self._command, sql)
+
+    def _block_exit_flow(self, plan: TransactionPlan, exc: BaseException | None) -> FlowGen[bool]:
+        """Leaving a ``transaction()`` block; True to swallow ``exc`` (a Rollback)."""
+        # A statement of the block still in a pipeline may fail now: the
+        # block then ends as if it had raised that error.
+        pending: Error | None = None
+        if not self.closed:
+            try:
+                yield Call(self._settle_now)
+            except Error as error:
+                if self.closed:
+                    raise
+                pending = error
+        commands, swallow = plan.exit(exc or pending)
+        if self.closed:
+            plan.abandon()
+        else:
+            for sql in commands:
+                yield Call(self._command, sql)
+        if pending is not None and exc is None:
+            raise pending
+        return swallow
 
     def _cancel_target(self) -> tuple[HostSpec, int, bytes]:
         return self._host, self._proto.backend_pid, self._proto.backend_key

@@ -7,9 +7,10 @@ file its results; the concrete cursor runs the operation with its driver.
 from __future__ import annotations
 
 import weakref
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from ._flow import Call, FlowGen, Give
 from .column import Column, make_column
 from .engine.batch import BatchEncoder
 from .engine.placeholders import PreparedQuery, convert_query
@@ -610,6 +611,68 @@ class BaseCursor:
         if not 0 <= target < len(rows):
             raise IndexError("position out of bounds")
         self._pos = target
+
+    def _unread_rows(self) -> Iterator[Any]:
+        """The rows of the current result not read yet, each read as it is taken."""
+        while self._pos < len(self._rows):
+            yield self._next_row()
+
+    def _each_result(self) -> Iterator[Any]:
+        """The cursor once per result of the last execute, moving to each in turn."""
+        if self._result is None:
+            return
+        while True:
+            yield self
+            if not self._nextset():
+                return
+
+    # --- flows (pgwire._flow), run by the blocking and the asyncio cursors ----------
+
+    def _settle_connection(self) -> Any:
+        """Step: make the connection ready for this cursor's next operation."""
+        raise NotImplementedError
+
+    def _run(self, gen: PGGen) -> Any:
+        """Step: run an operation of this cursor on the connection."""
+        raise NotImplementedError
+
+    def _executemany_flow(
+        self, query: Any, params_seq: Iterable[Params], returning: bool
+    ) -> FlowGen[None]:
+        self._check_open()
+        yield Call(self._settle_connection)
+        gen = self._many_gen(query, params_seq, returning)
+        self._reset()
+        if gen is None:
+            self.rowcount = 0
+            return
+        results = yield Call(self._run, gen)
+        self._set_many_results(results, returning)
+
+    def _stream_flow(
+        self, query: Any, params: Params, binary: bool | None, size: int
+    ) -> FlowGen[None]:
+        """stream(): chunks of rows read and given as they come (run holding the connection)."""
+        conn = self._conn
+        self._check_open()
+        conn._check_no_pipeline("stream()")
+        yield Call(self._settle_connection)
+        op: PGGen | None = self._stream_gen(query, params, binary, size)
+        self._reset()
+        try:
+            while op is not None:
+                op = self._stream_next((yield Call(self._run, op)))
+                yield Give(self._unread_rows())
+                self._raise_row_error()
+        finally:
+            # Left early: the rest of the rows are dropped, the session stays usable.
+            if op is not None and not conn.closed:
+                yield Call(self._run, core.stream_abandon(conn._proto))
+
+    def _callproc_flow(self, name: str, params: Params) -> FlowGen[Params]:
+        query, args = callproc_query(name, params)
+        yield Call(self.execute, query, args)  # type: ignore[attr-defined]
+        return params
 
 
 class _Exhausted(Exception):

@@ -8,38 +8,30 @@ from collections.abc import AsyncIterator, Iterable
 from types import TracebackType
 from typing import Any, Generic, TypeVar, overload
 
-from ._base import (
-    BaseConnection,
-    IsolationLevel,
-    TransactionStatus,
-    connect_error,
-    connect_plan,
-    logger,
-    split_connect_kwargs,
-    startup_operation,
-    tls_retry,
-)
-from ._cursor_base import BaseCursor, Params, _Exhausted, callproc_query
-from ._hosts import reject_session, resolve, session_fits
+from ._base import BaseConnection, IsolationLevel
+from ._connect import ConnectSteps, connect_flow, open_session_flow
+from ._cursor_base import BaseCursor, Params, _Exhausted
+from ._flow import arun, arun_iter, holding
+from ._hosts import resolve
 from .client_cursor import ClientCursorMixin, RawCursorMixin
-from .conninfo import ConnectParams, HostSpec, make_params
+from .conninfo import ConnectParams, HostSpec
 from .copy import AsyncCopy
 from .drivers import eventloop
 from .drivers.channel import Channel, Operation
-from .drivers.connect import cancel_securer, open_socket
+from .drivers.connect import open_socket
 from .errors import Error, OperationalError
 from .pipeline import PipelineState
 from .protocol import core
-from .protocol.core import Notify, PGGen, Protocol
+from .protocol.core import Notify, PGGen
 from .replication import AsyncReplicationStream
 from .rows import ConnectValue, Row, RowFactory, TupleRow
-from .tpc import RECOVER_QUERY, Xid, recovered
+from .tpc import Xid
 from .transaction import BaseTransaction
 
 _R = TypeVar("_R")
 
 
-class AsyncConnection(BaseConnection, Generic[Row]):
+class AsyncConnection(BaseConnection, ConnectSteps, Generic[Row]):
     """A connection to a PostgreSQL server for asyncio.
 
     Generic in the type of its rows: ``AsyncConnection[DictRow]`` when
@@ -64,6 +56,8 @@ class AsyncConnection(BaseConnection, Generic[Row]):
         """A new cursor; with a ``name``, a server-side cursor (DECLARE ... CURSOR)."""
         return super().cursor(*args, **kwargs)
 
+
+    _repr_name = "AsyncConnection"
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -92,34 +86,37 @@ class AsyncConnection(BaseConnection, Generic[Row]):
     @classmethod
     async def connect(cls, dsn: str | None = None, **kwargs: Any) -> AsyncConnection[Any]:
         """Connect to the server described by ``dsn``, keywords and the environment."""
-        own = split_connect_kwargs(kwargs)
-        params = make_params(dsn, **kwargs)
-        errors: list[Exception] = []
-        loop = asyncio.get_running_loop()
-        for attrs, host in connect_plan(params):
-            try:
-                # Name resolution blocks: it runs in a worker thread.
-                targets = await loop.run_in_executor(None, resolve, params, host)
-            except OperationalError as exc:
-                errors.append(exc)
-                continue
-            for target in targets:
-                try:
-                    chan = await asyncio.wait_for(
-                        _open_session(params, target, attrs), params.connect_timeout
-                    )
-                except asyncio.TimeoutError:
-                    where = target.hostaddr or target.host
-                    errors.append(OperationalError(f"connection to {where} timed out"))
-                except (OperationalError, OSError) as exc:
-                    errors.append(exc)
-                else:
-                    return cls(chan, params, target, **own)
-        raise connect_error(errors)
+        return await arun(connect_flow(cls, dsn, kwargs))  # type: ignore[no-any-return]
 
-    def __repr__(self) -> str:
-        state = "closed" if self.closed else self.info.transaction_status.name
-        return f"<pgwire.AsyncConnection [{state}] host={self._host.host} port={self._host.port}>"
+    # --- the asyncio steps of connecting (pgwire._connect) ----------------------------
+
+    @staticmethod
+    async def _resolve(params: ConnectParams, host: HostSpec) -> list[HostSpec]:
+        # Name resolution blocks: it runs in a worker thread.
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(None, resolve, params, host)
+
+    @staticmethod
+    async def _open_socket(
+        params: ConnectParams, host: HostSpec, deadline: float | None, tls: bool | None
+    ) -> Any:
+        # Name resolution and the TLS handshake block: they run in a worker thread.
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(None, open_socket, params, host, deadline, tls)
+
+    @staticmethod
+    async def _execute_on(chan: Channel, gen: PGGen, deadline: float | None) -> Any:
+        # The whole session is bounded by wait_for() in _open_session().
+        return await eventloop.execute(chan, gen)
+
+    @staticmethod
+    async def _open_session(params: ConnectParams, host: HostSpec, attrs: str) -> Channel:
+        flow = arun(open_session_flow(AsyncConnection, params, host, attrs))
+        try:
+            return await asyncio.wait_for(flow, params.connect_timeout)
+        except asyncio.TimeoutError:
+            where = host.hostaddr or host.host
+            raise OperationalError(f"connection to {where} timed out") from None
 
     async def __aenter__(self) -> AsyncConnection:
         return self
@@ -130,22 +127,7 @@ class AsyncConnection(BaseConnection, Generic[Row]):
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        try:
-            if not self.closed:
-                if exc_type is None:
-                    await self.commit()
-                else:
-                    try:
-                        await self.rollback()
-                    except Error:
-                        pass
-        finally:
-            await self.close()
-
-    def __del__(self) -> None:
-        chan = getattr(self, "_chan", None)
-        if chan is not None and not chan.closed:
-            chan.close()
+        await arun(self._exit_flow(exc_type))
 
     # --- running ---------------------------------------------------------------
 
@@ -204,25 +186,47 @@ class AsyncConnection(BaseConnection, Generic[Row]):
         cur = self.cursor()
         return await cur.execute(query, params, binary=binary, prepare=prepare)
 
+    @property
+    def _flow_lock(self) -> Any:
+        return self._alock
+
+    async def _settle_now(self) -> None:
+        self._check_open()
+        pipeline = self._pipeline
+        if pipeline is not None and pipeline.must_sync:
+            await pipeline.sync()
+
     async def _command(self, sql: bytes) -> None:
         await self._run(core.simple_query(self._proto, sql, None))
 
-    async def _end_transaction(self, command: bytes) -> None:
-        async with self._alock:
-            self._check_open()
-            pipeline = self._pipeline
-            if pipeline is not None and pipeline.must_sync:
-                await pipeline.sync()
-            if self._transaction_to_end(command):
-                await self._command(command)
+    async def _wait_messages(self, deadline: float | None) -> bool:
+        """Wait for messages the server sends unasked; False if ``deadline`` came first."""
+        op = Operation(core.wait_async_messages(self._proto))
+        op.resume()
+        try:
+            if deadline is None:
+                await eventloop.run(self._chan, op)
+            else:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return False
+                await asyncio.wait_for(eventloop.run(self._chan, op), remaining)
+        except asyncio.TimeoutError:
+            return False
+        finally:
+            if self._proto.closed:
+                self._chan.close()
+        return True
 
     async def commit(self) -> None:
         """Commit the current transaction (nothing to do outside one)."""
-        await self._end_transaction(b"COMMIT")
+        async with self._alock:
+            await arun(self._end_transaction_flow(b"COMMIT"))
 
     async def rollback(self) -> None:
         """Roll back the current transaction (nothing to do outside one)."""
-        await self._end_transaction(b"ROLLBACK")
+        async with self._alock:
+            await arun(self._end_transaction_flow(b"ROLLBACK"))
 
     def _set_setting(self, name: str, value: Any) -> None:
         raise AttributeError(
@@ -255,40 +259,26 @@ class AsyncConnection(BaseConnection, Generic[Row]):
     async def tpc_begin(self, xid: Xid | str) -> None:
         """Begin a two-phase transaction with id ``xid`` (an :class:`Xid` or a gid)."""
         async with self._alock:
-            self._check_open()
-            await self._command(self._tpc_begin_statement(xid))
+            await arun(self._tpc_begin_flow(xid))
 
     async def tpc_prepare(self) -> None:
         """Run the first phase (PREPARE TRANSACTION) of the two-phase transaction."""
         async with self._alock:
-            self._check_open()
-            statement = self._tpc.prepare()
-            try:
-                await self._command(statement)
-            except Error as exc:
-                raise self._tpc_prepare_error(exc) from None
+            await arun(self._tpc_prepare_flow())
 
     async def tpc_commit(self, xid: Xid | str | None = None) -> None:
         """Commit the two-phase transaction, or the prepared one ``xid`` (recovered)."""
         async with self._alock:
-            self._check_open()
-            await self._command(self._tpc.finish("COMMIT", xid))
+            await arun(self._tpc_finish_flow("COMMIT", xid))
 
     async def tpc_rollback(self, xid: Xid | str | None = None) -> None:
         """Roll back the two-phase transaction, or the prepared one ``xid`` (recovered)."""
         async with self._alock:
-            self._check_open()
-            await self._command(self._tpc.finish("ROLLBACK", xid))
+            await arun(self._tpc_finish_flow("ROLLBACK", xid))
 
     async def tpc_recover(self) -> list[Xid]:
         """The prepared transactions waiting on the server, as Xids."""
-        was_idle = self.info.transaction_status == TransactionStatus.IDLE
-        cur = await self.execute(RECOVER_QUERY)
-        rows = await cur.fetchall()
-        if self._tpc_recover_needs_rollback(was_idle):
-            # Not rollback(): that is refused inside a two-phase transaction.
-            await self._command(b"ROLLBACK")
-        return recovered(rows)
+        return await arun(self._tpc_recover_flow())
 
     async def close(self) -> None:
         """Close the connection (idempotent)."""
@@ -326,36 +316,11 @@ class AsyncConnection(BaseConnection, Generic[Row]):
         """``async with aconn.transaction():`` — nested blocks are savepoints."""
         return AsyncTransaction(self, savepoint_name, force_rollback)
 
-    async def notifies(
+    def notifies(
         self, timeout: float | None = None, stop_after: int | None = None
     ) -> AsyncIterator[Notify]:
         """Yield notifications as they arrive; stop after ``timeout`` seconds if given."""
-        deadline = None if timeout is None else time.monotonic() + timeout
-        count = 0
-        while True:
-            async with self._alock:
-                while not self._notifies:
-                    self._check_open()
-                    op = Operation(core.wait_async_messages(self._proto))
-                    op.resume()
-                    try:
-                        if deadline is None:
-                            await eventloop.run(self._chan, op)
-                        else:
-                            remaining = deadline - time.monotonic()
-                            if remaining <= 0:
-                                return
-                            await asyncio.wait_for(eventloop.run(self._chan, op), remaining)
-                    except asyncio.TimeoutError:
-                        return
-                    finally:
-                        if self._proto.closed:
-                            self._chan.close()
-                notify = self._notifies.popleft()
-            yield notify
-            count += 1
-            if stop_after is not None and count >= stop_after:
-                return
+        return arun_iter(self._notifies_flow(timeout, stop_after))
 
 
 class AsyncPipeline(PipelineState):
@@ -363,24 +328,13 @@ class AsyncPipeline(PipelineState):
 
     _conn: AsyncConnection
 
-    async def _read(self, op: PGGen) -> None:
-        self.reading = True
-        try:
-            await self._conn._run(op)
-        finally:
-            self.reading = False
-
     async def sync(self) -> None:
         """Send a Sync and read every queued result; raise the first error not yet raised."""
-        self._conn._check_open()
-        await self._read(self.sync_op())
-        error = self.take_error()
-        if error is not None:
-            raise error
+        await arun(self._sync_flow())
 
     async def fetch(self, cursor: AsyncCursor) -> None:
         """Read the results up to ``cursor``'s statements."""
-        await self._read(self.fetch_op(cursor))
+        await arun(self._read_flow(self.fetch_op(cursor)))
 
     async def __aenter__(self) -> AsyncPipeline:
         self._enter()
@@ -392,20 +346,7 @@ class AsyncPipeline(PipelineState):
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        conn = self._conn
-        outer = self._leave()
-        try:
-            if not conn.closed:
-                await self.sync()
-            elif exc is None:
-                raise OperationalError("the connection was closed in the pipeline")
-        except Exception:
-            if exc is None:
-                raise
-            logger.warning("error ignored leaving the pipeline of %r", conn, exc_info=True)
-        finally:
-            if outer:
-                conn._pipeline = None
+        await arun(self._exit_flow(exc))
 
 
 class AsyncTransaction(BaseTransaction):
@@ -416,9 +357,7 @@ class AsyncTransaction(BaseTransaction):
     async def __aenter__(self) -> AsyncTransaction:
         conn = self.connection
         async with conn._alock:
-            conn._check_open()
-            for sql in self._plan.enter():
-                await conn._command(sql)
+            await arun(conn._block_enter_flow(self._plan))
         return self
 
     async def __aexit__(
@@ -429,26 +368,7 @@ class AsyncTransaction(BaseTransaction):
     ) -> bool:
         conn = self.connection
         async with conn._alock:
-            # A statement of the block still in a pipeline may fail now: the
-            # block then ends as if it had raised that error.
-            pending: Error | None = None
-            pipeline = conn._pipeline
-            if not conn.closed and pipeline is not None and pipeline.must_sync:
-                try:
-                    await pipeline.sync()
-                except Error as error:
-                    if conn.closed:
-                        raise
-                    pending = error
-            commands, swallow = self._plan.exit(exc or pending)
-            if conn.closed:
-                self._plan.abandon()
-            else:
-                for sql in commands:
-                    await conn._command(sql)
-        if pending is not None and exc is None:
-            raise pending
-        return swallow
+            return await arun(conn._block_exit_flow(self._plan, exc))
 
 
 class AsyncCursor(BaseCursor, Generic[Row]):
@@ -506,21 +426,20 @@ class AsyncCursor(BaseCursor, Generic[Row]):
             async with self._conn._alock:
                 await pipeline.fetch(self)
 
+    async def _run(self, gen: PGGen) -> Any:
+        return await self._conn._run(gen)
+
+    async def _settle_connection(self) -> None:
+        await self._conn._settle_now()
+
     async def executemany(
         self, query: Any, params_seq: Iterable[Params], *, returning: bool = False
     ) -> None:
         """Run a query once per parameter set, pipelined in one round trip."""
-        conn = self._conn
-        async with conn._alock:
-            self._check_open()
-            gen = self._many_gen(query, params_seq, returning)
-            self._reset()
-            if gen is None:
-                self.rowcount = 0
-                return
-            self._set_many_results(await conn._run(gen), returning)
+        async with self._conn._alock:
+            await arun(self._executemany_flow(query, params_seq, returning))
 
-    async def stream(
+    def stream(
         self, query: Any, params: Params = None, *, binary: bool | None = None, size: int = 1
     ) -> AsyncIterator[Row]:
         """Run a query and yield its rows as they arrive, in constant memory.
@@ -528,22 +447,8 @@ class AsyncCursor(BaseCursor, Generic[Row]):
         The rows are read from the server a chunk at a time; leaving the loop
         early abandons the rest of them (the connection stays usable).
         """
-        conn = self._conn
-        async with conn._alock:
-            self._check_open()
-            conn._check_no_pipeline("stream()")
-            gen = self._stream_gen(query, params, binary, size)
-            self._reset()
-            op: PGGen | None = gen
-            try:
-                while op is not None:
-                    op = self._stream_next(await conn._run(op))
-                    while self._pos < len(self._rows):
-                        yield self._next_row()
-                    self._raise_row_error()
-            finally:
-                if op is not None and not conn.closed:
-                    await conn._run(core.stream_abandon(conn._proto))
+        flow = self._stream_flow(query, params, binary, size)
+        return arun_iter(holding(self._conn._alock, flow))
 
     def copy(self, statement: Any, params: Any = None, *, writer: Any = None) -> AsyncCopy:
         """A COPY FROM STDIN / TO STDOUT to run in a ``with`` block.
@@ -556,9 +461,7 @@ class AsyncCursor(BaseCursor, Generic[Row]):
 
     async def callproc(self, name: str, params: Params = None) -> Params:
         """Call a function as ``SELECT * FROM name(params)``; return the params."""
-        query, args = callproc_query(name, params)
-        await self.execute(query, args)
-        return params
+        return await arun(self._callproc_flow(name, params))
 
     def nextset(self) -> bool | None:
         """Move to the next result of a multi-statement query."""
@@ -604,45 +507,9 @@ class AsyncCursor(BaseCursor, Generic[Row]):
 
     async def results(self) -> AsyncIterator[AsyncCursor[Row]]:
         """Yield the cursor once per result of the last execute, moving to each in turn."""
-        if self._result is None:
-            return
-        while True:
-            yield self
-            if not self._nextset():
-                return
+        for cursor in self._each_result():
+            yield cursor
 
-
-async def _open_session(params: ConnectParams, host: HostSpec, attrs: str) -> Channel:
-    """A session with ``host`` fitting ``attrs`` (target_session_attrs)."""
-    chan = await _open_channel(params, host)
-    try:
-        fits = await eventloop.execute(chan, session_fits(chan.proto, attrs))
-    except BaseException:
-        chan.close()
-        raise
-    if not fits:
-        raise reject_session(chan, attrs, host)
-    return chan
-
-
-async def _open_channel(params: ConnectParams, host: HostSpec) -> Channel:
-    loop = asyncio.get_running_loop()
-    timeout = params.connect_timeout
-    tls: bool | None = None
-    while True:
-        deadline = None if timeout is None else time.monotonic() + timeout
-        # Name resolution and the TLS handshake block: they run in a worker thread.
-        sock = await loop.run_in_executor(None, open_socket, params, host, deadline, tls)
-        chan = Channel(sock, Protocol())
-        chan.secure_cancel = cancel_securer(params, host, sock)
-        try:
-            await eventloop.execute(chan, startup_operation(chan, params, host))
-            return chan
-        except BaseException as exc:
-            chan.close()
-            tls = tls_retry(params, chan, exc, tls)
-            if tls is None:
-                raise
 
 
 class AsyncClientCursor(ClientCursorMixin, AsyncCursor):

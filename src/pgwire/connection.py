@@ -2,44 +2,34 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from types import TracebackType
 from typing import Any, Generic, TypeVar, overload
 
-from ._base import (
-    BaseConnection,
-    Inflight,
-    IsolationLevel,
-    TransactionStatus,
-    connect_error,
-    connect_plan,
-    logger,
-    split_connect_kwargs,
-    startup_operation,
-    tls_retry,
-)
-from ._hosts import reject_session, resolve, session_fits
-from .conninfo import make_params
+from ._base import BaseConnection, Inflight, IsolationLevel, TransactionStatus
+from ._connect import ConnectSteps, connect_flow, open_session_flow
+from ._flow import run, run_iter
+from ._hosts import resolve
+from .conninfo import ConnectParams, HostSpec
 from .cursor import Cursor
 from .drivers import blocking
 from .drivers.cancel import send_cancel
 from .drivers.channel import Channel
-from .drivers.connect import cancel_securer, open_socket
+from .drivers.connect import open_socket
 from .errors import Error, OperationalError, ProgrammingError, QueryCanceled
 from .pipeline import PipelineState
 from .protocol import core
-from .protocol.core import Notify, PGGen, Protocol
+from .protocol.core import Notify, PGGen
 from .replication import ReplicationStream
 from .rows import ConnectValue, Row, RowFactory, TupleRow
 from .server_cursor import ServerCursor
-from .tpc import RECOVER_QUERY, Xid, recovered
+from .tpc import Xid
 from .transaction import BaseTransaction, Rollback
 
 _R = TypeVar("_R")
 
 
-class Connection(BaseConnection, Generic[Row]):
+class Connection(BaseConnection, ConnectSteps, Generic[Row]):
     """A connection to a PostgreSQL server, blocking on I/O (PEP 249).
 
     Generic in the type of its rows: ``Connection[DictRow]`` when connected
@@ -81,27 +71,20 @@ class Connection(BaseConnection, Generic[Row]):
     @classmethod
     def connect(cls, dsn: str | None = None, **kwargs: Any) -> Connection[Any]:
         """Connect to the server described by ``dsn``, keywords and the environment."""
-        own = split_connect_kwargs(kwargs)
-        params = make_params(dsn, **kwargs)
-        errors: list[Exception] = []
-        for attrs, host in connect_plan(params):
-            try:
-                targets = resolve(params, host)
-            except OperationalError as exc:
-                errors.append(exc)
-                continue
-            for target in targets:
-                try:
-                    chan = _open_session(params, target, attrs)
-                except (OperationalError, OSError) as exc:
-                    errors.append(exc)
-                    continue
-                return cls(chan, params, target, **own)
-        raise connect_error(errors)
+        return run(connect_flow(cls, dsn, kwargs))  # type: ignore[no-any-return]
 
-    def __repr__(self) -> str:
-        state = "closed" if self.closed else self.info.transaction_status.name
-        return f"<pgwire.Connection [{state}] host={self._host.host} port={self._host.port}>"
+    # --- the blocking steps of connecting (pgwire._connect) --------------------------
+
+    _resolve = staticmethod(resolve)
+    _open_socket = staticmethod(open_socket)
+
+    @staticmethod
+    def _execute_on(chan: Channel, gen: PGGen, deadline: float | None) -> Any:
+        return blocking.execute(chan, gen, deadline)
+
+    @staticmethod
+    def _open_session(params: ConnectParams, host: HostSpec, attrs: str) -> Channel:
+        return run(open_session_flow(Connection, params, host, attrs))
 
     def __enter__(self) -> Connection[Row]:
         return self
@@ -112,22 +95,7 @@ class Connection(BaseConnection, Generic[Row]):
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        try:
-            if not self.closed:
-                if exc_type is None:
-                    self.commit()
-                else:
-                    try:
-                        self.rollback()
-                    except Error:
-                        pass
-        finally:
-            self.close()
-
-    def __del__(self) -> None:
-        chan = getattr(self, "_chan", None)
-        if chan is not None and not chan.closed:
-            chan.close()
+        run(self._exit_flow(exc_type))
 
     # --- the in-flight asynchronous query --------------------------------------
 
@@ -239,24 +207,35 @@ class Connection(BaseConnection, Generic[Row]):
         cur = self.cursor()
         return cur.execute(query, params, binary=binary, prepare=prepare)
 
+    def _settle_now(self) -> None:
+        self._settle(None)
+
+    def _run(self, gen: PGGen) -> Any:
+        return blocking.execute(self._chan, gen)
+
+    @property
+    def _flow_lock(self) -> Any:
+        return self._lock
+
     def _command(self, sql: bytes) -> None:
         with self._lock:
             self._settle(None)
             blocking.execute(self._chan, core.simple_query(self._proto, sql, None))
 
-    def _end_transaction(self, command: bytes) -> None:
-        with self._lock:
-            self._settle(None)
-            if self._transaction_to_end(command):
-                self._command(command)
+    def _wait_messages(self, deadline: float | None) -> bool:
+        """Wait for messages the server sends unasked; False if ``deadline`` came first."""
+        op_gen = core.wait_async_messages(self._proto)
+        return blocking.execute_until(self._chan, op_gen, deadline)
 
     def commit(self) -> None:
         """Commit the current transaction (nothing to do outside one)."""
-        self._end_transaction(b"COMMIT")
+        with self._lock:
+            run(self._end_transaction_flow(b"COMMIT"))
 
     def rollback(self) -> None:
         """Roll back the current transaction (nothing to do outside one)."""
-        self._end_transaction(b"ROLLBACK")
+        with self._lock:
+            run(self._end_transaction_flow(b"ROLLBACK"))
 
     def _set_setting(self, name: str, value: Any) -> None:
         with self._lock:
@@ -284,39 +263,26 @@ class Connection(BaseConnection, Generic[Row]):
     def tpc_begin(self, xid: Xid | str) -> None:
         """Begin a two-phase transaction with id ``xid`` (an :class:`Xid` or a gid)."""
         with self._lock:
-            self._settle(None)
-            self._command(self._tpc_begin_statement(xid))
+            run(self._tpc_begin_flow(xid))
 
     def tpc_prepare(self) -> None:
         """Run the first phase (PREPARE TRANSACTION) of the two-phase transaction."""
         with self._lock:
-            self._settle(None)
-            statement = self._tpc.prepare()
-            try:
-                self._command(statement)
-            except Error as exc:
-                raise self._tpc_prepare_error(exc) from None
+            run(self._tpc_prepare_flow())
 
     def tpc_commit(self, xid: Xid | str | None = None) -> None:
         """Commit the two-phase transaction, or the prepared one ``xid`` (recovered)."""
         with self._lock:
-            self._settle(None)
-            self._command(self._tpc.finish("COMMIT", xid))
+            run(self._tpc_finish_flow("COMMIT", xid))
 
     def tpc_rollback(self, xid: Xid | str | None = None) -> None:
         """Roll back the two-phase transaction, or the prepared one ``xid`` (recovered)."""
         with self._lock:
-            self._settle(None)
-            self._command(self._tpc.finish("ROLLBACK", xid))
+            run(self._tpc_finish_flow("ROLLBACK", xid))
 
     def tpc_recover(self) -> list[Xid]:
         """The prepared transactions waiting on the server, as Xids."""
-        was_idle = self.info.transaction_status == TransactionStatus.IDLE
-        rows = self.execute(RECOVER_QUERY).fetchall()
-        if self._tpc_recover_needs_rollback(was_idle):
-            # Not rollback(): that is refused inside a two-phase transaction.
-            self._command(b"ROLLBACK")
-        return recovered(rows)
+        return run(self._tpc_recover_flow())
 
     def close(self) -> None:
         """Close the connection (idempotent); an async query in flight is abandoned."""
@@ -353,20 +319,7 @@ class Connection(BaseConnection, Generic[Row]):
         self, timeout: float | None = None, stop_after: int | None = None
     ) -> Iterator[Notify]:
         """Yield notifications as they arrive; stop after ``timeout`` seconds if given."""
-        deadline = None if timeout is None else time.monotonic() + timeout
-        count = 0
-        while True:
-            with self._lock:
-                while not self._notifies:
-                    self._settle(None)
-                    op_gen = core.wait_async_messages(self._proto)
-                    if not blocking.execute_until(self._chan, op_gen, deadline):
-                        return
-                notify = self._notifies.popleft()
-            yield notify
-            count += 1
-            if stop_after is not None and count >= stop_after:
-                return
+        return run_iter(self._notifies_flow(timeout, stop_after))
 
 
 class Transaction(BaseTransaction):
@@ -377,9 +330,7 @@ class Transaction(BaseTransaction):
     def __enter__(self) -> Transaction:
         conn = self.connection
         with conn._lock:
-            conn._settle(None)
-            for sql in self._plan.enter():
-                blocking.execute(conn._chan, core.simple_query(conn._proto, sql, None))
+            run(conn._block_enter_flow(self._plan))
         return self
 
     def __exit__(
@@ -390,25 +341,7 @@ class Transaction(BaseTransaction):
     ) -> bool:
         conn = self.connection
         with conn._lock:
-            # A statement of the block still in a pipeline may fail now: the
-            # block then ends as if it had raised that error.
-            pending: Error | None = None
-            if not conn.closed:
-                try:
-                    conn._settle(None)
-                except Error as error:
-                    if conn.closed:
-                        raise
-                    pending = error
-            commands, swallow = self._plan.exit(exc or pending)
-            if not conn.closed:
-                for sql in commands:
-                    blocking.execute(conn._chan, core.simple_query(conn._proto, sql, None))
-            else:
-                self._plan.abandon()
-        if pending is not None and exc is None:
-            raise pending
-        return swallow
+            return run(conn._block_exit_flow(self._plan, exc))
 
 
 class Pipeline(PipelineState):
@@ -416,28 +349,15 @@ class Pipeline(PipelineState):
 
     _conn: Connection
 
-    def _run(self, op: PGGen) -> None:
-        conn = self._conn
-        self.reading = True
-        try:
-            blocking.execute(conn._chan, op)
-        finally:
-            self.reading = False
-
     def sync(self) -> None:
         """Send a Sync and read every queued result; raise the first error not yet raised."""
-        conn = self._conn
-        with conn._lock:
-            conn._check_open()
-            self._run(self.sync_op())
-            error = self.take_error()
-            if error is not None:
-                raise error
+        with self._conn._lock:
+            run(self._sync_flow())
 
     def fetch(self, cursor: Cursor) -> None:
         """Read the results up to ``cursor``'s statements."""
         with self._conn._lock:
-            self._run(self.fetch_op(cursor))
+            run(self._read_flow(self.fetch_op(cursor)))
 
     def __enter__(self) -> Pipeline:
         with self._conn._lock:
@@ -450,49 +370,8 @@ class Pipeline(PipelineState):
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        conn = self._conn
-        with conn._lock:
-            outer = self._leave()
-            try:
-                if not conn.closed:
-                    self.sync()
-                elif exc is None:
-                    raise OperationalError("the connection was closed in the pipeline")
-            except Exception:
-                if exc is None:
-                    raise
-                logger.warning("error ignored leaving the pipeline of %r", conn, exc_info=True)
-            finally:
-                if outer:
-                    conn._pipeline = None
-def _open_session(params: Any, host: Any, attrs: str) -> Channel:
-    """A session with ``host`` fitting ``attrs`` (target_session_attrs), in connect_timeout."""
-    timeout = params.connect_timeout
-    deadline = None if timeout is None else time.monotonic() + timeout
-    chan = _open_channel(params, host, deadline)
-    try:
-        fits = blocking.execute(chan, session_fits(chan.proto, attrs), deadline)
-    except BaseException:
-        chan.close()
-        raise
-    if not fits:
-        raise reject_session(chan, attrs, host)
-    return chan
-
-
-def _open_channel(params: Any, host: Any, deadline: float | None) -> Channel:
-    tls: bool | None = None
-    while True:
-        chan = Channel(open_socket(params, host, deadline, tls), Protocol())
-        chan.secure_cancel = cancel_securer(params, host, chan.sock)
-        try:
-            blocking.execute(chan, startup_operation(chan, params, host), deadline)
-            return chan
-        except BaseException as exc:
-            chan.close()
-            tls = tls_retry(params, chan, exc, tls)
-            if tls is None:
-                raise
+        with self._conn._lock:
+            run(self._exit_flow(exc))
 
 
 __all__ = ["Connection", "Rollback", "Transaction", "TransactionStatus"]

@@ -33,6 +33,7 @@ from itertools import islice
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
+from ._flow import Call, FlowGen, Give, arun, arun_iter, run, run_iter
 from .drivers import blocking
 from .engine.composition import quote
 from .engine.copy_rows import RowEncoder
@@ -151,8 +152,12 @@ class FileWriter(Writer):
         self.file.write(data)
 
 
-class ConnectionWriter(Writer):
-    """Sends the COPY data to the server over the cursor's connection (the default writer)."""
+class _SendingWriter:
+    """What the writers sending to the connection share: their state and flows.
+
+    The flows (:mod:`pgwire._flow`) are run by the blocking and the asyncio
+    writers, which give the step that waits: :meth:`_flush`.
+    """
 
     def __init__(self, cursor: Any) -> None:
         self.cursor = cursor
@@ -160,22 +165,93 @@ class ConnectionWriter(Writer):
         # The COPY the server started, given by the Copy using this writer.
         self._state: CopyState | None = None
 
-    def write(self, data: bytes) -> None:
-        """Queue the chunk as a CopyData message; send once enough is queued."""
-        conn = self.connection
-        pc.copy_data(conn._proto, data)
-        if len(conn._proto.out) >= FLUSH_SIZE:
-            blocking.flush(conn._chan)
+    def _flush(self) -> Any:
+        """Step: send what is queued on the connection."""
+        raise NotImplementedError
 
-    def finish(self, exception: BaseException | None = None) -> None:
+    def _queue_data(self, data: bytes) -> bool:
+        """Queue the chunk as a CopyData message; True when enough is queued to send."""
+        proto = self.connection._proto
+        pc.copy_data(proto, data)
+        return len(proto.out) >= FLUSH_SIZE
+
+    def _write_flow(self, data: bytes) -> FlowGen[None]:
+        """Queue the chunk as a CopyData message; send once enough is queued."""
+        if self._queue_data(data):
+            yield Call(self._flush)
+
+    def _finish_flow(self, exception: BaseException | None) -> FlowGen[None]:
         """Send CopyDone (CopyFail for ``exception``) and wait for the server's outcome."""
         conn = self.connection
         if self._state is None or conn.closed:
             return
-        blocking.execute(conn._chan, _end_gen(conn._proto, self._state, exception))
+        yield Call(conn._run, _end_gen(conn._proto, self._state, exception))
 
 
-class QueuedWriter(ConnectionWriter):
+class _QueuedSendingWriter(_SendingWriter):
+    """What the queued writers share: a worker sends the chunks while the caller goes on.
+
+    The blocking and the asyncio writers give the steps that wait (:meth:`_put`,
+    :meth:`_join_worker`), the queue, and the worker (a thread, a task) running
+    :meth:`_work_flow`.
+    """
+
+    #: What the worker keeps to raise to the caller, rather than die of.
+    _worker_keeps: type[BaseException] = Exception
+
+    def __init__(self, cursor: Any) -> None:
+        super().__init__(cursor)
+        self._queue: Any = None
+        self._worker: Any = None
+        self._error: BaseException | None = None
+
+    def _put(self, data: bytes | None) -> Any:
+        """Step: hand a chunk to the worker; None tells it to stop."""
+        raise NotImplementedError
+
+    def _join_worker(self) -> Any:
+        """Step: wait for the worker to end."""
+        raise NotImplementedError
+
+    def _work_flow(self) -> FlowGen[None]:
+        """The worker: send each chunk handed to it; after an error, only take them."""
+        while (data := (yield Call(self._queue.get))) is not None:
+            if self._error is None:
+                try:
+                    yield from self._write_flow(data)
+                except self._worker_keeps as ex:
+                    self._error = ex
+
+    def _finish_queued_flow(self, exception: BaseException | None) -> FlowGen[None]:
+        """finish(): the worker sends everything, then the COPY ends."""
+        if self._worker is not None:
+            yield Call(self._put, None)
+            yield Call(self._join_worker)
+            self._worker = None
+        error, self._error = self._error, None
+        # The worker's error is raised unless the COPY is aborted already.
+        if error is not None and exception is None:
+            raise error
+        yield from self._finish_flow(exception)
+
+
+class ConnectionWriter(_SendingWriter, Writer):
+    """Sends the COPY data to the server over the cursor's connection (the default writer)."""
+
+    def _flush(self) -> None:
+        blocking.flush(self.connection._chan)
+
+    def write(self, data: bytes) -> None:
+        """Queue the chunk as a CopyData message; send once enough is queued."""
+        if self._queue_data(data):
+            self._flush()
+
+    def finish(self, exception: BaseException | None = None) -> None:
+        """Send CopyDone (CopyFail for ``exception``) and wait for the server's outcome."""
+        run(self._finish_flow(exception))
+
+
+class QueuedWriter(_QueuedSendingWriter, ConnectionWriter):
     """A :class:`ConnectionWriter` whose sends are made by a worker thread.
 
     The caller formats rows while the worker writes the previous ones to the
@@ -184,20 +260,18 @@ class QueuedWriter(ConnectionWriter):
     :meth:`write`.
     """
 
+    # A thread has no caller to interrupt: whatever stops it goes to the caller.
+    _worker_keeps = BaseException
+
     def __init__(self, cursor: Any) -> None:
         super().__init__(cursor)
         self._queue: queue.Queue[bytes | None] = queue.Queue(maxsize=QUEUE_SIZE)
-        self._worker: threading.Thread | None = None
-        self._error: BaseException | None = None
 
     def _work(self) -> None:
-        send = super().write
-        while (data := self._queue.get()) is not None:
-            if self._error is None:
-                try:
-                    send(data)
-                except BaseException as ex:  # noqa: BLE001 - handed to the caller
-                    self._error = ex
+        run(self._work_flow())
+
+    def _join_worker(self) -> None:
+        self._worker.join()
 
     def _put(self, data: bytes | None) -> None:
         while True:
@@ -218,64 +292,36 @@ class QueuedWriter(ConnectionWriter):
 
     def finish(self, exception: BaseException | None = None) -> None:
         """Wait for the worker to send everything, then end the COPY."""
-        if self._worker is not None:
-            self._put(None)
-            self._worker.join()
-            self._worker = None
-        _raise_worker_error(self, exception)
-        super().finish(exception)
+        run(self._finish_queued_flow(exception))
 
 
-def _raise_worker_error(writer: Any, exception: BaseException | None) -> None:
-    """Raise the error a queued writer's worker met, unless the COPY is aborted already."""
-    error, writer._error = writer._error, None
-    if error is not None and exception is None:
-        raise error
-
-
-class AsyncConnectionWriter(AsyncWriter):
+class AsyncConnectionWriter(_SendingWriter, AsyncWriter):
     """Sends the COPY data over the asyncio cursor's connection (the default writer)."""
 
-    def __init__(self, cursor: Any) -> None:
-        self.cursor = cursor
-        self.connection = cursor.connection
-        self._state: CopyState | None = None
+    async def _flush(self) -> None:
+        # Imported here: the blocking API must not load asyncio.
+        from .drivers import eventloop
+
+        await eventloop.flush(self.connection._chan)
 
     async def write(self, data: bytes) -> None:
         """Queue the chunk as a CopyData message; send once enough is queued."""
-        conn = self.connection
-        pc.copy_data(conn._proto, data)
-        if len(conn._proto.out) >= FLUSH_SIZE:
-            # Imported here: the blocking API must not load asyncio.
-            from .drivers import eventloop
-
-            await eventloop.flush(conn._chan)
+        if self._queue_data(data):
+            await self._flush()
 
     async def finish(self, exception: BaseException | None = None) -> None:
         """Send CopyDone (CopyFail for ``exception``) and wait for the server's outcome."""
-        conn = self.connection
-        if self._state is None or conn.closed:
-            return
-        await conn._run(_end_gen(conn._proto, self._state, exception))
+        await arun(self._finish_flow(exception))
 
 
-class AsyncQueuedWriter(AsyncConnectionWriter):
+class AsyncQueuedWriter(_QueuedSendingWriter, AsyncConnectionWriter):
     """An :class:`AsyncConnectionWriter` whose sends are made by a task of their own."""
 
-    def __init__(self, cursor: Any) -> None:
-        super().__init__(cursor)
-        self._queue: Any = None
-        self._worker: Any = None
-        self._error: BaseException | None = None
+    async def _put(self, data: bytes | None) -> None:
+        await self._queue.put(data)
 
-    async def _work(self) -> None:
-        send = super().write
-        while (data := await self._queue.get()) is not None:
-            if self._error is None:
-                try:
-                    await send(data)
-                except Exception as ex:  # noqa: BLE001 - handed to the caller
-                    self._error = ex
+    async def _join_worker(self) -> None:
+        await self._worker
 
     async def write(self, data: bytes) -> None:
         """Hand the chunk to the worker task (started at the first chunk)."""
@@ -285,17 +331,12 @@ class AsyncQueuedWriter(AsyncConnectionWriter):
             raise self._error
         if self._worker is None:
             self._queue = asyncio.Queue(maxsize=QUEUE_SIZE)
-            self._worker = asyncio.get_running_loop().create_task(self._work())
+            self._worker = asyncio.get_running_loop().create_task(arun(self._work_flow()))
         await self._queue.put(data)
 
     async def finish(self, exception: BaseException | None = None) -> None:
         """Wait for the worker to send everything, then end the COPY."""
-        if self._worker is not None:
-            await self._queue.put(None)
-            await self._worker
-            self._worker = None
-        _raise_worker_error(self, exception)
-        await super().finish(exception)
+        await arun(self._finish_queued_flow(exception))
 
 
 # psycopg's names for the writers sending to the connection.
@@ -642,6 +683,87 @@ class BaseCopy:
             cursor._select(Result(command_tag=state.command_tag, rowcount=state.rowcount))
             self._conn._copying = False
 
+    # --- flows (pgwire._flow), run by the blocking and the asyncio COPY -------------
+
+    def _enter_flow(self) -> FlowGen[Any]:
+        """Entering the block: the connection held, the COPY started on the server."""
+        self._check_enter()
+        if not self._on_server:
+            return self
+        conn = self._conn
+        lock = conn._flow_lock
+        yield Call(lock.acquire)
+        try:
+            yield Call(conn._settle_now)
+            probe = self._column_types_gen()
+            if probe is not None:
+                self._learn_column_types((yield Call(conn._run, probe)))
+            self._state = yield Call(conn._run, self._start_gen())
+            conn._copying = True
+            self._started()
+        except BaseException:
+            lock.release()
+            raise
+        return self
+
+    def _finish_flow(self, exc: BaseException | None) -> FlowGen[None]:
+        """finish(): the last rows and the end to the writer, or the unread data dropped."""
+        if self._ended:
+            return
+        self._ended = True
+        conn = self._conn
+        try:
+            if self._on_server:
+                if conn.closed or self._finished:
+                    return
+                if self.state.direction != "in":
+                    yield Call(conn._run, self._drain_gen())
+                    return
+            data = self._last_rows(exc)
+            if data:
+                yield Call(self.writer.write, data)
+            yield Call(self.writer.finish, exc)
+        finally:
+            self._done()
+            if self._on_server and self._state is not None:
+                conn._flow_lock.release()
+
+    def _chunks_to_write(self, data: bytes | bytearray | memoryview | str) -> tuple[bytes, ...]:
+        """What write() hands the writer: the rows written before go first."""
+        data = self._encode(data)
+        rows = self._take_rows()
+        return (rows, data) if rows else (data,)
+
+    def _write_rows_flow(self, rows: Iterable[Sequence[Any]]) -> FlowGen[None]:
+        encoder = self._encoder or self._row_encoder()
+        for batch in self._batches(rows):
+            if encoder.add_rows(batch):
+                yield Call(self.writer.write, self._take_rows())
+
+    def _read_row_flow(self) -> FlowGen[tuple[Any, ...] | None]:
+        queue = self._rows_ahead
+        while not queue:
+            chunk = yield Call(self._conn._run, self._read_gen())
+            if not chunk:
+                return None
+            self._parse(chunk, queue)
+        return queue.popleft()
+
+    def _chunks_flow(self) -> FlowGen[None]:
+        """Iteration: the chunks of COPY TO data as they come."""
+        while chunk := (yield Call(self._conn._run, self._read_gen())):
+            yield Give((chunk,))
+
+    def _rows_flow(self) -> FlowGen[None]:
+        """rows(): the rows parsed ahead, then each chunk's as it comes."""
+        batch = self._rows_ahead
+        yield Give(batch)
+        batch.clear()
+        while chunk := (yield Call(self._conn._run, self._read_gen())):
+            self._parse(chunk, batch)
+            yield Give(batch)
+            batch.clear()
+
 
 class Copy(BaseCopy):
     """A COPY running on a blocking cursor."""
@@ -651,23 +773,7 @@ class Copy(BaseCopy):
     writer: Writer
 
     def __enter__(self) -> Copy:
-        self._check_enter()
-        if not self._on_server:
-            return self
-        conn = self._conn
-        conn._lock.acquire()
-        try:
-            conn._settle(None)
-            probe = self._column_types_gen()
-            if probe is not None:
-                self._learn_column_types(blocking.execute(conn._chan, probe))
-            self._state = blocking.execute(conn._chan, self._start_gen())
-            conn._copying = True
-            self._started()
-        except BaseException:
-            conn._lock.release()
-            raise
-        return self
+        return run(self._enter_flow())  # type: ignore[no-any-return]
 
     def __exit__(
         self,
@@ -683,33 +789,12 @@ class Copy(BaseCopy):
         COPY FROM: the last rows go to the writer, which ends the COPY; COPY
         TO: the data not read is dropped. A second call does nothing.
         """
-        if self._ended:
-            return
-        self._ended = True
-        conn = self._conn
-        try:
-            if self._on_server:
-                if conn.closed or self._finished:
-                    return
-                if self.state.direction != "in":
-                    blocking.execute(conn._chan, self._drain_gen())
-                    return
-            data = self._last_rows(exc)
-            if data:
-                self.writer.write(data)
-            self.writer.finish(exc)
-        finally:
-            self._done()
-            if self._on_server and self._state is not None:
-                conn._lock.release()
+        run(self._finish_flow(exc))
 
     def write(self, data: bytes | bytearray | memoryview | str) -> None:
         """Send a chunk of COPY data as it is."""
-        data = self._encode(data)
-        rows = self._take_rows()  # rows written before go first
-        if rows:
-            self.writer.write(rows)
-        self.writer.write(data)
+        for chunk in self._chunks_to_write(data):
+            self.writer.write(chunk)
 
     def write_row(self, row: Sequence[Any]) -> None:
         """Send one row, adapting its values (rows are sent in chunks)."""
@@ -718,38 +803,22 @@ class Copy(BaseCopy):
 
     def write_rows(self, rows: Iterable[Sequence[Any]]) -> None:
         """Send every row of ``rows`` (any iterable, consumed a batch at a time)."""
-        encoder = self._encoder or self._row_encoder()
-        for batch in self._batches(rows):
-            if encoder.add_rows(batch):
-                self.writer.write(self._take_rows())
+        run(self._write_rows_flow(rows))
 
     def read(self) -> bytes:
         """The next chunk of COPY TO data; b"" at the end."""
-        return blocking.execute(self._conn._chan, self._read_gen())  # type: ignore[no-any-return]
+        return self._conn._run(self._read_gen())  # type: ignore[no-any-return]
 
     def __iter__(self) -> Iterator[bytes]:
-        while data := self.read():
-            yield data
+        return run_iter(self._chunks_flow())
 
     def rows(self) -> Iterator[tuple[Any, ...]]:
         """The rows of COPY TO data (typed after set_types())."""
-        batch = self._rows_ahead
-        yield from batch
-        batch.clear()
-        for chunk in self:
-            self._parse(chunk, batch)
-            yield from batch
-            batch.clear()
+        return run_iter(self._rows_flow())
 
     def read_row(self) -> tuple[Any, ...] | None:
         """The next row of COPY TO data, or None at the end."""
-        queue = self._rows_ahead
-        while not queue:
-            chunk = self.read()
-            if not chunk:
-                return None
-            self._parse(chunk, queue)
-        return queue.popleft()
+        return self._rows_ahead.popleft() if self._rows_ahead else run(self._read_row_flow())
 
 
 class AsyncCopy(BaseCopy):
@@ -760,23 +829,7 @@ class AsyncCopy(BaseCopy):
     writer: AsyncWriter
 
     async def __aenter__(self) -> AsyncCopy:
-        self._check_enter()
-        if not self._on_server:
-            return self
-        conn = self._conn
-        await conn._alock.acquire()
-        try:
-            conn._check_open()
-            probe = self._column_types_gen()
-            if probe is not None:
-                self._learn_column_types(await conn._run(probe))
-            self._state = await conn._run(self._start_gen())
-            conn._copying = True
-            self._started()
-        except BaseException:
-            conn._alock.release()
-            raise
-        return self
+        return await arun(self._enter_flow())  # type: ignore[no-any-return]
 
     async def __aexit__(
         self,
@@ -792,33 +845,12 @@ class AsyncCopy(BaseCopy):
         COPY FROM: the last rows go to the writer, which ends the COPY; COPY
         TO: the data not read is dropped. A second call does nothing.
         """
-        if self._ended:
-            return
-        self._ended = True
-        conn = self._conn
-        try:
-            if self._on_server:
-                if conn.closed or self._finished:
-                    return
-                if self.state.direction != "in":
-                    await conn._run(self._drain_gen())
-                    return
-            data = self._last_rows(exc)
-            if data:
-                await self.writer.write(data)
-            await self.writer.finish(exc)
-        finally:
-            self._done()
-            if self._on_server and self._state is not None:
-                conn._alock.release()
+        await arun(self._finish_flow(exc))
 
     async def write(self, data: bytes | bytearray | memoryview | str) -> None:
         """Send a chunk of COPY data as it is."""
-        data = self._encode(data)
-        rows = self._take_rows()  # rows written before go first
-        if rows:
-            await self.writer.write(rows)
-        await self.writer.write(data)
+        for chunk in self._chunks_to_write(data):
+            await self.writer.write(chunk)
 
     async def write_row(self, row: Sequence[Any]) -> None:
         """Send one row, adapting its values (rows are sent in chunks)."""
@@ -827,39 +859,20 @@ class AsyncCopy(BaseCopy):
 
     async def write_rows(self, rows: Iterable[Sequence[Any]]) -> None:
         """Send every row of ``rows`` (any iterable, consumed a batch at a time)."""
-        encoder = self._encoder or self._row_encoder()
-        for batch in self._batches(rows):
-            if encoder.add_rows(batch):
-                await self.writer.write(self._take_rows())
+        await arun(self._write_rows_flow(rows))
 
     async def read(self) -> bytes:
         """The next chunk of COPY TO data; b"" at the end."""
         return await self._conn._run(self._read_gen())  # type: ignore[no-any-return]
 
     def __aiter__(self) -> AsyncIterator[bytes]:
-        return self._chunks()
-
-    async def _chunks(self) -> AsyncIterator[bytes]:
-        while data := await self.read():
-            yield data
+        return arun_iter(self._chunks_flow())
 
     async def read_row(self) -> tuple[Any, ...] | None:
         """The next row of COPY TO data, or None at the end."""
         queue = self._rows_ahead
-        while not queue:
-            chunk = await self.read()
-            if not chunk:
-                return None
-            self._parse(chunk, queue)
-        return queue.popleft()
+        return queue.popleft() if queue else await arun(self._read_row_flow())
 
-    async def rows(self) -> AsyncIterator[tuple[Any, ...]]:
+    def rows(self) -> AsyncIterator[tuple[Any, ...]]:
         """The rows of COPY TO data (typed after set_types())."""
-        batch = self._rows_ahead
-        while batch:
-            yield batch.popleft()
-        async for chunk in self:
-            self._parse(chunk, batch)
-            for row in batch:
-                yield row
-            batch.clear()
+        return arun_iter(self._rows_flow())

@@ -7,11 +7,11 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, Generic
 
 from ._base import Inflight
-from ._cursor_base import BaseCursor, Params, _Exhausted, callproc_query
+from ._cursor_base import BaseCursor, Params, _Exhausted
+from ._flow import holding, run, run_iter
 from .copy import Copy
 from .drivers import blocking
 from .drivers.channel import Operation
-from .protocol import core
 from .protocol.core import PGGen
 from .rows import Row
 
@@ -109,16 +109,11 @@ class Cursor(BaseCursor, Generic[Row]):
         self, query: Any, params_seq: Iterable[Params], *, returning: bool = False
     ) -> None:
         """Run a query once per parameter set, pipelined in one round trip."""
-        conn = self._conn
-        with conn._lock:
-            self._check_open()
-            conn._settle(self)
-            gen = self._many_gen(query, params_seq, returning)
-            self._reset()
-            if gen is None:
-                self.rowcount = 0
-                return
-            self._set_many_results(self._run(gen), returning)
+        with self._conn._lock:
+            run(self._executemany_flow(query, params_seq, returning))
+
+    def _settle_connection(self) -> None:
+        self._conn._settle(self)
 
     def stream(
         self, query: Any, params: Params = None, *, binary: bool | None = None, size: int = 1
@@ -128,23 +123,8 @@ class Cursor(BaseCursor, Generic[Row]):
         The rows are read from the server a chunk at a time; leaving the loop
         early abandons the rest of them (the connection stays usable).
         """
-        conn = self._conn
-        with conn._lock:
-            self._check_open()
-            conn._check_no_pipeline("stream()")
-            conn._settle(self)
-            gen = self._stream_gen(query, params, binary, size)
-            self._reset()
-            op: PGGen | None = gen
-            try:
-                while op is not None:
-                    op = self._stream_next(blocking.execute(conn._chan, op))
-                    while self._pos < len(self._rows):
-                        yield self._next_row()
-                    self._raise_row_error()
-            finally:
-                if op is not None and not conn.closed:
-                    blocking.execute(conn._chan, core.stream_abandon(conn._proto))
+        flow = self._stream_flow(query, params, binary, size)
+        return run_iter(holding(self._conn._lock, flow))
 
     def copy(self, statement: Any, params: Any = None, *, writer: Any = None) -> Copy:
         """A COPY FROM STDIN / TO STDOUT to run in a ``with`` block.
@@ -157,9 +137,7 @@ class Cursor(BaseCursor, Generic[Row]):
 
     def callproc(self, name: str, params: Params = None) -> Params:
         """Call a function as ``SELECT * FROM name(params)``; return the params."""
-        query, args = callproc_query(name, params)
-        self.execute(query, args)
-        return params
+        return run(self._callproc_flow(name, params))
 
     def nextset(self) -> bool | None:
         """Move to the next result of a multi-statement query; None when there is none."""
@@ -303,12 +281,7 @@ class Cursor(BaseCursor, Generic[Row]):
     def results(self) -> Iterator[Cursor[Row]]:
         """Yield the cursor once per result of the last execute, moving to each in turn."""
         self._wait_async()
-        if self._result is None:
-            return
-        while True:
-            yield self
-            if not self._nextset():
-                return
+        yield from self._each_result()
 
     @property
     def description(self) -> Any:

@@ -8,8 +8,8 @@ everything up to its ReadyForQuery).  After a failed statement the server
 skips the rest until the next Sync: those statements raise
 :class:`~pgwire.errors.PipelineAborted`.
 
-Nothing here waits: :class:`PipelineState` builds the operations, which the
-blocking and the asyncio connections run.
+Nothing here waits: :class:`PipelineState` builds the operations and the
+flows (:mod:`pgwire._flow`), which the blocking and the asyncio pipelines run.
 """
 
 from __future__ import annotations
@@ -18,7 +18,9 @@ import weakref
 from collections import deque
 from typing import Any
 
-from .errors import Error, PipelineAborted
+from ._base import logger
+from ._flow import Call, FlowGen
+from .errors import Error, OperationalError, PipelineAborted
 from .protocol import core
 from .protocol import messages as m
 from .protocol.core import PGGen
@@ -158,6 +160,41 @@ class PipelineState:
         """The first error met and not yet raised (then forgotten)."""
         error, self.error = self.error, None
         return error
+
+    # --- flows (pgwire._flow), run by the blocking and the asyncio pipelines -------
+
+    def _read_flow(self, op: PGGen) -> FlowGen[None]:
+        """Run an operation reading the pipeline's results (not a statement outside it)."""
+        self.reading = True
+        try:
+            yield Call(self._conn._run, op)
+        finally:
+            self.reading = False
+
+    def _sync_flow(self) -> FlowGen[None]:
+        """sync(): a Sync, every queued result read, the first error not yet raised."""
+        self._conn._check_open()
+        yield from self._read_flow(self.sync_op())
+        error = self.take_error()
+        if error is not None:
+            raise error
+
+    def _exit_flow(self, exc: BaseException | None) -> FlowGen[None]:
+        """Leaving the pipeline block: sync, and end pipeline mode with the outermost block."""
+        conn = self._conn
+        outer = self._leave()
+        try:
+            if not conn.closed:
+                yield Call(self.sync)  # type: ignore[attr-defined]
+            elif exc is None:
+                raise OperationalError("the connection was closed in the pipeline")
+        except Exception:
+            if exc is None:
+                raise
+            logger.warning("error ignored leaving the pipeline of %r", conn, exc_info=True)
+        finally:
+            if outer:
+                conn._pipeline = None
 
 
 __all__ = ["PipelineState"]

@@ -31,6 +31,7 @@ from contextlib import contextmanager
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
+from ._flow import Call, FlowGen, arun, run
 from .conninfo import replication_mode
 from .drivers import blocking
 from .errors import Error, ProgrammingError
@@ -145,7 +146,9 @@ class BaseReplicationStream:
 
     Nothing here waits: :meth:`_next_flow` is a flow (a generator yielding
     the seconds it may wait for input) that the concrete stream runs with
-    its driver.
+    its driver; starting, taking a message and stopping are flows of
+    :mod:`pgwire._flow` around it, which the concrete stream runs with
+    ``run`` or ``arun``.
     """
 
     def __init__(
@@ -388,6 +391,42 @@ class BaseReplicationStream:
         self._finish()
         self._conn._close()
 
+    def _drive(self, flow: Generator[float | None, None, Any], block: bool) -> Any:
+        """Step: run ``flow`` on the stream's channel, holding the stream."""
+        raise NotImplementedError
+
+    def _start_flow(self) -> FlowGen[None]:
+        """start(): START_REPLICATION sent, and the server streaming."""
+        conn = self._conn
+        yield Call(conn._settle_now)
+        yield Call(conn._run, self._start_gen())
+        self._started()
+
+    def _message_flow(self, block: bool) -> FlowGen[Any]:
+        """The next message; _END once the stream is over, WOULD_BLOCK if none and not ``block``."""
+        if self._state.finished:
+            return _END
+        try:
+            return (yield Call(self._drive, self._next_flow(), block))
+        except BaseException:
+            if self._conn.closed:
+                self._finish()
+            raise
+
+    def _stop_stream_flow(self) -> FlowGen[None]:
+        """stop(): CopyDone both ways, and what still arrives read to the end."""
+        if self._state.finished or self._conn.closed:
+            self._finish()
+            return
+        try:
+            yield Call(self._drive, self._stop_flow(), True)
+        except BaseException:
+            if not self._state.finished:
+                self._abandon()
+            raise
+        finally:
+            self._finish()
+
 
 class ReplicationStream(BaseReplicationStream):
     """A replication stream on a blocking connection: iterate it for the messages."""
@@ -396,11 +435,8 @@ class ReplicationStream(BaseReplicationStream):
 
     def start(self) -> ReplicationStream:
         """Send START_REPLICATION and wait until the server streams."""
-        conn = self._conn
-        with conn._lock:
-            conn._settle(None)
-            blocking.execute(self._chan, self._start_gen())
-            self._started()
+        with self._conn._lock:
+            run(self._start_flow())
         threading.Thread(
             target=_keep_status_thread,
             args=(weakref.ref(self), self._stopped, self._state.status_interval),
@@ -424,7 +460,7 @@ class ReplicationStream(BaseReplicationStream):
         return self
 
     def __next__(self) -> Any:
-        msg = self._run(True)
+        msg = run(self._message_flow(True))
         if msg is _END:
             raise StopIteration
         return msg
@@ -435,37 +471,19 @@ class ReplicationStream(BaseReplicationStream):
         Also sends the status updates that are due.  At the end of the
         stream it returns None and ``closed`` is True.
         """
-        msg = self._run(False)
+        msg = run(self._message_flow(False))
         return None if msg is _END or msg is blocking.WOULD_BLOCK else msg
 
-    def _run(self, block: bool) -> Any:
-        if self._state.finished:
-            return _END
-        try:
-            with self._busy:
-                return blocking.drive(self._chan, self._next_flow(), block)
-        except BaseException:
-            if self._conn.closed:
-                self._finish()
-            raise
+    def _drive(self, flow: Generator[float | None, None, Any], block: bool) -> Any:
+        with self._busy:
+            return blocking.drive(self._chan, flow, block)
 
     def stop(self) -> None:
         """End the stream (CopyDone both ways); unacknowledged messages come again next time.
 
         The connection is then free for commands again.
         """
-        if self._state.finished or self._conn.closed:
-            self._finish()
-            return
-        try:
-            with self._busy:
-                blocking.drive(self._chan, self._stop_flow())
-        except BaseException:
-            if not self._state.finished:
-                self._abandon()
-            raise
-        finally:
-            self._finish()
+        run(self._stop_stream_flow())
 
 
 class AsyncReplicationStream(BaseReplicationStream):
@@ -475,10 +493,8 @@ class AsyncReplicationStream(BaseReplicationStream):
 
     async def start(self) -> AsyncReplicationStream:
         """Send START_REPLICATION and wait until the server streams."""
-        conn = self._conn
-        async with conn._alock:
-            await conn._run(self._start_gen())
-            self._started()
+        async with self._conn._alock:
+            await arun(self._start_flow())
         import asyncio  # not at the top: ``import pgwire`` loads no asyncio
 
         loop = asyncio.get_running_loop()
@@ -502,17 +518,7 @@ class AsyncReplicationStream(BaseReplicationStream):
         return self
 
     async def __anext__(self) -> Any:
-        from .drivers import eventloop
-
-        if self._state.finished:
-            raise StopAsyncIteration
-        try:
-            with self._claim():
-                msg = await eventloop.drive(self._chan, self._next_flow())
-        except BaseException:
-            if self._conn.closed:
-                self._finish()
-            raise
+        msg = await arun(self._message_flow(True))
         if msg is _END:
             raise StopAsyncIteration
         return msg
@@ -541,20 +547,14 @@ class AsyncReplicationStream(BaseReplicationStream):
 
     async def stop(self) -> None:
         """End the stream (CopyDone both ways); unacknowledged messages come again next time."""
+        await arun(self._stop_stream_flow())
+
+    async def _drive(self, flow: Generator[float | None, None, Any], block: bool) -> Any:
+        # Always waits: an asyncio stream reads without waiting in read_message().
         from .drivers import eventloop
 
-        if self._state.finished or self._conn.closed:
-            self._finish()
-            return
-        try:
-            with self._claim():
-                await eventloop.drive(self._chan, self._stop_flow())
-        except BaseException:
-            if not self._state.finished:
-                self._abandon()
-            raise
-        finally:
-            self._finish()
+        with self._claim():
+            return await eventloop.drive(self._chan, flow)
 
 
 def _keep_status_thread(

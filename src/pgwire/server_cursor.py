@@ -12,6 +12,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from ._cursor_base import BaseCursor, Params
+from ._flow import Call, FlowGen, Give, arun, arun_iter, run, run_iter
 from .drivers import blocking
 from .errors import InterfaceError, NotSupportedError, ProgrammingError
 from .protocol import core
@@ -121,6 +122,48 @@ class ServerCursorLogic(BaseCursor):
         """Rows fetched so far."""
         return self._fetched if self._declared else None
 
+    # --- flows (pgwire._flow), run by the blocking and the asyncio cursors ----------
+
+    def _execute_flow(self, query: Any, params: Params, binary: bool | None) -> FlowGen[Any]:
+        self._check_open()
+        yield Call(self._run, self._declare_gen(query, params, binary))
+        self._after_declare((yield Call(self._run, self._fetch_gen(0))))
+        return self
+
+    def _batch_flow(self, count: int | None) -> FlowGen[list[Any]]:
+        """FETCH ``count`` rows (None: all)."""
+        return self._take((yield Call(self._run, self._fetch_gen(count))))
+
+    def _fetch_flow(self, count: int | None) -> FlowGen[list[Any]]:
+        self._check_declared()
+        return (yield from self._batch_flow(count))
+
+    def _fetchone_flow(self) -> FlowGen[Any]:
+        rows = yield from self._fetch_flow(1)
+        return rows[0] if rows else None
+
+    def _iter_flow(self) -> FlowGen[None]:
+        """Iteration: the rows, ``itersize`` at a time."""
+        self._check_declared()
+        while True:
+            rows = yield from self._batch_flow(self.itersize)
+            yield Give(rows)
+            if len(rows) < self.itersize:
+                return
+
+    def _scroll_flow(self, value: int, mode: str) -> FlowGen[None]:
+        self._check_declared()
+        yield Call(self._run, self._move_gen(value, mode))
+        self._fetched = value if mode == "absolute" else self._fetched + value
+
+    def _close_flow(self) -> FlowGen[None]:
+        if self._closed:
+            return
+        gen = self._close_gen()
+        self._closed = True
+        if gen is not None:
+            yield Call(self._run, gen)
+
 
 class ServerCursor(ServerCursorLogic):
     """A named cursor on a blocking connection."""
@@ -150,10 +193,7 @@ class ServerCursor(ServerCursorLogic):
         """Declare the cursor for ``query`` on the server."""
         if kwargs:
             raise NotSupportedError("server-side cursors take no async_ or other options")
-        self._check_open()
-        self._run(self._declare_gen(query, params, binary))
-        self._after_declare(self._run(self._fetch_gen(0)))
-        return self
+        return run(self._execute_flow(query, params, binary))  # type: ignore[no-any-return]
 
     def executemany(self, query: Any, params_seq: Any, **kwargs: Any) -> None:
         """Not available on server-side cursors."""
@@ -161,42 +201,26 @@ class ServerCursor(ServerCursorLogic):
 
     def fetchone(self) -> Any:
         """The next row, or None."""
-        self._check_declared()
-        rows = self._take(self._run(self._fetch_gen(1)))
-        return rows[0] if rows else None
+        return run(self._fetchone_flow())
 
     def fetchmany(self, size: int | None = None) -> list[Any]:
         """The next ``size`` rows (default ``arraysize``)."""
-        self._check_declared()
-        return self._take(self._run(self._fetch_gen(size or self.arraysize)))
+        return run(self._fetch_flow(size or self.arraysize))
 
     def fetchall(self) -> list[Any]:
         """All the remaining rows."""
-        self._check_declared()
-        return self._take(self._run(self._fetch_gen(None)))
+        return run(self._fetch_flow(None))
 
     def __iter__(self) -> Iterator[Any]:
-        self._check_declared()
-        while True:
-            rows = self._take(self._run(self._fetch_gen(self.itersize)))
-            yield from rows
-            if len(rows) < self.itersize:
-                return
+        return run_iter(self._iter_flow())
 
     def scroll(self, value: int, mode: str = "relative") -> None:
         """Move the cursor on the server (needs ``scrollable=True`` to go back)."""
-        self._check_declared()
-        self._run(self._move_gen(value, mode))
-        self._fetched = value if mode == "absolute" else self._fetched + value
+        run(self._scroll_flow(value, mode))
 
     def close(self) -> None:
         """Close the cursor on the server (idempotent)."""
-        if self._closed:
-            return
-        gen = self._close_gen()
-        self._closed = True
-        if gen is not None:
-            self._run(gen)
+        run(self._close_flow())
 
 
 class AsyncServerCursor(ServerCursorLogic):
@@ -224,50 +248,27 @@ class AsyncServerCursor(ServerCursorLogic):
         self, query: Any, params: Params = None, *, binary: bool | None = None
     ) -> AsyncServerCursor:
         """Declare the cursor for ``query`` on the server."""
-        self._check_open()
-        await self._run(self._declare_gen(query, params, binary))
-        self._after_declare(await self._run(self._fetch_gen(0)))
-        return self
+        return await arun(self._execute_flow(query, params, binary))  # type: ignore[no-any-return]
 
     async def fetchone(self) -> Any:
         """The next row, or None."""
-        self._check_declared()
-        rows = self._take(await self._run(self._fetch_gen(1)))
-        return rows[0] if rows else None
+        return await arun(self._fetchone_flow())
 
     async def fetchmany(self, size: int | None = None) -> list[Any]:
         """The next ``size`` rows (default ``arraysize``)."""
-        self._check_declared()
-        return self._take(await self._run(self._fetch_gen(size or self.arraysize)))
+        return await arun(self._fetch_flow(size or self.arraysize))
 
     async def fetchall(self) -> list[Any]:
         """All the remaining rows."""
-        self._check_declared()
-        return self._take(await self._run(self._fetch_gen(None)))
+        return await arun(self._fetch_flow(None))
 
     def __aiter__(self) -> AsyncIterator[Any]:
-        return self._aiter()
-
-    async def _aiter(self) -> AsyncIterator[Any]:
-        self._check_declared()
-        while True:
-            rows = self._take(await self._run(self._fetch_gen(self.itersize)))
-            for row in rows:
-                yield row
-            if len(rows) < self.itersize:
-                return
+        return arun_iter(self._iter_flow())
 
     async def scroll(self, value: int, mode: str = "relative") -> None:
         """Move the cursor on the server (needs ``scrollable=True`` to go back)."""
-        self._check_declared()
-        await self._run(self._move_gen(value, mode))
-        self._fetched = value if mode == "absolute" else self._fetched + value
+        await arun(self._scroll_flow(value, mode))
 
     async def close(self) -> None:
         """Close the cursor on the server (idempotent)."""
-        if self._closed:
-            return
-        gen = self._close_gen()
-        self._closed = True
-        if gen is not None:
-            await self._run(gen)
+        await arun(self._close_flow())

@@ -5,23 +5,23 @@ checking, closing) is written once here, as a generator - a *flow* - that
 yields an *effect* each time it needs something done: :class:`Call` a
 function (which may return an awaitable) or :class:`Wait` for an event. The
 blocking pool runs flows with :func:`run`, in the caller's thread or in a
-worker thread; the asyncio pool runs them with :func:`arun`, in a task. The
+worker thread; the asyncio pool runs them with :func:`arun`, in a task (the
+machinery is :mod:`pgwire._flow`, which the connections use too). The
 decisions themselves live in :class:`~pgwire.pool._state.PoolState`.
 """
 
 from __future__ import annotations
 
 import asyncio
-import inspect
 import itertools
 import logging
 import sys
 import threading
-from collections.abc import Awaitable, Callable, Generator
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
 from time import monotonic
-from typing import Any, Generic, TypeVar
+from typing import Any, TypeVar
 
+from .._flow import Call, Flow, FlowGen, Outcome, arun, run
 from ..connection_info import TransactionStatus
 from ..errors import OperationalError, ProgrammingError
 from ._state import Event, JobKind, PoolState, Slot, check_sizes
@@ -34,28 +34,6 @@ logger = logging.getLogger("pgwire.pool")
 T = TypeVar("T")
 
 _names = itertools.count(1)
-
-
-class Call:
-    """Effect: call ``fn(*args, **kwargs)``; the asyncio runner awaits what it returns."""
-
-    __slots__ = ("args", "fn", "kwargs")
-
-    def __init__(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
-        self.fn = fn
-        self.args = args
-        self.kwargs = kwargs
-
-    def run_sync(self) -> Any:
-        """Perform the call, blocking."""
-        return self.fn(*self.args, **self.kwargs)
-
-    async def run_async(self) -> Any:
-        """Perform the call; await the result if it is awaitable (callbacks may be either)."""
-        result = self.fn(*self.args, **self.kwargs)
-        if inspect.isawaitable(result):
-            result = await result
-        return result
 
 
 class Wait:
@@ -84,76 +62,6 @@ class Wait:
         finally:
             waiter.cancel()
         return bool(self.event.is_set())
-
-
-Effect = Call | Wait
-FlowGen = Generator[Effect, Any, T]
-
-
-@dataclass
-class Outcome:
-    """How an effect ended: with a value or with an exception."""
-
-    value: Any = None
-    error: BaseException | None = None
-
-    @classmethod
-    def of(cls, fn: Callable[[], Any]) -> Outcome:
-        """The outcome of calling ``fn()``."""
-        try:
-            return cls(fn())
-        except BaseException as exc:
-            # Cancellation and interrupts go into the flow too, so that it
-            # can put the pool back in order before they propagate.
-            return cls(error=exc)
-
-    @classmethod
-    async def of_awaitable(cls, awaitable: Any) -> Outcome:
-        """The outcome of awaiting ``awaitable``."""
-        try:
-            return cls(await awaitable)
-        except BaseException as exc:
-            return cls(error=exc)
-
-
-class Flow(Generic[T]):
-    """A flow being run: its ``pending`` effect, then its ``result``."""
-
-    def __init__(self, gen: FlowGen[T]) -> None:
-        self._gen = gen
-        self.pending: Effect | None = None
-        self.result: T | None = None
-        self._advance(gen.send, None)
-
-    def feed(self, outcome: Outcome) -> None:
-        """Resume the flow with how its pending effect ended."""
-        if outcome.error is not None:
-            self._advance(self._gen.throw, outcome.error)
-        else:
-            self._advance(self._gen.send, outcome.value)
-
-    def _advance(self, method: Callable[[Any], Effect], arg: Any) -> None:
-        try:
-            self.pending = method(arg)
-        except StopIteration as stop:
-            self.pending = None
-            self.result = stop.value
-
-
-def run(gen: FlowGen[T]) -> T:
-    """Run a flow to its end, blocking on each effect."""
-    flow = Flow(gen)
-    while flow.pending is not None:
-        flow.feed(Outcome.of(flow.pending.run_sync))
-    return flow.result  # type: ignore[return-value]
-
-
-async def arun(gen: FlowGen[T]) -> T:
-    """Run a flow to its end in the running event loop."""
-    flow = Flow(gen)
-    while (effect := flow.pending) is not None:
-        flow.feed(await Outcome.of_awaitable(effect.run_async()))
-    return flow.result  # type: ignore[return-value]
 
 
 def ping_flow(conn: Any, set_autocommit: Callable[[Any, bool], Any]) -> FlowGen[None]:

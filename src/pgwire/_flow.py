@@ -1,0 +1,223 @@
+"""Flows: logic written once for the blocking and the asyncio classes.
+
+A *flow* is a generator that yields an *effect* each time it needs something
+done that waits, and is resumed with the effect's result (or has its
+exception thrown in). The logic of a public method (which statements to
+send, what to do when one fails, what to clean up) is written once, as a
+flow; the blocking class runs it with :func:`run`, the asyncio class with
+:func:`arun`. The usual effect is :class:`Call`: the flow names a method of
+the concrete object (``conn._command``), which is plain on the blocking class
+and a coroutine on the asyncio one, and each runner calls it its own way.
+
+A flow that produces values as it goes (rows, chunks) yields :class:`Give`
+with them; :func:`run_iter` and :func:`arun_iter` hand them to their caller
+one by one, and throw into the flow what stops the caller (an error, or
+``close()`` when the loop is left early), so that the flow cleans up as
+written.
+
+This module loads no asyncio: the asyncio side only awaits what it is given.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import AsyncIterator, Callable, Generator, Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any, Generic, Protocol, TypeVar
+
+__all__ = [
+    "Call",
+    "CallerLeft",
+    "Effect",
+    "Flow",
+    "FlowGen",
+    "Give",
+    "Outcome",
+    "arun",
+    "arun_iter",
+    "holding",
+    "run",
+    "run_iter",
+]
+
+T = TypeVar("T")
+
+
+class Effect(Protocol):
+    """What a flow yields: something done blocking or awaited."""
+
+    def run_sync(self) -> Any:
+        """Do it, blocking."""
+
+    async def run_async(self) -> Any:
+        """Do it in the running event loop."""
+
+
+class Call:
+    """Effect: call ``fn(*args, **kwargs)``; the asyncio runner awaits what it returns."""
+
+    __slots__ = ("args", "fn", "kwargs")
+
+    def __init__(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
+        self.fn = fn
+        self.args = args
+        self.kwargs = kwargs
+
+    def run_sync(self) -> Any:
+        """Perform the call, blocking."""
+        return self.fn(*self.args, **self.kwargs)
+
+    async def run_async(self) -> Any:
+        """Perform the call; await the result if it is awaitable (callbacks may be either)."""
+        result = self.fn(*self.args, **self.kwargs)
+        if inspect.isawaitable(result):
+            result = await result
+        return result
+
+
+class Give:
+    """Not an effect: values for the caller of :func:`run_iter` / :func:`arun_iter`."""
+
+    __slots__ = ("values",)
+
+    def __init__(self, values: Iterable[Any]) -> None:
+        self.values = values
+
+    def run_sync(self) -> Any:
+        """A flow run by :func:`run` has no caller to give values to."""
+        raise TypeError("Give needs an iterating runner (run_iter or arun_iter)")
+
+    async def run_async(self) -> Any:
+        """A flow run by :func:`arun` has no caller to give values to."""
+        raise TypeError("Give needs an iterating runner (run_iter or arun_iter)")
+
+
+FlowGen = Generator[Effect, Any, T]
+
+
+class CallerLeft(BaseException):
+    """Thrown into a flow whose values the caller stopped taking (the loop was left).
+
+    Not GeneratorExit itself: a flow delegating with ``yield from`` would
+    close its inner flow rather than let it clean up with effects.
+    """
+
+
+@dataclass
+class Outcome:
+    """How an effect ended: with a value or with an exception."""
+
+    value: Any = None
+    error: BaseException | None = None
+
+    @classmethod
+    def of(cls, fn: Callable[[], Any]) -> Outcome:
+        """The outcome of calling ``fn()``."""
+        try:
+            return cls(fn())
+        except BaseException as exc:
+            # Cancellation and interrupts go into the flow too, so that it
+            # can put things back in order before they propagate.
+            return cls(error=exc)
+
+    @classmethod
+    async def of_awaitable(cls, awaitable: Any) -> Outcome:
+        """The outcome of awaiting ``awaitable``."""
+        try:
+            return cls(await awaitable)
+        except BaseException as exc:
+            return cls(error=exc)
+
+
+class Flow(Generic[T]):
+    """A flow being run: its ``pending`` effect, then its ``result``."""
+
+    def __init__(self, gen: FlowGen[T]) -> None:
+        self._gen = gen
+        self.pending: Effect | None = None
+        self.result: T | None = None
+        self._advance(gen.send, None)
+
+    def feed(self, outcome: Outcome) -> None:
+        """Resume the flow with how its pending effect ended."""
+        if outcome.error is not None:
+            self._advance(self._gen.throw, outcome.error)
+        else:
+            self._advance(self._gen.send, outcome.value)
+
+    def _advance(self, method: Callable[[Any], Effect], arg: Any) -> None:
+        try:
+            self.pending = method(arg)
+        except StopIteration as stop:
+            self.pending = None
+            self.result = stop.value
+
+
+def holding(lock: Any, gen: FlowGen[T]) -> FlowGen[T]:
+    """The flow ``gen`` run holding ``lock`` (a threading or an asyncio lock)."""
+    yield Call(lock.acquire)
+    try:
+        return (yield from gen)
+    finally:
+        lock.release()
+
+
+def run(gen: FlowGen[T]) -> T:
+    """Run a flow to its end, blocking on each effect."""
+    flow = Flow(gen)
+    while flow.pending is not None:
+        flow.feed(Outcome.of(flow.pending.run_sync))
+    return flow.result  # type: ignore[return-value]
+
+
+async def arun(gen: FlowGen[T]) -> T:
+    """Run a flow to its end in the running event loop."""
+    flow = Flow(gen)
+    while (effect := flow.pending) is not None:
+        flow.feed(await Outcome.of_awaitable(effect.run_async()))
+    return flow.result  # type: ignore[return-value]
+
+
+def run_iter(gen: FlowGen[Any]) -> Iterator[Any]:
+    """Run a flow, blocking on each effect; yield the values it gives."""
+    flow = Flow(gen)
+    try:
+        while (effect := flow.pending) is not None:
+            if type(effect) is Give:
+                try:
+                    yield from effect.values
+                except GeneratorExit:
+                    flow.feed(Outcome(error=CallerLeft()))
+                except BaseException as exc:
+                    flow.feed(Outcome(error=exc))
+                else:
+                    flow.feed(Outcome())
+            else:
+                flow.feed(Outcome.of(effect.run_sync))
+    except CallerLeft:
+        return
+
+
+async def arun_iter(gen: FlowGen[Any]) -> AsyncIterator[Any]:
+    """Run a flow in the running event loop; yield the values it gives.
+
+    The caller closes it (``aclose()``) when it stops early: a flow's
+    clean-up may need to wait, which an abandoned async generator cannot.
+    """
+    flow = Flow(gen)
+    try:
+        while (effect := flow.pending) is not None:
+            if type(effect) is Give:
+                try:
+                    for value in effect.values:
+                        yield value
+                except GeneratorExit:
+                    flow.feed(Outcome(error=CallerLeft()))
+                except BaseException as exc:
+                    flow.feed(Outcome(error=exc))
+                else:
+                    flow.feed(Outcome())
+            else:
+                flow.feed(await Outcome.of_awaitable(effect.run_async()))
+    except CallerLeft:
+        return
