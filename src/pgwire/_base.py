@@ -503,12 +503,6 @@ class BaseConnection:
         if self._pipeline is not None:
             raise ProgrammingError(f"{what} cannot be used in pipeline mode")
 
-    def _check_no_async(self, owner: object = None) -> None:
-        """Refuse to run while another cursor's asynchronous query is in flight."""
-        inflight = self._inflight
-        if inflight is not None and inflight.owner_alive() and inflight.owner is not owner:
-            raise ProgrammingError("an asynchronous query is in progress on this connection")
-
     def _transaction_to_end(self, command: bytes) -> bool:
         """Whether COMMIT/ROLLBACK has a transaction to end; refuse inside transaction()."""
         self._tpc.check_no_tpc(command.decode().lower())
@@ -569,9 +563,6 @@ class BaseConnection:
         chan = getattr(self, "_chan", None)
         if chan is not None and not chan.closed:
             chan.close()
-
-    def _simple_gen(self, sql: bytes) -> PGGen:
-        return core.simple_query(self._proto, sql, None)
 
     # --- flows: the logic of the public methods, run by the concrete class ---------
     #
@@ -693,9 +684,6 @@ class BaseConnection:
         if pending is not None and exc is None:
             raise pending
         return swallow
-
-    def _cancel_target(self) -> tuple[HostSpec, int, bytes]:
-        return self._host, self._proto.backend_pid, self._proto.backend_key
 
 
 class Inflight:
