@@ -491,7 +491,7 @@ class BaseConnection:
         chan.close()
 
     def _check_open(self) -> None:
-        if self.closed:
+        if self._chan.closed or self._proto.closed:  # self.closed, without a property call
             raise OperationalError("the connection is closed")
         if self._copying:
             raise ProgrammingError(

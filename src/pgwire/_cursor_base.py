@@ -49,6 +49,8 @@ class BaseCursor:
         self._row_factory = row_factory or connection.row_factory or tuple_row
         self._tx = Transformer(connection.adapt_context)
         self._desc_callback: Any = None
+        # The prepared statement being run, for its on_answer and on_error (see _watch_prepared).
+        self._prepared_run: tuple[Any, ...] = ()
         self.arraysize = 1
         self.binary = binary
         self._closed = False
@@ -211,6 +213,18 @@ class BaseCursor:
                 plans.learn(
                     query, params, self._tx, pq.query, key, pq.params or [], formats, pq.formats
                 )
+        on_answer = on_error = None
+        if entry is not None:
+            on_answer, on_error = self._watch_prepared(
+                key,
+                entry,
+                result_formats,
+                known_fields is None or description is not None,
+                # A statement parsed by this very run can't be stale, unless it
+                # asked for the formats of columns described before.
+                None if parse and description is None else (query, params, binary),
+                begin is not None,
+            )
         gen = core.extended_query(
             proto,
             pq.query,
@@ -225,42 +239,37 @@ class BaseCursor:
             cache.pending_closes(),
             known_fields,
             description,
+            on_answer,
+            on_error,
         )
         if cache.check_wanted:
             cache.check_wanted = False
-            gen = self._checking_direct(gen)
-        if entry is None:
-            return gen
-        described = known_fields is None or description is not None
-        return self._track_prepared(
-            gen,
-            key,
-            entry,
-            result_formats,
-            described,
-            # A statement parsed by this very run can't be stale, unless it
-            # asked for the formats of columns described before.
-            None
-            if parse and description is None
-            else lambda: self._query_gen(query, params, binary, False),
-            begin is not None,
-        )
+            gen = self._checking_direct(gen, key if entry is not None else None)
+        return gen
 
     def _convert_query(self, query: Any, params: Params) -> PreparedQuery:
         """The query text for the extended protocol and its values in ``$n`` order."""
         conn = self._conn
         return convert_query(query, params, conn.adapt_context.encoding, context=conn)
 
-    def _checking_direct(self, gen: PGGen) -> PGGen:
+    def _checking_direct(self, gen: PGGen, key: Any) -> PGGen:
         """Run ``gen`` after finding out whether the connection reaches PostgreSQL directly.
 
         Only a backend's own pid is the one the server gave at connection
         time; a pooler gives its own (see :mod:`pgwire.engine.prepared`).
+        ``key`` is the prepared statement ``gen`` runs, forgotten if it never
+        runs.
         """
         proto = self._conn._proto
+        cache = self._conn._prepared
         if proto.transaction_status != core.INERROR:
-            pid = yield from core.ask(proto, b"SELECT pg_catalog.pg_backend_pid()")
-            self._conn._prepared.direct = int(pid) == proto.backend_pid
+            try:
+                pid = yield from core.ask(proto, b"SELECT pg_catalog.pg_backend_pid()")
+            except BaseException:
+                if key is not None:
+                    cache.forget(key)
+                raise
+            cache.direct = int(pid) == proto.backend_pid
         return (yield from gen)
 
     def _planned_gen(
@@ -294,82 +303,61 @@ class BaseCursor:
             # Described again; expected to answer as last time if asked in the same formats.
             description = None if known_fields is None else entry.description
             prefix += entry.parse_message(plan.key)
-        gen = core.bound_query(
-            conn._proto,
-            bind,
-            self._desc_callback or self._description_callback(),
-            begin,
-            prefix,
-            known_fields,
-            description,
-        )
-        return self._track_prepared(
-            gen,
+        on_answer, on_error = self._watch_prepared(
             plan.key,
             entry,
             result_formats,
             known_fields is None or description is not None,
-            lambda: self._query_gen(query, params, None, False),
+            (query, params, None),
             begin is not None,
         )
+        return core.bound_query(
+            conn._proto,
+            bind,
+            self._on_description,
+            begin,
+            prefix,
+            known_fields,
+            description,
+            on_answer,
+            on_error,
+        )
 
-    def _track_prepared(
+    def _watch_prepared(
         self,
-        gen: PGGen,
         key: Any,
         entry: PreparedEntry,
         result_formats: list[int],
-        described: bool = True,
-        rerun: Callable[[], PGGen] | None = None,
-        began: bool = False,
-    ) -> PGGen:
-        """Run ``gen``; learn the statement's columns, or forget it if the server failed it.
+        described: bool,
+        rerun: tuple[Any, Params, bool | None] | None,
+        began: bool,
+    ) -> tuple[Callable[[list[Result]], None] | None, Callable[[Error], PGGen]]:
+        """The ``on_answer`` and ``on_error`` of a prepared statement's run (see ``core.results``).
 
-        ``described``: the run asked for the statement's columns; if none
-        came, the statement is known to return no rows (``core.NO_ROWS``).
-        Columns described other than those known replace them.
-        A statement gone stale (its tables or types changed by another
-        session) is run again unprepared with ``rerun``, when nothing but
-        this run is lost: outside a transaction, or in the one its own
-        ``began`` opened, which is rolled back first.
+        ``described``: the run asks for the statement's columns.  ``rerun``:
+        the query, parameters and binary flag to run again unprepared if the
+        statement has gone stale, None if it cannot be.  ``began``: the run
+        opens its transaction.  The run's state is kept on the cursor, which
+        runs one statement at a time, rather than in an object made per run.
         """
-        cache = self._conn._prepared
         self._last_fields = None
-        try:
-            results = yield from gen
-        except Error as error:
-            exc = error
-            if exc.diag.sqlstate is None:
-                pass  # raised on our side (a loader...): the statement is fine
-            elif exc.sqlstate == "26000":  # the server no longer knows our statements
-                cache.clear()
-            else:
-                cache.forget(key)
-            if exc.sqlstate == "08P01" and entry.name is None and len(result_formats) > 1:
-                # A format per column, but the columns are others now (the
-                # schema changed): stale, as a prepared statement would be.
-                exc = FeatureNotSupported(
-                    f"the columns of the statement changed since it was described ({error});"
-                    " it is described again on its next run"
-                )
-            proto = self._conn._proto
-            status = proto.transaction_status
-            if (
-                rerun is None
-                or not _stale_statement(exc)
-                or not (status == core.IDLE or (status == core.INERROR and began))
-            ):
-                if exc is error:
-                    raise
-                raise exc from error
-            if status == core.INERROR:
-                yield from core.simple_query(proto, b"ROLLBACK", None)
-            return (yield from rerun())
-        finally:
-            if self._last_fields is not None and entry.type_oids is None:
-                entry.type_oids = [f.type_oid for f in self._last_fields]
+        self._prepared_run = (key, entry, result_formats, described, rerun, began)
+        if described or entry.type_oids is None:
+            return self._prepared_answered, self._prepared_failed
+        # Nothing to learn from a plain answer: its columns are those known.
+        return None, self._prepared_failed
+
+    def _prepared_answered(self, results: list[Result]) -> None:
+        """Learn the columns of the prepared statement just run (see :meth:`_watch_prepared`).
+
+        If none were described, it is known to return no rows
+        (``core.NO_ROWS``).  Columns other than those known replace them.
+        """
+        _key, entry, result_formats, described, _rerun, _began = self._prepared_run
         fields = self._last_fields
         if fields is not None:
+            if entry.type_oids is None:
+                entry.type_oids = [f.type_oid for f in fields]
             if fields is not entry.fields:
                 entry.fields = fields
                 entry.fields_formats = result_formats
@@ -383,7 +371,48 @@ class BaseCursor:
             entry.fields = core.NO_ROWS
             entry.fields_formats = result_formats
             entry.description = b""
-        return results
+
+    def _prepared_failed(self, error: Error) -> PGGen:
+        """Forget a prepared statement the server failed, or run it again if it went stale.
+
+        A statement gone stale (its tables or types changed by another
+        session) is run again unprepared, when nothing but this run is lost:
+        outside a transaction, or in the one its own run opened, which is
+        rolled back first.  Otherwise the error is raised.
+        """
+        key, entry, result_formats, _described, rerun, began = self._prepared_run
+        cache = self._conn._prepared
+        fields = self._last_fields
+        if fields is not None and entry.type_oids is None:
+            entry.type_oids = [f.type_oid for f in fields]
+        exc = error
+        if exc.diag.sqlstate is None:
+            pass  # raised on our side (a loader...): the statement is fine
+        elif exc.sqlstate == "26000":  # the server no longer knows our statements
+            cache.clear()
+        else:
+            cache.forget(key)
+        if exc.sqlstate == "08P01" and entry.name is None and len(result_formats) > 1:
+            # A format per column, but the columns are others now (the
+            # schema changed): stale, as a prepared statement would be.
+            exc = FeatureNotSupported(
+                f"the columns of the statement changed since it was described ({error});"
+                " it is described again on its next run"
+            )
+        proto = self._conn._proto
+        status = proto.transaction_status
+        if (
+            rerun is None
+            or not _stale_statement(exc)
+            or not (status == core.IDLE or (status == core.INERROR and began))
+        ):
+            if exc is error:
+                raise error
+            raise exc from error
+        if status == core.INERROR:
+            yield from core.simple_query(proto, b"ROLLBACK", None)
+        query, params, binary = rerun
+        return (yield from self._query_gen(query, params, binary, False))
 
     def _prepared_formats(self, entry: PreparedEntry) -> list[int] | None:
         """Per-column result formats for a prepared statement, chosen once per session state."""

@@ -119,7 +119,7 @@ class Connection(BaseConnection, ConnectSteps, Generic[Row]):
         except BaseException:
             if not inflight.op.finished:
                 # Interrupted, or the connection was lost: never leave it half-read.
-                blocking.recover(self._chan, inflight.op)
+                blocking.recover(self._chan)
                 self._inflight = None
                 raise
             # Otherwise the discarded query's own error goes with it.
@@ -138,7 +138,7 @@ class Connection(BaseConnection, ConnectSteps, Generic[Row]):
                     blocking.run(chan, op)
                 except BaseException:
                     if not op.finished:
-                        blocking.recover(chan, op)
+                        blocking.recover(chan)
                         self._inflight = None
                     raise
             op.outcome()

@@ -183,7 +183,7 @@ class Cursor(BaseCursor, Generic[Row]):
             except BaseException as exc:
                 if not inflight.op.finished:
                     # Interrupted (Ctrl-C) or the connection was lost mid-query.
-                    blocking.recover(conn._chan, inflight.op)
+                    blocking.recover(conn._chan)
                     conn._inflight = None
                     raise
                 inflight.op.error = exc
@@ -202,7 +202,7 @@ class Cursor(BaseCursor, Generic[Row]):
                 done = inflight.op.done or conn._chan.step(inflight.op)
             except BaseException as exc:
                 if not inflight.op.finished:
-                    blocking.recover(conn._chan, inflight.op)
+                    blocking.recover(conn._chan)
                     conn._inflight = None
                     raise
                 inflight.op.error = exc

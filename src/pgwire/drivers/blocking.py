@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import select
 import time
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from typing import Any
 
 from ..protocol import core
@@ -51,45 +51,59 @@ class TimeoutExpired(Exception):
     """The deadline of :func:`run` passed (with ``keep_open``)."""
 
 
-def run(
-    chan: Channel, op: Operation, deadline: float | None = None, keep_open: bool = False
+def _pump(
+    chan: Channel, step: Callable[[], Any], deadline: float | None, keep_open: bool
 ) -> Any:
-    """Drive ``op`` to completion and return its outcome (or raise its error).
+    """Wait for the server and call ``step`` on each arrival until it returns true (or raises).
+
+    A generator's ``__next__`` as ``step`` ends with StopIteration: its value is returned.
 
     Reading goes on while writing, so a large query cannot deadlock against a
     server that is already answering.  ``deadline`` (a ``time.monotonic()``
-    value) bounds the wait; passing it raises OperationalError.
+    value) bounds the wait; passing it raises OperationalError, or
+    TimeoutExpired with ``keep_open``.
     """
-    if op.done:
-        return op.outcome()
-    while True:
-        timeout = None
-        if deadline is not None:
-            timeout = deadline - time.monotonic()
-            if timeout <= 0:
-                if keep_open:
-                    raise TimeoutExpired()
-                raise chan.lost("timeout expired")
-        readable, writable = wait_io(chan, bool(chan.proto.out), timeout)
-        if writable:
-            chan.send_some()
-        if readable:
-            # Take everything already there before resuming, to resume fewer times.
-            if chan.recv_some() and op.resume():
-                return op.outcome()
+    proto = chan.proto
+    try:
+        while True:
+            timeout = None
+            if deadline is not None:
+                timeout = deadline - time.monotonic()
+                if timeout <= 0:
+                    if keep_open:
+                        raise TimeoutExpired()
+                    raise chan.lost("timeout expired")
+            readable, writable = wait_io(chan, bool(proto.out), timeout)
+            if writable:
+                chan.send_some()
+            # Everything already there is taken before stepping, to step fewer times.
+            if readable and chan.recv_some() and step():
+                return None
+    except StopIteration as stop:
+        return stop.value
+
+
+def run(
+    chan: Channel, op: Operation, deadline: float | None = None, keep_open: bool = False
+) -> Any:
+    """Drive the started operation ``op`` to its end; its outcome (or raise its error)."""
+    if not op.done:
+        _pump(chan, op.resume, deadline, keep_open)
+    return op.outcome()
 
 
 RECOVERY_TIMEOUT = 10.0
 """Seconds to wait for an interrupted query to end before giving the session up."""
 
 
-def recover(chan: Channel, op: Operation) -> None:
+def recover(chan: Channel, finished: bool = False) -> None:
     """After an interruption (Ctrl-C) mid-operation: cancel it and resync, or close.
 
-    The session must never be left with the interrupted query's answers
-    still to come: they would be taken for the next query's.
+    ``finished``: the operation had read all of its answer.  The session
+    must never be left with the interrupted query's answers still to come:
+    they would be taken for the next query's.
     """
-    if op.finished or chan.closed or chan.proto.pending_ready <= 0:
+    if finished or chan.closed or chan.proto.pending_ready <= 0:
         # Nothing more to come: a cancel now could hit the next query.
         return
     if chan.in_io:
@@ -117,16 +131,26 @@ def recover(chan: Channel, op: Operation) -> None:
 
 
 def execute(chan: Channel, gen: PGGen, deadline: float | None = None) -> Any:
-    """Start the operation ``gen`` and run it to completion."""
+    """Start the operation ``gen`` and run it to completion; its return value.
+
+    The generator is stepped directly (no :class:`Operation` around it):
+    this is every blocking query's path.  An error it raises has ended it
+    with its answer read; an error of the I/O has closed the channel; only
+    an interruption (Ctrl-C) can leave an answer half-read, to recover from.
+    """
     chan.check_open()
-    op = Operation(gen)
-    op.resume()
+    step = gen.__next__
     try:
+        step()
         # Send at once: poll() would only say what we know, that the socket takes it.
         chan.send_some()
-        return run(chan, op, deadline)
+        return _pump(chan, step, deadline, False)
+    except StopIteration as stop:
+        return stop.value  # it needed no answer
+    except Exception:
+        raise
     except BaseException:
-        recover(chan, op)
+        recover(chan)
         raise
     finally:
         if chan.proto.closed:

@@ -91,8 +91,10 @@ class StatementPlans:
 
     def get(self, query: Any, params: Any, tx: Transformer) -> StatementPlan | None:
         """The plan learned for this query and these parameter types, if still valid."""
-        key = self._key(query, params)
-        plan = None if key is None else self._plans.get(key)
+        try:
+            plan = self._plans.get((type(query), query, *map(type, params)))
+        except TypeError:  # an unhashable query object
+            return None
         if plan is None or plan.stamp != tx.stamp:
             return None
         return plan

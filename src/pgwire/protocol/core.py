@@ -456,6 +456,8 @@ def results(
     feed: Callable[[bool], None] | None = None,
     chunked: bool = False,
     one_statement: bool = False,
+    on_answer: Callable[[list[Result]], None] | None = None,
+    on_error: Callable[[Error], PGGen] | None = None,
 ) -> PGGen:
     """Read responses until ``syncs`` ReadyForQuery messages; return the results.
 
@@ -490,26 +492,28 @@ def results(
     it is not parsed again; any other replaces ``known_fields``.  ``feed``, if
     given, is called whenever the answer read so far is used up, with True
     once an error has come: it queues more of the request.
+
+    ``on_answer`` and ``on_error`` follow a prepared statement's run (see
+    :mod:`pgwire.engine.prepared`): ``on_answer`` is given the results
+    before they are returned; ``on_error`` is given the error instead of
+    raising it, and returns the operation whose result is returned instead
+    (a run again, unprepared), or raises.  Watching here rather than in a
+    generator around this one keeps the most frequent path one generator deep.
     """
     if request:
-        proto.send_query(request, syncs)
+        proto.out += request
+        proto.pending_ready += syncs
         # Nothing of the answer can be there yet.
         yield
-    buf = proto.buf
-    error: BaseException | None = None
-    loaders: Loaders | None = None
-    make_row: RowMaker | None = None
-    # Known columns describe the first result set after the skipped ones;
-    # their loaders are chosen at once, for a whole answer to be read with them.
-    pending_fields = known_fields
-    first_adapters = None
-    if known_fields is not None and known_fields is not NO_ROWS:
-        first_adapters = _adapters(on_description, known_fields)
-        loaders, make_row, error = first_adapters
     try:
+        # Known columns describe the first result set after the skipped ones;
+        # their loaders are chosen at once, for a whole answer to be read with them.
+        first_adapters = None
+        if known_fields is not None and known_fields is not NO_ROWS:
+            first_adapters = _adapters(on_description, known_fields)
         if (
             CAN_TAKE_ANSWERS
-            and error is None
+            and (first_adapters is None or first_adapters[2] is None)
             and syncs == (2 if skip_first else 1)
             and not count_only
             and feed is None
@@ -517,6 +521,10 @@ def results(
             # One statement's answer (after the answer of its implicit BEGIN),
             # while none of it is read: the accelerator may take it whole.
             fields = None if known_fields is NO_ROWS else known_fields
+            loaders = make_row = None
+            if first_adapters is not None:
+                loaders, make_row, _ = first_adapters
+            buf = proto.buf
             while True:
                 if skip_first and take_answer(proto, None, None, None) is not None:
                     # The BEGIN's answer, nothing to keep of it.
@@ -525,15 +533,63 @@ def results(
                 if not skip_first:
                     whole = take_answer(proto, fields, loaders, make_row, description)
                     if whole is not None:
-                        return [whole]
+                        answer = [whole]
+                        if on_answer is not None:
+                            on_answer(answer)
+                        return answer
                 if buf.next_message() >= 0:
                     # Not plain: read message by message from this one on.
                     buf.pos = buf.start - 5
                     break
                 yield
-    except ProtocolViolation:
-        proto.closed = True
-        raise
+        out = yield from _read_answer(
+            proto,
+            on_description,
+            syncs,
+            skip_first,
+            count_only,
+            known_fields,
+            first_adapters,
+            description,
+            feed,
+            chunked,
+            one_statement,
+        )
+    except Error as exc:
+        if isinstance(exc, ProtocolViolation):
+            proto.closed = True
+        if on_error is None:
+            raise
+        return (yield from on_error(exc))
+    if on_answer is not None:
+        on_answer(out)
+    return out
+
+
+def _read_answer(
+    proto: Protocol,
+    on_description: OnDescription | None,
+    syncs: int,
+    skip_first: bool,
+    count_only: bool,
+    known_fields: list[m.FieldDescription] | None,
+    first_adapters: tuple[Loaders | None, RowMaker | None, BaseException | None] | None,
+    description: bytes | None,
+    feed: Callable[[bool], None] | None,
+    chunked: bool,
+    one_statement: bool,
+) -> PGGen:
+    """:func:`results` read message by message: the answer that is not plain, or not all there.
+
+    ``first_adapters`` are those chosen for ``known_fields``.
+    """
+    buf = proto.buf
+    loaders: Loaders | None = None
+    make_row: RowMaker | None = None
+    error: BaseException | None = None
+    if first_adapters is not None:
+        loaders, make_row, error = first_adapters
+    pending_fields = known_fields
     next_message = buf.next_message
     out: list[Result] = []
     cur = Result()
@@ -616,7 +672,9 @@ def results(
                 ):
                     continue  # the columns expected, whose loaders are chosen already
                 proto.last_description = buf.data[buf.start : buf.end]
-                cur.fields = m.parse_row_description(buf.data, buf.start, buf.end, proto.encoding)
+                cur.fields = m.parse_row_description(
+                    buf.data, buf.start, buf.end, proto.encoding
+                )
                 loaders = make_row = None
                 if error is None:
                     loaders, make_row, error = _adapters(on_description, cur.fields)
@@ -801,6 +859,8 @@ def extended_query(
     prefix: bytes = b"",
     known_fields: list[m.FieldDescription] | None = None,
     description: bytes | None = None,
+    on_answer: Callable[[list[Result]], None] | None = None,
+    on_error: Callable[[Error], PGGen] | None = None,
 ) -> PGGen:
     """Parse (unless prepared already), bind and execute one statement.
 
@@ -837,6 +897,8 @@ def extended_query(
         known_fields,
         request,
         description,
+        on_answer=on_answer,
+        on_error=on_error,
     )
 
 
@@ -852,24 +914,42 @@ def bound_query(
     prefix: bytes,
     known_fields: list[m.FieldDescription] | None,
     description: bytes | None,
+    on_answer: Callable[[list[Result]], None] | None,
+    on_error: Callable[[Error], PGGen] | None,
 ) -> PGGen:
     """Execute a known statement whose Bind message is built already.
 
     ``prefix`` goes first (Close messages of evicted statements, the Parse
     of an unnamed statement); ``begin`` opens a transaction before, in the
     same round trip.  ``known_fields`` and ``description`` are those of
-    :func:`extended_query`.  The common answer (the statement's columns
+    :func:`extended_query`, ``on_answer`` and ``on_error`` those of
+    :func:`results`.  The common answer (the statement's columns
     known, nothing but rows and a tag) is taken whole by the operation's
     first look at it (see :func:`take_answer`).
     """
     described = known_fields is None or description is not None
     tail = _DESCRIBE_EXECUTE_SYNC if described else _EXECUTE_SYNC
     if begin is None:
-        return results(
-            proto, on_description, 1, False, False, known_fields, prefix + bind + tail, description
-        )
-    request = m.query(begin) + prefix + bind + tail
-    return results(proto, on_description, 2, True, False, known_fields, request, description)
+        request = prefix + bind + tail
+        syncs = 1
+    else:
+        request = m.query(begin) + prefix + bind + tail
+        syncs = 2
+    return results(
+        proto,
+        on_description,
+        syncs,
+        syncs == 2,
+        False,
+        known_fields,
+        request,
+        description,
+        None,
+        False,
+        False,
+        on_answer,
+        on_error,
+    )
 
 
 def stream_query(

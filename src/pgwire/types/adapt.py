@@ -835,8 +835,11 @@ class Transformer:
     @property
     def stamp(self) -> tuple[int, int]:
         """Changes whenever the adapters this transformer picks may change."""
-        self._check()
-        return self._stamp
+        stamp = self._stamp
+        if stamp[0] != self.context.generation or stamp[1] != TypesRegistry._generation:
+            self._check()
+            stamp = self._stamp
+        return stamp
 
     @property
     def adapt_context(self) -> AdaptContext:
@@ -886,10 +889,18 @@ class Transformer:
 
     def fields_loaders(self, fields: Sequence[Any]) -> list[Callable[[bytes], Any]]:
         """:meth:`column_loaders` for a result's columns (objects with type_oid and format)."""
-        self._check()
         memo = self._fields_memo
-        if memo is not None and memo[0] is fields:
+        stamp = self._stamp
+        if (
+            memo is not None
+            and memo[0] is fields
+            and stamp[0] == self.context.generation
+            and stamp[1] == TypesRegistry._generation
+        ):
+            # The columns of the last result, nothing registered since (the
+            # most frequent case: a prepared statement run again).
             return memo[1]
+        self._check()
         loaders = self.column_loaders([f.type_oid for f in fields], [f.format for f in fields])
         self._fields_memo = (fields, loaders)
         return loaders
