@@ -76,3 +76,54 @@ def test_async_server_cursor(dsn):
 
     first, rest = asyncio.run(main())
     assert first == (1,) and len(rest) == 249 and rest[-1] == (250,)
+
+
+def test_fetches_after_the_first_are_taken_whole(conn, monkeypatch):
+    """Once the cursor is described, a FETCH's plain answer is read in one piece.
+
+    Its RowDescription is the one seen at DECLARE time; a row a loader
+    refuses still fails the fetch that reaches it, and the rows come out the
+    same as message by message.
+    """
+    from pgwire.protocol import core
+
+    taken: list[bool] = []
+    real = core.take_answer
+
+    def spy(proto, fields, *args):
+        out = real(proto, fields, *args)
+        if fields:  # the looks with columns: FETCHes, not BEGIN
+            taken.append(out is not None)
+        return out
+
+    monkeypatch.setattr(core, "take_answer", spy)
+    cur = conn.cursor("whole", row_factory=dict_row)
+    cur.execute("SELECT x, 'v' || x AS v FROM generate_series(1, 250) x")
+    cur.itersize = 100
+    rows = list(cur)
+    assert rows == [{"x": i, "v": f"v{i}"} for i in range(1, 251)]
+    if core.CAN_TAKE_ANSWERS:
+        assert taken == [True, True, True]
+    else:
+        assert taken == []
+    cur.close()
+    # A value its loader refuses, in a later batch: the fetch raises the
+    # loader's own error (as a plain cursor does), the connection stays usable.
+    conn.adapters.register_loader("int4", _PickyLoader)
+    bad = conn.cursor("picky")
+    bad.execute("SELECT x FROM generate_series(1, 30) x")
+    assert bad.fetchmany(10) == [(i,) for i in range(1, 11)]
+    with pytest.raises(ValueError, match="17 is refused"):
+        bad.fetchmany(20)
+    conn.rollback()
+    assert conn.execute("SELECT 1").fetchone() == (1,)
+
+
+class _PickyLoader(pgwire.types.Loader):
+    """An int4 loader refusing 17."""
+
+    def load(self, data):
+        value = int(bytes(data))
+        if value == 17:
+            raise ValueError("17 is refused")
+        return value

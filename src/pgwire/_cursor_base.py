@@ -289,13 +289,16 @@ class BaseCursor:
         entry = conn._prepared.known(plan.key)
         if entry is None:
             return None
-        result_formats = self._prepared_formats(entry) or []
+        result_formats = entry.result_formats
+        if result_formats is None or entry.generation != conn.adapt_context.generation:
+            result_formats = self._prepared_formats(entry) or []
         name = entry.name
         bind = plan.bind(params, b"" if name is None else name, result_formats)
         if bind is None:
             return None
         self.query, self.params = plan.query, params
-        entry.ran()
+        if name is None:
+            entry.ran()
         known_fields = entry.fields if entry.fields_formats == result_formats else None
         prefix = conn._prepared.pending_closes()
         description = None

@@ -111,16 +111,6 @@ class Outcome:
     error: BaseException | None = None
 
     @classmethod
-    def of(cls, fn: Callable[[], Any]) -> Outcome:
-        """The outcome of calling ``fn()``."""
-        try:
-            return cls(fn())
-        except BaseException as exc:
-            # Cancellation and interrupts go into the flow too, so that it
-            # can put things back in order before they propagate.
-            return cls(error=exc)
-
-    @classmethod
     async def of_awaitable(cls, awaitable: Any) -> Outcome:
         """The outcome of awaiting ``awaitable``."""
         try:
@@ -132,25 +122,57 @@ class Outcome:
 class Flow(Generic[T]):
     """A flow being run: its ``pending`` effect, then its ``result``."""
 
+    __slots__ = ("_gen", "pending", "result")
+
     def __init__(self, gen: FlowGen[T]) -> None:
         self._gen = gen
         self.pending: Effect | None = None
         self.result: T | None = None
-        self._advance(gen.send, None)
+        self.send(None)
+
+    def send(self, value: Any) -> None:
+        """Resume the flow with the value its pending effect returned."""
+        try:
+            self.pending = self._gen.send(value)
+        except StopIteration as stop:
+            self.pending = None
+            self.result = stop.value
+
+    def throw(self, error: BaseException) -> None:
+        """Resume the flow with the exception its pending effect raised."""
+        try:
+            self.pending = self._gen.throw(error)
+        except StopIteration as stop:
+            self.pending = None
+            self.result = stop.value
 
     def feed(self, outcome: Outcome) -> None:
         """Resume the flow with how its pending effect ended."""
         if outcome.error is not None:
-            self._advance(self._gen.throw, outcome.error)
+            self.throw(outcome.error)
         else:
-            self._advance(self._gen.send, outcome.value)
+            self.send(outcome.value)
 
-    def _advance(self, method: Callable[[Any], Effect], arg: Any) -> None:
+    def run_pending(self) -> None:
+        """Perform the pending effect, blocking, and resume the flow with how it ended.
+
+        Interrupts and cancellation go into the flow too, so that it can put
+        things back in order before they propagate.
+        """
+        effect = self.pending
+        assert effect is not None
         try:
-            self.pending = method(arg)
-        except StopIteration as stop:
-            self.pending = None
-            self.result = stop.value
+            value = effect.run_sync()
+        except BaseException as exc:
+            error: BaseException | None = exc
+        else:
+            error = None
+        if error is None:
+            self.send(value)
+        else:
+            # Thrown outside the except clause: the flow's own errors are not
+            # chained to this one unless the flow chains them.
+            self.throw(error)
 
 
 def holding(lock: Any, gen: FlowGen[T]) -> FlowGen[T]:
@@ -166,7 +188,7 @@ def run(gen: FlowGen[T]) -> T:
     """Run a flow to its end, blocking on each effect."""
     flow = Flow(gen)
     while flow.pending is not None:
-        flow.feed(Outcome.of(flow.pending.run_sync))
+        flow.run_pending()
     return flow.result  # type: ignore[return-value]
 
 
@@ -187,13 +209,13 @@ def run_iter(gen: FlowGen[Any]) -> Iterator[Any]:
                 try:
                     yield from effect.values
                 except GeneratorExit:
-                    flow.feed(Outcome(error=CallerLeft()))
+                    flow.throw(CallerLeft())
                 except BaseException as exc:
-                    flow.feed(Outcome(error=exc))
+                    flow.throw(exc)
                 else:
-                    flow.feed(Outcome())
+                    flow.send(None)
             else:
-                flow.feed(Outcome.of(effect.run_sync))
+                flow.run_pending()
     except CallerLeft:
         return
 

@@ -46,6 +46,10 @@ class ServerCursorLogic(BaseCursor):
         self._declared = False
         self._ident = quote_ident(name).encode()
         self._fetched = 0
+        # The columns of the cursor's rows and the body of their RowDescription,
+        # once described: each FETCH's answer is then read whole when plain.
+        self._fetch_fields: list[Any] | None = None
+        self._fetch_description: bytes | None = None
 
     def _declare_query(self, query: Any) -> Any:
         head = b"DECLARE " + self._ident
@@ -71,7 +75,13 @@ class ServerCursorLogic(BaseCursor):
     def _fetch_gen(self, count: int | None, direction: bytes = b"FORWARD") -> PGGen:
         how = b"ALL" if count is None else str(int(count)).encode()
         sql = b"FETCH " + direction + b" " + how + b" FROM " + self._ident
-        return core.simple_query(self._conn._proto, sql, self._description_callback())
+        return core.simple_query(
+            self._conn._proto,
+            sql,
+            self._description_callback(),
+            known_fields=self._fetch_fields,
+            description=self._fetch_description,
+        )
 
     def _move_gen(self, value: int, mode: str) -> PGGen:
         if mode == "relative":
@@ -95,6 +105,10 @@ class ServerCursorLogic(BaseCursor):
         self._declared = True
         self._pos = 0
         self._fetched = 0
+        fields = described[-1].fields if described else None
+        if fields:
+            self._fetch_fields = fields
+            self._fetch_description = self._conn._proto.last_description
         self._set_results(described)
         self.rowcount = -1
 

@@ -115,21 +115,18 @@ class Channel:
         """True while queued bytes wait to be sent."""
         return bool(self.proto.out)
 
-    def _send(self, data: Any) -> int:
-        """Bytes of ``data`` the kernel takes now (0 if none); raises if the server is lost."""
-        try:
-            return self.sock.send(data)  # type: ignore[no-any-return]
-        except _WOULD_BLOCK:
-            return 0
-        except OSError as exc:
-            raise self.lost("the connection to the server was lost while sending", exc) from exc
-
     def send_some(self) -> None:
         """Send as much of the queued output as the kernel takes now."""
         out = self.proto.out
+        send = self.sock.send
         while out:
             self.in_io = True
-            sent = self._send(out if len(out) <= SEND_CHUNK else memoryview(out)[:SEND_CHUNK])
+            try:
+                sent = send(out if len(out) <= SEND_CHUNK else memoryview(out)[:SEND_CHUNK])
+            except _WOULD_BLOCK:
+                sent = 0
+            except OSError as exc:
+                raise self.lost("the connection to the server was lost while sending", exc) from exc
             del out[:sent]
             self.in_io = False
             if not sent:

@@ -809,11 +809,28 @@ def simple_query(
     sql: bytes,
     on_description: OnDescription | None,
     begin: bool | bytes | None = False,
+    known_fields: list[m.FieldDescription] | None = None,
+    description: bytes | None = None,
 ) -> PGGen:
-    """Run ``sql`` (one or more statements) through the simple-query protocol."""
+    """Run ``sql`` (one or more statements) through the simple-query protocol.
+
+    ``known_fields`` and ``description`` (see :func:`results`): the columns
+    one statement is known to return and the body of their RowDescription
+    (a FETCH from a cursor already described), so that its answer can be
+    taken whole.
+    """
     proto.last_query = sql
     request = _begin(begin) + m.query(sql)
-    return results(proto, on_description, 2 if begin else 1, bool(begin), request=request)
+    return results(
+        proto,
+        on_description,
+        2 if begin else 1,
+        bool(begin),
+        False,
+        known_fields,
+        request,
+        description,
+    )
 
 
 def statement_request(
