@@ -164,15 +164,13 @@ class Flow(Generic[T]):
         try:
             value = effect.run_sync()
         except BaseException as exc:
-            error: BaseException | None = exc
+            error = exc
         else:
-            error = None
-        if error is None:
             self.send(value)
-        else:
-            # Thrown outside the except clause: the flow's own errors are not
-            # chained to this one unless the flow chains them.
-            self.throw(error)
+            return
+        # Thrown outside the except clause: the flow's own errors are not
+        # chained to this one unless the flow chains them.
+        self.throw(error)
 
 
 def holding(lock: Any, gen: FlowGen[T]) -> FlowGen[T]:
