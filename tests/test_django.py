@@ -106,6 +106,12 @@ def test_hstore(django_available, hidden_psycopg, dsn, fresh_db, conn):
     run_check(dsn, hidden_psycopg, "hstore", {}, fresh_db)
 
 
+def test_psycopg_migrations_and_bound_code(
+    django_available, hidden_psycopg, dsn, fresh_db
+):
+    run_check(dsn, hidden_psycopg, "migrations", {}, fresh_db)
+
+
 def test_isolation_level(django_available, hidden_psycopg, dsn):
     run_check(dsn, hidden_psycopg, "isolation", {"isolation_level": 4})
 
@@ -167,7 +173,11 @@ def test_binding_touches_only_djangos_postgresql_modules(django_available):
         "import sys, pgwire.django, psycopg\n"
         "import django.db.backends.postgresql.psycopg_any as any_\n"
         "from pgwire.django.binding import is_bound\n"
-        "assert is_bound(any_) and any_.Range.__module__ == 'pgwire.types.range'\n"
+        "import pgwire.types.range as pgwire_range\n"
+        "assert is_bound(any_) and any_.Range.__module__ == 'psycopg.types.range'\n"
+        "assert issubclass(any_.Range, pgwire_range.Range)\n"
+        "assert isinstance(pgwire_range.Range(1, 2), any_.Range)\n"
+        "assert not isinstance(psycopg.types.range.Range(1, 2), any_.Range)\n"
         "assert psycopg.__file__ and not hasattr(psycopg, 'MODULES')\n"
         "assert sys.modules['psycopg'] is psycopg and 'pgwire' not in repr(psycopg)\n"
         "print('separate')\n"

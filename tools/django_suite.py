@@ -12,8 +12,10 @@ Each run records the outcome of every test (pass, fail, error, skip, xfail,
 xpass) through a test runner of ours named in the generated settings, and
 writes it as JSON in ``--out``.  The pgwire runs are made with psycopg,
 psycopg2 and psycopg_pool hidden (an import of them fails), as if they were
-not installed.  ``--compare`` prints per label the counts of each run and
-every test whose outcome differs between the backends of a binding mode.
+not installed; the test module that imports psycopg_pool itself is
+bound with ``pgwire.django.bind()``, as a project's own code would be.
+``--compare`` prints per label the counts of each run and every test whose
+outcome differs between the backends of a binding mode.
 
 Example::
 
@@ -88,6 +90,15 @@ DATABASES = {{
     for alias in ("default", "other")
 }}
 TEST_RUNNER = "suite_recorder.RecordingRunner"
+{extra}"""
+
+# In the pgwire runs, the one test module that imports psycopg_pool itself
+# (PoolTimeout, in backends/postgresql/tests.py) is bound the way a project
+# binds its own code written for psycopg: it gets pgwire's pool error.
+BIND_TESTS = """
+import pgwire.django
+
+pgwire.django.bind("backends.postgresql.tests")
 """
 
 RECORDER = '''\
@@ -167,6 +178,7 @@ def write_support(workdir: Path, backend: str, binding: str, cluster: TestCluste
             host=cluster.host,
             port=str(cluster.port),
             options=options,
+            extra=BIND_TESTS if backend == "pgwire" else "",
         )
     )
     (support / "suite_recorder.py").write_text(RECORDER)

@@ -17,6 +17,12 @@ check, host, port, user, dbname = sys.argv[1:6]
 options = json.loads(sys.argv[6]) if len(sys.argv) > 6 else {}
 use_tz = options.pop("USE_TZ", True)
 
+if check == "migrations":
+    import pgwire.django
+
+    # rangeapp.services names psycopg's exceptions, as code written for psycopg does.
+    pgwire.django.bind("rangeapp.services")
+
 settings.configure(
     DEBUG=True,
     USE_TZ=use_tz,
@@ -28,6 +34,7 @@ settings.configure(
         "django.contrib.auth",
         "checkapp",
         *(["hstoreapp"] if check == "hstore" else []),
+        *(["rangeapp"] if check == "migrations" else []),
     ],
     DATABASES={
         "default": {
@@ -158,7 +165,33 @@ def plain():
     assert connection.connection._params.connect_timeout == options["connect_timeout"]
 
 
+def migrations():
+    from django.db.backends.postgresql.psycopg_any import Range
+    from django.db.migrations.writer import MigrationWriter
+    from rangeapp import services
+    from rangeapp.models import Booking
+
+    from pgwire.django.binding import is_bound
+
+    # rangeapp's migration was written by Django on psycopg: it imports psycopg.types.range.
+    call_command("migrate", "rangeapp", verbosity=0)
+    migration = sys.modules["rangeapp.migrations.0001_initial"]
+    assert is_bound(migration)
+    call_command("makemigrations", "rangeapp", check=True, dry_run=True, verbosity=0)
+    assert services.book("A1") is True
+    assert services.book("A1") is False  # psycopg.errors.UniqueViolation, as pgwire's
+    seats = Booking.objects.get(code="A1").seats
+    assert seats == Range(1, 10) and isinstance(seats, Range), seats
+    # What a new migration writes: psycopg's spelling, which loads on either backend.
+    text, imports = MigrationWriter.serialize(Booking._meta.get_field("seats"))
+    assert "import psycopg.types.range" in imports, imports
+    assert "default=psycopg.types.range.Range(1, 10, '[)')" in text, text
+    written = eval(text, dict(vars(migration)))  # in a migration module, as Django loads it
+    assert written.default == Range(1, 10), written.default
+
+
 {
+    "migrations": migrations,
     "orm": orm,
     "hstore": hstore,
     "isolation": isolation,

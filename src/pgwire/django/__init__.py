@@ -11,13 +11,15 @@ The ``OPTIONS`` are those of Django's PostgreSQL backend: ``server_side_binding`
 libpq's connection keywords (``sslmode``, ``connect_timeout``, ``options``...).
 
 With ``django.contrib.postgres``, list ``"pgwire.django"`` in INSTALLED_APPS
-before it.
+before it.  Migration files written under psycopg load as they are; a
+project's own modules that import psycopg can be given pgwire in its place
+with :func:`bind`, called in the settings module.
 """
 
 from __future__ import annotations
 
-from .binding import install
+from .binding import bind, install
 
 install()
 
-__all__ = ["install"]
+__all__ = ["bind", "install"]

@@ -28,7 +28,8 @@ from pgwire.types import numeric as _numeric
 from pgwire.types.adapt import Dumper, Format, Loader, TypesRegistry, default_registry
 from pgwire.types.datetime import TimestamptzLoader
 from pgwire.types.json import Json, Jsonb
-from pgwire.types.range import Range, RangeDumper
+from pgwire.types.range import Range as _Range
+from pgwire.types.range import RangeDumper
 from pgwire.types.text import TextBinaryLoader, TextLoader
 
 __all__ = ["MODULES", "connect"]
@@ -66,6 +67,31 @@ class ClientCursor(ClientCursorMixin, _Cursor):
 
 class ServerCursor(_ServerCursor):
     """A named cursor (psycopg's ``ServerCursor``)."""
+
+
+class _RangeUnderPsycopgName(type):
+    """Makes every pgwire range an instance of the class named ``psycopg.types.range.Range``."""
+
+    def __instancecheck__(cls, obj: object) -> bool:
+        return isinstance(obj, _Range)
+
+    def __subclasscheck__(cls, sub: type) -> bool:
+        return issubclass(sub, _Range)
+
+
+class Range(_Range, metaclass=_RangeUnderPsycopgName):
+    """pgwire's :class:`~pgwire.types.range.Range`, named ``psycopg.types.range.Range``.
+
+    The name is what Django writes in migrations (``import psycopg.types.range``),
+    so a migration file is the same whichever backend wrote it, and those
+    written under psycopg load here (migration modules are bound too).  Ranges
+    read from the database are pgwire's and count as instances of this class.
+    """
+
+    __slots__ = ()
+
+
+Range.__module__ = "psycopg.types.range"
 
 
 def connect(conninfo: str = "", **kwargs: Any) -> pgwire.Connection:
