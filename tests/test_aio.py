@@ -262,3 +262,15 @@ async def test_dropped_connection_leaves_no_reader(dsn):
         cur = await c.execute("SELECT 2")
         assert await cur.fetchone() == (2,)
         await c.close()
+
+
+@run_async
+async def test_text_without_params_is_sent_as_written(dsn):
+    # As psycopg: with no parameters, % is not a placeholder, whatever the path.
+    query = "SELECT '100%%', '%s'"
+    async with await pgwire.AsyncConnection.connect(dsn) as aconn:
+        for options in ({}, {"prepare": True}, {"binary": True}):
+            cur = await aconn.execute(query, **options)
+            assert await cur.fetchone() == ("100%%", "%s")
+        rows = [row async for row in aconn.cursor().stream(query)]
+        assert rows == [("100%%", "%s")]

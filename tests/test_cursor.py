@@ -158,6 +158,20 @@ def test_named_placeholders_and_percent(conn):
 
 
 @pytest.mark.parametrize(
+    "options", [{}, {"prepare": True}, {"binary": True}], ids=["plain", "prepare", "binary"]
+)
+def test_text_without_params_is_sent_as_written(conn, options):
+    # As psycopg: with no parameters, % is not a placeholder, whatever the path.
+    query = "SELECT '100%%', '%s'"
+    for cursor in (conn.cursor(), pgwire.RawCursor(conn)):
+        assert cursor.execute(query, **options).fetchone() == ("100%%", "%s")
+    assert list(conn.cursor().stream(query)) == [("100%%", "%s")]
+    with conn.pipeline():
+        cur = conn.execute(query)
+    assert cur.fetchone() == ("100%%", "%s")
+
+
+@pytest.mark.parametrize(
     "query, params, match",
     [
         ("SELECT %s, %s", (1,), "2"),

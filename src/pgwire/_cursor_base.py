@@ -190,7 +190,7 @@ class BaseCursor:
             planned = self._planned_gen(plans, query, params, begin)
             if planned is not None:
                 return planned
-        pq = self._convert_query(query, params or ())
+        pq = self._convert_query(query, params)
         oids, formats, values = self._tx.dump_params(pq.params or [], pq.formats)
         self.query, self.params = pq.query, params
         cache = conn._prepared
@@ -434,7 +434,7 @@ class BaseCursor:
     def _pipeline_request(self, query: Any, params: Params, binary: bool | None) -> bytes:
         """The messages running ``query`` in pipeline mode (no Sync)."""
         conn = self._conn
-        pq = convert_query(query, params or (), conn.adapt_context.encoding, context=conn)
+        pq = self._convert_query(query, params)
         oids, formats, values = self._tx.dump_params(pq.params or [], pq.formats)
         self.query, self.params = pq.query, params
         return core.statement_request(
@@ -453,7 +453,7 @@ class BaseCursor:
         if size < 1:
             raise ValueError(f"size must be at least 1, got {size}")
         conn = self._conn
-        pq = convert_query(query, params or (), conn.adapt_context.encoding, context=conn)
+        pq = self._convert_query(query, params)
         oids, formats, values = self._tx.dump_params(pq.params or [], pq.formats)
         self.query, self.params = pq.query, params
         self._stream_rows = max(size, STREAM_CHUNK)

@@ -84,7 +84,9 @@ class RawCursorMixin(BaseCursor):
     _plannable = False
 
     def _convert_query(self, query: Any, params: Params) -> PreparedQuery:
-        if isinstance(params, (Mapping, str, bytes)) or not isinstance(params, Sequence):
+        if params is not None and (
+            isinstance(params, (Mapping, str, bytes)) or not isinstance(params, Sequence)
+        ):
             raise ParametersTypeError(
                 "a raw query takes its parameters as a sequence ($1 is the first), got "
                 f"{type(params).__name__}"
