@@ -274,3 +274,14 @@ async def test_text_without_params_is_sent_as_written(dsn):
             assert await cur.fetchone() == ("100%%", "%s")
         rows = [row async for row in aconn.cursor().stream(query)]
         assert rows == [("100%%", "%s")]
+
+
+@run_async
+async def test_stream_stops_when_the_connection_is_closed(dsn):
+    aconn = await pgwire.AsyncConnection.connect(dsn)
+    seen = []
+    with pytest.raises(pgwire.OperationalError, match="closed"):
+        async for (value,) in aconn.cursor().stream("SELECT generate_series(1, 3)"):
+            seen.append(value)
+            await aconn.close()
+    assert seen == [1] and aconn.closed

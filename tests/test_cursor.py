@@ -472,3 +472,14 @@ def test_scroll_stays_on_the_rows_and_no_records_says_why(conn):
     cur.execute("")
     with pytest.raises(pgwire.ProgrammingError, match="result status: EMPTY_QUERY"):
         cur.fetchone()
+
+
+def test_stream_stops_when_the_connection_is_closed(dsn):
+    # The chunk read ahead is not given once the connection is closed.
+    conn = pgwire.connect(dsn)
+    seen = []
+    with pytest.raises(pgwire.OperationalError, match="closed"):
+        for (value,) in conn.cursor().stream("SELECT generate_series(1, 3)"):
+            seen.append(value)
+            conn.close()
+    assert seen == [1] and conn.closed

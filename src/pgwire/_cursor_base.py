@@ -16,7 +16,7 @@ from .engine.batch import BatchEncoder
 from .engine.placeholders import PreparedQuery, convert_query
 from .engine.plans import StatementPlans
 from .engine.prepared import PreparedEntry
-from .errors import Error, FeatureNotSupported, InterfaceError, ProgrammingError
+from .errors import Error, FeatureNotSupported, InterfaceError, OperationalError, ProgrammingError
 from .protocol import core
 from .protocol import messages as m
 from .protocol.core import PGGen, Result
@@ -649,6 +649,19 @@ class BaseCursor:
         while self._pos < len(self._rows):
             yield self._next_row()
 
+    def _streamed_rows(self) -> Iterator[Any]:
+        """The rows of a stream's chunk, none once the connection is closed.
+
+        The rows come from the server a chunk at a time, but the loop over
+        them sees the connection as psycopg's one-row-at-a-time stream does:
+        closed, it raises at the next row.
+        """
+        chan = self._conn._chan
+        while self._pos < len(self._rows):
+            if chan.closed:
+                raise OperationalError("the connection is closed")
+            yield self._next_row()
+
     def _each_result(self) -> Iterator[Any]:
         """The cursor once per result of the last execute, moving to each in turn."""
         if self._result is None:
@@ -694,7 +707,7 @@ class BaseCursor:
         try:
             while op is not None:
                 op = self._stream_next((yield Call(self._run, op)))
-                yield Give(self._unread_rows())
+                yield Give(self._streamed_rows())
                 self._raise_row_error()
         finally:
             # Left early: the rest of the rows are dropped, the session stays usable.
