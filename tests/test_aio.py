@@ -285,3 +285,12 @@ async def test_stream_stops_when_the_connection_is_closed(dsn):
             seen.append(value)
             await aconn.close()
     assert seen == [1] and aconn.closed
+
+
+@run_async
+async def test_cursor_repr_shows_result_and_transaction(dsn):
+    async with await pgwire.AsyncConnection.connect(dsn) as aconn:
+        cur = aconn.cursor()
+        assert repr(cur).startswith("<pgwire.AsyncCursor [no result] [IDLE] (host=")
+        await cur.execute("SELECT 1")
+        assert "[TUPLES_OK] [INTRANS]" in repr(cur)

@@ -483,3 +483,17 @@ def test_stream_stops_when_the_connection_is_closed(dsn):
             seen.append(value)
             conn.close()
     assert seen == [1] and conn.closed
+
+
+def test_repr_shows_result_and_transaction(dsn):
+    conn = pgwire.connect(dsn)
+    cur = conn.cursor()
+    assert "[no result] [IDLE]" in repr(cur)
+    cur.execute("SELECT 1")
+    assert "[TUPLES_OK] [INTRANS]" in repr(cur)
+    cur.execute("SET timezone = 'UTC'")
+    assert "[COMMAND_OK] [INTRANS]" in repr(cur)
+    cur.close()
+    assert "[closed] [INTRANS]" in repr(cur)
+    conn.close()
+    assert repr(cur).startswith("<pgwire.Cursor [closed] [BAD] (host=")

@@ -118,6 +118,20 @@ class BaseCursor:
             self._description = [make_column(f, types) for f in self._result.fields]
         return self._description
 
+    def __repr__(self) -> str:
+        # As psycopg shows a cursor: its result, then its connection's state.
+        if self._closed:
+            status = "closed"
+        elif self._result is None:
+            status = "no result"
+        else:
+            status = "TUPLES_OK" if self._result.fields is not None else "COMMAND_OK"
+        conn = self._conn
+        host, params = conn._host, conn._params
+        where = f"host={host.host} port={host.port} user={params.user} database={params.dbname}"
+        tx = "BAD" if conn.closed else conn.info.transaction_status.name
+        return f"<pgwire.{type(self).__qualname__} [{status}] [{tx}] ({where}) at 0x{id(self):x}>"
+
     @property
     def statusmessage(self) -> str | None:
         """The command tag of the current result (e.g. ``"INSERT 0 1"``)."""
@@ -433,7 +447,6 @@ class BaseCursor:
 
     def _pipeline_request(self, query: Any, params: Params, binary: bool | None) -> bytes:
         """The messages running ``query`` in pipeline mode (no Sync)."""
-        conn = self._conn
         pq = self._convert_query(query, params)
         oids, formats, values = self._tx.dump_params(pq.params or [], pq.formats)
         self.query, self.params = pq.query, params
@@ -451,7 +464,7 @@ class BaseCursor:
     def _stream_gen(self, query: Any, params: Params, binary: bool | None, size: int) -> PGGen:
         """The operation starting ``stream()``: its first chunk of rows."""
         if size < 1:
-            raise ValueError(f"size must be at least 1, got {size}")
+            raise ValueError(f"size must be >= 1, got {size}")
         conn = self._conn
         pq = self._convert_query(query, params)
         oids, formats, values = self._tx.dump_params(pq.params or [], pq.formats)

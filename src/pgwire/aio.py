@@ -387,10 +387,6 @@ class AsyncCursor(BaseCursor, Generic[Row]):
     ) -> None:
         await self.close()
 
-    def __repr__(self) -> str:
-        state = "closed" if self._closed else "open"
-        return f"<pgwire.AsyncCursor [{state}] at 0x{id(self):x}>"
-
     async def close(self) -> None:
         """Close the cursor."""
         self._closed = True

@@ -48,10 +48,6 @@ class Cursor(BaseCursor, Generic[Row]):
     ) -> None:
         self.close()
 
-    def __repr__(self) -> str:
-        state = "closed" if self._closed else "open"
-        return f"<pgwire.Cursor [{state}] at 0x{id(self):x}>"
-
     def close(self) -> None:
         """Close the cursor; a query of its own still running is left to be discarded."""
         self._closed = True
