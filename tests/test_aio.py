@@ -294,3 +294,12 @@ async def test_cursor_repr_shows_result_and_transaction(dsn):
         assert repr(cur).startswith("<pgwire.AsyncCursor [no result] [IDLE] (host=")
         await cur.execute("SELECT 1")
         assert "[TUPLES_OK] [INTRANS]" in repr(cur)
+
+
+@run_async
+async def test_executemany_keeps_the_last_status(dsn):
+    async with await pgwire.AsyncConnection.connect(dsn) as aconn:
+        cur = aconn.cursor()
+        await cur.execute("CREATE TEMP TABLE em (num int)")
+        await cur.executemany("INSERT INTO em VALUES (%s)", [(1,), (2,)])
+        assert (cur.rowcount, cur.statusmessage) == (2, "INSERT 0 1")

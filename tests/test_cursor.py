@@ -497,3 +497,16 @@ def test_repr_shows_result_and_transaction(dsn):
     assert "[closed] [INTRANS]" in repr(cur)
     conn.close()
     assert repr(cur).startswith("<pgwire.Cursor [closed] [BAD] (host=")
+
+
+def test_executemany_keeps_the_last_status(conn):
+    cur = conn.cursor()
+    cur.execute("CREATE TEMP TABLE em (num int)")
+    cur.executemany("INSERT INTO em VALUES (%s)", ((i,) for i in range(3000)))
+    assert (cur.rowcount, cur.statusmessage, cur.description) == (3000, "INSERT 0 1", None)
+    cur.executemany("UPDATE em SET num = num WHERE num = %s", [(5,), (7,), (-1,)])
+    assert (cur.rowcount, cur.statusmessage) == (2, "UPDATE 0")  # the last command's
+    with pytest.raises(pgwire.ProgrammingError, match="UPDATE 0"):
+        cur.fetchone()
+    cur.executemany("INSERT INTO em VALUES (%s)", [])
+    assert (cur.rowcount, cur.statusmessage) == (0, None)

@@ -543,7 +543,9 @@ class BaseCursor:
         for res in results:
             if res.rowcount >= 0:
                 total += res.rowcount
-        self._set_results([])
+        # The last command's tag stays as statusmessage, as in psycopg.
+        last = results[-1] if results else None
+        self._set_results([last] if last is not None and last.command_tag is not None else [])
         self.rowcount = total if results else -1
 
     def _select(self, result: Result | None) -> None:

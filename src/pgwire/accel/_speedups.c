@@ -2110,7 +2110,8 @@ PyDoc_STRVAR(count_commands_doc,
 "Consume the ParseComplete, BindComplete, NoData, CloseComplete and\n"
 "CommandComplete messages at buf.pos; count the commands and the rows their tags\n"
 "report. Stops at any other message, an incomplete one, or a tag to leave to Python\n"
-"(a huge count, or DROP, ALTER and ROLLBACK, which stale prepared statements).");
+"(a huge count, or DROP, ALTER and ROLLBACK, which stale prepared statements,\n"
+"or one that may be the last: not followed by another of those messages).");
 
 static PyObject *
 count_commands(PyObject *module, PyObject *buf)
@@ -2136,6 +2137,14 @@ count_commands(PyObject *module, PyObject *buf)
                which discards the prepared statements they may stale. */
             if (n == -2 || strncmp(tag, "DROP ", 5) == 0 || strncmp(tag, "ALTER ", 6) == 0
                 || strcmp(tag, "ROLLBACK") == 0)
+                break;
+            /* The last command's tag is left to Python, which keeps it as the
+               answer's status: one is last unless another answer follows it. */
+            Py_ssize_t next = pos + 1 + mlen;
+            if (whole_message(p, len, next) == 0)
+                break;
+            unsigned char after = p[next];
+            if (after != 'C' && after != '1' && after != '2' && after != 'n' && after != '3')
                 break;
             commands++;
             if (n >= 0)

@@ -748,8 +748,11 @@ def _read_answer(
     if error is not None:
         raise error
     if count_only and commands:
+        # The last command's tag is the status (count_commands leaves it here).
+        tag = cur.command_tag
         cur = Result()
         cur.rowcount = counted
+        cur.command_tag = tag
         out.append(cur)
     return out
 
