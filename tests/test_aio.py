@@ -303,3 +303,13 @@ async def test_executemany_keeps_the_last_status(dsn):
         await cur.execute("CREATE TEMP TABLE em (num int)")
         await cur.executemany("INSERT INTO em VALUES (%s)", [(1,), (2,)])
         assert (cur.rowcount, cur.statusmessage) == (2, "INSERT 0 1")
+
+
+@run_async
+async def test_row_factory_set_after_execute_applies_to_the_next_fetch(dsn):
+    async with await pgwire.AsyncConnection.connect(dsn) as aconn:
+        cur = aconn.cursor()
+        await cur.execute("SELECT 1 AS a FROM generate_series(1, 2)")
+        assert await cur.fetchone() == (1,)
+        cur.row_factory = pgwire.rows.dict_row
+        assert await cur.fetchone() == {"a": 1}

@@ -11,7 +11,15 @@ import pytest
 
 import pgwire
 from pgwire import errors
-from pgwire.rows import args_row, class_row, dict_row, kwargs_row, namedtuple_row
+from pgwire.rows import (
+    args_row,
+    class_row,
+    dict_row,
+    kwargs_row,
+    namedtuple_row,
+    scalar_row,
+    tuple_row,
+)
 
 
 def test_description_rowcount_statusmessage(conn):
@@ -510,3 +518,38 @@ def test_executemany_keeps_the_last_status(conn):
         cur.fetchone()
     cur.executemany("INSERT INTO em VALUES (%s)", [])
     assert (cur.rowcount, cur.statusmessage) == (0, None)
+
+
+def test_row_factory_set_after_execute_applies_to_the_next_fetch(conn):
+    cur = conn.cursor()
+    cur.execute("SELECT 'x' AS x; SELECT 'y' AS y, 'z' AS z FROM generate_series(1, 2)")
+    cur.row_factory = dict_row
+    assert cur.fetchall() == [{"x": "x"}]
+    assert cur.nextset()
+    assert cur.fetchone() == {"y": "y", "z": "z"}
+    cur.row_factory = namedtuple_row
+    assert cur.fetchone()._asdict() == {"y": "y", "z": "z"}
+    cur.scroll(-2)
+    cur.row_factory = tuple_row
+    assert cur.fetchall() == [("y", "z"), ("y", "z")]
+    cur.row_factory = scalar_row
+    cur.scroll(0, "absolute")
+    assert cur.fetchone() == "y"
+    cur.row_factory = dict_row  # the rows read are kept: any factory can follow
+    assert cur.fetchone() == {"y": "y", "z": "z"}
+    # Rows read by another factory may have lost values: it applies from the next execute.
+    cur = conn.cursor(row_factory=scalar_row)
+    cur.execute("SELECT 1 AS a, 2 AS b")
+    cur.row_factory = dict_row
+    with pytest.raises(pgwire.ProgrammingError, match="next execute"):
+        cur.fetchone()
+    cur.execute("SELECT 1 AS a")
+    assert cur.fetchone() == {"a": 1}
+
+
+def test_row_factory_set_while_streaming(conn):
+    cur = conn.cursor(row_factory=dict_row)
+    rows = cur.stream("SELECT generate_series(1, 2) AS a")
+    assert next(rows) == {"a": 1}
+    cur.row_factory = namedtuple_row
+    assert next(rows).a == 2

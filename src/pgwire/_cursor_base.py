@@ -20,7 +20,7 @@ from .errors import Error, FeatureNotSupported, InterfaceError, OperationalError
 from .protocol import core
 from .protocol import messages as m
 from .protocol.core import PGGen, Result
-from .rows import tuple_row
+from .rows import dict_row, namedtuple_row, tuple_row
 from .types import Format, Transformer, TypesRegistry
 
 if TYPE_CHECKING:
@@ -47,6 +47,11 @@ class BaseCursor:
     ) -> None:
         self._conn = connection
         self._row_factory = row_factory or connection.row_factory or tuple_row
+        # The factory the rows being read are made with, and that of the
+        # current result's rows: the rows are made again at fetch time when
+        # the row factory changed since (see _remake_rows).
+        self._read_factory: Any = self._row_factory
+        self._rows_factory: Any = self._row_factory
         self._tx = Transformer(connection.adapt_context)
         self._desc_callback: Any = None
         # The prepared statement being run, for its on_answer and on_error (see _watch_prepared).
@@ -158,8 +163,9 @@ class BaseCursor:
     def _on_description(self, fields: list[m.FieldDescription]) -> Any:
         self._last_fields = fields
         self._pending_fields = fields
+        factory = self._read_factory = self._row_factory
         try:
-            return self._tx.fields_loaders(fields), self._row_factory(self)
+            return self._tx.fields_loaders(fields), factory(self)
         finally:
             self._pending_fields = None
 
@@ -557,6 +563,7 @@ class BaseCursor:
             self.rowcount = -1
             return
         self._rows = result.rows
+        self._rows_factory = self._read_factory
         self.rowcount = result.rowcount
 
     def _set_result(self, index: int) -> None:
@@ -600,7 +607,34 @@ class BaseCursor:
                 else "result status: EMPTY_QUERY"
             )
             raise ProgrammingError(f"the last operation didn't produce records ({status})")
+        if self._rows_factory is not self._row_factory:
+            self._remake_rows(result)
         return self._rows
+
+    def _remake_rows(self, result: Result) -> None:
+        """The current result's rows made by the row factory set since they were read.
+
+        As psycopg makes rows at fetch time, a factory set after execute()
+        applies to the rows fetched from then on (and those scrolled back to).
+        Rows are made again from their values, which the builtin factories
+        keep (tuple, named tuple, dict); rows made by another factory can't be.
+        """
+        made_by = self._read_factory  # what result.rows hold
+        factory = self._row_factory
+        if factory is made_by:
+            rows = result.rows
+        elif made_by is tuple_row or made_by is namedtuple_row:
+            rows = list(map(factory(self), result.rows))
+        elif made_by is dict_row:
+            make = factory(self)
+            rows = [make(list(row.values())) for row in result.rows]
+        else:
+            raise ProgrammingError(
+                f"the rows of this result were made by {made_by!r}: another row factory"
+                " applies from the next execute()"
+            )
+        self._rows = rows
+        self._rows_factory = factory
 
     def _raise_row_error(self) -> None:
         """Raise the error of the row after the last one made, if a loader or the factory failed.
