@@ -10,14 +10,10 @@ asked, with ``SHOW transaction_read_only`` or ``pg_is_in_recovery()``.
 
 from __future__ import annotations
 
-import dataclasses
-import random
-import socket
 from typing import TYPE_CHECKING
 
 from ._base import session_matches
-from .conninfo import ConnectParams, HostSpec
-from .drivers.connect import addresses
+from .conninfo import ConnectParams, HostSpec, lookup, lookup_async
 from .errors import OperationalError
 from .protocol import core
 from .protocol.core import PGGen, Protocol
@@ -25,7 +21,7 @@ from .protocol.core import PGGen, Protocol
 if TYPE_CHECKING:
     from .drivers.channel import Channel
 
-__all__ = ["reject_session", "resolve", "session_fits"]
+__all__ = ["reject_session", "resolve", "resolve_async", "session_fits"]
 
 
 def resolve(params: ConnectParams, host: HostSpec) -> list[HostSpec]:
@@ -33,17 +29,15 @@ def resolve(params: ConnectParams, host: HostSpec) -> list[HostSpec]:
 
     Each keeps the host name (for TLS and the password file) with the
     numeric address in ``hostaddr``.  Blocks on name resolution; raises
-    OperationalError when the name does not resolve.
+    OperationalError when the name does not resolve.  The same resolution as
+    :func:`pgwire.conninfo.conninfo_attempts` (:func:`pgwire.conninfo.lookup`).
     """
-    if host.is_unix or host.hostaddr:
-        return [host]
-    found: list[str] = []
-    for family, _kind, _proto, _name, addr in addresses(host):
-        if family in (socket.AF_INET, socket.AF_INET6) and addr[0] not in found:
-            found.append(addr[0])
-    if params.load_balance_hosts == "random":
-        random.shuffle(found)
-    return [dataclasses.replace(host, hostaddr=address) for address in found] or [host]
+    return lookup(host, params.load_balance_hosts == "random")
+
+
+async def resolve_async(params: ConnectParams, host: HostSpec) -> list[HostSpec]:
+    """:func:`resolve` through the running asyncio loop's getaddrinfo()."""
+    return await lookup_async(host, params.load_balance_hosts == "random")
 
 
 # What to ask a server that does not report what target_session_attrs needs (libpq's questions).

@@ -2,8 +2,10 @@
 
 This module turns what a user hands to :func:`pgwire.connect` into a
 :class:`ConnectParams`, following libpq's rules so that a connection string or
-environment that works with ``psql`` works here too.  It is pure: it reads the
-environment and a few small files, but never opens a socket.
+environment that works with ``psql`` works here too.  It reads the
+environment and a few small files, and never opens a socket; the only network
+traffic it causes is name resolution, in :func:`lookup` (and the functions
+built on it: :func:`conninfo_attempts`, :func:`conninfo_attempts_async`).
 
 Precedence, highest first: keyword arguments (``None`` meaning "not given"),
 the DSN, the service named by ``service``/``PGSERVICE``, the ``PG*``
@@ -13,33 +15,53 @@ environment variables, then libpq's defaults.
 from __future__ import annotations
 
 import base64
+import dataclasses
 import getpass
 import ipaddress
 import locale
+import math
 import os
+import random
 import re
+import socket
 import stat
 import warnings
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from pgwire.charsets import pg_encoding
 from pgwire.errors import NotSupportedError, OperationalError, ProgrammingError
 
 __all__ = [
+    "DEFAULT_CONNECT_TIMEOUT",
     "DEFAULT_PORT",
     "DEFAULT_SOCKET_DIRS",
     "KEYWORDS",
     "ConnectParams",
     "HostSpec",
+    "conninfo_attempts",
+    "conninfo_attempts_async",
     "conninfo_to_dict",
+    "lookup",
+    "lookup_async",
     "make_conninfo",
     "make_params",
     "parse_dsn",
     "read_pgpass",
+    "timeout_from_conninfo",
 ]
 
 #: Port used when none is given.
 DEFAULT_PORT = 5432
+
+#: What :func:`timeout_from_conninfo` answers when ``connect_timeout`` sets no
+#: limit, for callers that need a finite deadline.  pgwire's own ``connect()``
+#: has none: without ``connect_timeout`` it waits as long as the system does.
+DEFAULT_CONNECT_TIMEOUT = 130
+
+# psycopg's spelling of the same value (psycopg.conninfo._DEFAULT_CONNECT_TIMEOUT).
+_DEFAULT_CONNECT_TIMEOUT = DEFAULT_CONNECT_TIMEOUT
 
 #: Directories where a local server's Unix socket is looked for, in order, when
 #: no host is given.  The first one that exists is used; "localhost" otherwise.
@@ -175,6 +197,7 @@ _URI_PREFIXES = ("postgresql://", "postgres://")
 
 _INT_RE = re.compile(r"[+-]?[0-9]+")
 _NUMBER_RE = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+
 
 @dataclass(frozen=True)
 class HostSpec:
@@ -828,8 +851,13 @@ def _client_encoding(value: str) -> str | None:
     return pg_encoding(locale.getpreferredencoding(False))
 
 
-def _split_hosts(values: dict[str, str]) -> list[HostSpec]:
-    """Build the host list from host, hostaddr and port, as libpq pairs them."""
+def _host_entries(values: dict[str, str]) -> list[tuple[str, str, str]]:
+    """Pair the host, hostaddr and port lists as libpq does: one (host, hostaddr, port) each.
+
+    The texts are kept as given (empty when a list is absent or an item is
+    empty).  A single port applies to every host; otherwise the lists must
+    be as long as each other.
+    """
     host_text = values.get("host", "")
     hostaddr_text = values.get("hostaddr", "")
     port_text = values.get("port", "")
@@ -860,20 +888,29 @@ def _split_hosts(values: dict[str, str]) -> list[HostSpec]:
             )
     else:
         port_items = [""] * count
+    return list(zip(hostnames, hostaddrs, port_items, strict=True))
 
+
+def _host_spec(name: str, addr: str, port: str) -> HostSpec:
+    """The HostSpec of one entry of :func:`_host_entries`, its address and port checked."""
+    if addr:
+        try:
+            ipaddress.ip_address(addr)
+        except ValueError:
+            raise ProgrammingError(f'could not parse network address "{addr}"') from None
+    return HostSpec(host=name, port=_parse_port(port), hostaddr=addr or None)
+
+
+def _split_hosts(values: dict[str, str]) -> list[HostSpec]:
+    """Build the host list from host, hostaddr and port, an empty host meaning the default."""
     default_host: str | None = None
     hosts = []
-    for name, addr, port in zip(hostnames, hostaddrs, port_items, strict=True):
-        if addr:
-            try:
-                ipaddress.ip_address(addr)
-            except ValueError:
-                raise ProgrammingError(f'could not parse network address "{addr}"') from None
-        elif not name:
+    for name, addr, port in _host_entries(values):
+        if not name and not addr:
             if default_host is None:
                 default_host = _default_host()
             name = default_host
-        hosts.append(HostSpec(host=name, port=_parse_port(port), hostaddr=addr or None))
+        hosts.append(_host_spec(name, addr, port))
     return hosts
 
 
@@ -899,6 +936,31 @@ def replication_mode(value: str) -> str | None:
     return "physical" if matches.pop() else None
 
 
+def _add_defaults(values: dict[str, str], *, lenient_service: bool = False) -> None:
+    """Complete ``values`` from the service file, then from the ``PG*`` environment.
+
+    Values already there win.  A service that cannot be read raises
+    :class:`~pgwire.errors.ProgrammingError`, unless ``lenient_service``:
+    then it is passed over (connecting reports it).
+    """
+    env = os.environ
+    service = values["service"] if "service" in values else env.get("PGSERVICE", "")
+    if service:
+        servicefile = values.get("servicefile") or env.get("PGSERVICEFILE") or None
+        try:
+            defined = _read_service(service, servicefile)
+        except ProgrammingError:
+            if not lenient_service:
+                raise
+            defined = {}
+        for key, value in defined.items():
+            values.setdefault(key, value)
+
+    for key, envvar in KEYWORDS.items():
+        if key not in values and envvar is not None and envvar in env:
+            values[key] = env[envvar]
+
+
 def make_params(dsn: str | None = None, **kwargs: object) -> ConnectParams:
     """Resolve a DSN and keyword arguments into :class:`ConnectParams`.
 
@@ -915,17 +977,9 @@ def make_params(dsn: str | None = None, **kwargs: object) -> ConnectParams:
     values.update(given)
     _check_no_nul(values)
 
-    env = os.environ
-    service = values["service"] if "service" in values else env.get("PGSERVICE", "")
-    if service:
-        servicefile = values.get("servicefile") or env.get("PGSERVICEFILE") or None
-        for key, value in _read_service(service, servicefile).items():
-            values.setdefault(key, value)
-
-    for key, envvar in KEYWORDS.items():
-        if key not in values and envvar is not None and envvar in env:
-            values[key] = env[envvar]
+    _add_defaults(values)
     _check_no_nul(values)
+    env = os.environ
 
     if "sslmode" not in values:
         # libpq: trusting the system's CA store only makes sense with full checks.
@@ -993,6 +1047,239 @@ def make_params(dsn: str | None = None, **kwargs: object) -> ConnectParams:
         server_settings=server_settings,
         extra=extra,
     )
+
+
+# --------------------------------------------------------------------------
+# Name resolution and connection attempts
+
+
+def _is_ip_address(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _without_lookup(host: HostSpec) -> list[HostSpec] | None:
+    """The attempts for ``host`` when they need no name resolution, else None.
+
+    A Unix socket, an entry with its ``hostaddr``, and an empty host (the
+    default one) stay as they are; a host given as a numeric address gets
+    it as its ``hostaddr`` too.
+    """
+    if host.hostaddr or host.is_unix or not host.host:
+        return [host]
+    if _is_ip_address(host.host):
+        return [dataclasses.replace(host, hostaddr=host.host)]
+    return None
+
+
+def _lookup_error(host: HostSpec, exc: BaseException) -> OperationalError:
+    return OperationalError(f'could not translate host name "{host.host}": {exc}')
+
+
+def _from_addresses(host: HostSpec, infos: list[Any], shuffle: bool) -> list[HostSpec]:
+    """One attempt per distinct IP address among getaddrinfo's answers, in their order."""
+    found: list[str] = []
+    for family, _kind, _proto, _name, addr in infos:
+        if family in (socket.AF_INET, socket.AF_INET6) and addr[0] not in found:
+            found.append(addr[0])
+    if shuffle:
+        random.shuffle(found)
+    return [dataclasses.replace(host, hostaddr=address) for address in found] or [host]
+
+
+def lookup(host: HostSpec, shuffle: bool = False) -> list[HostSpec]:
+    """The attempts for ``host``: one per address its name resolves to.
+
+    Each keeps the host name (for TLS and the password file) with the numeric
+    address in ``hostaddr``; ``shuffle`` puts the addresses in random order
+    (``load_balance_hosts=random``).  Hosts needing no resolution (socket
+    directories, numeric addresses, a ``hostaddr`` already there) come back
+    alone.  Blocks on :func:`socket.getaddrinfo`; raises
+    :class:`~pgwire.errors.OperationalError` when the name does not resolve.
+    """
+    attempts = _without_lookup(host)
+    if attempts is not None:
+        return attempts
+    try:
+        infos = socket.getaddrinfo(host.host, host.port, type=socket.SOCK_STREAM)
+    except (OSError, UnicodeError) as exc:
+        raise _lookup_error(host, exc) from None
+    return _from_addresses(host, infos, shuffle)
+
+
+async def lookup_async(host: HostSpec, shuffle: bool = False) -> list[HostSpec]:
+    """:func:`lookup` for asyncio: the name is resolved by the running loop's getaddrinfo()."""
+    attempts = _without_lookup(host)
+    if attempts is not None:
+        return attempts
+    import asyncio  # here, so that importing pgwire does not load asyncio
+
+    loop = asyncio.get_running_loop()
+    try:
+        infos = await loop.getaddrinfo(host.host, host.port, type=socket.SOCK_STREAM)
+    except (OSError, UnicodeError) as exc:
+        raise _lookup_error(host, exc) from None
+    return _from_addresses(host, list(infos), shuffle)
+
+
+def session_passes(target_session_attrs: str) -> list[str]:
+    """The ``target_session_attrs`` each pass over the hosts asks for, in order.
+
+    ``prefer-standby`` is libpq's two passes: every host as a standby, then
+    every host again accepting any server.
+    """
+    if target_session_attrs == "prefer-standby":
+        return ["standby", "any"]
+    return [target_session_attrs]
+
+
+def _given_values(params: Mapping[str, object]) -> dict[str, str]:
+    """``params`` as connection keyword texts (``None`` dropped, ``database`` as ``dbname``).
+
+    Keys that are not connection keywords are left out: connecting reports them.
+    """
+    values, _unknown = _kwargs_to_values(dict(params))
+    return values
+
+
+@dataclass
+class _AttemptPlan:
+    """What :func:`conninfo_attempts` needs besides name resolution.
+
+    ``entries`` pairs each host's attempt parameters (before resolution) with
+    the HostSpec to resolve, in the order to try them.
+    """
+
+    entries: list[tuple[dict[str, object], HostSpec]]
+    shuffle: bool
+    passes: list[str]
+    explicit_any: bool
+
+    @classmethod
+    def of(cls, params: Mapping[str, object]) -> _AttemptPlan:
+        given = _given_values(params)
+        values = dict(given)
+        _add_defaults(values, lenient_service=True)
+        wanted = _check_choice("target_session_attrs", values.get("target_session_attrs") or "any")
+        balance = _check_choice("load_balance_hosts", values.get("load_balance_hosts") or "disable")
+
+        base: dict[str, object] = dict(params)
+        explicit_any = False
+        if wanted == "prefer-standby":
+            # The passes set target_session_attrs themselves; the "any" pass
+            # leaves it out, unless the service or environment would then
+            # supply another value.
+            base.pop("target_session_attrs", None)
+            rest = {k: v for k, v in given.items() if k != "target_session_attrs"}
+            _add_defaults(rest, lenient_service=True)
+            explicit_any = "target_session_attrs" in rest
+
+        entries = _host_entries(values)
+        several = len(entries) > 1
+        planned: list[tuple[dict[str, object], HostSpec]] = []
+        for name, addr, port in entries:
+            attempt = dict(base)
+            if several:
+                # Only the lists that were given are split, one item per attempt.
+                for key, text in (("host", name), ("hostaddr", addr), ("port", port)):
+                    if values.get(key):
+                        attempt[key] = text
+            planned.append((attempt, _host_spec(name, addr, port)))
+        shuffle = balance == "random"
+        if shuffle:
+            random.shuffle(planned)
+        return cls(planned, shuffle, session_passes(wanted), explicit_any)
+
+    def finish(
+        self,
+        resolved: list[tuple[dict[str, object], HostSpec, list[HostSpec]]],
+        errors: list[OperationalError],
+    ) -> list[dict[str, object]]:
+        """The attempts, given each entry's resolution; raise if no host resolved."""
+        if not resolved:
+            if len(errors) == 1:
+                raise errors[0]
+            raise OperationalError(
+                "could not translate any host name: " + "; ".join(str(e) for e in errors)
+            )
+        attempts: list[dict[str, object]] = []
+        for attempt, spec, targets in resolved:
+            for target in targets:
+                one = dict(attempt)
+                if target.hostaddr and target.hostaddr != spec.hostaddr:
+                    one["hostaddr"] = target.hostaddr
+                attempts.append(one)
+        if len(self.passes) == 1:
+            return attempts
+        passes: list[dict[str, object]] = []
+        for attrs in self.passes:
+            if attrs == "any" and not self.explicit_any:
+                passes += attempts
+            else:
+                passes += [{**a, "target_session_attrs": attrs} for a in attempts]
+        return passes
+
+
+def conninfo_attempts(params: Mapping[str, object]) -> list[dict[str, object]]:
+    """Split connection parameters into the attempts libpq would make, in order.
+
+    ``params`` is what :func:`conninfo_to_dict` returns (or any mapping of
+    connection keywords).  Each attempt is a copy of ``params`` for one
+    server: the ``host``, ``hostaddr`` and ``port`` lists (from ``params``,
+    the service file or ``PGHOST``/``PGHOSTADDR``/``PGPORT``) are paired as
+    libpq pairs them, and a host name is resolved to its addresses, each one
+    an attempt with it in ``hostaddr``.  Hosts that do not resolve are
+    dropped; :class:`~pgwire.errors.OperationalError` is raised when none
+    does.  Hosts, then each host's addresses, come in random order with
+    ``load_balance_hosts=random``; ``target_session_attrs=prefer-standby``
+    gives every attempt with ``target_session_attrs=standby``, then every
+    attempt again without it.  Mismatched lists or invalid values raise
+    :class:`~pgwire.errors.ProgrammingError`.
+
+    Name resolution blocks; see :func:`conninfo_attempts_async`.
+    """
+    plan = _AttemptPlan.of(params)
+    resolved = []
+    errors = []
+    for attempt, spec in plan.entries:
+        try:
+            resolved.append((attempt, spec, lookup(spec, plan.shuffle)))
+        except OperationalError as exc:
+            errors.append(exc)
+    return plan.finish(resolved, errors)
+
+
+async def conninfo_attempts_async(params: Mapping[str, object]) -> list[dict[str, object]]:
+    """:func:`conninfo_attempts` resolving host names with the running asyncio loop."""
+    plan = _AttemptPlan.of(params)
+    resolved = []
+    errors = []
+    for attempt, spec in plan.entries:
+        try:
+            resolved.append((attempt, spec, await lookup_async(spec, plan.shuffle)))
+        except OperationalError as exc:
+            errors.append(exc)
+    return plan.finish(resolved, errors)
+
+
+def timeout_from_conninfo(params: Mapping[str, object]) -> int:
+    """The seconds to allow for connecting to one host, as ``connect_timeout`` says.
+
+    ``connect_timeout`` comes from ``params``, the service file or
+    ``PGCONNECT_TIMEOUT``; as in libpq a value under 2 seconds counts as 2.
+    When it sets no limit (absent, zero or negative) the answer is
+    :data:`DEFAULT_CONNECT_TIMEOUT`, so that it is always finite.  Raises
+    :class:`~pgwire.errors.ProgrammingError` when the value is not a number.
+    """
+    values = _given_values(params)
+    _add_defaults(values, lenient_service=True)
+    timeout = _parse_timeout(values.get("connect_timeout", ""))
+    if timeout is None or not math.isfinite(timeout):
+        return DEFAULT_CONNECT_TIMEOUT
+    return int(timeout)
 
 
 # --------------------------------------------------------------------------

@@ -749,11 +749,7 @@ def _read_answer(
         raise error
     if count_only and commands:
         # The last command's tag is the status (count_commands leaves it here).
-        tag = cur.command_tag
-        cur = Result()
-        cur.rowcount = counted
-        cur.command_tag = tag
-        out.append(cur)
+        out.append(Result(None, None, cur.command_tag, counted))
     return out
 
 
