@@ -25,8 +25,11 @@ from .placeholders import PreparedQuery, convert_query
 
 __all__ = ["BATCH_ROWS", "BatchEncoder", "encode_batches"]
 
-BATCH_ROWS = 1000
-"""Parameter sets taken at a time from an iterator (not a list or tuple)."""
+BATCH_ROWS = 250
+"""Parameter sets taken at a time from an iterator (not a list or tuple).
+
+A few kilobytes of messages: the server starts on them while the next batch
+is encoded."""
 
 
 class BatchEncoder:

@@ -29,6 +29,7 @@ from ..types.adapt import _never_upgrades as never_upgrades
 from ..types.array import dump_binary_array
 from ..types.binary import TargetDumpers
 from ..types.numeric import FloatDumper, _IntTextDumper
+from ..types.text import StrDumper
 
 __all__ = ["CHUNK_SIZE", "RowEncoder"]
 
@@ -236,6 +237,15 @@ class RowEncoder:
                 return get_dumper(v, Format.TEXT).dump(v)  # type: ignore[no-any-return]
 
         if self._ascii_safe:
+            if type(used).dump is StrDumper.dump:
+                # The reserved characters are looked for in the str: no
+                # second pass over the bytes when (as is usual) there are none.
+                def dump_str(v: Any) -> bytes:
+                    if "\\" in v or "\t" in v or "\n" in v or "\r" in v:
+                        return _escape_bytes(dump(v))
+                    return dump(v)  # type: ignore[no-any-return]
+
+                return dump_str
             return lambda v: _escape_bytes(dump(v))
         encoding = self._encoding
         return lambda v: format_text_row([dump(v).decode(encoding)])[:-1].encode(encoding)

@@ -1030,8 +1030,11 @@ def pipeline(
     )
 
 
-STREAM_HIGH_WATER = 1 << 20
-"""Queued bytes up to which :func:`pipeline_stream` tops the output up."""
+STREAM_HIGH_WATER = 1 << 16
+"""Queued bytes up to which :func:`pipeline_stream` tops the output up.
+
+Small, so that the server works on what was sent while the client encodes
+the rest (a megabyte held a whole short executemany back until encoded)."""
 
 # Makes the server fail the implicit transaction of a pipeline that can't be
 # finished (an Execute of a portal that doesn't exist), so nothing of it commits.
