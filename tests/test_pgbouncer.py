@@ -136,8 +136,8 @@ def test_named_statements_collide_in_transaction_mode(
     bouncer = make_pgbouncer(pool_mode="transaction", pool_size=1)
     query = "SELECT %s::int + 7"
     with (
-        pgwire.connect(bouncer.dsn, autocommit=True, prepare_threshold=1) as first,
-        pgwire.connect(bouncer.dsn, autocommit=True, prepare_threshold=1) as second,
+        pgwire.connect(bouncer.dsn, autocommit=True, prepare_threshold=0) as first,
+        pgwire.connect(bouncer.dsn, autocommit=True, prepare_threshold=0) as second,
     ):
         assert first.execute(query, (1,)).fetchone() == (8,)
         with pytest.raises(errors.DuplicatePreparedStatement):

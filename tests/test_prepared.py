@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from decimal import Decimal
 
@@ -12,7 +13,9 @@ from pgwire.engine.prepared import PreparedCache
 
 
 def prepared_names(conn):
-    return [r[0] for r in conn.execute("SELECT name FROM pg_prepared_statements ORDER BY name")]
+    query = "SELECT name FROM pg_prepared_statements ORDER BY name"
+    # prepare=False: this query itself is neither counted nor prepared.
+    return [r[0] for r in conn.execute(query, prepare=False)]
 
 
 def test_prepared_after_threshold(conn):
@@ -161,6 +164,8 @@ def test_cache_policy():
     cache = PreparedCache(threshold=2, size=2)
     key = (b"q", ())
     assert cache.plan(key, None) == (cache._entries[key], False)
+    assert cache.plan(key, None) == (cache._entries[key], False)
+    # Two runs before it, as psycopg counts: the third prepares it.
     entry, preparing = cache.plan(key, None)
     assert preparing and entry.name == b"_pgwire_1"
     assert cache.plan(key, None) == (entry, False)
@@ -266,7 +271,7 @@ def test_described_statement_in_failed_transaction(conn):
 def test_threshold_still_names_statements(conn):
     conn.prepare_threshold = 5
     q = "SELECT %s::int - 2"
-    for i in range(4):
+    for i in range(5):
         assert conn.execute(q, (i,)).fetchone() == (i - 2,)
     assert prepared_names(conn) == []
     conn.execute(q, (9,))
@@ -315,3 +320,60 @@ def test_bad_threshold(conn, value):
     with pytest.raises(ValueError):
         conn.prepare_threshold = value
     assert conn.prepare_threshold == "auto"
+
+
+# --- queries without parameters ---------------------------------------------------
+
+NO_PARAM_CASES = [
+    # (threshold, query, prepared statements after each of 4 runs)
+    (2, "SELECT 41 + 1", [0, 0, 1, 1]),
+    (0, "SELECT 41 + 1", [1, 1, 1, 1]),
+    # A ';' may separate statements: run simply once, then prepared if it was one.
+    (0, "SELECT 41 + 1;", [0, 1, 1, 1]),
+    (1, "SELECT 41; SELECT 1", [0, 0, 0, 0]),
+    (None, "SELECT 41 + 1", [0, 0, 0, 0]),
+]
+
+
+@pytest.mark.parametrize(("threshold", "query", "want"), NO_PARAM_CASES)
+def test_queries_without_parameters_are_counted(conn, threshold, query, want):
+    """As in psycopg: a run that was one statement and succeeded counts toward preparing it."""
+    conn.autocommit = True
+    conn.prepare_threshold = threshold
+    got = []
+    for _ in range(4):
+        cur = conn.execute(query)
+        assert cur.fetchone() == (42,) or cur.nextset()
+        got.append(len(prepared_names(conn)))
+    assert got == want
+
+
+def test_failed_and_unprepared_runs_are_not_counted(conn):
+    conn.autocommit = True
+    conn.prepare_threshold = 1
+    for _ in range(3):
+        with pytest.raises(pgwire.errors.UndefinedColumn):
+            conn.execute("SELECT wat")
+        conn.execute("SELECT 7", prepare=False)
+    assert prepared_names(conn) == []
+    # A prepared run of a parameterless query gives the rows a simple query gives.
+    for _ in range(3):
+        assert conn.execute("SELECT 'a%%b', 7").fetchall() == [("a%%b", 7)]
+    assert len(prepared_names(conn)) == 1
+
+
+def test_queries_without_parameters_are_counted_async(dsn):
+    async def main() -> list[int]:
+        conn = await pgwire.AsyncConnection.connect(dsn, autocommit=True, prepare_threshold=2)
+        try:
+            got = []
+            for _ in range(4):
+                cur = await conn.execute("SELECT 41 + 1")
+                assert await cur.fetchone() == (42,)
+                cur = await conn.execute("SELECT count(*) FROM pg_prepared_statements", prepare=False)
+                got.append((await cur.fetchone())[0])
+            return got
+        finally:
+            await conn.close()
+
+    assert asyncio.run(main()) == [0, 0, 1, 1]

@@ -418,9 +418,10 @@ class BaseConnection:
     def prepare_threshold(self) -> int | str | None:
         """Runs of a query before it is prepared as a named statement on the server.
 
-        ``"auto"`` (the default): 5, but only on a connection straight to
-        PostgreSQL, never through a connection pooler; an int: that many,
-        wherever; None: never (every run unnamed, with a Describe).
+        The run after them prepares it (0: the first run). ``"auto"`` (the
+        default): 5, but only on a connection straight to PostgreSQL, never
+        through a connection pooler; an int: that many, wherever; None:
+        never (every run unnamed, with a Describe).
         """
         return self._prepared.threshold
 

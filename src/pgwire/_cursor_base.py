@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from ._flow import Call, FlowGen, Give
@@ -197,8 +198,18 @@ class BaseCursor:
         binary = binary if binary is not None else self.binary
         if params is None and not binary and not prepare:
             sql = _query_bytes(query, conn)
-            self.query, self.params = sql, None
-            return core.simple_query(proto, sql, self._description_callback(), begin)
+            counted = prepare is None and conn._prepared.threshold is not None
+            # A query without parameters runs as a simple query (any number of
+            # statements) until its turn to be prepared comes.
+            key = (sql, ())
+            if not counted or not conn._prepared.due(key):
+                self.query, self.params = sql, None
+                # The counting holds the cache, not the cursor, which may
+                # be dropped while its query runs (async_=True).
+                count = partial(conn._prepared.ran_alone, key) if counted else None
+                return core.simple_query(
+                    proto, sql, self._description_callback(), begin, on_answer=count
+                )
         plans = (
             conn._statement_plans
             if self._plannable and self._tx.registry is conn.adapters

@@ -1,7 +1,9 @@
 """What a connection knows of the queries it runs: descriptions, and prepared statements.
 
 Every query run with parameters (by its text and parameter types) gets an
-entry.  Until the query is prepared nothing is kept on the server: each run
+entry; a query without parameters gets one once it has run alone (one
+statement, which succeeded) through the simple-query protocol, as psycopg
+counts them, and is prepared like the others when its turn comes.  Until the query is prepared nothing is kept on the server: each run
 sends the unnamed Parse, Bind, Describe, Execute and Sync in one round trip,
 as is safe behind a pooler handing out a different server session per
 transaction; the entry remembers the columns described, so that later runs
@@ -9,7 +11,8 @@ ask for each column in its cheapest format and don't parse the same
 RowDescription again.
 
 A query run ``prepare_threshold`` times is prepared as a named statement
-instead; later runs skip parsing, planning and Describe.  The default,
+on its next run (0: on its first); later runs skip parsing, planning and
+Describe.  The default,
 ``"auto"``, does so after 5 runs only where it is safe: on a connection that
 reaches a PostgreSQL backend directly, not a pooler that may hand the next
 transaction another server session.  That is checked once, when a query first
@@ -24,6 +27,7 @@ from __future__ import annotations
 from collections import OrderedDict
 
 from ..protocol import messages as m
+from ..protocol.core import Result
 
 Key = tuple[bytes, tuple[int, ...]]
 
@@ -136,11 +140,47 @@ class PreparedCache:
         self._threshold = value
 
     def _limit(self) -> int | None:
-        """The runs after which statements are named now (None: not now)."""
+        """The run (counting it) that names a statement now (None: none does).
+
+        Under AUTO, while it is not known whether the connection is direct,
+        the run that reaches the threshold asks, and the run after it names
+        the statement.
+        """
         value = self._threshold
         if value == AUTO:
-            return None if self.direct is False else AUTO_THRESHOLD
-        return value  # type: ignore[return-value]
+            if self.direct is None:
+                return AUTO_THRESHOLD
+            return AUTO_THRESHOLD + 1 if self.direct else None
+        if value is None:
+            return None
+        return value + 1  # type: ignore[operator]
+
+    def due(self, key: Key) -> bool:
+        """Whether a query without parameters goes through :meth:`plan` for this run.
+
+        True once it is named, or when this run is the one that names it
+        (or asks whether it may); until then it runs as a simple query,
+        counted by :meth:`ran_alone`.  A text never run before that has a
+        ``;`` may hold several statements, which can't be prepared: it runs
+        as a simple query first even when the threshold is 0.
+        """
+        limit = self._limit()
+        entry = self._entries.get(key)
+        if entry is None:
+            return limit is not None and limit <= 1 and b";" not in key[0]
+        return entry.name is not None or (limit is not None and entry.count + 1 >= limit)
+
+    def ran_alone(self, key: Key, results: list[Result]) -> None:
+        """Count a simple-query run of ``key`` if it was one statement (it succeeded)."""
+        if len(results) != 1 or results[0].command_tag is None:
+            return
+        entry = self._entries.get(key)
+        if entry is None:
+            entry = self._entries[key] = PreparedEntry()
+            self._evict()
+        else:
+            self._entries.move_to_end(key)
+        entry.ran()
 
     def known(self, key: Key) -> PreparedEntry | None:
         """The entry of ``key`` if its columns are known (marked as just used).

@@ -810,13 +810,14 @@ def simple_query(
     begin: bool | bytes | None = False,
     known_fields: list[m.FieldDescription] | None = None,
     description: bytes | None = None,
+    on_answer: Callable[[list[Result]], None] | None = None,
 ) -> PGGen:
     """Run ``sql`` (one or more statements) through the simple-query protocol.
 
     ``known_fields`` and ``description`` (see :func:`results`): the columns
     one statement is known to return and the body of their RowDescription
     (a FETCH from a cursor already described), so that its answer can be
-    taken whole.
+    taken whole. ``on_answer`` is given the results of a run that succeeded.
     """
     proto.last_query = sql
     request = _begin(begin) + m.query(sql)
@@ -829,6 +830,7 @@ def simple_query(
         known_fields,
         request,
         description,
+        on_answer=on_answer,
     )
 
 
