@@ -370,7 +370,8 @@ def test_queries_without_parameters_are_counted_async(dsn):
             for _ in range(4):
                 cur = await conn.execute("SELECT 41 + 1")
                 assert await cur.fetchone() == (42,)
-                cur = await conn.execute("SELECT count(*) FROM pg_prepared_statements", prepare=False)
+                count = "SELECT count(*) FROM pg_prepared_statements"
+                cur = await conn.execute(count, prepare=False)
                 got.append((await cur.fetchone())[0])
             return got
         finally:

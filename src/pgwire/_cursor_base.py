@@ -16,7 +16,7 @@ from .column import Column, make_column
 from .engine.batch import BatchEncoder
 from .engine.placeholders import PreparedQuery, convert_query
 from .engine.plans import StatementPlans
-from .engine.prepared import PreparedEntry
+from .engine.prepared import Key, PreparedEntry
 from .errors import Error, FeatureNotSupported, InterfaceError, OperationalError, ProgrammingError
 from .protocol import core
 from .protocol import messages as m
@@ -201,7 +201,7 @@ class BaseCursor:
             counted = prepare is None and conn._prepared.threshold is not None
             # A query without parameters runs as a simple query (any number of
             # statements) until its turn to be prepared comes.
-            key = (sql, ())
+            key: Key = (sql, ())
             if not counted or not conn._prepared.due(key):
                 self.query, self.params = sql, None
                 # The counting holds the cache, not the cursor, which may

@@ -3,8 +3,9 @@
 Every query run with parameters (by its text and parameter types) gets an
 entry; a query without parameters gets one once it has run alone (one
 statement, which succeeded) through the simple-query protocol, as psycopg
-counts them, and is prepared like the others when its turn comes.  Until the query is prepared nothing is kept on the server: each run
-sends the unnamed Parse, Bind, Describe, Execute and Sync in one round trip,
+counts them, and is prepared like the others when its turn comes.  Until
+the query is prepared nothing is kept on the server: each run sends the
+unnamed Parse, Bind, Describe, Execute and Sync in one round trip,
 as is safe behind a pooler handing out a different server session per
 transaction; the entry remembers the columns described, so that later runs
 ask for each column in its cheapest format and don't parse the same
