@@ -627,18 +627,23 @@ class BaseCopy:
             used, _ = pc.parse_binary_rows(data, sink_row)
             self._pending = data[used:]
             return
-        encoding = self._conn.adapt_context.encoding
+        context = self._conn.adapt_context
+        encoding = context.encoding
+        # SQL_ASCII: bytes of no known encoding, kept as they are (text loads as bytes).
+        errors = "surrogateescape" if context.sql_ascii else "strict"
         *lines, rest = data.split(b"\n")
         self._pending = rest
         text_loaders = None if types is None else [tx.get_loader(o, Format.TEXT) for o in types]
+        if text_loaders is None and context.sql_ascii:
+            text_loaders = [tx.get_loader(type_oids.TEXT_OID, Format.TEXT)] * (ncolumns or 0)
         for line in lines:
-            fields = pc.parse_text_row(line.decode(encoding))
+            fields = pc.parse_text_row(line.decode(encoding, errors))
             if text_loaders is None:
                 sink.append(tuple(fields))
             else:
                 sink.append(
                     tuple(
-                        None if f is None else ld.load(f.encode(encoding))
+                        None if f is None else ld.load(f.encode(encoding, errors))
                         for f, ld in zip(fields, text_loaders, strict=True)
                     )
                 )

@@ -128,6 +128,15 @@ class AdaptContext:
         """
         return self.encoding == "ascii"
 
+    @property
+    def write_encoding(self) -> str:
+        """The codec str values are written with: the client encoding, UTF-8 under SQL_ASCII.
+
+        SQL_ASCII takes any byte as it is, so text is sent as UTF-8 rather
+        than refused beyond ASCII (as psycopg 3 does).
+        """
+        return "utf-8" if self.encoding == "ascii" else self.encoding
+
     def update_parameter(self, name: str, value: str) -> None:
         """Record one ParameterStatus (``TimeZone``, ``client_encoding``, ``DateStyle``...)."""
         self.parameters[name] = value

@@ -3,18 +3,22 @@
 The binary format carries no type of its own: the server reads each value as
 the type of its column (or field). A value's own dumper is used when it
 writes that type, or one whose binary form is the same bytes (the text
-family); a range goes as the target range type whatever its bounds; ints
-are written at the target's width (int2, int4, int8,
-numeric) when they fit, and ints and floats as float4 or float8 targets.
-Anything else has no binary form for that type.
+family); a range goes as the target range type whatever its bounds, and a
+multirange as the target multirange type; integers (int, and any
+``numbers.Integral`` such as numpy's) are written at the target's width
+(int2, int4, int8, numeric) when they fit, and real numbers as float4 or
+float8 targets. Anything else has no binary form for that type.
 """
 
 from __future__ import annotations
 
+import operator
+from numbers import Integral, Real
 from typing import Any, cast
 
 from . import oids
 from .adapt import AdaptContext, Dumper, Format
+from .multirange import TYPED_MULTIRANGES, Multirange
 from .numeric import (
     Float4BinaryDumper,
     FloatBinaryDumper,
@@ -36,12 +40,12 @@ for _family in ((oids.TEXT_OID, oids.VARCHAR_OID, oids.BPCHAR_OID, oids.NAME_OID
 # Target types written by a dumper of their own, the classes of value it
 # takes, and the range of values it takes.
 _FIXED: dict[int, tuple[type[Dumper], tuple[type, ...], float, float]] = {
-    oids.INT2_OID: (Int2BinaryDumper, (int,), -(2**15), 2**15 - 1),
-    oids.INT4_OID: (Int4BinaryDumper, (int,), -(2**31), 2**31 - 1),
-    oids.INT8_OID: (Int8BinaryDumper, (int,), -(2**63), 2**63 - 1),
-    oids.NUMERIC_OID: (IntNumericBinaryDumper, (int,), float("-inf"), float("inf")),
-    oids.FLOAT4_OID: (Float4BinaryDumper, (int, float), float("-inf"), float("inf")),
-    oids.FLOAT8_OID: (FloatBinaryDumper, (int, float), float("-inf"), float("inf")),
+    oids.INT2_OID: (Int2BinaryDumper, (Integral,), -(2**15), 2**15 - 1),
+    oids.INT4_OID: (Int4BinaryDumper, (Integral,), -(2**31), 2**31 - 1),
+    oids.INT8_OID: (Int8BinaryDumper, (Integral,), -(2**63), 2**63 - 1),
+    oids.NUMERIC_OID: (IntNumericBinaryDumper, (Integral,), float("-inf"), float("inf")),
+    oids.FLOAT4_OID: (Float4BinaryDumper, (Real,), float("-inf"), float("inf")),
+    oids.FLOAT8_OID: (FloatBinaryDumper, (Real,), float("-inf"), float("inf")),
 }
 
 
@@ -63,11 +67,16 @@ class TargetDumpers:
             own = self._own[cls] = None if dcls is None else dcls(cls, self.context)
         if own is not None:
             probe = obj
-            typed = TYPED_RANGES.get(target) if isinstance(obj, Range) else None
-            if typed is not None and type(obj) is not typed:
-                # A range goes as the target range type whatever its bounds
-                # (unbounded or empty ones tell no type of their own).
-                probe = typed(obj.lower, obj.upper, obj.bounds or "[)", empty=obj.isempty)
+            if isinstance(obj, Range):
+                typed = TYPED_RANGES.get(target)
+                if typed is not None and type(obj) is not typed:
+                    # A range goes as the target range type whatever its bounds
+                    # (unbounded or empty ones tell no type of their own).
+                    probe = typed(obj.lower, obj.upper, obj.bounds or "[)", empty=obj.isempty)
+            elif isinstance(obj, Multirange):
+                typed_mr = TYPED_MULTIRANGES.get(target)
+                if typed_mr is not None and type(obj) is not typed_mr:
+                    probe = typed_mr(obj)
             d = own.upgrade(probe, Format.BINARY)
             if d.format == Format.BINARY and (
                 d.oid == target or d.oid in _SAME_BINARY.get(target, ())
@@ -77,7 +86,8 @@ class TargetDumpers:
         if spec is None or isinstance(obj, bool) or not isinstance(obj, spec[1]):
             return None
         dcls, _classes, lo, hi = spec
-        number = cast(float, obj)
+        # numpy's integers compare with Python's exactly once made ints.
+        number = operator.index(obj) if isinstance(obj, Integral) else float(cast(Real, obj))
         if not lo <= number <= hi:
             return None
         fixed = self._fixed.get(target)

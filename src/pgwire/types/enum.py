@@ -43,7 +43,7 @@ class PlainEnumDumper(Dumper):
 
     def __init__(self, cls: type, context: AdaptContext) -> None:
         super().__init__(cls, context)
-        self._encoding = context.encoding
+        self._encoding = context.write_encoding
 
     def dump(self, obj: Any) -> bytes:
         """Encode the member's name."""

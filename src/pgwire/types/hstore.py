@@ -133,7 +133,7 @@ class HstoreDumper(Dumper):
     def __init__(self, cls: type, context: AdaptContext) -> None:
         super().__init__(cls, context)
         self.oid = self.hstore_oid
-        self._encoding = context.encoding
+        self._encoding = context.write_encoding
 
     def dump(self, obj: Any) -> bytes:
         """Write ``"key"=>"value"`` pairs (``NULL`` for None values)."""

@@ -167,7 +167,7 @@ class _BaseJsonDumper(Dumper):
 
     def __init__(self, cls: type, context: AdaptContext) -> None:
         super().__init__(cls, context)
-        self._encoding = context.encoding
+        self._encoding = context.write_encoding
 
     def _serialise(self, obj: Any, dumps: JsonDumpsFunction | None = None) -> bytes:
         s = (dumps or self.dumps)(obj)

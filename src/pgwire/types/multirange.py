@@ -187,6 +187,20 @@ class TimestamptzMultirange(Multirange, multirange_oid=oids.TSTZMULTIRANGE_OID):
     """A :class:`Multirange` sent as tstzmultirange, whatever its bounds."""
 
 
+#: The typed multirange class of each builtin multirange type OID.
+TYPED_MULTIRANGES: dict[int, type[Multirange]] = {
+    cls.multirange_oid: cls
+    for cls in (
+        Int4Multirange,
+        Int8Multirange,
+        NumericMultirange,
+        DateMultirange,
+        TimestampMultirange,
+        TimestamptzMultirange,
+    )
+}
+
+
 class MultirangeLoader(Loader):
     """Any registered multirange type in text: ``{[1,3),[5,7)}``, ``{}``."""
 

@@ -152,7 +152,7 @@ class StrDumper(Dumper):
 
     def __init__(self, cls: type, context: AdaptContext) -> None:
         super().__init__(cls, context)
-        self._encoding = context.encoding
+        self._encoding = context.write_encoding
 
     def dump(self, obj: Any) -> bytes:
         """Encode `obj`; NUL characters raise DataError."""
