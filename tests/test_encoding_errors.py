@@ -63,3 +63,31 @@ def test_undecodable_in_server_cursor_and_asyncio(ascii_dsn):
             return await (await aconn.execute("SELECT 1")).fetchone()
 
     assert asyncio.run(main()) == (1,)
+
+
+@pytest.mark.parametrize("binary", [False, True])
+def test_unencodable_parameter_is_data_error_and_unicode_encode_error(conn, binary):
+    """As psycopg: a UnicodeEncodeError, and a DataError (DB-API), raised before sending."""
+    conn.autocommit = True
+    conn.execute("SET client_encoding TO LATIN1")
+    with pytest.raises(pgwire.DataError) as info:
+        conn.execute("SELECT %s", ["\u20ac"], binary=binary)
+    err = info.value
+    assert isinstance(err, UnicodeEncodeError)
+    assert (err.encoding, err.object, err.start, err.end) == ("latin-1", "\u20ac", 0, 1)
+    assert "cannot encode '\u20ac' in the client encoding latin-1" in str(err)
+    assert conn.execute("SELECT %s", ["caf\u00e9"]).fetchone() == ("caf\u00e9",)
+
+
+def test_unencodable_parameter_async(dsn):
+    async def main() -> BaseException:
+        conn = await pgwire.AsyncConnection.connect(dsn, autocommit=True)
+        try:
+            with pytest.raises(UnicodeEncodeError) as info:
+                await conn.execute("SELECT %s", ["\udcff"])  # a lone surrogate: not UTF-8
+            assert (await (await conn.execute("SELECT 1")).fetchone()) == (1,)
+            return info.value
+        finally:
+            await conn.close()
+
+    assert isinstance(asyncio.run(main()), pgwire.DataError)

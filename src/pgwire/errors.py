@@ -243,6 +243,25 @@ class DataError(DatabaseError):
     """A problem with the processed data (division by zero, value out of range...)."""
 
 
+class UnencodableText(DataError, UnicodeEncodeError):
+    """A str value the client encoding can't write (raised before anything is sent).
+
+    Also a ``UnicodeEncodeError``, which psycopg 3 raises in this case, with
+    the codec's ``encoding``, ``object``, ``start``, ``end`` and ``reason``.
+    """
+
+    def __init__(self, error: UnicodeEncodeError) -> None:
+        super().__init__(error.encoding, error.object, error.start, error.end, error.reason)
+
+    def __str__(self) -> str:
+        text = self.object
+        shown = f"{text[:40]!r}{'...' if len(text) > 40 else ''}"
+        return (
+            f"cannot encode {shown} in the client encoding {self.encoding}: "
+            f"{UnicodeEncodeError.__str__(self)}"
+        )
+
+
 class OperationalError(DatabaseError):
     """An error related to the database's operation, not under the programmer's control."""
 

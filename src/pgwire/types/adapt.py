@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from datetime import timezone, tzinfo
 from enum import Enum, IntEnum
 from functools import partial
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 from ..accel.decode_plans import decoded_in_c, is_utf8
 from ..accel.encode_plans import use_upgrade_check
@@ -306,6 +306,28 @@ class ChoosingDumper(Dumper):
     def dump(self, obj: Any) -> bytes:
         """Dump with the dumper the elements call for."""
         return self.upgrade(obj, self.format).dump(obj)
+
+
+_D = TypeVar("_D", bound=Dumper)
+
+
+def typed_dumpers(
+    typed: type, oid: int, text: type[_D], binary: type[_D]
+) -> tuple[type[_D], type[_D]]:
+    """The text and binary dumpers of the container class ``typed``, sending type ``oid``.
+
+    psycopg has one pair per builtin range and multirange type
+    (``Int4RangeDumper``, ``DateMultirangeBinaryDumper``...), named after
+    the typed class: registered for it, and usable for any value of the
+    container's class. ``text`` and ``binary`` are the container's dumpers.
+    """
+
+    def make(base: type[_D], suffix: str) -> type[_D]:
+        name = typed.__name__ + suffix
+        doc = f"{typed.__name__} values (or any) sent as type OID {oid}, a {base.__name__}."
+        return type(name, (base,), {"oid": oid, "__module__": typed.__module__, "__doc__": doc})
+
+    return make(text, "Dumper"), make(binary, "BinaryDumper")
 
 
 def _never_upgrades(dumper: Dumper) -> bool:

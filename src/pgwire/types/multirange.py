@@ -34,6 +34,7 @@ from .adapt import (
     _UnknownBinaryLoader,
     _UnknownTextLoader,
     registry_of,
+    typed_dumpers,
 )
 from .range import TYPED_RANGES, Range, RangeBinaryDumper, RangeDumper
 
@@ -42,7 +43,19 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DateMultirange",
+    "DateMultirangeBinaryDumper",
+    "DateMultirangeDumper",
     "Int4Multirange",
+    "Int4MultirangeBinaryDumper",
+    "Int4MultirangeDumper",
+    "Int8MultirangeBinaryDumper",
+    "Int8MultirangeDumper",
+    "NumericMultirangeBinaryDumper",
+    "NumericMultirangeDumper",
+    "TimestampMultirangeBinaryDumper",
+    "TimestampMultirangeDumper",
+    "TimestamptzMultirangeBinaryDumper",
+    "TimestamptzMultirangeDumper",
     "Int8Multirange",
     "NumericMultirange",
     "TimestampMultirange",
@@ -270,7 +283,8 @@ class _MultirangeDumperBase(ChoosingDumper):
     def _choose(self, obj: Multirange, fmt: Format | None) -> Dumper:
         # The first range with a bound tells the type, as for a single range.
         sample = next((r for r in obj if r.lower is not None or r.upper is not None), Range())
-        fixed = obj.multirange_oid
+        # A typed multirange, or a dumper of one type (Int4MultirangeDumper...).
+        fixed = obj.multirange_oid or self.oid
         if fixed:
             # A typed multirange: its ranges are sent as its range type.
             typed = TYPED_RANGES[self.context.registry.multirange_range(fixed) or 0]
@@ -369,9 +383,45 @@ _BUILTIN_MULTIRANGES = (
 )
 
 
+# psycopg's dumper classes of one multirange type each.
+Int4MultirangeDumper, Int4MultirangeBinaryDumper = typed_dumpers(
+    Int4Multirange, oids.INT4MULTIRANGE_OID, MultirangeDumper, MultirangeBinaryDumper
+)
+Int8MultirangeDumper, Int8MultirangeBinaryDumper = typed_dumpers(
+    Int8Multirange, oids.INT8MULTIRANGE_OID, MultirangeDumper, MultirangeBinaryDumper
+)
+NumericMultirangeDumper, NumericMultirangeBinaryDumper = typed_dumpers(
+    NumericMultirange, oids.NUMMULTIRANGE_OID, MultirangeDumper, MultirangeBinaryDumper
+)
+DateMultirangeDumper, DateMultirangeBinaryDumper = typed_dumpers(
+    DateMultirange, oids.DATEMULTIRANGE_OID, MultirangeDumper, MultirangeBinaryDumper
+)
+TimestampMultirangeDumper, TimestampMultirangeBinaryDumper = typed_dumpers(
+    TimestampMultirange, oids.TSMULTIRANGE_OID, MultirangeDumper, MultirangeBinaryDumper
+)
+TimestamptzMultirangeDumper, TimestamptzMultirangeBinaryDumper = typed_dumpers(
+    TimestamptzMultirange, oids.TSTZMULTIRANGE_OID, MultirangeDumper, MultirangeBinaryDumper
+)
+
+
 def register_default_adapters(registry: TypesRegistry) -> None:
     """Register the builtin multirange types and the Multirange dumpers on `registry`."""
     for mr_oid, range_oid in _BUILTIN_MULTIRANGES:
         registry.register_multirange(mr_oid, range_oid)
     registry.register_dumper(Multirange, MultirangeDumper)
     registry.register_dumper(Multirange, MultirangeBinaryDumper)
+    for dumper in (
+        Int4MultirangeDumper,
+        Int4MultirangeBinaryDumper,
+        Int8MultirangeDumper,
+        Int8MultirangeBinaryDumper,
+        NumericMultirangeDumper,
+        NumericMultirangeBinaryDumper,
+        DateMultirangeDumper,
+        DateMultirangeBinaryDumper,
+        TimestampMultirangeDumper,
+        TimestampMultirangeBinaryDumper,
+        TimestamptzMultirangeDumper,
+        TimestamptzMultirangeBinaryDumper,
+    ):
+        registry.register_dumper(TYPED_MULTIRANGES[dumper.oid], dumper)

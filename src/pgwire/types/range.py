@@ -29,6 +29,7 @@ from .adapt import (
     _UnknownTextLoader,
     registry_of,
     type_name,
+    typed_dumpers,
 )
 from .numeric import Int4BinaryDumper, Int8BinaryDumper, IntNumericBinaryDumper
 
@@ -48,6 +49,18 @@ __all__ = [
     "RangeDumper",
     "RangeLoader",
     "register_range",
+    "Int4RangeDumper",
+    "Int4RangeBinaryDumper",
+    "Int8RangeDumper",
+    "Int8RangeBinaryDumper",
+    "NumericRangeDumper",
+    "NumericRangeBinaryDumper",
+    "DateRangeDumper",
+    "DateRangeBinaryDumper",
+    "TimestampRangeDumper",
+    "TimestampRangeBinaryDumper",
+    "TimestamptzRangeDumper",
+    "TimestamptzRangeBinaryDumper",
 ]
 
 # Flag bits of the binary range format.
@@ -380,7 +393,8 @@ class _RangeDumperBase(ChoosingDumper):
     def _choose(self, obj: Range, fmt: Format | None) -> Dumper:
         bound = obj.lower if obj.lower is not None else obj.upper
         elem: Dumper | None = None
-        range_oid = obj.range_oid
+        # A typed range, or a dumper of one type (Int4RangeDumper...).
+        range_oid = obj.range_oid or self.oid
         if range_oid:
             # A typed range: its type is known, the bounds go in binary only
             # when their dumper sends exactly the range's subtype.
@@ -514,9 +528,45 @@ _BUILTIN_RANGES = (
 )
 
 
+# psycopg's dumper classes of one range type each.
+Int4RangeDumper, Int4RangeBinaryDumper = typed_dumpers(
+    Int4Range, oids.INT4RANGE_OID, RangeDumper, RangeBinaryDumper
+)
+Int8RangeDumper, Int8RangeBinaryDumper = typed_dumpers(
+    Int8Range, oids.INT8RANGE_OID, RangeDumper, RangeBinaryDumper
+)
+NumericRangeDumper, NumericRangeBinaryDumper = typed_dumpers(
+    NumericRange, oids.NUMRANGE_OID, RangeDumper, RangeBinaryDumper
+)
+DateRangeDumper, DateRangeBinaryDumper = typed_dumpers(
+    DateRange, oids.DATERANGE_OID, RangeDumper, RangeBinaryDumper
+)
+TimestampRangeDumper, TimestampRangeBinaryDumper = typed_dumpers(
+    TimestampRange, oids.TSRANGE_OID, RangeDumper, RangeBinaryDumper
+)
+TimestamptzRangeDumper, TimestamptzRangeBinaryDumper = typed_dumpers(
+    TimestamptzRange, oids.TSTZRANGE_OID, RangeDumper, RangeBinaryDumper
+)
+
+
 def register_default_adapters(registry: TypesRegistry) -> None:
     """Register the builtin range types and the Range dumpers on `registry`."""
     for range_oid, sub in _BUILTIN_RANGES:
         registry.register_range(range_oid, sub)
     registry.register_dumper(Range, RangeDumper)
     registry.register_dumper(Range, RangeBinaryDumper)
+    for dumper in (
+        Int4RangeDumper,
+        Int4RangeBinaryDumper,
+        Int8RangeDumper,
+        Int8RangeBinaryDumper,
+        NumericRangeDumper,
+        NumericRangeBinaryDumper,
+        DateRangeDumper,
+        DateRangeBinaryDumper,
+        TimestampRangeDumper,
+        TimestampRangeBinaryDumper,
+        TimestamptzRangeDumper,
+        TimestamptzRangeBinaryDumper,
+    ):
+        registry.register_dumper(TYPED_RANGES[dumper.oid], dumper)

@@ -12,7 +12,7 @@ from typing import Any
 
 from ..accel.decode_plans import decoded_in_c
 from ..accel.encode_plans import encoded_in_c
-from ..errors import DataError
+from ..errors import DataError, UnencodableText
 from . import oids
 from .adapt import (
     AdaptContext,
@@ -164,9 +164,7 @@ class StrDumper(Dumper):
         try:
             return obj.encode(self._encoding)  # type: ignore[no-any-return]
         except UnicodeEncodeError as ex:
-            raise DataError(
-                f"cannot encode {obj[:40]!r} in the client encoding {self._encoding}: {ex}"
-            ) from None
+            raise UnencodableText(ex) from None
 
 
 @encoded_in_c(str, "ENC_UTF8", when=_in_utf8)
