@@ -36,7 +36,8 @@ def test_numpy_numbers_to_binary_columns(conn):
     row = (np.int8(-128), np.uint16(65535), np.uint32(4294967295), np.int64(-(2**63)),
            np.float32(1.5), np.int16(7))
     types = ["int2", "int4", "int8", "numeric", "float8", "float4"]
-    assert _copy_binary(conn, "nums", types, [row]) == [(-128, 65535, 4294967295, -(2**63), 1.5, 7.0)]
+    want = [(-128, 65535, 4294967295, -(2**63), 1.5, 7.0)]
+    assert _copy_binary(conn, "nums", types, [row]) == want
 
 
 def test_numpy_number_too_big_for_its_column_is_refused(conn):

@@ -32,6 +32,7 @@ ROOMS: dict[str, str] = {
     "drivers": "drivers",
     # The public room: the classes users hold and their private bases.
     "_base": "public",
+    "_capabilities": "public",
     "_connect": "public",
     "_cursor_base": "public",
     "_flow": "public",

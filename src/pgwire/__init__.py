@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 from . import errors, rows, sql, types
+from ._capabilities import Capabilities, capabilities
 from .client_cursor import ClientCursor, RawCursor
 from .column import Column
 from .connection import Connection, Transaction
@@ -101,6 +102,8 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
+    "Capabilities",
+    "capabilities",
     "adapters",
     "AsyncServerCursor",
     "AsyncConnection",
