@@ -31,3 +31,23 @@ def interrupt_after() -> Iterator[Callable[[float], None]]:
     signal.setitimer(signal.ITIMER_REAL, 0)
     signal.signal(signal.SIGALRM, signal.SIG_DFL)
     gc.enable()
+
+
+@pytest.fixture
+def sent(conn):
+    """The bytes the connection sends, one entry per send() call."""
+    chunks: list[bytes] = []
+    chan = conn._chan
+    sock = chan.sock
+
+    class Spy:
+        def __getattr__(self, name):
+            return getattr(sock, name)
+
+        def send(self, data):
+            chunks.append(bytes(data))
+            return sock.send(data)
+
+    chan.sock = Spy()
+    yield chunks
+    chan.sock = sock

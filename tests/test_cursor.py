@@ -504,7 +504,7 @@ def test_repr_shows_result_and_transaction(dsn):
     cur.close()
     assert "[closed] [INTRANS]" in repr(cur)
     conn.close()
-    assert repr(cur).startswith("<pgwire.Cursor [closed] [BAD] (host=")
+    assert repr(cur).startswith("<pgwire.Cursor [closed] [BAD] at 0x")
 
 
 def test_executemany_keeps_the_last_status(conn):

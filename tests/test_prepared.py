@@ -89,26 +89,6 @@ def test_binary_columns_chosen_per_column(conn):
     assert first == second == (1, "x", 2.5, True, b"\x01", u)
 
 
-@pytest.fixture
-def sent(conn):
-    """The bytes the connection sends, one entry per send() call."""
-    chunks: list[bytes] = []
-    chan = conn._chan
-    sock = chan.sock
-
-    class Spy:
-        def __getattr__(self, name):
-            return getattr(sock, name)
-
-        def send(self, data):
-            chunks.append(bytes(data))
-            return sock.send(data)
-
-    chan.sock = Spy()
-    yield chunks
-    chan.sock = sock
-
-
 @pytest.mark.parametrize("autocommit", [True, False])
 def test_known_columns_skip_describe(conn, autocommit, sent):
     """Prepared runs skip describing the portal; the columns, rows and BEGIN stay right."""

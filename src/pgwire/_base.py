@@ -40,6 +40,7 @@ from .errors import (
 )
 from .protocol import core
 from .protocol.core import Notify, PGGen, Protocol
+from .rows import tuple_row
 from .tpc import RECOVER_QUERY, TpcState, Xid, recovered
 from .transaction import TransactionPlan
 from .types import AdaptContext, TypesRegistry
@@ -227,10 +228,11 @@ class BaseConnection:
         self._isolation_level: IsolationLevel | None = None
         self._read_only: bool | None = None
         self._deferrable: bool | None = None
-        self.row_factory = row_factory
-        self.cursor_factory = cursor_factory
-        #: The class of the cursors ``cursor(name)`` makes (None: the default).
-        self.server_cursor_factory: Any = None
+        # The defaults themselves, as psycopg shows them (tuple_row, Cursor...).
+        self.row_factory = row_factory or tuple_row
+        self.cursor_factory = cursor_factory or self._cursor_class
+        #: The class of the cursors ``cursor(name)`` makes.
+        self.server_cursor_factory: Any = self._server_cursor_class
         self._pipeline: Any = None
         self._tpc = TpcState()
         # With a context (a registry, a connection...), a copy of its adapters:
@@ -471,7 +473,12 @@ class BaseConnection:
         if name is not None:
             server_factory = self.server_cursor_factory or self._server_cursor_class
             return server_factory(
-                self, name, row_factory=row_factory, scrollable=scrollable, withhold=withhold
+                self,
+                name,
+                row_factory=row_factory,
+                binary=binary,
+                scrollable=scrollable,
+                withhold=withhold,
             )
         factory = self.cursor_factory or self._cursor_class
         return factory(self, row_factory=row_factory, binary=binary)
@@ -556,9 +563,19 @@ class BaseConnection:
         """Whether tpc_recover() opened the transaction it ran in (then it ends it)."""
         return was_idle and self._proto.transaction_status == core.INTRANS
 
+    def _summary(self) -> str:
+        """The connection as psycopg shows it: ``[IDLE] (host=...)``, ``[BAD]`` once closed."""
+        if self.closed:
+            return "[BAD]"
+        status = self.info.transaction_status.name
+        if self._pipeline is not None:
+            status += ", pipeline=ON"
+        host, params = self._host, self._params
+        where = f"host={host.host} port={host.port} user={params.user} database={params.dbname}"
+        return f"[{status}] ({where})"
+
     def __repr__(self) -> str:
-        state = "closed" if self.closed else self.info.transaction_status.name
-        return f"<pgwire.{self._repr_name} [{state}] host={self._host.host} port={self._host.port}>"
+        return f"<pgwire.{self._repr_name} {self._summary()} at 0x{id(self):x}>"
 
     def __del__(self) -> None:
         chan = getattr(self, "_chan", None)

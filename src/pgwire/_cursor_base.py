@@ -132,11 +132,8 @@ class BaseCursor:
             status = "no result"
         else:
             status = "TUPLES_OK" if self._result.fields is not None else "COMMAND_OK"
-        conn = self._conn
-        host, params = conn._host, conn._params
-        where = f"host={host.host} port={host.port} user={params.user} database={params.dbname}"
-        tx = "BAD" if conn.closed else conn.info.transaction_status.name
-        return f"<pgwire.{type(self).__qualname__} [{status}] [{tx}] ({where}) at 0x{id(self):x}>"
+        summary = self._conn._summary()
+        return f"<pgwire.{type(self).__qualname__} [{status}] {summary} at 0x{id(self):x}>"
 
     @property
     def statusmessage(self) -> str | None:
@@ -589,6 +586,10 @@ class BaseCursor:
     def format(self) -> Format:
         """The format of the results asked for: TEXT, or BINARY with ``binary=True``."""
         return Format.BINARY if self.binary else Format.TEXT
+
+    @format.setter
+    def format(self, value: int) -> None:
+        self.binary = Format(value) == Format.BINARY
 
     def _nextset(self) -> bool | None:
         if self._ires + 1 < len(self._results):

@@ -183,8 +183,9 @@ class AsyncConnection(BaseConnection, ConnectSteps, Generic[Row]):
         prepare: bool | None = None,
     ) -> AsyncCursor[Row]:
         """Run a query on a new cursor and return the cursor."""
-        cur = self.cursor()
-        return await cur.execute(query, params, binary=binary, prepare=prepare)
+        # The cursor reads in the format asked for, and shows it (cur.format).
+        cur = self.cursor(binary=bool(binary))
+        return await cur.execute(query, params, prepare=prepare)
 
     @property
     def _flow_lock(self) -> Any:

@@ -204,8 +204,9 @@ class Connection(BaseConnection, ConnectSteps, Generic[Row]):
         prepare: bool | None = None,
     ) -> Cursor[Row]:
         """Run a query on a new cursor and return the cursor."""
-        cur = self.cursor()
-        return cur.execute(query, params, binary=binary, prepare=prepare)
+        # The cursor reads in the format asked for, and shows it (cur.format).
+        cur = self.cursor(binary=bool(binary))
+        return cur.execute(query, params, prepare=prepare)
 
     def _settle_now(self) -> None:
         self._settle(None)

@@ -103,11 +103,11 @@ class ConnectionInfo:
 
     @property
     def transaction_status(self) -> TransactionStatus:
-        """IDLE, INTRANS, INERROR, ACTIVE (a query running) or UNKNOWN (closed)."""
+        """IDLE, INTRANS, INERROR, ACTIVE (a query or COPY running) or UNKNOWN (closed)."""
         conn = self._conn
         if conn.closed:
             return TransactionStatus.UNKNOWN
-        if conn._inflight is not None:
+        if conn._inflight is not None or conn._copying:
             return TransactionStatus.ACTIVE
         return transaction_status(conn._proto.transaction_status)
 

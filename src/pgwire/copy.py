@@ -354,6 +354,9 @@ class BaseCopy:
 
     _server_writers: tuple[type, ...] = ()
 
+    def __repr__(self) -> str:
+        return f"<pgwire.{type(self).__qualname__} {self._conn._summary()} at 0x{id(self):x}>"
+
     def __init__(
         self,
         cursor: Any,

@@ -46,6 +46,9 @@ _ABORTED = "the pipeline is aborted: an earlier statement failed; sync() to go o
 class PipelineState:
     """The statements queued in pipeline mode and the results still to read."""
 
+    def __repr__(self) -> str:
+        return f"<pgwire.{type(self).__qualname__} {self._conn._summary()} at 0x{id(self):x}>"
+
     def __init__(self, conn: Any) -> None:
         self._conn = conn
         self._queue: deque[_Entry] = deque()

@@ -33,10 +33,11 @@ class ServerCursorLogic(BaseCursor):
         name: str,
         *,
         row_factory: Any = None,
+        binary: bool = False,
         scrollable: bool | None = None,
         withhold: bool = False,
     ) -> None:
-        super().__init__(connection, row_factory=row_factory)
+        super().__init__(connection, row_factory=row_factory, binary=binary)
         if not name:
             raise ProgrammingError("a server-side cursor needs a name")
         self.name = name
@@ -50,6 +51,9 @@ class ServerCursorLogic(BaseCursor):
         # once described: each FETCH's answer is then read whole when plain.
         self._fetch_fields: list[Any] | None = None
         self._fetch_description: bytes | None = None
+        # Rows in binary (execute(binary=...), else the cursor's): each FETCH
+        # then goes through the extended protocol, which can ask for it.
+        self._fetch_binary = binary
 
     def _declare_query(self, query: Any) -> Any:
         head = b"DECLARE " + self._ident
@@ -75,6 +79,18 @@ class ServerCursorLogic(BaseCursor):
     def _fetch_gen(self, count: int | None, direction: bytes = b"FORWARD") -> PGGen:
         how = b"ALL" if count is None else str(int(count)).encode()
         sql = b"FETCH " + direction + b" " + how + b" FROM " + self._ident
+        if self._fetch_binary:
+            return core.extended_query(
+                self._conn._proto,
+                sql,
+                [],
+                [],
+                [],
+                self._result_formats(True),
+                self._description_callback(),
+                known_fields=self._fetch_fields,
+                description=self._fetch_description,
+            )
         return core.simple_query(
             self._conn._proto,
             sql,
@@ -141,6 +157,7 @@ class ServerCursorLogic(BaseCursor):
     def _execute_flow(self, query: Any, params: Params, binary: bool | None) -> FlowGen[Any]:
         self._check_open()
         yield Call(self._run, self._declare_gen(query, params, binary))
+        self._fetch_binary = binary if binary is not None else self.binary
         self._after_declare((yield Call(self._run, self._fetch_gen(0))))
         return self
 

@@ -125,6 +125,13 @@ class BaseTransaction:
         self._plan = TransactionPlan(conn, savepoint_name, force_rollback)
         self._plan.owner = self
 
+    def __repr__(self) -> str:
+        # As psycopg: the block's state, its savepoint if any, then the connection's.
+        name = f" {self.savepoint_name!r}" if self.savepoint_name else ""
+        state = self.status.value
+        summary = self.connection._summary()
+        return f"<pgwire.{type(self).__qualname__}{name} ({state}) {summary} at 0x{id(self):x}>"
+
     @property
     def savepoint_name(self) -> str | None:
         """The savepoint of a nested block (None for the outer one)."""

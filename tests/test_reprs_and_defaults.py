@@ -1,0 +1,108 @@
+"""psycopg 3's reprs, defaults and formats, as code written for it reads them."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+import pgwire
+from pgwire.rows import tuple_row
+from pgwire.types import Format
+
+
+def test_connection_repr(conn):
+    assert repr(conn).startswith("<pgwire.Connection [IDLE] (host=")
+    assert "database=" in repr(conn)
+    conn.execute("SELECT 1")
+    assert "[INTRANS]" in repr(conn)
+    conn.close()
+    assert repr(conn).startswith("<pgwire.Connection [BAD] at 0x")
+
+
+def test_transaction_pipeline_and_copy_reprs(conn):
+    conn.autocommit = True
+    with conn.transaction() as tx:
+        assert "Transaction (active) [INTRANS] (host=" in repr(tx)
+        with conn.transaction("inner") as sp:
+            assert "Transaction 'inner' (active) [INTRANS]" in repr(sp)
+    assert "(committed) [IDLE]" in repr(tx)
+    with conn.pipeline() as p:
+        assert "Pipeline [IDLE, pipeline=ON] (host=" in repr(p)
+    cur = conn.cursor()
+    with cur.copy("COPY (SELECT 1) TO STDOUT") as copy:
+        # A COPY in progress: the session is busy, as libpq reports it.
+        assert "Copy [ACTIVE]" in repr(copy)
+        assert conn.info.transaction_status == pgwire.TransactionStatus.ACTIVE
+        list(copy)
+    assert "Copy [IDLE]" in repr(copy)
+    conn.close()
+    assert "[BAD]" in repr(p) and "[BAD]" in repr(tx)
+
+
+def test_factories_show_their_defaults(conn):
+    assert conn.row_factory is tuple_row
+    assert conn.cursor_factory is pgwire.Cursor
+    assert conn.server_cursor_factory is pgwire.ServerCursor
+
+    class MyCursor(pgwire.Cursor):
+        pass
+
+    conn.cursor_factory = MyCursor
+    assert isinstance(conn.execute("SELECT 1"), MyCursor)
+
+
+def test_async_factories_show_their_defaults(dsn):
+    async def main() -> Any:
+        conn = await pgwire.AsyncConnection.connect(dsn)
+        try:
+            return conn.row_factory, conn.cursor_factory, conn.server_cursor_factory
+        finally:
+            await conn.close()
+
+    assert asyncio.run(main()) == (tuple_row, pgwire.AsyncCursor, pgwire.AsyncServerCursor)
+
+
+def test_format_follows_binary(conn):
+    cur = conn.execute("SELECT %s, %s", [10, 20], binary=True)
+    assert cur.format == Format.BINARY and cur.fetchone() == (10, 20)
+    cur.format = Format.TEXT
+    assert cur.binary is False
+    assert conn.execute("SELECT 1").format == Format.TEXT
+
+
+QUERY = "SELECT n, date '2020-01-02' + n AS d, n * 1.5 AS x FROM generate_series(1, 5) AS n"
+WANT = [
+    (n, dt.date(2020, 1, 2) + dt.timedelta(days=n), Decimal(n) * Decimal("1.5"))
+    for n in range(1, 6)
+]
+
+
+@pytest.mark.parametrize("how", ["cursor", "execute"])
+def test_server_cursor_in_binary(conn, sent, how):
+    """cursor(name, binary=True) and execute(..., binary=True) fetch binary rows."""
+    cur = conn.cursor("bin", binary=how == "cursor")
+    assert cur.format == (Format.BINARY if how == "cursor" else Format.TEXT)
+    cur.execute(QUERY, binary=True if how == "execute" else None)
+    assert cur.fetchone() == WANT[0]
+    assert cur.fetchmany(2) == WANT[1:3]
+    assert cur.fetchall() == WANT[3:]
+    # The FETCHes asked for binary results: a Bind with result format 1.
+    assert any(b"FETCH" in d and b"\x00\x01\x00\x01" in d for d in sent)
+    cur.close()
+
+
+def test_async_server_cursor_in_binary(dsn):
+    async def main() -> Any:
+        conn = await pgwire.AsyncConnection.connect(dsn)
+        try:
+            cur = conn.cursor("bin", binary=True)
+            await cur.execute(QUERY)
+            return [row async for row in cur]
+        finally:
+            await conn.close()
+
+    assert asyncio.run(main()) == WANT
