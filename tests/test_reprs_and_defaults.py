@@ -106,3 +106,15 @@ def test_async_server_cursor_in_binary(dsn):
             await conn.close()
 
     assert asyncio.run(main()) == WANT
+
+
+def test_failed_rollback_on_exit_is_logged_not_raised(dsn, conn, caplog):
+    conn.autocommit = True
+    with pytest.raises(ZeroDivisionError):
+        with pgwire.connect(dsn) as other:
+            other.execute("SELECT 1")
+            conn.execute("SELECT pg_terminate_backend(%s)", [other.info.backend_pid])
+            1 / 0  # noqa: B018 - the block's own error
+    assert other.closed
+    (record,) = [r for r in caplog.records if r.name == "pgwire"]
+    assert record.levelname == "WARNING" and "in rollback" in record.getMessage()

@@ -616,8 +616,9 @@ class BaseConnection:
                 else:
                     try:
                         yield Call(self.rollback)  # type: ignore[attr-defined]
-                    except Error:
-                        pass
+                    except Error as ex:
+                        # The block's own exception is the one raised; this one is told.
+                        logger.warning("error ignored in rollback on %r: %s", self, ex)
         finally:
             yield Call(self.close)  # type: ignore[attr-defined]
 
