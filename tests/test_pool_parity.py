@@ -232,3 +232,39 @@ async def test_async_conninfo_and_kwargs_may_be_coroutine_functions(dsn, app, ad
         await pool.wait()
         assert calls.count("conninfo") == 2 and calls.count("kwargs") == 2
         assert len(backends(admin, app)) == 2
+
+
+# --- typing and logging as psycopg_pool --------------------------------------------------
+
+
+def test_pools_are_generic_in_annotations():
+    import pgwire
+
+    for pool_class, conn_class in (
+        (ConnectionPool, pgwire.Connection),
+        (NullConnectionPool, pgwire.Connection),
+        (AsyncConnectionPool, pgwire.AsyncConnection),
+        (AsyncNullConnectionPool, pgwire.AsyncConnection),
+    ):
+        alias = pool_class[conn_class]
+        assert alias.__origin__ is pool_class and alias.__args__ == (conn_class,)
+
+
+def test_a_failed_check_is_told_at_info(dsn, app, admin, caplog):
+    """A check that finds a dropped connection is the check at work: INFO, not WARNING."""
+    import logging
+
+    caplog.set_level(logging.INFO, logger="pgwire.pool")
+    kwargs = {"application_name": app}
+    with ConnectionPool(
+        dsn, kwargs=kwargs, min_size=1, check=ConnectionPool.check_connection
+    ) as pool:
+        pool.wait()
+        with pool.connection() as conn:
+            pid = pid_of(conn)
+        admin.execute("SELECT pg_terminate_backend(%s)", [pid])
+        until(lambda: pid not in backends(admin, app))
+        with pool.connection() as conn:
+            assert pid_of(conn) != pid
+    failed = [r for r in caplog.records if "check of a connection failed" in r.getMessage()]
+    assert failed and all(r.levelno == logging.INFO for r in failed)

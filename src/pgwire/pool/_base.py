@@ -19,7 +19,8 @@ import sys
 import threading
 from collections.abc import Awaitable, Callable
 from time import monotonic
-from typing import Any, TypeVar
+from types import GenericAlias
+from typing import Any, ClassVar, TypeVar
 
 from .._flow import Call, Flow, FlowGen, Outcome, arun, run
 from ..connection_info import TransactionStatus
@@ -99,6 +100,9 @@ class BasePool:
     _null = False
     #: How the concrete pool runs a flow from a public method (``run``/``arun``).
     _run_flow: Callable[[FlowGen[Any]], Any]
+
+    # ConnectionPool[Connection[DictRow]] in annotations, as psycopg_pool's generic pools.
+    __class_getitem__: ClassVar[Any] = classmethod(GenericAlias)
 
     def __init__(
         self,
@@ -499,7 +503,10 @@ class BasePool:
         try:
             yield Call(callback, conn)
         except Exception as exc:
-            logger.warning("pool %r: %s of a connection failed: %s", self.name, what, exc)
+            # A failed check is the check at work (a connection the server
+            # dropped): told at INFO, as psycopg_pool does; a failed reset at WARNING.
+            level = logging.INFO if what == "check" else logging.WARNING
+            logger.log(level, "pool %r: %s of a connection failed: %s", self.name, what, exc)
             return False
         status = conn.info.transaction_status
         if status != TransactionStatus.IDLE:
