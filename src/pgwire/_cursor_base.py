@@ -78,6 +78,8 @@ class BaseCursor:
         self.rowcount = -1
         self._error: BaseException | None = None
         self._no_result_reason = "no result available: execute a query first"
+        # The command tag shown when there is no result to show it (executemany).
+        self._status_tag: str | None = None
 
     # --- PEP 249 attributes -------------------------------------------------
 
@@ -138,7 +140,7 @@ class BaseCursor:
     @property
     def statusmessage(self) -> str | None:
         """The command tag of the current result (e.g. ``"INSERT 0 1"``)."""
-        return self._result.command_tag if self._result is not None else None
+        return self._result.command_tag if self._result is not None else self._status_tag
 
     @property
     def rownumber(self) -> int | None:
@@ -500,6 +502,11 @@ class BaseCursor:
         """File a chunk of ``stream()``; the operation reading the next one, None at the end."""
         self._set_results(results)
         result = self._result
+        if result is not None and result.fields is None:
+            # Nothing to stream (a command run all the same, as in psycopg).
+            raise ProgrammingError(
+                f"the operation in stream() didn't produce rows ({result.command_tag})"
+            )
         if result is None or not result.suspended:
             return None
         return core.stream_more(
@@ -557,9 +564,14 @@ class BaseCursor:
         for res in results:
             if res.rowcount >= 0:
                 total += res.rowcount
-        # The last command's tag stays as statusmessage, as in psycopg.
-        last = results[-1] if results else None
-        self._set_results([last] if last is not None and last.command_tag is not None else [])
+        # As psycopg: no result to fetch or iterate, the last command's tag as statusmessage.
+        self._set_results([])
+        tag = results[-1].command_tag if results else None
+        if tag is not None:
+            self._status_tag = tag
+            self._no_result_reason = (
+                f"the last operation didn't produce records (command status: {tag})"
+            )
         self.rowcount = total if results else -1
 
     def _select(self, result: Result | None) -> None:

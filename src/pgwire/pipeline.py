@@ -187,10 +187,9 @@ class PipelineState:
         conn = self._conn
         outer = self._leave()
         try:
-            if not conn.closed:
-                yield Call(self.sync)  # type: ignore[attr-defined]
-            elif exc is None:
+            if conn.closed:
                 raise OperationalError("the connection was closed in the pipeline")
+            yield Call(self.sync)  # type: ignore[attr-defined]
         except Exception:
             if exc is None:
                 raise

@@ -1,4 +1,4 @@
-"""psycopg 3's reprs, defaults and formats, as code written for it reads them."""
+"""psycopg 3 behaviour that code written for it relies on: reprs, defaults, formats, results."""
 
 from __future__ import annotations
 
@@ -118,3 +118,54 @@ def test_failed_rollback_on_exit_is_logged_not_raised(dsn, conn, caplog):
     assert other.closed
     (record,) = [r for r in caplog.records if r.name == "pgwire"]
     assert record.levelname == "WARNING" and "in rollback" in record.getMessage()
+
+
+@pytest.mark.parametrize("cursor_class", ["Cursor", "ClientCursor"])
+def test_executemany_without_returning_leaves_no_result(conn, cursor_class):
+    cur = getattr(pgwire, cursor_class)(conn)
+    cur.executemany("SELECT * FROM generate_series(1, %s)", [(i,) for i in range(3)])
+    assert cur.statusmessage == "SELECT 2" and cur.rowcount == 3
+    assert list(cur.results()) == [] and cur.nextset() is None
+    with pytest.raises(pgwire.ProgrammingError, match="command status: SELECT 2"):
+        cur.fetchone()
+    cur.executemany("SELECT %s", [(1,), (2,)], returning=True)
+    assert [r.fetchall() for r in cur.results()] == [[(1,)], [(2,)]]
+
+
+def test_async_executemany_without_returning_leaves_no_result(dsn):
+    async def main() -> Any:
+        conn = await pgwire.AsyncConnection.connect(dsn)
+        try:
+            cur = conn.cursor()
+            await cur.executemany("SELECT %s", [(1,), (2,)])
+            with pytest.raises(pgwire.ProgrammingError):
+                await cur.fetchone()
+            return cur.statusmessage, [r async for r in cur.results()]
+        finally:
+            await conn.close()
+
+    assert asyncio.run(main()) == ("SELECT 1", [])
+
+
+@pytest.mark.parametrize("query", ["CREATE TEMP TABLE streamed ()", "SET timezone = 'UTC'"])
+def test_stream_of_a_command_raises(conn, query):
+    conn.autocommit = True
+    with pytest.raises(pgwire.ProgrammingError, match="didn't produce rows"):
+        for _ in conn.cursor().stream(query):
+            pass
+    # The command ran (as in psycopg), and the connection goes on.
+    assert conn.execute("SELECT 1").fetchone() == (1,)
+
+
+@pytest.mark.parametrize("nested", [False, True])
+def test_pipeline_left_on_a_closed_connection_is_logged(conn, caplog, nested):
+    with pytest.raises(ZeroDivisionError):
+        with conn.pipeline():
+            if nested:
+                with conn.pipeline():
+                    conn.close()
+                    1 / 0  # noqa: B018 - the block's own error
+            conn.close()
+            1 / 0  # noqa: B018
+    records = [r for r in caplog.records if "leaving the pipeline" in r.getMessage()]
+    assert len(records) == (2 if nested else 1)
