@@ -169,3 +169,23 @@ def test_pipeline_left_on_a_closed_connection_is_logged(conn, caplog, nested):
             1 / 0  # noqa: B018
     records = [r for r in caplog.records if "leaving the pipeline" in r.getMessage()]
     assert len(records) == (2 if nested else 1)
+
+
+def test_server_cursor_executed_again_declares_again(conn):
+    with conn.cursor("again") as cur:
+        cur.execute("SELECT generate_series(1, %s) AS n", (3,))
+        assert cur.fetchone() == (1,)
+        cur.execute("SELECT %s::text AS bar, %s::text AS baz", ("hello", "world"))
+        assert cur.fetchone() == ("hello", "world")
+        assert [c.name for c in cur.description] == ["bar", "baz"]
+    # Only one cursor was ever open on the server at a time.
+    assert conn.execute("SELECT count(*) FROM pg_cursors WHERE name = 'again'").fetchone() == (0,)
+
+
+@pytest.mark.parametrize("query", ["SELECT 1; SELECT 2", "wat", ""])
+def test_server_cursor_takes_one_query(conn, query):
+    cur = conn.cursor("one")
+    with pytest.raises(pgwire.ProgrammingError):
+        cur.execute(query)
+    conn.rollback()
+    cur.close()

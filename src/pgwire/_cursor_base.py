@@ -188,14 +188,23 @@ class BaseCursor:
         return []
 
     def _query_gen(
-        self, query: Any, params: Params, binary: bool | None = None, prepare: bool | None = None
+        self,
+        query: Any,
+        params: Params,
+        binary: bool | None = None,
+        prepare: bool | None = None,
+        one_statement: bool = False,
     ) -> PGGen:
-        """The operation running ``query``; bad parameters raise before anything is sent."""
+        """The operation running ``query``; bad parameters raise before anything is sent.
+
+        ``one_statement``: through the extended protocol even without
+        parameters, so that a text of several statements is refused.
+        """
         conn = self._conn
         begin = conn._begin_needed()
         proto = conn._proto
         binary = binary if binary is not None else self.binary
-        if params is None and not binary and not prepare:
+        if params is None and not binary and not prepare and not one_statement:
             sql = _query_bytes(query, conn)
             counted = prepare is None and conn._prepared.threshold is not None
             # A query without parameters runs as a simple query (any number of

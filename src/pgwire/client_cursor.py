@@ -46,7 +46,12 @@ class ClientCursorMixin(BaseCursor):
         return mogrify(query, params, tx.adapt_context.encoding, tx.adapt_context)
 
     def _query_gen(
-        self, query: Any, params: Params, binary: bool | None = None, prepare: bool | None = None
+        self,
+        query: Any,
+        params: Params,
+        binary: bool | None = None,
+        prepare: bool | None = None,
+        one_statement: bool = False,
     ) -> PGGen:
         if binary if binary is not None else self.binary:
             raise NotSupportedError(
@@ -56,7 +61,7 @@ class ClientCursorMixin(BaseCursor):
         if prepare:
             raise NotSupportedError("a client-side binding cursor does not prepare statements")
         sql = self._bind_on_client(query, params)
-        gen = super()._query_gen(sql, None, False, False)
+        gen = super()._query_gen(sql, None, False, False, one_statement)
         self.params = params
         return gen
 

@@ -70,11 +70,10 @@ class ServerCursorLogic(BaseCursor):
         return head.decode() + as_string(self._conn)
 
     def _declare_gen(self, query: Any, params: Params, binary: bool | None) -> PGGen:
-        if self._declared:
-            raise ProgrammingError(
-                f"cursor {self.name!r} already executed: close it or use another name"
-            )
-        return self._query_gen(self._declare_query(query), params, binary, prepare=False)
+        # DECLARE takes one query: a second statement after it is refused by the server.
+        return self._query_gen(
+            self._declare_query(query), params, binary, prepare=False, one_statement=True
+        )
 
     def _fetch_gen(self, count: int | None, direction: bytes = b"FORWARD") -> PGGen:
         how = b"ALL" if count is None else str(int(count)).encode()
@@ -156,6 +155,13 @@ class ServerCursorLogic(BaseCursor):
 
     def _execute_flow(self, query: Any, params: Params, binary: bool | None) -> FlowGen[Any]:
         self._check_open()
+        if self._declared:
+            # Executed again: the cursor of the last query is closed first (as psycopg).
+            close = self._close_gen()
+            self._declared = False
+            self._fetch_fields = self._fetch_description = None
+            if close is not None:
+                yield Call(self._run, close)
         yield Call(self._run, self._declare_gen(query, params, binary))
         self._fetch_binary = binary if binary is not None else self.binary
         self._after_declare((yield Call(self._run, self._fetch_gen(0))))
