@@ -189,3 +189,47 @@ def test_server_cursor_takes_one_query(conn, query):
         cur.execute(query)
     conn.rollback()
     cur.close()
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "COPY (SELECT 1) TO STDOUT; SELECT 1",
+        "COPY (SELECT 1) TO STDOUT; COPY (SELECT 2) TO STDOUT",
+        "COPY (SELECT 1) TO STDOUT; COPY mixed FROM STDIN",
+    ],
+)
+def test_copy_to_mixed_with_other_statements(conn, query):
+    conn.autocommit = True
+    conn.execute("CREATE TEMP TABLE mixed (a int)")
+    cur = conn.cursor()
+    with pytest.raises(pgwire.ProgrammingError, match="mixed with other statements"):
+        with cur.copy(query) as copy:
+            assert list(copy) == [b"1\n"]
+    # The session is in sync, and nothing reached the table.
+    assert conn.execute("SELECT count(*) FROM mixed").fetchone() == (0,)
+
+
+def test_copy_from_mixed_with_other_statements(conn):
+    conn.autocommit = True
+    conn.execute("CREATE TEMP TABLE mixed_in (a int)")
+    cur = conn.cursor()
+    with pytest.raises(pgwire.ProgrammingError, match="mixed with other statements"):
+        with cur.copy("COPY mixed_in FROM STDIN; SELECT 1") as copy:
+            copy.write_row((5,))
+    assert conn.execute("SELECT a FROM mixed_in").fetchall() == [(5,)]
+
+
+def test_async_copy_mixed_with_other_statements(dsn):
+    async def main() -> Any:
+        conn = await pgwire.AsyncConnection.connect(dsn, autocommit=True)
+        try:
+            cur = conn.cursor()
+            with pytest.raises(pgwire.ProgrammingError):
+                async with cur.copy("COPY (SELECT 1) TO STDOUT; SELECT 1") as copy:
+                    [chunk async for chunk in copy]
+            return await (await conn.execute("SELECT 42")).fetchone()
+        finally:
+            await conn.close()
+
+    assert asyncio.run(main()) == (42,)

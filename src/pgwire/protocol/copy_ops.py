@@ -47,6 +47,20 @@ class CopyState:
 
 _DIRECTIONS = {m.COPY_IN_RESPONSE: "in", m.COPY_OUT_RESPONSE: "out", m.COPY_BOTH_RESPONSE: "both"}
 
+# The answers of statements that follow a COPY in the same query text.
+_AFTER_COPY = frozenset(
+    {
+        m.ROW_DESCRIPTION,
+        m.DATA_ROW,
+        m.COMMAND_COMPLETE,
+        m.EMPTY_QUERY_RESPONSE,
+        m.COPY_IN_RESPONSE,
+        m.COPY_OUT_RESPONSE,
+        m.COPY_DATA,
+        m.COPY_DONE,
+    }
+)
+
 
 @_closes_on_violation
 def copy_start(
@@ -98,13 +112,25 @@ def copy_start(
 
 @_closes_on_violation
 def copy_read(proto: Protocol, state: CopyState) -> PGGen:
-    """The next chunk of COPY TO STDOUT data, or None once the COPY has ended."""
+    """The next chunk of COPY TO STDOUT data, or None once the COPY has ended.
+
+    Statements sent after the COPY in the same text run when it ends; their
+    answers are read and dropped, and ProgrammingError is raised once the
+    session is back in sync (as psycopg refuses COPY mixed with other statements).
+    """
     buf = proto.buf
     error: BaseException | None = None
+    ended = mixed = False
     while True:
         mtype = buf.next_message()
         if mtype < 0:
             yield
+            continue
+        if ended and mtype in _AFTER_COPY:
+            mixed = True
+            if mtype == m.COPY_IN_RESPONSE:
+                proto.send(m.copy_fail("COPY mixed with other statements"))
+                yield  # the CopyFail goes out before more is read
             continue
         if mtype == m.COPY_DATA:
             # Hand over every CopyData already received (the server sends one
@@ -127,6 +153,7 @@ def copy_read(proto: Protocol, state: CopyState) -> PGGen:
         if mtype == m.COMMAND_COMPLETE:
             state.command_tag = tag = m.parse_command_complete(buf.data, buf.start, buf.end)
             state.rowcount = m.rowcount_from_tag(tag)
+            ended = True
         elif mtype == m.ERROR_RESPONSE:
             exc = proto.server_error()
             if proto.closed:
@@ -134,6 +161,11 @@ def copy_read(proto: Protocol, state: CopyState) -> PGGen:
             error = error or exc
         elif mtype == m.READY_FOR_QUERY:
             proto.ready()
+            if mixed:
+                # The COPY itself succeeded (an error would have skipped the rest).
+                raise ProgrammingError(
+                    "COPY can't be mixed with other statements in one query"
+                ) from error
             if error is not None:
                 raise error
             return None
@@ -151,8 +183,11 @@ def copy_end(proto: Protocol, state: CopyState, fail: str | None = None) -> PGGe
     proto.send(m.copy_fail(fail) if fail is not None else m.COPY_DONE_MSG)
     out = yield from results(proto, None)
     if out:
-        state.command_tag = out[-1].command_tag
-        state.rowcount = out[-1].rowcount
+        state.command_tag = out[0].command_tag
+        state.rowcount = out[0].rowcount
+    if len(out) > 1:
+        # Statements after the COPY in the same text: they ran, as the server does.
+        raise ProgrammingError("COPY can't be mixed with other statements in one query")
     return state
 
 
