@@ -233,3 +233,24 @@ def test_async_copy_mixed_with_other_statements(dsn):
             await conn.close()
 
     assert asyncio.run(main()) == (42,)
+
+
+def test_literals_use_the_context_dumpers_of_builtin_types(conn, dsn):
+    from pgwire import sql
+    from pgwire.types.text import StrDumper
+
+    class Suffixed(StrDumper):
+        oid = 25
+
+        def dump(self, obj: Any) -> bytes:
+            return super().dump(obj) + b"-x"
+
+    assert sql.Literal("a").as_string(conn) == "'a'"
+    conn.adapters.register_dumper(str, Suffixed)
+    assert sql.Literal("a").as_string(conn) == "'a-x'::text"
+    assert pgwire.ClientCursor(conn).execute("SELECT %s", ["a"]).fetchone() == ("a-x",)
+    # Other connections and the defaults keep pgwire's own.
+    with pgwire.connect(dsn) as other:
+        assert sql.Literal("a").as_string(other) == "'a'"
+        assert pgwire.ClientCursor(other).execute("SELECT %s", ["a"]).fetchone() == ("a",)
+    assert sql.Literal("a").as_string(None) == "'a'"

@@ -6,13 +6,20 @@ literal."""
 from __future__ import annotations
 
 import string
-from collections.abc import Iterable, Iterator
+import weakref
+from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal
 from typing import Any, Protocol
 
 from ..errors import ProgrammingError
 from ..protocol.sqltext import quote_ident
-from ..types.adapt import AdaptContext, Format, adapt_context_of
+from ..types.adapt import (
+    AdaptContext,
+    Format,
+    TypesRegistry,
+    adapt_context_of,
+    default_registry,
+)
 from ..types.literal import decimal_literal as _decimal_literal
 from ..types.literal import dumped_literal
 from ..types.literal import float_literal as _float_literal
@@ -54,6 +61,50 @@ class HasAdaptContext(Protocol):
     def adapt_context(self) -> AdaptContext: ...
 
 
+#: pgwire's own text dumpers of the types :func:`quote` writes directly.
+_BUILTIN_TEXT_DUMPERS = {
+    cls: default_registry.get_dumper(cls, Format.TEXT)
+    for cls in (str, int, bool, float, Decimal, bytes, bytearray, memoryview)
+}
+
+
+# Per registry: the registrations seen (TypesRegistry's generation), and the
+# builtin types whose text dumper is still pgwire's own.
+_kept: weakref.WeakKeyDictionary[TypesRegistry, tuple[int, frozenset[type]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+# The last answer of _kept_builtins (most programs quote with one registry),
+# without keeping that registry alive.
+_last: tuple[Callable[[], TypesRegistry | None], int, frozenset[type]] = (
+    lambda: None,
+    -1,
+    frozenset(),
+)
+
+
+def _kept_builtins(registry: TypesRegistry) -> frozenset[type]:
+    """The builtin types that ``registry`` still writes with pgwire's own text dumper."""
+    global _last
+    generation = TypesRegistry._generation
+    last = _last
+    if last[1] == generation and last[0]() is registry:
+        return last[2]
+    known = _kept.get(registry)
+    if known is not None and known[0] == generation:
+        kept = known[1]
+    else:
+        kept = frozenset(
+            cls
+            for cls, dumper in _BUILTIN_TEXT_DUMPERS.items()
+            if registry.get_dumper(cls, Format.TEXT) is dumper
+        )
+        _kept[registry] = (generation, kept)
+    _last = (weakref.ref(registry), generation, kept)
+    return kept
+
+
 def _get_adapt_context(context: AdaptContext | HasAdaptContext | None) -> AdaptContext:
     """Resolve the ``context`` argument of the rendering functions."""
     return adapt_context_of(context)
@@ -86,21 +137,21 @@ def quote(obj: Any, context: AdaptContext | HasAdaptContext | None = None) -> st
     if obj is None:
         return "NULL"
     cls = type(obj)
-    # Exact types first: it is both the common case and the fast one.
-    if cls is str:
-        return _quote_string(obj)
-    if cls is int:
-        return _int_literal(obj)
-    if cls is bool:
-        return "true" if obj else "false"
-    if cls is float:
-        return _float_literal(obj)
-    if cls is Decimal:
-        return _decimal_literal(obj)
-    if cls is bytes or cls is bytearray or cls is memoryview:
-        return _bytes_literal(obj, context)
-
     ctx = _get_adapt_context(context)
+    # The builtin types written here directly, unless a dumper of the user's
+    # replaces pgwire's for them: it is then used, as for any other type.
+    if cls in _BUILTIN_TEXT_DUMPERS and cls in _kept_builtins(ctx.registry):
+        if cls is str:
+            return _quote_string(obj)
+        if cls is int:
+            return _int_literal(obj)
+        if cls is bool:
+            return "true" if obj else "false"
+        if cls is float:
+            return _float_literal(obj)
+        if cls is Decimal:
+            return _decimal_literal(obj)
+        return _bytes_literal(obj, context)
     dumper_cls = ctx.registry.get_dumper(cls, Format.TEXT)
     if dumper_cls is None:
         # Subclasses of the basic types nobody registered a dumper for.
