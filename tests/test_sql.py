@@ -723,7 +723,7 @@ def test_equality_and_repr() -> None:
     assert repr(Identifier("a", "b")) == "Identifier('a', 'b')"
     assert repr(Literal(1)) == "Literal(1)"
     assert repr(Placeholder()) == "Placeholder()"
-    assert repr(Placeholder("n", "b")) == "Placeholder('n', format='b')"
+    assert repr(Placeholder("n", "b")) == "Placeholder('n', format=BINARY)"
     assert Literal([1]).wrapped == [1]
 
 

@@ -16,6 +16,7 @@ from ..protocol.sqltext import quote_ident
 from ..types.adapt import (
     AdaptContext,
     Format,
+    PyFormat,
     TypesRegistry,
     adapt_context_of,
     default_registry,
@@ -470,7 +471,8 @@ class Placeholder(Composable):
     def __repr__(self) -> str:
         args = [] if self._obj is None else [repr(self._obj)]
         if self._format != "s":
-            args.append(f"format={self._format!r}")
+            # As psycopg shows it: the PyFormat member's name.
+            args.append(f"format={PyFormat(self._format).name}")
         return f"Placeholder({', '.join(args)})"
 
     def __eq__(self, other: object) -> bool:
