@@ -254,3 +254,23 @@ def test_literals_use_the_context_dumpers_of_builtin_types(conn, dsn):
         assert sql.Literal("a").as_string(other) == "'a'"
         assert pgwire.ClientCursor(other).execute("SELECT %s", ["a"]).fetchone() == ("a",)
     assert sql.Literal("a").as_string(None) == "'a'"
+
+
+def test_registry_lookups_take_pyformat(conn):
+    from pgwire.types.adapt import Format, PyFormat
+    from pgwire.types.text import StrBinaryDumper, StrDumper
+
+    class MyStr(str):
+        pass
+
+    adapters = conn.adapters
+    assert adapters.get_dumper(MyStr, PyFormat.TEXT) is StrDumper
+    assert adapters.get_dumper(MyStr, PyFormat.BINARY) is StrBinaryDumper
+    assert adapters.get_dumper(MyStr, PyFormat.AUTO) is adapters.get_dumper(MyStr, None)
+
+    class Mine(StrDumper):
+        pass
+
+    adapters.register_dumper(MyStr, Mine)
+    assert adapters.get_dumper(MyStr, PyFormat.TEXT) is Mine
+    assert adapters.get_dumper(MyStr, Format.TEXT) is Mine

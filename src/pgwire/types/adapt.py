@@ -735,11 +735,14 @@ class TypesRegistry:
             reg = reg.parent
         return None
 
-    def get_dumper(self, cls: type, format: Format | None) -> type[Dumper] | None:
+    def get_dumper(self, cls: type, format: Format | PyFormat | None) -> type[Dumper] | None:
         """Return the dumper class for `cls` in `format` following the MRO, or None.
 
-        `format` None asks for the class's preferred dumper.
+        `format` None (or ``PyFormat.AUTO``) asks for the class's preferred
+        dumper; a PyFormat is taken as psycopg's AdaptersMap takes it.
         """
+        if isinstance(format, PyFormat):
+            format = None if format is PyFormat.AUTO else PyFormat.as_pq(format)
         for klass in cls.__mro__:
             found = self._find_dumper(klass, format)
             if found is not None:
