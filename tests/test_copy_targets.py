@@ -115,3 +115,26 @@ def test_sql_ascii_copy_async(dsn):
             await conn.close()
 
     assert asyncio.run(main()) == ((EURO.encode(),), (EURO.encode(),))
+
+
+@pytest.mark.parametrize("fmt", ["text", "binary"])
+def test_a_dumper_may_write_null_in_copy(conn, fmt):
+    from pgwire.types.text import StrBinaryDumper, StrDumper
+
+    base: Any = StrDumper if fmt == "text" else StrBinaryDumper
+
+    class EmptyIsNull(base):  # type: ignore[misc, valid-type]
+        def dump(self, obj: Any) -> bytes | None:
+            return super().dump(obj) if obj else None
+
+    conn.adapters.register_dumper(str, EmptyIsNull)
+    conn.execute("CREATE TEMP TABLE nulls (id serial, data text)")
+    cur = conn.cursor()
+    with cur.copy(f"COPY nulls (data) FROM STDIN (FORMAT {fmt})") as copy:
+        if fmt == "binary":
+            copy.set_types(["text"])
+        copy.write_row(("hello",))
+        copy.write_row(("",))
+        copy.write_rows([("a\tb",), ("",)])
+    rows = cur.execute("SELECT data FROM nulls ORDER BY id").fetchall()
+    assert rows == [("hello",), (None,), ("a\tb",), (None,)]

@@ -194,6 +194,9 @@ class RowEncoder:
                     continue
                 func = funcs[j].get(type(obj)) or self._value_func(j, obj)
                 value = func(obj)
+                if value is None:  # a dumper may write NULL
+                    parts.append(_NULL_BINARY)
+                    continue
                 parts.append(_pack_len(len(value)))
                 parts.append(value)
             return b"".join(parts)
@@ -246,9 +249,21 @@ class RowEncoder:
                     return dump(v)  # type: ignore[no-any-return]
 
                 return dump_str
-            return lambda v: _escape_bytes(dump(v))
+
+            def dump_escaped(v: Any) -> bytes:
+                data = dump(v)
+                return _NULL_TEXT if data is None else _escape_bytes(data)
+
+            return dump_escaped
         encoding = self._encoding
-        return lambda v: format_text_row([dump(v).decode(encoding)])[:-1].encode(encoding)
+
+        def dump_reencoded(v: Any) -> bytes:
+            data = dump(v)
+            if data is None:  # a dumper may write NULL
+                return _NULL_TEXT
+            return format_text_row([data.decode(encoding)])[:-1].encode(encoding)
+
+        return dump_reencoded
 
     def _binary_func(self, column: int, obj: Any, used: Any, stable: bool) -> ValueFunc:
         if self._types is None:
