@@ -274,3 +274,27 @@ def test_registry_lookups_take_pyformat(conn):
     adapters.register_dumper(MyStr, Mine)
     assert adapters.get_dumper(MyStr, PyFormat.TEXT) is Mine
     assert adapters.get_dumper(MyStr, Format.TEXT) is Mine
+
+
+def test_quote_of_none_and_of_float_specials(conn):
+    from pgwire import sql
+    from pgwire.types import AdaptContext, Transformer
+    from pgwire.types.adapt import PyFormat
+
+    tx = Transformer(AdaptContext())
+    assert tx.get_dumper(None, PyFormat.TEXT).quote(None) == b"NULL"
+    for value, literal in [
+        (float("-inf"), b"'-Infinity'::float8"),
+        (float("inf"), b"'Infinity'::float8"),
+        (float("nan"), b"'NaN'::float8"),
+        (-1.5, b" -1.5"),
+    ]:
+        assert tx.get_dumper(value, PyFormat.TEXT).quote(value) == literal
+    query = sql.SQL("SELECT {v}, -{v}").format(v=sql.Literal(float("-inf")))
+    assert conn.execute(query).fetchone() == (float("-inf"), float("inf"))
+
+
+def test_time_from_ticks_keeps_microseconds():
+    ticks = 1273173119.99992
+    assert pgwire.TimeFromTicks(ticks) == dt.datetime.fromtimestamp(ticks).time()
+    assert pgwire.TimeFromTicks(ticks).microsecond == 999920

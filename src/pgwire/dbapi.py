@@ -64,8 +64,8 @@ def DateFromTicks(ticks: float) -> dt.date:  # noqa: N802
 
 
 def TimeFromTicks(ticks: float) -> dt.time:  # noqa: N802
-    """The local time of a POSIX timestamp."""
-    return dt.time(*time.localtime(ticks)[3:6])
+    """The local time of a POSIX timestamp (microseconds included)."""
+    return dt.datetime.fromtimestamp(ticks).time()
 
 
 def TimestampFromTicks(ticks: float) -> dt.datetime:  # noqa: N802

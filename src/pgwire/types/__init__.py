@@ -112,6 +112,7 @@ from . import enum as _enum
 from . import json as _json
 from . import multirange as _multirange
 from . import net as _net
+from . import none as _none
 from . import numeric as _numeric
 from . import numpy as _numpy
 from . import oids
@@ -191,6 +192,7 @@ def register_array(info: TypeInfo, context: object = None) -> None:
 def register_default_adapters(registry: TypesRegistry) -> None:
     """Register every builtin adapter on `registry` (done once on the default registry)."""
     for mod in (
+        _none,
         _bool,
         _numeric,
         _text,

@@ -109,7 +109,8 @@ def dumped_literal(dumper: Any, obj: Any, encoding: str, registry: Any) -> str:
     if data is None:
         return "NULL"
     oid = dumper.oid
-    if oid in NUMBER_OIDS and data and data[:1] in b"-0123456789":
+    if oid in NUMBER_OIDS and data[:1] in b"-0123456789" and data[-1:] in b"0123456789.":
+        # (NaN and the infinities are not numbers SQL can spell: they are quoted below.)
         # A number (Int4(5)...) is written plainly, as psycopg's client-side binding does.
         number = bytes(data).decode("ascii")
         return " " + number if number[0] == "-" else number
