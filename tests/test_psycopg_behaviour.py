@@ -298,3 +298,40 @@ def test_time_from_ticks_keeps_microseconds():
     ticks = 1273173119.99992
     assert pgwire.TimeFromTicks(ticks) == dt.datetime.fromtimestamp(ticks).time()
     assert pgwire.TimeFromTicks(ticks).microsecond == 999920
+
+
+@pytest.fixture
+def empty_str_is_null(conn):
+    """A connection whose str dumpers write an empty string as NULL."""
+    from pgwire.types.text import StrBinaryDumper, StrDumper
+
+    class Text(StrDumper):
+        def dump(self, obj: Any) -> bytes | None:
+            return super().dump(obj) if obj else None
+
+    class Binary(StrBinaryDumper):
+        def dump(self, obj: Any) -> bytes | None:
+            return super().dump(obj) if obj else None
+
+    conn.adapters.register_dumper(str, Text)
+    conn.adapters.register_dumper(str, Binary)
+    return conn
+
+
+@pytest.mark.parametrize("fmt", ["s", "t", "b"])
+def test_null_from_a_dumper_in_arrays_and_ranges(empty_str_is_null, fmt):
+    from pgwire.types.range import Range
+
+    conn = empty_str_is_null
+    got = conn.execute(f"SELECT %{fmt}::text[]", (["foo", "", "bar"],)).fetchone()[0]
+    assert got == ["foo", None, "bar"]
+    got = conn.execute(f"SELECT %{fmt}::int4range", (Range(1, 5),)).fetchone()[0]
+    assert (got.lower, got.upper) == (1, 5)
+    conn.execute("DROP TYPE IF EXISTS textrange; CREATE TYPE textrange AS RANGE (subtype = text)")
+    from pgwire.types.range import register_range
+    from pgwire.types.typeinfo import RangeInfo
+
+    register_range(RangeInfo.fetch(conn, "textrange"), conn)
+    got = conn.execute(f"SELECT %{fmt}::textrange", (Range("", "foo"),)).fetchone()[0]
+    assert got.lower is None and got.upper == "foo"
+    conn.rollback()

@@ -306,6 +306,9 @@ class _TextArrayDumper(Dumper):
                 if self.elem is None:
                     raise DataError(_RAGGED)
                 b = self.elem.dump(x)
+                if b is None:  # the element's dumper writes NULL
+                    parts.append(b"NULL")
+                    continue
                 if _NEEDS_QUOTES.search(b):
                     b = b'"' + b.replace(b"\\", b"\\\\").replace(b'"', b'\\"') + b'"'
                 parts.append(b)
@@ -354,6 +357,10 @@ def dump_binary_array(obj: list[Any], elem_oid: int, dump: Callable[[Any], bytes
             has_null = 1
         else:
             b = dump(x)
+            if b is None:  # the element's dumper writes NULL
+                parts.append(_NULL_LEN)
+                has_null = 1
+                continue
             parts.append(_pack_len(len(b)))
             parts.append(b)
     parts[0] = _pack_head(len(dims), has_null, elem_oid) + b"".join(_pack_dim(d, 1) for d in dims)

@@ -444,9 +444,14 @@ class _RangeText(Dumper):
     def dump(self, obj: Any) -> bytes:
         if obj.isempty:
             return b"empty"
-        lo = b"" if obj.lower is None or self.elem is None else _quote(self.elem.dump(obj.lower))
-        up = b"" if obj.upper is None or self.elem is None else _quote(self.elem.dump(obj.upper))
+        lo = self._bound(obj.lower)
+        up = self._bound(obj.upper)
         return obj.bounds[0].encode() + lo + b"," + up + obj.bounds[1].encode()
+
+    def _bound(self, value: Any) -> bytes:
+        # No bound, or one its dumper writes as NULL: unbounded on that side.
+        data = None if value is None or self.elem is None else self.elem.dump(value)
+        return b"" if data is None else _quote(data)
 
 
 class _RangeBinary(Dumper):
@@ -462,18 +467,19 @@ class _RangeBinary(Dumper):
             return bytes((_EMPTY,))
         flags = 0
         parts = [b""]
-        if obj.lower is None or self.elem is None:
+        # No bound, or one its dumper writes as NULL: unbounded on that side.
+        lo = None if obj.lower is None or self.elem is None else self.elem.dump(obj.lower)
+        if lo is None:
             flags |= _LB_INF
         else:
-            b = self.elem.dump(obj.lower)
-            parts += [_pack_len(len(b)), b]
+            parts += [_pack_len(len(lo)), lo]
             if obj.lower_inc:
                 flags |= _LB_INC
-        if obj.upper is None or self.elem is None:
+        up = None if obj.upper is None or self.elem is None else self.elem.dump(obj.upper)
+        if up is None:
             flags |= _UB_INF
         else:
-            b = self.elem.dump(obj.upper)
-            parts += [_pack_len(len(b)), b]
+            parts += [_pack_len(len(up)), up]
             if obj.upper_inc:
                 flags |= _UB_INC
         parts[0] = bytes((flags,))
