@@ -335,3 +335,22 @@ def test_null_from_a_dumper_in_arrays_and_ranges(empty_str_is_null, fmt):
     got = conn.execute(f"SELECT %{fmt}::textrange", (Range("", "foo"),)).fetchone()[0]
     assert got.lower is None and got.upper == "foo"
     conn.rollback()
+
+
+def test_a_result_of_no_columns(conn):
+    from pgwire.rows import args_row, class_row, dict_row, namedtuple_row
+
+    cur = conn.execute("SELECT")
+    assert cur.description == [] and cur.fetchall() == [()]
+    assert conn.cursor(row_factory=dict_row).execute("SELECT").fetchall() == [{}]
+    (row,) = conn.cursor(row_factory=namedtuple_row).execute("SELECT").fetchall()
+    assert tuple(row) == ()
+    assert conn.cursor(row_factory=args_row(lambda *a: a)).execute("SELECT").fetchone() == ()
+
+    class Empty:
+        def __init__(self, x: int = 10) -> None:
+            self.x = x
+
+    assert conn.cursor(row_factory=class_row(Empty)).execute("SELECT").fetchone().x == 10
+    # A command still has no description at all.
+    assert conn.execute("SET timezone = 'UTC'").description is None

@@ -118,10 +118,12 @@ class BaseCursor:
     @property
     def description(self) -> list[Column] | None:
         """The columns of the current result, None if it returns no rows."""
-        fields = self._pending_fields or self._copy_fields
+        fields = self._pending_fields if self._pending_fields is not None else self._copy_fields
         if fields is not None:
             return [make_column(f, self._tx.registry) for f in fields]
-        if self._description is None and self._result is not None and self._result.fields:
+        # A result of no columns (SELECT with no list) has an empty description.
+        result = self._result
+        if self._description is None and result is not None and result.fields is not None:
             types = self._tx.registry
             self._description = [make_column(f, types) for f in self._result.fields]
         return self._description
