@@ -354,3 +354,39 @@ def test_a_result_of_no_columns(conn):
     assert conn.cursor(row_factory=class_row(Empty)).execute("SELECT").fetchone().x == 10
     # A command still has no description at all.
     assert conn.execute("SET timezone = 'UTC'").description is None
+
+
+def test_notifies_with_timeout_zero_and_stop_after(conn, dsn):
+    conn.autocommit = True
+    conn.execute("LISTEN pgwire_zero")
+    assert list(conn.notifies(timeout=0)) == []
+    with pgwire.connect(dsn, autocommit=True) as other:
+        with other.transaction():
+            other.execute("NOTIFY pgwire_zero, '1'")
+            other.execute("NOTIFY pgwire_zero, '2'")
+        other.execute("NOTIFY pgwire_zero, '3'")
+    import time
+
+    time.sleep(0.2)
+    # stop_after=1: the ones that came in the same packet are given too.
+    first = [n.payload for n in conn.notifies(timeout=1, stop_after=1)]
+    assert first[0] == "1" and first == ["1", "2", "3"][: len(first)]
+    # timeout=0 takes what has arrived without waiting.
+    rest = [n.payload for n in conn.notifies(timeout=0)]
+    assert first + rest == ["1", "2", "3"]
+
+
+def test_async_notifies_with_timeout_zero(dsn):
+    async def main() -> Any:
+        conn = await pgwire.AsyncConnection.connect(dsn, autocommit=True)
+        try:
+            await conn.execute("LISTEN pgwire_azero")
+            empty = [n async for n in conn.notifies(timeout=0)]
+            async with await pgwire.AsyncConnection.connect(dsn, autocommit=True) as other:
+                await other.execute("NOTIFY pgwire_azero, 'x'")
+            await asyncio.sleep(0.2)
+            return empty, [n.payload async for n in conn.notifies(timeout=0)]
+        finally:
+            await conn.close()
+
+    assert asyncio.run(main()) == ([], ["x"])

@@ -665,6 +665,9 @@ class BaseConnection:
             yield Give((notify,))
             count += 1
             if stop_after is not None and count >= stop_after:
+                # Those that came in with the last one are given too (as psycopg).
+                while self._notifies:
+                    yield Give((self._notifies.popleft(),))
                 return
 
     def _next_notify_flow(self, deadline: float | None) -> FlowGen[Notify | None]:

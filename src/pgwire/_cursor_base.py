@@ -125,7 +125,7 @@ class BaseCursor:
         result = self._result
         if self._description is None and result is not None and result.fields is not None:
             types = self._tx.registry
-            self._description = [make_column(f, types) for f in self._result.fields]
+            self._description = [make_column(f, types) for f in result.fields]
         return self._description
 
     def __repr__(self) -> str:

@@ -210,7 +210,8 @@ class AsyncConnection(BaseConnection, ConnectSteps, Generic[Row]):
             else:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
-                    return False
+                    # What has arrived by the deadline is still taken (timeout=0 polls).
+                    return op.done or self._chan.step(op)
                 await asyncio.wait_for(eventloop.run(self._chan, op), remaining)
         except asyncio.TimeoutError:
             return False

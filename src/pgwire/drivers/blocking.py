@@ -67,18 +67,22 @@ def _pump(
     try:
         while True:
             timeout = None
+            expired = False
             if deadline is not None:
                 timeout = deadline - time.monotonic()
                 if timeout <= 0:
-                    if keep_open:
-                        raise TimeoutExpired()
-                    raise chan.lost("timeout expired")
+                    # What has arrived by the deadline is still taken (timeout=0 polls).
+                    timeout, expired = 0.0, True
             readable, writable = wait_io(chan, bool(proto.out), timeout)
             if writable:
                 chan.send_some()
             # Everything already there is taken before stepping, to step fewer times.
             if readable and chan.recv_some() and step():
                 return None
+            if expired:
+                if keep_open:
+                    raise TimeoutExpired()
+                raise chan.lost("timeout expired")
     except StopIteration as stop:
         return stop.value
 
