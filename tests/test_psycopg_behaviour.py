@@ -390,3 +390,26 @@ def test_async_notifies_with_timeout_zero(dsn):
             await conn.close()
 
     assert asyncio.run(main()) == ([], ["x"])
+
+
+def test_a_client_encoding_without_python_codec(conn):
+    conn.autocommit = True
+    conn.execute("SET client_encoding TO EUC_TW")
+    # ASCII is the same in every encoding: it goes; anything else is refused, not garbled.
+    assert conn.execute("SELECT 'x'").fetchone() == ("x",)
+    with pytest.raises(pgwire.NotSupportedError, match="EUC_TW"):
+        conn.execute("SELECT %s", ["caf\u00e9"])
+    with pytest.raises(pgwire.NotSupportedError, match="EUC_TW"):
+        # A CJK character the server sends in EUC_TW: not decoded as something else.
+        conn.execute("SELECT convert_from('\\xe4b8ad'::bytea, 'UTF8')").fetchone()
+    conn.execute("SET client_encoding TO UTF8")
+    assert conn.execute("SELECT %s", ["caf\u00e9"]).fetchone() == ("caf\u00e9",)
+
+
+def test_info_after_close_and_encoding_names(conn):
+    conn.execute("SET client_encoding TO LATIN9")
+    assert conn.info.encoding == "iso8859-15"
+    assert conn.info.backend_pid > 0
+    conn.close()
+    with pytest.raises(pgwire.OperationalError):
+        conn.info.backend_pid  # noqa: B018 - the property raises

@@ -8,6 +8,9 @@ the other way: the locale's Python codec names the encoding to ask for.
 from __future__ import annotations
 
 import codecs
+from typing import Any
+
+from .errors import NotSupportedError
 
 __all__ = ["PG_TO_PYTHON", "pg_encoding", "python_encoding"]
 
@@ -69,8 +72,12 @@ _PYTHON_TO_PG: dict[str, str] = {
 def python_encoding(pgenc: str) -> str:
     """Return the Python codec name for a PostgreSQL encoding name (``UTF8`` -> ``utf-8``).
 
-    Unknown names that Python knows anyway are used as they are; anything else
-    falls back to UTF-8.
+    Unknown names that Python knows anyway are used as they are. An encoding
+    Python has no codec for (``EUC_TW``, ``MULE_INTERNAL``) gets a codec that
+    takes ASCII text only (every PostgreSQL encoding is ASCII below 0x80) and
+    raises NotSupportedError for anything else: text read or written in
+    another encoding than the server's would be silently wrong, but a
+    session can still run ``SET client_encoding`` to leave it.
     """
     key = pgenc.strip().upper().replace("-", "_")
     if key in PG_TO_PYTHON:
@@ -78,7 +85,34 @@ def python_encoding(pgenc: str) -> str:
     try:
         return codecs.lookup(pgenc).name
     except LookupError:
-        return "utf-8"
+        return _UNSUPPORTED + key.lower()
+
+
+# Codec names standing for a PostgreSQL encoding Python can't handle.
+_UNSUPPORTED = "pgwire_unsupported_"
+
+
+def _refusing_codec(name: str) -> codecs.CodecInfo | None:
+    """The codec of an encoding Python has none for: every use raises NotSupportedError."""
+    if not name.startswith(_UNSUPPORTED):
+        return None
+    pgenc = name[len(_UNSUPPORTED) :].upper()
+
+    def ascii_only(data: Any, errors: str = "strict") -> tuple[Any, int]:
+        try:
+            if isinstance(data, str):
+                return data.encode("ascii"), len(data)
+            return bytes(data).decode("ascii"), len(data)
+        except UnicodeError:
+            raise NotSupportedError(
+                f"the client encoding {pgenc} has no Python codec, and the text is not"
+                " ASCII: set another client_encoding"
+            ) from None
+
+    return codecs.CodecInfo(ascii_only, ascii_only, name=name)
+
+
+codecs.register(_refusing_codec)
 
 
 def pg_encoding(codec: str) -> str | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 from enum import IntEnum
 from typing import TYPE_CHECKING, Any
 
@@ -89,8 +90,8 @@ class ConnectionInfo:
 
     @property
     def backend_pid(self) -> int:
-        """The process id of the server backend serving this session."""
-        return self._conn._proto.backend_pid
+        """The process id of the backend serving this session (OperationalError once closed)."""
+        return self._open_conn()._proto.backend_pid
 
     def parameter_status(self, name: str) -> str | None:
         """The last value the server reported for a parameter (e.g. "TimeZone")."""
@@ -226,8 +227,8 @@ class ConnectionInfo:
 
     @property
     def encoding(self) -> str:
-        """The Python codec of the client encoding."""
-        return self._conn.adapt_context.encoding
+        """The Python codec of the client encoding, by its canonical name (``iso8859-15``)."""
+        return codecs.lookup(self._conn.adapt_context.encoding).name
 
     @property
     def timezone(self) -> Any:
