@@ -107,6 +107,10 @@ def test_tpc_commit_prepared(dsn, svc):
     conn.tpc_prepare()
     with pytest.raises(pgwire.ProgrammingError):
         conn.tpc_prepare()
+    # Nothing runs to be cancelled until the second phase (as psycopg).
+    for cancel in (conn.cancel, conn.cancel_safe):
+        with pytest.raises(pgwire.ProgrammingError, match="prepared"):
+            cancel()
     assert conn.info.transaction_status == pgwire.TransactionStatus.IDLE
     assert counts(svc) == (1, 0)
     conn.tpc_commit()
@@ -181,6 +185,8 @@ async def test_async_tpc(dsn, svc):
     with pytest.raises(pgwire.ProgrammingError):
         await aconn.rollback()
     await aconn.tpc_prepare()
+    with pytest.raises(pgwire.ProgrammingError, match="prepared"):
+        await aconn.cancel()
     assert counts(svc) == (1, 0)
     assert [x for x in await aconn.tpc_recover() if x.gtrid == "async"]
     await aconn.tpc_rollback()

@@ -563,6 +563,14 @@ class BaseConnection:
         """Whether tpc_recover() opened the transaction it ran in (then it ends it)."""
         return was_idle and self._proto.transaction_status == core.INTRANS
 
+    def _check_cancel_allowed(self) -> None:
+        """cancel() has nothing to cancel between tpc_prepare() and the second phase."""
+        if self._tpc.prepared:
+            raise ProgrammingError(
+                "cancel() can't be used once the two-phase transaction is prepared:"
+                " use tpc_commit() or tpc_rollback()"
+            )
+
     def _summary(self) -> str:
         """The connection as psycopg shows it: ``[IDLE] (host=...)``, ``[BAD]`` once closed."""
         if self.closed:

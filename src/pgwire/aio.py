@@ -290,6 +290,7 @@ class AsyncConnection(BaseConnection, ConnectSteps, Generic[Row]):
         """Ask the server to abort what runs now; harmless when nothing runs."""
         if self.closed:
             return
+        self._check_cancel_allowed()
         await eventloop.send_cancel(self._chan)
 
     async def start_replication(

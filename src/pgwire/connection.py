@@ -174,6 +174,7 @@ class Connection(BaseConnection, ConnectSteps, Generic[Row]):
         """
         if self.closed:
             return
+        self._check_cancel_allowed()
         self._send_cancel()
 
     def cancel_safe(self, *, timeout: float = 30.0) -> None:
@@ -184,6 +185,7 @@ class Connection(BaseConnection, ConnectSteps, Generic[Row]):
         """
         if self.closed:
             return
+        self._check_cancel_allowed()
         sock = self._chan.sock
         send_cancel(
             sock.family,
