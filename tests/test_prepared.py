@@ -64,7 +64,9 @@ def test_schema_change_invalidates(conn):
 def test_deallocated_behind_our_back(conn):
     conn.autocommit = True
     conn.execute("SELECT %s::int", (1,), prepare=True)
-    conn.execute("DEALLOCATE ALL")
+    # Deallocated by name, which pgwire does not follow (DEALLOCATE ALL it does).
+    for name in prepared_names(conn):
+        conn.execute(f'DEALLOCATE "{name}"', prepare=False)
     with pytest.raises(pgwire.errors.InvalidSqlStatementName):
         conn.execute("SELECT %s::int", (1,))
     assert conn.execute("SELECT %s::int", (2,)).fetchone() == (2,)
@@ -358,3 +360,18 @@ def test_queries_without_parameters_are_counted_async(dsn):
             await conn.close()
 
     assert asyncio.run(main()) == [0, 0, 1, 1]
+
+
+@pytest.mark.parametrize("command", ["DISCARD ALL", "DEALLOCATE ALL"])
+def test_statements_dropped_by_the_server_are_forgotten(conn, command):
+    conn.autocommit = True
+    conn.prepare_threshold = 0
+    q = "SELECT %s::int * 2"
+    assert conn.execute(q, (2,)).fetchone() == (4,)
+    assert len(prepared_names(conn)) == 1
+    conn.execute(command)
+    assert prepared_names(conn) == []
+    # Prepared again, not run by a name the server no longer has.
+    assert conn.execute(q, (3,)).fetchone() == (6,)
+    assert conn.execute(q, (4,), binary=True).fetchone() == (8,)
+    assert len(prepared_names(conn)) == 1

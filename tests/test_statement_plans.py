@@ -126,7 +126,10 @@ def test_statement_gone_on_the_server(conn: Any, bind_calls: list[bool]) -> None
     conn.prepare_threshold = 1
     for i in range(3):
         assert conn.execute(Q, row(i)).fetchone() == expected(i)
-    conn.execute("DEALLOCATE ALL")
+    # Deallocated by name, which pgwire does not follow (DEALLOCATE ALL it does).
+    names = conn.execute("SELECT name FROM pg_prepared_statements", prepare=False).fetchall()
+    for (name,) in names:
+        conn.execute(f'DEALLOCATE "{name}"', prepare=False)
     with pytest.raises(errors.InvalidSqlStatementName):
         conn.execute(Q, row(5))
     for i in range(6, 9):

@@ -277,9 +277,13 @@ class BaseConnection:
         self.adapt_context.update_parameter(name, value)
         self._proto.encoding = self.adapt_context.encoding
 
-    def _on_schema_change(self) -> None:
-        # Statements prepared before may describe what changed: prepare afresh.
-        self._prepared.invalidate()
+    def _on_schema_change(self, statements_dropped: bool) -> None:
+        if statements_dropped:
+            # DISCARD ALL / DEALLOCATE ALL: the server has none of them any more.
+            self._prepared.clear()
+        else:
+            # Statements prepared before may describe what changed: prepare afresh.
+            self._prepared.invalidate()
 
     def _on_notice(self, fields: dict[str, str]) -> None:
         notice = Diagnostic(fields)

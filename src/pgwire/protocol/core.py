@@ -46,6 +46,8 @@ OnDescription = Callable[[list[m.FieldDescription]], "tuple[Loaders, RowMaker] |
 #: that changed or are gone: the session's statements are best discarded
 #: (psycopg 3 does the same).
 SCHEMA_CHANGING_TAGS = ("DROP ", "ALTER ", "ROLLBACK")
+# Commands after which the session has no prepared statement left.
+STATEMENTS_DROPPING_TAGS = ("DISCARD ALL", "DEALLOCATE ALL")
 
 IDLE = ord("I")
 INTRANS = ord("T")
@@ -120,7 +122,7 @@ class Protocol:
         self.last_description = b""
         # Called after a command that may have changed the schema completed
         # (see SCHEMA_CHANGING_TAGS).
-        self.schema_handler: Callable[[], None] | None = None
+        self.schema_handler: Callable[[bool], None] | None = None
 
     def send(self, data: bytes) -> None:
         """Queue bytes for the server."""
@@ -170,9 +172,16 @@ class Protocol:
         return True
 
     def command_completed(self, tag: str) -> None:
-        """Note a command's tag: tell the schema handler when it may have changed the schema."""
-        if tag.startswith(SCHEMA_CHANGING_TAGS) and self.schema_handler is not None:
-            self.schema_handler()
+        """Note a command's tag: tell the schema handler when it may have changed the schema.
+
+        The handler is told True when the command dropped every prepared statement.
+        """
+        if self.schema_handler is None:
+            return
+        if tag.startswith(SCHEMA_CHANGING_TAGS):
+            self.schema_handler(False)
+        elif tag in STATEMENTS_DROPPING_TAGS:
+            self.schema_handler(True)
 
     def server_error(self) -> Error:
         """The exception for the ErrorResponse just framed."""
