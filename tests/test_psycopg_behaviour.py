@@ -413,3 +413,40 @@ def test_info_after_close_and_encoding_names(conn):
     conn.close()
     with pytest.raises(pgwire.OperationalError):
         conn.info.backend_pid  # noqa: B018 - the property raises
+
+
+@pytest.mark.parametrize("autocommit", [False, True])
+def test_copy_to_left_by_an_error_is_cancelled(dsn, autocommit):
+    """The server is stopped, not read to the end; the transaction fails (as psycopg)."""
+    with pgwire.connect(dsn, autocommit=autocommit) as conn:
+        cur = conn.cursor()
+        with pytest.raises(ZeroDivisionError):
+            with cur.copy("COPY (SELECT generate_series(1, 50000000)) TO STDOUT") as copy:
+                assert copy.read_row() == ("1",)
+                1 / 0  # noqa: B018 - the block's own error
+        want = pgwire.TransactionStatus.IDLE if autocommit else pgwire.TransactionStatus.INERROR
+        assert conn.info.transaction_status == want
+        conn.rollback()
+        assert conn.execute("SELECT 1").fetchone() == (1,)
+        # Left without an error, the rest is read and dropped: the transaction goes on.
+        with cur.copy("COPY (SELECT generate_series(1, 1000)) TO STDOUT") as copy:
+            copy.read_row()
+        assert conn.execute("SELECT 2").fetchone() == (2,)
+
+
+def test_async_copy_to_left_by_an_error_is_cancelled(dsn):
+    async def main() -> Any:
+        conn = await pgwire.AsyncConnection.connect(dsn)
+        try:
+            cur = conn.cursor()
+            with pytest.raises(ZeroDivisionError):
+                async with cur.copy("COPY (SELECT generate_series(1, 50000000)) TO STDOUT") as copy:
+                    await copy.read_row()
+                    1 / 0  # noqa: B018
+            status = conn.info.transaction_status
+            await conn.rollback()
+            return status, await (await conn.execute("SELECT 1")).fetchone()
+        finally:
+            await conn.close()
+
+    assert asyncio.run(main()) == (pgwire.TransactionStatus.INERROR, (1,))

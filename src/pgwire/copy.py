@@ -728,6 +728,15 @@ class BaseCopy:
                 if conn.closed or self._finished:
                     return
                 if self.state.direction != "in":
+                    if exc is not None:
+                        # The block failed: the server is stopped rather than read to
+                        # the end, and its transaction fails with it (as psycopg does).
+                        yield Call(conn.cancel)
+                        try:
+                            yield Call(conn._run, self._drain_gen())
+                        except QueryCanceled:
+                            pass  # the cancel's own answer: the block's error is raised
+                        return
                     yield Call(conn._run, self._drain_gen())
                     return
             data = self._last_rows(exc)
@@ -798,7 +807,8 @@ class Copy(BaseCopy):
         """End the COPY (done by leaving the ``with`` block): CopyFail if ``exc``.
 
         COPY FROM: the last rows go to the writer, which ends the COPY; COPY
-        TO: the data not read is dropped. A second call does nothing.
+        TO: the data not read is dropped, or, after an exception, the server
+        is cancelled (its transaction then fails). A second call does nothing.
         """
         run(self._finish_flow(exc))
 
@@ -854,7 +864,8 @@ class AsyncCopy(BaseCopy):
         """End the COPY (done by leaving the ``async with`` block): CopyFail if ``exc``.
 
         COPY FROM: the last rows go to the writer, which ends the COPY; COPY
-        TO: the data not read is dropped. A second call does nothing.
+        TO: the data not read is dropped, or, after an exception, the server
+        is cancelled (its transaction then fails). A second call does nothing.
         """
         await arun(self._finish_flow(exc))
 
