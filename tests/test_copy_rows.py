@@ -260,7 +260,9 @@ def _encode(rows: list[tuple[Any, ...]], binary: bool, compiled_on: bool, types:
 @given(
     rows=st.lists(st.tuples(_values, _values, _values), min_size=1, max_size=12),
     binary=st.booleans(),
-    types=st.sampled_from([[20, 25, 701], [21, 23, 20], [1184, 1114, 25], [16, 1700, 2950]]),
+    types=st.sampled_from(
+        [[20, 25, 701], [21, 23, 20], [1184, 1114, 25], [16, 1700, 2950], [3802, 114, 25]]
+    ),
 )
 def test_compiled_encoder_writes_what_python_writes(
     rows: list[tuple[Any, ...]], binary: bool, types: list[int]

@@ -138,3 +138,36 @@ def test_a_dumper_may_write_null_in_copy(conn, fmt):
         copy.write_rows([("a\tb",), ("",)])
     rows = cur.execute("SELECT data FROM nulls ORDER BY id").fetchall()
     assert rows == [("hello",), (None,), ("a\tb",), (None,)]
+
+
+@pytest.mark.parametrize("fmt", ["text", "binary"])
+def test_json_columns_take_any_value_as_json(conn, fmt):
+    """set_types() naming json/jsonb: a list is a JSON array, a bool true/false.
+
+    A str is the document itself, as a query parameter would be.
+    """
+    conn.execute("CREATE TEMP TABLE docs (id serial, b jsonb, j json)")
+    rows = [
+        ({}, {"a": [1]}),
+        ([], []),
+        ([1, "x\t"], 2.5),
+        ('{"s": 1}', None),
+        (True, "null"),
+        (False, 7),
+    ]
+    cur = conn.cursor()
+    with cur.copy(f"COPY docs (b, j) FROM STDIN (FORMAT {fmt})") as copy:
+        copy.set_types(["jsonb", "json"])
+        for _ in range(3):  # again and again: the compiled encoder's plans too
+            for row in rows:
+                copy.write_row(row)
+    got = cur.execute("SELECT b, j FROM docs ORDER BY id").fetchall()
+    want = [
+        ({}, {"a": [1]}),
+        ([], []),
+        ([1, "x\t"], 2.5),
+        ({"s": 1}, None),
+        (True, None),
+        (False, 7),
+    ]
+    assert got == want * 3

@@ -81,6 +81,10 @@ _PICKERS: dict[type, _Picker] = {}
 # COPY text: a dump function -> the declaring class and its encoding.
 _TEXT_DUMPS: dict[Any, tuple[type[Any], _Encoding]] = {}
 
+# The json and jsonb type OIDs (this layer imports no type module): columns
+# whose values the COPY encoder leaves to Python unless they are str or dict.
+_JSON_COLUMNS = frozenset({114, 3802})
+
 
 def _never_upgrades_unknown(dumper: Any) -> bool:
     return False
@@ -247,6 +251,9 @@ def plan_copy_values(
                 entry = _picked(sp, base, oid)
             elif stable and used.oid == oid:
                 entry = _as_registered(sp, kind, used, oid)
+        elif types and types[j] in _JSON_COLUMNS and kind is not str and kind is not dict:
+            # Into a json column a value goes as JSON (a bool is true, not t): Python's way.
+            return None
         else:
             text_dump = _TEXT_DUMPS.get(getattr(type(used), "dump", None))
             if text_dump is not None and kind is text_dump[1].py_type:

@@ -27,7 +27,7 @@ from ..types import Format, Transformer
 from ..types import oids as type_oids
 from ..types.adapt import _never_upgrades as never_upgrades
 from ..types.array import dump_binary_array
-from ..types.binary import TargetDumpers
+from ..types.binary import JSON_TARGETS, TargetDumpers
 from ..types.numeric import FloatDumper, _IntTextDumper
 from ..types.text import StrDumper
 
@@ -212,6 +212,14 @@ class RowEncoder:
         """The function writing values of ``obj``'s type in ``column``, cached for the type."""
         tx = self._tx
         fmt = Format.BINARY if self._binary else Format.TEXT
+        target = self._types[column] if self._types else 0
+        if not self._binary and target in JSON_TARGETS and type(obj) not in (str, bytes):
+            # set_types() named a json column: the value is written as JSON
+            # (a list as a JSON array, not as a PostgreSQL array literal).
+            dcls = tx.registry.get_dumper_by_oid(target, Format.TEXT)
+            func = self._text_func(obj, dcls(type(obj), tx.adapt_context), True)
+            self._funcs[column][type(obj)] = func
+            return func
         used = tx.get_dumper(obj, fmt)
         pair = tx.param_dumpers([obj], [fmt])[0]
         stable = pair is not None and pair[0] is used and never_upgrades(used)

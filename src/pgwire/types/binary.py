@@ -29,7 +29,10 @@ from .numeric import (
 )
 from .range import TYPED_RANGES, Range
 
-__all__ = ["TargetDumpers"]
+__all__ = ["JSON_TARGETS", "TargetDumpers"]
+
+#: Column types that take any Python value as a JSON document.
+JSON_TARGETS = frozenset({oids.JSON_OID, oids.JSONB_OID})
 
 # Types whose binary form is the same bytes.
 _SAME_BINARY: dict[int, frozenset[int]] = {}
@@ -60,6 +63,11 @@ class TargetDumpers:
     def get(self, obj: Any, target: int) -> Dumper | None:
         """The dumper writing ``obj`` as type ``target`` in binary; None if there is none."""
         cls = type(obj)
+        if target in JSON_TARGETS:
+            # A str is the document itself (as a query parameter would be);
+            # any other value goes as the JSON document it makes (a list is a
+            # JSON array there, not a PostgreSQL array).
+            return self._json_text(target) if cls is str else self._json(target)
         if cls in self._own:
             own = self._own[cls]
         else:
@@ -94,3 +102,35 @@ class TargetDumpers:
         if fixed is None:
             fixed = self._fixed[target] = dcls(cls, self.context)
         return fixed
+
+    def _json_text(self, target: int) -> Dumper:
+        """Writes a str that is a JSON document as the json or jsonb binary format."""
+        key = -target  # cached beside the typed dumpers, under a key of its own
+        dumper = self._fixed.get(key)
+        if dumper is None:
+            dumper = self._fixed[key] = _JsonDocument(str, self.context, target)
+        return dumper
+
+    def _json(self, target: int) -> Dumper:
+        """The registered dumper of the json type ``target`` (set_json_dumps() honoured)."""
+        dumper = self._fixed.get(target)
+        if dumper is None:
+            dcls = self.context.registry.get_dumper_by_oid(target, Format.BINARY)
+            dumper = self._fixed[target] = dcls(object, self.context)
+        return dumper
+
+
+class _JsonDocument(Dumper):
+    """A str holding a JSON document, as json binary (its text) or jsonb (a version byte first)."""
+
+    format = Format.BINARY
+
+    def __init__(self, cls: type, context: AdaptContext, oid: int) -> None:
+        super().__init__(cls, context)
+        self.oid = oid
+        self._head = b"\x01" if oid == oids.JSONB_OID else b""
+        self._encoding = context.write_encoding
+
+    def dump(self, obj: Any) -> bytes:
+        """The document's text in the client encoding."""
+        return self._head + obj.encode(self._encoding)
