@@ -450,3 +450,31 @@ def test_async_copy_to_left_by_an_error_is_cancelled(dsn):
             await conn.close()
 
     assert asyncio.run(main()) == (pgwire.TransactionStatus.INERROR, (1,))
+
+
+def test_resource_warnings_for_what_is_left_open(dsn, conn):
+    import gc
+    import warnings
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with pgwire.connect(dsn):
+            pass
+        closed = pgwire.connect(dsn)
+        closed.close()
+        del closed
+        gc.collect()
+        assert not [w for w in caught if issubclass(w.category, ResourceWarning)]
+        left = pgwire.connect(dsn)
+        left.execute("SELECT 1")
+        del left
+        cur = conn.cursor("left_open")
+        cur.execute("SELECT generate_series(1, 10)")
+        del cur
+        unused = conn.cursor("never_executed")
+        del unused
+        gc.collect()
+    messages = [str(w.message) for w in caught if issubclass(w.category, ResourceWarning)]
+    assert any("Connection" in m and "deleted while still open" in m for m in messages)
+    assert any("ServerCursor 'left_open'" in m and ".close()" in m for m in messages)
+    assert not any("never_executed" in m for m in messages)

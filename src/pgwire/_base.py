@@ -11,6 +11,7 @@ import random
 import ssl
 import threading
 import time
+import warnings
 import weakref
 from collections import deque
 from collections.abc import Callable, Iterator
@@ -592,6 +593,13 @@ class BaseConnection:
     def __del__(self) -> None:
         chan = getattr(self, "_chan", None)
         if chan is not None and not chan.closed:
+            # Said as psycopg says it: a connection left open is a resource leak.
+            warnings.warn(
+                f"{type(self).__name__} to {self._host.host} was deleted while still open:"
+                " use 'with' or .close() to close the connection",
+                ResourceWarning,
+                stacklevel=2,
+            )
             chan.close()
 
     # --- flows: the logic of the public methods, run by the concrete class ---------

@@ -7,6 +7,7 @@ so results larger than memory can be walked.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import AsyncIterator, Iterator
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
@@ -54,6 +55,20 @@ class ServerCursorLogic(BaseCursor):
         # Rows in binary (execute(binary=...), else the cursor's): each FETCH
         # then goes through the extended protocol, which can ask for it.
         self._fetch_binary = binary
+
+    def __del__(self) -> None:
+        # As psycopg: a declared cursor left open holds server memory until its
+        # transaction ends (or the session, WITH HOLD).
+        conn = getattr(self, "_conn", None)
+        if conn is None or conn.closed or getattr(self, "_closed", True):
+            return
+        if getattr(self, "_declared", False):
+            warnings.warn(
+                f"the {type(self).__name__} {self.name!r} was deleted while still open:"
+                " use 'with' or .close() to close it",
+                ResourceWarning,
+                stacklevel=2,
+            )
 
     def _declare_query(self, query: Any) -> Any:
         head = b"DECLARE " + self._ident
