@@ -10,7 +10,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import AsyncIterator, Iterator
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Generic
 
 from ._cursor_base import BaseCursor, Params
 from ._flow import Call, FlowGen, Give, arun, arun_iter, run, run_iter
@@ -19,6 +19,7 @@ from .errors import InterfaceError, NotSupportedError, ProgrammingError
 from .protocol import core
 from .protocol.core import PGGen, Result
 from .protocol.sqltext import quote_ident
+from .rows import Row
 
 if TYPE_CHECKING:
     from .aio import AsyncConnection
@@ -217,7 +218,7 @@ class ServerCursorLogic(BaseCursor):
             yield Call(self._run, gen)
 
 
-class ServerCursor(ServerCursorLogic):
+class ServerCursor(ServerCursorLogic, Generic[Row]):
     """A named cursor on a blocking connection."""
 
     _conn: Connection
@@ -275,7 +276,7 @@ class ServerCursor(ServerCursorLogic):
         run(self._close_flow())
 
 
-class AsyncServerCursor(ServerCursorLogic):
+class AsyncServerCursor(ServerCursorLogic, Generic[Row]):
     """A named cursor on an asyncio connection."""
 
     _conn: AsyncConnection
