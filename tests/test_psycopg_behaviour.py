@@ -478,3 +478,30 @@ def test_resource_warnings_for_what_is_left_open(dsn, conn):
     assert any("Connection" in m and "deleted while still open" in m for m in messages)
     assert any("ServerCursor 'left_open'" in m and ".close()" in m for m in messages)
     assert not any("never_executed" in m for m in messages)
+
+
+def test_get_connection_params_is_the_hook_connect_uses(dsn):
+    class Tagged(pgwire.Connection):
+        @classmethod
+        def _get_connection_params(cls, conninfo: str, **kwargs: Any) -> dict[str, Any]:
+            params = super()._get_connection_params(conninfo, **kwargs)
+            params["application_name"] = "tagged-by-hook"
+            return params
+
+    assert pgwire.Connection._get_connection_params("dbname=a connect_timeout=2", user=None) == {
+        "dbname": "a",
+        "connect_timeout": "2",
+    }
+    with Tagged.connect(dsn) as conn:
+        assert conn.execute("SHOW application_name").fetchone() == ("tagged-by-hook",)
+
+    class ATagged(pgwire.AsyncConnection):
+        @classmethod
+        def _get_connection_params(cls, conninfo: str, **kwargs: Any) -> dict[str, Any]:
+            return {**super()._get_connection_params(conninfo, **kwargs), "application_name": "a"}
+
+    async def main() -> Any:
+        async with await ATagged.connect(dsn) as conn:
+            return await (await conn.execute("SHOW application_name")).fetchone()
+
+    assert asyncio.run(main()) == ("a",)

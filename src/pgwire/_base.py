@@ -27,7 +27,14 @@ from .connection_info import (
     TransactionStatus,
     transaction_status,
 )
-from .conninfo import AuthPolicy, ConnectParams, HostSpec, protocol_versions, scram_keys
+from .conninfo import (
+    AuthPolicy,
+    ConnectParams,
+    HostSpec,
+    conninfo_to_dict,
+    protocol_versions,
+    scram_keys,
+)
 from .drivers.connect import retry_tls
 from .engine.plans import StatementPlans
 from .engine.prepared import PreparedCache
@@ -567,6 +574,16 @@ class BaseConnection:
     def _tpc_recover_needs_rollback(self, was_idle: bool) -> bool:
         """Whether tpc_recover() opened the transaction it ran in (then it ends it)."""
         return was_idle and self._proto.transaction_status == core.INTRANS
+
+    @classmethod
+    def _get_connection_params(cls, conninfo: str, **kwargs: Any) -> dict[str, Any]:
+        """The connection keywords ``connect()`` uses: the string's, with ``kwargs`` on top.
+
+        psycopg's hook, kept for code that overrides it in a subclass to
+        change the parameters of every connection (a password fetched when
+        connecting, say). Keywords whose value is None are left out.
+        """
+        return conninfo_to_dict(conninfo, **kwargs)
 
     def _check_cancel_allowed(self) -> None:
         """cancel() has nothing to cancel between tpc_prepare() and the second phase."""
