@@ -505,3 +505,10 @@ def test_get_connection_params_is_the_hook_connect_uses(dsn):
             return await (await conn.execute("SHOW application_name")).fetchone()
 
     assert asyncio.run(main()) == ("a",)
+
+
+def test_transaction_connection_is_read_only(conn):
+    with conn.transaction() as tx:
+        assert tx.connection is conn
+        with pytest.raises(AttributeError):
+            tx.connection = conn  # type: ignore[misc]

@@ -121,7 +121,7 @@ class BaseTransaction:
     Status = BlockStatus
 
     def __init__(self, conn: Any, savepoint_name: str | None, force_rollback: bool) -> None:
-        self.connection = conn
+        self._conn = conn
         self._plan = TransactionPlan(conn, savepoint_name, force_rollback)
         self._plan.owner = self
 
@@ -131,6 +131,11 @@ class BaseTransaction:
         state = self.status.value
         summary = self.connection._summary()
         return f"<pgwire.{type(self).__qualname__}{name} ({state}) {summary} at 0x{id(self):x}>"
+
+    @property
+    def connection(self) -> Any:
+        """The connection the block runs on (read-only)."""
+        return self._conn
 
     @property
     def savepoint_name(self) -> str | None:
