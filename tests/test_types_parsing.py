@@ -680,3 +680,31 @@ def test_any_bytes_load_or_raise_data_error(
         load(oid, data, fmt, client_encoding=encoding, DateStyle=datestyle)
     except (DataError, NotSupportedError):
         pass
+
+
+@pytest.mark.parametrize(
+    ("text", "want"),
+    [
+        (b"", {}),
+        (b'"a"=>"1", "b"=>"2"', {"a": "1", "b": "2"}),
+        (b'"a"  => "1" , "b"  =>  "2"', {"a": "1", "b": "2"}),
+        (b' "a" => NULL ', {"a": None}),
+        (b'"k\\"q"=>"v\\\\"', {'k"q': "v\\"}),
+    ],
+)
+def test_hstore_text_with_spaces(text: bytes, want: dict[str, Any]) -> None:
+    """hstore's input allows spaces around keys, values and commas: so does the loader."""
+    from pgwire.types import AdaptContext
+    from pgwire.types.hstore import HstoreLoader
+
+    assert HstoreLoader(0, AdaptContext()).load(text) == want
+
+
+@pytest.mark.parametrize("text", [b'"a"=>"1",', b'"a"=>', b'"a"="1"', b'"a"=>"1" "b"=>"2"'])
+def test_malformed_hstore_text(text: bytes) -> None:
+    from pgwire.errors import DataError
+    from pgwire.types import AdaptContext
+    from pgwire.types.hstore import HstoreLoader
+
+    with pytest.raises(DataError, match="malformed hstore"):
+        HstoreLoader(0, AdaptContext()).load(text)

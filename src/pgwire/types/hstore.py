@@ -30,9 +30,11 @@ _len = struct.Struct("!i")
 _unpack_len = _len.unpack_from
 _pack_len = _len.pack
 
-# One pair as the server writes it: "key"=>"value" or "key"=>NULL, then ", "
-# before the next pair.
-_PAIR = re.compile(rb'"((?:[^"\\]|\\.)*)"=>(?:"((?:[^"\\]|\\.)*)"|(NULL))(, |\Z)', re.DOTALL)
+# One pair: "key"=>"value" or "key"=>NULL, then a comma before the next pair;
+# spaces are allowed around the parts, as hstore's own input takes them.
+_PAIR = re.compile(
+    rb'\s*"((?:[^"\\]|\\.)*)"\s*=>\s*(?:"((?:[^"\\]|\\.)*)"|(NULL))\s*(,|\Z)', re.DOTALL
+)
 _UNESCAPE = re.compile(rb"\\(.)", re.DOTALL)
 _ESCAPE = re.compile(r'(["\\])')
 
