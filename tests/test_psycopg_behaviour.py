@@ -512,3 +512,20 @@ def test_transaction_connection_is_read_only(conn):
         assert tx.connection is conn
         with pytest.raises(AttributeError):
             tx.connection = conn  # type: ignore[misc]
+
+
+@pytest.mark.parametrize("style", ["postgres", "postgres_verbose", "sql_standard", "iso_8601"])
+def test_timedelta_parameters_whatever_the_interval_style(conn, style):
+    """Under sql_standard a leading minus applies to every unsigned field: each has its sign."""
+    conn.execute(f"SET IntervalStyle TO '{style}'")
+    values = [
+        dt.timedelta(seconds=-1),
+        dt.timedelta(microseconds=-1),
+        dt.timedelta(days=-1, seconds=5),
+        dt.timedelta(days=3, seconds=7200, microseconds=5),
+        dt.timedelta.min,
+        dt.timedelta.max,
+    ]
+    cur = conn.cursor(binary=True)  # read back in binary: every style's text isn't loaded
+    for td in values:
+        assert cur.execute("SELECT %t::interval, %b::interval", (td, td)).fetchone() == (td, td)

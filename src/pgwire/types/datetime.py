@@ -758,12 +758,18 @@ class TimedeltaDumper(Dumper):
     oid = oids.INTERVAL_OID
 
     def dump(self, obj: Any) -> bytes:
-        """Write ``<days> days hh:mm:ss[.ffffff]`` (the server's own output style)."""
+        """Write ``<days> days +hh:mm:ss[.ffffff]``, the time with its own sign.
+
+        The explicit sign keeps the value whatever the session's
+        IntervalStyle: under ``sql_standard`` a leading minus applies to every
+        field that has no sign of its own (``-1 days 23:59:59`` would read
+        as minus 47:59:59 there).
+        """
         m, s = divmod(obj.seconds, 60)
         h, m = divmod(m, 60)
         if obj.microseconds:
-            return b"%d days %02d:%02d:%02d.%06d" % (obj.days, h, m, s, obj.microseconds)
-        return b"%d days %02d:%02d:%02d" % (obj.days, h, m, s)
+            return b"%d days +%02d:%02d:%02d.%06d" % (obj.days, h, m, s, obj.microseconds)
+        return b"%d days +%02d:%02d:%02d" % (obj.days, h, m, s)
 
 
 class TimedeltaBinaryDumper(Dumper):
