@@ -529,3 +529,16 @@ def test_timedelta_parameters_whatever_the_interval_style(conn, style):
     cur = conn.cursor(binary=True)  # read back in binary: every style's text isn't loaded
     for td in values:
         assert cur.execute("SELECT %t::interval, %b::interval", (td, td)).fetchone() == (td, td)
+
+
+@pytest.mark.parametrize("binary", [False, True])
+def test_null_from_a_dumper_in_a_composite(empty_str_is_null, binary):
+    from pgwire.types.composite import register_composite
+    from pgwire.types.typeinfo import CompositeInfo
+
+    conn = empty_str_is_null
+    conn.execute("DROP TYPE IF EXISTS nullpair; CREATE TYPE nullpair AS (f1 text, f2 text)")
+    register_composite(CompositeInfo.fetch(conn, "nullpair"), conn)
+    cur = conn.cursor(binary=binary)
+    assert cur.execute("SELECT %s::nullpair", [("foo", "")]).fetchone()[0] == ("foo", None)
+    conn.rollback()

@@ -297,6 +297,9 @@ class _FieldsTextDumper(Dumper):
                 parts.append(b"")
                 continue
             b = self._field_dumper(v).dump(v)
+            if b is None:  # the field's dumper writes NULL
+                parts.append(b"")
+                continue
             if not b or _NEEDS_QUOTES.search(b):
                 b = b'"' + _ESCAPE.sub(rb"\1\1", b) + b'"'
             parts.append(b)
@@ -419,10 +422,10 @@ class CompositeBinaryDumper(Dumper):
             )
         parts = [_pack_len(len(values))]
         for v, d, oid in zip(values, dumpers, self.info.field_types, strict=True):
-            if v is None or d is None:
+            b = None if v is None or d is None else d.dump(v)
+            if b is None:  # no value, or a dumper that writes NULL
                 parts.append(_pack_oidlen(oid, -1))
             else:
-                b = d.dump(v)
                 parts.append(_pack_oidlen(oid, len(b)))
                 parts.append(b)
         return b"".join(parts)
