@@ -542,3 +542,20 @@ def test_null_from_a_dumper_in_a_composite(empty_str_is_null, binary):
     cur = conn.cursor(binary=binary)
     assert cur.execute("SELECT %s::nullpair", [("foo", "")]).fetchone()[0] == ("foo", None)
     conn.rollback()
+
+
+def test_an_error_keeps_no_cursor_alive(conn):
+    import gc
+    import weakref
+
+    cur = conn.cursor()
+    with pytest.raises(pgwire.errors.UndefinedTable) as info:
+        cur.execute("SELECT * FROM nosuchtable")
+    diag = info.value.diag
+    del info
+    ref = weakref.ref(cur)
+    del cur
+    gc.collect()
+    assert ref() is None
+    assert diag.sqlstate == "42P01"
+    assert conn.info.error_message.startswith('ERROR:  relation "nosuchtable" does not exist')

@@ -422,10 +422,6 @@ class BaseConnection:
     def prepared_max(self, value: int | None) -> None:
         self._prepared.size = value if value is not None else 2**31
 
-    @property
-    def _last_error(self) -> _errors.Error | None:
-        return self._proto.last_error
-
     # --- state ---------------------------------------------------------------
 
     @property

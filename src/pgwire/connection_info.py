@@ -192,11 +192,7 @@ class ConnectionInfo:
         conn = self._conn
         if conn.closed:
             return "connection pointer is NULL\n"
-        error = conn._last_error
-        if error is None:
-            return ""
-        severity = error.diag.severity or "ERROR"
-        return f"{severity}:  {error}\n"
+        return conn._proto.last_error_message
 
     def get_parameters(self) -> dict[str, str]:
         """The connection parameters in use, the password left out."""

@@ -116,7 +116,9 @@ class Protocol:
         self.parameter_handler: Callable[[str, str], None] | None = None
         # The text of the statement last sent, for the position of its errors.
         self.last_query: bytes | None = None
-        self.last_error: Error | None = None
+        # The last server error as libpq's error message shows it ('' if none):
+        # text, not the exception, which would keep its traceback's frames alive.
+        self.last_error_message = ""
         #: The body of the last RowDescription parsed (what a described
         #: statement's cache compares the next ones with).
         self.last_description = b""
@@ -188,7 +190,7 @@ class Protocol:
         buf = self.buf
         fields = m.parse_error_fields(buf.data, buf.start, buf.end, self.encoding)
         exc = error_from_fields(fields, self.last_query if "P" in fields else None)
-        self.last_error = exc
+        self.last_error_message = f"{fields.get('S') or 'ERROR'}:  {exc}\n"
         if fields.get("S") in ("FATAL", "PANIC"):
             # The server closes the session after a fatal error.
             self.closed = True
