@@ -247,7 +247,7 @@ def test_literals_use_the_context_dumpers_of_builtin_types(conn, dsn):
 
     assert sql.Literal("a").as_string(conn) == "'a'"
     conn.adapters.register_dumper(str, Suffixed)
-    assert sql.Literal("a").as_string(conn) == "'a-x'::text"
+    assert sql.Literal("a").as_string(conn) == "'a-x'"  # text: no cast, as psycopg
     assert pgwire.ClientCursor(conn).execute("SELECT %s", ["a"]).fetchone() == ("a-x",)
     # Other connections and the defaults keep pgwire's own.
     with pgwire.connect(dsn) as other:
@@ -497,14 +497,17 @@ def test_get_connection_params_is_the_hook_connect_uses(dsn):
 
     class ATagged(pgwire.AsyncConnection):
         @classmethod
-        def _get_connection_params(cls, conninfo: str, **kwargs: Any) -> dict[str, Any]:
-            return {**super()._get_connection_params(conninfo, **kwargs), "application_name": "a"}
+        async def _get_connection_params(cls, conninfo: str, **kwargs: Any) -> dict[str, Any]:
+            params = await super()._get_connection_params(conninfo, **kwargs)
+            return {**params, "application_name": "a"}
 
     async def main() -> Any:
+        params = await pgwire.AsyncConnection._get_connection_params("dbname=b", port=None)
         async with await ATagged.connect(dsn) as conn:
-            return await (await conn.execute("SHOW application_name")).fetchone()
+            row = await (await conn.execute("SHOW application_name")).fetchone()
+        return params, row
 
-    assert asyncio.run(main()) == ("a",)
+    assert asyncio.run(main()) == ({"dbname": "b"}, ("a",))
 
 
 def test_transaction_connection_is_read_only(conn):

@@ -54,8 +54,10 @@ class ConnectSteps:
 def connect_flow(cls: Any, dsn: str | None, kwargs: dict[str, Any]) -> FlowGen[Any]:
     """A new ``cls`` connection: every host and address in turn until one fits."""
     own = split_connect_kwargs(kwargs)
-    # The connection string and keywords pass through the class's hook (as psycopg's).
-    params = make_params(None, **cls._get_connection_params(dsn or "", **kwargs))
+    # The connection string and keywords pass through the class's hook (as
+    # psycopg's; the asyncio connection's is a coroutine, awaited here).
+    keywords = yield Call(cls._get_connection_params, dsn or "", **kwargs)
+    params = make_params(None, **keywords)
     errors: list[Exception] = []
     for attrs, host in connect_plan(params):
         try:

@@ -14,7 +14,7 @@ from ._cursor_base import BaseCursor, Params, _Exhausted
 from ._flow import arun, arun_iter, holding
 from ._hosts import resolve
 from .client_cursor import ClientCursorMixin, RawCursorMixin
-from .conninfo import ConnectParams, HostSpec
+from .conninfo import ConnectParams, HostSpec, conninfo_to_dict
 from .copy import AsyncCopy
 from .drivers import eventloop
 from .drivers.channel import Channel, Operation
@@ -58,6 +58,16 @@ class AsyncConnection(BaseConnection, ConnectSteps, Generic[Row]):
 
 
     _repr_name = "AsyncConnection"
+
+    @classmethod
+    async def _get_connection_params(  # type: ignore[override]
+        cls, conninfo: str, **kwargs: Any
+    ) -> dict[str, Any]:
+        """The connection keywords ``connect()`` uses (a coroutine, as psycopg's async hook).
+
+        The connection string's, with ``kwargs`` on top (those not None).
+        """
+        return conninfo_to_dict(conninfo, **kwargs)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

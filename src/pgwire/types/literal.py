@@ -97,6 +97,7 @@ def int_literal(value: int) -> str:
 
 
 _BOOL_OID = 16
+_TEXT_OID = 25
 
 
 def dumped_literal(dumper: Any, obj: Any, encoding: str, registry: Any) -> str:
@@ -117,7 +118,8 @@ def dumped_literal(dumper: Any, obj: Any, encoding: str, registry: Any) -> str:
     if oid == _BOOL_OID and data in (b"t", b"f"):
         return "true" if data == b"t" else "false"
     text = quote_string(bytes(data).decode(encoding))
-    if not oid:
+    if not oid or oid == _TEXT_OID:
+        # A string constant is text already (psycopg writes no cast for it).
         return text
     name = cast_name(oid) or registry.sql_type_name(oid)
     return f"{text}::{name}" if name else text
