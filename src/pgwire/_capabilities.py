@@ -7,6 +7,8 @@ those that are methods of libpq objects, which pgwire does not have.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from .errors import NotSupportedError
 
 __all__ = ["Capabilities", "capabilities"]
@@ -23,6 +25,19 @@ _FEATURES: dict[str, tuple[str, bool]] = {
     "has_stream_chunked": ("Cursor.stream() with 'size' parameter greater than 1", True),
     "has_send_close_prepared": ("PGconn.send_close_prepared()", False),
 }
+
+
+def _capability(name: str) -> Callable[[Capabilities, bool], bool]:
+    """The ``has_...(check=False)`` method of the capability ``name``."""
+    label, present = _FEATURES[name]
+    where = "available" if present else "not available (a libpq object's)"
+
+    def method(self: Capabilities, check: bool = False) -> bool:
+        return self._has(name, check)
+
+    method.__name__ = method.__qualname__ = name
+    method.__doc__ = f"``{label}``: {where}."
+    return method
 
 
 class Capabilities:
@@ -42,41 +57,15 @@ class Capabilities:
             )
         return present
 
-    def has_full_protocol_version(self, check: bool = False) -> bool:
-        """``ConnectionInfo.full_protocol_version``: available."""
-        return self._has("has_full_protocol_version", check)
-
-    def has_encrypt_password(self, check: bool = False) -> bool:
-        """libpq's ``PGconn.encrypt_password()``: not available."""
-        return self._has("has_encrypt_password", check)
-
-    def has_hostaddr(self, check: bool = False) -> bool:
-        """``ConnectionInfo.hostaddr``: available."""
-        return self._has("has_hostaddr", check)
-
-    def has_pipeline(self, check: bool = False) -> bool:
-        """``Connection.pipeline()``: available."""
-        return self._has("has_pipeline", check)
-
-    def has_set_trace_flags(self, check: bool = False) -> bool:
-        """libpq's ``PGconn.set_trace_flags()``: not available."""
-        return self._has("has_set_trace_flags", check)
-
-    def has_used_gssapi(self, check: bool = False) -> bool:
-        """libpq's ``PGconn.used_gssapi``: not available."""
-        return self._has("has_used_gssapi", check)
-
-    def has_cancel_safe(self, check: bool = False) -> bool:
-        """``Connection.cancel_safe()``: available."""
-        return self._has("has_cancel_safe", check)
-
-    def has_stream_chunked(self, check: bool = False) -> bool:
-        """``Cursor.stream(size=...)`` with a size above 1: available."""
-        return self._has("has_stream_chunked", check)
-
-    def has_send_close_prepared(self, check: bool = False) -> bool:
-        """libpq's ``PGconn.send_close_prepared()``: not available."""
-        return self._has("has_send_close_prepared", check)
+    has_full_protocol_version = _capability("has_full_protocol_version")
+    has_encrypt_password = _capability("has_encrypt_password")
+    has_hostaddr = _capability("has_hostaddr")
+    has_pipeline = _capability("has_pipeline")
+    has_set_trace_flags = _capability("has_set_trace_flags")
+    has_used_gssapi = _capability("has_used_gssapi")
+    has_cancel_safe = _capability("has_cancel_safe")
+    has_stream_chunked = _capability("has_stream_chunked")
+    has_send_close_prepared = _capability("has_send_close_prepared")
 
 
 capabilities = Capabilities()

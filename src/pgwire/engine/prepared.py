@@ -107,12 +107,7 @@ class PreparedCache:
         """
         if prepare is False:
             return None, False
-        entry = self._entries.get(key)
-        if entry is None:
-            entry = self._entries[key] = PreparedEntry()
-            self._evict()
-        else:
-            self._entries.move_to_end(key)
+        entry = self._used(key)
         if entry.name is not None:
             return entry, False
         entry.count += 1
@@ -175,13 +170,17 @@ class PreparedCache:
         """Count a simple-query run of ``key`` if it was one statement (it succeeded)."""
         if len(results) != 1 or results[0].command_tag is None:
             return
+        self._used(key).ran()
+
+    def _used(self, key: Key) -> PreparedEntry:
+        """The entry of ``key``, made if new, marked as the most recently used."""
         entry = self._entries.get(key)
         if entry is None:
             entry = self._entries[key] = PreparedEntry()
             self._evict()
         else:
             self._entries.move_to_end(key)
-        entry.ran()
+        return entry
 
     def known(self, key: Key) -> PreparedEntry | None:
         """The entry of ``key`` if its columns are known (marked as just used).

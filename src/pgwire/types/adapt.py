@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from datetime import timezone, tzinfo
 from enum import Enum, IntEnum
 from functools import partial
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar
 
 from ..accel.decode_plans import decoded_in_c, is_utf8
 from ..accel.encode_plans import use_upgrade_check
@@ -308,13 +308,8 @@ class ChoosingDumper(Dumper):
         return self.upgrade(obj, self.format).dump(obj)
 
 
-_D = TypeVar("_D", bound=Dumper)
-
-
-def typed_dumpers(
-    typed: type, oid: int, text: type[_D], binary: type[_D]
-) -> tuple[type[_D], type[_D]]:
-    """The text and binary dumpers of the container class ``typed``, sending type ``oid``.
+class TypedDumpers:
+    """The text and binary dumpers of each typed class of a container (psycopg's names).
 
     psycopg has one pair per builtin range and multirange type
     (``Int4RangeDumper``, ``DateMultirangeBinaryDumper``...), named after
@@ -322,12 +317,30 @@ def typed_dumpers(
     container's class. ``text`` and ``binary`` are the container's dumpers.
     """
 
-    def make(base: type[_D], suffix: str) -> type[_D]:
-        name = typed.__name__ + suffix
-        doc = f"{typed.__name__} values (or any) sent as type OID {oid}, a {base.__name__}."
-        return type(name, (base,), {"oid": oid, "__module__": typed.__module__, "__doc__": doc})
+    def __init__(self, text: type[Dumper], binary: type[Dumper]) -> None:
+        self._bases = (text, binary)
+        self._made: dict[type, tuple[type[Dumper], type[Dumper]]] = {}
 
-    return make(text, "Dumper"), make(binary, "BinaryDumper")
+    def make(self, typed: type, oid: int) -> tuple[type[Any], type[Any]]:
+        """The pair for ``typed``, sending ``oid``: ``<Typed>Dumper``, ``<Typed>BinaryDumper``."""
+
+        def subclass(base: type[Dumper], suffix: str) -> type[Dumper]:
+            name = typed.__name__ + suffix
+            doc = f"{typed.__name__} values (or any) sent as type OID {oid}, a {base.__name__}."
+            attrs = {"oid": oid, "__module__": typed.__module__, "__doc__": doc}
+            return type(name, (base,), attrs)
+
+        pair = self._made[typed] = (
+            subclass(self._bases[0], "Dumper"),
+            subclass(self._bases[1], "BinaryDumper"),
+        )
+        return pair
+
+    def register(self, registry: TypesRegistry) -> None:
+        """Register each pair for its typed class."""
+        for typed, pair in self._made.items():
+            for dumper in pair:
+                registry.register_dumper(typed, dumper)
 
 
 def _never_upgrades(dumper: Dumper) -> bool:

@@ -30,11 +30,11 @@ from .adapt import (
     Dumper,
     Format,
     Loader,
+    TypedDumpers,
     TypesRegistry,
     _UnknownBinaryLoader,
     _UnknownTextLoader,
     registry_of,
-    typed_dumpers,
 )
 from .range import TYPED_RANGES, Range, RangeBinaryDumper, RangeDumper
 
@@ -384,23 +384,24 @@ _BUILTIN_MULTIRANGES = (
 
 
 # psycopg's dumper classes of one multirange type each.
-Int4MultirangeDumper, Int4MultirangeBinaryDumper = typed_dumpers(
-    Int4Multirange, oids.INT4MULTIRANGE_OID, MultirangeDumper, MultirangeBinaryDumper
+_TYPED = TypedDumpers(MultirangeDumper, MultirangeBinaryDumper)
+Int4MultirangeDumper, Int4MultirangeBinaryDumper = _TYPED.make(
+    Int4Multirange, oids.INT4MULTIRANGE_OID
 )
-Int8MultirangeDumper, Int8MultirangeBinaryDumper = typed_dumpers(
-    Int8Multirange, oids.INT8MULTIRANGE_OID, MultirangeDumper, MultirangeBinaryDumper
+Int8MultirangeDumper, Int8MultirangeBinaryDumper = _TYPED.make(
+    Int8Multirange, oids.INT8MULTIRANGE_OID
 )
-NumericMultirangeDumper, NumericMultirangeBinaryDumper = typed_dumpers(
-    NumericMultirange, oids.NUMMULTIRANGE_OID, MultirangeDumper, MultirangeBinaryDumper
+NumericMultirangeDumper, NumericMultirangeBinaryDumper = _TYPED.make(
+    NumericMultirange, oids.NUMMULTIRANGE_OID
 )
-DateMultirangeDumper, DateMultirangeBinaryDumper = typed_dumpers(
-    DateMultirange, oids.DATEMULTIRANGE_OID, MultirangeDumper, MultirangeBinaryDumper
+DateMultirangeDumper, DateMultirangeBinaryDumper = _TYPED.make(
+    DateMultirange, oids.DATEMULTIRANGE_OID
 )
-TimestampMultirangeDumper, TimestampMultirangeBinaryDumper = typed_dumpers(
-    TimestampMultirange, oids.TSMULTIRANGE_OID, MultirangeDumper, MultirangeBinaryDumper
+TimestampMultirangeDumper, TimestampMultirangeBinaryDumper = _TYPED.make(
+    TimestampMultirange, oids.TSMULTIRANGE_OID
 )
-TimestamptzMultirangeDumper, TimestamptzMultirangeBinaryDumper = typed_dumpers(
-    TimestamptzMultirange, oids.TSTZMULTIRANGE_OID, MultirangeDumper, MultirangeBinaryDumper
+TimestamptzMultirangeDumper, TimestamptzMultirangeBinaryDumper = _TYPED.make(
+    TimestamptzMultirange, oids.TSTZMULTIRANGE_OID
 )
 
 
@@ -410,18 +411,4 @@ def register_default_adapters(registry: TypesRegistry) -> None:
         registry.register_multirange(mr_oid, range_oid)
     registry.register_dumper(Multirange, MultirangeDumper)
     registry.register_dumper(Multirange, MultirangeBinaryDumper)
-    for dumper in (
-        Int4MultirangeDumper,
-        Int4MultirangeBinaryDumper,
-        Int8MultirangeDumper,
-        Int8MultirangeBinaryDumper,
-        NumericMultirangeDumper,
-        NumericMultirangeBinaryDumper,
-        DateMultirangeDumper,
-        DateMultirangeBinaryDumper,
-        TimestampMultirangeDumper,
-        TimestampMultirangeBinaryDumper,
-        TimestamptzMultirangeDumper,
-        TimestamptzMultirangeBinaryDumper,
-    ):
-        registry.register_dumper(TYPED_MULTIRANGES[dumper.oid], dumper)
+    _TYPED.register(registry)

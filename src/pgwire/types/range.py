@@ -24,12 +24,12 @@ from .adapt import (
     Dumper,
     Format,
     Loader,
+    TypedDumpers,
     TypesRegistry,
     _UnknownBinaryLoader,
     _UnknownTextLoader,
     registry_of,
     type_name,
-    typed_dumpers,
 )
 from .numeric import Int4BinaryDumper, Int8BinaryDumper, IntNumericBinaryDumper
 
@@ -535,23 +535,14 @@ _BUILTIN_RANGES = (
 
 
 # psycopg's dumper classes of one range type each.
-Int4RangeDumper, Int4RangeBinaryDumper = typed_dumpers(
-    Int4Range, oids.INT4RANGE_OID, RangeDumper, RangeBinaryDumper
-)
-Int8RangeDumper, Int8RangeBinaryDumper = typed_dumpers(
-    Int8Range, oids.INT8RANGE_OID, RangeDumper, RangeBinaryDumper
-)
-NumericRangeDumper, NumericRangeBinaryDumper = typed_dumpers(
-    NumericRange, oids.NUMRANGE_OID, RangeDumper, RangeBinaryDumper
-)
-DateRangeDumper, DateRangeBinaryDumper = typed_dumpers(
-    DateRange, oids.DATERANGE_OID, RangeDumper, RangeBinaryDumper
-)
-TimestampRangeDumper, TimestampRangeBinaryDumper = typed_dumpers(
-    TimestampRange, oids.TSRANGE_OID, RangeDumper, RangeBinaryDumper
-)
-TimestamptzRangeDumper, TimestamptzRangeBinaryDumper = typed_dumpers(
-    TimestamptzRange, oids.TSTZRANGE_OID, RangeDumper, RangeBinaryDumper
+_TYPED = TypedDumpers(RangeDumper, RangeBinaryDumper)
+Int4RangeDumper, Int4RangeBinaryDumper = _TYPED.make(Int4Range, oids.INT4RANGE_OID)
+Int8RangeDumper, Int8RangeBinaryDumper = _TYPED.make(Int8Range, oids.INT8RANGE_OID)
+NumericRangeDumper, NumericRangeBinaryDumper = _TYPED.make(NumericRange, oids.NUMRANGE_OID)
+DateRangeDumper, DateRangeBinaryDumper = _TYPED.make(DateRange, oids.DATERANGE_OID)
+TimestampRangeDumper, TimestampRangeBinaryDumper = _TYPED.make(TimestampRange, oids.TSRANGE_OID)
+TimestamptzRangeDumper, TimestamptzRangeBinaryDumper = _TYPED.make(
+    TimestamptzRange, oids.TSTZRANGE_OID
 )
 
 
@@ -561,18 +552,4 @@ def register_default_adapters(registry: TypesRegistry) -> None:
         registry.register_range(range_oid, sub)
     registry.register_dumper(Range, RangeDumper)
     registry.register_dumper(Range, RangeBinaryDumper)
-    for dumper in (
-        Int4RangeDumper,
-        Int4RangeBinaryDumper,
-        Int8RangeDumper,
-        Int8RangeBinaryDumper,
-        NumericRangeDumper,
-        NumericRangeBinaryDumper,
-        DateRangeDumper,
-        DateRangeBinaryDumper,
-        TimestampRangeDumper,
-        TimestampRangeBinaryDumper,
-        TimestamptzRangeDumper,
-        TimestamptzRangeBinaryDumper,
-    ):
-        registry.register_dumper(TYPED_RANGES[dumper.oid], dumper)
+    _TYPED.register(registry)
