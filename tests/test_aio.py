@@ -313,3 +313,25 @@ async def test_row_factory_set_after_execute_applies_to_the_next_fetch(dsn):
         assert await cur.fetchone() == (1,)
         cur.row_factory = pgwire.rows.dict_row
         assert await cur.fetchone() == {"a": 1}
+
+
+@run_async
+async def test_custom_row_factory_rows_are_made_at_fetch(dsn):
+    def failing_on_two(cursor):
+        name = cursor.description[0].name
+
+        def make(values):
+            if values[0] == 2:
+                raise ValueError("two")
+            return {name.upper(): values[0]}
+
+        return make
+
+    async with await pgwire.AsyncConnection.connect(dsn) as aconn:
+        cur = aconn.cursor(row_factory=failing_on_two)
+        await cur.execute("SELECT generate_series(1, 3) AS a")
+        assert await cur.fetchone() == {"A": 1}
+        with pytest.raises(ValueError, match="two"):
+            await cur.fetchone()
+        cur.row_factory = pgwire.rows.tuple_row
+        assert await cur.fetchall() == [(2,), (3,)]

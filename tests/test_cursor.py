@@ -537,14 +537,73 @@ def test_row_factory_set_after_execute_applies_to_the_next_fetch(conn):
     assert cur.fetchone() == "y"
     cur.row_factory = dict_row  # the rows read are kept: any factory can follow
     assert cur.fetchone() == {"y": "y", "z": "z"}
-    # Rows read by another factory may have lost values: it applies from the next execute.
+    # Rows of a factory that drops values are made at fetch time: the values stay.
     cur = conn.cursor(row_factory=scalar_row)
     cur.execute("SELECT 1 AS a, 2 AS b")
     cur.row_factory = dict_row
-    with pytest.raises(pgwire.ProgrammingError, match="next execute"):
-        cur.fetchone()
-    cur.execute("SELECT 1 AS a")
-    assert cur.fetchone() == {"a": 1}
+    assert cur.fetchone() == {"a": 1, "b": 2}
+
+
+def _upper_titled(cursor):
+    titles = [c.name for c in cursor.description]
+    return lambda values: [f"{v.upper()}{t}" for t, v in zip(titles, values, strict=True)]
+
+
+def test_custom_row_factory_then_a_builtin_one(conn):
+    cur = conn.cursor(row_factory=_upper_titled)
+    cur.execute("SELECT 'x' AS x; SELECT 'y' AS y, 'z' AS z")
+    assert cur.fetchall() == [["Xx"]]
+    assert cur.nextset()
+    assert cur.fetchall() == [["Yy", "Zz"]]
+    cur.scroll(-1)
+    cur.row_factory = dict_row
+    assert cur.fetchone() == {"y": "y", "z": "z"}
+
+
+def test_row_factory_called_once_per_result_at_execute(conn):
+    calls = []
+
+    def counting(cursor):
+        calls.append(cursor.description[0].name)
+        return lambda values: [len(calls), *values]
+
+    cur = conn.cursor(row_factory=counting)
+    cur.execute("SELECT 1 AS a; SELECT 2 AS b")
+    assert calls == ["a", "b"]  # before any fetch
+    assert cur.fetchall() == [[2, 1]]
+    cur.nextset()
+    assert cur.fetchall() == [[2, 2]]
+    assert calls == ["a", "b"]
+
+    def broken(cursor):
+        raise ZeroDivisionError
+
+    cur.row_factory = broken
+    with pytest.raises(ZeroDivisionError):
+        cur.execute("SELECT 1")
+
+
+def test_row_maker_error_comes_from_the_fetch_of_its_row(conn):
+    def failing_on_three(cursor):
+        def make(values):
+            if values[0] == 3:
+                raise ValueError("three")
+            return values[0]
+
+        return make
+
+    cur = conn.cursor(row_factory=failing_on_three)
+    cur.execute("SELECT generate_series(1, 5)")
+    assert [cur.fetchone(), cur.fetchone()] == [1, 2]
+    for _ in range(2):  # the position stays before the failing row
+        with pytest.raises(ValueError, match="three"):
+            cur.fetchone()
+    with pytest.raises(ValueError, match="three"):
+        cur.fetchall()
+    cur.scroll(0, "absolute")
+    assert cur.fetchmany(2) == [1, 2]
+    cur.row_factory = tuple_row  # values are kept: another factory gets them all
+    assert cur.fetchall() == [(3,), (4,), (5,)]
 
 
 def test_row_factory_set_while_streaming(conn):

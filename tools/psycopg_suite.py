@@ -30,11 +30,19 @@ Classification of each test (the report prints the counts and the rate):
   missing or read by the failing statement,
   the ``psycopg.pq`` wrapper functions, psycopg's generators/waiting
   modules, a fixture that opens a raw libpq connection);
-* ``missing-api``: a failure caused by a psycopg name pgwire does not have;
+* ``psycopg-private``: a failure caused by a private psycopg name (one
+  whose module or attribute begins with ``_``: ``psycopg._queries``,
+  ``psycopg.types.json._dumpers_cache``, ``ConnectionPool._pool``...) that
+  pgwire does not have: these tests check psycopg's implementation, not its
+  public API;
+* ``missing-api``: a failure caused by a public psycopg name pgwire does not have;
 * ``behaviour``: every other failure (a difference in behaviour).
 
 The pass rate is ``passed / (passed + missing-api + behaviour)``: libpq-internal
-failures and skips are out of the denominator, everything else stays in.
+and psycopg-private failures and skips are out of the denominator, everything
+else stays in.  The report also prints the rate with the psycopg-private
+failures counted, and the rate without the failures of psycopg's data faker
+(see ``docs/psycopg3-differences.md``, dict-as-jsonb).
 """
 
 from __future__ import annotations
@@ -84,6 +92,9 @@ LIBPQ_PATTERNS = [
 _MISSING = re.compile(r"MissingAPI: pgwire lacks psycopg name ([\w.]+)")
 _NO_ATTR = re.compile(r"AttributeError: '(\w+)' object has no attribute '(\w+)'")
 _NO_MODULE_ATTR = re.compile(r"AttributeError: module '([\w.]+)' has no attribute '(\w+)'")
+_NO_CLASS_ATTR = re.compile(
+    r"AttributeError: (?:type object '(\w+)'|<class '[\w.]*?(\w+)'>) has no attribute '(\w+)'"
+)
 _UNEXPECTED_KW = re.compile(r"TypeError: ([\w.]+\(\)) got an unexpected keyword argument '(\w+)'")
 
 
@@ -100,15 +111,29 @@ def classify(nodeid: str, result: dict[str, Any]) -> tuple[str, str]:
             return "libpq-internal", pattern.pattern
     found = _MISSING.findall(text)
     if found:
-        return "missing-api", found[-1]
+        return _missing(found[-1])
     match = _NO_ATTR.search(text) or _NO_MODULE_ATTR.search(text)
     if match:
-        return "missing-api", f"{match.group(1)}.{match.group(2)}"
+        return _missing(f"{match.group(1)}.{match.group(2)}")
+    match = _NO_CLASS_ATTR.search(text)
+    if match:
+        return _missing(f"{match.group(1) or match.group(2)}.{match.group(3)}")
     match = _UNEXPECTED_KW.search(text)
     if match:
         return "missing-api", f"{match.group(1)} {match.group(2)}="
     last = [line for line in text.splitlines() if line.startswith("E ")]
     return "behaviour", (last[0][1:].strip() if last else outcome)[:160]
+
+
+def _missing(name: str) -> tuple[str, str]:
+    """The category of a missing psycopg name: private if any part of it is."""
+    private = any(part.startswith("_") and not part.startswith("__") for part in name.split("."))
+    return ("psycopg-private" if private else "missing-api"), name
+
+
+#: The failure text of the tests that psycopg's data faker cannot set up: it
+#: lists every class with a registered dumper and cannot make a dict.
+FAKER_DICT = "cannot make fake objects of class <class 'dict'>"
 
 
 def start_server() -> Any:
@@ -169,12 +194,25 @@ def summarize(results: dict[str, dict[str, Any]], show: bool) -> dict[str, Any]:
             failures.append((category, cause, nodeid))
     counted = counts["passed"] + counts["missing-api"] + counts["behaviour"]
     rate = counts["passed"] / counted if counted else 0.0
+    with_private = counted + counts["psycopg-private"]
+    faker = causes["behaviour"][next((c for c in causes["behaviour"] if FAKER_DICT in c), "")]
     print(
         f"tests: {sum(counts.values())}  "
         + "  ".join(f"{k}: {v}" for k, v in sorted(counts.items()))
     )
     print(f"pass rate (passed / (passed + missing-api + behaviour)): {rate:.1%} of {counted}")
-    for category in ("missing-api", "behaviour", "libpq-internal", "collection-error"):
+    if with_private:
+        print(
+            f"  with psycopg-private failures counted: "
+            f"{counts['passed'] / with_private:.1%} of {with_private}"
+        )
+    if faker and counted > faker:
+        print(
+            f"  without the {faker} tests the data faker cannot set up (dict): "
+            f"{counts['passed'] / (counted - faker):.1%} of {counted - faker}"
+        )
+    categories = ("missing-api", "behaviour", "psycopg-private", "libpq-internal")
+    for category in (*categories, "collection-error"):
         if causes[category]:
             print(f"\n{category}, by cause:")
             for cause, n in causes[category].most_common(40):
@@ -196,8 +234,14 @@ def main() -> int:
     parser.add_argument("--json", type=Path, help="write the classified results here")
     parser.add_argument("--show-failures", action="store_true")
     parser.add_argument("--verbose", action="store_true", help="show pytest's output")
+    parser.add_argument(
+        "--reclassify", type=Path, help="classify the raw outcomes of an earlier --json run"
+    )
     parser.add_argument("pytest_args", nargs="*")
     args = parser.parse_args()
+    if args.reclassify:
+        summarize(json.loads(args.reclassify.read_text())["raw"], args.show_failures)
+        return 0
     if not (args.tests / "conftest.py").exists():
         parser.error(f"{args.tests} does not hold psycopg's tests (see the docstring)")
     cluster = None

@@ -33,7 +33,9 @@ Params = Sequence[Any] | Mapping[str, Any] | None
 # it holds stays bounded without a round trip per row.
 STREAM_CHUNK = 100
 
-
+#: The builtin row factories whose rows keep all their values (so they can be
+#: made again by another factory): rows are made by them as they are read.
+_VALUE_KEEPING = frozenset((tuple_row, namedtuple_row, dict_row))
 
 
 class BaseCursor:
@@ -49,8 +51,9 @@ class BaseCursor:
         self._conn = connection
         self._row_factory = row_factory or connection.row_factory or tuple_row
         # The factory the rows being read are made with, and that of the
-        # current result's rows: the rows are made again at fetch time when
-        # the row factory changed since (see _remake_rows).
+        # current result's rows: the rows are made at fetch time when the
+        # row factory is not one whose rows keep their values, or changed
+        # since (see _remake_rows).
         self._read_factory: Any = self._row_factory
         self._rows_factory: Any = self._row_factory
         self._tx = Transformer(connection.adapt_context)
@@ -80,6 +83,12 @@ class BaseCursor:
         self._no_result_reason = "no result available: execute a query first"
         # The command tag shown when there is no result to show it (executemany).
         self._status_tag: str | None = None
+        # Per result set read: (its columns, the row factory at execute, the
+        # factory its rows were read with, the row maker the former gave).
+        # Rows not read by the factory itself are made at fetch time; the
+        # error of the first row the maker failed on is raised at its fetch.
+        self._row_makers: dict[int, tuple[Any, Any, Any, Any]] = {}
+        self._maker_error: BaseException | None = None
 
     # --- PEP 249 attributes -------------------------------------------------
 
@@ -165,11 +174,19 @@ class BaseCursor:
     def _on_description(self, fields: list[m.FieldDescription]) -> Any:
         self._last_fields = fields
         self._pending_fields = fields
-        factory = self._read_factory = self._row_factory
+        factory = self._row_factory
         try:
-            return self._tx.fields_loaders(fields), factory(self)
+            # Called now, as psycopg calls it at execute(): its errors come from there.
+            maker = factory(self)
+            loaders = self._tx.fields_loaders(fields)
         finally:
             self._pending_fields = None
+        # Rows of other factories are made when fetched, as psycopg does: a
+        # maker's error comes from the fetch of its row, and a factory set
+        # after execute() still applies.
+        read_by = self._read_factory = factory if factory in _VALUE_KEEPING else tuple_row
+        self._row_makers[id(fields)] = (fields, factory, read_by, maker)
+        return loaders, (maker if read_by is factory else tuple)
 
     def _description_callback(self) -> Any:
         callback = self._desc_callback
@@ -594,8 +611,15 @@ class BaseCursor:
             self.rowcount = -1
             return
         self._rows = result.rows
-        self._rows_factory = self._read_factory
+        self._rows_factory = self._row_maker(result)[2]
         self.rowcount = result.rowcount
+
+    def _row_maker(self, result: Result) -> tuple[Any, Any, Any, Any]:
+        """The entry of ``_row_makers`` for ``result`` (columns, factory, read by, maker)."""
+        entry = self._row_makers.get(id(result.fields))
+        if entry is not None and entry[0] is result.fields:
+            return entry
+        return (result.fields, self._read_factory, self._read_factory, None)
 
     def _set_result(self, index: int) -> None:
         """Make result ``index`` (negative counts from the end) the current one."""
@@ -647,35 +671,41 @@ class BaseCursor:
         return self._rows
 
     def _remake_rows(self, result: Result) -> None:
-        """The current result's rows made by the row factory set since they were read.
+        """The current result's rows made by the row factory, from the values read.
 
         As psycopg makes rows at fetch time, a factory set after execute()
         applies to the rows fetched from then on (and those scrolled back to).
-        Rows are made again from their values, which the builtin factories
-        keep (tuple, named tuple, dict); rows made by another factory can't be.
+        The rows read hold their values: tuples, named tuples or dicts (see
+        _on_description). A maker failing on a row leaves the rows before it;
+        its error is raised when that row is fetched.
         """
-        made_by = self._read_factory  # what result.rows hold
+        _, executed_with, read_by, maker = self._row_maker(result)
         factory = self._row_factory
-        if factory is made_by:
-            rows = result.rows
-        elif made_by is tuple_row or made_by is namedtuple_row:
-            rows = list(map(factory(self), result.rows))
-        elif made_by is dict_row:
-            make = factory(self)
-            rows = [make(list(row.values())) for row in result.rows]
-        else:
-            raise ProgrammingError(
-                f"the rows of this result were made by {made_by!r}: another row factory"
-                " applies from the next execute()"
-            )
-        self._rows = rows
         self._rows_factory = factory
+        self._maker_error = None
+        values = result.rows
+        if factory is read_by:
+            self._rows = values
+            return
+        if read_by is dict_row:
+            values = [list(row.values()) for row in values]
+        make = maker if factory is executed_with and maker is not None else factory(self)
+        rows: list[Any] = []
+        append = rows.append
+        try:
+            for row in values:
+                append(make(row))
+        except Exception as exc:  # noqa: BLE001 - raised at the fetch of this row
+            self._maker_error = exc
+        self._rows = rows
 
     def _raise_row_error(self) -> None:
         """Raise the error of the row after the last one made, if a loader or the factory failed.
 
         The position stays before the failing row: fetching again raises again.
         """
+        if self._maker_error is not None:
+            raise self._maker_error
         result = self._result
         if result is not None and result.error is not None:
             raise result.error

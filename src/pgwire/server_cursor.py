@@ -71,6 +71,10 @@ class ServerCursorLogic(BaseCursor):
                 stacklevel=2,
             )
 
+    def nextset(self) -> None:
+        """A named cursor has a single result: there is never a next one."""
+        return None
+
     def _declare_query(self, query: Any) -> Any:
         head = b"DECLARE " + self._ident
         if self.scrollable is not None:
@@ -252,6 +256,21 @@ class ServerCursor(ServerCursorLogic, Generic[Row]):
         """Not available on server-side cursors."""
         raise NotSupportedError("executemany() is not available on server-side cursors")
 
+    def stream(
+        self, query: Any, params: Params = None, *, binary: bool | None = None, size: int = 1
+    ) -> Iterator[Any]:
+        """Run ``query`` without declaring a cursor, yielding rows as they arrive.
+
+        As psycopg: the rows come from a plain streamed query on the same
+        connection, made with this cursor's row factory.
+        """
+        plain = self._conn.cursor(row_factory=self.row_factory)
+        return plain.stream(query, params, binary=binary, size=size)
+
+    def results(self) -> Iterator[ServerCursor]:
+        """The cursor itself, once: a named cursor has a single result."""
+        yield self
+
     def fetchone(self) -> Any:
         """The next row, or None."""
         return run(self._fetchone_flow())
@@ -302,6 +321,25 @@ class AsyncServerCursor(ServerCursorLogic, Generic[Row]):
     ) -> AsyncServerCursor:
         """Declare the cursor for ``query`` on the server."""
         return await arun(self._execute_flow(query, params, binary))  # type: ignore[no-any-return]
+
+    async def executemany(self, query: Any, params_seq: Any, **kwargs: Any) -> None:
+        """Not available on server-side cursors."""
+        raise NotSupportedError("executemany() is not available on server-side cursors")
+
+    def stream(
+        self, query: Any, params: Params = None, *, binary: bool | None = None, size: int = 1
+    ) -> AsyncIterator[Any]:
+        """Run ``query`` without declaring a cursor, yielding rows as they arrive.
+
+        As psycopg: the rows come from a plain streamed query on the same
+        connection, made with this cursor's row factory.
+        """
+        plain = self._conn.cursor(row_factory=self.row_factory)
+        return plain.stream(query, params, binary=binary, size=size)
+
+    async def results(self) -> AsyncIterator[AsyncServerCursor]:
+        """The cursor itself, once: a named cursor has a single result."""
+        yield self
 
     async def fetchone(self) -> Any:
         """The next row, or None."""

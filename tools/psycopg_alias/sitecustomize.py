@@ -88,6 +88,17 @@ class Missing:
     __index__ = _fail
     __mro_entries__ = _fail
     __instancecheck__ = _fail
+    __len__ = _fail
+    __contains__ = _fail
+    __float__ = _fail
+    __eq__ = _fail
+    __ne__ = _fail
+    __lt__ = _fail
+    __le__ = _fail
+    __gt__ = _fail
+    __ge__ = _fail
+    # Hashable all the same: a placeholder may be a dict key at import time.
+    __hash__ = object.__hash__
 
     def __repr__(self) -> str:
         return f"<missing {self._qualname}>"

@@ -32,6 +32,7 @@ __all__ = [
     "Loader",
     "Transformer",
     "TypesRegistry",
+    "AdaptersMap",
     "decode_error",
     "default_registry",
     "python_encoding",
@@ -1077,3 +1078,7 @@ class Transformer:
             base = self._dumpers.get((type(obj), -1 if fmt is None else int(fmt)), used)
             out.append((base, used))
         return out
+
+
+AdaptersMap = TypesRegistry
+"""psycopg's name for an adapters map: ``AdaptersMap(parent)`` is ``TypesRegistry(parent)``."""
