@@ -127,3 +127,83 @@ class _PickyLoader(pgwire.types.Loader):
         if value == 17:
             raise ValueError("17 is refused")
         return value
+
+
+def test_cursor_declared_elsewhere_is_taken_over(conn):
+    plain = conn.cursor()
+    plain.execute("DECLARE elsewhere CURSOR FOR SELECT generate_series(1, 5) AS s")
+    named = conn.cursor("elsewhere", row_factory=dict_row)
+    assert named.fetchone() == {"s": 1}  # no execute(): fetched as it is
+    assert [c.name for c in named.description] == ["s"]
+    assert named.fetchmany(2) == [{"s": 2}, {"s": 3}]
+    assert list(named) == [{"s": 4}, {"s": 5}]
+    named.close()
+    # Closed on the server: the name can be declared again.
+    plain.execute("DECLARE elsewhere CURSOR FOR SELECT 1")
+    conn.cursor("elsewhere").close()  # closed without any fetch
+    plain.execute("SELECT count(*) FROM pg_cursors WHERE name = 'elsewhere'")
+    assert plain.fetchone() == (0,)
+    conn.cursor("never_declared").close()  # nothing to close: no error
+    conn.commit()
+
+
+def test_refcursor_returned_by_a_function(conn):
+    plain = conn.cursor()
+    plain.execute(
+        "CREATE FUNCTION pg_temp.letters() RETURNS refcursor LANGUAGE plpgsql AS $$"
+        " DECLARE c refcursor := 'letters';"
+        " BEGIN OPEN c FOR SELECT 'a' AS x UNION ALL SELECT 'b'; RETURN c; END $$"
+    )
+    plain.execute("SELECT pg_temp.letters()")
+    (name,) = plain.fetchone()
+    with conn.cursor(name) as named:
+        assert named.fetchall() == [("a",), ("b",)]
+    conn.rollback()
+
+
+def test_fetch_from_a_name_with_no_cursor(conn):
+    named = conn.cursor("no_such_cursor")
+    with pytest.raises(pgwire.errors.InvalidCursorName):
+        named.fetchone()
+    conn.rollback()
+    assert conn.execute("SELECT 1").fetchone() == (1,)
+
+
+def test_async_cursor_declared_elsewhere(dsn):
+    async def main():
+        async with await pgwire.AsyncConnection.connect(dsn) as aconn:
+            await aconn.cursor().execute("DECLARE t2 CURSOR FOR SELECT 1 AS one, 2 AS two")
+            named = aconn.cursor("t2")
+            rows = await named.fetchall()
+            await named.close()
+            cur = await aconn.execute("SELECT count(*) FROM pg_cursors")
+            return rows, await cur.fetchone()
+
+    assert asyncio.run(main()) == ([(1, 2)], (0,))
+
+
+def test_single_result_api(conn):
+    with conn.cursor("one", row_factory=dict_row) as named:
+        named.execute("SELECT generate_series(1, 2) AS n")
+        assert named.nextset() is None
+        assert list(named.results()) == [named]
+        assert list(named.stream("SELECT 7 AS n")) == [{"n": 7}]  # not declared: plain rows
+        with pytest.raises(pgwire.NotSupportedError):
+            named.executemany("SELECT %s", [(1,)])
+        assert named.fetchall() == [{"n": 1}, {"n": 2}]  # the cursor is unaffected
+
+
+def test_async_single_result_api(dsn):
+    async def main():
+        async with await pgwire.AsyncConnection.connect(dsn) as aconn:
+            named = aconn.cursor("one")
+            await named.execute("SELECT 1")
+            results = [c async for c in named.results()]
+            streamed = [r async for r in named.stream("SELECT 2")]
+            with pytest.raises(pgwire.NotSupportedError):
+                await named.executemany("SELECT %s", [(1,)])
+            nextset = named.nextset()
+            await named.close()
+            return results == [named], streamed, nextset
+
+    assert asyncio.run(main()) == (True, [(2,)], None)

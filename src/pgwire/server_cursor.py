@@ -18,7 +18,7 @@ from .drivers import blocking
 from .errors import InterfaceError, NotSupportedError, ProgrammingError
 from .protocol import core
 from .protocol.core import PGGen, Result
-from .protocol.sqltext import quote_ident
+from .protocol.sqltext import quote_ident, quote_literal
 from .rows import Row
 
 if TYPE_CHECKING:
@@ -128,13 +128,22 @@ class ServerCursorLogic(BaseCursor):
         return core.simple_query(self._conn._proto, sql + self._ident, None)
 
     def _close_gen(self) -> PGGen | None:
-        if not self._declared or self._conn.closed:
+        if self._conn.closed or not self._may_exist():
             return None
-        if self._conn._proto.transaction_status == core.INERROR:
-            return None
-        if not self.withhold and self._conn._proto.transaction_status == core.IDLE:
-            return None  # the transaction that held it has ended: the cursor is gone
         return core.simple_query(self._conn._proto, b"CLOSE " + self._ident, None)
+
+    def _may_exist(self) -> bool:
+        """False when the server cursor of this name is surely gone (or can't be closed)."""
+        status = self._conn._proto.transaction_status
+        if status == core.INERROR:
+            return False
+        # The transaction that held a WITHOUT HOLD cursor has ended: the cursor is gone.
+        return self.withhold or status != core.IDLE
+
+    def _exists_gen(self) -> PGGen:
+        """Whether a cursor of this name is open in the session (one declared elsewhere)."""
+        sql = "SELECT 1 FROM pg_catalog.pg_cursors WHERE name = " + quote_literal(self.name)
+        return core.simple_query(self._conn._proto, sql.encode(), None)
 
     def _after_declare(self, described: list[Result]) -> None:
         self._declared = True
@@ -166,6 +175,18 @@ class ServerCursorLogic(BaseCursor):
         if not self._declared:
             raise ProgrammingError("no result available: execute a query first")
 
+    def _adopt_flow(self) -> FlowGen[None]:
+        """Fetching before execute(): take over the open cursor of this name, as psycopg does.
+
+        The cursor was declared by other means (SQL, a function returning a
+        refcursor); its columns are described by a FETCH of no rows. A name
+        with no open cursor raises the server's InvalidCursorName.
+        """
+        if self._closed or self._declared:
+            return
+        self._fetch_binary = self.binary
+        self._after_declare((yield Call(self._run, self._fetch_gen(0))))
+
     @property
     def rownumber(self) -> int | None:
         """Rows fetched so far."""
@@ -192,6 +213,7 @@ class ServerCursorLogic(BaseCursor):
         return self._take((yield Call(self._run, self._fetch_gen(count))))
 
     def _fetch_flow(self, count: int | None) -> FlowGen[list[Any]]:
+        yield from self._adopt_flow()
         self._check_declared()
         return (yield from self._batch_flow(count))
 
@@ -201,6 +223,7 @@ class ServerCursorLogic(BaseCursor):
 
     def _iter_flow(self) -> FlowGen[None]:
         """Iteration: the rows, ``itersize`` at a time."""
+        yield from self._adopt_flow()
         self._check_declared()
         while True:
             rows = yield from self._batch_flow(self.itersize)
@@ -209,6 +232,7 @@ class ServerCursorLogic(BaseCursor):
                 return
 
     def _scroll_flow(self, value: int, mode: str) -> FlowGen[None]:
+        yield from self._adopt_flow()
         self._check_declared()
         yield Call(self._run, self._move_gen(value, mode))
         self._fetched = value if mode == "absolute" else self._fetched + value
@@ -216,6 +240,14 @@ class ServerCursorLogic(BaseCursor):
     def _close_flow(self) -> FlowGen[None]:
         if self._closed:
             return
+        if not self._declared and not self._conn.closed and self._may_exist():
+            # Not declared here: close the cursor of this name only if one is open
+            # (declared by other means and taken over, as psycopg does).
+            found = yield Call(self._run, self._exists_gen())
+            if not found or found[-1].rowcount < 1:  # counted by the command tag
+                self._closed = True
+                return
+            self._declared = True
         gen = self._close_gen()
         self._closed = True
         if gen is not None:
