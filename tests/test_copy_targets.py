@@ -119,9 +119,9 @@ def test_sql_ascii_copy_async(dsn):
 
 @pytest.mark.parametrize("fmt", ["text", "binary"])
 def test_a_dumper_may_write_null_in_copy(conn, fmt):
-    from pgwire.types.text import StrBinaryDumper, StrDumper
+    from pgwire.types.text import StrBinaryDumper, StrDumperUnknown
 
-    base: Any = StrDumper if fmt == "text" else StrBinaryDumper
+    base: Any = StrDumperUnknown if fmt == "text" else StrBinaryDumper
 
     class EmptyIsNull(base):  # type: ignore[misc, valid-type]
         def dump(self, obj: Any) -> bytes | None:

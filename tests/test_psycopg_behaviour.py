@@ -258,17 +258,17 @@ def test_literals_use_the_context_dumpers_of_builtin_types(conn, dsn):
 
 def test_registry_lookups_take_pyformat(conn):
     from pgwire.types.adapt import Format, PyFormat
-    from pgwire.types.text import StrBinaryDumper, StrDumper
+    from pgwire.types.text import StrBinaryDumper, StrDumperUnknown
 
     class MyStr(str):
         pass
 
     adapters = conn.adapters
-    assert adapters.get_dumper(MyStr, PyFormat.TEXT) is StrDumper
+    assert adapters.get_dumper(MyStr, PyFormat.TEXT) is StrDumperUnknown
     assert adapters.get_dumper(MyStr, PyFormat.BINARY) is StrBinaryDumper
     assert adapters.get_dumper(MyStr, PyFormat.AUTO) is adapters.get_dumper(MyStr, None)
 
-    class Mine(StrDumper):
+    class Mine(StrDumperUnknown):
         pass
 
     adapters.register_dumper(MyStr, Mine)
@@ -303,9 +303,9 @@ def test_time_from_ticks_keeps_microseconds():
 @pytest.fixture
 def empty_str_is_null(conn):
     """A connection whose str dumpers write an empty string as NULL."""
-    from pgwire.types.text import StrBinaryDumper, StrDumper
+    from pgwire.types.text import StrBinaryDumper, StrDumperUnknown
 
-    class Text(StrDumper):
+    class Text(StrDumperUnknown):
         def dump(self, obj: Any) -> bytes | None:
             return super().dump(obj) if obj else None
 
@@ -562,3 +562,34 @@ def test_an_error_keeps_no_cursor_alive(conn):
     assert ref() is None
     assert diag.sqlstate == "42P01"
     assert conn.info.error_message.startswith('ERROR:  relation "nosuchtable" does not exist')
+
+
+@pytest.mark.parametrize("typename", ["text", "varchar", "name"])
+@pytest.mark.parametrize("fmt", [0, 1])
+def test_str_dumpers_found_by_oid(conn, typename, fmt):
+    from pgwire.types.adapt import Format
+
+    oid = conn.adapters.types[typename].oid
+    dumper = conn.adapters.get_dumper_by_oid(oid, Format(fmt))
+    assert (dumper.oid, dumper.format) == (oid, fmt)
+    # Found by OID only: a str is still sent untyped in text.
+    assert conn.adapters.get_dumper(str, Format.TEXT).oid == 0
+
+
+def test_dumper_registered_for_no_class(conn):
+    from pgwire.types.adapt import Format
+    from pgwire.types.text import StrDumper, StrDumperVarchar
+
+    class Shouting(StrDumperVarchar):
+        def dump(self, obj: Any) -> bytes:
+            return super().dump(obj.upper())
+
+    conn.adapters.register_dumper(None, Shouting)
+    assert conn.adapters.get_dumper_by_oid(1043, Format.TEXT) is Shouting
+    assert pgwire.adapters.get_dumper_by_oid(1043, Format.TEXT) is StrDumperVarchar
+    with pytest.raises(pgwire.errors.IndeterminateDatatype):
+        conn.execute("SELECT concat(%s, %s)", ["a", "b"])
+    conn.rollback()
+    conn.adapters.register_dumper(str, StrDumper)  # typed text: functions resolve
+    assert conn.execute("SELECT concat(%s, %s)", ["a", "b"]).fetchone() == ("ab",)
+    assert conn.adapters.get_dumper_by_oid(25, Format.TEXT) is StrDumper

@@ -29,7 +29,7 @@ from ..types.adapt import _never_upgrades as never_upgrades
 from ..types.array import dump_binary_array
 from ..types.binary import JSON_TARGETS, TargetDumpers
 from ..types.numeric import FloatDumper, _IntTextDumper
-from ..types.text import StrDumper
+from ..types.text import StrDumperUnknown
 
 __all__ = ["CHUNK_SIZE", "RowEncoder"]
 
@@ -248,7 +248,7 @@ class RowEncoder:
                 return get_dumper(v, Format.TEXT).dump(v)  # type: ignore[no-any-return]
 
         if self._ascii_safe:
-            if type(used).dump is StrDumper.dump:
+            if type(used).dump is StrDumperUnknown.dump:
                 # The reserved characters are looked for in the str: no
                 # second pass over the bytes when (as is usual) there are none.
                 def dump_str(v: Any) -> bytes:

@@ -392,6 +392,9 @@ class TypesRegistry:
             {},
         )
         self._dumper_pref: dict[DumperKey, type[Dumper]] = {}
+        # Dumpers registered for no class (``register_dumper(None, ...)``), by
+        # OID per format: found by get_dumper_by_oid() only.
+        self._oid_only: tuple[dict[int, type[Dumper]], dict[int, type[Dumper]]] = ({}, {})
         self._has_str_keys = False
         self._range_subtype: dict[int, int] = {}
         self._subtype_range: dict[int, int] = {}
@@ -468,6 +471,7 @@ class TypesRegistry:
             for dumper in self._merged(partial(_dumper_table, fmt=fmt)).values():
                 by_oid.pop(dumper.oid, None)
                 by_oid[dumper.oid] = dumper
+            by_oid.update(self._merged(partial(_oid_only_table, fmt=fmt)))
             tables.append(by_oid)
         return tables
 
@@ -710,12 +714,19 @@ class TypesRegistry:
 
     # -- dumpers --------------------------------------------------------------
 
-    def register_dumper(self, cls: type | str, dumper: type[Dumper]) -> None:
+    def register_dumper(self, cls: type | str | None, dumper: type[Dumper]) -> None:
         """Use `dumper` for objects of class `cls` in the dumper's format.
 
         `cls` may be given as ``"module.QualName"`` to avoid importing it. The
-        last dumper registered for a class becomes its preferred one.
+        last dumper registered for a class becomes its preferred one. With
+        `cls` None the dumper is only found by its OID (:meth:`get_dumper_by_oid`).
         """
+        if cls is None:
+            self._oid_only[dumper.format][dumper.oid] = dumper
+            self._bump()
+            return
+        # Registered later: it is the one found by OID, not an earlier OID-only one.
+        self._oid_only[dumper.format].pop(dumper.oid, None)
         if isinstance(cls, str):
             self._has_str_keys = True
         self._dumper_tables[dumper.format][cls] = dumper
@@ -729,6 +740,9 @@ class TypesRegistry:
         """
         fmt = Format(format)
         for reg in self._chain():
+            found = reg._oid_only[fmt].get(oid)
+            if found is not None:
+                return found
             for dumper in reversed(reg._dumper_tables[fmt].values()):
                 if dumper.oid == oid:
                     return dumper
@@ -762,6 +776,10 @@ class TypesRegistry:
             if found is not None:
                 return found
         return None
+
+
+def _oid_only_table(reg: TypesRegistry, fmt: Format) -> dict[int, type[Dumper]]:
+    return reg._oid_only[fmt]
 
 
 def _dumper_table(reg: TypesRegistry, fmt: Format) -> dict[DumperKey, type[Dumper]]:

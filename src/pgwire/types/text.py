@@ -33,7 +33,12 @@ __all__ = [
     "CharBinaryLoader",
     "CharLoader",
     "StrBinaryDumper",
+    "StrBinaryDumperName",
+    "StrBinaryDumperVarchar",
     "StrDumper",
+    "StrDumperName",
+    "StrDumperUnknown",
+    "StrDumperVarchar",
     "TextBinaryLoader",
     "TextLoader",
 ]
@@ -144,8 +149,11 @@ class ByteaBinaryLoader(Loader):
 
 
 @encoded_in_c(str, "ENC_UTF8", when=_in_utf8)
-class StrDumper(Dumper):
-    """str in text with OID 0, so the server types it from context (e.g. a date column)."""
+class StrDumperUnknown(Dumper):
+    """str in text with OID 0, so the server types it from context (e.g. a date column).
+
+    The default for str in text: a string may stand for a value of any type.
+    """
 
     format = Format.TEXT
     oid = 0
@@ -168,11 +176,41 @@ class StrDumper(Dumper):
 
 
 @encoded_in_c(str, "ENC_UTF8", when=_in_utf8)
+class StrDumper(StrDumperUnknown):
+    """str in text typed as ``text``: register it for str when functions must see text."""
+
+    oid = oids.TEXT_OID
+
+
+@encoded_in_c(str, "ENC_UTF8", when=_in_utf8)
 class StrBinaryDumper(StrDumper):
     """str in binary, typed as text (binary needs a definite type)."""
 
     format = Format.BINARY
-    oid = oids.TEXT_OID
+
+
+class StrDumperVarchar(StrDumper):
+    """str in text typed as ``varchar`` (found by OID: ``get_dumper_by_oid``)."""
+
+    oid = oids.VARCHAR_OID
+
+
+class StrBinaryDumperVarchar(StrBinaryDumper):
+    """str in binary typed as ``varchar`` (found by OID)."""
+
+    oid = oids.VARCHAR_OID
+
+
+class StrDumperName(StrDumper):
+    """str in text typed as ``name`` (found by OID)."""
+
+    oid = oids.NAME_OID
+
+
+class StrBinaryDumperName(StrBinaryDumper):
+    """str in binary typed as ``name`` (found by OID)."""
+
+    oid = oids.NAME_OID
 
 
 class BytesDumper(Dumper):
@@ -219,8 +257,17 @@ def register_default_adapters(registry: TypesRegistry) -> None:
     registry.register_loader(oids.BYTEA_OID, ByteaLoader)
     registry.register_loader(oids.BYTEA_OID, ByteaBinaryLoader)
 
+    # By OID only, for get_dumper_by_oid() (a COPY column, an array's elements).
+    for dumper in (
+        StrDumperName,
+        StrBinaryDumperName,
+        StrDumperVarchar,
+        StrBinaryDumperVarchar,
+        StrDumper,
+    ):
+        registry.register_dumper(None, dumper)
     registry.register_dumper(str, StrBinaryDumper)
-    registry.register_dumper(str, StrDumper)
+    registry.register_dumper(str, StrDumperUnknown)
     for cls in (bytes, bytearray, memoryview):
         registry.register_dumper(cls, BytesDumper)
         registry.register_dumper(cls, BytesBinaryDumper)
