@@ -207,3 +207,29 @@ def test_async_single_result_api(dsn):
             return results == [named], streamed, nextset
 
     assert asyncio.run(main()) == (True, [(2,)], None)
+
+
+def _fetch_sizes(chunks):
+    import re
+
+    return [int(n) for n in re.findall(rb"FETCH FORWARD (\d+)", b"".join(chunks))]
+
+
+def test_default_itersize_grows_while_iterating(conn, sent):
+    with conn.cursor("grow") as named:
+        named.execute("SELECT generate_series(1, 10000)")
+        assert named.itersize == 100
+        sent.clear()
+        assert sum(1 for _ in named) == 10000
+        assert _fetch_sizes(sent) == [100, 200, 400, 800, 1600, 2000, 2000, 2000, 2000]
+    conn.rollback()
+
+
+def test_chosen_itersize_is_kept(conn, sent):
+    with conn.cursor("kept") as named:
+        named.execute("SELECT generate_series(1, 1000)")
+        named.itersize = 100
+        sent.clear()
+        assert sum(1 for _ in named) == 1000
+        assert _fetch_sizes(sent) == [100] * 11
+    conn.rollback()

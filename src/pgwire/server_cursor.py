@@ -1,7 +1,8 @@
 """Server-side (named) cursors: DECLARE ... CURSOR, rows fetched in batches.
 
 ``conn.cursor("name")`` returns one.  Its query runs on the server as a
-cursor; rows travel only when fetched (``itersize`` at a time when iterating),
+cursor; rows travel only when fetched (``itersize`` at a time when iterating,
+growing batches while the default is kept),
 so results larger than memory can be walked.
 """
 
@@ -26,6 +27,13 @@ if TYPE_CHECKING:
     from .connection import Connection
 
 
+ITERSIZE = 100
+"""Rows per FETCH when iterating, at first (psycopg's default ``itersize``)."""
+
+ITERSIZE_GROWN = 2000
+"""The largest batch the default ``itersize`` grows to (psycopg2's ``itersize``)."""
+
+
 class ServerCursorLogic(BaseCursor):
     """The statements a named cursor sends, shared by the blocking and asyncio ones."""
 
@@ -45,7 +53,8 @@ class ServerCursorLogic(BaseCursor):
         self.name = name
         self.scrollable = scrollable
         self.withhold = withhold
-        self.itersize = 100
+        self._itersize = ITERSIZE
+        self._itersize_chosen = False
         self._declared = False
         self._ident = quote_ident(name).encode()
         self._fetched = 0
@@ -70,6 +79,21 @@ class ServerCursorLogic(BaseCursor):
                 ResourceWarning,
                 stacklevel=2,
             )
+
+    @property
+    def itersize(self) -> int:
+        """Rows fetched per round trip when iterating (default 100).
+
+        Left at its default, the batches double as the loop goes on, up to
+        2000 rows: the first rows come as soon as with 100, and a long loop
+        pays for few round trips. Set, it is the size of every batch.
+        """
+        return self._itersize
+
+    @itersize.setter
+    def itersize(self, size: int) -> None:
+        self._itersize = size
+        self._itersize_chosen = True
 
     def nextset(self) -> None:
         """A named cursor has a single result: there is never a next one."""
@@ -222,14 +246,17 @@ class ServerCursorLogic(BaseCursor):
         return rows[0] if rows else None
 
     def _iter_flow(self) -> FlowGen[None]:
-        """Iteration: the rows, ``itersize`` at a time."""
+        """Iteration: the rows, ``itersize`` at a time (growing while it is the default)."""
         yield from self._adopt_flow()
         self._check_declared()
+        size = self._itersize
         while True:
-            rows = yield from self._batch_flow(self.itersize)
+            rows = yield from self._batch_flow(size)
             yield Give(rows)
-            if len(rows) < self.itersize:
+            if len(rows) < size:
                 return
+            if not self._itersize_chosen:
+                size = min(size * 2, ITERSIZE_GROWN)
 
     def _scroll_flow(self, value: int, mode: str) -> FlowGen[None]:
         yield from self._adopt_flow()

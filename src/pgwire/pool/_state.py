@@ -221,7 +221,7 @@ class PoolState:
     def check_open(self) -> None:
         """Raise :class:`PoolClosed` unless the pool is open."""
         if self.closed:
-            state = "closed" if self.opened else "not open yet"
+            state = "already closed" if self.opened else "not open yet"
             raise PoolClosed(f"the pool {self.name!r} is {state}")
 
     # --- life cycle ------------------------------------------------------------
