@@ -321,3 +321,14 @@ def test_text_rows_in_other_client_encodings(conn: Any, encoding: str) -> None:
         copy.write_rows(rows)
         copy.write_row((5, text))
     assert conn.execute("SELECT n, t FROM enc ORDER BY n").fetchall() == rows + [(5, text)]
+
+
+def test_a_row_of_the_wrong_length_is_refused_before_it_is_sent(conn):
+    cur = conn.cursor()
+    cur.execute("CREATE TEMP TABLE wrong_len (id int, b text)")
+    with pytest.raises(pgwire.errors.BadCopyFileFormat, match="3 values for a COPY of 1"):
+        with cur.copy("COPY wrong_len (id) FROM STDIN") as copy:
+            copy.write_row((1, "a", 3))
+    assert cur.rowcount == -1
+    conn.rollback()
+    assert conn.execute("SELECT count(*) FROM pg_class").fetchone()[0] > 0

@@ -21,7 +21,7 @@ from typing import Any
 
 from ..accel.encode_plans import plan_copy_values
 from ..accel.selection import speedups
-from ..errors import DataError, ProgrammingError
+from ..errors import BadCopyFileFormat, DataError, ProgrammingError
 from ..protocol.copy_ops import BINARY_HEADER, format_text_row
 from ..types import Format, Transformer
 from ..types import oids as type_oids
@@ -181,7 +181,8 @@ class RowEncoder:
     def _encode_row(self, row: Sequence[Any]) -> bytes:
         if len(row) != self._ncolumns:
             if self._ncolumns is not None:
-                raise DataError(
+                # What the server would answer, raised before the row is sent.
+                raise BadCopyFileFormat(
                     f"a row of {len(row)} values for a COPY of {self._ncolumns} columns"
                 )
             self._funcs.extend({} for _ in range(len(row) - len(self._funcs)))
