@@ -220,6 +220,33 @@ def test_copy_from_mixed_with_other_statements(conn):
     assert conn.execute("SELECT a FROM mixed_in").fetchall() == [(5,)]
 
 
+@pytest.mark.parametrize(
+    "query",
+    [
+        "SELECT 1; COPY (SELECT 1) TO STDOUT",
+        "INSERT INTO mixed_before VALUES (5); COPY mixed_before FROM STDIN",
+    ],
+)
+@pytest.mark.parametrize("autocommit", [True, False])
+def test_copy_after_other_statements_is_refused(conn, query, autocommit):
+    conn.execute("CREATE TABLE IF NOT EXISTS mixed_before (a int)")
+    conn.commit()
+    conn.autocommit = autocommit
+    cur = conn.cursor()
+    with pytest.raises(pgwire.ProgrammingError, match="mixed with other statements"):
+        with cur.copy(query) as copy:
+            if "STDIN" in query:
+                copy.write_row((1,))
+            else:
+                list(copy)
+    if not autocommit:
+        conn.rollback()
+    # Ended at once: the session is in sync, and no row reached the table.
+    assert conn.execute("SELECT count(*) FROM mixed_before").fetchone() == (0,)
+    conn.execute("DROP TABLE mixed_before")
+    conn.commit()
+
+
 def test_async_copy_mixed_with_other_statements(dsn):
     async def main() -> Any:
         conn = await pgwire.AsyncConnection.connect(dsn, autocommit=True)

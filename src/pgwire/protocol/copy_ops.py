@@ -77,10 +77,21 @@ def copy_start(
     buf = proto.buf
     pending_z = 2 if begin else 1
     error: BaseException | None = None
+    # A statement of the same query text ended before the COPY began: the
+    # COPY is ended at once (as psycopg refuses COPY mixed with other statements).
+    preceded = mixed = False
     while True:
         mtype = buf.next_message()
         if mtype < 0:
             yield
+            continue
+        if mixed and mtype in (m.COPY_DATA, m.COPY_DONE):
+            continue
+        if preceded and mtype in (m.COPY_IN_RESPONSE, m.COPY_OUT_RESPONSE):
+            mixed = True
+            if mtype == m.COPY_IN_RESPONSE:
+                proto.send(m.copy_fail("COPY mixed with other statements"))
+                yield  # the CopyFail goes out before more is read
             continue
         if mtype in _DIRECTIONS and both == (mtype == m.COPY_BOTH_RESPONSE):
             fmt, formats = m.parse_copy_response(buf.data, buf.start, buf.end)
@@ -94,6 +105,10 @@ def copy_start(
             proto.ready()
             pending_z -= 1
             if pending_z == 0:
+                if mixed:
+                    raise ProgrammingError(
+                        "COPY can't be mixed with other statements in one query"
+                    ) from error
                 if error is not None:
                     raise error
                 if both:
@@ -104,7 +119,9 @@ def copy_start(
             if proto.closed:
                 raise exc
             error = error or exc
-        elif mtype in (m.COMMAND_COMPLETE, m.ROW_DESCRIPTION, m.DATA_ROW, m.EMPTY_QUERY_RESPONSE):
+        elif mtype in (m.COMMAND_COMPLETE, m.EMPTY_QUERY_RESPONSE):
+            preceded = preceded or pending_z == 1  # not the answer to the BEGIN sent first
+        elif mtype in (m.ROW_DESCRIPTION, m.DATA_ROW):
             pass
         elif not proto.handle_async(mtype):
             raise proto.unexpected(mtype)
