@@ -171,3 +171,16 @@ def test_json_columns_take_any_value_as_json(conn, fmt):
         (False, 7),
     ]
     assert got == want * 3
+
+
+@pytest.mark.parametrize("fmt", ["text", "binary"])
+def test_a_value_json_cannot_write_leaves_the_copy_usable(conn, fmt):
+    conn.execute("CREATE TEMP TABLE docs2 (id serial, n int4, doc jsonb)")
+    cur = conn.cursor()
+    with cur.copy(f"COPY docs2 (n, doc) FROM STDIN (FORMAT {fmt})") as copy:
+        copy.set_types(["int4", "jsonb"])
+        copy.write_row((15, {}))
+        with pytest.raises(TypeError, match="complex"):  # json.dumps's own error
+            copy.write_row((16, 1j))
+        copy.write_row((17, []))
+    assert cur.execute("SELECT n, doc FROM docs2 ORDER BY id").fetchall() == [(15, {}), (17, [])]

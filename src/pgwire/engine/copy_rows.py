@@ -221,6 +221,11 @@ class RowEncoder:
             func = self._text_func(obj, dcls(type(obj), tx.adapt_context), True)
             self._funcs[column][type(obj)] = func
             return func
+        if self._binary and target in JSON_TARGETS:
+            # Any value is a JSON document there: its class needs no dumper of its own.
+            func = self._typed_func(target, obj, None, True)
+            self._funcs[column][type(obj)] = func
+            return func
         used = tx.get_dumper(obj, fmt)
         pair = tx.param_dumpers([obj], [fmt])[0]
         stable = pair is not None and pair[0] is used and never_upgrades(used)
