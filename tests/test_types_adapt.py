@@ -358,18 +358,19 @@ def test_nul_in_str(fmt: Format | None) -> None:
 
 @pytest.mark.parametrize("fmt", [None, Format.TEXT, Format.BINARY])
 @pytest.mark.parametrize(
-    "obj",
+    "obj, kind",
     [
-        [[1, 2], [3]],
-        [[1, 2], 3],
-        [1, [2]],
-        [None, [1]],
-        [[[1]], [2]],
-        [[], [1]],
+        ([[1, 2], [3]], "lengths"),
+        ([[1, 2], 3], "depths"),
+        ([1, [2]], "depths"),
+        ([None, [1]], "depths"),
+        ([[[1]], [2]], "depths"),
+        ([[], [1]], "lengths|depths"),
+        ([[None], None], "depths"),
     ],
 )
-def test_ragged_lists(fmt: Format | None, obj: list[Any]) -> None:
-    with pytest.raises(DataError, match="same length and depth"):
+def test_ragged_lists(fmt: Format | None, obj: list[Any], kind: str) -> None:
+    with pytest.raises(DataError, match=f"nested lists have inconsistent ({kind})"):
         Transformer(AdaptContext()).dump_params([obj], [fmt])
 
 

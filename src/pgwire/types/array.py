@@ -241,7 +241,8 @@ class ArrayBinaryLoader(Loader):
 
 # -- dumpers ---------------------------------------------------------------------------
 
-_RAGGED = "nested lists must all have the same length and depth to make an array"
+_RAGGED_DEPTH = "nested lists have inconsistent depths: an array needs the same depth throughout"
+_RAGGED_LENGTH = "nested lists have inconsistent lengths: an array needs the same length per level"
 
 
 def _shape(obj: list[Any]) -> tuple[list[int], list[Any]]:
@@ -257,7 +258,7 @@ def _shape(obj: list[Any]) -> tuple[list[int], list[Any]]:
     if ndim == 1:
         for v in obj:
             if isinstance(v, list):
-                raise DataError(_RAGGED)
+                raise DataError(_RAGGED_DEPTH)
         return dims, obj
     leaves: list[Any] = []
 
@@ -265,13 +266,15 @@ def _shape(obj: list[Any]) -> tuple[list[int], list[Any]]:
         if depth == ndim - 1:
             for v in level:
                 if isinstance(v, list):
-                    raise DataError(_RAGGED)
+                    raise DataError(_RAGGED_DEPTH)
             leaves.extend(level)
             return
         size = dims[depth + 1]
         for v in level:
-            if not isinstance(v, list) or len(v) != size:
-                raise DataError(_RAGGED)
+            if not isinstance(v, list):
+                raise DataError(_RAGGED_DEPTH)
+            if len(v) != size:
+                raise DataError(_RAGGED_LENGTH)
             walk(v, depth + 1)
 
     walk(obj, 0)
@@ -304,7 +307,7 @@ class _TextArrayDumper(Dumper):
                 parts.append(self._dump_list(x))
             else:
                 if self.elem is None:
-                    raise DataError(_RAGGED)
+                    raise DataError(_RAGGED_DEPTH)
                 b = self.elem.dump(x)
                 if b is None:  # the element's dumper writes NULL
                     parts.append(b"NULL")
