@@ -638,8 +638,8 @@ class DatetimeDumper(_BaseDatetimeDumper):
         self._naive = DatetimeNoTzDumper(cls, context)
 
     def dump(self, obj: Any) -> bytes:
-        """Write the ISO form (with its offset)."""
-        return obj.isoformat().encode()  # type: ignore[no-any-return]
+        """Write the ISO form (with its offset), date and time apart as the server writes them."""
+        return obj.isoformat(" ").encode()  # type: ignore[no-any-return]
 
 
 class DatetimeNoTzDumper(Dumper):
@@ -649,8 +649,8 @@ class DatetimeNoTzDumper(Dumper):
     oid = oids.TIMESTAMP_OID
 
     def dump(self, obj: Any) -> bytes:
-        """Write the ISO form."""
-        return obj.isoformat().encode()  # type: ignore[no-any-return]
+        """Write the ISO form, date and time apart as the server writes them."""
+        return obj.isoformat(" ").encode()  # type: ignore[no-any-return]
 
 
 @picks_in_c(datetime, lambda dumper: {dumper._naive.oid: "ENC_TS_BIN", dumper.oid: "ENC_TSTZ_BIN"})
