@@ -1213,3 +1213,27 @@ def test_composite_make_object_and_make_sequence(tconn: Any) -> None:
         ).fetchone()
         assert row == ("kwpoint", 6)
     assert seen  # the sequence came from make_sequence, not from attributes
+
+
+@pytest.mark.parametrize("name", ["a-b", "\u20ac", "order"])
+def test_str_ranges_take_a_range_type_registered_over_text(conn: Any, name: str) -> None:
+    # There is no builtin range of text: a registered one types str ranges.
+    assert sql.Literal(Range("a", "z", "[]")).as_string(conn) == "'[a,z]'"
+    conn.execute(f'CREATE TYPE "{name}" AS RANGE (subtype = text)')
+    register_range(fetch(conn, f'"{name}"'), conn)
+    obj = Range("a", "z", "[]")
+    assert sql.Literal(obj).as_string(conn) == f"'[a,z]'::\"{name}\""
+    assert one(conn, sql.SQL("SELECT {}").format(obj)) == obj
+    quoting = "SELECT ascii(lower(%(r)s)) = %(lo)s AND ascii(upper(%(r)s)) = %(up)s"
+    for i in (1, 9, 10, 32, 34, 44, 92, 93, 200):
+        bounds = {"r": Range(chr(i), chr(i + 1)), "lo": i, "up": i + 1}
+        assert one(conn, quoting, bounds) is True, i
+    if conn.info.server_version >= 140000:
+        conn.execute(f'CREATE TYPE "{name}2" AS RANGE (subtype = text)')
+        register_multirange(fetch(conn, f'"{name}2_multirange"'), conn)  # its range too
+        multi = Multirange([Range("a", "z", "[]")])
+        spelled = f"{name}2_multirange"
+        spelled = spelled if spelled.isascii() and spelled.isidentifier() else f'"{spelled}"'
+        assert sql.Literal(multi).as_string(conn) == f"'{{[a,z]}}'::{spelled}"
+        assert one(conn, sql.SQL("SELECT {}").format(multi)) == multi
+    conn.rollback()

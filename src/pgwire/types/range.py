@@ -415,6 +415,10 @@ class _RangeDumperBase(ChoosingDumper):
             # int4range and int8range (as for bounds without a range type).
             if elem.oid and getattr(elem, "rank", None) is None:
                 range_oid = self.context.registry.range_of(elem.oid)
+            elif elem.oid == 0 and isinstance(bound, str):
+                # An untyped str stands for text here: a range type registered
+                # over text (there is no builtin one) types the range, as psycopg.
+                range_oid = self.context.registry.range_of(oids.TEXT_OID)
             if range_oid == 0 and elem.format == Format.BINARY:
                 elem = self._sub_dumper(bound, Format.TEXT)
                 if elem.format == Format.BINARY:
