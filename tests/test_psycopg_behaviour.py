@@ -294,6 +294,11 @@ def test_registry_lookups_take_pyformat(conn):
     assert adapters.get_dumper(MyStr, PyFormat.TEXT) is StrDumperUnknown
     assert adapters.get_dumper(MyStr, PyFormat.BINARY) is StrBinaryDumper
     assert adapters.get_dumper(MyStr, PyFormat.AUTO) is adapters.get_dumper(MyStr, None)
+    # The placeholder letters, as psycopg's PyFormat values are.
+    assert adapters.get_dumper(MyStr, "s") is adapters.get_dumper(MyStr, None)
+    assert adapters.get_dumper(MyStr, "b") is StrBinaryDumper
+    with pytest.raises(ValueError):
+        adapters.get_dumper(MyStr, "x")
 
     class Mine(StrDumperUnknown):
         pass

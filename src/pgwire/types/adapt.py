@@ -763,12 +763,17 @@ class TypesRegistry:
             reg = reg.parent
         return None
 
-    def get_dumper(self, cls: type, format: Format | PyFormat | None) -> type[Dumper] | None:
+    def get_dumper(
+        self, cls: type, format: Format | PyFormat | str | None
+    ) -> type[Dumper] | None:
         """Return the dumper class for `cls` in `format` following the MRO, or None.
 
         `format` None (or ``PyFormat.AUTO``) asks for the class's preferred
-        dumper; a PyFormat is taken as psycopg's AdaptersMap takes it.
+        dumper; a PyFormat (or its letter, ``"s"``, ``"t"``, ``"b"``) is taken
+        as psycopg's AdaptersMap takes it.
         """
+        if isinstance(format, str):
+            format = PyFormat(format)  # a letter other than s, t, b: ValueError
         if isinstance(format, PyFormat):
             format = None if format is PyFormat.AUTO else PyFormat.as_pq(format)
         for klass in cls.__mro__:
