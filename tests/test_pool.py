@@ -267,8 +267,9 @@ def test_state_sizes_are_validated():
         new_state(min_size=-1)
     with pytest.raises(ValueError):
         new_state(min_size=3, max_size=2)
-    state = new_state(min_size=0, max_size=None)
-    assert state.max_size == 1
+    with pytest.raises(ValueError):
+        new_state(min_size=0, max_size=None)  # at most min_size: none
+    state = new_state(min_size=0, max_size=1)
     state.resize(3)
     assert (state.min_size, state.max_size) == (3, 3)
 

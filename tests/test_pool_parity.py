@@ -17,6 +17,7 @@ from pgwire.pool import (
     AsyncNullConnectionPool,
     ConnectionPool,
     NullConnectionPool,
+    PoolClosed,
     PoolTimeout,
 )
 
@@ -51,6 +52,8 @@ def test_null_pool_wait_proves_a_connection_can_be_made(dsn):
         with pytest.raises(PoolTimeout, match="initialization incomplete"):
             pool.wait(timeout=0.5)
         assert pool.closed
+        with pytest.raises(PoolClosed, match="is already closed"):
+            pool.getconn()
     with NullConnectionPool("host=127.0.0.1 port=1 connect_timeout=2", open=False) as pool:
         pool.open()
         with pytest.raises(PoolTimeout):
@@ -75,7 +78,7 @@ def test_null_pool_min_size_must_be_zero(dsn):
     with pytest.raises(ValueError, match="min_size"):
         NullConnectionPool(dsn, min_size=1, open=False)
     pool = NullConnectionPool(dsn, open=False)
-    assert pool.min_size == 0
+    assert (pool.min_size, pool.max_size) == (0, 0)  # max_size 0: no limit, as psycopg_pool
     with pytest.raises(ValueError, match="min_size"):
         pool.resize(2)
 

@@ -203,8 +203,9 @@ class BasePool:
 
     @property
     def max_size(self) -> int:
-        """How many connections the pool opens at most."""
-        return self._state.max_size
+        """How many connections the pool opens at most (a null pool: 0 for no limit)."""
+        size = self._state.max_size
+        return 0 if self._null and size == sys.maxsize else size
 
     @property
     def max_waiting(self) -> int:

@@ -110,11 +110,14 @@ class Job:
 
 
 def check_sizes(min_size: int, max_size: int | None) -> tuple[int, int]:
-    """Validate pool sizes; ``max_size=None`` means as many as ``min_size`` (at least 1)."""
+    """Validate pool sizes; ``max_size=None`` means as many as ``min_size`` (as psycopg_pool).
+
+    So ``min_size=0`` needs a ``max_size``: a pool of at most no connection is refused.
+    """
     if min_size < 0:
         raise ValueError(f"min_size must be >= 0, got {min_size}")
     if max_size is None:
-        max_size = max(min_size, 1)
+        max_size = min_size
     if max_size < max(min_size, 1):
         raise ValueError(f"max_size must be >= min_size and >= 1, got {max_size}")
     return min_size, max_size
