@@ -187,6 +187,10 @@ async def test_async_tpc(dsn, svc):
     await aconn.tpc_prepare()
     with pytest.raises(pgwire.ProgrammingError, match="prepared"):
         await aconn.cancel()
+    with pytest.raises(pgwire.ProgrammingError, match="prepared"):
+        aconn.cancel()  # refused at the call, awaited or not (as psycopg's)
+    with pytest.raises(pgwire.ProgrammingError, match="prepared"):
+        await aconn.cancel_safe()
     assert counts(svc) == (1, 0)
     assert [x for x in await aconn.tpc_recover() if x.gtrid == "async"]
     await aconn.tpc_rollback()

@@ -708,3 +708,20 @@ def test_malformed_hstore_text(text: bytes) -> None:
 
     with pytest.raises(DataError, match="malformed hstore"):
         HstoreLoader(0, AdaptContext()).load(text)
+
+
+def test_an_unknown_time_zone_is_utc_with_one_warning(caplog):
+    import datetime as _dt
+    import logging
+
+    from pgwire.types._tz import resolve_timezone
+
+    caplog.set_level(logging.WARNING, logger="pgwire")
+    name = "Nowhere/Unknown_Zone_For_Tests"
+    assert resolve_timezone(name) is _dt.timezone.utc
+    assert resolve_timezone(name) is _dt.timezone.utc
+    warned = [r for r in caplog.records if name in r.getMessage()]
+    assert len(warned) == 1
+    assert resolve_timezone("FOOBAR0") is _dt.timezone.utc  # POSIX: a name, offset 0
+    assert resolve_timezone("<+05>-05").utcoffset(None) == _dt.timedelta(hours=5)
+    assert len([r for r in caplog.records if r.name == "pgwire"]) == 1

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Coroutine, Iterable
 from types import TracebackType
 from typing import Any, Generic, TypeVar, overload
 
@@ -296,12 +296,16 @@ class AsyncConnection(BaseConnection, ConnectSteps, Generic[Row]):
         """Close the connection (idempotent)."""
         self._close()
 
-    async def cancel(self) -> None:
-        """Ask the server to abort what runs now; harmless when nothing runs."""
+    def cancel(self) -> Coroutine[Any, Any, None]:
+        """Ask the server to abort what runs now; harmless when nothing runs.
+
+        To be awaited. What can't be cancelled (a prepared two-phase
+        transaction) raises ProgrammingError at the call, awaited or not.
+        """
         if self.closed:
-            return
+            return _nothing()
         self._check_cancel_allowed()
-        await eventloop.send_cancel(self._chan)
+        return eventloop.send_cancel(self._chan)
 
     async def start_replication(
         self, slot_name: str | None = None, **options: Any
@@ -536,3 +540,7 @@ __all__ = [
     "AsyncRawCursor",
     "AsyncTransaction",
 ]
+
+
+async def _nothing() -> None:
+    """A coroutine doing nothing: what cancel() of a closed connection gives to await."""

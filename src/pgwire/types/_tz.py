@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from datetime import timedelta, timezone, tzinfo
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 __all__ = ["resolve_timezone"]
+
+logger = logging.getLogger("pgwire")
 
 # Names PostgreSQL treats as UTC even where no tz database is installed.
 _UTC_NAMES = frozenset(
@@ -47,7 +50,8 @@ def resolve_timezone(name: str) -> tzinfo:
     IANA names go through :mod:`zoneinfo`. Names it does not know are parsed as
     the server would: the usual UTC aliases, ``Etc/GMT+5`` (five hours west),
     and POSIX strings such as ``<+14>-14``, ``UTC+5`` or ``+05:30`` (offsets
-    count west of Greenwich) become fixed offsets; anything else is UTC.
+    count west of Greenwich) become fixed offsets; anything else is UTC, with
+    a warning logged.
     """
     key = name.strip()
     if not key:
@@ -72,4 +76,6 @@ def resolve_timezone(name: str) -> tzinfo:
         sign, hh, mm, ss = m.groups()
         west = int(hh) * 3600 + int(mm or 0) * 60 + int(ss or 0)
         return _fixed(west if sign == "-" else -west)
+    # Once per name (the result is cached), as psycopg warns.
+    logger.warning("unknown PostgreSQL time zone %r: timestamps will be given in UTC", key)
     return timezone.utc
