@@ -598,7 +598,8 @@ class BaseCursor:
         if tag is not None:
             self._status_tag = tag
             self._no_result_reason = (
-                f"the last operation didn't produce records (command status: {tag})"
+                "no result available: executemany() without returning=True"
+                f" keeps none (last command status: {tag})"
             )
         self.rowcount = total if results else -1
 
