@@ -146,3 +146,24 @@ def test_async_table_recreated(dsn):
                 assert await (await aconn.execute(query, (1,))).fetchall() == [("x",)]
 
     asyncio.run(main())
+
+
+@pytest.mark.parametrize("autocommit", [True, False])
+def test_statements_are_closed_by_the_next_simple_query_too(conn, autocommit):
+    conn.autocommit = autocommit
+    conn.execute("SELECT 1", prepare=True)
+    for _ in range(3):
+        conn.execute("DROP TABLE IF EXISTS noprep; CREATE TABLE noprep ()")
+    # Queries without parameters go by the simple protocol: the Close messages
+    # are sent after this one, with a Sync of their own.
+    cur = conn.execute("SELECT 'a'; SELECT 'b'")
+    assert (cur.fetchall(), cur.nextset(), cur.fetchall()) == ([("a",)], True, [("b",)])
+    listed = "SELECT name FROM pg_prepared_statements"
+    assert conn.execute(listed).fetchall() == []
+    with pytest.raises(pgwire.errors.UndefinedColumn):  # a failing query closes them all the same
+        conn.execute("SELECT 1", prepare=True)
+        conn.execute("DROP TABLE noprep")
+        conn.execute("SELECT wat")
+    conn.rollback()
+    assert conn.execute(listed).fetchall() == []
+    conn.rollback()

@@ -432,7 +432,9 @@ def test_row_factory_error(qconn: Any, quick: QuickRuns) -> None:
         cur.fetchall()
     cur.execute(query, (14,))
     assert cur.fetchall() == [(14,)]
-    assert quick.outcomes == ["fallback", "taken"]
+    # Rows of a custom factory are made at fetch time: the answers are taken
+    # whole either way, and the maker's error comes from the fetch.
+    assert quick.outcomes == ["taken", "taken"]
 
 
 def test_notifications(qconn: Any, quick: QuickRuns) -> None:

@@ -235,7 +235,12 @@ class BaseCursor:
                 # be dropped while its query runs (async_=True).
                 count = partial(conn._prepared.ran_alone, key) if counted else None
                 return core.simple_query(
-                    proto, sql, self._description_callback(), begin, on_answer=count
+                    proto,
+                    sql,
+                    self._description_callback(),
+                    begin,
+                    on_answer=count,
+                    closes=conn._prepared.pending_closes(),
                 )
         plans = (
             conn._statement_plans

@@ -822,6 +822,7 @@ def simple_query(
     known_fields: list[m.FieldDescription] | None = None,
     description: bytes | None = None,
     on_answer: Callable[[list[Result]], None] | None = None,
+    closes: bytes = b"",
 ) -> PGGen:
     """Run ``sql`` (one or more statements) through the simple-query protocol.
 
@@ -829,13 +830,19 @@ def simple_query(
     one statement is known to return and the body of their RowDescription
     (a FETCH from a cursor already described), so that its answer can be
     taken whole. ``on_answer`` is given the results of a run that succeeded.
+    ``closes``: Close messages of statements to drop, sent after the query
+    with a Sync of their own (their answers add no result).
     """
     proto.last_query = sql
     request = _begin(begin) + m.query(sql)
+    syncs = 2 if begin else 1
+    if closes:
+        request += closes + m.SYNC
+        syncs += 1
     return results(
         proto,
         on_description,
-        2 if begin else 1,
+        syncs,
         bool(begin),
         False,
         known_fields,
