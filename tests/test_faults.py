@@ -6,6 +6,7 @@ forwards the real conversation until told to corrupt or cut it.
 
 from __future__ import annotations
 
+import asyncio
 import selectors
 import socket
 import struct
@@ -272,3 +273,40 @@ def test_invalid_utf8_text_raises_data_error_naming_the_column(proxied, value):
     with pytest.raises(pgwire.DataError, match='column "t"') as info:
         cur.fetchone()
     assert isinstance(info.value.__cause__, UnicodeDecodeError)
+
+
+def test_cancel_safe_gets_no_answer_in_time(proxied):
+    # The proxy takes one connection: a cancel request to it is queued, never answered.
+    proxy, conn = proxied
+    t0 = time.monotonic()
+    with pytest.raises(pgwire.errors.CancellationTimeout, match="timeout expired"):
+        conn.cancel_safe(timeout=0.5)
+    assert 0.4 < time.monotonic() - t0 < 3
+    proxy.close()
+    with pytest.raises(pgwire.OperationalError, match="Connection refused"):
+        conn.cancel_safe(timeout=2)
+
+
+def test_async_cancel_safe_gets_no_answer_in_time(pg_server):
+    proxy = Proxy("127.0.0.1", pg_server.port)
+
+    async def main():
+        aconn = await pgwire.AsyncConnection.connect(
+            pg_server.dsn, host="127.0.0.1", port=proxy.port, sslmode="disable"
+        )
+        try:
+            t0 = time.monotonic()
+            with pytest.raises(pgwire.errors.CancellationTimeout, match="timeout expired"):
+                await aconn.cancel_safe(timeout=0.5)
+            elapsed = time.monotonic() - t0
+            proxy.close()
+            with pytest.raises(pgwire.OperationalError, match="Connection refused"):
+                await aconn.cancel_safe(timeout=2)
+            return elapsed
+        finally:
+            await aconn.close()
+
+    try:
+        assert 0.4 < asyncio.run(main()) < 3
+    finally:
+        proxy.close()

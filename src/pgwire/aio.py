@@ -19,7 +19,7 @@ from .copy import AsyncCopy
 from .drivers import eventloop
 from .drivers.channel import Channel, Operation
 from .drivers.connect import open_socket
-from .errors import Error, OperationalError
+from .errors import CancellationTimeout, Error, OperationalError
 from .pipeline import PipelineState
 from .protocol import core
 from .protocol.core import Notify, PGGen
@@ -318,7 +318,7 @@ class AsyncConnection(BaseConnection, ConnectSteps, Generic[Row]):
         try:
             await asyncio.wait_for(self.cancel(), timeout)
         except asyncio.TimeoutError:
-            raise OperationalError("the cancel request timed out") from None
+            raise CancellationTimeout("cancel request: timeout expired") from None
 
     def pipeline(self) -> AsyncPipeline:
         """``async with aconn.pipeline():`` — queue statements, read their results later."""

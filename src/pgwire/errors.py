@@ -2745,3 +2745,7 @@ def _position_excerpt(query: str, position: int) -> list[str]:
 
 class PipelineAborted(OperationalError):
     """A statement of a pipeline was not run: an earlier one failed before the sync."""
+
+
+class CancellationTimeout(OperationalError):
+    """A cancel request got no answer from the server in time (``cancel_safe(timeout=)``)."""

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import time
 from collections.abc import Callable
 
-from ..errors import OperationalError
+from ..errors import CancellationTimeout, OperationalError
 from ..protocol import messages as m
 
 CANCEL_TIMEOUT = 30.0
@@ -41,9 +42,22 @@ def send_cancel(
                 sock.sendall(m.cancel_request(pid, key))
                 while sock.recv(4096):
                     if time.monotonic() > deadline:
-                        break
+                        raise CancellationTimeout("cancel request: timeout expired")
             finally:
                 if sock is not plain:
                     sock.close()
+    except TimeoutError:
+        raise CancellationTimeout("cancel request: timeout expired") from None
     except OSError as exc:
-        raise OperationalError(f"could not send the cancel request: {exc}") from None
+        raise cancel_failed(exc) from None
+
+
+def cancel_failed(exc: OSError) -> OperationalError:
+    """The error for a cancel request that could not be sent, naming the system's reason."""
+    reason = str(exc)
+    if exc.errno is not None:
+        # asyncio words a refused connection its own way: name the errno's reason too.
+        plain = os.strerror(exc.errno)
+        if plain not in reason:
+            reason = f"{plain}: {reason}"
+    return OperationalError(f"could not send the cancel request: {reason}")

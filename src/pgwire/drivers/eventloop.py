@@ -8,9 +8,9 @@ import weakref
 from collections.abc import Generator
 from typing import Any
 
-from ..errors import OperationalError
 from ..protocol import messages as m
 from ..protocol.core import PGGen
+from .cancel import cancel_failed
 from .cancel import send_cancel as blocking_cancel
 from .channel import Channel, Operation
 
@@ -147,7 +147,7 @@ async def send_cancel(chan: Channel) -> None:
         while await loop.sock_recv(sock, 4096):
             pass
     except OSError as exc:
-        raise OperationalError(f"could not send the cancel request: {exc}") from None
+        raise cancel_failed(exc) from None
     finally:
         sock.close()
 
