@@ -27,6 +27,10 @@ if TYPE_CHECKING:
     from .connection import Connection
 
 
+def _no_executemany() -> NotSupportedError:
+    return NotSupportedError("executemany() is not available on server-side cursors")
+
+
 ITERSIZE = 100
 """Rows per FETCH when iterating, at first (psycopg's default ``itersize``)."""
 
@@ -98,6 +102,18 @@ class ServerCursorLogic(BaseCursor):
     def nextset(self) -> None:
         """A named cursor has a single result: there is never a next one."""
         return None
+
+    def stream(
+        self, query: Any, params: Params = None, *, binary: bool | None = None, size: int = 1
+    ) -> Any:
+        """Run ``query`` without declaring a cursor, yielding rows as they arrive.
+
+        As psycopg: the rows come from a plain streamed query on the same
+        connection, made with this cursor's row factory (an async iterator
+        on an asyncio connection).
+        """
+        plain = self._conn.cursor(row_factory=self.row_factory)
+        return plain.stream(query, params, binary=binary, size=size)
 
     def _declare_query(self, query: Any) -> Any:
         head = b"DECLARE " + self._ident
@@ -313,18 +329,7 @@ class ServerCursor(ServerCursorLogic, Generic[Row]):
 
     def executemany(self, query: Any, params_seq: Any, **kwargs: Any) -> None:
         """Not available on server-side cursors."""
-        raise NotSupportedError("executemany() is not available on server-side cursors")
-
-    def stream(
-        self, query: Any, params: Params = None, *, binary: bool | None = None, size: int = 1
-    ) -> Iterator[Any]:
-        """Run ``query`` without declaring a cursor, yielding rows as they arrive.
-
-        As psycopg: the rows come from a plain streamed query on the same
-        connection, made with this cursor's row factory.
-        """
-        plain = self._conn.cursor(row_factory=self.row_factory)
-        return plain.stream(query, params, binary=binary, size=size)
+        raise _no_executemany()
 
     def results(self) -> Iterator[ServerCursor]:
         """The cursor itself, once: a named cursor has a single result."""
@@ -383,18 +388,7 @@ class AsyncServerCursor(ServerCursorLogic, Generic[Row]):
 
     async def executemany(self, query: Any, params_seq: Any, **kwargs: Any) -> None:
         """Not available on server-side cursors."""
-        raise NotSupportedError("executemany() is not available on server-side cursors")
-
-    def stream(
-        self, query: Any, params: Params = None, *, binary: bool | None = None, size: int = 1
-    ) -> AsyncIterator[Any]:
-        """Run ``query`` without declaring a cursor, yielding rows as they arrive.
-
-        As psycopg: the rows come from a plain streamed query on the same
-        connection, made with this cursor's row factory.
-        """
-        plain = self._conn.cursor(row_factory=self.row_factory)
-        return plain.stream(query, params, binary=binary, size=size)
+        raise _no_executemany()
 
     async def results(self) -> AsyncIterator[AsyncServerCursor]:
         """The cursor itself, once: a named cursor has a single result."""
