@@ -190,11 +190,13 @@ async def test_close(dsn, app, admin):
 
 
 def test_open_in_constructor_needs_a_loop(dsn, app):
-    with pytest.raises(RuntimeError, match="event loop"):
-        make_pool(dsn, app, open=True)
+    with pytest.warns(RuntimeWarning, match="await pool.open"):
+        with pytest.raises(RuntimeError, match="event loop"):
+            make_pool(dsn, app, open=True)
 
     async def main() -> tuple[int]:
-        pool = make_pool(dsn, app, min_size=1, open=True)
+        with pytest.warns(RuntimeWarning, match="await pool.open"):
+            pool = make_pool(dsn, app, min_size=1, open=True)
         try:
             async with pool.connection() as aconn:
                 return await fetch(aconn, "SELECT 7")  # type: ignore[no-any-return]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import warnings
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from types import TracebackType
@@ -33,6 +34,13 @@ class AsyncConnectionPool(BasePool):
     def _open_in_constructor(self, open: bool | None) -> None:
         if not open:
             return
+        # As psycopg_pool: a constructor can't wait for the opening, nor raise its errors.
+        warnings.warn(
+            "AsyncConnectionPool(open=True) opens the pool without waiting for it:"
+            " use 'await pool.open()' or 'async with pool' instead",
+            RuntimeWarning,
+            stacklevel=3,
+        )
         try:
             asyncio.get_running_loop()
         except RuntimeError:
