@@ -233,3 +233,39 @@ def test_chosen_itersize_is_kept(conn, sent):
         assert sum(1 for _ in named) == 1000
         assert _fetch_sizes(sent) == [100] * 11
     conn.rollback()
+
+
+def test_row_factories_make_the_fetched_rows(conn):
+    from pgwire.rows import namedtuple_row, scalar_row
+
+    calls = []
+
+    def negated(cursor):
+        calls.append(cursor.description[0].name)
+        return lambda values: [len(calls)] + [-v for v in values]
+
+    with conn.cursor("made", row_factory=negated, scrollable=True) as named:
+        named.execute("SELECT generate_series(1, 3) AS x")
+        assert calls == ["x"]  # at execute()
+        assert named.fetchone() == [1, -1]
+        assert named.fetchmany(1) == [[1, -2]]
+        assert list(named) == [[1, -3]]
+        named.scroll(0, "absolute")
+        named.row_factory = namedtuple_row
+        assert named.fetchone().x == 1
+        assert calls == ["x"]
+    with conn.cursor("scalars", row_factory=scalar_row) as named:
+        named.execute("VALUES (NULL), (0)")
+        assert [named.fetchone(), named.fetchone()] == [None, 0]
+        named.execute("VALUES (NULL), (0)")
+        assert named.fetchall() == [None, 0]
+        named.execute("VALUES (NULL), (0)")
+        assert list(named) == [None, 0]
+
+    def broken(cursor):
+        raise ZeroDivisionError
+
+    named = conn.cursor("broken", row_factory=broken)
+    with pytest.raises(ZeroDivisionError):
+        named.execute("SELECT 1")
+    conn.rollback()

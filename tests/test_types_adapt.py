@@ -105,14 +105,14 @@ def test_psycopg_shaped_tables_list_and_restore() -> None:
     reg.register_loader("text", UpperLoader)
     reg.types.add(TypeInfo("thing", 900001, 900002))
     assert reg.types["thing"].oid == 900001
-    with pytest.raises(ValueError, match="_dumpers"):
-        reg._dumpers_by_oid = saved[1]  # not yet consistent with the dumpers
+    assert reg.get_dumper_by_oid(oids.POINT_OID, Format.TEXT).__name__ == "OtherPointDumper"
 
     reg._dumpers, reg._dumpers_by_oid, reg._loaders = saved[0], saved[1], saved[2]
     reg.types.clear()
     for info in saved[3]:
         reg.types.add(info)
     assert reg.get_dumper(Point, Format.TEXT) is PointDumper
+    assert reg.get_dumper_by_oid(oids.POINT_OID, Format.TEXT) is PointDumper
     assert reg.get_loader(oids.TEXT_OID, Format.TEXT) is not UpperLoader
     assert reg.types.get("thing") is None
     assert list(reg.types) == []

@@ -20,7 +20,7 @@ from .errors import InterfaceError, NotSupportedError, ProgrammingError
 from .protocol import core
 from .protocol.core import PGGen, Result
 from .protocol.sqltext import quote_ident, quote_literal
-from .rows import Row
+from .rows import Row, tuple_row
 
 if TYPE_CHECKING:
     from .aio import AsyncConnection
@@ -69,6 +69,8 @@ class ServerCursorLogic(BaseCursor):
         # Rows in binary (execute(binary=...), else the cursor's): each FETCH
         # then goes through the extended protocol, which can ask for it.
         self._fetch_binary = binary
+        # (row factory, its row maker) for the rows of the current execute().
+        self._maker: tuple[Any, Any] | None = None
 
     def __del__(self) -> None:
         # As psycopg: a declared cursor left open holds server memory until its
@@ -185,7 +187,26 @@ class ServerCursorLogic(BaseCursor):
         sql = "SELECT 1 FROM pg_catalog.pg_cursors WHERE name = " + quote_literal(self.name)
         return core.simple_query(self._conn._proto, sql.encode(), None)
 
+    def _on_description(self, fields: list[Any]) -> Any:
+        # Each FETCH describes its rows again: they are read as tuples and
+        # made by the row maker of the execute() (see _make_rows), so the
+        # row factory is called once per execute, as psycopg does.
+        self._last_fields = fields
+        self._read_factory = tuple_row
+        return self._tx.fields_loaders(fields), tuple
+
+    def _make_rows(self, rows: list[Any]) -> list[Any]:
+        """The rows of a FETCH made by the row factory (its maker made once per execute)."""
+        factory = self._row_factory
+        if factory is tuple_row:
+            return rows
+        made = self._maker
+        if made is None or made[0] is not factory:
+            made = self._maker = (factory, factory(self))
+        return list(map(made[1], rows))
+
     def _after_declare(self, described: list[Result]) -> None:
+        self._maker = None
         self._declared = True
         self._pos = 0
         self._fetched = 0
@@ -195,6 +216,9 @@ class ServerCursorLogic(BaseCursor):
             self._fetch_description = self._conn._proto.last_description
         self._set_results(described)
         self.rowcount = -1
+        if fields and self._row_factory is not tuple_row:
+            # Called at execute(), as psycopg does: its errors come from there.
+            self._maker = (self._row_factory, self._row_factory(self))
 
     def _take(self, results: list[Result]) -> list[Any]:
         result = results[-1]
@@ -207,7 +231,7 @@ class ServerCursorLogic(BaseCursor):
         if result.error is not None:
             # A row of this batch could not be made (the server has moved past it).
             raise result.error
-        return rows
+        return self._make_rows(rows)
 
     def _check_declared(self) -> None:
         if self._closed:

@@ -392,9 +392,9 @@ class TypesRegistry:
             {},
         )
         self._dumper_pref: dict[DumperKey, type[Dumper]] = {}
-        # Dumpers registered for no class (``register_dumper(None, ...)``), by
-        # OID per format: found by get_dumper_by_oid() only.
-        self._oid_only: tuple[dict[int, type[Dumper]], dict[int, type[Dumper]]] = ({}, {})
+        # Per format, the dumper last registered for each OID, with a class or
+        # without one (``register_dumper(None, ...)``): get_dumper_by_oid().
+        self._by_oid: tuple[dict[int, type[Dumper]], dict[int, type[Dumper]]] = ({}, {})
         self._has_str_keys = False
         self._range_subtype: dict[int, int] = {}
         self._subtype_range: dict[int, int] = {}
@@ -460,25 +460,13 @@ class TypesRegistry:
 
     @property
     def _dumpers_by_oid(self) -> list[dict[int, type[Dumper]]]:
-        """psycopg's ``_dumpers_by_oid``: per wire format, the dumper last registered per OID.
-
-        It is derived from :attr:`_dumpers`, so it can only be assigned the
-        value it already has (as when a saved map is put back whole).
-        """
-        tables: list[dict[int, type[Dumper]]] = []
-        for fmt in Format:
-            by_oid: dict[int, type[Dumper]] = {}
-            for dumper in self._merged(partial(_dumper_table, fmt=fmt)).values():
-                by_oid.pop(dumper.oid, None)
-                by_oid[dumper.oid] = dumper
-            by_oid.update(self._merged(partial(_oid_only_table, fmt=fmt)))
-            tables.append(by_oid)
-        return tables
+        """psycopg's ``_dumpers_by_oid``: per wire format, the dumper last registered per OID."""
+        return [self._merged(partial(_by_oid_table, fmt=fmt)) for fmt in Format]
 
     @_dumpers_by_oid.setter
     def _dumpers_by_oid(self, tables: list[dict[int, type[Dumper]]]) -> None:
-        if list(tables) != self._dumpers_by_oid:
-            raise ValueError("the dumpers by OID follow from _dumpers: assign that instead")
+        self._by_oid = (dict(tables[Format.TEXT]), dict(tables[Format.BINARY]))
+        self._bump()
 
     @property
     def _loaders(self) -> list[dict[int, type[Loader]]]:
@@ -721,16 +709,14 @@ class TypesRegistry:
         last dumper registered for a class becomes its preferred one. With
         `cls` None the dumper is only found by its OID (:meth:`get_dumper_by_oid`).
         """
-        if cls is None:
-            self._oid_only[dumper.format][dumper.oid] = dumper
-            self._bump()
-            return
-        # Registered later: it is the one found by OID, not an earlier OID-only one.
-        self._oid_only[dumper.format].pop(dumper.oid, None)
-        if isinstance(cls, str):
-            self._has_str_keys = True
-        self._dumper_tables[dumper.format][cls] = dumper
-        self._dumper_pref[cls] = dumper
+        by_oid = self._by_oid[dumper.format]
+        by_oid.pop(dumper.oid, None)
+        by_oid[dumper.oid] = dumper
+        if cls is not None:
+            if isinstance(cls, str):
+                self._has_str_keys = True
+            self._dumper_tables[dumper.format][cls] = dumper
+            self._dumper_pref[cls] = dumper
         self._bump()
 
     def get_dumper_by_oid(self, oid: int, format: Format = Format.TEXT) -> type[Dumper]:
@@ -740,12 +726,9 @@ class TypesRegistry:
         """
         fmt = Format(format)
         for reg in self._chain():
-            found = reg._oid_only[fmt].get(oid)
+            found = reg._by_oid[fmt].get(oid)
             if found is not None:
                 return found
-            for dumper in reversed(reg._dumper_tables[fmt].values()):
-                if dumper.oid == oid:
-                    return dumper
         raise ProgrammingError(f"no dumper registered for type oid {oid} in {fmt.name} format")
 
     def _find_dumper(self, klass: type, fmt: Format | None) -> type[Dumper] | None:
@@ -783,8 +766,8 @@ class TypesRegistry:
         return None
 
 
-def _oid_only_table(reg: TypesRegistry, fmt: Format) -> dict[int, type[Dumper]]:
-    return reg._oid_only[fmt]
+def _by_oid_table(reg: TypesRegistry, fmt: Format) -> dict[int, type[Dumper]]:
+    return reg._by_oid[fmt]
 
 
 def _dumper_table(reg: TypesRegistry, fmt: Format) -> dict[DumperKey, type[Dumper]]:
