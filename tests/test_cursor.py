@@ -612,3 +612,21 @@ def test_row_factory_set_while_streaming(conn):
     assert next(rows) == {"a": 1}
     cur.row_factory = namedtuple_row
     assert next(rows).a == 2
+
+
+def test_a_row_maker_error_stays_with_its_result(conn):
+    def failing(cursor):
+        def make(values):
+            if values[0] == "bad":
+                raise ValueError("bad row")
+            return values[0]
+
+        return make
+
+    cur = conn.cursor(row_factory=failing)
+    cur.execute("SELECT 'bad'; SELECT 'good'")
+    with pytest.raises(ValueError, match="bad row"):
+        cur.fetchone()
+    cur.row_factory = tuple_row
+    assert cur.nextset()
+    assert cur.fetchall() == [("good",)]  # the first result's error is not raised here

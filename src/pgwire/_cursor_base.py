@@ -618,6 +618,7 @@ class BaseCursor:
             return
         self._rows = result.rows
         self._rows_factory = self._row_maker(result)[2]
+        self._maker_error = None
         self.rowcount = result.rowcount
 
     def _row_maker(self, result: Result) -> tuple[Any, Any, Any, Any]:
