@@ -224,7 +224,7 @@ _values = st.one_of(
     st.floats(allow_nan=True, allow_infinity=True),
     st.integers(-(2**40), 2**40).map(lambda i: i / 1024),
     st.text(),
-    st.text(alphabet="ab\\\t\n\r\x00 ").filter(lambda s: len(s) < 20),
+    st.text(alphabet="ab\\\t\n\r\x00\b\f\v ").filter(lambda s: len(s) < 20),
     st.booleans(),
     st.decimals(allow_nan=False, places=3, min_value=-(10**6), max_value=10**6),
     st.datetimes(timezones=st.sampled_from([None, UTC, PLUS2])),
@@ -305,6 +305,29 @@ def test_uuid_and_text_escapes_in_text_format() -> None:
     data = _encode(rows, False, False, [2950, 25, 25])[0]
     assert _encode(rows, False, True, [2950, 25, 25])[0] == data
     assert data == b"00000000000000000000000000000005\ta\\tb\\\\c\\nd\t\\N\n"
+
+
+def test_control_characters_escaped_as_the_server_writes_them(conn: Any) -> None:
+    # Every character 1-255 written with write_row() comes out as the server's
+    # own COPY TO writes it (\b \f \v escaped too), and reads back the same.
+    conn.autocommit = True
+    conn.execute("SET client_encoding TO UTF8")
+    conn.execute("CREATE TEMP TABLE chars (n int, c text)")
+    rows = [(i, chr(i)) for i in range(1, 256)]
+    for compiled_on in (False, True):
+        assert _encode(rows, False, compiled_on, [23, 25])[-1] == b"".join(
+            b"%d\t%s\n" % (i, {8: b"\\b", 9: b"\\t", 10: b"\\n", 11: b"\\v", 12: b"\\f",
+                                13: b"\\r", 92: b"\\\\"}.get(i, chr(i).encode()))
+            for i in range(1, 256)
+        )
+    cur = conn.cursor()
+    with cur.copy("COPY chars FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
+    with cur.copy("COPY (SELECT * FROM chars ORDER BY n) TO STDOUT") as copy:
+        server_text = b"".join(copy)
+    assert server_text == _encode(rows, False, True, [23, 25])[-1]
+    assert conn.execute("SELECT n, c FROM chars ORDER BY n").fetchall() == rows
 
 
 @pytest.mark.parametrize("encoding", ["LATIN1", "SJIS"])

@@ -26,6 +26,32 @@ def test_fetch_in_batches(conn):
     assert conn.execute("SELECT count(*) FROM pg_cursors").fetchone() == (0,)
 
 
+def test_rownumber_counts_the_rows_given_while_iterating(conn, dsn):
+    # A FETCH brings itersize rows; the row number follows the loop, row by row.
+    cur = conn.cursor("counted")
+    cur.itersize = 3
+    cur.execute("SELECT generate_series(1, %s)", (7,))
+    seen = [(row[0], cur.rownumber) for row in cur]
+    assert seen == [(i, i) for i in range(1, 8)]
+    cur.execute("SELECT generate_series(1, 10)")
+    for row in cur:
+        if row[0] == 2:
+            break
+    assert cur.rownumber == 2
+    # The next fetch reads where the server cursor is (after the batch), as psycopg's does.
+    assert cur.fetchone() == (4,) and cur.rownumber == 3
+    cur.close()
+
+    async def main():
+        async with await pgwire.AsyncConnection.connect(dsn) as aconn:
+            acur = aconn.cursor("acounted")
+            acur.itersize = 2
+            await acur.execute("SELECT generate_series(1, 5)")
+            return [(row[0], acur.rownumber) async for row in acur]
+
+    assert asyncio.run(main()) == [(i, i) for i in range(1, 6)]
+
+
 def test_cursor_lives_on_the_server(conn):
     cur = conn.cursor("visible")
     cur.execute("SELECT generate_series(1, 10)")

@@ -1572,17 +1572,21 @@ put_text_escaped(OutBuf *b, const char *data, Py_ssize_t n)
         return -1;
     for (Py_ssize_t k = 0; k < n; k++) {
         char c = data[k];
-        const char *esc = c == '\\' ? "\\\\" : c == '\t' ? "\\t" : c == '\n' ? "\\n"
-                          : c == '\r' ? "\\r" : NULL;
-        if (esc == NULL) {
+        /* The bytes the server's own COPY TO escapes: \\ and \b \t \n \v \f \r. */
+        char esc;
+        if (c == '\\')
+            esc = '\\';
+        else if (c >= '\b' && c <= '\r')
+            esc = "btnvfr"[c - '\b'];
+        else {
             b->p[b->len++] = c;
             continue;
         }
         /* Room for this escape and everything still to come. */
         if (out_reserve(b, (size_t)(n - k) + 1) < 0)
             return -1;
-        b->p[b->len++] = esc[0];
-        b->p[b->len++] = esc[1];
+        b->p[b->len++] = '\\';
+        b->p[b->len++] = esc;
     }
     return 0;
 }

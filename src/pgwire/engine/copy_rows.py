@@ -15,6 +15,7 @@ bytes are the same either way.
 from __future__ import annotations
 
 import codecs
+import re
 from collections.abc import Callable, Sequence
 from struct import Struct
 from typing import Any
@@ -68,16 +69,21 @@ _ASCII_SAFE = frozenset(
 )
 
 
+#: The bytes COPY text writes backslash-escaped, as the server's COPY TO does.
+_RESERVED = re.compile(rb"[\\\b\t\n\v\f\r]")
+_RESERVED_STR = re.compile(r"[\\\b\t\n\v\f\r]")
+_ESCAPES = {bytes([c]): bytes([92, e]) for c, e in zip(b"\\\b\t\n\v\f\r", b"\\btnvfr", strict=True)}
+
+
+def _escape_match(match: re.Match[bytes]) -> bytes:
+    return _ESCAPES[match.group()]
+
+
 def _escape_bytes(data: bytes) -> bytes:
     """``data`` with COPY text's reserved bytes backslash-escaped."""
-    if b"\\" in data or b"\t" in data or b"\n" in data or b"\r" in data:
-        data = (
-            data.replace(b"\\", b"\\\\")
-            .replace(b"\t", b"\\t")
-            .replace(b"\n", b"\\n")
-            .replace(b"\r", b"\\r")
-        )
-    return data
+    if _RESERVED.search(data) is None:
+        return data
+    return _RESERVED.sub(_escape_match, data)
 
 
 def _int_text(obj: Any) -> bytes:
@@ -258,8 +264,8 @@ class RowEncoder:
                 # The reserved characters are looked for in the str: no
                 # second pass over the bytes when (as is usual) there are none.
                 def dump_str(v: Any) -> bytes:
-                    if "\\" in v or "\t" in v or "\n" in v or "\r" in v:
-                        return _escape_bytes(dump(v))
+                    if _RESERVED_STR.search(v) is not None:
+                        return _RESERVED.sub(_escape_match, dump(v))
                     return dump(v)  # type: ignore[no-any-return]
 
                 return dump_str
