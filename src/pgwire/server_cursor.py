@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import AsyncIterator, Iterator
+from operator import length_hint
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Generic
 
@@ -62,9 +63,9 @@ class ServerCursorLogic(BaseCursor):
         self._declared = False
         self._ident = quote_ident(name).encode()
         self._fetched = 0
-        # Rows of the batch being iterated not given to the loop yet: the
-        # row number counts the rows the caller has had, as psycopg's does.
-        self._ahead = 0
+        # The iterator over the batch a loop is going through: the rows it
+        # has not given yet are not counted in the row number (as psycopg's).
+        self._batch: Iterator[Any] | None = None
         # The columns of the cursor's rows and the body of their RowDescription,
         # once described: each FETCH's answer is then read whole when plain.
         self._fetch_fields: list[Any] | None = None
@@ -212,7 +213,8 @@ class ServerCursorLogic(BaseCursor):
         self._maker = None
         self._declared = True
         self._pos = 0
-        self._fetched = self._ahead = 0
+        self._fetched = 0
+        self._batch = None
         fields = described[-1].fields if described else None
         if fields:
             self._fetch_fields = fields
@@ -257,7 +259,10 @@ class ServerCursorLogic(BaseCursor):
     @property
     def rownumber(self) -> int | None:
         """The rows given so far (by fetches and iteration)."""
-        return self._fetched - self._ahead if self._declared else None
+        if not self._declared:
+            return None
+        batch = self._batch
+        return self._fetched if batch is None else self._fetched - length_hint(batch)
 
     # --- flows (pgwire._flow), run by the blocking and the asyncio cursors ----------
 
@@ -295,25 +300,19 @@ class ServerCursorLogic(BaseCursor):
         size = self._itersize
         while True:
             rows = yield from self._batch_flow(size)
-            yield Give(self._counted(rows))
+            self._batch = iter(rows)
+            yield Give(self._batch)
             if len(rows) < size:
                 return
             if not self._itersize_chosen:
                 size = min(size * 2, ITERSIZE_GROWN)
-
-    def _counted(self, rows: list[Any]) -> Iterator[Any]:
-        """``rows``, keeping count of those not given yet (see ``rownumber``)."""
-        self._ahead = len(rows)
-        for row in rows:
-            self._ahead -= 1
-            yield row
 
     def _scroll_flow(self, value: int, mode: str) -> FlowGen[None]:
         yield from self._adopt_flow()
         self._check_declared()
         yield Call(self._run, self._move_gen(value, mode))
         self._fetched = value if mode == "absolute" else self._fetched + value
-        self._ahead = 0
+        self._batch = None
 
     def _close_flow(self) -> FlowGen[None]:
         if self._closed:
