@@ -23,7 +23,7 @@ from typing import Any
 from ..accel.encode_plans import plan_copy_values
 from ..accel.selection import speedups
 from ..errors import BadCopyFileFormat, DataError, ProgrammingError
-from ..protocol.copy_ops import BINARY_HEADER, format_text_row
+from ..protocol.copy_ops import BINARY_HEADER, TEXT_ESCAPES, format_text_row
 from ..types import Format, Transformer
 from ..types import oids as type_oids
 from ..types.adapt import _never_upgrades as never_upgrades
@@ -69,10 +69,10 @@ _ASCII_SAFE = frozenset(
 )
 
 
-#: The bytes COPY text writes backslash-escaped, as the server's COPY TO does.
-_RESERVED = re.compile(rb"[\\\b\t\n\v\f\r]")
-_RESERVED_STR = re.compile(r"[\\\b\t\n\v\f\r]")
-_ESCAPES = {bytes([c]): bytes([92, e]) for c, e in zip(b"\\\b\t\n\v\f\r", b"\\btnvfr", strict=True)}
+# TEXT_ESCAPES, looked for in a str and in its encoded bytes (ASCII-safe encodings).
+_RESERVED_STR = re.compile("[" + re.escape("".join(TEXT_ESCAPES)) + "]")
+_RESERVED = re.compile(_RESERVED_STR.pattern.encode())
+_ESCAPES = {char.encode(): escape.encode() for char, escape in TEXT_ESCAPES.items()}
 
 
 def _escape_match(match: re.Match[bytes]) -> bytes:

@@ -210,10 +210,19 @@ def copy_end(proto: Protocol, state: CopyState, fail: str | None = None) -> PGGe
 
 # --- text format ---------------------------------------------------------------
 
-_ESCAPE = str.maketrans(
-    {"\\": "\\\\", "\b": "\\b", "\t": "\\t", "\n": "\\n", "\v": "\\v", "\f": "\\f", "\r": "\\r"}
-)
-_UNESCAPE = {"b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t", "v": "\v", "\\": "\\"}
+#: The characters COPY text writes backslash-escaped, as the server's COPY TO
+#: does, and their escapes.
+TEXT_ESCAPES = {
+    "\\": "\\\\",
+    "\b": "\\b",
+    "\t": "\\t",
+    "\n": "\\n",
+    "\v": "\\v",
+    "\f": "\\f",
+    "\r": "\\r",
+}
+_ESCAPE = str.maketrans(TEXT_ESCAPES)
+_UNESCAPE = {escape[1]: char for char, escape in TEXT_ESCAPES.items()}
 
 
 def format_text_row(values: Sequence[str | None]) -> str:
