@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import threading
+import time
 
 import pytest
 
@@ -138,6 +140,18 @@ def test_prepared_max(conn):
         conn.execute(f"SELECT {i} + %s", (1,))
     count = conn.execute("SELECT count(*) FROM pg_prepared_statements").fetchone()[0]
     assert count == 2
+
+
+def test_prepared_max_none_is_unbounded(conn):
+    conn.prepared_max = None
+    assert conn.prepared_max is None
+    conn.prepare_threshold = 0
+    for i in range(120):
+        conn.execute(f"SELECT {i} + %s", (1,))
+    count = conn.execute("SELECT count(*) FROM pg_prepared_statements").fetchone()[0]
+    assert count == 121  # the 120 and the count query, prepared too
+    conn.prepared_max = 0
+    assert conn.prepared_max == 0
 
 
 # --- cursors ------------------------------------------------------------------------
@@ -470,3 +484,68 @@ def test_conninfo_to_dict():
     got = conninfo_to_dict("host=h port=5433 dbname=d", user="u", dbname="x", password=None)
     assert got == {"host": "h", "port": "5433", "dbname": "x", "user": "u"}
     assert conninfo_to_dict("postgresql://a@b/c") == {"user": "a", "host": "b", "dbname": "c"}
+
+
+# --- the connection lock ----------------------------------------------------------
+
+
+def test_lock_is_held_while_notifies_waits(conn):
+    conn.autocommit = True
+    assert not conn.lock.locked()
+    started = threading.Event()
+
+    def listen() -> None:
+        started.set()
+        for _ in conn.notifies(timeout=0.6):
+            pass
+
+    worker = threading.Thread(target=listen)
+    worker.start()
+    started.wait()
+    deadline = time.monotonic() + 5
+    while not conn.lock.locked() and time.monotonic() < deadline:
+        time.sleep(0.005)
+    assert conn.lock.locked()
+    t0 = time.monotonic()
+    conn.execute("SELECT 1")  # waits for notifies() to give the connection back
+    assert time.monotonic() - t0 > 0.2
+    worker.join()
+    assert not conn.lock.locked()
+
+
+def test_lock_taken_by_the_user_keeps_other_threads_waiting(conn):
+    done = threading.Event()
+
+    def query() -> None:
+        conn.execute("SELECT 1")
+        done.set()
+
+    with conn.lock:
+        assert conn.lock.locked()
+        worker = threading.Thread(target=query)
+        worker.start()
+        assert not done.wait(0.2)
+        conn.execute("SELECT 2")  # reentrant for the thread holding it
+    worker.join(5)
+    assert done.is_set()
+    assert not conn.lock.locked()
+
+
+@run_async
+async def test_async_lock_is_held_while_notifies_waits(dsn):
+    async with await pgwire.AsyncConnection.connect(dsn, autocommit=True) as aconn:
+        assert isinstance(aconn.lock, asyncio.Lock)
+        assert not aconn.lock.locked()
+
+        async def listen() -> None:
+            async for _ in aconn.notifies(timeout=0.3):
+                pass
+
+        task = asyncio.create_task(listen())
+        for _ in range(100):
+            if aconn.lock.locked():
+                break
+            await asyncio.sleep(0.005)
+        assert aconn.lock.locked()
+        await task
+        assert not aconn.lock.locked()

@@ -74,7 +74,7 @@ def test_deallocated_behind_our_back(conn):
 
 def test_cache_evicts_and_closes_on_server(conn):
     conn.autocommit = True
-    conn._prepared.size = 3
+    conn._prepared.prepared_max = 3
     for i in range(6):
         conn.execute(f"SELECT %s::int + {i}", (1,), prepare=True)
     conn.execute("SELECT 1", (), prepare=False)

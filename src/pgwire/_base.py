@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import random
 import ssl
+import sys
 import threading
 import time
 import warnings
@@ -415,12 +416,13 @@ class BaseConnection:
 
     @property
     def prepared_max(self) -> int | None:
-        """How many statements are kept prepared on the server at most."""
-        return self._prepared.size
+        """How many statements are kept prepared on the server at most (None: no bound)."""
+        size = self._prepared.prepared_max
+        return None if size == sys.maxsize else size
 
     @prepared_max.setter
     def prepared_max(self, value: int | None) -> None:
-        self._prepared.size = value if value is not None else 2**31
+        self._prepared.prepared_max = sys.maxsize if value is None else value
 
     # --- state ---------------------------------------------------------------
 

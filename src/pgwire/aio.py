@@ -74,6 +74,11 @@ class AsyncConnection(BaseConnection, ConnectSteps, Generic[Row]):
         self._alock = asyncio.Lock()
 
     @property
+    def lock(self) -> asyncio.Lock:
+        """The lock held while the connection is in use (a query, ``notifies()``, a COPY)."""
+        return self._alock
+
+    @property
     def _cursor_class(self) -> type:  # type: ignore[override]
         return AsyncCursor
 

@@ -29,6 +29,46 @@ from .transaction import BaseTransaction, Rollback
 _R = TypeVar("_R")
 
 
+class ConnectionLock:
+    """The lock a blocking connection holds while it talks to the server.
+
+    A view of the connection's reentrant lock with ``locked()``, which a
+    reentrant lock lacks before Python 3.14: taking it keeps every other
+    thread's use of the connection waiting until it is released.
+    """
+
+    __slots__ = ("_lock",)
+
+    def __init__(self, lock: Any) -> None:
+        self._lock = lock
+
+    def acquire(self, blocking: bool = True, timeout: float = -1) -> bool:
+        """Take the lock (reentrant: the thread holding it may take it again)."""
+        return bool(self._lock.acquire(blocking, timeout))
+
+    def release(self) -> None:
+        """Release the lock once."""
+        self._lock.release()
+
+    def locked(self) -> bool:
+        """Whether any thread holds the lock."""
+        if self._lock._is_owned():
+            return True
+        if self._lock.acquire(False):
+            self._lock.release()
+            return False
+        return True
+
+    def __enter__(self) -> bool:
+        return self.acquire()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.release()
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {'locked' if self.locked() else 'unlocked'}>"
+
+
 class Connection(BaseConnection, ConnectSteps, Generic[Row]):
     """A connection to a PostgreSQL server, blocking on I/O (PEP 249).
 
@@ -219,6 +259,11 @@ class Connection(BaseConnection, ConnectSteps, Generic[Row]):
     @property
     def _flow_lock(self) -> Any:
         return self._lock
+
+    @property
+    def lock(self) -> ConnectionLock:
+        """The lock held while the connection is in use (a query, ``notifies()``, a COPY)."""
+        return ConnectionLock(self._lock)
 
     def _command(self, sql: bytes) -> None:
         with self._lock:

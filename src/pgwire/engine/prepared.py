@@ -85,9 +85,10 @@ class PreparedEntry:
 class PreparedCache:
     """The statements of one connection, least recently used first."""
 
-    def __init__(self, threshold: int | str | None = AUTO, size: int = 100) -> None:
+    def __init__(self, threshold: int | str | None = AUTO, prepared_max: int = 100) -> None:
         self.threshold = threshold
-        self.size = size
+        #: The most statements kept prepared (``sys.maxsize``: no bound).
+        self.prepared_max = prepared_max
         #: Whether the connection reaches PostgreSQL directly (None: not known yet).
         self.direct: bool | None = None
         #: Set when a run reached the threshold under AUTO before ``direct`` was
@@ -200,7 +201,7 @@ class PreparedCache:
         return entry
 
     def _evict(self) -> None:
-        while len(self._entries) > self.size:
+        while len(self._entries) > self.prepared_max:
             _, old = self._entries.popitem(last=False)
             if old.name is not None:
                 self._to_close.append(old.name)
