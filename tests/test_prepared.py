@@ -143,7 +143,7 @@ def test_statements_without_rows_skip_describe(conn, autocommit, sent):
 
 
 def test_cache_policy():
-    cache = PreparedCache(threshold=2, size=2)
+    cache = PreparedCache(threshold=2, prepared_max=2)
     key = (b"q", ())
     assert cache.plan(key, None) == (cache._entries[key], False)
     assert cache.plan(key, None) == (cache._entries[key], False)
