@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import socket
 import time
@@ -188,22 +189,55 @@ def test_connection_refused_within_timeout():
     assert time.monotonic() - t0 < 3.5
 
 
-def test_connect_timeout_on_silent_server():
+@pytest.mark.parametrize("driver", ["blocking", "asyncio"])
+def test_connect_timeout_on_silent_server(driver):
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         s.listen(1)
         port = s.getsockname()[1]
+        params = dict(
+            host="127.0.0.1", port=port, user="x", dbname="x", connect_timeout=2, sslmode="disable"
+        )
         t0 = time.monotonic()
-        with pytest.raises(pgwire.OperationalError, match="timeout"):
-            pgwire.connect(
-                host="127.0.0.1",
-                port=port,
-                user="x",
-                dbname="x",
-                connect_timeout=2,
-                sslmode="disable",
-            )
+        with pytest.raises(pgwire.OperationalError) as info:
+            if driver == "blocking":
+                pgwire.connect(**params)
+            else:
+                asyncio.run(pgwire.AsyncConnection.connect(**params))
         assert 1.5 < time.monotonic() - t0 < 4
+    # The same words from both drivers, naming the server.
+    assert str(info.value) == (
+        f'connection to server at "127.0.0.1", port {port} failed: connection timeout expired'
+    )
+
+
+@pytest.mark.parametrize("driver", ["blocking", "asyncio"])
+def test_every_failed_host_is_reported(driver):
+    with socket.socket() as silent, socket.socket() as closed:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(1)
+        closed.bind(("127.0.0.1", 0))
+        ports = [silent.getsockname()[1], closed.getsockname()[1]]
+        params = dict(
+            host="127.0.0.1,127.0.0.1",
+            port=f"{ports[0]},{ports[1]}",
+            user="x",
+            dbname="x",
+            connect_timeout=2,
+            sslmode="disable",
+        )
+        with pytest.raises(pgwire.OperationalError) as info:
+            if driver == "blocking":
+                pgwire.connect(**params)
+            else:
+                asyncio.run(pgwire.AsyncConnection.connect(**params))
+    lines = str(info.value).splitlines()
+    assert lines[0] == "Multiple connection attempts failed. All failures were:"
+    assert len(lines) == 3
+    assert lines[1].startswith(f"- host: '127.0.0.1', port: '{ports[0]}', hostaddr: ")
+    assert lines[1].endswith("connection timeout expired")
+    assert lines[2].startswith(f"- host: '127.0.0.1', port: '{ports[1]}', hostaddr: ")
+    assert "refused" in lines[2].lower()
 
 
 def test_unknown_host():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import threading
 from decimal import Decimal
 
 import pytest
@@ -103,6 +104,56 @@ def test_copy_blocks_other_use(conn, table):
             conn.execute("SELECT 1")
         copy.write_row((5,))
     assert conn.execute("SELECT a FROM c").fetchall() == [(5,)]
+
+
+def test_other_threads_wait_for_the_copy_to_end(conn, table):
+    log = []
+    cur = conn.cursor()
+    with cur.copy("COPY c (a) FROM STDIN") as copy:
+
+        def query() -> None:
+            # Made and run during the COPY: waits for the block to end.
+            other = conn.cursor()
+            other.execute("SELECT count(*) FROM c")
+            log.append(("counted", other.fetchone()[0]))
+
+        worker = threading.Thread(target=query)
+        worker.start()
+        worker.join(0.3)
+        assert worker.is_alive()
+        copy.write_row((1,))
+        copy.write_row((2,))
+        log.append("copy done")
+    worker.join(5)
+    assert log == ["copy done", ("counted", 2)]
+
+
+def test_async_copy_other_tasks_wait_and_the_copying_task_is_refused(dsn):
+    async def main():
+        async with await pgwire.AsyncConnection.connect(dsn, autocommit=True) as aconn:
+            await aconn.execute("CREATE TEMP TABLE ac (a int)")
+            log = []
+            before = aconn.cursor()
+
+            async def query() -> None:
+                cur = await aconn.execute("SELECT count(*) FROM ac")
+                log.append(("counted", (await cur.fetchone())[0]))
+
+            async with aconn.cursor().copy("COPY ac FROM STDIN") as copy:
+                task = asyncio.create_task(query())
+                await asyncio.sleep(0.2)
+                assert not task.done()
+                # The task holding the connection would wait for itself (the
+                # suite's timeout catches a hang).
+                with pytest.raises(pgwire.ProgrammingError, match="in progress"):
+                    await before.execute("SELECT 1")
+                await copy.write_row((1,))
+                log.append("copy done")
+            await asyncio.wait_for(task, 5)
+            assert log == ["copy done", ("counted", 1)]
+            assert await (await before.execute("SELECT 2")).fetchone() == (2,)
+
+    asyncio.run(main())
 
 
 def test_not_a_copy_statement(conn):

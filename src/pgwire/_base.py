@@ -166,14 +166,31 @@ def connect_plan(params: ConnectParams) -> Iterator[tuple[str, HostSpec]]:
             yield attrs, host
 
 
-def connect_error(errors: list[Exception]) -> Exception:
-    """The exception to raise when no host could be connected to."""
-    if len(errors) == 1:
-        return errors[0]
-    last = errors[-1]
+def connect_error(attempts: list[tuple[HostSpec, Exception]]) -> Exception:
+    """The exception to raise when no host could be connected to.
+
+    One attempt: its own error. Several: one error listing each attempt's
+    host, port and address with its failure, as psycopg words it.
+    """
+    if len(attempts) == 1:
+        return attempts[0][1]
+    lines = ["Multiple connection attempts failed. All failures were:"]
+    for host, exc in attempts:
+        lines.append(
+            f"- host: {host.host!r}, port: {str(host.port)!r},"
+            f" hostaddr: {host.hostaddr or ''!r}: {exc}"
+        )
+    last = attempts[-1][1]
     diag = last.diag if isinstance(last, Error) else None
+    return OperationalError("\n".join(lines), diag=diag)
+
+
+def connect_timeout_error(host: HostSpec) -> OperationalError:
+    """The error of a connection attempt that outlasted ``connect_timeout``."""
+    where = host.hostaddr or host.host
     return OperationalError(
-        "could not connect to any host: " + "; ".join(str(e) for e in errors), diag=diag
+        f'connection to server at "{where}", port {host.port} failed:'
+        " connection timeout expired"
     )
 
 
@@ -479,7 +496,10 @@ class BaseConnection:
         withhold: bool = False,
     ) -> Any:
         """A new cursor; with a ``name``, a server-side cursor (DECLARE ... CURSOR)."""
-        self._check_open()
+        # Only a closed connection refuses: a cursor made during another
+        # thread's COPY waits for the connection when it runs.
+        if self._chan.closed or self._proto.closed:
+            raise OperationalError("the connection is closed")
         if name is not None:
             server_factory = self.server_cursor_factory or self._server_cursor_class
             return server_factory(

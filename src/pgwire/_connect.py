@@ -58,21 +58,21 @@ def connect_flow(cls: Any, dsn: str | None, kwargs: dict[str, Any]) -> FlowGen[A
     # psycopg's; the asyncio connection's is a coroutine, awaited here).
     keywords = yield Call(cls._get_connection_params, dsn or "", **kwargs)
     params = make_params(None, **keywords)
-    errors: list[Exception] = []
+    attempts: list[tuple[HostSpec, Exception]] = []
     for attrs, host in connect_plan(params):
         try:
             targets = yield Call(cls._resolve, params, host)
         except OperationalError as exc:
-            errors.append(exc)
+            attempts.append((host, exc))
             continue
         for target in targets:
             try:
                 chan = yield Call(cls._open_session, params, target, attrs)
             except (OperationalError, OSError) as exc:
-                errors.append(exc)
+                attempts.append((target, exc))
                 continue
             return cls(chan, params, target, **own)
-    raise connect_error(errors)
+    raise connect_error(attempts)
 
 
 def open_session_flow(

@@ -6,9 +6,9 @@ import asyncio
 import time
 from collections.abc import AsyncIterator, Coroutine, Iterable
 from types import TracebackType
-from typing import Any, Generic, TypeVar, overload
+from typing import Any, Generic, Literal, TypeVar, overload
 
-from ._base import BaseConnection, IsolationLevel
+from ._base import BaseConnection, IsolationLevel, connect_timeout_error
 from ._connect import ConnectSteps, connect_flow, open_session_flow
 from ._cursor_base import BaseCursor, Params, _Exhausted
 from ._flow import arun, arun_iter, holding
@@ -19,7 +19,7 @@ from .copy import AsyncCopy
 from .drivers import eventloop
 from .drivers.channel import Channel, Operation
 from .drivers.connect import open_socket
-from .errors import CancellationTimeout, Error, OperationalError
+from .errors import CancellationTimeout, Error, ProgrammingError
 from .pipeline import PipelineState
 from .protocol import core
 from .protocol.core import Notify, PGGen
@@ -29,6 +29,36 @@ from .tpc import Xid
 from .transaction import BaseTransaction
 
 _R = TypeVar("_R")
+
+
+class ConnectionLock(asyncio.Lock):
+    """The asyncio lock of a connection, refusing the task that already holds it.
+
+    An asyncio lock is not reentrant: a task that runs a query inside its
+    own COPY block or ``stream()`` loop would wait for itself forever. It
+    gets a ``ProgrammingError`` instead; other tasks wait their turn.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._owner: asyncio.Task[Any] | None = None
+
+    async def acquire(self) -> Literal[True]:
+        """Take the lock; ``ProgrammingError`` if the current task holds it."""
+        task = asyncio.current_task()
+        if task is not None and task is self._owner:
+            raise ProgrammingError(
+                "a COPY, stream() or notifies() is in progress on this connection,"
+                " in this task: finish it first"
+            )
+        await super().acquire()
+        self._owner = task
+        return True
+
+    def release(self) -> None:
+        """Release the lock."""
+        self._owner = None
+        super().release()
 
 
 class AsyncConnection(BaseConnection, ConnectSteps, Generic[Row]):
@@ -71,7 +101,7 @@ class AsyncConnection(BaseConnection, ConnectSteps, Generic[Row]):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._alock = asyncio.Lock()
+        self._alock = ConnectionLock()
 
     @property
     def lock(self) -> asyncio.Lock:
@@ -130,8 +160,7 @@ class AsyncConnection(BaseConnection, ConnectSteps, Generic[Row]):
         try:
             return await asyncio.wait_for(flow, params.connect_timeout)
         except asyncio.TimeoutError:
-            where = host.hostaddr or host.host
-            raise OperationalError(f"connection to {where} timed out") from None
+            raise connect_timeout_error(host) from None
 
     async def __aenter__(self) -> AsyncConnection:
         return self

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from types import TracebackType
 from typing import Any, Generic, TypeVar, overload
 
-from ._base import BaseConnection, Inflight, IsolationLevel, TransactionStatus
+from ._base import (
+    BaseConnection,
+    Inflight,
+    IsolationLevel,
+    TransactionStatus,
+    connect_timeout_error,
+)
 from ._connect import ConnectSteps, connect_flow, open_session_flow
 from ._flow import run, run_iter
 from ._hosts import resolve
@@ -124,7 +131,15 @@ class Connection(BaseConnection, ConnectSteps, Generic[Row]):
 
     @staticmethod
     def _open_session(params: ConnectParams, host: HostSpec, attrs: str) -> Channel:
-        return run(open_session_flow(Connection, params, host, attrs))
+        started = time.monotonic()
+        try:
+            return run(open_session_flow(Connection, params, host, attrs))
+        except OperationalError as exc:
+            # The socket's and the session's deadlines fail alike: one message.
+            timeout = params.connect_timeout
+            if timeout is not None and time.monotonic() - started >= timeout:
+                raise connect_timeout_error(host) from exc
+            raise
 
     def __enter__(self) -> Connection[Row]:
         return self

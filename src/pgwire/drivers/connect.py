@@ -271,7 +271,7 @@ def open_socket(
             reason = "timeout expired" if isinstance(exc, TimeoutError) else exc
             errors.append(f"{where}: {reason}")
     raise OperationalError(
-        f'connection to server at "{host.host}" port {host.port} failed: ' + "; ".join(errors)
+        f'connection to server at "{host.host}", port {host.port} failed: ' + "; ".join(errors)
     )
 
 
