@@ -625,3 +625,161 @@ def test_dumper_registered_for_no_class(conn):
     conn.adapters.register_dumper(str, StrDumper)  # typed text: functions resolve
     assert conn.execute("SELECT concat(%s, %s)", ["a", "b"]).fetchone() == ("ab",)
     assert conn.adapters.get_dumper_by_oid(25, Format.TEXT) is StrDumper
+
+
+# -- adapters: registries as psycopg's maps -------------------------------------------------
+
+
+class _SuffixLoader(pgwire.types.Loader):
+    """Text values with a suffix, to tell which registration loaded them."""
+
+    suffix = ""
+
+    def load(self, data: bytes) -> str:
+        return bytes(data).decode() + self.suffix
+
+
+def _suffix_loader(suffix: str) -> type[pgwire.types.Loader]:
+    return type("SuffixLoader", (_SuffixLoader,), {"suffix": suffix})
+
+
+def test_types_registry_psycopg_api() -> None:
+    from pgwire.postgres import types as builtins
+    from pgwire.types import TypeInfo, TypesRegistry
+
+    empty = TypesRegistry()
+    assert empty.get("text") is None
+    with pytest.raises(KeyError):
+        empty["text"]
+    info = TypeInfo("test", 1, 0)
+    empty.add(info)
+    assert empty["test"] is empty[1] is info
+    with pytest.raises(KeyError):
+        empty[0]
+    # A copy of the builtins: the same TypeInfo objects, by name and OID.
+    copy = TypesRegistry(builtins)
+    assert copy.get("text") is copy["text"] is copy[25] is builtins["text"]
+    assert copy["integer"] is copy["int4[]"] is copy[1007]
+    assert copy.get_oid("int4[]") == 1007
+    dummy = TypeInfo("dummy", 25, 1009)
+    copy.add(dummy)
+    assert copy[25] is copy["dummy"] is dummy
+    assert builtins[25] is copy["text"] is not dummy
+
+
+def test_cursor_adapters_are_a_copy_made_with_the_cursor(conn) -> None:
+    conn.adapters.register_loader("text", _suffix_loader("t"))
+    cur1 = conn.cursor()
+    cur2 = conn.cursor()
+    cur2.adapters.register_loader("text", _suffix_loader("c2"))
+    conn.adapters.register_loader("text", _suffix_loader("t1"))
+    assert cur1.execute("SELECT 'a'::text").fetchone() == ("at",)
+    assert cur2.execute("SELECT 'a'::text").fetchone() == ("ac2",)
+    assert conn.cursor().execute("SELECT 'a'::text").fetchone() == ("at1",)
+    # Registering on the cursor copies what the cursor had.
+    cur1.adapters.register_loader("int4", _suffix_loader("i"))
+    assert cur1.execute("SELECT 'a'::text, 1").fetchone() == ("at", "1i")
+
+
+def test_async_cursor_adapters_are_a_copy_made_with_the_cursor(dsn) -> None:
+    async def main() -> None:
+        async with await pgwire.AsyncConnection.connect(dsn) as aconn:
+            aconn.adapters.register_loader("text", _suffix_loader("t"))
+            cur = aconn.cursor()
+            aconn.adapters.register_loader("text", _suffix_loader("t1"))
+            await cur.execute("SELECT 'a'::text")
+            assert await cur.fetchone() == ("at",)
+            cur = await aconn.execute("SELECT 'a'::text")
+            assert await cur.fetchone() == ("at1",)
+
+    asyncio.run(main())
+
+
+def test_connection_adapters_are_a_copy_of_the_global_ones(dsn) -> None:
+    from pgwire.types import TypeInfo
+
+    before = pgwire.connect(dsn)
+    saved = pgwire.adapters._loaders
+    info = TypeInfo("pgwire_test_global", 900001, 900002)
+    try:
+        pgwire.adapters.types.add(info)
+        assert pgwire.adapters.types[900001] is info
+        assert before.adapters.types.get(900001) is None
+        with pgwire.connect(dsn) as after:
+            assert after.adapters.types[900002] is info
+    finally:
+        pgwire.adapters._loaders = saved
+        pgwire.adapters.clear_types()
+        before.close()
+
+
+def test_none_needs_a_none_dumper(dsn) -> None:
+    from pgwire.types import TypesRegistry, default_registry
+    from pgwire.types.text import StrDumper
+
+    assert default_registry.get_loader(0, Format.TEXT) is not None
+    assert default_registry.get_loader(0, Format.BINARY) is not None
+    context = TypesRegistry()
+    context.register_loader(0, default_registry.get_loader(0, Format.TEXT))
+    context.register_dumper(str, StrDumper)
+    with pgwire.connect(dsn, context=context) as conn:
+        assert conn.execute("SELECT %s", ["x"]).fetchone() == ("x",)
+        for _ in range(2):  # and once the query has a plan
+            with pytest.raises(pgwire.ProgrammingError, match="NoneType"):
+                conn.execute("SELECT %s", [None])
+    with pgwire.connect(dsn) as conn:
+        assert conn.execute("SELECT %s", [None]).fetchone() == (None,)
+
+
+def test_record_text_fields_use_the_text_loader(conn) -> None:
+    cur = conn.cursor()
+    cur.adapters.register_loader("text", _suffix_loader("c"))
+    assert cur.execute("SELECT row('a'::text, 1)").fetchone()[0] == ("ac", "1c")
+    assert conn.execute("SELECT row('a'::text, 1)").fetchone()[0] == ("a", "1")
+
+
+def test_list_of_box_uses_the_box_delimiter(conn) -> None:
+    class Box:
+        def __init__(self, *coords: int) -> None:
+            self.coords = coords
+
+    class BoxDumper(pgwire.types.Dumper):
+        oid = pgwire.postgres.types["box"].oid
+
+        def dump(self, box: Box) -> bytes:
+            return "({},{}),({},{})".format(*box.coords).encode()
+
+    conn.adapters.register_dumper(Box, BoxDumper)
+    got = conn.execute("SELECT (%s::box[])::text", ([Box(1, 2, 3, 4), Box(5, 4, 3, 2)],))
+    assert got.fetchone()[0] == "{(3,4),(1,2);(5,4),(3,2)}"
+
+
+def test_dumper_of_psycopg_protocol_without_upgrade_auto(conn) -> None:
+    class TwiceDumper:  # not a pgwire Dumper: psycopg's protocol only
+        format = Format.TEXT
+        oid = 25
+
+        def __init__(self, cls: type, context: Any = None) -> None:
+            pass
+
+        def dump(self, obj: str) -> bytes:
+            return (obj * 2).encode()
+
+        def quote(self, obj: str) -> bytes:
+            return b"'" + self.dump(obj).replace(b"h", b"q") + b"'"
+
+        def upgrade(self, obj: str, format: Any) -> Any:
+            return self
+
+    conn.adapters.register_dumper(str, TwiceDumper)
+    assert conn.execute("SELECT %s", ["hi"]).fetchone()[0] == "hihi"
+    assert conn.execute("SELECT %s", [["hi", "ha"]]).fetchone()[0] == ["hihi", "haha"]
+    assert pgwire.sql.Literal("hi").as_string(conn) == "'qiqi'"
+
+
+def test_info_register_loads_arrays_only(conn) -> None:
+    conn.execute("CREATE TEMPORARY TABLE pgwire_rowtype (data text)")
+    info = pgwire.types.TypeInfo.fetch(conn, "pgwire_rowtype")
+    info.register(conn)
+    row = conn.execute("""SELECT '(foo)'::pgwire_rowtype, '{"(foo)"}'::pgwire_rowtype[]""")
+    assert row.fetchone() == ("(foo)", ["(foo)"])

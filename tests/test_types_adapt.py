@@ -60,11 +60,17 @@ def test_default_registry_has_builtins() -> None:
     assert default_registry.array_element(oids.INT4_OID) is None
 
 
-def test_child_registry_overrides_and_falls_back() -> None:
+def test_registry_copy_on_write() -> None:
+    """``TypesRegistry(template)`` is a copy: later registrations stay on their side (psycopg)."""
     parent = TypesRegistry(default_registry)
-    child = TypesRegistry(parent)
     parent.register_loader("text", UpperLoader)
+    child = TypesRegistry(parent)
     assert child.get_loader(oids.TEXT_OID, Format.TEXT) is UpperLoader
+    parent.register_loader("int4", UpperLoader)
+    child.register_loader("float8", UpperLoader)
+    assert child.get_loader(oids.INT4_OID, Format.TEXT) is not UpperLoader
+    assert parent.get_loader(oids.FLOAT8_OID, Format.TEXT) is not UpperLoader
+    assert default_registry.get_loader(oids.INT4_OID, Format.TEXT) is not UpperLoader
     assert default_registry.get_loader(oids.TEXT_OID, Format.TEXT) is not UpperLoader
     # The binary one still comes from the default registry.
     assert child.get_loader(oids.TEXT_OID, Format.BINARY) is not None
@@ -83,9 +89,9 @@ def test_psycopg_shaped_tables_list_and_restore() -> None:
     from pgwire.types.typeinfo import TypeInfo
 
     parent = TypesRegistry(default_registry)
-    reg = TypesRegistry(parent)
     parent.register_dumper(Point, PointDumper)
-    # A child lists its parents' registrations, as a psycopg map copied from the global one.
+    reg = TypesRegistry(parent)
+    # A copy lists what it was copied from, as a psycopg map copied from the global one.
     assert reg._dumpers[PyFormat.TEXT][Point] is PointDumper
     assert reg._dumpers[PyFormat.AUTO][Point] is PointDumper
     assert Point not in reg._dumpers[PyFormat.BINARY]
@@ -137,7 +143,8 @@ def test_transformer_and_dumper_contexts() -> None:
     assert Transformer(Owner()).context is ctx
     assert Transformer(Child()).context is ctx
     assert Dumper(str, Owner()).context is ctx
-    assert Transformer(TypesRegistry(default_registry)).registry.parent is default_registry
+    reg = TypesRegistry(default_registry)
+    assert Transformer(reg).registry is reg
     with pytest.raises(TypeError, match="context must be"):
         Transformer(object())
 

@@ -56,7 +56,9 @@ class BaseCursor:
         # since (see _remake_rows).
         self._read_factory: Any = self._row_factory
         self._rows_factory: Any = self._row_factory
-        self._tx = Transformer(connection.adapt_context)
+        # Pinned: registrations on the connection after the cursor is made do
+        # not apply to it (psycopg copies the adapters into each cursor).
+        self._tx = Transformer(connection.adapt_context, pinned=True)
         self._desc_callback: Any = None
         # The prepared statement being run, for its on_answer and on_error (see _watch_prepared).
         self._prepared_run: tuple[Any, ...] = ()
@@ -113,16 +115,18 @@ class BaseCursor:
 
     @property
     def adapters(self) -> TypesRegistry:
-        """The types registry of this cursor: a child of the connection's.
+        """The types registry of this cursor: a copy of the connection's when the cursor was made.
 
-        What is registered here applies to this cursor only.
+        What is registered here applies to this cursor only; what is
+        registered on the connection afterwards does not apply to it.
         """
-        registry = self._tx.registry
-        if registry is self._conn.adapters:
-            # Made on first use: most cursors never need their own.
-            registry = TypesRegistry(self._conn.adapters)
-            self._tx = Transformer(self._conn.adapt_context, registry)
-        return registry
+        tx = self._tx
+        if not tx.owns_registry:
+            # Made on first use: most cursors never need their own (until then
+            # the transformer reads the connection's as it was, see Transformer).
+            registry = TypesRegistry(tx.current_registry())
+            self._tx = tx = Transformer(self._conn.adapt_context, registry)
+        return tx.registry
 
     @property
     def description(self) -> list[Column] | None:
@@ -499,9 +503,7 @@ class BaseCursor:
         pq = self._convert_query(query, params)
         oids, formats, values = self._tx.dump_params(pq.params or [], pq.formats)
         self.query, self.params = pq.query, params
-        return core.statement_request(
-            pq.query, oids, formats, values, self._result_formats(binary)
-        )
+        return core.statement_request(pq.query, oids, formats, values, self._result_formats(binary))
 
     def _pipeline_result(self, results: list[Result] | None, error: Error | None) -> None:
         """File the outcome of a statement run in pipeline mode."""

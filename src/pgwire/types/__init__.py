@@ -6,12 +6,13 @@ turns a Python object into the bytes of a query parameter. Each works in one
 :class:`Format` (``TEXT`` or ``BINARY``). Adapters live in a
 :class:`TypesRegistry`: loaders by type OID, dumpers by Python class.
 
-Registries form a chain and lookups fall back to the parent:
+Registries are copied, as psycopg's adapters maps are (copy on write, so a
+copy is cheap): what is registered on one later does not show in its copies.
 
 * :data:`default_registry` holds every builtin adapter;
-* each connection has its own child registry, ``conn.adapters``;
-* a cursor may use its own child of that for changes local to it: its
-  Transformer is built as ``Transformer(context, TypesRegistry(conn.adapters))``.
+* each connection starts with a copy of it, ``conn.adapters``;
+* each cursor reads its connection's as it was when the cursor was made;
+  ``cur.adapters`` is a copy of that for changes local to the cursor.
 
 A :class:`Transformer` (one per cursor) picks the loaders of a result once,
 from its column OIDs and formats, and dumps parameters.
@@ -62,7 +63,10 @@ inet/cidr, the builtin ranges (as :class:`Range`) and multiranges (as
 :class:`Multirange`), anonymous records (as tuples: of str in text results,
 of typed values in binary ones; a tuple parameter goes as a record literal)
 and arrays of all of them; Python ``Enum`` members are dumped by name.
-Unknown types load as str (text) or bytes (binary). Under the client
+Unknown types load as str (text) or bytes (binary): with the loaders
+registered for OID 0, as in psycopg. A None parameter is sent as the type
+of the dumper registered for ``NoneType`` (a registry without one cannot
+send None). Under the client
 encoding SQL_ASCII text values load as bytes, as psycopg returns them. A range
 type gets its
 loaders from ``registry.register_range(range_oid, subtype_oid)``, a
@@ -93,10 +97,11 @@ TypesRegistry; None for every connection)::
 * :func:`register_hstore` (hstore <-> ``dict[str, str | None]``);
 * :func:`register_range` and :func:`register_multirange` for range types
   over any subtype the context can load;
-* ``info.register(context)`` does what needs no choice for any kind: a domain
+* ``info.register(context)`` records the type (``conn.adapters.types[name]``)
+  and loads its array type as a list of what the type loads as, as psycopg's
+  does (an enum, a composite or a range keeps loading as text); a domain
   loads as its base type (the server reports the base type of domain
-  columns; the domain's own OID shows in its arrays and inside composites),
-  an enum as str, and every type's array type as a list.
+  columns; the domain's own OID shows in its arrays and inside composites).
 
 Arrays of registered types load as lists of what the element loads as, and
 lists of registered Python objects dump as arrays of the type.

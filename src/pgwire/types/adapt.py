@@ -10,10 +10,9 @@ A :class:`Transformer` picks loaders once per result and dumps parameters.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import timezone, tzinfo
 from enum import Enum, IntEnum
-from functools import partial
 from typing import Any, ClassVar
 
 from ..accel.decode_plans import decoded_in_c, is_utf8
@@ -40,6 +39,7 @@ __all__ = [
 ]
 
 DumperKey = type | str
+_NoneType = type(None)
 
 
 class Format(IntEnum):
@@ -253,7 +253,9 @@ _STANDALONE: list[AdaptContext] = []
 def _standalone_context() -> AdaptContext:
     """The context of dumpers made without one: the defaults (UTF-8, UTC...)."""
     if not _STANDALONE:
-        _STANDALONE.append(AdaptContext())
+        # The default registry itself, not a copy: what is registered there
+        # later applies to adapters made without a context (psycopg's too).
+        _STANDALONE.append(AdaptContext(default_registry))
     return _STANDALONE[0]
 
 
@@ -347,7 +349,23 @@ class TypedDumpers:
 def _never_upgrades(dumper: Dumper) -> bool:
     """True if the dumper's choice for a value never depends on the value."""
     cls = type(dumper)
-    return cls.upgrade is Dumper.upgrade and cls.upgrade_auto is Dumper.upgrade_auto
+    # A dumper written to psycopg's protocol only (not a Dumper) may lack upgrade_auto.
+    return (
+        cls.upgrade is Dumper.upgrade and getattr(cls, "upgrade_auto", None) is Dumper.upgrade_auto
+    )
+
+
+def upgrade_auto(dumper: Dumper, obj: Any) -> Dumper:
+    """The dumper `dumper` picks for `obj` when the caller leaves the format to it.
+
+    psycopg's dumper protocol has no ``upgrade_auto``: a dumper written to it
+    alone (a class that does not inherit :class:`Dumper`) is asked
+    ``upgrade(obj, PyFormat.AUTO)``, as psycopg asks it.
+    """
+    method = getattr(dumper, "upgrade_auto", None)
+    if method is None:
+        return dumper.upgrade(obj, PyFormat.AUTO)  # type: ignore[arg-type]
+    return method(obj)  # type: ignore[no-any-return]
 
 
 # The compiled encoders call a dumper's dump only where it never picks another.
@@ -370,59 +388,135 @@ def type_name(cls: type) -> str:
     return _qualname(cls)
 
 
-class TypesRegistry:
-    """Loaders by type OID and dumpers by Python class, per format.
+#: The tables of a registry, shared between a registry and its copies until
+#: one of them writes to one (copy on write, as psycopg's maps do).
+_COW_TABLES = (
+    "_loader_tables",
+    "_loader_pref",
+    "_dumper_tables",
+    "_dumper_pref",
+    "_by_oid",
+    "_range_subtype",
+    "_subtype_range",
+    "_array_element",
+    "_element_array",
+    "_delimiter",
+    "_multirange_range",
+    "_range_multirange",
+    "_types",
+)
 
-    Lookups fall back to the `parent` registry. The last dumper registered for
-    a class (in either format) is that class's preferred one; likewise the
-    format of the last loader registered for an OID is the preferred result
-    format for it.
+
+class _Epoch:
+    """The state of a registry between two writes, as the Transformers reading it see it.
+
+    A Transformer reading a registry it does not own (a cursor reading its
+    connection's) marks the current epoch ``watched``. The next write to the
+    registry first leaves a copy of the registry as it was in ``snapshot``:
+    those Transformers go on with it, as psycopg's cursors go on with the
+    copy of the adapters taken when they were made.
+    """
+
+    __slots__ = ("watched", "snapshot")
+
+    def __init__(self) -> None:
+        self.watched = False
+        self.snapshot: TypesRegistry | None = None
+
+
+class TypesRegistry:
+    """Loaders by type OID and dumpers by Python class, per format; types by name and OID.
+
+    ``TypesRegistry(template)`` starts as a copy of `template` (a registry, or
+    its ``types``), psycopg's ``AdaptersMap(template)``: later registrations on
+    either do not show in the other (the tables are shared until one of them
+    writes, so a copy is cheap). ``TypesRegistry()`` is empty. The last dumper
+    registered for a class (in either format) is that class's preferred one;
+    likewise the format of the last loader registered for an OID is the
+    preferred result format for it.
+
+    A registry is psycopg's ``TypesRegistry`` too (the types by name and
+    OID): :meth:`add`, ``registry[key]``, :meth:`get`, :meth:`get_oid`,
+    :meth:`get_by_subtype`; ``registry.types`` is the same view of it.
     """
 
     # Bumped on any registration in any registry, so cached choices get rechecked.
     _generation: ClassVar[int] = 0
 
-    def __init__(self, parent: TypesRegistry | None = None) -> None:
-        """Create an empty registry falling back to `parent`."""
-        self.parent = parent
-        self._loader_tables: tuple[dict[int, type[Loader]], dict[int, type[Loader]]] = ({}, {})
-        self._loader_pref: dict[int, Format] = {}
-        self._dumper_tables: tuple[dict[DumperKey, type[Dumper]], dict[DumperKey, type[Dumper]]] = (
-            {},
-            {},
-        )
-        self._dumper_pref: dict[DumperKey, type[Dumper]] = {}
-        # Per format, the dumper last registered for each OID, with a class or
-        # without one (``register_dumper(None, ...)``): get_dumper_by_oid().
-        self._by_oid: tuple[dict[int, type[Dumper]], dict[int, type[Dumper]]] = ({}, {})
-        self._has_str_keys = False
-        self._range_subtype: dict[int, int] = {}
-        self._subtype_range: dict[int, int] = {}
-        self._array_element: dict[int, int] = {}
-        self._element_array: dict[int, int] = {}
-        self._delimiter: dict[int, bytes] = {}
-        self._multirange_range: dict[int, int] = {}
-        self._range_multirange: dict[int, int] = {}
-        # Types from the catalog (TypeInfo) by OID, their array types by array OID.
-        self._type_infos: dict[int, Any] = {}
-        self._array_type_infos: dict[int, Any] = {}
+    _loader_tables: tuple[dict[int, type[Loader]], dict[int, type[Loader]]]
+    _loader_pref: dict[int, Format]
+    _dumper_tables: tuple[dict[DumperKey, type[Dumper]], dict[DumperKey, type[Dumper]]]
+    _dumper_pref: dict[DumperKey, type[Dumper]]
+    # Per format, the dumper last registered for each OID, with a class or
+    # without one (``register_dumper(None, ...)``): get_dumper_by_oid().
+    _by_oid: tuple[dict[int, type[Dumper]], dict[int, type[Dumper]]]
+    _range_subtype: dict[int, int]
+    _subtype_range: dict[int, int]
+    _array_element: dict[int, int]
+    _element_array: dict[int, int]
+    _delimiter: dict[int, bytes]
+    _multirange_range: dict[int, int]
+    _range_multirange: dict[int, int]
+    # TypeInfos added (from the catalog...) by OID, array OID, name and regtype.
+    _types: dict[str | int, Any]
+
+    def __init__(self, template: Any = None) -> None:
+        """Create a registry: a copy of `template` (a registry or its ``types``), or empty."""
+        if template is not None and not isinstance(template, TypesRegistry):
+            found = getattr(template, "_registry", None)
+            if not isinstance(found, TypesRegistry):
+                raise TypeError(
+                    f"a registry is made from a registry, not {type(template).__name__}"
+                )
+            template = found
+        self._live = _Epoch()
+        if template is None:
+            self._loader_tables = ({}, {})
+            self._loader_pref = {}
+            self._dumper_tables = ({}, {})
+            self._dumper_pref = {}
+            self._by_oid = ({}, {})
+            self._range_subtype = {}
+            self._subtype_range = {}
+            self._array_element = {}
+            self._element_array = {}
+            self._delimiter = {}
+            self._multirange_range = {}
+            self._range_multirange = {}
+            self._types = {}
+            self._shared: set[str] = set()
+            self._has_str_keys = False
+            # Whether the builtin types are known by name and OID (the default
+            # registry and its copies: psycopg's postgres.types).
+            self._builtins = False
+            return
+        for name in _COW_TABLES:
+            setattr(self, name, getattr(template, name))
+        self._shared = set(_COW_TABLES)
+        template._shared = set(_COW_TABLES)
+        self._has_str_keys = template._has_str_keys
+        self._builtins = template._builtins
 
     def copy(self) -> TypesRegistry:
-        """A registry with this one's registrations and parent, changed independently.
+        """A registry with this one's registrations, changed independently."""
+        return TypesRegistry(self)
 
-        What is registered on either afterwards does not show in the other
-        (registrations on a common parent still show in both).
-        """
-        twin = TypesRegistry(self.parent)
-        for name, value in vars(self).items():
-            if name == "parent":
-                continue
-            if isinstance(value, tuple):
-                value = tuple(dict(table) for table in value)
-            elif isinstance(value, dict):
-                value = dict(value)
-            setattr(twin, name, value)
-        return twin
+    def _write(self, name: str) -> Any:
+        """The table `name`, this registry's own, about to be written to."""
+        live = self._live
+        if live.watched:
+            # Transformers reading this registry go on with it as it is now.
+            live.snapshot = TypesRegistry(self)
+            self._live = _Epoch()
+        table = getattr(self, name)
+        if name in self._shared:
+            if isinstance(table, tuple):
+                table = tuple(dict(t) for t in table)
+            else:
+                table = dict(table)
+            setattr(self, name, table)
+            self._shared.discard(name)
+        return table
 
     @property
     def adapters(self) -> TypesRegistry:
@@ -431,28 +525,26 @@ class TypesRegistry:
 
     # psycopg's AdaptersMap keeps its tables in `_dumpers`, `_dumpers_by_oid`
     # and `_loaders`; code written for psycopg (its test helpers among it)
-    # lists the adaptable classes from them, and saves and restores the
-    # global map through them. These are views of this registry in that
-    # shape, its parents' registrations included; assigning one replaces
-    # this registry's own tables.
-
-    def _merged(self, pick: Callable[[TypesRegistry], dict[Any, Any]]) -> dict[Any, Any]:
-        merged: dict[Any, Any] = {}
-        for reg in reversed(self._chain()):
-            merged.update(pick(reg))
-        return merged
+    # lists the adaptable classes from them, and saves, edits and restores the
+    # global map through them. These are this registry's own tables (made its
+    # own first: what is changed there changes this registry only), in that
+    # shape; assigning one replaces them.
 
     @property
     def _dumpers(self) -> dict[PyFormat, dict[DumperKey, type[Dumper]]]:
         """psycopg's ``_dumpers``: the dumper classes by class, per placeholder format."""
+        tables = self._write("_dumper_tables")
+        self._bump()  # the caller may change them
         return {
-            PyFormat.AUTO: self._merged(lambda reg: reg._dumper_pref),
-            PyFormat.TEXT: self._merged(partial(_dumper_table, fmt=Format.TEXT)),
-            PyFormat.BINARY: self._merged(partial(_dumper_table, fmt=Format.BINARY)),
+            PyFormat.AUTO: self._write("_dumper_pref"),
+            PyFormat.TEXT: tables[Format.TEXT],
+            PyFormat.BINARY: tables[Format.BINARY],
         }
 
     @_dumpers.setter
     def _dumpers(self, tables: dict[PyFormat, dict[DumperKey, type[Dumper]]]) -> None:
+        self._write("_dumper_pref")
+        self._write("_dumper_tables")
         self._dumper_pref = dict(tables[PyFormat.AUTO])
         self._dumper_tables = (dict(tables[PyFormat.TEXT]), dict(tables[PyFormat.BINARY]))
         self._has_str_keys = any(isinstance(k, str) for k in self._dumper_pref)
@@ -461,67 +553,127 @@ class TypesRegistry:
     @property
     def _dumpers_by_oid(self) -> list[dict[int, type[Dumper]]]:
         """psycopg's ``_dumpers_by_oid``: per wire format, the dumper last registered per OID."""
-        return [self._merged(partial(_by_oid_table, fmt=fmt)) for fmt in Format]
+        tables = self._write("_by_oid")
+        self._bump()
+        return list(tables)
 
     @_dumpers_by_oid.setter
     def _dumpers_by_oid(self, tables: list[dict[int, type[Dumper]]]) -> None:
+        self._write("_by_oid")
         self._by_oid = (dict(tables[Format.TEXT]), dict(tables[Format.BINARY]))
         self._bump()
 
     @property
     def _loaders(self) -> list[dict[int, type[Loader]]]:
         """psycopg's ``_loaders``: the loader classes by OID, per wire format."""
-        return [self._merged(partial(_loader_table, fmt=fmt)) for fmt in Format]
+        tables = self._write("_loader_tables")
+        self._bump()
+        return list(tables)
 
     @_loaders.setter
     def _loaders(self, tables: list[dict[int, type[Loader]]]) -> None:
+        self._write("_loader_tables")
         self._loader_tables = (dict(tables[Format.TEXT]), dict(tables[Format.BINARY]))
         self._bump()
+
+    # -- types by name and OID (psycopg's TypesRegistry) -------------------------------
 
     @property
     def types(self) -> Any:
         """The types known here by name or OID: ``registry.types["tsrange"].oid`` (as psycopg's).
 
-        The builtin types, and those whose TypeInfo was registered in this
-        registry or its parents (``register_hstore``, ``info.register()``...).
+        The builtin types (in the default registry and the registries made
+        from it), and those added here (``register_hstore``,
+        ``info.register()``...).
         """
         from .typeinfo import RegistryTypes
 
         return RegistryTypes(self)
 
-    def add_type(self, info: Any) -> None:
-        """Remember a TypeInfo from the catalog: its name spells casts of its OID."""
+    def add(self, info: Any) -> None:
+        """Remember a TypeInfo: found by its OID, array OID, name and regtype from now on."""
+        types = self._write("_types")
         if info.oid:
-            self._type_infos[info.oid] = info
+            types[info.oid] = info
         if info.array_oid:
-            self._array_type_infos[info.array_oid] = info
+            types[info.array_oid] = info
+        types[info.name] = info
+        if info.regtype and info.regtype not in types:
+            types[info.regtype] = info
+        self._bump()
 
-    def type_info(self, oid: int) -> Any:
-        """The TypeInfo registered for `oid`, or None."""
-        for reg in self._chain():
-            info = reg._type_infos.get(oid)
-            if info is not None:
+    add_type = add
+
+    def __getitem__(self, key: str | int) -> Any:
+        """The TypeInfo of the type called `key` or of OID `key` (its array's OID too).
+
+        KeyError if this registry does not know it.
+        """
+        if isinstance(key, str):
+            if key.endswith("[]"):
+                key = key[:-2]
+            info = self._types.get(key)
+            if info is None and self._builtins:
+                try:
+                    info = _builtin_info(_oids.lookup(key))
+                except KeyError:
+                    pass
+        elif isinstance(key, int):
+            info = self._types.get(key)
+            if info is None and self._builtins:
+                info = _builtin_info(key)
+        else:
+            raise TypeError(f"the key must be an oid or a name, got {type(key).__name__}")
+        if info is None:
+            raise KeyError(f"couldn't find the type {key!r} in the types registry")
+        return info
+
+    def get(self, key: str | int) -> Any:
+        """Like ``registry[key]``, but None for a type this registry does not know."""
+        try:
+            return self[key]
+        except KeyError:
+            return None
+
+    def get_oid(self, name: str) -> int:
+        """The OID of the type called `name` (its array type's for ``name[]``); KeyError if none."""
+        info = self[name]
+        return int(info.array_oid if name.endswith("[]") else info.oid)
+
+    def get_by_subtype(self, cls: type, subtype: int | str) -> Any:
+        """The `cls` info (a RangeInfo, a MultirangeInfo) whose subtype is `subtype`, or None."""
+        sub = self.get(subtype)
+        if sub is None:
+            return None
+        for info in self:
+            if isinstance(info, cls) and getattr(info, "subtype_oid", 0) == sub.oid:
                 return info
         return None
 
-    def sql_type_name(self, oid: int) -> str | None:
-        """How SQL spells a registered (non-builtin) type or its array type; None if unknown."""
-        for reg in self._chain():
-            info = reg._type_infos.get(oid)
-            if info is not None:
-                return str(info.regtype or info.name)
-            info = reg._array_type_infos.get(oid)
-            if info is not None:
-                return str(info.regtype or info.name) + "[]"
-        return None
+    def __iter__(self) -> Iterator[Any]:
+        """The TypeInfos added to this registry (the builtin types are not listed)."""
+        seen: set[int] = set()
+        for info in self._types.values():
+            if id(info) not in seen:
+                seen.add(id(info))
+                yield info
 
-    def _chain(self) -> list[TypesRegistry]:
-        chain = []
-        reg: TypesRegistry | None = self
-        while reg is not None:
-            chain.append(reg)
-            reg = reg.parent
-        return chain
+    def clear_types(self) -> None:
+        """Forget the TypeInfos added to this registry."""
+        self._write("_types").clear()
+        self._bump()
+
+    def type_info(self, oid: int) -> Any:
+        """The TypeInfo added for `oid` (a type's or its array's), or None."""
+        return self._types.get(oid)
+
+    def sql_type_name(self, oid: int) -> str | None:
+        """How SQL spells an added type or its array type; None if none was added."""
+        info = self._types.get(oid)
+        if info is None:
+            return None
+        name = str(info.regtype or info.name)
+        return name + "[]" if oid == info.array_oid and oid != info.oid else name
 
     @staticmethod
     def _bump() -> None:
@@ -530,23 +682,18 @@ class TypesRegistry:
     # -- loaders --------------------------------------------------------------
 
     def register_loader(self, oid: int | str, loader: type[Loader]) -> None:
-        """Use `loader` for values of type `oid` (an OID, or a builtin type name)."""
+        """Use `loader` for values of type `oid` (an OID, or a type name this registry knows)."""
         if isinstance(oid, str):
-            oid = _oids.lookup(oid)
+            info = self.get(oid)
+            oid = info.oid if info is not None else _oids.lookup(oid)
         fmt = Format(loader.format)
-        self._loader_tables[fmt][oid] = loader
-        self._loader_pref[oid] = fmt
+        self._write("_loader_tables")[fmt][oid] = loader
+        self._write("_loader_pref")[oid] = fmt
         self._bump()
 
     def get_loader(self, oid: int, format: Format) -> type[Loader] | None:
         """Return the loader class for `oid` in `format`, or None."""
-        reg: TypesRegistry | None = self
-        while reg is not None:
-            cls = reg._loader_tables[format].get(oid)
-            if cls is not None:
-                return cls
-            reg = reg.parent
-        return None
+        return self._loader_tables[format].get(oid)
 
     def preferred_format(self, oid: int) -> Format | None:
         """Return the format of the last loader registered for `oid` (None if none).
@@ -555,17 +702,16 @@ class TypesRegistry:
         :meth:`register_range`, a multirange with :meth:`register_multirange`)
         prefers what its element type (subtype, range type) prefers.
         """
-        for reg in self._chain():
-            fmt = reg._loader_pref.get(oid)
-            if fmt is not None:
-                return fmt
-            elem = reg._array_element.get(oid)
-            if elem is None:
-                elem = reg._range_subtype.get(oid)
-            if elem is None:
-                elem = reg._multirange_range.get(oid)
-            if elem is not None:
-                return self.preferred_format(elem)
+        fmt = self._loader_pref.get(oid)
+        if fmt is not None:
+            return fmt
+        elem = self._array_element.get(oid)
+        if elem is None:
+            elem = self._range_subtype.get(oid)
+        if elem is None:
+            elem = self._multirange_range.get(oid)
+        if elem is not None:
+            return self.preferred_format(elem)
         return None
 
     # -- arrays ---------------------------------------------------------------
@@ -582,44 +728,27 @@ class TypesRegistry:
         """
         from .array import ArrayBinaryLoader, ArrayLoader
 
-        self._array_element[array_oid] = element_oid
+        self._write("_array_element")[array_oid] = element_oid
         if dump:
-            self._element_array[element_oid] = array_oid
-        self._delimiter[array_oid] = delimiter.encode()
-        self._loader_tables[Format.TEXT][array_oid] = ArrayLoader
-        self._loader_tables[Format.BINARY][array_oid] = ArrayBinaryLoader
-        self._loader_pref.pop(array_oid, None)
+            self._write("_element_array")[element_oid] = array_oid
+        self._write("_delimiter")[array_oid] = delimiter.encode()
+        tables = self._write("_loader_tables")
+        tables[Format.TEXT][array_oid] = ArrayLoader
+        tables[Format.BINARY][array_oid] = ArrayBinaryLoader
+        self._write("_loader_pref").pop(array_oid, None)
         self._bump()
 
     def array_element(self, array_oid: int) -> int | None:
         """Return the element OID of an array type, or None if not an array type."""
-        reg: TypesRegistry | None = self
-        while reg is not None:
-            oid = reg._array_element.get(array_oid)
-            if oid is not None:
-                return oid
-            reg = reg.parent
-        return None
+        return self._array_element.get(array_oid)
 
     def array_of(self, element_oid: int) -> int:
         """Return the OID of the array type of `element_oid` (0 if unknown)."""
-        reg: TypesRegistry | None = self
-        while reg is not None:
-            oid = reg._element_array.get(element_oid)
-            if oid is not None:
-                return oid
-            reg = reg.parent
-        return 0
+        return self._element_array.get(element_oid, 0)
 
     def array_delimiter(self, array_oid: int) -> bytes:
         """Return the element delimiter of an array type (``b","`` but for box)."""
-        reg: TypesRegistry | None = self
-        while reg is not None:
-            d = reg._delimiter.get(array_oid)
-            if d is not None:
-                return d
-            reg = reg.parent
-        return b","
+        return self._delimiter.get(array_oid, b",")
 
     # -- ranges ---------------------------------------------------------------
 
@@ -631,33 +760,22 @@ class TypesRegistry:
         """
         from .range import RangeBinaryLoader, RangeLoader
 
-        self._range_subtype[range_oid] = subtype_oid
+        self._write("_range_subtype")[range_oid] = subtype_oid
         if dump:
-            self._subtype_range[subtype_oid] = range_oid
-        self._loader_tables[Format.TEXT][range_oid] = RangeLoader
-        self._loader_tables[Format.BINARY][range_oid] = RangeBinaryLoader
-        self._loader_pref.pop(range_oid, None)
+            self._write("_subtype_range")[subtype_oid] = range_oid
+        tables = self._write("_loader_tables")
+        tables[Format.TEXT][range_oid] = RangeLoader
+        tables[Format.BINARY][range_oid] = RangeBinaryLoader
+        self._write("_loader_pref").pop(range_oid, None)
         self._bump()
 
     def range_subtype(self, range_oid: int) -> int | None:
         """Return the subtype OID of a range type, or None if not a range type."""
-        reg: TypesRegistry | None = self
-        while reg is not None:
-            oid = reg._range_subtype.get(range_oid)
-            if oid is not None:
-                return oid
-            reg = reg.parent
-        return None
+        return self._range_subtype.get(range_oid)
 
     def range_of(self, subtype_oid: int) -> int:
         """Return the OID of the range type over `subtype_oid` (0 if unknown)."""
-        reg: TypesRegistry | None = self
-        while reg is not None:
-            oid = reg._subtype_range.get(subtype_oid)
-            if oid is not None:
-                return oid
-            reg = reg.parent
-        return 0
+        return self._subtype_range.get(subtype_oid, 0)
 
     # -- multiranges ----------------------------------------------------------
 
@@ -672,33 +790,22 @@ class TypesRegistry:
         """
         from .multirange import MultirangeBinaryLoader, MultirangeLoader
 
-        self._multirange_range[multirange_oid] = range_oid
+        self._write("_multirange_range")[multirange_oid] = range_oid
         if dump:
-            self._range_multirange[range_oid] = multirange_oid
-        self._loader_tables[Format.TEXT][multirange_oid] = MultirangeLoader
-        self._loader_tables[Format.BINARY][multirange_oid] = MultirangeBinaryLoader
-        self._loader_pref.pop(multirange_oid, None)
+            self._write("_range_multirange")[range_oid] = multirange_oid
+        tables = self._write("_loader_tables")
+        tables[Format.TEXT][multirange_oid] = MultirangeLoader
+        tables[Format.BINARY][multirange_oid] = MultirangeBinaryLoader
+        self._write("_loader_pref").pop(multirange_oid, None)
         self._bump()
 
     def multirange_range(self, multirange_oid: int) -> int | None:
         """Return the range OID of a multirange type, or None if not a multirange type."""
-        reg: TypesRegistry | None = self
-        while reg is not None:
-            oid = reg._multirange_range.get(multirange_oid)
-            if oid is not None:
-                return oid
-            reg = reg.parent
-        return None
+        return self._multirange_range.get(multirange_oid)
 
     def multirange_of(self, range_oid: int) -> int:
         """Return the OID of the multirange type of `range_oid` (0 if unknown)."""
-        reg: TypesRegistry | None = self
-        while reg is not None:
-            oid = reg._range_multirange.get(range_oid)
-            if oid is not None:
-                return oid
-            reg = reg.parent
-        return 0
+        return self._range_multirange.get(range_oid, 0)
 
     # -- dumpers --------------------------------------------------------------
 
@@ -709,14 +816,14 @@ class TypesRegistry:
         last dumper registered for a class becomes its preferred one. With
         `cls` None the dumper is only found by its OID (:meth:`get_dumper_by_oid`).
         """
-        by_oid = self._by_oid[dumper.format]
+        by_oid = self._write("_by_oid")[dumper.format]
         by_oid.pop(dumper.oid, None)
         by_oid[dumper.oid] = dumper
         if cls is not None:
             if isinstance(cls, str):
                 self._has_str_keys = True
-            self._dumper_tables[dumper.format][cls] = dumper
-            self._dumper_pref[cls] = dumper
+            self._write("_dumper_tables")[dumper.format][cls] = dumper
+            self._write("_dumper_pref")[cls] = dumper
         self._bump()
 
     def get_dumper_by_oid(self, oid: int, format: Format = Format.TEXT) -> type[Dumper]:
@@ -725,30 +832,19 @@ class TypesRegistry:
         Raises ProgrammingError if no registered dumper sends that type.
         """
         fmt = Format(format)
-        for reg in self._chain():
-            found = reg._by_oid[fmt].get(oid)
-            if found is not None:
-                return found
+        found = self._by_oid[fmt].get(oid)
+        if found is not None:
+            return found
         raise ProgrammingError(f"no dumper registered for type oid {oid} in {fmt.name} format")
 
     def _find_dumper(self, klass: type, fmt: Format | None) -> type[Dumper] | None:
-        name: str | None = None
-        reg: TypesRegistry | None = self
-        while reg is not None:
-            table = reg._dumper_pref if fmt is None else reg._dumper_tables[fmt]
-            found = table.get(klass)
-            if found is None and reg._has_str_keys:
-                if name is None:
-                    name = _qualname(klass)
-                found = table.get(name)
-            if found is not None:
-                return found
-            reg = reg.parent
-        return None
+        table = self._dumper_pref if fmt is None else self._dumper_tables[fmt]
+        found = table.get(klass)
+        if found is None and self._has_str_keys:
+            found = table.get(_qualname(klass))
+        return found
 
-    def get_dumper(
-        self, cls: type, format: Format | PyFormat | str | None
-    ) -> type[Dumper] | None:
+    def get_dumper(self, cls: type, format: Format | PyFormat | str | None) -> type[Dumper] | None:
         """Return the dumper class for `cls` in `format` following the MRO, or None.
 
         `format` None (or ``PyFormat.AUTO``) asks for the class's preferred
@@ -766,20 +862,32 @@ class TypesRegistry:
         return None
 
 
-def _by_oid_table(reg: TypesRegistry, fmt: Format) -> dict[int, type[Dumper]]:
-    return reg._by_oid[fmt]
+_BUILTIN_INFOS: dict[int, Any] = {}
+_DELIMITERS = {oid: delim for _, oid, _, delim in _oids.BUILTIN_TYPES}
 
 
-def _dumper_table(reg: TypesRegistry, fmt: Format) -> dict[DumperKey, type[Dumper]]:
-    return reg._dumper_tables[fmt]
+def _builtin_info(oid: int) -> Any:
+    """The TypeInfo of a builtin type (of the element type for an array OID), or None.
 
+    Made once per type: the same object whatever the registry asked.
+    """
+    oid = _oids.ARRAY_TO_ELEMENT.get(oid, oid)
+    info = _BUILTIN_INFOS.get(oid)
+    if info is None:
+        name = _oids.OID_TO_NAME.get(oid)
+        if name is None:
+            return None
+        from .typeinfo import TypeInfo
 
-def _loader_table(reg: TypesRegistry, fmt: Format) -> dict[int, type[Loader]]:
-    return reg._loader_tables[fmt]
+        delimiter = _DELIMITERS.get(oid, ",")
+        array_oid = _oids.ELEMENT_TO_ARRAY.get(oid, 0)
+        info = _BUILTIN_INFOS[oid] = TypeInfo(name, oid, array_oid, delimiter=delimiter)
+    return info
 
 
 default_registry = TypesRegistry()
-"""The registry holding every builtin adapter; connections use a child of it."""
+"""The registry holding every builtin adapter; each connection starts with a copy of it."""
+default_registry._builtins = True
 
 
 def registry_of(context: Any) -> TypesRegistry:
@@ -866,11 +974,16 @@ class Transformer:
     or any registry change.
     """
 
-    def __init__(self, context: Any = None, registry: TypesRegistry | None = None) -> None:
+    def __init__(
+        self, context: Any = None, registry: TypesRegistry | None = None, *, pinned: bool = False
+    ) -> None:
         """Adapt in `context`, looking types up in `registry` (default: the context's).
 
         `context` is an AdaptContext, or a connection or cursor (its context);
         None adapts with the defaults (UTF-8, UTC, the default registry).
+        With `pinned`, what is registered on the context's registry afterwards
+        does not apply here: the registry is read as it is now (as a psycopg
+        cursor reads the copy of its connection's adapters made with it).
         """
         if type(context) is not AdaptContext:
             context = adapt_context_of(context)
@@ -878,10 +991,20 @@ class Transformer:
         self.registry = registry if registry is not None else context.registry
         self._own_context = registry is not None and registry is not context.registry
         self._ctx = context.with_registry(self.registry) if self._own_context else context
+        #: Whether the registry is this transformer's own (given to it, not its context's).
+        self.owns_registry = self._own_context
+        # Pinned to the context's registry, whose owner may change it: a change
+        # leaves this transformer the registry as it was (see _Epoch).
+        self._epoch: _Epoch | None = None
+        if pinned and not self._own_context:
+            epoch = self._epoch = self.registry._live
+            epoch.watched = True
         self._stamp = (context.generation, TypesRegistry._generation)
         self._loaders: dict[tuple[int, int], Callable[[bytes], Any]] = {}
         self._dumpers: dict[tuple[type, int], Dumper] = {}
         self._static_dumpers: dict[tuple[type, None], Dumper] = {}
+        # The OID of the NoneType dumper, looked up when a None is first sent.
+        self._none_oid: int | None = None
         # The last result's columns and their loaders: a statement run again
         # (prepared, its columns known) brings the very same list.
         self._fields_memo: tuple[Any, list[Callable[[bytes], Any]]] | None = None
@@ -901,13 +1024,27 @@ class Transformer:
         self._check()
         return self._ctx
 
+    def current_registry(self) -> TypesRegistry:
+        """The registry this transformer reads now (a copy, once its context's changed)."""
+        self._check()
+        return self.registry
+
     def _check(self) -> None:
         stamp = (self.context.generation, TypesRegistry._generation)
         if stamp != self._stamp:
+            epoch = self._epoch
+            if epoch is not None and epoch.snapshot is not None:
+                # The context's registry changed since this transformer was
+                # made: go on with the copy left of it as it was.
+                self.registry = epoch.snapshot
+                self._epoch = None
+                self._own_context = True
+                self._ctx = self.context.with_registry(self.registry)
             self._stamp = stamp
             self._loaders.clear()
             self._dumpers.clear()
             self._static_dumpers.clear()
+            self._none_oid = None
             self._fields_memo = None
             if self._own_context:
                 self._ctx._sync()
@@ -917,9 +1054,13 @@ class Transformer:
     def get_loader(self, oid: int, format: Format | int) -> Loader:
         """Return a new loader instance for `oid` in `format` (fallback for unknown OIDs)."""
         fmt = Format(format)
-        cls = self.registry.get_loader(oid, fmt)
+        reg = self.registry
+        cls = reg.get_loader(oid, fmt)
         if cls is None:
-            cls = _UnknownTextLoader if fmt == Format.TEXT else _UnknownBinaryLoader
+            # As psycopg: what is registered for OID 0 loads the types nobody registered.
+            cls = reg.get_loader(0, fmt)
+            if cls is None:
+                cls = _UnknownTextLoader if fmt == Format.TEXT else _UnknownBinaryLoader
         return cls(oid, self._ctx)
 
     def column_loaders(
@@ -971,6 +1112,8 @@ class Transformer:
         Types whose text form follows DateStyle are asked in binary when the
         session's DateStyle is not ISO (the text loaders read ISO only).
         """
+        if self._stamp[1] != TypesRegistry._generation:
+            self._check()
         reg = self.registry
         fmt = reg.preferred_format(oid)
         if fmt is None:
@@ -1012,16 +1155,31 @@ class Transformer:
                 )
             dumper = self._dumpers[key] = dcls(cls, self._ctx)
         if format is None:
-            return dumper.upgrade_auto(obj)
+            return upgrade_auto(dumper, obj)
         return dumper.upgrade(obj, format)
+
+    def none_oid(self) -> int:
+        """The type OID a None parameter is sent as: the one of the dumper of NoneType.
+
+        As in psycopg, None needs a dumper registered for ``NoneType`` (every
+        registry made from the default one has it); without one it cannot be
+        sent (ProgrammingError).
+        """
+        oid = self._none_oid
+        if oid is None:
+            dcls = self.registry.get_dumper(_NoneType, None)
+            if dcls is None:
+                raise ProgrammingError("cannot adapt type 'NoneType': no dumper registered for it")
+            oid = self._none_oid = dcls.oid
+        return oid
 
     def dump(
         self, obj: Any, format: Format | PyFormat | None = None
     ) -> tuple[int, int, bytes | None]:
         """Dump one parameter -> ``(oid, format, value)``; None -> ``(0, TEXT, None)``."""
-        if obj is None:
-            return 0, Format.TEXT, None
         self._check()
+        if obj is None:
+            return self.none_oid(), Format.TEXT, None
         d = self.get_dumper(obj, format)
         return d.oid, d.format, d.dump(obj)
 
@@ -1047,7 +1205,7 @@ class Transformer:
         static = self._static_dumpers
         for i, obj in enumerate(params):
             if obj is None:
-                oids.append(0)
+                oids.append(self.none_oid() if self._none_oid is None else self._none_oid)
                 fmts.append(Format.TEXT)
                 values.append(None)
                 continue

@@ -24,9 +24,11 @@ from .adapt import (
     Format,
     Loader,
     TypesRegistry,
+    _never_upgrades,
     _UnknownBinaryLoader,
     _UnknownTextLoader,
     type_name,
+    upgrade_auto,
 )
 from .numeric import (
     Float4BinaryLoader,
@@ -293,6 +295,8 @@ class _TextArrayDumper(Dumper):
         super().__init__(cls, context)
         self.elem = elem
         self.oid = oid
+        # The array type's own separator: ';' for box, ',' for the others.
+        self._delim = self.context.registry.array_delimiter(oid) if oid else b","
 
     def dump(self, obj: Any) -> bytes:
         """Write ``{...}`` with quoting and NULLs."""
@@ -312,10 +316,10 @@ class _TextArrayDumper(Dumper):
                 if b is None:  # the element's dumper writes NULL
                     parts.append(b"NULL")
                     continue
-                if _NEEDS_QUOTES.search(b):
+                if _NEEDS_QUOTES.search(b) or self._delim in b:
                     b = b'"' + b.replace(b"\\", b"\\\\").replace(b'"', b'\\"') + b'"'
                 parts.append(b)
-        return b"{" + b",".join(parts) + b"}"
+        return b"{" + self._delim.join(parts) + b"}"
 
 
 class _EmptyArrayDumper(Dumper):
@@ -380,9 +384,6 @@ class _ListChooser(ChoosingDumper):
         self._nulls = _TextArrayDumper(cls, context, None, 0)
         self._empty = _EmptyArrayDumper(cls, context)
 
-
-
-
     def _elem_dumper(self, cls: type, fmt: Format | None) -> Dumper:
         key = (cls, -1 if fmt is None else int(fmt))
         d = self._elem_dumpers.get(key)
@@ -393,23 +394,21 @@ class _ListChooser(ChoosingDumper):
                 dcls = reg.get_dumper(cls, None)
             if dcls is None:
                 raise ProgrammingError(
-                    f"cannot adapt type {type_name(cls)!r} in a list:"
-                    " no dumper registered for it"
+                    f"cannot adapt type {type_name(cls)!r} in a list: no dumper registered for it"
                 )
             d = self._elem_dumpers[key] = dcls(cls, self.context)
         return d
 
     def _upgraded(self, x: Any, fmt: Format | None) -> Dumper:
         d = self._elem_dumper(type(x), fmt)
-        return d.upgrade_auto(x) if fmt is None else d.upgrade(x, fmt)
+        return upgrade_auto(d, x) if fmt is None else d.upgrade(x, fmt)
 
     def _common(self, items: list[Any], fmt: Format | None) -> Dumper:
         first = items[0]
         cls = type(first)
         base = self._elem_dumper(cls, fmt)
         if all(type(x) is cls for x in items):
-            bt = type(base)
-            if bt.upgrade is Dumper.upgrade and bt.upgrade_auto is Dumper.upgrade_auto:
+            if _never_upgrades(base):
                 return base
             if getattr(base, "rank", None) is not None:
                 # ints: one size for all, the widest the values need.

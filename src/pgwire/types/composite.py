@@ -15,6 +15,7 @@ of the registered class are dumped as that type, in text or in binary.
 from __future__ import annotations
 
 import keyword
+import logging
 import re
 import struct
 from collections import namedtuple
@@ -25,6 +26,7 @@ from ..errors import DataError, ProgrammingError
 from . import oids
 from .adapt import (
     AdaptContext,
+    DecodingLoader,
     Dumper,
     Format,
     Loader,
@@ -39,6 +41,8 @@ from .binary import TargetDumpers
 
 if TYPE_CHECKING:
     from .typeinfo import TypeInfo
+
+logger = logging.getLogger("pgwire")
 
 __all__ = [
     "CompositeBinaryDumper",
@@ -135,10 +139,19 @@ class RecordLoader(Loader):
         super().__init__(oid, context)
         self._encoding = self.context.encoding
         self._sql_ascii = self.context.sql_ascii
+        # The fields are text: a loader registered for text in this context
+        # loads them, as psycopg does (the builtin one is decoding, inlined).
+        lcls = self.context.registry.get_loader(oids.TEXT_OID, Format.TEXT)
+        self._field: Callable[[bytes], Any] | None = None
+        if lcls is not None and getattr(lcls, "load", None) is not DecodingLoader.load:
+            self._field = lcls(oids.TEXT_OID, self.context).load
 
     def load(self, data: bytes) -> tuple[Any, ...]:
-        """Parse the fields and decode them."""
+        """Parse the fields and load them as text."""
         fields = parse_record(data)
+        field = self._field
+        if field is not None:
+            return tuple(None if v is None else field(v) for v in fields)
         if self._sql_ascii:
             return tuple(fields)
         enc = self._encoding
@@ -329,15 +342,15 @@ def _values_of(obj: Any, info: TypeInfo, attrs: Sequence[str]) -> Sequence[Any]:
     make_sequence = info.make_sequence
     if make_sequence is not None:
         values: Sequence[Any] = make_sequence(obj, info)
-    elif isinstance(obj, (tuple, list)):
+    elif isinstance(obj, Sequence) and not isinstance(obj, (str, bytes)):
         values = obj
     else:
-        try:
-            values = [getattr(obj, a) for a in attrs]
-        except AttributeError as ex:
-            raise DataError(
-                f"cannot dump {type_name(type(obj))!r} as {info.regtype!r}: {ex}"
-            ) from None
+        # As psycopg: an object that is not a sequence says nothing of its
+        # field order; register_composite(make_sequence=...) says it.
+        raise TypeError(
+            f"{type(obj).__name__!r} objects cannot be dumped without"
+            " specifying 'make_sequence' in 'register_composite()'"
+        )
     if len(values) != len(info.field_types):
         raise DataError(
             f"composite {info.regtype!r} has {len(info.field_types)} fields,"
@@ -349,8 +362,8 @@ def _values_of(obj: Any, info: TypeInfo, attrs: Sequence[str]) -> Sequence[Any]:
 class CompositeDumper(_FieldsTextDumper):
     """Objects of a registered class as a composite in text (subclassed per type).
 
-    Sequences dump their items in order; other objects the attributes named
-    after the fields.
+    Sequences dump their items in order; other objects what the type's
+    ``make_sequence`` gives.
     """
 
     #: The type dumped to (set on the subclass).
@@ -364,8 +377,6 @@ class CompositeDumper(_FieldsTextDumper):
     def dump(self, obj: Any) -> bytes:
         """Write ``(field,...)``."""
         return self._dump_fields(_values_of(obj, self.info, self._attrs))
-
-
 
 
 class CompositeBinaryDumper(Dumper):
@@ -460,10 +471,12 @@ def register_composite(
     composite's (made valid identifiers). When `factory` is a class (the
     namedtuple included), its instances are dumped as this type, in text or in
     binary: their values are ``make_sequence(obj, info)`` when given, else a
-    sequence's items in order, or any other object's attributes named after
-    the fields. The class used is kept as ``info.python_type``. `context` is a
-    connection, a cursor, an AdaptContext or a TypesRegistry (None: every
-    connection).
+    sequence's items in order (a class that is not a sequence is warned
+    about on the ``pgwire`` logger, and dumping one of its objects raises
+    TypeError). The class used is kept as ``info.python_type``; a factory
+    that is not a class gets no dumper (``info.python_type`` stays None).
+    `context` is a connection, a cursor, an AdaptContext or a TypesRegistry
+    (None: every connection).
 
     Register the types of the fields first when they are custom types too.
     """
@@ -471,12 +484,25 @@ def register_composite(
         raise TypeError("no type info given: was the composite type found?")
     if info.typtype != "c":
         raise TypeError(f"{info.name!r} is not a composite type")
+    if make_sequence is not None and factory is not None and not isinstance(factory, type):
+        raise TypeError(
+            f"the factory {getattr(factory, '__name__', factory)!r} is not a type:"
+            " you cannot create a dumper by specifying `make_sequence`."
+        )
     reg = registry_of(context)
     reg.add_type(info)
     if factory is None:
         factory = _make_namedtuple(info)
-    info.python_type = factory
+    # Only a class gets dumpers, and is what values of the type are (psycopg).
+    info.python_type = factory if isinstance(factory, type) else None
     info.make_sequence = make_sequence
+    if isinstance(factory, type) and make_sequence is None and not issubclass(factory, Sequence):
+        logger.warning(
+            "the type %r is not a sequence: dumping these objects to the"
+            " database will fail. Please specify a `make_sequence`"
+            " argument in the `register_composite()` call",
+            factory.__name__,
+        )
     name = _as_identifier(info.name)
     build: Callable[..., Any] = factory
     if make_object is not None:

@@ -298,4 +298,3 @@ def register_default_adapters(registry: TypesRegistry) -> None:
         registry.register_loader(oid, loader)
     for cls, dumper in _DUMPERS:
         registry.register_dumper(cls, dumper)
-

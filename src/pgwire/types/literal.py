@@ -106,6 +106,17 @@ def dumped_literal(dumper: Any, obj: Any, encoding: str, registry: Any) -> str:
     `registry` (a TypesRegistry) spells the casts of types registered from
     the catalog (hstore, enums, composites...).
     """
+    own_quote = getattr(type(dumper), "quote", None)
+    if own_quote is not None and getattr(own_quote, "__module__", "").split(".")[0] != "pgwire":
+        # A dumper of the user's that writes its own literal: psycopg uses it,
+        # and adds the cast of the type it dumps to to a quoted string.
+        quoted = bytes(dumper.quote(obj)).decode(encoding)
+        oid = dumper.oid
+        if oid and oid != _TEXT_OID and quoted.endswith("'"):
+            name = cast_name(oid) or registry.sql_type_name(oid)
+            if name:
+                return f"{quoted}::{name}"
+        return quoted
     data = dumper.dump(obj)
     if data is None:
         return "NULL"

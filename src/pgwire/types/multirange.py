@@ -35,6 +35,7 @@ from .adapt import (
     _UnknownBinaryLoader,
     _UnknownTextLoader,
     registry_of,
+    upgrade_auto,
 )
 from .range import TYPED_RANGES, Range, RangeBinaryDumper, RangeDumper
 
@@ -290,7 +291,7 @@ class _MultirangeDumperBase(ChoosingDumper):
             typed = TYPED_RANGES[self.context.registry.multirange_range(fixed) or 0]
             sample = typed(sample.lower, sample.upper, sample.bounds or "[)")
         rd = self._range_dumper
-        range_dumper = rd.upgrade_auto(sample) if fmt is None else rd.upgrade(sample, fmt)
+        range_dumper = upgrade_auto(rd, sample) if fmt is None else rd.upgrade(sample, fmt)
         if fixed:
             mr_oid = fixed
         else:

@@ -664,4 +664,3 @@ def register_default_adapters(registry: TypesRegistry) -> None:
     for cls, (text_dumper, binary_dumper) in _WRAPPER_DUMPERS.items():
         registry.register_dumper(cls, text_dumper)
         registry.register_dumper(cls, binary_dumper)
-

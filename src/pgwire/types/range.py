@@ -30,6 +30,7 @@ from .adapt import (
     _UnknownTextLoader,
     registry_of,
     type_name,
+    upgrade_auto,
 )
 from .numeric import Int4BinaryDumper, Int8BinaryDumper, IntNumericBinaryDumper
 
@@ -388,7 +389,7 @@ class _RangeDumperBase(ChoosingDumper):
                     " no dumper registered for it"
                 )
             d = self._sub[key] = dcls(cls, self.context)
-        return d.upgrade_auto(obj) if fmt is None else d.upgrade(obj, fmt)
+        return upgrade_auto(d, obj) if fmt is None else d.upgrade(obj, fmt)
 
     def _choose(self, obj: Range, fmt: Format | None) -> Dumper:
         bound = obj.lower if obj.lower is not None else obj.upper

@@ -22,6 +22,8 @@ from .adapt import (
     Loader,
     TypesRegistry,
     _in_utf8,
+    _UnknownBinaryLoader,
+    _UnknownTextLoader,
     decode_error,
 )
 
@@ -256,6 +258,10 @@ def register_default_adapters(registry: TypesRegistry) -> None:
     registry.register_loader(oids.CHAR_OID, CharLoader)
     registry.register_loader(oids.BYTEA_OID, ByteaLoader)
     registry.register_loader(oids.BYTEA_OID, ByteaBinaryLoader)
+    # The loaders of types nobody registered, found under OID 0 as psycopg
+    # keeps them (a map made from scratch can borrow them from here).
+    registry.register_loader(oids.INVALID_OID, _UnknownBinaryLoader)
+    registry.register_loader(oids.INVALID_OID, _UnknownTextLoader)
 
     # By OID only, for get_dumper_by_oid() (a COPY column, an array's elements).
     for dumper in (

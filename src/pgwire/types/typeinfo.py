@@ -246,44 +246,26 @@ class TypeInfo:
     # -- registering ----------------------------------------------------------
 
     def register(self, context: Any = None) -> None:
-        """Make the type and its array type load as well as they can in `context`.
+        """Record the type in `context` and load its array type as a list.
 
-        A domain loads as its base type (which must be known to `context`
-        already), an enum as str (in binary results too), a range as
-        :class:`~pgwire.types.Range`, a multirange as
-        :class:`~pgwire.types.Multirange`, a composite as a namedtuple; any
-        type's array loads as a list of what the type loads as. `context` is a
-        connection, a cursor, an AdaptContext or a TypesRegistry (None: every
-        connection).
+        As in psycopg, the type's own values keep the loader they have
+        (enums, composites and ranges load as text: :func:`register_enum`,
+        :func:`register_composite`, :func:`register_range` choose more); the
+        elements of its arrays load as the type does. A domain loads as its
+        base type (which must be known to `context` already): the server
+        reports the base type for domain columns, so this only changes its
+        arrays and composite fields. `context` is a connection, a cursor, an
+        AdaptContext or a TypesRegistry (None: every connection).
         """
         reg = registry_of(context)
         reg.add_type(self)
-        kind = self.typtype
-        if kind == "c":
-            from .composite import register_composite
-
-            register_composite(self, reg)
-        elif kind == "r":
-            from .range import register_range
-
-            register_range(self, reg)
-        elif kind == "m":
-            from .multirange import register_multirange
-
-            register_multirange(self, reg)
-        else:
-            if kind == "e":
-                from .text import TextBinaryLoader, TextLoader
-
-                reg.register_loader(self.oid, TextBinaryLoader)
-                reg.register_loader(self.oid, TextLoader)
-            elif kind == "d":
-                _register_domain(self, reg)
-            elif self.element_oid:
-                # Lists keep dumping as the element's own array type (not as
-                # int2vector for int2, say).
-                reg.register_array(self.oid, self.element_oid, self.delimiter, dump=False)
-            register_array_of(self, reg)
+        if self.typtype == "d":
+            _register_domain(self, reg)
+        elif self.element_oid:
+            # Lists keep dumping as the element's own array type (not as
+            # int2vector for int2, say).
+            reg.register_array(self.oid, self.element_oid, self.delimiter, dump=False)
+        register_array_of(self, reg)
 
 
 class CompositeInfo(TypeInfo):
@@ -412,69 +394,42 @@ def _connection_of(obj: Any) -> Any:
 class RegistryTypes:
     """The types a registry knows, as :class:`TypeInfo`, by name or OID (``registry.types``).
 
-    Types registered from the catalog first (``register_hstore``,
-    ``info.register()``...), then the builtin types.
+    psycopg's ``TypesRegistry`` of an adapters map: the types added to the
+    registry (``register_hstore``, ``info.register()``...) and, in the
+    default registry and the registries made from it, the builtin types.
+    ``TypesRegistry(registry.types)`` makes a copy of the registry.
     """
 
     def __init__(self, registry: TypesRegistry) -> None:
         self._registry = registry
 
     def __getitem__(self, key: str | int) -> TypeInfo:
-        """The type called `key` (an SQL or catalog name) or of OID `key`."""
-        from . import oids
-
-        if isinstance(key, int):
-            info = self._registry.type_info(key)
-            if info is not None:
-                return info  # type: ignore[no-any-return]
-            name = oids.OID_TO_NAME.get(key)
-            if name is None:
-                raise KeyError(f"no type with oid {key}")
-        else:
-            for reg in self._registry._chain():
-                for info in reg._type_infos.values():
-                    if key in (info.name, info.regtype):
-                        return info  # type: ignore[no-any-return]
-            name = key
-        try:
-            oid = oids.lookup(name)
-        except KeyError:
-            raise KeyError(f"no type called {key!r}") from None
-        try:
-            array_oid = 0 if name.endswith("[]") else oids.lookup(name + "[]")
-        except KeyError:
-            array_oid = 0
-        return TypeInfo(oids.OID_TO_NAME.get(oid, name), oid, array_oid)
+        """The type called `key` (an SQL or catalog name) or of OID `key`; KeyError if unknown."""
+        return self._registry[key]  # type: ignore[no-any-return]
 
     def get(self, key: str | int) -> TypeInfo | None:
         """Like ``[key]``, but None for an unknown type."""
-        try:
-            return self[key]
-        except KeyError:
-            return None
+        return self._registry.get(key)  # type: ignore[no-any-return]
+
+    def get_oid(self, name: str) -> int:
+        """The OID of the type called `name` (its array type's for ``name[]``)."""
+        return self._registry.get_oid(name)
+
+    def get_by_subtype(self, cls: type, subtype: int | str) -> Any:
+        """The `cls` info (a RangeInfo, a MultirangeInfo) whose subtype is `subtype`, or None."""
+        return self._registry.get_by_subtype(cls, subtype)
 
     def add(self, info: TypeInfo) -> None:
         """Remember `info` (psycopg's ``adapters.types.add``)."""
-        self._registry.add_type(info)
+        self._registry.add(info)
 
     def __iter__(self) -> Iterator[TypeInfo]:
-        """The types registered from the catalog, here and in the parent registries.
-
-        The builtin types are not listed: they are known to every registry
-        and cannot be removed.
-        """
-        seen: set[int] = set()
-        for reg in self._registry._chain():
-            for info in reg._type_infos.values():
-                if info.oid not in seen:
-                    seen.add(info.oid)
-                    yield info
+        """The types added to the registry (the builtin types are not listed)."""
+        return iter(self._registry)
 
     def clear(self) -> None:
-        """Forget the types registered from the catalog in this registry (not its parents')."""
-        self._registry._type_infos.clear()
-        self._registry._array_type_infos.clear()
-        TypesRegistry._bump()
+        """Forget the types added to the registry."""
+        self._registry.clear_types()
 
 
 def register_array_of(info: TypeInfo, registry: TypesRegistry) -> None:
