@@ -441,7 +441,6 @@ def test_many_threads(dsn, app, admin):
             errors.append(exc)
 
     with make_pool(dsn, app, min_size=2, max_size=4, timeout=20) as pool:
-
         threads = [threading.Thread(target=work) for _ in range(12)]
         for thread in threads:
             thread.start()
@@ -571,7 +570,7 @@ def test_max_idle(dsn, app, admin):
 
 
 def test_close(dsn, app, admin):
-    pool = make_pool(dsn, app, min_size=2)
+    pool = make_pool(dsn, app, min_size=2, open=True)
     pool.wait()
     lent = pool.getconn()
     outcome: list[BaseException] = []
@@ -779,3 +778,57 @@ def test_reconnect_failed(make_cluster, app):
         # After giving up, a client asking for a connection brings attempts back.
         with pool.connection(timeout=10) as conn:
             assert conn.execute("SELECT 1").fetchone() == (1,)
+
+
+def test_pool_dropped_without_close_is_collected(dsn, app, admin):
+    import gc
+    import warnings
+    import weakref
+
+    for close_returns in (False, True):
+        pool = make_pool(dsn, app, min_size=2, open=True, close_returns=close_returns)
+        pool.wait()
+        with pool.connection() as conn:
+            conn.execute("SELECT 1")
+        workers = list(pool._workers)
+        ref = weakref.ref(pool)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            del pool, conn
+            gc.collect()
+        assert ref() is None
+        # No connection was left open to warn about.
+        assert not caught, [str(w.message) for w in caught]
+        # Its workers stop and its connections are closed, not left to the server.
+        for thread in workers:
+            thread.join(10)
+            assert not thread.is_alive()
+        until(lambda: backends(admin, app) == [])
+
+
+def test_rollback_failure_on_return_is_told_with_its_error(dsn, app, caplog):
+    with make_pool(dsn, app, min_size=1) as pool:
+        conn = pool.getconn()
+        conn.execute("SELECT 1")  # a transaction is open
+
+        def failing_rollback() -> None:
+            raise pgwire.OperationalError("no rollback today")
+
+        conn.rollback = failing_rollback  # type: ignore[method-assign]
+        with caplog.at_level(logging.WARNING, logger="pgwire.pool"):
+            pool.putconn(conn)
+        assert "rollback on return failed" in caplog.text
+        assert "OperationalError: no rollback today" in caplog.text
+        assert conn.closed and pool.get_stats()["returns_bad"] == 1
+
+
+def test_giving_up_reconnecting_is_logged(dsn, caplog):
+    def failing_conninfo() -> str:
+        raise RuntimeError("no conninfo")
+
+    pool = ConnectionPool(failing_conninfo, min_size=1, open=False, reconnect_timeout=0.2)
+    pool._state.initial_delay = 0.05
+    with caplog.at_level(logging.WARNING, logger="pgwire.pool"), pool:
+        with pytest.raises(PoolTimeout):
+            pool.wait(timeout=1.0)
+    assert "reconnection attempt failed after 0.2 sec" in caplog.text

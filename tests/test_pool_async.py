@@ -169,7 +169,7 @@ async def test_cancelled_waiter_leaves_nothing_behind(dsn, app):
 
 @run_async
 async def test_close(dsn, app, admin):
-    pool = make_pool(dsn, app, min_size=1)
+    pool = make_pool(dsn, app, min_size=1, open=False)
     with pytest.raises(PoolClosed, match="not open yet"):
         await pool.getconn()
     await pool.open(wait=True)
@@ -323,3 +323,61 @@ def test_runs_under_uvloop(dsn, app):
             return await asyncio.gather(*(one(i) for i in range(6)))
 
     assert uvloop.run(main()) == [(i,) for i in range(6)]
+
+
+@run_async
+async def test_resize_may_be_awaited(dsn, app, admin):
+    async with make_pool(dsn, app, min_size=1) as pool:
+        await pool.resize(2)  # as psycopg_pool's coroutine
+        assert (pool.min_size, pool.max_size) == (2, 2)
+        pool.resize(3)  # done at the call, awaited or not
+        assert (pool.min_size, pool.max_size) == (3, 3)
+        await until(lambda: len(backends(admin, app)) == 3)
+
+
+@run_async
+async def test_cancelled_check_gives_the_connection_back(dsn, app):
+    cancel = True
+
+    async def check(aconn: AsyncConnection) -> None:
+        nonlocal cancel
+        if cancel:
+            cancel = False
+            raise asyncio.CancelledError
+        await AsyncConnectionPool.check_connection(aconn)
+
+    async with make_pool(dsn, app, min_size=1, check=check, timeout=1.0) as pool:
+        await pool.wait()
+        with pytest.raises(asyncio.CancelledError):
+            await pool.getconn()
+        # Not found bad: back in the pool, and no backoff before the next request.
+        stats = pool.get_stats()
+        assert (stats["pool_available"], stats["connections_lost"]) == (1, 0)
+        async with pool.connection() as aconn:
+            assert await fetch(aconn, "SELECT 1") == (1,)
+
+
+def test_pool_dropped_without_close_is_collected(dsn, app, admin):
+    import gc
+    import warnings
+    import weakref
+
+    async def main() -> None:
+        pool = make_pool(dsn, app, min_size=2, open=False)
+        await pool.open(wait=True)
+        async with pool.connection() as aconn:
+            await aconn.execute("SELECT 1")
+        workers = list(pool._workers)
+        ref = weakref.ref(pool)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            del pool, aconn
+            gc.collect()
+        assert ref() is None
+        # No connection was left open to warn about.
+        assert not caught, [str(w.message) for w in caught]
+        # Its worker tasks stop and its connections are closed in the loop.
+        await until(lambda: all(task.done() for task in workers))
+        await until(lambda: backends(admin, app) == [])
+
+    asyncio.run(asyncio.wait_for(main(), 30))

@@ -271,3 +271,131 @@ def test_a_failed_check_is_told_at_info(dsn, app, admin, caplog):
             assert pid_of(conn) != pid
     failed = [r for r in caplog.records if "check of a connection failed" in r.getMessage()]
     assert failed and all(r.levelno == logging.INFO for r in failed)
+
+
+# --- a pool made without open= ---------------------------------------------------------
+
+
+def test_pool_opened_by_default_warns_at_first_request(dsn, app, recwarn):
+    import warnings
+
+    kwargs = {"application_name": app}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        # Told open= (either way), or used in a with block: nothing to warn about.
+        for pool in (
+            ConnectionPool(dsn, kwargs=kwargs, min_size=1, open=True),
+            ConnectionPool(dsn, kwargs=kwargs, min_size=1, open=False),
+        ):
+            pool.open()
+            with pool.connection():
+                pass
+            pool.close()
+        with ConnectionPool(dsn, kwargs=kwargs, min_size=1) as pool, pool.connection():
+            pass
+    # Not told: opened, as psycopg_pool's, and the first request warns, once.
+    pool = NullConnectionPool(dsn, kwargs=kwargs)
+    try:
+        assert not pool.closed
+        with pytest.warns(DeprecationWarning, match="'open' parameter") as caught:
+            with pool.connection() as conn:
+                assert conn.execute("SELECT 1").fetchone() == (1,)
+        assert caught[0].filename == __file__  # pointed at the caller
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            pool.getconn(timeout=5).close()
+    finally:
+        pool.close()
+
+
+def test_async_pool_without_open_opens_in_a_running_loop(dsn, app):
+    import warnings
+
+    kwargs = {"application_name": app}
+    # No running loop: it can't be opened yet, and stays closed until it is.
+    pool = AsyncConnectionPool(dsn, kwargs=kwargs, min_size=1)
+    assert pool.closed
+
+    async def main() -> None:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            async with pool, pool.connection():
+                pass
+            async with AsyncConnectionPool(dsn, kwargs=kwargs, min_size=1) as other:
+                async with other.connection():
+                    pass
+        # In a running loop it is opened, as psycopg_pool's, and the first
+        # request warns (even after open(): it was opened in the constructor).
+        implicit = AsyncNullConnectionPool(dsn, kwargs=kwargs)
+        assert not implicit.closed
+        await implicit.open()
+        try:
+            with pytest.warns(RuntimeWarning, match="in the constructor") as caught:
+                async with implicit.connection() as aconn:
+                    await aconn.execute("SELECT 1")
+            assert caught[0].filename == __file__
+        finally:
+            await implicit.close()
+
+    asyncio.run(asyncio.wait_for(main(), 30))
+
+
+# --- conn._pool, and the pool's own figures ------------------------------------------------
+
+
+def test_a_lent_connection_knows_its_pool(dsn, app):
+    kwargs = {"application_name": app}
+    with ConnectionPool(dsn, kwargs=kwargs, min_size=1) as pool:
+        with ConnectionPool(dsn, kwargs=kwargs, min_size=1) as other:
+            conn = pool.getconn()
+            assert conn._pool is pool
+            with pytest.raises(ValueError, match=f"comes from the pool {pool.name!r}"):
+                other.putconn(conn)
+            pool.putconn(conn)
+            assert conn._pool is None
+            with pool.connection() as again:
+                assert again is conn and again._pool is pool
+
+
+@run_async
+async def test_async_lent_connection_knows_its_pool(dsn, app):
+    async with AsyncConnectionPool(dsn, kwargs={"application_name": app}, min_size=1) as pool:
+        async with pool.connection() as aconn:
+            assert aconn._pool is pool
+        assert aconn._pool is None
+
+
+def test_null_pool_counts_as_queued_only_the_requests_that_wait(dsn, app):
+    release = threading.Event()
+
+    def hold() -> None:
+        with pool.connection():
+            release.wait(10)
+
+    with NullConnectionPool(dsn, kwargs={"application_name": app}, max_size=2) as pool:
+        holders = [threading.Thread(target=hold) for _ in range(2)]
+        for thread in holders:
+            thread.start()
+        until(lambda: pool.get_stats()["pool_size"] == 2)
+        assert pool.get_stats()["requests_queued"] == 0  # each got its own connection
+        waiter = threading.Thread(target=hold)
+        waiter.start()
+        until(lambda: pool.get_stats()["requests_waiting"] == 1)
+        release.set()
+        for thread in [*holders, waiter]:
+            thread.join()
+        stats = pool.pop_stats()
+        assert (stats["requests_num"], stats["requests_queued"]) == (3, 1)
+        # A connection given back closed is counted bad, though it would be closed anyway.
+        with pool.connection() as conn:
+            conn.close()
+        assert pool.get_stats()["returns_bad"] == 1
+
+
+@run_async
+async def test_async_null_pool_counts_a_closed_return_as_bad(dsn, app):
+    async with AsyncNullConnectionPool(dsn, kwargs={"application_name": app}) as pool:
+        async with pool.connection() as aconn:
+            await aconn.close()
+        stats = pool.get_stats()
+        assert (stats["requests_queued"], stats["returns_bad"]) == (0, 1)

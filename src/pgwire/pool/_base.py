@@ -17,7 +17,10 @@ import itertools
 import logging
 import sys
 import threading
+import warnings
+import weakref
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from time import monotonic
 from types import GenericAlias
 from typing import Any, ClassVar, TypeVar
@@ -25,7 +28,7 @@ from typing import Any, ClassVar, TypeVar
 from .._flow import Call, Flow, FlowGen, Outcome, arun, run
 from ..connection_info import TransactionStatus
 from ..errors import OperationalError, ProgrammingError
-from ._state import Event, JobKind, PoolState, Slot, check_sizes
+from ._state import Event, Job, JobKind, PoolState, Slot, check_sizes
 from .errors import PoolClosed, PoolTimeout
 
 __all__ = ["BasePool", "Call", "Flow", "FlowGen", "Outcome", "Wait", "arun", "run"]
@@ -78,6 +81,61 @@ def ping_flow(conn: Any, set_autocommit: Callable[[Any, bool], Any]) -> FlowGen[
     finally:
         if restore and not conn.closed:
             yield Call(set_autocommit, conn, False)
+
+
+@dataclass(eq=False)
+class Lifeline:
+    """What a pool's workers and finalizer share with it, without a reference to the pool.
+
+    The workers hold a weak reference to the pool and this, so that a pool
+    dropped without ``close()`` can be collected; its finalizer then closes
+    the idle connections and wakes the workers up, to see it is gone.
+    """
+
+    state: PoolState
+    lock: threading.Lock
+    #: The events the workers sleep on (replaced, in place, at each opening).
+    wakeups: list[Any] = field(default_factory=list)
+    #: The event loop the asyncio pool was opened in.
+    loop: Any = None
+
+
+def _worker_flow(
+    pool_ref: weakref.ReferenceType[BasePool], wakeup: Event, generation: int
+) -> FlowGen[None]:
+    """A background worker: opens and closes connections for the pool, until it is closed.
+
+    It holds the pool only while working, never while it sleeps: a pool
+    nobody holds any more is collected (see :class:`Lifeline`) and its
+    workers stop.
+    """
+    while True:
+        pool = pool_ref()
+        if pool is None:
+            return
+        job = pool._claim_job(wakeup, generation)
+        if job.kind is JobKind.STOP:
+            return
+        if job.kind is JobKind.SLEEP:
+            del pool
+            yield Wait(wakeup, job.timeout)
+        elif job.kind is JobKind.CLOSE:
+            yield from pool._close_quietly(job.conn)
+        else:
+            yield from pool._connect_flow()
+
+
+def _set_pool_of(conn: Any, pool: BasePool | None) -> None:
+    """Mark ``conn`` as lent by ``pool`` (None: not any more), as psycopg_pool does.
+
+    ``conn._pool`` tells which pool a connection must go back to. It is set
+    only while the connection is lent: an idle connection pointing back at
+    its pool would keep a pool nobody holds from being collected.
+    """
+    try:
+        conn._pool = pool
+    except AttributeError:
+        pass  # a connection class with __slots__: nothing to mark
 
 
 def _null_max_size(min_size: int, max_size: int | None) -> int:
@@ -175,10 +233,18 @@ class BasePool:
             keep_idle=not self._null,
         )
         self._lock = threading.Lock()
-        self._wakeups: list[Any] = []
+        self._life = Lifeline(self._state, self._lock)
+        self._wakeups = self._life.wakeups
         self._workers: list[Any] = []
         # Workers of an earlier opening that outlive close() see it change and stop.
         self._generation = 0
+        # Opened by the constructor because open= was not given: psycopg_pool
+        # warns at the first request that this default will change, unless the
+        # pool is used as a context manager.
+        self._open_implicit = False
+        finalizer = weakref.finalize(self, type(self)._collected, self._life)
+        # At exit the pool is left as it is, as psycopg_pool leaves it.
+        finalizer.atexit = False
         self._open_in_constructor(open)
 
     def __repr__(self) -> str:
@@ -232,7 +298,7 @@ class BasePool:
         """True unless the pool is open."""
         return self._state.closed
 
-    def resize(self, min_size: int, max_size: int | None = None) -> None:
+    def _resize(self, min_size: int, max_size: int | None = None) -> None:
         """Change the sizes; connections are opened or closed in the background."""
         if self._null:
             max_size = _null_max_size(min_size, max_size)
@@ -262,6 +328,14 @@ class BasePool:
     def _open_in_constructor(self, open: bool | None) -> None:
         raise NotImplementedError
 
+    @classmethod
+    def _collected(cls, life: Lifeline) -> None:
+        """The pool was garbage-collected while open: close what it held."""
+        raise NotImplementedError
+
+    def _warning_for_implicit_open(self) -> tuple[str, type[Warning]]:
+        raise NotImplementedError
+
     def _new_event(self) -> Event:
         raise NotImplementedError
 
@@ -288,11 +362,20 @@ class BasePool:
             if not self._state.open(monotonic()):
                 return
             self._generation += 1
-            self._wakeups = [self._new_event() for _ in range(self.num_workers)]
+            self._wakeups[:] = [self._new_event() for _ in range(self.num_workers)]
+            pool = weakref.ref(self)
             self._workers = [
-                self._spawn_worker(self._worker_flow(event, self._generation), index)
+                self._spawn_worker(_worker_flow(pool, event, self._generation), index)
                 for index, event in enumerate(self._wakeups)
             ]
+
+    def _check_implicit_open(self, stacklevel: int) -> None:
+        """Warn, once, at the first request to a pool opened because open= was not given."""
+        if not self._open_implicit:
+            return
+        self._open_implicit = False
+        message, category = self._warning_for_implicit_open()
+        warnings.warn(message, category, stacklevel=stacklevel + 1)
 
     def _open_flow(self, wait: bool, timeout: float) -> FlowGen[None]:
         self._start()
@@ -349,6 +432,7 @@ class BasePool:
             yield from self._close_quietly(conn)
 
     def _close_quietly(self, conn: Any) -> FlowGen[None]:
+        _set_pool_of(conn, None)
         try:
             # The class's close(): close_returns shadows the instance's.
             yield Call(type(conn).close, conn)
@@ -357,21 +441,13 @@ class BasePool:
 
     # --- background work -----------------------------------------------------------
 
-    def _worker_flow(self, wakeup: Event, generation: int) -> FlowGen[None]:
-        while True:
-            with self._lock:
-                if generation != self._generation:
-                    return
-                wakeup.clear()
-                job = self._state.claim_job(monotonic())
-            if job.kind is JobKind.STOP:
-                return
-            if job.kind is JobKind.SLEEP:
-                yield Wait(wakeup, job.timeout)
-            elif job.kind is JobKind.CLOSE:
-                yield from self._close_quietly(job.conn)
-            else:
-                yield from self._connect_flow()
+    def _claim_job(self, wakeup: Event, generation: int) -> Job:
+        """A worker's next job; ``STOP`` for the workers of an earlier opening."""
+        with self._lock:
+            if generation != self._generation:
+                return Job(JobKind.STOP)
+            wakeup.clear()
+            return self._state.claim_job(monotonic())
 
     def _connect_flow(self) -> FlowGen[None]:
         started = monotonic()
@@ -415,9 +491,14 @@ class BasePool:
 
     def _close_returning(self, conn: Any) -> Callable[[], Any]:
         """The ``close()`` of a connection of a ``close_returns`` pool."""
+        # Weak: a connection kept by the pool must not keep the pool alive.
+        pool_ref = weakref.ref(self)
 
         def close() -> Any:
-            return self._run_flow(self._close_or_return_flow(conn))
+            pool = pool_ref()
+            if pool is None:
+                return type(conn).close(conn)
+            return pool._run_flow(pool._close_or_return_flow(conn))
 
         return close
 
@@ -433,7 +514,7 @@ class BasePool:
 
     def _give_up_flow(self) -> FlowGen[None]:
         logger.warning(
-            "pool %r: reconnection failed for %s sec; retrying when a client asks",
+            "pool %r: reconnection attempt failed after %s sec; retrying when a client asks",
             self.name,
             self.reconnect_timeout,
         )
@@ -454,21 +535,26 @@ class BasePool:
         while True:
             slot = yield from self._acquire_flow(deadline, timeout)
             if self._check is None:
+                _set_pool_of(slot.conn, self)
                 return slot.conn
-            ok = False
             try:
                 ok = yield from self._probe_flow(self._check, slot.conn, "check")
-            finally:
-                if not ok:
-                    with self._lock:
-                        now = monotonic()
-                        self._state.discard(slot, now, lost=True)
-                        if slot.created >= started:
-                            self._state.note_failure(slot.created, now)
-                    self._kick()
-                    yield from self._close_quietly(slot.conn)
+            except BaseException:
+                # The client was cancelled or interrupted during the check:
+                # the connection was not found bad. It goes back as a
+                # returned one would (rolled back, or discarded if broken).
+                yield from self._putconn_flow(slot.conn)
+                raise
             if ok:
+                _set_pool_of(slot.conn, self)
                 return slot.conn
+            with self._lock:
+                now = monotonic()
+                self._state.discard(slot, now, lost=True)
+                if slot.created >= started:
+                    self._state.note_failure(slot.created, now)
+            self._kick()
+            yield from self._close_quietly(slot.conn)
 
     def _acquire_flow(self, deadline: float, timeout: float) -> FlowGen[Slot]:
         with self._lock:
@@ -497,9 +583,7 @@ class BasePool:
             raise PoolTimeout(f"couldn't get a connection after {timeout:.2f} sec")
         return slot
 
-    def _probe_flow(
-        self, callback: Callable[[Any], Any], conn: Any, what: str
-    ) -> FlowGen[bool]:
+    def _probe_flow(self, callback: Callable[[Any], Any], conn: Any, what: str) -> FlowGen[bool]:
         """Run a check or reset callback: True if it passed and left no transaction open."""
         try:
             yield Call(callback, conn)
@@ -516,9 +600,18 @@ class BasePool:
         return True
 
     def _putconn_flow(self, conn: Any) -> FlowGen[None]:
+        owner = getattr(conn, "_pool", None)
+        if owner is not None and owner is not self:
+            raise ValueError(
+                f"can't return {conn!r} to the pool {self.name!r}:"
+                f" it comes from the pool {getattr(owner, 'name', owner)!r}"
+            )
         with self._lock:
             slot = self._state.returned(conn, monotonic())
             closing = not self._state.wants_back()
+        _set_pool_of(conn, None)
+        # Counted bad even when the pool would not keep it (a null pool).
+        broken = conn.info.transaction_status == TransactionStatus.UNKNOWN
         reusable = False
         try:
             reusable = not closing and (yield from self._restore_flow(conn))
@@ -526,7 +619,8 @@ class BasePool:
             with self._lock:
                 kept = reusable and self._state.reclaim(slot, monotonic())
                 if not reusable:
-                    self._state.discard(slot, monotonic(), bad=not closing)
+                    bad = not closing or (broken and not self._state.closed)
+                    self._state.discard(slot, monotonic(), bad=bad)
                 wake = self._state.take_wakeup() or not kept
             if wake:
                 self._kick()
@@ -541,13 +635,16 @@ class BasePool:
             logger.warning("pool %r: discarding a connection returned %s", self.name, why)
             return False
         if status != TransactionStatus.IDLE:
-            logger.warning(
-                "pool %r: rolling back a connection returned %s", self.name, status.name
-            )
+            logger.warning("pool %r: rolling back a connection returned %s", self.name, status.name)
             try:
                 yield Call(conn.rollback)
             except Exception as exc:
-                logger.warning("pool %r: rollback on return failed: %s", self.name, exc)
+                logger.warning(
+                    "pool %r: rollback on return failed, discarding the connection: %s: %s",
+                    self.name,
+                    type(exc).__name__,
+                    exc,
+                )
                 return False
         if self._reset is None:
             return True

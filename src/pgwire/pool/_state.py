@@ -287,7 +287,11 @@ class PoolState:
             raise TooManyRequests(
                 f"the pool {self.name!r} already has {len(self.waiters)} requests waiting"
             )
-        self._count("requests_queued")
+        if self.keep_idle or len(self.idle) + len(self.busy) + len(self.waiters) >= self.max_size:
+            # A null pool opens a connection for each request: only one that
+            # must wait for another client's connection is queued (as in
+            # psycopg_pool, whose null pool connects in the client's thread).
+            self._count("requests_queued")
         if self._backoff.gave_up:
             # Demand is back: try connecting again at once.
             self._backoff = _Backoff(retry_at=now)
@@ -458,11 +462,7 @@ class PoolState:
         # The left end holds the connections idle for the longest.
         while self.idle and self.size > self.max_size:
             self.to_close.append(self.idle.popleft().conn)
-        while (
-            self.idle
-            and self.size > self.min_size
-            and self.idle[0].since + self.max_idle <= now
-        ):
+        while self.idle and self.size > self.min_size and self.idle[0].since + self.max_idle <= now:
             self.to_close.append(self.idle.popleft().conn)
 
     def _deficit(self) -> int:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import warnings
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Generator
 from contextlib import asynccontextmanager
 from types import TracebackType
 
 from ..aio import AsyncConnection
-from ._base import BasePool, FlowGen, arun, ping_flow
+from ._base import BasePool, FlowGen, Lifeline, arun, ping_flow
 
 __all__ = ["AsyncConnectionPool", "AsyncNullConnectionPool"]
 
@@ -20,8 +20,12 @@ class AsyncConnectionPool(BasePool):
     The same policy and parameters as :class:`~pgwire.pool.ConnectionPool`,
     with background tasks instead of threads, all in the event loop that
     opened the pool. The pool is opened by ``await pool.open()`` or
-    ``async with AsyncConnectionPool(...) as pool:``; ``open=True`` opens it
-    in the constructor, which then needs a running event loop. Callbacks
+    ``async with AsyncConnectionPool(...) as pool:``. As psycopg_pool's, it
+    is also opened by the constructor with ``open=True`` (which warns
+    ``RuntimeWarning`` and needs a running event loop), and without ``open=``
+    when an event loop is running (the first request then warns
+    ``RuntimeWarning``, not in an ``async with`` block); without ``open=``
+    and no running loop it stays closed until opened. Callbacks
     (``configure``, ``reset``, ``check``, ``reconnect_failed``) and the
     ``conninfo`` and ``kwargs`` functions may be coroutine functions or
     plain functions. With ``close_returns``, ``await conn.close()`` gives a
@@ -32,6 +36,16 @@ class AsyncConnectionPool(BasePool):
     _run_flow = staticmethod(arun)
 
     def _open_in_constructor(self, open: bool | None) -> None:
+        if open is None:
+            try:
+                asyncio.get_running_loop()
+            except RuntimeError:
+                # psycopg_pool raises here; a pool made at import time and
+                # opened later by 'async with' is the way it is asked for.
+                return
+            self._open_implicit = True
+            self._start()
+            return
         if not open:
             return
         # As psycopg_pool: a constructor can't wait for the opening, nor raise its errors.
@@ -50,7 +64,17 @@ class AsyncConnectionPool(BasePool):
             ) from None
         self._start()
 
+    def _warning_for_implicit_open(self) -> tuple[str, type[Warning]]:
+        name = type(self).__name__
+        return (
+            f"opening the async pool {name} in the constructor is deprecated"
+            " (as in psycopg_pool): use 'await pool.open()', or the pool as a"
+            f" context manager: 'async with {name}(...) as pool:'",
+            RuntimeWarning,
+        )
+
     async def __aenter__(self) -> AsyncConnectionPool:
+        self._open_implicit = False
         await self.open()
         return self
 
@@ -68,9 +92,30 @@ class AsyncConnectionPool(BasePool):
         return asyncio.Event()
 
     def _spawn_worker(self, flow: FlowGen[None], index: int) -> asyncio.Task[None]:
-        return asyncio.get_running_loop().create_task(
-            arun(flow), name=f"{self.name}-worker-{index}"
-        )
+        loop = self._life.loop = asyncio.get_running_loop()
+        return loop.create_task(arun(flow), name=f"{self.name}-worker-{index}")
+
+    @classmethod
+    def _collected(cls, life: Lifeline) -> None:
+        with life.lock:
+            conns = life.state.close()
+        if conns is None:
+            return  # closed already
+        wakeups = list(life.wakeups)
+
+        def finish() -> None:
+            for event in wakeups:
+                event.set()  # the workers find the pool gone and stop
+            if conns:
+                loop.create_task(_close_all(conns))
+
+        loop = life.loop
+        try:
+            # The finalizer may run in any thread: the events and the
+            # connections belong to the loop.
+            loop.call_soon_threadsafe(finish)
+        except RuntimeError:
+            pass  # the loop is closed: the connections are lost with it
 
     async def _stop_workers(self, workers: list[asyncio.Task[None]], timeout: float) -> None:
         current = asyncio.current_task()
@@ -109,8 +154,18 @@ class AsyncConnectionPool(BasePool):
         Waits up to ``timeout`` seconds (default: the pool's ``timeout``),
         then raises :class:`~pgwire.pool.PoolTimeout`.
         """
+        self._check_implicit_open(stacklevel=2)
         conn: AsyncConnection = await arun(self._getconn_flow(timeout))
         return conn
+
+    def resize(self, min_size: int, max_size: int | None = None) -> Awaitable[None]:
+        """Change the sizes; connections are opened or closed in the background.
+
+        Done at the call; what it returns may be awaited (``await
+        pool.resize(...)``, as psycopg_pool's coroutine) or not.
+        """
+        self._resize(min_size, max_size)
+        return _DONE
 
     async def putconn(self, conn: AsyncConnection) -> None:
         """Give back a connection from :meth:`getconn`.
@@ -127,6 +182,8 @@ class AsyncConnectionPool(BasePool):
         At the end of the block the transaction is committed, or rolled back
         if the block raised; then the connection goes back to the pool.
         """
+        # Told here, so that the warning points at the caller's 'async with'.
+        self._check_implicit_open(stacklevel=3)
         aconn = await self.getconn(timeout)
         loan = self._loan_of(aconn)
         succeeded = False
@@ -149,6 +206,28 @@ class AsyncConnectionPool(BasePool):
     async def check_connection(conn: AsyncConnection) -> None:
         """A ``check`` callback: raise if ``conn`` can't run an empty query."""
         await arun(ping_flow(conn, AsyncConnection.set_autocommit))
+
+
+class _Done:
+    """An awaitable with nothing left to do (no warning if it is never awaited)."""
+
+    __slots__ = ()
+
+    def __await__(self) -> Generator[None, None, None]:
+        return
+        yield  # a generator, ending at once
+
+
+_DONE = _Done()
+
+
+async def _close_all(conns: list[AsyncConnection]) -> None:
+    """Close the idle connections of a pool that was garbage-collected."""
+    for conn in conns:
+        try:
+            await type(conn).close(conn)
+        except Exception:
+            pass  # nothing to tell in a finalizer
 
 
 class AsyncNullConnectionPool(AsyncConnectionPool):

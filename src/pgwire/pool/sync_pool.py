@@ -9,7 +9,7 @@ from time import monotonic
 from types import TracebackType
 
 from ..connection import Connection
-from ._base import BasePool, FlowGen, ping_flow, run
+from ._base import BasePool, FlowGen, Lifeline, ping_flow, run
 
 __all__ = ["ConnectionPool", "NullConnectionPool"]
 
@@ -32,9 +32,12 @@ class ConnectionPool(BasePool):
       connection;
     * ``min_size`` of them are kept open; up to ``max_size`` (default:
       ``min_size``) are opened while clients wait for one;
-    * ``open``: ``None`` or ``True`` opens the pool in the constructor;
-      otherwise call :meth:`open`, or use ``with ConnectionPool(...) as
-      pool:``, which opens it (if needed) and closes it at the end;
+    * ``open``: ``True`` opens the pool in the constructor; ``False`` leaves
+      it to :meth:`open`, or to ``with ConnectionPool(...) as pool:``, which
+      opens it (if needed) and closes it at the end. ``None`` (not given)
+      opens it too, but the first request warns ``DeprecationWarning``, as
+      psycopg_pool's, whose default will become ``False`` (not when the pool
+      is used in a ``with`` block);
     * ``configure(conn)`` runs on each new connection, ``reset(conn)`` on
       each one returned, ``check(conn)`` on each one about to be lent
       (:meth:`check_connection` is a ready-made one); a connection a
@@ -58,10 +61,22 @@ class ConnectionPool(BasePool):
     _run_flow = staticmethod(run)
 
     def _open_in_constructor(self, open: bool | None) -> None:
+        if open is None:
+            self._open_implicit = True
         if open is None or open:
             self.open()
 
+    def _warning_for_implicit_open(self) -> tuple[str, type[Warning]]:
+        name = type(self).__name__
+        return (
+            f"the default of the {name} 'open' parameter will become False"
+            " (as in psycopg_pool): pass open=True or open=False, or use the pool"
+            f" as a context manager: 'with {name}(...) as pool:'",
+            DeprecationWarning,
+        )
+
     def __enter__(self) -> ConnectionPool:
+        self._open_implicit = False
         self.open()
         return self
 
@@ -84,6 +99,20 @@ class ConnectionPool(BasePool):
         )
         thread.start()
         return thread
+
+    @classmethod
+    def _collected(cls, life: Lifeline) -> None:
+        with life.lock:
+            conns = life.state.close()
+        if conns is None:
+            return  # closed already
+        for event in life.wakeups:
+            event.set()  # the workers find the pool gone and stop
+        for conn in conns:
+            try:
+                type(conn).close(conn)
+            except Exception:
+                pass  # nothing to tell in a finalizer
 
     def _stop_workers(self, workers: list[threading.Thread], timeout: float) -> None:
         deadline = monotonic() + timeout
@@ -121,8 +150,13 @@ class ConnectionPool(BasePool):
         Waits up to ``timeout`` seconds (default: the pool's ``timeout``),
         then raises :class:`~pgwire.pool.PoolTimeout`.
         """
+        self._check_implicit_open(stacklevel=2)
         conn: Connection = run(self._getconn_flow(timeout))
         return conn
+
+    def resize(self, min_size: int, max_size: int | None = None) -> None:
+        """Change the sizes; connections are opened or closed in the background."""
+        self._resize(min_size, max_size)
 
     def putconn(self, conn: Connection) -> None:
         """Give back a connection from :meth:`getconn`.
@@ -139,6 +173,8 @@ class ConnectionPool(BasePool):
         At the end of the block the transaction is committed, or rolled back
         if the block raised; then the connection goes back to the pool.
         """
+        # Told here, so that the warning points at the caller's 'with'.
+        self._check_implicit_open(stacklevel=3)
         conn = self.getconn(timeout)
         loan = self._loan_of(conn)
         succeeded = False
