@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+import weakref
 from collections.abc import AsyncIterator, Coroutine, Iterable
 from types import TracebackType
 from typing import Any, Generic, Literal, TypeVar, overload
@@ -32,25 +33,28 @@ _R = TypeVar("_R")
 
 
 class ConnectionLock(asyncio.Lock):
-    """The asyncio lock of a connection, refusing the task that already holds it.
+    """The asyncio lock of a connection, refusing the task running a COPY on it.
 
     An asyncio lock is not reentrant: a task that runs a query inside its
-    own COPY block or ``stream()`` loop would wait for itself forever. It
-    gets a ``ProgrammingError`` instead; other tasks wait their turn.
+    own COPY block would wait for itself forever. It gets the
+    ``ProgrammingError`` a blocking connection gives; other tasks wait their
+    turn. (A task finding the lock held by a ``stream()`` loop it left waits:
+    the loop's generator gives the lock back when it is finalised.)
     """
 
-    def __init__(self) -> None:
+    def __init__(self, conn: BaseConnection) -> None:
         super().__init__()
         self._owner: asyncio.Task[Any] | None = None
+        # Weak, so that a connection nobody holds is freed (and closed) at once.
+        self._conn = weakref.ref(conn)
 
     async def acquire(self) -> Literal[True]:
-        """Take the lock; ``ProgrammingError`` if the current task holds it."""
+        """Take the lock; ``ProgrammingError`` if the current task holds it for a COPY."""
         task = asyncio.current_task()
         if task is not None and task is self._owner:
-            raise ProgrammingError(
-                "a COPY, stream() or notifies() is in progress on this connection,"
-                " in this task: finish it first"
-            )
+            conn = self._conn()
+            if conn is not None:
+                conn._check_open()  # raises during a COPY or replication stream
         await super().acquire()
         self._owner = task
         return True
@@ -101,7 +105,7 @@ class AsyncConnection(BaseConnection, ConnectSteps, Generic[Row]):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._alock = ConnectionLock()
+        self._alock = ConnectionLock(self)
 
     @property
     def lock(self) -> asyncio.Lock:
