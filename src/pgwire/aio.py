@@ -20,7 +20,7 @@ from .copy import AsyncCopy
 from .drivers import eventloop
 from .drivers.channel import Channel, Operation
 from .drivers.connect import open_socket
-from .errors import CancellationTimeout, Error, ProgrammingError
+from .errors import CancellationTimeout, Error
 from .pipeline import PipelineState
 from .protocol import core
 from .protocol.core import Notify, PGGen
