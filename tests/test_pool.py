@@ -15,7 +15,13 @@ from hypothesis import strategies as st
 
 import pgwire
 from pgwire import TransactionStatus
-from pgwire.pool import ConnectionPool, PoolClosed, PoolTimeout, TooManyRequests
+from pgwire.pool import (
+    AttemptWithBackoff,
+    ConnectionPool,
+    PoolClosed,
+    PoolTimeout,
+    TooManyRequests,
+)
 from pgwire.pool._state import JobKind, PoolState, Slot, SlotState, Waiter, check_sizes
 
 
@@ -728,7 +734,7 @@ def test_invalid_arguments():
         ConnectionPool(timeout=-1, open=False)
 
 
-def test_server_restart(make_cluster, app):
+def test_server_restart(make_cluster, app, monkeypatch):
     cluster = make_cluster()
     with make_pool(cluster.dsn, app, min_size=2) as pool:
         pool.wait()
@@ -745,7 +751,7 @@ def test_server_restart(make_cluster, app):
         assert len(after) == 2 and not before & after
 
         # Down for a while: clients time out, the pool reconnects once it is back.
-        pool._state.initial_delay = 0.05
+        monkeypatch.setattr(AttemptWithBackoff, "INITIAL_DELAY", 0.05)
         cluster.kill()
         pool.check()
         with pytest.raises(PoolTimeout):
@@ -757,7 +763,7 @@ def test_server_restart(make_cluster, app):
         pool.wait(timeout=10)
 
 
-def test_reconnect_failed(make_cluster, app):
+def test_reconnect_failed(make_cluster, app, monkeypatch):
     cluster = make_cluster()
     dsn = cluster.dsn
     cluster.kill()
@@ -770,7 +776,7 @@ def test_reconnect_failed(make_cluster, app):
         reconnect_timeout=0.3,
         reconnect_failed=lambda p: failed.set(),
     )
-    pool._state.initial_delay = 0.05
+    monkeypatch.setattr(AttemptWithBackoff, "INITIAL_DELAY", 0.05)
     with pool:
         assert failed.wait(5)
         assert pool.get_stats()["pool_size"] == 0
@@ -822,13 +828,46 @@ def test_rollback_failure_on_return_is_told_with_its_error(dsn, app, caplog):
         assert conn.closed and pool.get_stats()["returns_bad"] == 1
 
 
-def test_giving_up_reconnecting_is_logged(dsn, caplog):
+def test_giving_up_reconnecting_is_logged(dsn, caplog, monkeypatch):
     def failing_conninfo() -> str:
         raise RuntimeError("no conninfo")
 
     pool = ConnectionPool(failing_conninfo, min_size=1, open=False, reconnect_timeout=0.2)
-    pool._state.initial_delay = 0.05
+    monkeypatch.setattr(AttemptWithBackoff, "INITIAL_DELAY", 0.05)
     with caplog.at_level(logging.WARNING, logger="pgwire.pool"), pool:
         with pytest.raises(PoolTimeout):
             pool.wait(timeout=1.0)
     assert "reconnection attempt failed after 0.2 sec" in caplog.text
+
+
+def test_attempt_with_backoff():
+    attempt = AttemptWithBackoff(timeout=10.0, rng=lambda: 1.0)  # the most jitter
+    assert not attempt.time_to_give_up(0.0)
+    attempt.update_delay(0.0)
+    assert attempt.delay == pytest.approx(1.1) and attempt.give_up_at == 10.0
+    attempt.update_delay(1.1)
+    assert attempt.delay == pytest.approx(2.2)  # jitter once, then doubled
+    attempt.update_delay(8.0)
+    assert attempt.delay == pytest.approx(2.0)  # the last attempt when the time is up
+    assert not attempt.time_to_give_up(9.9) and attempt.time_to_give_up(10.0)
+
+
+def test_backoff_delays_follow_the_class_attributes(monkeypatch):
+    monkeypatch.setattr(AttemptWithBackoff, "INITIAL_DELAY", 0.5)
+    monkeypatch.setattr(AttemptWithBackoff, "DELAY_BACKOFF", 3.0)
+    state = new_state(min_size=1, max_size=1, reconnect_timeout=100.0)
+    assert state.claim_job(0.0).kind is JobKind.CONNECT
+    state.connect_failed(0.0, 0.0)
+    assert state.claim_job(0.0).timeout == pytest.approx(0.5)
+    assert state.claim_job(0.5).kind is JobKind.CONNECT
+    state.connect_failed(0.5, 0.5)
+    assert state.claim_job(0.5).timeout == pytest.approx(1.5)
+
+
+def test_discarding_a_closed_connection_names_it(dsn, app, caplog):
+    with make_pool(dsn, app, min_size=1) as pool:
+        conn = pool.getconn()
+        conn.close()
+        with caplog.at_level(logging.WARNING, logger="pgwire.pool"):
+            pool.putconn(conn)
+        assert "returned closed or broken: <pgwire.Connection [BAD]" in caplog.text

@@ -14,7 +14,13 @@ from test_pool import admin_fixture, app_fixture, backends, pid_of  # noqa: F401
 
 import pgwire
 from pgwire import AsyncConnection, TransactionStatus
-from pgwire.pool import AsyncConnectionPool, PoolClosed, PoolTimeout, TooManyRequests
+from pgwire.pool import (
+    AsyncConnectionPool,
+    AttemptWithBackoff,
+    PoolClosed,
+    PoolTimeout,
+    TooManyRequests,
+)
 
 
 def run_async(func: Callable[..., Coroutine[Any, Any, Any]]) -> Callable[..., Any]:
@@ -267,7 +273,7 @@ async def test_resize(dsn, app, admin):
         assert pool.get_stats()["pool_size"] == 3
 
 
-def test_server_restart_and_outage(make_cluster, app):
+def test_server_restart_and_outage(make_cluster, app, monkeypatch):
     cluster = make_cluster()
     failed: list[object] = []
 
@@ -282,7 +288,7 @@ def test_server_restart_and_outage(make_cluster, app):
             reconnect_timeout=0.3,
             reconnect_failed=reconnect_failed,
         )
-        pool._state.initial_delay = 0.05
+        monkeypatch.setattr(AttemptWithBackoff, "INITIAL_DELAY", 0.05)
         async with pool:
             await pool.wait()
             held = [await pool.getconn(), await pool.getconn()]

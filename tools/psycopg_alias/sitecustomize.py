@@ -41,6 +41,7 @@ MODULE_MAP = {
     "psycopg.types.numeric": "pgwire.types.numeric",
     "psycopg.types.datetime": "pgwire.types.datetime",
     "psycopg_pool": "pgwire.pool",
+    "psycopg_pool.base": "pgwire.pool",
 }
 
 #: Modules that only exist in psycopg because of libpq or its own internals;

@@ -11,11 +11,13 @@ Modelled on psycopg_pool::
 
 Both pools share one policy (:mod:`pgwire.pool._state`) and one set of
 operations (:mod:`pgwire.pool._base`); they differ only in how they wait and
-connect.
+connect. Failed connection attempts are retried after the delays of
+:class:`AttemptWithBackoff` (psycopg_pool's ``psycopg_pool.base.AttemptWithBackoff``).
 """
 
 from __future__ import annotations
 
+from ._state import AttemptWithBackoff
 from .async_pool import AsyncConnectionPool, AsyncNullConnectionPool
 from .errors import PoolClosed, PoolTimeout, TooManyRequests
 from .sync_pool import ConnectionPool, NullConnectionPool
@@ -23,6 +25,7 @@ from .sync_pool import ConnectionPool, NullConnectionPool
 __all__ = [
     "AsyncConnectionPool",
     "AsyncNullConnectionPool",
+    "AttemptWithBackoff",
     "ConnectionPool",
     "NullConnectionPool",
     "PoolClosed",

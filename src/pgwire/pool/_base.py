@@ -632,7 +632,7 @@ class BasePool:
         status = conn.info.transaction_status
         if status in (TransactionStatus.UNKNOWN, TransactionStatus.ACTIVE):
             why = "closed or broken" if status is TransactionStatus.UNKNOWN else "running a query"
-            logger.warning("pool %r: discarding a connection returned %s", self.name, why)
+            logger.warning("pool %r: discarding a connection returned %s: %r", self.name, why, conn)
             return False
         if status != TransactionStatus.IDLE:
             logger.warning("pool %r: rolling back a connection returned %s", self.name, status.name)

@@ -21,7 +21,17 @@ from typing import Any, Protocol
 
 from .errors import PoolClosed, TooManyRequests
 
-__all__ = ["COUNTERS", "Job", "JobKind", "PoolState", "Slot", "SlotState", "Waiter", "check_sizes"]
+__all__ = [
+    "COUNTERS",
+    "AttemptWithBackoff",
+    "Job",
+    "JobKind",
+    "PoolState",
+    "Slot",
+    "SlotState",
+    "Waiter",
+    "check_sizes",
+]
 
 #: The cumulative counters of :meth:`PoolState.stats`, reset by ``pop_stats()``.
 COUNTERS = (
@@ -123,12 +133,54 @@ def check_sizes(min_size: int, max_size: int | None) -> tuple[int, int]:
     return min_size, max_size
 
 
+class AttemptWithBackoff:
+    """The delays between the attempts of a streak of failures, as psycopg_pool's.
+
+    The first retry waits :attr:`INITIAL_DELAY` seconds, give or take
+    :attr:`DELAY_JITTER` of it (so that pools don't retry in step), each
+    further one :attr:`DELAY_BACKOFF` times longer; the last one comes when
+    ``timeout`` seconds have passed since the first failure, and then it is
+    time to give up. The pools retry failed connection attempts so; the
+    class attributes set the delays of the streaks that begin after they change.
+    """
+
+    #: Seconds before the first retry.
+    INITIAL_DELAY = 1.0
+    #: The fraction of the first delay added or taken at random.
+    DELAY_JITTER = 0.1
+    #: How many times longer each further delay is.
+    DELAY_BACKOFF = 2.0
+
+    def __init__(self, *, timeout: float, rng: Callable[[], float] = random.random) -> None:
+        #: Seconds, from the first failure, after which to give up.
+        self.timeout = timeout
+        #: Seconds before the next attempt (0 before the first failure).
+        self.delay = 0.0
+        #: When to give up (0 before the first failure).
+        self.give_up_at = 0.0
+        self._rng = rng
+
+    def update_delay(self, now: float) -> None:
+        """An attempt failed at ``now``: compute :attr:`delay` before the next one."""
+        if self.give_up_at == 0.0:
+            self.give_up_at = now + self.timeout
+            spread = self.DELAY_JITTER * (2 * self._rng() - 1)
+            self.delay = self.INITIAL_DELAY * (1 + spread)
+        else:
+            self.delay *= self.DELAY_BACKOFF
+        # The last attempt is made when the time is up, not later.
+        self.delay = max(0.0, min(self.delay, self.give_up_at - now))
+
+    def time_to_give_up(self, now: float) -> bool:
+        """Whether the streak has lasted ``timeout`` seconds: no more attempts."""
+        return self.give_up_at > 0.0 and now >= self.give_up_at
+
+
 @dataclass
 class _Backoff:
     """The streak of failed connection attempts."""
 
-    failures: int = 0
-    failing_since: float | None = None
+    attempt: AttemptWithBackoff | None = None
     retry_at: float = 0.0
     # After reconnect_timeout of failures, background attempts to reach
     # min_size stop until a client asks for a connection.
@@ -156,13 +208,6 @@ class PoolState:
     rng: Callable[[], float] = random.random
     #: False for a null pool: a connection nobody waits for is closed at once.
     keep_idle: bool = True
-
-    #: The first retry after a failed connection attempt waits this long...
-    initial_delay: float = 1.0
-    #: ... and each further one this many times longer ...
-    backoff: float = 2.0
-    #: ... give or take this fraction, so that pools don't retry in step.
-    jitter: float = 0.1
 
     idle: deque[Slot] = field(default_factory=deque, init=False)
     busy: dict[int, Slot] = field(default_factory=dict, init=False)
@@ -507,14 +552,11 @@ class PoolState:
 
     def _failed(self, started: float, now: float) -> bool:
         backoff = self._backoff
-        if backoff.failing_since is None:
-            backoff.failing_since = started
-        backoff.failures += 1
-        give_up_at = backoff.failing_since + self.reconnect_timeout
-        if now >= give_up_at:
+        if backoff.attempt is None:
+            backoff.attempt = AttemptWithBackoff(timeout=self.reconnect_timeout, rng=self.rng)
+        if backoff.attempt.time_to_give_up(now):
             self._backoff = _Backoff(retry_at=now, gave_up=True)
             return True
-        delay = self.initial_delay * self.backoff ** (backoff.failures - 1)
-        delay *= 1 + self.jitter * (2 * self.rng() - 1)
-        backoff.retry_at = min(now + delay, give_up_at)
+        backoff.attempt.update_delay(now)
+        backoff.retry_at = now + backoff.attempt.delay
         return False
