@@ -1254,3 +1254,24 @@ def test_str_ranges_take_a_range_type_registered_over_text(conn: Any, name: str)
         assert sql.Literal(multi).as_string(conn) == f"'{{[a,z]}}'::{spelled}"
         assert one(conn, sql.SQL("SELECT {}").format(multi)) == multi
     conn.rollback()
+
+
+def test_multirange_ordering() -> None:
+    low = Multirange([Range(9, 20), Range(30, 40)])
+    mid = Multirange([Range(10, 20), Range(30, 40)])
+    high = Multirange([Range(11, 20), Range(30, 40)])
+    assert low < mid < high
+    assert mid <= mid and mid >= mid and not mid < mid and not mid > mid
+    assert high > mid >= low
+    assert sorted([high, low, mid]) == [low, mid, high]
+
+
+def test_multirange_slice_assignment() -> None:
+    mr = Multirange([Range(10, 20), Range(30, 40), Range(50, 60)])
+    mr[1:3] = [Range(31, 41)]
+    assert mr == Multirange([Range(10, 20), Range(31, 41)])
+    with pytest.raises(TypeError, match="iterable of Range"):
+        mr[0:1] = Range(1, 2)  # type: ignore[call-overload]
+    with pytest.raises(TypeError, match="Range objects"):
+        mr[0:1] = [(1, 2)]  # type: ignore[list-item]
+    assert mr == Multirange([Range(10, 20), Range(31, 41)])

@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 import struct
 from collections.abc import Iterable, Iterator, MutableSequence
+from functools import total_ordering
 from types import GenericAlias
 from typing import TYPE_CHECKING, Any, ClassVar, overload
 
@@ -74,6 +75,7 @@ _unpack_len = _len.unpack_from
 _pack_len = _len.pack
 
 
+@total_ordering
 class Multirange(MutableSequence[Range]):
     """A PostgreSQL multirange: a list of :class:`~pgwire.types.Range` objects.
 
@@ -126,6 +128,9 @@ class Multirange(MutableSequence[Range]):
 
     def __setitem__(self, index: int | slice, value: Any) -> None:
         if isinstance(index, slice):
+            if isinstance(value, Range) or not isinstance(value, Iterable):
+                # A Range is not iterable: say what a slice takes.
+                raise TypeError("can only assign an iterable of Range objects to a slice")
             self._ranges[index] = [self._check(r) for r in value]
         else:
             self._ranges[index] = self._check(value)
