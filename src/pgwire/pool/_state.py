@@ -92,6 +92,9 @@ class Waiter:
     since: float
     slot: Slot | None = None
     error: Exception | None = None
+    #: Counted in ``requests_queued`` and ``requests_wait_ms`` (a null pool's
+    #: request served by a connection opened for it is not).
+    queued: bool = True
 
     @property
     def done(self) -> bool:
@@ -332,7 +335,10 @@ class PoolState:
             raise TooManyRequests(
                 f"the pool {self.name!r} already has {len(self.waiters)} requests waiting"
             )
-        if self.keep_idle or len(self.idle) + len(self.busy) + len(self.waiters) >= self.max_size:
+        queued = self.keep_idle or (
+            len(self.idle) + len(self.busy) + len(self.waiters) >= self.max_size
+        )
+        if queued:
             # A null pool opens a connection for each request: only one that
             # must wait for another client's connection is queued (as in
             # psycopg_pool, whose null pool connects in the client's thread).
@@ -340,7 +346,7 @@ class PoolState:
         if self._backoff.gave_up:
             # Demand is back: try connecting again at once.
             self._backoff = _Backoff(retry_at=now)
-        waiter = Waiter(new_event(), now)
+        waiter = Waiter(new_event(), now, queued=queued)
         self.waiters.append(waiter)
         if self._deficit() > 0:
             self._wake_workers = True  # to open a connection for it
@@ -348,7 +354,8 @@ class PoolState:
 
     def end_wait(self, waiter: Waiter, now: float) -> Slot | None:
         """The queued client stops waiting: its connection, or None on timeout."""
-        self._count("requests_wait_ms", (now - waiter.since) * 1000)
+        if waiter.queued:
+            self._count("requests_wait_ms", (now - waiter.since) * 1000)
         if waiter.slot is not None:
             return waiter.slot
         self._count("requests_errors")
