@@ -40,6 +40,7 @@ MODULE_MAP = {
     "psycopg.types.string": "pgwire.types.text",
     "psycopg.types.numeric": "pgwire.types.numeric",
     "psycopg.types.datetime": "pgwire.types.datetime",
+    "psycopg._oids": "pgwire.types.oids",
     "psycopg_pool": "pgwire.pool",
     "psycopg_pool.base": "pgwire.pool",
 }
