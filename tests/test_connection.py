@@ -205,10 +205,48 @@ def test_connect_timeout_on_silent_server(driver):
             else:
                 asyncio.run(pgwire.AsyncConnection.connect(**params))
         assert 1.5 < time.monotonic() - t0 < 4
-    # The same words from both drivers, naming the server.
+    # The same error and words from both drivers, naming the server.
+    assert isinstance(info.value, pgwire.errors.ConnectionTimeout)
     assert str(info.value) == (
         f'connection to server at "127.0.0.1", port {port} failed: connection timeout expired'
     )
+
+
+@pytest.mark.parametrize("driver", ["blocking", "asyncio"])
+def test_connect_timeout_while_the_tcp_handshake_waits(driver):
+    # A listener whose accept queue is full drops new SYNs: connect() itself waits.
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(0)
+        port = listener.getsockname()[1]
+        fillers = []
+        for _ in range(4):
+            filler = socket.socket()
+            filler.setblocking(False)
+            try:
+                filler.connect(("127.0.0.1", port))
+            except BlockingIOError:
+                pass
+            fillers.append(filler)
+        try:
+            params = dict(
+                host="127.0.0.1",
+                port=port,
+                user="x",
+                dbname="x",
+                connect_timeout=2,
+                sslmode="disable",
+            )
+            t0 = time.monotonic()
+            with pytest.raises(pgwire.errors.ConnectionTimeout, match="connection timeout expired"):
+                if driver == "blocking":
+                    pgwire.connect(**params)
+                else:
+                    asyncio.run(pgwire.AsyncConnection.connect(**params))
+            assert 1.5 < time.monotonic() - t0 < 4
+        finally:
+            for filler in fillers:
+                filler.close()
 
 
 @pytest.mark.parametrize("driver", ["blocking", "asyncio"])

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import gc
+import socket
 import time
+import warnings
 
 import pytest
 
@@ -46,3 +49,20 @@ def test_interrupted_async_fetch(conn, interrupt_after):
     with pytest.raises(KeyboardInterrupt):
         cur.fetchall()
     assert conn.execute("SELECT 'next'").fetchone() == ("next",)
+
+
+@pytest.mark.parametrize("sslmode", ["disable", "prefer"])
+def test_interrupted_connect_leaves_no_socket_open(interrupt_after, sslmode):
+    """Ctrl-C while a silent server is being connected to (TLS request or startup)."""
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(1)
+        port = silent.getsockname()[1]
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", ResourceWarning)
+            interrupt_after(0.3)
+            with pytest.raises(KeyboardInterrupt):
+                pgwire.connect(host="127.0.0.1", port=port, user="x", dbname="x", sslmode=sslmode)
+            gc.collect()
+    leaks = [w for w in caught if issubclass(w.category, ResourceWarning)]
+    assert not leaks, [str(w.message) for w in leaks]

@@ -185,15 +185,6 @@ def connect_error(attempts: list[tuple[HostSpec, Exception]]) -> Exception:
     return OperationalError("\n".join(lines), diag=diag)
 
 
-def connect_timeout_error(host: HostSpec) -> OperationalError:
-    """The error of a connection attempt that outlasted ``connect_timeout``."""
-    where = host.hostaddr or host.host
-    return OperationalError(
-        f'connection to server at "{where}", port {host.port} failed:'
-        " connection timeout expired"
-    )
-
-
 def split_connect_kwargs(kwargs: dict[str, Any]) -> dict[str, Any]:
     """Remove and return the keywords that configure the connection object itself."""
     return {k: kwargs.pop(k) for k in CONNECTION_KWARGS if k in kwargs}

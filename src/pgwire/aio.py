@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator, Coroutine, Iterable
 from types import TracebackType
 from typing import Any, Generic, Literal, TypeVar, overload
 
-from ._base import BaseConnection, IsolationLevel, connect_timeout_error
+from ._base import BaseConnection, IsolationLevel
 from ._connect import ConnectSteps, connect_flow, open_session_flow
 from ._cursor_base import BaseCursor, Params, _Exhausted
 from ._flow import arun, arun_iter, holding
@@ -19,7 +19,7 @@ from .conninfo import ConnectParams, HostSpec, conninfo_to_dict
 from .copy import AsyncCopy
 from .drivers import eventloop
 from .drivers.channel import Channel, Operation
-from .drivers.connect import open_socket
+from .drivers.connect import connect_timeout_error, open_socket
 from .errors import CancellationTimeout, Error
 from .pipeline import PipelineState
 from .protocol import core

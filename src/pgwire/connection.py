@@ -7,13 +7,7 @@ from collections.abc import Iterator
 from types import TracebackType
 from typing import Any, Generic, TypeVar, overload
 
-from ._base import (
-    BaseConnection,
-    Inflight,
-    IsolationLevel,
-    TransactionStatus,
-    connect_timeout_error,
-)
+from ._base import BaseConnection, Inflight, IsolationLevel, TransactionStatus
 from ._connect import ConnectSteps, connect_flow, open_session_flow
 from ._flow import run, run_iter
 from ._hosts import resolve
@@ -22,8 +16,8 @@ from .cursor import Cursor
 from .drivers import blocking
 from .drivers.cancel import send_cancel
 from .drivers.channel import Channel
-from .drivers.connect import open_socket
-from .errors import Error, OperationalError, ProgrammingError, QueryCanceled
+from .drivers.connect import connect_timeout_error, open_socket
+from .errors import ConnectionTimeout, Error, OperationalError, ProgrammingError, QueryCanceled
 from .pipeline import PipelineState
 from .protocol import core
 from .protocol.core import Notify, PGGen
@@ -127,19 +121,21 @@ class Connection(BaseConnection, ConnectSteps, Generic[Row]):
 
     @staticmethod
     def _execute_on(chan: Channel, gen: PGGen, deadline: float | None) -> Any:
-        return blocking.execute(chan, gen, deadline)
+        try:
+            return blocking.execute(chan, gen, deadline)
+        except OperationalError as exc:
+            # The driver gives up only once the deadline has passed.
+            if deadline is not None and time.monotonic() >= deadline:
+                raise ConnectionTimeout("connection timeout expired") from exc
+            raise
 
     @staticmethod
     def _open_session(params: ConnectParams, host: HostSpec, attrs: str) -> Channel:
-        started = time.monotonic()
         try:
             return run(open_session_flow(Connection, params, host, attrs))
-        except OperationalError as exc:
-            # The socket's and the session's deadlines fail alike: one message.
-            timeout = params.connect_timeout
-            if timeout is not None and time.monotonic() - started >= timeout:
-                raise connect_timeout_error(host) from exc
-            raise
+        except ConnectionTimeout as exc:
+            # Worded as when the socket's connect times out, naming the server.
+            raise connect_timeout_error(host) from exc
 
     def __enter__(self) -> Connection[Row]:
         return self

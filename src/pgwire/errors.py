@@ -2747,5 +2747,9 @@ class PipelineAborted(OperationalError):
     """A statement of a pipeline was not run: an earlier one failed before the sync."""
 
 
+class ConnectionTimeout(OperationalError):
+    """A connection attempt outlasted ``connect_timeout``."""
+
+
 class CancellationTimeout(OperationalError):
     """A cancel request got no answer from the server in time (``cancel_safe(timeout=)``)."""

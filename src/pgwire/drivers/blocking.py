@@ -110,8 +110,9 @@ def recover(chan: Channel, finished: bool = False) -> None:
     if finished or chan.closed or chan.proto.pending_ready <= 0:
         # Nothing more to come: a cancel now could hit the next query.
         return
-    if chan.in_io:
-        # Interrupted between the kernel and our buffers: bytes may be lost.
+    if chan.in_io or not chan.proto.backend_key:
+        # Interrupted between the kernel and our buffers (bytes may be lost),
+        # or before the server gave its cancel key (while connecting): close.
         chan.close()
         return
     drain = Operation(core.drain(chan.proto))

@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable, Iterator
 
 from ..conninfo import TLS_VERSIONS, ConnectParams, HostSpec
-from ..errors import OperationalError
+from ..errors import ConnectionTimeout, OperationalError
 from ..protocol import messages as m
 
 _REQUIRE_TLS = ("require", "verify-ca", "verify-full")
@@ -236,6 +236,14 @@ def _connect(
     return sock
 
 
+def connect_timeout_error(host: HostSpec) -> ConnectionTimeout:
+    """The error of a connection attempt to ``host`` that outlasted ``connect_timeout``."""
+    where = host.hostaddr or host.host
+    return ConnectionTimeout(
+        f'connection to server at "{where}", port {host.port} failed: connection timeout expired'
+    )
+
+
 def open_socket(
     params: ConnectParams, host: HostSpec, deadline: float | None, tls: bool | None = None
 ) -> socket.socket:
@@ -246,6 +254,7 @@ def open_socket(
     never asks for TLS, True insists on it. Unix sockets never use TLS.
     """
     errors: list[str] = []
+    timeouts = 0
     for family, kind, proto, _, addr in addresses(host):
         sock: socket.socket | None = None
         try:
@@ -270,6 +279,14 @@ def open_socket(
             where = addr if isinstance(addr, str) else f"{addr[0]}:{addr[1]}"
             reason = "timeout expired" if isinstance(exc, TimeoutError) else exc
             errors.append(f"{where}: {reason}")
+            timeouts += isinstance(exc, TimeoutError)
+        except BaseException:
+            # Interrupted (Ctrl-C, a task cancelled) mid-handshake: no socket left open.
+            if sock is not None:
+                sock.close()
+            raise
+    if errors and timeouts == len(errors):
+        raise connect_timeout_error(host)
     raise OperationalError(
         f'connection to server at "{host.host}", port {host.port} failed: ' + "; ".join(errors)
     )
