@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import socket
+import threading
 import time
 import warnings
 
@@ -66,3 +68,46 @@ def test_interrupted_connect_leaves_no_socket_open(interrupt_after, sslmode):
             gc.collect()
     leaks = [w for w in caught if issubclass(w.category, ResourceWarning)]
     assert not leaks, [str(w.message) for w in leaks]
+
+
+def test_cancelled_async_connect_leaves_no_socket_open():
+    """A task giving up while its socket is opened in a worker thread: that socket is closed."""
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(1)
+        port = listener.getsockname()[1]
+        accepted = []
+
+        def slow_server() -> None:
+            # Refuses TLS, late: the worker thread opens the socket after the task gave up.
+            sock, _ = listener.accept()
+            accepted.append(sock)
+            sock.recv(8)
+            time.sleep(0.6)
+            sock.sendall(b"N")
+
+        server = threading.Thread(target=slow_server)
+        server.start()
+
+        async def give_up() -> None:
+            connect = pgwire.AsyncConnection.connect(
+                host="127.0.0.1",
+                port=port,
+                user="x",
+                dbname="x",
+                sslmode="prefer",
+                connect_timeout=10,
+            )
+            with pytest.raises(asyncio.TimeoutError):
+                await asyncio.wait_for(connect, 0.2)
+
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", ResourceWarning)
+            asyncio.run(give_up())
+            server.join()
+            time.sleep(0.3)  # the worker thread ends once the server has answered
+            gc.collect()
+        for sock in accepted:
+            sock.close()
+    leaks = [str(w.message) for w in caught if issubclass(w.category, ResourceWarning)]
+    assert not leaks, leaks

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 import weakref
-from collections.abc import AsyncIterator, Coroutine, Iterable
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterable
 from types import TracebackType
 from typing import Any, Generic, Literal, TypeVar, overload
 
@@ -30,6 +31,36 @@ from .tpc import Xid
 from .transaction import BaseTransaction
 
 _R = TypeVar("_R")
+
+
+class _SocketHandoff:
+    """A socket opened in a worker thread for a task that may give up waiting.
+
+    The thread cannot be stopped: if the task is cancelled (or times out)
+    first, the socket the thread opens afterwards is closed, not leaked.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._abandoned = False
+        self._sock: Any = None
+
+    def open(self, opener: Callable[..., Any], *args: Any) -> Any:
+        """Run ``opener(*args)`` in the worker thread; the socket it returns."""
+        sock = opener(*args)
+        with self._lock:
+            if self._abandoned:
+                sock.close()
+                return None
+            self._sock = sock
+        return sock
+
+    def abandon(self) -> None:
+        """The task stopped waiting: close the socket, now or when it comes."""
+        with self._lock:
+            self._abandoned = True
+            if self._sock is not None:
+                self._sock.close()
 
 
 class ConnectionLock(asyncio.Lock):
@@ -150,8 +181,15 @@ class AsyncConnection(BaseConnection, ConnectSteps, Generic[Row]):
         params: ConnectParams, host: HostSpec, deadline: float | None, tls: bool | None
     ) -> Any:
         # Name resolution and the TLS handshake block: they run in a worker thread.
+        handoff = _SocketHandoff()
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(None, open_socket, params, host, deadline, tls)
+        try:
+            return await loop.run_in_executor(
+                None, handoff.open, open_socket, params, host, deadline, tls
+            )
+        except BaseException:
+            handoff.abandon()
+            raise
 
     @staticmethod
     async def _execute_on(chan: Channel, gen: PGGen, deadline: float | None) -> Any:
