@@ -310,3 +310,38 @@ def test_async_cancel_safe_gets_no_answer_in_time(pg_server):
         assert 0.4 < asyncio.run(main()) < 3
     finally:
         proxy.close()
+
+
+def test_block_error_survives_a_failed_rollback(dsn, conn, caplog):
+    """The connection dies inside a transaction block that then raises: the block's error wins."""
+    conn.autocommit = True
+    victim = pgwire.connect(dsn)
+    with caplog.at_level("WARNING", logger="pgwire"):
+        with pytest.raises(ZeroDivisionError):
+            with victim.transaction():
+                victim.execute("SELECT 1")
+                conn.execute("SELECT pg_terminate_backend(%s)", (victim.info.backend_pid,))
+                1 / 0
+    assert [r.levelname for r in caplog.records] == ["WARNING"]
+    assert "in rollback" in caplog.records[0].getMessage()
+    assert victim.closed
+    with pytest.raises(pgwire.OperationalError):
+        victim.execute("SELECT 1")
+
+
+def test_async_block_error_survives_a_failed_rollback(dsn, conn, caplog):
+    conn.autocommit = True
+
+    async def main() -> None:
+        victim = await pgwire.AsyncConnection.connect(dsn)
+        with pytest.raises(ZeroDivisionError):
+            async with victim.transaction():
+                await victim.execute("SELECT 1")
+                conn.execute("SELECT pg_terminate_backend(%s)", (victim.info.backend_pid,))
+                1 / 0
+        assert victim.closed
+        await victim.close()
+
+    with caplog.at_level("WARNING", logger="pgwire"):
+        asyncio.run(main())
+    assert ["in rollback" in r.getMessage() for r in caplog.records] == [True]

@@ -747,8 +747,17 @@ class BaseConnection:
         if self.closed:
             plan.abandon()
         else:
-            for sql in commands:
-                yield Call(self._command, sql)
+            try:
+                for sql in commands:
+                    yield Call(self._command, sql)
+            except Error as error:
+                if exc is None and pending is None:
+                    raise
+                # The block's own error says what went wrong; a rollback that
+                # fails too (the connection lost) must not hide it.
+                logger.warning("error ignored in rollback of %r: %s", self, error)
+                if self.closed:
+                    plan.abandon()
         if pending is not None and exc is None:
             raise pending
         return swallow
