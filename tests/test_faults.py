@@ -321,7 +321,7 @@ def test_block_error_survives_a_failed_rollback(dsn, conn, caplog):
             with victim.transaction():
                 victim.execute("SELECT 1")
                 conn.execute("SELECT pg_terminate_backend(%s)", (victim.info.backend_pid,))
-                1 / 0
+                raise ZeroDivisionError("the block fails")
     assert [r.levelname for r in caplog.records] == ["WARNING"]
     assert "in rollback" in caplog.records[0].getMessage()
     assert victim.closed
@@ -338,7 +338,7 @@ def test_async_block_error_survives_a_failed_rollback(dsn, conn, caplog):
             async with victim.transaction():
                 await victim.execute("SELECT 1")
                 conn.execute("SELECT pg_terminate_backend(%s)", (victim.info.backend_pid,))
-                1 / 0
+                raise ZeroDivisionError("the block fails")
         assert victim.closed
         await victim.close()
 
