@@ -410,3 +410,21 @@ def test_unread_notifications_keep_bounded_memory(conn, dsn, caplog):
     got = [n.payload for n in conn.notifies(timeout=0, stop_after=1000)]
     assert got == [str(n) for n in range(4001, 5001)]
     assert peak < 5 * 1024 * 1024
+
+
+@pytest.mark.parametrize("driver", ["blocking", "asyncio"])
+@pytest.mark.parametrize(
+    "option", [{"target_session_attrs": "nosuchmode"}, {"sslmode": "bogus"}, {"port": "x"}]
+)
+def test_invalid_option_is_refused_before_connecting(driver, option):
+    with socket.socket() as nobody:
+        nobody.bind(("127.0.0.1", 0))
+        params = {"host": "127.0.0.1", "port": nobody.getsockname()[1], "user": "x", **option}
+        with pytest.raises(pgwire.errors.InvalidConnectionOption, match=next(iter(option))) as info:
+            if driver == "blocking":
+                pgwire.connect(**params)
+            else:
+                asyncio.run(pgwire.AsyncConnection.connect(**params))
+    # Caught as pgwire documents it, and as code written for psycopg catches it.
+    assert isinstance(info.value, pgwire.ProgrammingError)
+    assert isinstance(info.value, pgwire.OperationalError)

@@ -16,7 +16,7 @@ from ._hosts import reject_session, session_fits
 from .conninfo import ConnectParams, HostSpec, make_params
 from .drivers.channel import Channel
 from .drivers.connect import cancel_securer
-from .errors import OperationalError
+from .errors import InvalidConnectionOption, OperationalError, ProgrammingError
 from .protocol.core import PGGen, Protocol
 
 if TYPE_CHECKING:
@@ -57,7 +57,10 @@ def connect_flow(cls: Any, dsn: str | None, kwargs: dict[str, Any]) -> FlowGen[A
     # The connection string and keywords pass through the class's hook (as
     # psycopg's; the asyncio connection's is a coroutine, awaited here).
     keywords = yield Call(cls._get_connection_params, dsn or "", **kwargs)
-    params = make_params(None, **keywords)
+    try:
+        params = make_params(None, **keywords)
+    except ProgrammingError as exc:
+        raise InvalidConnectionOption(str(exc)) from exc
     attempts: list[tuple[HostSpec, Exception]] = []
     for attrs, host in connect_plan(params):
         try:

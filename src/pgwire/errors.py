@@ -2747,6 +2747,15 @@ class PipelineAborted(OperationalError):
     """A statement of a pipeline was not run: an earlier one failed before the sync."""
 
 
+class InvalidConnectionOption(ProgrammingError, OperationalError):
+    """A connection option ``connect()`` refuses before trying any server.
+
+    A ``ProgrammingError`` (the program's configuration is wrong) that is
+    also an ``OperationalError``: libpq fails such a connection, so code
+    written for psycopg catches it as one.
+    """
+
+
 class ConnectionTimeout(OperationalError):
     """A connection attempt outlasted ``connect_timeout``."""
 
