@@ -345,3 +345,50 @@ def test_async_block_error_survives_a_failed_rollback(dsn, conn, caplog):
     with caplog.at_level("WARNING", logger="pgwire"):
         asyncio.run(main())
     assert ["in rollback" in r.getMessage() for r in caplog.records] == [True]
+
+
+def test_close_from_another_thread_ends_the_waiting_query(dsn):
+    conn = pgwire.connect(dsn, autocommit=True)
+    outcome = []
+
+    def query() -> None:
+        try:
+            conn.execute("SELECT pg_sleep(5)")
+            outcome.append("finished")
+        except pgwire.OperationalError as exc:
+            outcome.append(str(exc))
+
+    worker = threading.Thread(target=query)
+    t0 = time.monotonic()
+    worker.start()
+    time.sleep(0.3)
+    conn.close()
+    worker.join(3)
+    assert not worker.is_alive()
+    assert time.monotonic() - t0 < 2
+    assert outcome == ["the connection was closed while waiting for the server"]
+    assert conn.closed
+
+
+def test_close_from_another_task_ends_the_waiting_query(dsn):
+    async def main() -> list[str]:
+        aconn = await pgwire.AsyncConnection.connect(dsn, autocommit=True)
+        outcome = []
+
+        async def query() -> None:
+            try:
+                await aconn.execute("SELECT pg_sleep(5)")
+                outcome.append("finished")
+            except pgwire.OperationalError as exc:
+                outcome.append(str(exc))
+
+        task = asyncio.create_task(query())
+        await asyncio.sleep(0.3)
+        await aconn.close()
+        await asyncio.wait_for(task, 2)
+        assert aconn.closed
+        return outcome
+
+    t0 = time.monotonic()
+    assert asyncio.run(main()) == ["the connection was closed while waiting for the server"]
+    assert time.monotonic() - t0 < 2

@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable, Generator
 from typing import Any
 
+from ..errors import OperationalError
 from ..protocol import core
 from ..protocol.core import PGGen
 from .cancel import send_cancel
@@ -74,6 +75,9 @@ def _pump(
                     # What has arrived by the deadline is still taken (timeout=0 polls).
                     timeout, expired = 0.0, True
             readable, writable = wait_io(chan, bool(proto.out), timeout)
+            if chan.closed:
+                # Closed by another thread while this one waited.
+                raise OperationalError("the connection was closed while waiting for the server")
             if writable:
                 chan.send_some()
             # Everything already there is taken before stepping, to step fewer times.

@@ -95,6 +95,12 @@ class Channel:
             if self.watcher is not None:
                 self.watcher.stop()
             try:
+                # Wakes a thread waiting on the socket (close() alone does not):
+                # it then finds the channel closed.
+                self.sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            try:
                 self.sock.close()
             except OSError:
                 pass

@@ -8,6 +8,7 @@ import weakref
 from collections.abc import Generator
 from typing import Any
 
+from ..errors import OperationalError
 from ..protocol import messages as m
 from ..protocol.core import PGGen
 from .cancel import cancel_failed
@@ -64,7 +65,14 @@ class Watcher:
                 loop.remove_writer(self.fd)
 
     def stop(self) -> None:
-        """Unregister the reader (idempotent; harmless once the loop is closed)."""
+        """Unregister the reader (idempotent; harmless once the loop is closed).
+
+        A task waiting (the connection closed by another task) is woken: it
+        then finds the channel closed.
+        """
+        waiter = self.waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
         if self.registered:
             self.registered = False
             try:
@@ -102,7 +110,13 @@ async def run(chan: Channel, op: Operation) -> Any:
             op.resume()
             continue
         await _watcher(chan).wait(chan.wants_write)
+        if chan.closed:
+            raise _closed_meanwhile()
     return op.outcome()
+
+
+def _closed_meanwhile() -> OperationalError:
+    return OperationalError("the connection was closed while waiting for the server")
 
 
 async def flush(chan: Channel) -> None:
@@ -112,6 +126,8 @@ async def flush(chan: Channel) -> None:
         chan.recv_some()
         if chan.wants_write:
             await _watcher(chan).wait(True)
+            if chan.closed:
+                raise _closed_meanwhile()
 
 
 async def execute(chan: Channel, gen: PGGen) -> Any:
