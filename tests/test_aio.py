@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import threading
 import time
 
 import pytest
@@ -335,3 +336,41 @@ async def test_custom_row_factory_rows_are_made_at_fetch(dsn):
             await cur.fetchone()
         cur.row_factory = pgwire.rows.tuple_row
         assert await cur.fetchall() == [(2,), (3,)]
+
+
+@run_async
+async def test_cancel_awaited(dsn):
+    async with await pgwire.AsyncConnection.connect(dsn) as aconn:
+        query = asyncio.create_task(aconn.execute("SELECT pg_sleep(5)"))
+        await asyncio.sleep(0.3)
+        await aconn.cancel()
+        with pytest.raises(pgwire.errors.QueryCanceled):
+            await query
+        await aconn.rollback()
+        assert await (await aconn.execute("SELECT 1")).fetchone() == (1,)
+
+
+@run_async
+async def test_cancel_not_awaited_from_a_loop_callback(dsn):
+    """As a signal handler of the loop calls it: conn.cancel, never awaited."""
+    async with await pgwire.AsyncConnection.connect(dsn) as aconn:
+        asyncio.get_running_loop().call_later(0.3, aconn.cancel)
+        t0 = time.monotonic()
+        with pytest.raises(pgwire.errors.QueryCanceled):
+            await aconn.execute("SELECT pg_sleep(5)")
+        assert time.monotonic() - t0 < 3
+        await aconn.rollback()
+        assert await (await aconn.execute("SELECT 2")).fetchone() == (2,)
+
+
+@run_async
+async def test_cancel_from_another_thread(dsn):
+    async with await pgwire.AsyncConnection.connect(dsn) as aconn:
+        timer = threading.Timer(0.3, aconn.cancel)  # no event loop in that thread
+        timer.start()
+        with pytest.raises(pgwire.errors.QueryCanceled):
+            await aconn.execute("SELECT pg_sleep(5)")
+        timer.join()
+        await aconn.rollback()
+    await aconn.cancel()  # closed: nothing to do, still awaitable
+    aconn.cancel()

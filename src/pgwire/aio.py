@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import threading
 import time
 import weakref
-from collections.abc import AsyncIterator, Callable, Coroutine, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Iterable
 from types import TracebackType
 from typing import Any, Generic, Literal, TypeVar, overload
 
@@ -19,6 +20,7 @@ from .client_cursor import ClientCursorMixin, RawCursorMixin
 from .conninfo import ConnectParams, HostSpec, conninfo_to_dict
 from .copy import AsyncCopy
 from .drivers import eventloop
+from .drivers.cancel import send_cancel as blocking_cancel
 from .drivers.channel import Channel, Operation
 from .drivers.connect import connect_timeout_error, open_socket
 from .errors import CancellationTimeout, Error
@@ -31,6 +33,8 @@ from .tpc import Xid
 from .transaction import BaseTransaction
 
 _R = TypeVar("_R")
+
+logger = logging.getLogger("pgwire")
 
 
 class _SocketHandoff:
@@ -372,16 +376,36 @@ class AsyncConnection(BaseConnection, ConnectSteps, Generic[Row]):
         """Close the connection (idempotent)."""
         self._close()
 
-    def cancel(self) -> Coroutine[Any, Any, None]:
+    def cancel(self) -> Awaitable[None]:
         """Ask the server to abort what runs now; harmless when nothing runs.
 
-        To be awaited. What can't be cancelled (a prepared two-phase
-        transaction) raises ProgrammingError at the call, awaited or not.
+        The request is sent whether or not the result is awaited, so that
+        ``conn.cancel`` can be called from a plain callback (a signal handler
+        of the event loop), as psycopg's blocking ``cancel()``; awaiting it
+        waits until the server has taken the request (or raises why not).
+        Outside the event loop's thread it is sent at once, blocking. What
+        can't be cancelled (a prepared two-phase transaction) raises
+        ProgrammingError at the call.
         """
         if self.closed:
-            return _nothing()
+            return _DONE
         self._check_cancel_allowed()
-        return eventloop.send_cancel(self._chan)
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            sock = self._chan.sock
+            proto = self._chan.proto
+            blocking_cancel(
+                sock.family,
+                sock.getpeername(),
+                proto.backend_pid,
+                proto.backend_key,
+                self._chan.secure_cancel,
+            )
+            return _DONE
+        task = asyncio.ensure_future(eventloop.send_cancel(self._chan))
+        task.add_done_callback(_report_cancel_failure)
+        return task
 
     async def start_replication(
         self, slot_name: str | None = None, **options: Any
@@ -618,5 +642,19 @@ __all__ = [
 ]
 
 
-async def _nothing() -> None:
-    """A coroutine doing nothing: what cancel() of a closed connection gives to await."""
+class _Done:
+    """An awaitable already done (no warning if it is never awaited)."""
+
+    def __await__(self) -> Generator[Any, None, None]:
+        return
+        yield
+
+
+_DONE = _Done()
+
+
+def _report_cancel_failure(task: asyncio.Future[None]) -> None:
+    # Read here, so that a cancel() nobody awaits does not leave an
+    # exception "never retrieved"; whoever awaits it gets it raised too.
+    if not task.cancelled() and (error := task.exception()) is not None:
+        logger.warning("cancel request failed: %s", error)
