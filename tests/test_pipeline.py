@@ -191,3 +191,49 @@ async def test_async_commit_and_transaction_inside(dsn):
         cur = await aconn.execute("SELECT 'ok'")
     assert await cur.fetchone() == ("ok",)
     await aconn.close()
+
+
+PREPARED_COUNT = "SELECT count(*) FROM pg_prepared_statements WHERE name != ''"
+
+
+def test_prepare_true_names_the_statement(conn):
+    conn.autocommit = True
+    with conn.pipeline():
+        first = conn.execute("SELECT %s::int * 2", [10], prepare=True)
+        again = conn.execute("SELECT %s::int * 2", [11], prepare=True)
+        count = conn.execute(PREPARED_COUNT)
+        plain = conn.execute("SELECT %s::int * 3", [1])
+    assert first.fetchone() == (20,)
+    assert again.fetchone() == (22,)
+    assert count.fetchone() == (1,)  # parsed once, bound twice
+    assert plain.fetchone() == (3,)
+    # The named statement serves the runs after the pipeline.
+    assert conn.execute("SELECT %s::int * 2", [12], prepare=True).fetchone() == (24,)
+    assert conn.execute(PREPARED_COUNT).fetchone() == (1,)
+
+
+def test_prepared_statement_skipped_by_an_aborted_pipeline_is_forgotten(conn):
+    conn.autocommit = True
+    with pytest.raises(errors.DivisionByZero):
+        with conn.pipeline():
+            conn.execute("SELECT 1 / 0")
+            skipped = conn.execute("SELECT %s::int + 5", [1], prepare=True)
+    with pytest.raises(errors.PipelineAborted):
+        skipped.fetchone()
+    assert conn.execute(PREPARED_COUNT).fetchone() == (0,)
+    # Not taken for prepared: parsed afresh, it runs.
+    assert conn.execute("SELECT %s::int + 5", [2], prepare=True).fetchone() == (7,)
+    assert conn.execute(PREPARED_COUNT).fetchone() == (1,)
+
+
+@run_async
+async def test_async_prepare_true_names_the_statement(dsn):
+    async with await pgwire.AsyncConnection.connect(dsn, autocommit=True) as aconn:
+        async with aconn.pipeline():
+            first = await aconn.execute("SELECT %s::int * 2", [10], prepare=True)
+            count = await aconn.execute(PREPARED_COUNT)
+        assert await first.fetchone() == (20,)
+        assert await count.fetchone() == (1,)
+        cur = await aconn.execute("SELECT %s::int * 2", [4], prepare=True)
+        assert await cur.fetchone() == (8,)
+        assert await (await aconn.execute(PREPARED_COUNT)).fetchone() == (1,)

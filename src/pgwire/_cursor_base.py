@@ -498,12 +498,30 @@ class BaseCursor:
             entry.generation = generation
         return entry.result_formats
 
-    def _pipeline_request(self, query: Any, params: Params, binary: bool | None) -> bytes:
-        """The messages running ``query`` in pipeline mode (no Sync)."""
+    def _pipeline_request(
+        self, query: Any, params: Params, binary: bool | None, prepare: bool | None = None
+    ) -> tuple[bytes, Callable[[], None] | None]:
+        """The messages running ``query`` in pipeline mode (no Sync), and what to do if it fails.
+
+        Statements run unnamed, but with ``prepare=True``: then named (a
+        Parse the first time), and forgotten by the cache if the statement
+        fails or the pipeline is aborted before it (its Parse may not have
+        run).
+        """
         pq = self._convert_query(query, params)
         oids, formats, values = self._tx.dump_params(pq.params or [], pq.formats)
         self.query, self.params = pq.query, params
-        return core.statement_request(pq.query, oids, formats, values, self._result_formats(binary))
+        result_formats = self._result_formats(binary)
+        if not prepare:
+            return core.statement_request(pq.query, oids, formats, values, result_formats), None
+        cache = self._conn._prepared
+        key = (pq.query, tuple(oids))
+        entry, parse = cache.plan(key, True)
+        assert entry is not None and entry.name is not None
+        request = core.statement_request(
+            pq.query, oids, formats, values, result_formats, entry.name, parse
+        )
+        return request, partial(cache.forget, key)
 
     def _pipeline_result(self, results: list[Result] | None, error: Error | None) -> None:
         """File the outcome of a statement run in pipeline mode."""

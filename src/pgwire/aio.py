@@ -523,9 +523,9 @@ class AsyncCursor(BaseCursor, Generic[Row]):
             self._check_open()
             pipeline = conn._pipeline
             if pipeline is not None:
-                request = self._pipeline_request(query, params, binary)
+                request, on_failure = self._pipeline_request(query, params, binary, prepare)
                 self._reset()
-                pipeline.enqueue(self, request, self._description_callback())
+                pipeline.enqueue(self, request, self._description_callback(), on_failure)
                 return self
             gen = self._query_gen(query, params, binary, prepare)
             self._reset()

@@ -80,9 +80,9 @@ class Cursor(BaseCursor, Generic[Row]):
             pipeline = conn._pipeline
             if pipeline is not None and not async_:
                 conn._check_open()
-                request = self._pipeline_request(query, params, binary)
+                request, on_failure = self._pipeline_request(query, params, binary, prepare)
                 self._reset()
-                pipeline.enqueue(self, request, self._description_callback())
+                pipeline.enqueue(self, request, self._description_callback(), on_failure)
                 return self
             conn._settle(self)  # checks the connection
             gen = self._query_gen(query, params, binary, prepare)

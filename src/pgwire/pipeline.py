@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import weakref
 from collections import deque
+from collections.abc import Callable
 from typing import Any
 
 from ._base import logger
@@ -27,13 +28,19 @@ from .protocol.core import PGGen
 
 
 class _Entry:
-    """A queued statement: the cursor waiting for its result (None: internal)."""
+    """A queued statement: the cursor waiting for its result (None: internal).
 
-    __slots__ = ("cursor_ref", "on_description")
+    ``on_failure`` is called if the statement fails or is skipped.
+    """
 
-    def __init__(self, cursor: Any, on_description: Any) -> None:
+    __slots__ = ("cursor_ref", "on_description", "on_failure")
+
+    def __init__(
+        self, cursor: Any, on_description: Any, on_failure: Callable[[], None] | None = None
+    ) -> None:
         self.cursor_ref = weakref.ref(cursor) if cursor is not None else None
         self.on_description = on_description
+        self.on_failure = on_failure
 
     @property
     def cursor(self) -> Any:
@@ -95,7 +102,13 @@ class PipelineState:
         """The cursors waiting for a result, one per queued statement."""
         return [entry.cursor for entry in self._queue if entry.cursor_ref is not None]
 
-    def enqueue(self, cursor: Any, request: bytes, on_description: Any) -> None:
+    def enqueue(
+        self,
+        cursor: Any,
+        request: bytes,
+        on_description: Any,
+        on_failure: Callable[[], None] | None = None,
+    ) -> None:
         """Queue one statement of ``cursor`` (BEGIN first when a transaction must start)."""
         if self.aborted:
             raise PipelineAborted(_ABORTED)
@@ -107,7 +120,7 @@ class PipelineState:
             self._queue.append(_Entry(None, None))
             self._begin_queued = True
         proto.send(request)
-        self._queue.append(_Entry(cursor, on_description))
+        self._queue.append(_Entry(cursor, on_description, on_failure))
 
     def pending(self, cursor: Any) -> bool:
         """Whether ``cursor`` waits for a result still unread."""
@@ -137,6 +150,8 @@ class PipelineState:
             entry = queue.popleft()
             cursor = entry.cursor
             if self.aborted:
+                if entry.on_failure is not None:
+                    entry.on_failure()
                 if cursor is not None:
                     cursor._pipeline_result(None, PipelineAborted(_ABORTED))
                 continue
@@ -149,6 +164,8 @@ class PipelineState:
                     raise
                 self.aborted = True
                 self.error = self.error or exc
+                if entry.on_failure is not None:
+                    entry.on_failure()
                 if cursor is not None:
                     cursor._pipeline_result(None, exc)
                 continue
