@@ -392,3 +392,31 @@ def test_close_from_another_task_ends_the_waiting_query(dsn):
     t0 = time.monotonic()
     assert asyncio.run(main()) == ["the connection was closed while waiting for the server"]
     assert time.monotonic() - t0 < 2
+
+
+def test_async_cancel_failure_raised_when_awaited_logged_when_not(pg_server, caplog):
+    proxy = Proxy("127.0.0.1", pg_server.port)
+
+    async def main() -> None:
+        aconn = await pgwire.AsyncConnection.connect(
+            pg_server.dsn, host="127.0.0.1", port=proxy.port, sslmode="disable"
+        )
+        # The session goes on through the proxy; a cancel request's own
+        # connection is refused.
+        proxy.listener.close()
+        with pytest.raises(pgwire.OperationalError, match="refused"):
+            await aconn.cancel()
+        assert not caplog.records
+        aconn.cancel()  # not awaited: the failure can only be logged
+        for _ in range(200):
+            if caplog.records:
+                break
+            await asyncio.sleep(0.01)
+        await aconn.close()
+
+    try:
+        with caplog.at_level("WARNING", logger="pgwire"):
+            asyncio.run(main())
+    finally:
+        proxy.close()
+    assert [r.getMessage().startswith("cancel request failed") for r in caplog.records] == [True]

@@ -403,9 +403,7 @@ class AsyncConnection(BaseConnection, ConnectSteps, Generic[Row]):
                 self._chan.secure_cancel,
             )
             return _DONE
-        task = asyncio.ensure_future(eventloop.send_cancel(self._chan))
-        task.add_done_callback(_report_cancel_failure)
-        return task
+        return _CancelRequest(asyncio.ensure_future(eventloop.send_cancel(self._chan)))
 
     async def start_replication(
         self, slot_name: str | None = None, **options: Any
@@ -653,8 +651,25 @@ class _Done:
 _DONE = _Done()
 
 
-def _report_cancel_failure(task: asyncio.Future[None]) -> None:
-    # Read here, so that a cancel() nobody awaits does not leave an
-    # exception "never retrieved"; whoever awaits it gets it raised too.
-    if not task.cancelled() and (error := task.exception()) is not None:
-        logger.warning("cancel request failed: %s", error)
+class _CancelRequest:
+    """A cancel request sent by a task: awaiting it raises its failure, else it is logged."""
+
+    __slots__ = ("_task", "_awaited")
+
+    def __init__(self, task: asyncio.Future[None]) -> None:
+        self._task = task
+        self._awaited = False
+        task.add_done_callback(self._done)
+
+    def __await__(self) -> Generator[Any, None, None]:
+        self._awaited = True
+        return self._task.__await__()
+
+    def _done(self, task: asyncio.Future[None]) -> None:
+        # Read here, so that a request nobody awaits leaves no exception
+        # "never retrieved"; whoever awaits it gets the failure raised instead.
+        if task.cancelled():
+            return
+        error = task.exception()
+        if error is not None and not self._awaited:
+            logger.warning("cancel request failed: %s", error)
