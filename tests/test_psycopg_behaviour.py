@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 import pgwire
+from pgwire import postgres
 from pgwire.rows import tuple_row
 from pgwire.types import Format
 
@@ -744,7 +745,7 @@ def test_list_of_box_uses_the_box_delimiter(conn) -> None:
             self.coords = coords
 
     class BoxDumper(pgwire.types.Dumper):
-        oid = pgwire.postgres.types["box"].oid
+        oid = postgres.types["box"].oid
 
         def dump(self, box: Box) -> bytes:
             return "({},{}),({},{})".format(*box.coords).encode()
