@@ -7,7 +7,6 @@ import time
 from collections.abc import Callable, Generator
 from typing import Any
 
-from ..errors import OperationalError
 from ..protocol import core
 from ..protocol.core import PGGen
 from .cancel import send_cancel
@@ -77,7 +76,7 @@ def _pump(
             readable, writable = wait_io(chan, bool(proto.out), timeout)
             if chan.closed:
                 # Closed by another thread while this one waited.
-                raise OperationalError("the connection was closed while waiting for the server")
+                raise chan.closed_while_waiting()
             if writable:
                 chan.send_some()
             # Everything already there is taken before stepping, to step fewer times.

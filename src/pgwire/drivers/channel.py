@@ -111,6 +111,11 @@ class Channel:
         detail = f": {exc}" if exc is not None and str(exc) else ""
         return OperationalError(f"{reason}{detail}")
 
+    @staticmethod
+    def closed_while_waiting() -> OperationalError:
+        """The error of a wait the channel's closing (by another thread or task) ended."""
+        return OperationalError("the connection was closed while waiting for the server")
+
     def check_open(self) -> None:
         """Raise OperationalError at once if the connection is gone."""
         if self.closed or self.proto.closed:

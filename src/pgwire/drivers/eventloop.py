@@ -8,7 +8,6 @@ import weakref
 from collections.abc import Generator
 from typing import Any
 
-from ..errors import OperationalError
 from ..protocol import messages as m
 from ..protocol.core import PGGen
 from .cancel import cancel_failed
@@ -111,12 +110,8 @@ async def run(chan: Channel, op: Operation) -> Any:
             continue
         await _watcher(chan).wait(chan.wants_write)
         if chan.closed:
-            raise _closed_meanwhile()
+            raise chan.closed_while_waiting()
     return op.outcome()
-
-
-def _closed_meanwhile() -> OperationalError:
-    return OperationalError("the connection was closed while waiting for the server")
 
 
 async def flush(chan: Channel) -> None:
@@ -127,7 +122,7 @@ async def flush(chan: Channel) -> None:
         if chan.wants_write:
             await _watcher(chan).wait(True)
             if chan.closed:
-                raise _closed_meanwhile()
+                raise chan.closed_while_waiting()
 
 
 async def execute(chan: Channel, gen: PGGen) -> Any:
