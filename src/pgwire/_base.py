@@ -489,8 +489,7 @@ class BaseConnection:
         """A new cursor; with a ``name``, a server-side cursor (DECLARE ... CURSOR)."""
         # Only a closed connection refuses: a cursor made during another
         # thread's COPY waits for the connection when it runs.
-        if self._chan.closed or self._proto.closed:
-            raise OperationalError("the connection is closed")
+        self._chan.check_open()
         if name is not None:
             server_factory = self.server_cursor_factory or self._server_cursor_class
             return server_factory(
