@@ -61,6 +61,20 @@ def _csv(value: str) -> list[str]:
     return [item.strip() for item in value.split(",") if item.strip()]
 
 
+def _cpu_list(value: str) -> set[int]:
+    """``1,3`` or ``0-1``: a set of CPU numbers."""
+    cpus: set[int] = set()
+    try:
+        for item in _csv(value):
+            first, _, last = item.partition("-")
+            cpus.update(range(int(first), int(last or first) + 1))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a CPU list: {value!r}") from None
+    if not cpus:
+        raise argparse.ArgumentTypeError("no CPU given")
+    return cpus
+
+
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     """Parse the command line (``python -m bench --help`` describes it)."""
     parser = argparse.ArgumentParser(
@@ -100,6 +114,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--timeout", type=float, default=900.0, help="seconds allowed to one measurement"
+    )
+    parser.add_argument(
+        "--cpus",
+        type=_cpu_list,
+        help="run pinned to these CPUs (e.g. 1, or 0-1): the drivers and the throwaway "
+        "server alike, so that client and server share them (pin a --dsn server yourself)",
     )
     parser.add_argument(
         "--growth",
@@ -479,9 +499,11 @@ def format_growth_table(reports: Sequence[dict[str, Any]]) -> str:
 def _header(meta: dict[str, Any]) -> str:
     mode = "quick" if meta["quick"] else "full"
     scale = "" if meta["scale"] == 1 else f", scale {meta['scale']:g}"
+    cpus = meta.get("cpus")
+    pinned = "" if not cpus else f", pinned to CPU(s) {','.join(map(str, cpus))}"
     return (
         f"PostgreSQL {meta['server_version']} ({meta['server']}); "
-        f"Python {meta['python']} on {meta['machine']}, {meta['cpu_count']} CPUs; "
+        f"Python {meta['python']} on {meta['machine']}, {meta['cpu_count']} CPUs{pinned}; "
         f"{mode} mode{scale}, {meta['rounds']} round(s)"
     )
 
@@ -578,6 +600,13 @@ def main(
     out = out or sys.stdout
     err = err or sys.stderr
     args = parse_args(argv)
+    if args.cpus is not None:
+        # Inherited by the server started below and by every worker process.
+        try:
+            os.sched_setaffinity(0, args.cpus)
+        except (AttributeError, OSError) as exc:
+            err.write(f"cannot pin to CPUs {sorted(args.cpus)}: {exc}\n")
+            return 1
     workloads = list(dict.fromkeys(args.workloads))
     plan = _Plan(
         drivers=list(dict.fromkeys(args.drivers)),
@@ -635,6 +664,7 @@ def main(
         "implementation": platform.python_implementation(),
         "machine": f"{platform.system()} {platform.machine()}",
         "cpu_count": os.cpu_count(),
+        "cpus": sorted(args.cpus) if args.cpus is not None else None,
     }
     report = build_report(
         measurements, drivers=plan.drivers, workloads=plan.workloads, sizes=plan.sizes, meta=meta

@@ -294,3 +294,28 @@ def test_new_workload_checks_refuse_wrong_results():
     assert wl.check("fetch_wide_fresh", [rows, rows], n)["rows"] == n
     with pytest.raises(wl.VerifyError):
         wl.check("fetch_wide_fresh", [rows, rows[:-1]], n)
+
+
+def test_cpu_list_is_parsed_and_bad_ones_refused(capsys):
+    assert runner.parse_args(["--cpus", "1"]).cpus == {1}
+    assert runner.parse_args(["--cpus", "0-2,5"]).cpus == {0, 1, 2, 5}
+    assert runner.parse_args([]).cpus is None
+    for bad in ("x", "1-y", ","):
+        with pytest.raises(SystemExit):
+            runner.parse_args(["--cpus", bad])
+        assert "CPU" in capsys.readouterr().err
+
+
+def test_header_names_the_pinned_cpus():
+    meta = {
+        "quick": True,
+        "scale": 1,
+        "server_version": "18.1",
+        "server": "throwaway",
+        "python": "3.11",
+        "machine": "Linux x86_64",
+        "cpu_count": 2,
+        "rounds": 3,
+    }
+    assert "pinned" not in runner._header({**meta, "cpus": None})
+    assert "2 CPUs, pinned to CPU(s) 1;" in runner._header({**meta, "cpus": [1]})

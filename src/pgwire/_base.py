@@ -765,12 +765,11 @@ class BaseConnection:
 class Inflight:
     """A cursor's asynchronous query: the running operation and who owns it."""
 
-    __slots__ = ("op", "owner_ref", "started")
+    __slots__ = ("op", "owner_ref")
 
     def __init__(self, op: Any, owner: Any) -> None:
         self.op = op
         self.owner_ref = weakref.ref(owner)
-        self.started = time.monotonic()
 
     @property
     def owner(self) -> Any:
