@@ -417,3 +417,54 @@ def test_async_binary_copy_from_learns_the_column_types(dsn):
             assert await cur.fetchall() == [(1, "x", [1, 2])]
 
     _run(main())
+
+
+@pytest.mark.parametrize("binary", [False, True])
+def test_write_row_sends_whole_chunks_in_order_and_refuses_rows_after_the_end(
+    conn, table, binary
+):
+    from pgwire.engine.copy_rows import CHUNK_SIZE
+
+    sizes: list[int] = []
+
+    class Counting(ConnectionWriter):
+        def write(self, data):
+            sizes.append(len(data))
+            super().write(data)
+
+    cur = conn.cursor()
+    statement = "COPY w FROM STDIN" + (" (FORMAT BINARY)" if binary else "")
+    with cur.copy(statement, writer=Counting(cur)) as copy:
+        if binary:
+            copy.set_types(["int4", "text"])
+        for row in MANY:
+            copy.write_row(row)
+        sent_before_end = len(sizes)
+    # Rows are sent a chunk at a time while they are written, the rest at the end.
+    assert sent_before_end >= 2
+    assert all(size >= CHUNK_SIZE for size in sizes[:sent_before_end])
+    assert conn.execute("SELECT count(*), sum(a), sum(length(b)) FROM w").fetchone() == (
+        len(MANY),
+        sum(a for a, _ in MANY),
+        sum(len(b) for _, b in MANY),
+    )
+    with pytest.raises(pgwire.ProgrammingError, match="does not accept data"):
+        copy.write_row((1, "late"))
+    assert conn.execute("SELECT count(*) FROM w").fetchone() == (len(MANY),)
+
+
+def test_write_row_raises_the_writers_error_and_the_copy_is_aborted(conn, table):
+    class Failing(ConnectionWriter):
+        def write(self, data):
+            raise OSError("disk on fire")
+
+    cur = conn.cursor()
+    with pytest.raises(OSError, match="disk on fire"):
+        with cur.copy("COPY w FROM STDIN", writer=Failing(cur)) as copy:
+            for row in MANY:
+                copy.write_row(row)
+    # Nothing was loaded, and the connection goes on.
+    assert conn.execute("SELECT count(*) FROM w").fetchone() == (0,)
+    with cur.copy("COPY w FROM STDIN") as copy:
+        copy.write_row((1, "after"))
+    assert _table_rows(conn) == [(1, "after")]

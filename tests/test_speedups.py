@@ -896,3 +896,36 @@ def test_copy_chunks_same_as_python(sp: ModuleType, stream: bytes, cut: int, lim
             copy_mod._copy_chunks, copy_mod.READ_CHUNK = saved
 
     assert read(sp.copy_chunks) == read(None)
+
+
+def test_copy_writer_write_row_calls_on_full_once_a_chunk_is_held(sp):
+    out = bytearray()
+    fallback_rows: list[Any] = []
+
+    def fallback(row: Any) -> None:
+        fallback_rows.append(row)
+        out.extend(b"%d\n" % row[0])
+
+    writer = sp.CopyWriter(False, out, fallback, 8)
+    assert writer.on_full is None
+    writer.write_row((1,))  # no callback: nothing called, nothing raised
+    calls: list[int] = []
+    writer.on_full = lambda: calls.append(len(out))
+    writer.write_row((22,))
+    assert calls == []  # 5 bytes held: below the chunk
+    writer.write_row((333,))
+    assert calls == [9] and out == b"1\n22\n333\n"
+    assert fallback_rows == [(1,), (22,), (333,)]
+    with pytest.raises(TypeError, match="callable"):
+        writer.on_full = 3
+    writer.on_full = None
+    writer.write_row((4,))
+    assert calls == [9]
+
+    def fail() -> None:
+        raise OSError("full")
+
+    writer.on_full = fail
+    with pytest.raises(OSError, match="full"):
+        writer.write_row((5,))
+    assert out.endswith(b"5\n")  # the row went in before the callback failed

@@ -489,7 +489,11 @@ class BaseCopy:
                 ncolumns=len(state.column_formats) if self._on_server else None,
                 types=self._types,
             )
+            self._encoder_made(self._encoder)
         return self._encoder
+
+    def _encoder_made(self, encoder: RowEncoder) -> None:
+        """The encoder of write_row() was just made (a hook of the blocking COPY)."""
 
     def _take_rows(self) -> bytes:
         """The rows encoded so far, for the writer (b"" if none)."""
@@ -684,6 +688,9 @@ class BaseCopy:
     def _done(self) -> None:
         self._finished = True
         # Rows written after the end meet _check_in() in _row_encoder().
+        if self._encoder is not None:
+            self._encoder.row_writer(None)
+            vars(self).pop("write_row", None)
         self._encoder = None
         state = self._state
         if state is not None and self._on_server:
@@ -820,7 +827,18 @@ class Copy(BaseCopy):
     def write_row(self, row: Sequence[Any]) -> None:
         """Send one row, adapting its values (rows are sent in chunks)."""
         if (self._encoder or self._row_encoder()).add_row(row):
-            self.writer.write(self._take_rows())
+            self._send_rows()
+
+    def _encoder_made(self, encoder: RowEncoder) -> None:
+        # The rows after the first go straight to the compiled encoder, which
+        # sends each chunk itself: no Python frame per row. The instance
+        # attribute hides the method until _done() removes it.
+        direct = encoder.row_writer(self._send_rows)
+        if direct is not None:
+            setattr(self, "write_row", direct)  # noqa: B010 - mypy refuses assigning a method
+
+    def _send_rows(self) -> None:
+        self.writer.write(self._take_rows())
 
     def write_rows(self, rows: Iterable[Sequence[Any]]) -> None:
         """Send every row of ``rows`` (any iterable, consumed a batch at a time)."""

@@ -1837,6 +1837,7 @@ typedef struct {
     PyObject *out;      /* the bytearray rows are appended to */
     PyObject *fallback; /* fallback(row) appends a row the plan doesn't fit (and may re-plan) */
     PyObject *plan;     /* the plan as given (None: every row goes to the fallback) */
+    PyObject *on_full;  /* called by write_row() once the output holds a chunk (or None) */
     ParamPlan *pp;      /* the plan as read, NULL without one */
     Py_ssize_t np;
     Py_ssize_t chunk;
@@ -1849,6 +1850,7 @@ writer_traverse(CopyWriterObject *self, visitproc visit, void *arg)
     Py_VISIT(self->out);
     Py_VISIT(self->fallback);
     Py_VISIT(self->plan);
+    Py_VISIT(self->on_full);
     return 0;
 }
 
@@ -1858,6 +1860,7 @@ writer_clear(CopyWriterObject *self)
     Py_CLEAR(self->out);
     Py_CLEAR(self->fallback);
     Py_CLEAR(self->plan);
+    Py_CLEAR(self->on_full);
     PyMem_Free(self->pp);
     self->pp = NULL;
     return 0;
@@ -1890,7 +1893,25 @@ writer_init(CopyWriterObject *self, PyObject *args, PyObject *kwds)
     self->out = Py_NewRef(out);
     self->fallback = Py_NewRef(fallback);
     self->plan = Py_NewRef(Py_None);
+    self->on_full = Py_NewRef(Py_None);
     self->chunk = chunk;
+    return 0;
+}
+
+static PyObject *
+writer_get_on_full(CopyWriterObject *self, void *closure)
+{
+    return Py_NewRef(self->on_full ? self->on_full : Py_None);
+}
+
+static int
+writer_set_on_full(CopyWriterObject *self, PyObject *on_full, void *closure)
+{
+    if (on_full == NULL || (on_full != Py_None && !PyCallable_Check(on_full))) {
+        PyErr_SetString(PyExc_TypeError, "on_full must be callable or None");
+        return -1;
+    }
+    Py_XSETREF(self->on_full, Py_NewRef(on_full));
     return 0;
 }
 
@@ -1961,6 +1982,28 @@ writer_add_row(CopyWriterObject *self, PyObject *row)
     return writer_full(self);
 }
 
+/* The whole of a blocking COPY's write_row(): no Python frame per row. */
+static PyObject *
+writer_write_row(CopyWriterObject *self, PyObject *row)
+{
+    if (self->out == NULL) {
+        PyErr_SetString(PyExc_RuntimeError, "CopyWriter not initialised");
+        return NULL;
+    }
+    if (writer_row(self, row) < 0)
+        return NULL;
+    if (PyByteArray_GET_SIZE(self->out) >= self->chunk && self->on_full != Py_None) {
+        /* Held: the callback may drop the writer's own reference. */
+        PyObject *on_full = Py_NewRef(self->on_full);
+        PyObject *res = PyObject_CallNoArgs(on_full);
+        Py_DECREF(on_full);
+        if (res == NULL)
+            return NULL;
+        Py_DECREF(res);
+    }
+    Py_RETURN_NONE;
+}
+
 static PyObject *
 writer_add_rows(CopyWriterObject *self, PyObject *rows)
 {
@@ -1989,6 +2032,8 @@ writer_add_rows(CopyWriterObject *self, PyObject *rows)
 static PyMethodDef writer_methods[] = {
     {"add_row", (PyCFunction)writer_add_row, METH_O,
      "add_row(row) -> bool\n\nAppend one row; True once the output holds a chunk."},
+    {"write_row", (PyCFunction)writer_write_row, METH_O,
+     "write_row(row)\n\nAppend one row; call on_full() once the output holds a chunk."},
     {"add_rows", (PyCFunction)writer_add_rows, METH_O,
      "add_rows(rows) -> bool\n\nAppend the rows of a list or tuple; True once the output "
      "holds a chunk."},
@@ -1998,6 +2043,8 @@ static PyMethodDef writer_methods[] = {
 static PyGetSetDef writer_getset[] = {
     {"plan", (getter)writer_get_plan, (setter)writer_set_plan,
      "Per column (type, code, oid, extra), or None: how rows are encoded here.", NULL},
+    {"on_full", (getter)writer_get_on_full, (setter)writer_set_on_full,
+     "What write_row() calls once the output holds a chunk (None: nothing).", NULL},
     {NULL, NULL, NULL, NULL, NULL},
 };
 

@@ -139,12 +139,17 @@ class CopyWriter:
     """Appends rows in COPY text or binary format to a bytearray, in C while they fit ``plan``."""
 
     plan: tuple[_ParamPlan, ...] | None
+    #: What :meth:`write_row` calls once ``out`` holds a chunk (None: nothing).
+    on_full: Callable[[], object] | None
 
     def __init__(
         self, binary: bool, out: bytearray, fallback: Callable[[Any], None], chunk: int
     ) -> None: ...
     def add_row(self, row: Any) -> bool:
         """Append one row; True once ``out`` holds a chunk."""
+
+    def write_row(self, row: Any) -> None:
+        """Append one row; call ``on_full()`` once ``out`` holds a chunk."""
 
     def add_rows(self, rows: list[Any] | tuple[Any, ...]) -> bool:
         """Append the rows of a list or tuple; True once ``out`` holds a chunk."""

@@ -154,6 +154,18 @@ class RowEncoder:
         data += self._encode_row(row)
         return len(data) >= CHUNK_SIZE
 
+    def row_writer(
+        self, on_full: Callable[[], object] | None
+    ) -> Callable[[Sequence[Any]], None] | None:
+        """The compiled ``write_row(row)``: appends a row, calls ``on_full()`` once a chunk is held.
+
+        None without the compiled writer. ``on_full`` None detaches it.
+        """
+        if self._writer is None:
+            return None
+        self._writer.on_full = on_full
+        return self._writer.write_row  # type: ignore[no-any-return]
+
     def add_rows(self, rows: Sequence[Sequence[Any]]) -> bool:
         """Append the rows of a list or tuple; return True once :attr:`data` holds a chunk."""
         data = self.data
