@@ -1970,14 +1970,21 @@ writer_full(CopyWriterObject *self)
     return PyBool_FromLong(PyByteArray_GET_SIZE(self->out) >= self->chunk);
 }
 
-static PyObject *
-writer_add_row(CopyWriterObject *self, PyObject *row)
+/* writer_row() on an initialised writer; -1 on error. */
+static int
+writer_append(CopyWriterObject *self, PyObject *row)
 {
     if (self->out == NULL) {
         PyErr_SetString(PyExc_RuntimeError, "CopyWriter not initialised");
-        return NULL;
+        return -1;
     }
-    if (writer_row(self, row) < 0)
+    return writer_row(self, row);
+}
+
+static PyObject *
+writer_add_row(CopyWriterObject *self, PyObject *row)
+{
+    if (writer_append(self, row) < 0)
         return NULL;
     return writer_full(self);
 }
@@ -1986,11 +1993,7 @@ writer_add_row(CopyWriterObject *self, PyObject *row)
 static PyObject *
 writer_write_row(CopyWriterObject *self, PyObject *row)
 {
-    if (self->out == NULL) {
-        PyErr_SetString(PyExc_RuntimeError, "CopyWriter not initialised");
-        return NULL;
-    }
-    if (writer_row(self, row) < 0)
+    if (writer_append(self, row) < 0)
         return NULL;
     if (PyByteArray_GET_SIZE(self->out) >= self->chunk && self->on_full != Py_None) {
         /* Held: the callback may drop the writer's own reference. */
