@@ -163,6 +163,21 @@ WORKLOADS: dict[str, Workload] = {
             "rows",
         ),
         Workload(
+            "copy_rows_async",
+            "copy_rows through asyncio: an awaited write_row() per row, text format "
+            "(asyncpg: copy_records_to_table)",
+            500_000,
+            100_000,
+            "rows",
+        ),
+        Workload(
+            "copy_rows_async_binary",
+            "copy_rows_async in binary format (asyncpg: copy_records_to_table)",
+            500_000,
+            100_000,
+            "rows",
+        ),
+        Workload(
             "fetch_wide_fresh",
             "a fresh connection fetching the 20-column table twice with fetchall() "
             "(first runs: nothing prepared)",
@@ -707,6 +722,8 @@ _CHECKS: dict[str, Callable[[Any, int], dict[str, Any]]] = {
     "copy_in": _check_summary,
     "copy_rows": _check_rows_summary,
     "copy_rows_binary": _check_rows_summary,
+    "copy_rows_async": _check_rows_summary,
+    "copy_rows_async_binary": _check_rows_summary,
     "fetch_wide_fresh": _check_wide_twice,
     "executemany_gen": _check_summary,
     "server_cursor": _check_stream,

@@ -468,3 +468,64 @@ def test_write_row_raises_the_writers_error_and_the_copy_is_aborted(conn, table)
     with cur.copy("COPY w FROM STDIN") as copy:
         copy.write_row((1, "after"))
     assert _table_rows(conn) == [(1, "after")]
+
+
+@pytest.mark.parametrize("binary", [False, True])
+def test_async_write_row_sends_whole_chunks_in_order_and_refuses_rows_after_the_end(
+    dsn, binary
+):
+    from pgwire.engine.copy_rows import CHUNK_SIZE
+
+    sizes: list[int] = []
+
+    class Counting(AsyncConnectionWriter):
+        async def write(self, data):
+            sizes.append(len(data))
+            await super().write(data)
+
+    async def main():
+        async with await pgwire.AsyncConnection.connect(dsn, autocommit=True) as aconn:
+            await aconn.execute("CREATE TEMP TABLE w (a int, b text)")
+            cur = aconn.cursor()
+            statement = "COPY w FROM STDIN" + (" (FORMAT BINARY)" if binary else "")
+            async with cur.copy(statement, writer=Counting(cur)) as copy:
+                if binary:
+                    copy.set_types(["int4", "text"])
+                for row in MANY:
+                    await copy.write_row(row)
+                sent_before_end = len(sizes)
+            assert sent_before_end >= 2
+            assert all(size >= CHUNK_SIZE for size in sizes[:sent_before_end])
+            cur = await aconn.execute("SELECT count(*), sum(a), sum(length(b)) FROM w")
+            assert await cur.fetchone() == (
+                len(MANY),
+                sum(a for a, _ in MANY),
+                sum(len(b) for _, b in MANY),
+            )
+            with pytest.raises(pgwire.ProgrammingError, match="does not accept data"):
+                await copy.write_row((1, "late"))
+
+    _run(main())
+
+
+def test_async_write_row_raises_the_writers_error_and_the_copy_is_aborted(dsn):
+    class Failing(AsyncConnectionWriter):
+        async def write(self, data):
+            raise OSError("disk on fire")
+
+    async def main():
+        async with await pgwire.AsyncConnection.connect(dsn, autocommit=True) as aconn:
+            await aconn.execute("CREATE TEMP TABLE w (a int, b text)")
+            cur = aconn.cursor()
+            with pytest.raises(OSError, match="disk on fire"):
+                async with cur.copy("COPY w FROM STDIN", writer=Failing(cur)) as copy:
+                    for row in MANY:
+                        await copy.write_row(row)
+            cur = await aconn.execute("SELECT count(*) FROM w")
+            assert await cur.fetchone() == (0,)
+            async with cur.copy("COPY w FROM STDIN") as copy:
+                await copy.write_row((1, "after"))
+            cur = await aconn.execute("SELECT a, b FROM w")
+            assert await cur.fetchall() == [(1, "after")]
+
+    _run(main())

@@ -907,14 +907,22 @@ def test_copy_writer_write_row_calls_on_full_once_a_chunk_is_held(sp):
         out.extend(b"%d\n" % row[0])
 
     writer = sp.CopyWriter(False, out, fallback, 8)
-    assert writer.on_full is None
-    writer.write_row((1,))  # no callback: nothing called, nothing raised
+    assert writer.on_full is None and writer.idle is None
+    assert writer.write_row((1,)) is None  # no callback: nothing called, nothing raised
     calls: list[int] = []
-    writer.on_full = lambda: calls.append(len(out))
-    writer.write_row((22,))
+
+    def on_full() -> str:
+        calls.append(len(out))
+        return "sent"
+
+    idle = object()
+    writer.on_full = on_full
+    writer.idle = idle
+    assert writer.write_row((22,)) is idle
     assert calls == []  # 5 bytes held: below the chunk
-    writer.write_row((333,))
+    assert writer.write_row((333,)) == "sent"
     assert calls == [9] and out == b"1\n22\n333\n"
+    writer.idle = None
     assert fallback_rows == [(1,), (22,), (333,)]
     with pytest.raises(TypeError, match="callable"):
         writer.on_full = 3

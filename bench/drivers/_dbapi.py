@@ -107,6 +107,37 @@ class RowWriterCopy:
         """The same in binary format (after ``set_types``)."""
         return self._copy_rows(p, True)
 
+    async def _aconnect(self, p: Params) -> Any:
+        raise NotImplementedError
+
+    async def _copy_rows_async(self, p: Params, binary: bool) -> Job:
+        conn = await self._aconnect(p)
+        cur = conn.cursor()
+        await cur.execute(w.rows_target_sql())
+        rows = w.copy_rows(p.size)
+        sql = w.copy_rows_sql(binary)
+
+        async def run() -> None:
+            async with cur.copy(sql) as copy:
+                if binary:
+                    copy.set_types(["int4", "text", "float8"])
+                for row in rows:
+                    await copy.write_row(row)
+
+        async def collect() -> Any:
+            await cur.execute(w.rows_summary_sql())
+            return await cur.fetchone()
+
+        return Job(run, collect=collect, close=conn.close)
+
+    async def copy_rows_async(self, p: Params) -> Job:
+        """``async with cur.copy(...) as copy: for row in rows: await copy.write_row(row)``."""
+        return await self._copy_rows_async(p, False)
+
+    async def copy_rows_async_binary(self, p: Params) -> Job:
+        """The same in binary format (after ``set_types``)."""
+        return await self._copy_rows_async(p, True)
+
 
 class LinesCopy:
     """``copy_rows`` for drivers without a row writer: lines formatted in Python."""

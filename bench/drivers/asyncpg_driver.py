@@ -136,6 +136,14 @@ class Driver:
         """``copy_records_to_table`` (asyncpg's way; always binary)."""
         return await self._copy_rows(p)
 
+    async def copy_rows_async(self, p: Params) -> Job:
+        """``copy_records_to_table`` (asyncpg's way; always binary)."""
+        return await self._copy_rows(p)
+
+    async def copy_rows_async_binary(self, p: Params) -> Job:
+        """``copy_records_to_table`` (asyncpg's way; always binary)."""
+        return await self._copy_rows(p)
+
     async def fetch_wide_fresh(self, p: Params) -> Job:
         """A new connection: ``fetch`` twice."""
         assert p.table is not None

@@ -144,6 +144,14 @@ class Driver(LinesCopy, DbapiWorkloads):
         """Not offered: pg8000 has no asyncio interface."""
         raise Skip("pg8000 has no asyncio interface")
 
+    def copy_rows_async(self, p: Params) -> Job:
+        """Not offered: pg8000 has no asyncio interface."""
+        raise Skip("pg8000 has no asyncio interface")
+
+    def copy_rows_async_binary(self, p: Params) -> Job:
+        """Not offered: pg8000 has no asyncio interface."""
+        raise Skip("pg8000 has no asyncio interface")
+
     def nonblocking_select(self, p: Params) -> Job:
         """Not offered: pg8000 has no non-blocking interface."""
         raise Skip("pg8000 has no non-blocking interface")

@@ -158,6 +158,14 @@ class Driver(LinesCopy, DbapiWorkloads):
         """Not offered: psycopg2 has no asyncio interface."""
         raise Skip("psycopg2 has no asyncio interface")
 
+    def copy_rows_async(self, p: Params) -> Job:
+        """Not offered: psycopg2 has no asyncio interface."""
+        raise Skip("psycopg2 has no asyncio interface")
+
+    def copy_rows_async_binary(self, p: Params) -> Job:
+        """Not offered: psycopg2 has no asyncio interface."""
+        raise Skip("psycopg2 has no asyncio interface")
+
     def nonblocking_select(self, p: Params) -> Job:
         """Asynchronous connections (``async_=1``) driven by ``poll()`` and ``select()``."""
         conns = [psycopg2.connect(p.conn.dsn, async_=1) for _ in range(p.concurrency)]

@@ -32,6 +32,9 @@ class Driver(RowWriterCopy, DbapiWorkloads):
     def _connect(self, p: Params, autocommit: bool = True) -> Any:
         return psycopg.connect(p.conn.dsn, autocommit=autocommit)
 
+    async def _aconnect(self, p: Params) -> Any:
+        return await psycopg.AsyncConnection.connect(p.conn.dsn, autocommit=True)
+
     def roundtrip(self, p: Params) -> Job:
         """``execute`` + ``fetchone`` per query on one cursor (auto-prepared)."""
         conn = self._connect(p)

@@ -28,7 +28,7 @@ import queue
 import re
 import threading
 from collections import deque
-from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Iterable, Iterator, Sequence
 from itertools import islice
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
@@ -896,6 +896,22 @@ class AsyncCopy(BaseCopy):
         """Send one row, adapting its values (rows are sent in chunks)."""
         if (self._encoder or self._row_encoder()).add_row(row):
             await self.writer.write(self._take_rows())
+
+    def _encoder_made(self, encoder: RowEncoder) -> None:
+        # As the blocking COPY's, with no coroutine per row either: the
+        # compiled write_row returns what the caller awaits, a future already
+        # done, or the writer's send of a full chunk.
+        import asyncio  # only ever run on an event loop
+
+        done = asyncio.get_running_loop().create_future()
+        done.set_result(None)
+        direct = encoder.row_writer(self._send_rows_soon, done)
+        if direct is not None:
+            setattr(self, "write_row", direct)  # noqa: B010 - mypy refuses assigning a method
+
+    def _send_rows_soon(self) -> Awaitable[None]:
+        # The rows are taken now, when the chunk is full, and sent when awaited.
+        return self.writer.write(self._take_rows())
 
     async def write_rows(self, rows: Iterable[Sequence[Any]]) -> None:
         """Send every row of ``rows`` (any iterable, consumed a batch at a time)."""

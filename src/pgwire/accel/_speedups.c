@@ -1838,6 +1838,7 @@ typedef struct {
     PyObject *fallback; /* fallback(row) appends a row the plan doesn't fit (and may re-plan) */
     PyObject *plan;     /* the plan as given (None: every row goes to the fallback) */
     PyObject *on_full;  /* called by write_row() once the output holds a chunk (or None) */
+    PyObject *idle;     /* what write_row() returns otherwise */
     ParamPlan *pp;      /* the plan as read, NULL without one */
     Py_ssize_t np;
     Py_ssize_t chunk;
@@ -1851,6 +1852,7 @@ writer_traverse(CopyWriterObject *self, visitproc visit, void *arg)
     Py_VISIT(self->fallback);
     Py_VISIT(self->plan);
     Py_VISIT(self->on_full);
+    Py_VISIT(self->idle);
     return 0;
 }
 
@@ -1861,6 +1863,7 @@ writer_clear(CopyWriterObject *self)
     Py_CLEAR(self->fallback);
     Py_CLEAR(self->plan);
     Py_CLEAR(self->on_full);
+    Py_CLEAR(self->idle);
     PyMem_Free(self->pp);
     self->pp = NULL;
     return 0;
@@ -1894,6 +1897,7 @@ writer_init(CopyWriterObject *self, PyObject *args, PyObject *kwds)
     self->fallback = Py_NewRef(fallback);
     self->plan = Py_NewRef(Py_None);
     self->on_full = Py_NewRef(Py_None);
+    self->idle = Py_NewRef(Py_None);
     self->chunk = chunk;
     return 0;
 }
@@ -1912,6 +1916,23 @@ writer_set_on_full(CopyWriterObject *self, PyObject *on_full, void *closure)
         return -1;
     }
     Py_XSETREF(self->on_full, Py_NewRef(on_full));
+    return 0;
+}
+
+static PyObject *
+writer_get_idle(CopyWriterObject *self, void *closure)
+{
+    return Py_NewRef(self->idle ? self->idle : Py_None);
+}
+
+static int
+writer_set_idle(CopyWriterObject *self, PyObject *idle, void *closure)
+{
+    if (idle == NULL) {
+        PyErr_SetString(PyExc_TypeError, "idle cannot be deleted");
+        return -1;
+    }
+    Py_XSETREF(self->idle, Py_NewRef(idle));
     return 0;
 }
 
@@ -1989,7 +2010,9 @@ writer_add_row(CopyWriterObject *self, PyObject *row)
     return writer_full(self);
 }
 
-/* The whole of a blocking COPY's write_row(): no Python frame per row. */
+/* The whole of a COPY's write_row() (no Python frame per row): on_full()'s
+   result when the row completed a chunk, else `idle` (an asyncio COPY's
+   future already done, to be awaited alike). */
 static PyObject *
 writer_write_row(CopyWriterObject *self, PyObject *row)
 {
@@ -2000,11 +2023,9 @@ writer_write_row(CopyWriterObject *self, PyObject *row)
         PyObject *on_full = Py_NewRef(self->on_full);
         PyObject *res = PyObject_CallNoArgs(on_full);
         Py_DECREF(on_full);
-        if (res == NULL)
-            return NULL;
-        Py_DECREF(res);
+        return res;
     }
-    Py_RETURN_NONE;
+    return Py_NewRef(self->idle);
 }
 
 static PyObject *
@@ -2036,7 +2057,8 @@ static PyMethodDef writer_methods[] = {
     {"add_row", (PyCFunction)writer_add_row, METH_O,
      "add_row(row) -> bool\n\nAppend one row; True once the output holds a chunk."},
     {"write_row", (PyCFunction)writer_write_row, METH_O,
-     "write_row(row)\n\nAppend one row; call on_full() once the output holds a chunk."},
+     "write_row(row)\n\nAppend one row; once the output holds a chunk, call on_full() and "
+     "return its result, else return idle."},
     {"add_rows", (PyCFunction)writer_add_rows, METH_O,
      "add_rows(rows) -> bool\n\nAppend the rows of a list or tuple; True once the output "
      "holds a chunk."},
@@ -2048,6 +2070,8 @@ static PyGetSetDef writer_getset[] = {
      "Per column (type, code, oid, extra), or None: how rows are encoded here.", NULL},
     {"on_full", (getter)writer_get_on_full, (setter)writer_set_on_full,
      "What write_row() calls once the output holds a chunk (None: nothing).", NULL},
+    {"idle", (getter)writer_get_idle, (setter)writer_set_idle,
+     "What write_row() returns when it calls nothing (None by default).", NULL},
     {NULL, NULL, NULL, NULL, NULL},
 };
 

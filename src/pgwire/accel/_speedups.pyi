@@ -141,6 +141,8 @@ class CopyWriter:
     plan: tuple[_ParamPlan, ...] | None
     #: What :meth:`write_row` calls once ``out`` holds a chunk (None: nothing).
     on_full: Callable[[], object] | None
+    #: What :meth:`write_row` returns when it calls nothing (None by default).
+    idle: object
 
     def __init__(
         self, binary: bool, out: bytearray, fallback: Callable[[Any], None], chunk: int
@@ -148,8 +150,8 @@ class CopyWriter:
     def add_row(self, row: Any) -> bool:
         """Append one row; True once ``out`` holds a chunk."""
 
-    def write_row(self, row: Any) -> None:
-        """Append one row; call ``on_full()`` once ``out`` holds a chunk."""
+    def write_row(self, row: Any) -> Any:
+        """Append one row; once ``out`` holds a chunk, return ``on_full()``, else ``idle``."""
 
     def add_rows(self, rows: list[Any] | tuple[Any, ...]) -> bool:
         """Append the rows of a list or tuple; True once ``out`` holds a chunk."""

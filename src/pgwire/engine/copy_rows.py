@@ -155,15 +155,18 @@ class RowEncoder:
         return len(data) >= CHUNK_SIZE
 
     def row_writer(
-        self, on_full: Callable[[], object] | None
-    ) -> Callable[[Sequence[Any]], None] | None:
-        """The compiled ``write_row(row)``: appends a row, calls ``on_full()`` once a chunk is held.
+        self, on_full: Callable[[], Any] | None, idle: Any = None
+    ) -> Callable[[Sequence[Any]], Any] | None:
+        """The compiled ``write_row(row)``, None without the compiled writer.
 
-        None without the compiled writer. ``on_full`` None detaches it.
+        It appends a row; once a chunk is held it calls ``on_full()`` and
+        returns its result, otherwise it returns ``idle``. ``on_full`` None
+        detaches it.
         """
         if self._writer is None:
             return None
         self._writer.on_full = on_full
+        self._writer.idle = idle
         return self._writer.write_row  # type: ignore[no-any-return]
 
     def add_rows(self, rows: Sequence[Sequence[Any]]) -> bool:
