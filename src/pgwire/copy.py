@@ -28,7 +28,7 @@ import queue
 import re
 import threading
 from collections import deque
-from collections.abc import AsyncIterator, Awaitable, Iterable, Iterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Sequence
 from itertools import islice
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
@@ -493,7 +493,19 @@ class BaseCopy:
         return self._encoder
 
     def _encoder_made(self, encoder: RowEncoder) -> None:
-        """The encoder of write_row() was just made (a hook of the blocking COPY)."""
+        """Route the rows after the first straight to the compiled encoder, if there is one.
+
+        ``write_row`` then costs no Python frame per row: the instance
+        attribute hides the method until :meth:`_done` removes it.
+        """
+        on_full, idle = self._full_chunk_step()
+        direct = encoder.row_writer(on_full, idle)
+        if direct is not None:
+            setattr(self, "write_row", direct)  # noqa: B010 - mypy refuses assigning a method
+
+    def _full_chunk_step(self) -> tuple[Callable[[], Any], Any]:
+        """What the compiled write_row calls once a chunk is full, and returns otherwise."""
+        raise NotImplementedError
 
     def _take_rows(self) -> bytes:
         """The rows encoded so far, for the writer (b"" if none)."""
@@ -829,13 +841,9 @@ class Copy(BaseCopy):
         if (self._encoder or self._row_encoder()).add_row(row):
             self._send_rows()
 
-    def _encoder_made(self, encoder: RowEncoder) -> None:
-        # The rows after the first go straight to the compiled encoder, which
-        # sends each chunk itself: no Python frame per row. The instance
-        # attribute hides the method until _done() removes it.
-        direct = encoder.row_writer(self._send_rows)
-        if direct is not None:
-            setattr(self, "write_row", direct)  # noqa: B010 - mypy refuses assigning a method
+    def _full_chunk_step(self) -> tuple[Callable[[], Any], Any]:
+        # The chunk is sent there and then.
+        return self._send_rows, None
 
     def _send_rows(self) -> None:
         self.writer.write(self._take_rows())
@@ -897,17 +905,14 @@ class AsyncCopy(BaseCopy):
         if (self._encoder or self._row_encoder()).add_row(row):
             await self.writer.write(self._take_rows())
 
-    def _encoder_made(self, encoder: RowEncoder) -> None:
-        # As the blocking COPY's, with no coroutine per row either: the
-        # compiled write_row returns what the caller awaits, a future already
-        # done, or the writer's send of a full chunk.
+    def _full_chunk_step(self) -> tuple[Callable[[], Any], Any]:
+        # No coroutine per row either: the compiled write_row returns what the
+        # caller awaits, the writer's send of a full chunk or a future already done.
         import asyncio  # only ever run on an event loop
 
         done = asyncio.get_running_loop().create_future()
         done.set_result(None)
-        direct = encoder.row_writer(self._send_rows_soon, done)
-        if direct is not None:
-            setattr(self, "write_row", direct)  # noqa: B010 - mypy refuses assigning a method
+        return self._send_rows_soon, done
 
     def _send_rows_soon(self) -> Awaitable[None]:
         # The rows are taken now, when the chunk is full, and sent when awaited.
