@@ -1902,10 +1902,12 @@ writer_init(CopyWriterObject *self, PyObject *args, PyObject *kwds)
     return 0;
 }
 
+/* The getter of the object field at offset `closure` (None while unset). */
 static PyObject *
-writer_get_on_full(CopyWriterObject *self, void *closure)
+writer_get_field(CopyWriterObject *self, void *closure)
 {
-    return Py_NewRef(self->on_full ? self->on_full : Py_None);
+    PyObject *value = *(PyObject **)((char *)self + (Py_ssize_t)closure);
+    return Py_NewRef(value ? value : Py_None);
 }
 
 static int
@@ -1919,12 +1921,6 @@ writer_set_on_full(CopyWriterObject *self, PyObject *on_full, void *closure)
     return 0;
 }
 
-static PyObject *
-writer_get_idle(CopyWriterObject *self, void *closure)
-{
-    return Py_NewRef(self->idle ? self->idle : Py_None);
-}
-
 static int
 writer_set_idle(CopyWriterObject *self, PyObject *idle, void *closure)
 {
@@ -1934,12 +1930,6 @@ writer_set_idle(CopyWriterObject *self, PyObject *idle, void *closure)
     }
     Py_XSETREF(self->idle, Py_NewRef(idle));
     return 0;
-}
-
-static PyObject *
-writer_get_plan(CopyWriterObject *self, void *closure)
-{
-    return Py_NewRef(self->plan ? self->plan : Py_None);
 }
 
 static int
@@ -2066,12 +2056,15 @@ static PyMethodDef writer_methods[] = {
 };
 
 static PyGetSetDef writer_getset[] = {
-    {"plan", (getter)writer_get_plan, (setter)writer_set_plan,
-     "Per column (type, code, oid, extra), or None: how rows are encoded here.", NULL},
-    {"on_full", (getter)writer_get_on_full, (setter)writer_set_on_full,
-     "What write_row() calls once the output holds a chunk (None: nothing).", NULL},
-    {"idle", (getter)writer_get_idle, (setter)writer_set_idle,
-     "What write_row() returns when it calls nothing (None by default).", NULL},
+    {"plan", (getter)writer_get_field, (setter)writer_set_plan,
+     "Per column (type, code, oid, extra), or None: how rows are encoded here.",
+     (void *)offsetof(CopyWriterObject, plan)},
+    {"on_full", (getter)writer_get_field, (setter)writer_set_on_full,
+     "What write_row() calls once the output holds a chunk (None: nothing).",
+     (void *)offsetof(CopyWriterObject, on_full)},
+    {"idle", (getter)writer_get_field, (setter)writer_set_idle,
+     "What write_row() returns when it calls nothing (None by default).",
+     (void *)offsetof(CopyWriterObject, idle)},
     {NULL, NULL, NULL, NULL, NULL},
 };
 
