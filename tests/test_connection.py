@@ -189,6 +189,14 @@ def test_connection_refused_within_timeout():
     assert time.monotonic() - t0 < 3.5
 
 
+def _connect_with(driver: str, params: dict) -> None:
+    """Connect with the blocking or the asyncio driver (the connection is not kept)."""
+    if driver == "blocking":
+        pgwire.connect(**params)
+    else:
+        asyncio.run(pgwire.AsyncConnection.connect(**params))
+
+
 @pytest.mark.parametrize("driver", ["blocking", "asyncio"])
 def test_connect_timeout_on_silent_server(driver):
     with socket.socket() as s:
@@ -200,10 +208,7 @@ def test_connect_timeout_on_silent_server(driver):
         )
         t0 = time.monotonic()
         with pytest.raises(pgwire.OperationalError) as info:
-            if driver == "blocking":
-                pgwire.connect(**params)
-            else:
-                asyncio.run(pgwire.AsyncConnection.connect(**params))
+            _connect_with(driver, params)
         assert 1.5 < time.monotonic() - t0 < 4
     # The same error and words from both drivers, naming the server.
     assert isinstance(info.value, pgwire.errors.ConnectionTimeout)
@@ -239,10 +244,7 @@ def test_connect_timeout_while_the_tcp_handshake_waits(driver):
             )
             t0 = time.monotonic()
             with pytest.raises(pgwire.errors.ConnectionTimeout, match="connection timeout expired"):
-                if driver == "blocking":
-                    pgwire.connect(**params)
-                else:
-                    asyncio.run(pgwire.AsyncConnection.connect(**params))
+                _connect_with(driver, params)
             assert 1.5 < time.monotonic() - t0 < 4
         finally:
             for filler in fillers:
@@ -265,10 +267,7 @@ def test_every_failed_host_is_reported(driver):
             sslmode="disable",
         )
         with pytest.raises(pgwire.OperationalError) as info:
-            if driver == "blocking":
-                pgwire.connect(**params)
-            else:
-                asyncio.run(pgwire.AsyncConnection.connect(**params))
+            _connect_with(driver, params)
     lines = str(info.value).splitlines()
     assert lines[0] == "Multiple connection attempts failed. All failures were:"
     assert len(lines) == 3
@@ -421,10 +420,7 @@ def test_invalid_option_is_refused_before_connecting(driver, option):
         nobody.bind(("127.0.0.1", 0))
         params = {"host": "127.0.0.1", "port": nobody.getsockname()[1], "user": "x", **option}
         with pytest.raises(pgwire.errors.InvalidConnectionOption, match=next(iter(option))) as info:
-            if driver == "blocking":
-                pgwire.connect(**params)
-            else:
-                asyncio.run(pgwire.AsyncConnection.connect(**params))
+            _connect_with(driver, params)
     # Caught as pgwire documents it, and as code written for psycopg catches it.
     assert isinstance(info.value, pgwire.ProgrammingError)
     assert isinstance(info.value, pgwire.OperationalError)
