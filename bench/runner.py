@@ -348,6 +348,7 @@ def build_report(
         for e in entries.values():
             if e["status"] == "ok" and best_peer is not None:
                 e["ratio_to_best_peer"] = e["median"] / entries[best_peer]["median"]
+                e["round_ratios"] = _round_ratios(e["times"], entries[best_peer]["times"], meta)
             else:
                 e["ratio_to_best_peer"] = None
         checksums = {
@@ -364,6 +365,21 @@ def build_report(
             "results": entries,
         }
     return report
+
+
+def _round_ratios(
+    times: list[float], peer_times: list[float], meta: dict[str, Any]
+) -> list[float] | None:
+    """The ratio to the best peer within each round, when both have a time in every round.
+
+    Drivers of one round run minutes apart at most, while the machine's
+    speed drifts over a run: a ratio taken round by round shows how far
+    the median ratio can be trusted.
+    """
+    rounds = meta.get("rounds")
+    if rounds is None or len(times) != rounds or len(peer_times) != rounds:
+        return None
+    return [t / p for t, p in zip(times, peer_times, strict=True) if p > 0] or None
 
 
 def _cell(entry: dict[str, Any]) -> str:
@@ -419,6 +435,26 @@ def format_table(report: dict[str, Any]) -> str:
         if details:
             notes.append(f"{d}: {details}")
     return "\n".join(lines + notes)
+
+
+def format_spread_table(report: dict[str, Any]) -> str:
+    """pgwire's ratio to the best peer round by round: the lowest, median and highest."""
+    ours = [d for d in report["drivers"] if report["drivers"][d]["ours"]]
+    rows = [["workload", *(f"{d} (low / median / high)" for d in ours)]]
+    for w, entry in report["workloads"].items():
+        cells = []
+        for d in ours:
+            ratios = entry["results"][d].get("round_ratios")
+            cells.append(
+                f"{min(ratios):.2f} / {statistics.median(ratios):.2f} / {max(ratios):.2f}"
+                if ratios
+                else "-"
+            )
+        rows.append([w, *cells])
+    return "\n".join(
+        ["ratio to the best peer within each round (the spread the machine gives)", ""]
+        + _grid(rows)
+    )
 
 
 def _fmt_bytes(n: float | None) -> str:
@@ -685,6 +721,7 @@ def main(
             {"factor": r["meta"]["growth_factor"], "workloads": r["workloads"]} for r in reports
         ]
     out.write(_header(meta) + "\n\n" + format_table(report) + "\n\n")
+    out.write(format_spread_table(report) + "\n\n")
     out.write(format_memory_table(report) + "\n")
     if growth:
         out.write("\n" + format_growth_table(reports) + "\n")

@@ -23,7 +23,12 @@ if str(ROOT) not in sys.path:
 
 from bench import runner  # noqa: E402
 from bench import workloads as wl  # noqa: E402
-from bench.runner import Measurement, build_report, format_table  # noqa: E402
+from bench.runner import (  # noqa: E402
+    Measurement,
+    build_report,
+    format_spread_table,
+    format_table,
+)
 
 
 def run_bench(args: list[str]) -> tuple[int, str, str]:
@@ -177,6 +182,30 @@ def test_report_ratios_and_table():
     assert row.split() == ["roundtrip", "100", "2.00s", "0.50x", "4.00s", "1.00x",
                            "8.00s", "2.00x", "ERROR"]
     assert "ERROR roundtrip / psycopg2: boom" in table
+    # asyncpg ran 2 of the 3 rounds: no ratio round by round.
+    assert res["pgwire"]["round_ratios"] is None
+
+
+def test_round_ratios_pair_each_round_with_the_best_peer():
+    ms = {
+        ("roundtrip", "pgwire"): Measurement(times=[2.0, 1.0, 6.0], checks=[{"rows": 1}]),
+        ("roundtrip", "pgwire-pure"): Measurement(times=[4.0, 4.0], checks=[{"rows": 1}]),
+        ("roundtrip", "asyncpg"): Measurement(times=[4.0, 2.0, 3.0], checks=[{"rows": 1}]),
+    }
+    report = build_report(
+        ms,
+        drivers=["pgwire", "pgwire-pure", "asyncpg"],
+        workloads=["roundtrip"],
+        sizes={"roundtrip": 100},
+        meta={"rounds": 3},
+    )
+    res = report["workloads"]["roundtrip"]["results"]
+    assert res["pgwire"]["round_ratios"] == [0.5, 0.5, 2.0]
+    assert res["asyncpg"]["round_ratios"] == [1.0, 1.0, 1.0]
+    table = format_spread_table(report)
+    row = next(line for line in table.splitlines() if line.startswith("roundtrip"))
+    # pgwire-pure missed a round: no spread for it.
+    assert row.split() == ["roundtrip", "0.50", "/", "0.50", "/", "2.00", "-"]
 
 
 def test_checks_accept_right_and_refuse_wrong_results():

@@ -903,7 +903,7 @@ class AsyncCopy(BaseCopy):
     async def write_row(self, row: Sequence[Any]) -> None:
         """Send one row, adapting its values (rows are sent in chunks)."""
         if (self._encoder or self._row_encoder()).add_row(row):
-            await self.writer.write(self._take_rows())
+            await self._send_rows_soon()
 
     def _full_chunk_step(self) -> tuple[Callable[[], Any], Any]:
         # No coroutine per row either: the compiled write_row returns what the

@@ -144,7 +144,7 @@ class Cursor(BaseCursor, Generic[Row]):
 
     def _owns_inflight(self) -> Inflight | None:
         inflight = self._conn._inflight
-        if inflight is not None and inflight.owner is self:
+        if inflight is not None and inflight.owner_ref() is self:
             return inflight
         return None
 
@@ -210,7 +210,13 @@ class Cursor(BaseCursor, Generic[Row]):
 
     def fileno(self) -> int:
         """The socket's descriptor, for select()/poll()/selectors."""
-        return self._conn.fileno()
+        # select() calls it for every cursor it watches, each time: no frame
+        # more than needed when the connection is open.
+        conn = self._conn
+        chan = conn._chan
+        if chan.closed or chan.proto.closed or conn._copying:
+            return conn.fileno()  # raises the connection's error
+        return chan.fd
 
     def cancel(self) -> bool:
         """Abort this cursor's asynchronous query and wait for it to end.
