@@ -272,9 +272,79 @@ def test_compiled_encoder_writes_what_python_writes(
     assert _encode(rows, binary, True, types) == _encode(rows, binary, False, types)
 
 
-@pytest.mark.skipif(compiled() is None, reason="the accelerator is not built")
 class _Str(str):
     """A str subclass: dumped as str, but not by the compiled plan of str."""
+
+
+class _Int(int):
+    """An int subclass: its text may not be what an f-string gives."""
+
+    def __format__(self, spec: str) -> str:
+        return "not a number"
+
+
+def _encode_value_by_value(rows: list[tuple[Any, ...]], types: list[int]) -> Any:
+    """What :func:`_encode` gives without the compiled writer, every row value by value."""
+    enc = _encoder(False, False, types)
+    enc._lines = False
+    out = []
+    for row in rows:
+        try:
+            enc.add_row(row)
+            out.append(bytes(enc.data))
+        except Exception as exc:  # noqa: BLE001 - compared below
+            out.append(type(exc))
+    return out
+
+
+_line_values = st.one_of(
+    st.none(),
+    st.integers(min_value=-(2**70), max_value=2**70),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.text(),
+    st.text(alphabet="ab\\\t\n\r\x00\b\f\v é").filter(lambda s: len(s) < 20),
+    st.sampled_from([True, _Int(3), _Str("s")]),
+)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    rows=st.lists(st.tuples(_line_values, _line_values, _line_values), min_size=1, max_size=12),
+    types=st.sampled_from([[20, 25, 701], [25, 25, 25], [3802, 114, 25]]),
+)
+def test_pure_python_line_encoder_writes_what_the_dumpers_write(
+    rows: list[tuple[Any, ...]], types: list[int]
+) -> None:
+    # Rows of int, float and str go through one line encoder per row shape;
+    # the rest (other types, str to escape, NUL) value by value, as before.
+    rows = [r for row in rows for r in (row, row)]
+    assert _encode(rows, False, False, types) == _encode_value_by_value(rows, types)
+
+
+def test_pure_python_line_encoder_is_used_and_bounded() -> None:
+    enc = _encoder(False, False, [20, 25, 701])
+    enc.add_row((1, "a", 1.5))
+    assert enc._line is not None
+    calls: list[Any] = []
+    real = enc._value_func
+
+    def spy(column: int, obj: Any) -> Any:
+        calls.append(obj)
+        return real(column, obj)
+
+    enc._value_func = spy  # type: ignore[method-assign]
+    enc.add_row((2, None, float("nan")))
+    enc.add_row((None, "b\tc", -0.0))  # escaped value by value
+    assert calls == []
+    assert bytes(enc.data) == b"1\ta\t1.5\n2\t\\N\tNaN\n\\N\tb\\tc\t-0.0\n"
+    # Shapes changing row after row make a few encoders, then rows go value by value.
+    for i in range(20):
+        enc.add_row((i, 1.5, "x") if i % 2 else ("x", i, 2.5))
+    assert enc._lines_made == _copy_rows._MAX_LINE_ENCODERS
+    assert enc._line is None
+
+
+@pytest.mark.skipif(compiled() is None, reason="the accelerator is not built")
 
 
 def test_compiled_encoder_is_used() -> None:

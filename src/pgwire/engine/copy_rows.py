@@ -9,7 +9,8 @@ function straight away.
 With the compiled accelerator, rows go to its ``CopyWriter``, which encodes in
 C the rows shaped like the row its plan was learned from; a row that does not
 fit is encoded here (which raises the errors) and teaches a new plan. The
-bytes are the same either way.
+bytes are the same either way. Without it, text rows of int, float and str
+go through a line encoder made for their shape (see :func:`_line_encoder`).
 """
 
 from __future__ import annotations
@@ -90,6 +91,65 @@ def _int_text(obj: Any) -> bytes:
     return b"%d" % obj
 
 
+# --- rows of int, float and str written as one str (pure Python, text format) ---
+
+#: How each kind of value is checked and turned into its text in a line
+#: encoder: the value's exact type is checked, None written as NULL, and
+#: anything else (another type, a str needing escapes) makes the encoder
+#: return None, for the row to be written value by value.
+_LINE_CODE = {
+    "int": (
+        "    if type(v{j}) is not int:\n"
+        "        if v{j} is not None: return None\n"
+        "        v{j} = NULL\n"
+    ),
+    "float": (
+        "    if type(v{j}) is float:\n"
+        "        v{j} = float_repr(v{j})\n"
+        # A finite float's repr ends with a digit; inf, -inf and nan don't.
+        "        if v{j}[-1] in 'fn': v{j} = FLOAT_SPECIAL[v{j}]\n"
+        "    elif v{j} is None: v{j} = NULL\n"
+        "    else: return None\n"
+    ),
+    "str": (
+        "    if type(v{j}) is not str:\n"
+        "        if v{j} is not None: return None\n"
+        "        v{j} = NULL\n"
+        "    elif reserved(v{j}) is not None: return None\n"
+    ),
+    None: "    if v{j} is not None: return None\n    v{j} = NULL\n",
+}
+_LINE_NAMESPACE = {
+    "NULL": "\\N",
+    "float_repr": float.__repr__,
+    "FLOAT_SPECIAL": {"inf": "Infinity", "-inf": "-Infinity", "nan": "NaN"},
+    "reserved": re.compile(_RESERVED_STR.pattern[:-1] + "\\x00]").search,
+}
+#: Line encoders made for one COPY at most (column kinds changing row after row).
+_MAX_LINE_ENCODERS = 8
+
+
+def _line_encoder(kinds: Sequence[str | None], encoding: str) -> Callable[[Any], bytes | None]:
+    """A function writing a row of these kinds of values as one COPY text line, or None.
+
+    Made from source, as :mod:`dataclasses` makes its methods: one function
+    per row shape checks, converts and joins the values with no call per
+    value, which is what makes the pure Python path as fast as it gets.
+    The source is made of the fixed snippets of :data:`_LINE_CODE` only.
+    """
+    names = [f"v{j}" for j in range(len(kinds))]
+    body = "".join(_LINE_CODE[kind].format(j=j) for j, kind in enumerate(kinds))
+    line = "\\t".join("{" + name + "}" for name in names)
+    source = (
+        f"def encode_line(row):\n    {', '.join(names)}, = row\n{body}"
+        f"    return f'{line}\\n'.encode({encoding!r})\n"
+    )
+    namespace: dict[str, Any] = dict(_LINE_NAMESPACE)
+    exec(source, namespace)  # noqa: S102 - fixed snippets, see above
+    encode_line: Callable[[Any], bytes | None] = namespace["encode_line"]
+    return encode_line
+
+
 class RowEncoder:
     """Encodes rows of one COPY FROM into :attr:`data` (text or binary format).
 
@@ -131,6 +191,18 @@ class RowEncoder:
         )
         # Per column: value type -> the function writing its bytes (escaped, in text).
         self._funcs: list[dict[type, ValueFunc]] = [{} for _ in range(ncolumns or 0)]
+        # Per column: value type -> its kind in a line encoder (int, float,
+        # str: the types whose dumpers write what str() or repr() gives).
+        self._line_kinds: list[dict[type, str]] = [{} for _ in range(ncolumns or 0)]
+        self._line: Callable[[Any], bytes | None] | None = None
+        self._line_shape: tuple[str | None, ...] | None = None
+        self._lines_made = 0
+        # Text rows of a known width go through a line encoder, in pure
+        # Python only: the compiled writer takes them otherwise.
+        self._lines = (
+            not binary and self._ascii_safe and ncolumns is not None and speedups is None
+        )
+        self._line_encoding = tx.adapt_context.write_encoding
         # Writes values as the binary format of their column types.
         self._targets = TargetDumpers(tx.adapt_context)
         #: The COPY data encoded so far (the binary header first).
@@ -222,13 +294,44 @@ class RowEncoder:
                 parts.append(_pack_len(len(value)))
                 parts.append(value)
             return b"".join(parts)
+        if self._line is not None:
+            try:
+                line = self._line(row)
+            except UnicodeEncodeError:
+                line = None  # raised below, in the dumper's words
+            if line is not None:
+                return line
         texts = []
         for j, obj in enumerate(row):
             if obj is None:
                 texts.append(_NULL_TEXT)
             else:
                 texts.append((funcs[j].get(type(obj)) or self._value_func(j, obj))(obj))
+        if self._lines:
+            self._learn_line(row)
         return b"\t".join(texts) + b"\n"
+
+    def _learn_line(self, row: Sequence[Any]) -> None:
+        """After a row written value by value: a line encoder for rows shaped like it."""
+        previous = self._line_shape or (None,) * len(row)
+        shape = []
+        for j, obj in enumerate(row):
+            if obj is None:
+                shape.append(previous[j])
+                continue
+            kind = self._line_kinds[j].get(type(obj))
+            if kind is None:
+                return  # a value of no line kind: value by value
+            shape.append(kind)
+        if tuple(shape) == self._line_shape:
+            return  # the row did not fit for its values (escapes), not its shape
+        if self._lines_made >= _MAX_LINE_ENCODERS:
+            self._lines = False
+            self._line = None
+            return
+        self._lines_made += 1
+        self._line_shape = tuple(shape)
+        self._line = _line_encoder(shape, self._line_encoding)
 
     def _value_func(self, column: int, obj: Any) -> ValueFunc:
         """The function writing values of ``obj``'s type in ``column``, cached for the type."""
@@ -254,8 +357,28 @@ class RowEncoder:
             func = self._binary_func(column, obj, used, stable)
         else:
             func = self._text_func(obj, used, stable)
+            if self._lines:
+                kind = self._line_kind(obj, used, stable)
+                if kind is not None:
+                    self._line_kinds[column][type(obj)] = kind
         self._funcs[column][type(obj)] = func
         return func
+
+    def _line_kind(self, obj: Any, used: Any, stable: bool) -> str | None:
+        """The kind of ``obj`` in a line encoder, if its dumper writes what the encoder would."""
+        kind = type(obj)
+        if kind is int and type(used).dump is _IntTextDumper.dump:
+            return "int"
+        if kind is float and stable and type(used) is FloatDumper:
+            return "float"
+        if (
+            kind is str
+            and stable
+            and type(used).dump is StrDumperUnknown.dump
+            and used._encoding == self._line_encoding
+        ):
+            return "str"
+        return None
 
     def _text_func(self, obj: Any, used: Any, stable: bool) -> ValueFunc:
         if used.format != Format.TEXT:
