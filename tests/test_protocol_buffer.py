@@ -288,3 +288,63 @@ def test_header_claiming_too_much_raises_without_allocating() -> None:
             buf.next_message()
 
     assert _peak_during(run) < 1 << 20
+
+
+# --- runs of messages of one type (COPY TO data) --------------------------------------
+
+
+def _alike_by_next_message(buf: ReadBuffer, limit: int) -> list[bytes]:
+    """What payloads_alike() must give: next_message() while the type repeats.
+
+    A bad length is raised by the next call, not this one (whose payloads
+    are then handed over first).
+    """
+    mtype = buf.data[buf.start - 5]
+    out = [buf.payload()]
+    size = len(out[0])
+    while size < limit and buf.pos < len(buf.data) and buf.data[buf.pos] == mtype:
+        try:
+            if buf.next_message() < 0:
+                break
+        except ProtocolViolation:
+            break  # next_message() leaves the position as it was
+        out.append(buf.payload())
+        size += len(out[-1])
+    return out
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    messages=st.lists(
+        st.tuples(st.sampled_from([b"d", b"d", b"d", b"c", b"C"]), st.binary(max_size=30)),
+        min_size=1,
+        max_size=25,
+    ),
+    cut=st.integers(min_value=0, max_value=40),
+    limit=st.integers(min_value=1, max_value=200),
+    garbage=st.sampled_from([b"", b"d\x00\x00\x00\x02", b"d\x7f\xff\xff\xff"]),
+)
+def test_payloads_alike_frames_what_next_message_frames(
+    messages: list[tuple[bytes, bytes]], cut: int, limit: int, garbage: bytes
+) -> None:
+    # The stream may end inside a message, or with a header of a bad length:
+    # both are left for next_message(), which waits or raises.
+    stream = b"".join(frame(t, p) for t, p in messages) + garbage
+    stream = stream[: len(stream) - cut] if cut < len(stream) - 5 else stream
+    results = []
+    for alike in (True, False):
+        buf = ReadBuffer()
+        buf.feed(stream)
+        taken = []
+        try:
+            while buf.next_message() >= 0:
+                if alike:
+                    taken.append(buf.payloads_alike(limit))
+                else:
+                    taken.append(_alike_by_next_message(buf, limit))
+                taken.append((buf.start, buf.end, buf.pos))
+            taken.append("wait")
+        except ProtocolViolation:
+            taken.append("violation")
+        results.append(taken)
+    assert results[0] == results[1]

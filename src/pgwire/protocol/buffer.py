@@ -97,6 +97,31 @@ class ReadBuffer:
         self.end = self.pos = pos + 1 + length
         return mtype
 
+    def payloads_alike(self, limit: int) -> list[bytes]:
+        """The payload of the message last framed and of the complete ones of its type after it.
+
+        Taken until ``limit`` bytes are held (a COPY TO sends a message per
+        row: framed here in one loop, rather than one :meth:`next_message`
+        each). A message not all there, or of a length that cannot be valid,
+        is left to :meth:`next_message`.
+        """
+        data = self.data
+        start, pos = self.start, self.pos
+        mtype = data[start - 5]
+        payloads = [data[start:pos]]
+        size = pos - start
+        avail = len(data)
+        while size < limit and pos + 5 <= avail and data[pos] == mtype:
+            length = _unpack_header(data, pos)[1]
+            end = pos + 1 + length
+            if end > avail or length < 4:
+                break
+            payloads.append(data[pos + 5 : end])
+            size += length - 4
+            start, pos = pos + 5, end
+        self.start, self.end, self.pos = start, pos, pos
+        return payloads
+
     def payload(self) -> bytes:
         """A copy of the payload of the message last framed."""
         return self.data[self.start : self.end]

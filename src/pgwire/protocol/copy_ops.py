@@ -155,15 +155,7 @@ def copy_read(proto: Protocol, state: CopyState) -> PGGen:
             if _copy_chunks is not None:
                 buf.pos = buf.start - 5  # from this message on
                 return _copy_chunks(buf, READ_CHUNK)
-            chunks = [buf.data[buf.start : buf.end]]
-            size = len(chunks[0])
-            while (
-                size < READ_CHUNK and buf.pos < len(buf.data) and buf.data[buf.pos] == m.COPY_DATA
-            ):
-                if buf.next_message() < 0:
-                    break
-                chunks.append(buf.data[buf.start : buf.end])
-                size += buf.end - buf.start
+            chunks = buf.payloads_alike(READ_CHUNK)
             return chunks[0] if len(chunks) == 1 else b"".join(chunks)
         if mtype == m.COPY_DONE:
             continue
