@@ -243,8 +243,17 @@ def _encoder(binary: bool, compiled_on: bool, types: list[int]) -> _copy_rows.Ro
         _copy_rows.speedups = saved
 
 
-def _encode(rows: list[tuple[Any, ...]], binary: bool, compiled_on: bool, types: list[int]) -> Any:
+def _encode(
+    rows: list[tuple[Any, ...]],
+    binary: bool,
+    compiled_on: bool,
+    types: list[int],
+    lines: bool = True,
+) -> Any:
+    """Each row's bytes (or exception class); ``lines=False``: every row value by value."""
     enc = _encoder(binary, compiled_on, types)
+    if not lines:
+        enc._lines = False
     out = []
     for row in rows:
         try:
@@ -283,20 +292,6 @@ class _Int(int):
         return "not a number"
 
 
-def _encode_value_by_value(rows: list[tuple[Any, ...]], types: list[int]) -> Any:
-    """What :func:`_encode` gives without the compiled writer, every row value by value."""
-    enc = _encoder(False, False, types)
-    enc._lines = False
-    out = []
-    for row in rows:
-        try:
-            enc.add_row(row)
-            out.append(bytes(enc.data))
-        except Exception as exc:  # noqa: BLE001 - compared below
-            out.append(type(exc))
-    return out
-
-
 _line_values = st.one_of(
     st.none(),
     st.integers(min_value=-(2**70), max_value=2**70),
@@ -318,7 +313,7 @@ def test_pure_python_line_encoder_writes_what_the_dumpers_write(
     # Rows of int, float and str go through one line encoder per row shape;
     # the rest (other types, str to escape, NUL) value by value, as before.
     rows = [r for row in rows for r in (row, row)]
-    assert _encode(rows, False, False, types) == _encode_value_by_value(rows, types)
+    assert _encode(rows, False, False, types) == _encode(rows, False, False, types, False)
 
 
 def test_pure_python_line_encoder_is_used_and_bounded() -> None:
