@@ -344,6 +344,7 @@ class RowEncoder:
             dcls = tx.registry.get_dumper_by_oid(target, Format.TEXT)
             func = self._text_func(obj, dcls(type(obj), tx.adapt_context), True)
             self._funcs[column][type(obj)] = func
+            self._lines = False  # JSON is no line kind (see below)
             return func
         if self._binary and target in JSON_TARGETS:
             # Any value is a JSON document there: its class needs no dumper of its own.
@@ -359,7 +360,11 @@ class RowEncoder:
             func = self._text_func(obj, used, stable)
             if self._lines:
                 kind = self._line_kind(obj, used, stable)
-                if kind is not None:
+                if kind is None:
+                    # Rows holding this type go value by value; the line
+                    # encoder made so far still takes the rows it fits.
+                    self._lines = False
+                else:
                     self._line_kinds[column][type(obj)] = kind
         self._funcs[column][type(obj)] = func
         return func
