@@ -125,6 +125,26 @@ _LINE_NAMESPACE = {
     "FLOAT_SPECIAL": {"inf": "Infinity", "-inf": "-Infinity", "nan": "NaN"},
     "reserved": re.compile(_RESERVED_STR.pattern[:-1] + "\\x00]").search,
 }
+#: The exact type of the values of each kind a line encoder writes.
+_LINE_TYPES = {"int": int, "float": float, "str": str}
+
+
+def _plain_text_kind(used: Any, stable: bool) -> str | None:
+    """What a text dumper writes plainly: "int" (the digits), "float" (repr()), "str" (the str).
+
+    None for any other dumper. ``stable``: the dumper is the one registered
+    for the type, whatever the value (a float's is asked for that).
+    """
+    if isinstance(used, _IntTextDumper) and type(used).dump is _IntTextDumper.dump:
+        # int2/int4/int8 are picked by value, and all write the digits.
+        return "int"
+    if stable and type(used) is FloatDumper:
+        return "float"
+    if type(used).dump is StrDumperUnknown.dump:
+        return "str"
+    return None
+
+
 #: Line encoders made for one COPY at most (column kinds changing row after row).
 _MAX_LINE_ENCODERS = 8
 
@@ -371,28 +391,21 @@ class RowEncoder:
 
     def _line_kind(self, obj: Any, used: Any, stable: bool) -> str | None:
         """The kind of ``obj`` in a line encoder, if its dumper writes what the encoder would."""
-        kind = type(obj)
-        if kind is int and type(used).dump is _IntTextDumper.dump:
-            return "int"
-        if kind is float and stable and type(used) is FloatDumper:
-            return "float"
-        if (
-            kind is str
-            and stable
-            and type(used).dump is StrDumperUnknown.dump
-            and used._encoding == self._line_encoding
-        ):
-            return "str"
-        return None
+        kind = _plain_text_kind(used, stable)
+        if kind is None or type(obj) is not _LINE_TYPES[kind]:
+            return None
+        if kind == "str" and not (stable and used._encoding == self._line_encoding):
+            return None
+        return kind
 
     def _text_func(self, obj: Any, used: Any, stable: bool) -> ValueFunc:
         if used.format != Format.TEXT:
             name = type(obj).__name__
             raise DataError(f"text COPY: a {name} has no text dumper to write it with")
-        if isinstance(used, _IntTextDumper) and type(used).dump is _IntTextDumper.dump:
-            # int2/int4/int8 are picked by value, and all write the digits.
+        kind = _plain_text_kind(used, stable)
+        if kind == "int":
             return _int_text
-        if stable and type(used) is FloatDumper:
+        if kind == "float":
             return used.dump  # type: ignore[no-any-return]
         if stable:
             dump = used.dump
@@ -403,7 +416,7 @@ class RowEncoder:
                 return get_dumper(v, Format.TEXT).dump(v)  # type: ignore[no-any-return]
 
         if self._ascii_safe:
-            if type(used).dump is StrDumperUnknown.dump:
+            if kind == "str":
                 # The reserved characters are looked for in the str: no
                 # second pass over the bytes when (as is usual) there are none.
                 def dump_str(v: Any) -> bytes:
