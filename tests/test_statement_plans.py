@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from pgwire import errors
+from pgwire import TransactionStatus, errors
 from pgwire.accel.selection import speedups
 from pgwire.engine.plans import StatementPlan
 from pgwire.types.adapt import Dumper
@@ -160,3 +160,195 @@ def test_str_and_bytes_queries_kept_apart(conn: Any, bind_calls: list[bool]) -> 
             assert conn.execute("SELECT %s::int", (i,)).fetchone() == (i,)
             assert conn.execute(b"SELECT %s::int", (i,)).fetchone() == (i,)
     assert bind_calls and all(bind_calls)
+
+
+# --- one cursor running its statement again (see _cursor_base._Repeat) -------------
+
+
+@pytest.fixture
+def no_planning(monkeypatch: pytest.MonkeyPatch) -> Any:
+    """Call it to make any planning of a run (plan lookup, cache lookup) fail."""
+
+    def forbid() -> None:
+        def refuse(*args: Any, **kwargs: Any) -> Any:
+            raise AssertionError("the run was planned again")
+
+        monkeypatch.setattr("pgwire.engine.plans.StatementPlans.get", refuse)
+        monkeypatch.setattr("pgwire.engine.prepared.PreparedCache.known", refuse)
+        monkeypatch.setattr("pgwire.engine.prepared.PreparedCache.plan", refuse)
+
+    return forbid
+
+
+@pytest.mark.parametrize("autocommit", [True, False])
+def test_one_cursor_runs_its_statement_again_unplanned(
+    conn: Any, no_planning: Any, autocommit: bool
+) -> None:
+    conn.autocommit = autocommit
+    conn.prepare_threshold = 1
+    cur = conn.cursor()
+    for i in range(3):
+        assert cur.execute(Q, row(i)).fetchone() == expected(i)
+    no_planning()
+    for i in range(3, 40):
+        assert cur.execute(Q, row(i)).fetchone() == expected(i)
+        assert cur.description[0].type_code == 20
+    if not autocommit:
+        conn.commit()  # the runs again opened their transactions as planned runs do
+        assert cur.execute(Q, row(50)).fetchone() == expected(50)
+        conn.rollback()
+
+
+def test_a_statement_run_again_async(conn: Any, no_planning: Any) -> None:
+    conn.autocommit = True
+    conn.prepare_threshold = 1
+    cur = conn.cursor()
+    for i in range(3):
+        cur.execute(Q, row(i), async_=True)
+        assert cur.fetchone() == expected(i)
+    no_planning()
+    for i in range(3, 10):
+        cur.execute(Q, row(i), async_=True)
+        assert cur.fetchone() == expected(i)
+
+
+def test_a_statement_run_again_on_asyncio(dsn: str) -> None:
+    import asyncio
+
+    import pgwire
+
+    async def main() -> list[Any]:
+        async with await pgwire.AsyncConnection.connect(dsn, autocommit=True) as aconn:
+            aconn.prepare_threshold = 1
+            cur = aconn.cursor()
+            got = []
+            for i in range(8):
+                await cur.execute(Q, row(i))
+                got.append(await cur.fetchone())
+            assert cur._repeat is not None and cur._repeat.adapters is not None
+            return got
+
+    assert asyncio.run(main()) == [expected(i) for i in range(8)]
+
+
+def test_run_again_follows_the_row_factory(conn: Any, no_planning: Any) -> None:
+    from pgwire.rows import dict_row, namedtuple_row
+
+    conn.autocommit = True
+    conn.prepare_threshold = 1
+    cur = conn.cursor()
+    q = "SELECT %s::int4 AS n"
+    for i in range(3):
+        assert cur.execute(q, (i,)).fetchone() == (i,)
+    cur.row_factory = dict_row
+    assert cur.execute(q, (6,)).fetchone() == {"n": 6}
+    assert cur.execute(q, (7,)).fetchone() == {"n": 7}
+    # A factory of the user's own is called by execute(), as psycopg does.
+    made: list[Any] = []
+
+    def listed(cursor: Any) -> Any:
+        made.append(cursor.description[0].name)
+        return list
+
+    cur.row_factory = listed
+    cur.execute(q, (3,))
+    assert made == ["n"]
+    assert cur.fetchone() == [3]
+    cur.execute(q, (4,))
+    assert made == ["n", "n"]
+    assert cur.fetchone() == [4]
+    cur.row_factory = namedtuple_row
+    assert cur.execute(q, (5,)).fetchone().n == 5
+    no_planning()
+    assert cur.execute(q, (8,)).fetchone().n == 8
+
+
+def test_run_again_follows_the_cursor_adapters(conn: Any) -> None:
+    from pgwire.types import Format, Loader
+
+    conn.autocommit = True
+    conn.prepare_threshold = 1
+    cur = conn.cursor()
+    q = "SELECT %s::int4 AS n"
+    for i in range(3):
+        assert cur.execute(q, (i,)).fetchone() == (i,)
+
+    class Tenfold(Loader):
+        format = Format.BINARY
+
+        def load(self, data: bytes) -> int:
+            return int.from_bytes(data, "big", signed=True) * 10
+
+    class TenfoldText(Loader):
+        format = Format.TEXT
+
+        def load(self, data: bytes) -> int:
+            return int(data) * 10
+
+    cur.adapters.register_loader("int4", Tenfold)
+    cur.adapters.register_loader("int4", TenfoldText)
+    for i in range(4, 8):
+        assert cur.execute(q, (i,)).fetchone() == (i * 10,)
+    # Another type of parameter: another statement.
+    assert cur.execute(q, ("8",)).fetchone() == (80,)
+    assert cur.execute(q, (1,), binary=True).fetchone() == (10,)
+    assert conn.cursor().execute(q, (9,)).fetchone() == (9,)
+
+
+def test_run_again_after_its_statement_was_evicted(conn: Any) -> None:
+    """Evicted by another cursor: prepared afresh, and the Close of the old one goes first.
+
+    In a transaction, where a run of a closed statement could not be made
+    good by running it again.
+    """
+    conn.prepare_threshold = 1
+    conn.prepared_max = 1
+    mine, other = conn.cursor(), conn.cursor()
+
+    def prepared() -> set[str]:
+        rows = other.execute("SELECT name FROM pg_prepared_statements", prepare=False)
+        return {name for (name,) in rows.fetchall()}
+
+    for i in range(3):
+        assert mine.execute("SELECT %s::int", (i,)).fetchone() == (i,)
+    first = prepared()
+    assert len(first) == 1
+    for i in range(3):
+        assert other.execute("SELECT %s::text", (str(i),)).fetchone() == (str(i),)
+    for i in range(3, 8):
+        assert mine.execute("SELECT %s::int", (i,)).fetchone() == (i,)
+        assert not prepared() & first
+    assert len(prepared()) == 1
+    assert conn.info.transaction_status == TransactionStatus.INTRANS
+    conn.commit()
+
+
+def test_run_again_after_the_schema_changed(conn: Any) -> None:
+    conn.autocommit = True
+    conn.prepare_threshold = 1
+    conn.execute("CREATE TEMP TABLE again (id int, v int)")
+    conn.execute("INSERT INTO again VALUES (1, 10), (2, 20)")
+    cur = conn.cursor()
+    q = "SELECT v FROM again WHERE id = %s"
+    for _ in range(3):
+        assert cur.execute(q, (1,)).fetchone() == (10,)
+    conn.execute("ALTER TABLE again ALTER v TYPE text")
+    assert cur.execute(q, (2,)).fetchone() == ("20",)
+    assert cur.execute(q, (1,)).fetchone() == ("10",)
+    conn.execute("DEALLOCATE ALL")
+    assert cur.execute(q, (2,)).fetchone() == ("20",)
+
+
+def test_run_again_follows_the_session_timezone(conn: Any) -> None:
+    conn.autocommit = True
+    conn.prepare_threshold = 1
+    conn.execute("SET TimeZone TO 'UTC'")
+    cur = conn.cursor()
+    ts = datetime(2020, 6, 1, 12, tzinfo=timezone.utc)
+    for _ in range(3):
+        (got,) = cur.execute("SELECT %s::timestamptz", (ts,)).fetchone()
+        assert got == ts and got.utcoffset().total_seconds() == 0
+    conn.execute("SET TimeZone TO 'Asia/Kolkata'")
+    for _ in range(3):
+        (got,) = cur.execute("SELECT %s::timestamptz", (ts,)).fetchone()
+        assert got == ts and got.utcoffset().total_seconds() == 5.5 * 3600

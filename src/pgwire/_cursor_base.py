@@ -15,7 +15,7 @@ from ._flow import Call, FlowGen, Give
 from .column import Column, make_column
 from .engine.batch import BatchEncoder
 from .engine.placeholders import PreparedQuery, convert_query
-from .engine.plans import StatementPlans
+from .engine.plans import StatementPlan, StatementPlans
 from .engine.prepared import Key, PreparedEntry
 from .errors import Error, FeatureNotSupported, InterfaceError, OperationalError, ProgrammingError
 from .protocol import core
@@ -36,6 +36,59 @@ STREAM_CHUNK = 100
 #: The builtin row factories whose rows keep all their values (so they can be
 #: made again by another factory): rows are made by them as they are read.
 _VALUE_KEEPING = frozenset((tuple_row, namedtuple_row, dict_row))
+
+
+class _Repeat:
+    """What a cursor's last run of a prepared statement chose, to run it again as it is.
+
+    A query run in a loop with parameters of the same types is planned
+    once: while nothing it depends on changes (the cursor's adapters and row
+    factory, the statement's entry in the connection's cache, the
+    statement's columns and their formats), the next run only encodes its
+    Bind.  The loaders and row maker are those of the run's description,
+    kept once the first run has asked for them.
+    """
+
+    __slots__ = (
+        "query", "plan", "entry", "result_formats", "fields", "fields_formats",
+        "tx", "stamp", "epoch", "factory", "adapters",
+    )
+
+    def __init__(
+        self,
+        query: Any,
+        plan: StatementPlan,
+        entry: PreparedEntry,
+        tx: Transformer,
+        epoch: int,
+        factory: Any,
+    ) -> None:
+        self.query = query
+        self.plan = plan
+        self.entry = entry
+        self.result_formats = entry.result_formats
+        self.fields = entry.fields
+        self.fields_formats = entry.fields_formats
+        self.tx = tx
+        self.stamp = plan.stamp
+        self.epoch = epoch
+        self.factory = factory
+        self.adapters: tuple[Any, Any] | None = None
+
+    def holds(self, cursor: BaseCursor) -> bool:
+        """Whether the choices still hold for ``cursor``'s next run (marks the statement used)."""
+        entry = self.entry
+        tx = cursor._tx
+        return (
+            tx is self.tx
+            and not cursor.binary
+            and cursor._row_factory is self.factory
+            and entry.fields is self.fields
+            and entry.result_formats is self.result_formats
+            and entry.fields_formats is self.fields_formats
+            and tx.stamp == self.stamp
+            and cursor._conn._prepared.reuse(self.plan.key, self.epoch)
+        )
 
 
 class BaseCursor:
@@ -62,6 +115,8 @@ class BaseCursor:
         self._desc_callback: Any = None
         # The prepared statement being run, for its on_answer and on_error (see _watch_prepared).
         self._prepared_run: tuple[Any, ...] = ()
+        # The last prepared statement run, to run again as it is (see _Repeat).
+        self._repeat: _Repeat | None = None
         self.arraysize = 1
         self.binary = binary
         self._closed = False
@@ -190,7 +245,13 @@ class BaseCursor:
         # after execute() still applies.
         read_by = self._read_factory = factory if factory in _VALUE_KEEPING else tuple_row
         self._row_makers[id(fields)] = (fields, factory, read_by, maker)
-        return loaders, (maker if read_by is factory else tuple)
+        make_row = maker if read_by is factory else tuple
+        repeat = self._repeat
+        if repeat is not None and repeat.fields is fields and read_by is factory:
+            # The loaders and maker of these columns, for the runs again of the
+            # statement (their rows kept as read: see _row_maker).
+            repeat.adapters = (loaders, make_row)
+        return loaders, make_row
 
     def _description_callback(self) -> Any:
         callback = self._desc_callback
@@ -225,6 +286,11 @@ class BaseCursor:
         """
         conn = self._conn
         begin = conn._begin_needed()
+        repeat = self._repeat
+        if repeat is not None and repeat.query is query and binary is None and prepare is None:
+            again = self._repeat_gen(repeat, params, begin)
+            if again is not None:
+                return again
         proto = conn._proto
         binary = binary if binary is not None else self.binary
         if params is None and not binary and not prepare and not one_statement:
@@ -314,6 +380,40 @@ class BaseCursor:
             gen = self._checking_direct(gen, key if entry is not None else None)
         return gen
 
+    def _repeat_gen(self, repeat: _Repeat, params: Params, begin: bytes | None) -> PGGen | None:
+        """The operation running the last prepared statement again, if its choices hold.
+
+        None when they don't, or the parameters don't fit its plan: the run
+        takes the full path (which also reports the errors).
+        """
+        if not repeat.holds(self):
+            self._repeat = None
+            return None
+        entry = repeat.entry
+        plan = repeat.plan
+        bind = plan.bind(params, entry.name, repeat.result_formats)  # type: ignore[arg-type]
+        if bind is None:
+            return None
+        self.query, self.params = plan.query, params
+        # As _watch_prepared for a run that describes nothing (nothing to learn).
+        self._last_fields = None
+        self._prepared_run = (
+            plan.key, entry, repeat.result_formats, False, (repeat.query, params, None),
+            begin is not None,
+        )
+        return core.bound_query(
+            self._conn._proto,
+            bind,
+            self._on_description,
+            begin,
+            b"",
+            repeat.fields,
+            None,
+            None,
+            self._prepared_failed,
+            repeat.adapters,
+        )
+
     def _convert_query(self, query: Any, params: Params) -> PreparedQuery:
         """The query text for the extended protocol and its values in ``$n`` order."""
         conn = self._conn
@@ -381,6 +481,16 @@ class BaseCursor:
             (query, params, None),
             begin is not None,
         )
+        if (
+            name is not None
+            and on_answer is None
+            and known_fields is not None
+            and result_formats is entry.result_formats
+        ):
+            # Run as it is known: the next run of it may skip this planning.
+            self._repeat = _Repeat(
+                query, plan, entry, self._tx, conn._prepared.epoch, self._row_factory
+            )
         return core.bound_query(
             conn._proto,
             bind,

@@ -97,6 +97,8 @@ class PreparedCache:
         self._entries: OrderedDict[Key, PreparedEntry] = OrderedDict()
         self._counter = 0
         self._to_close: list[bytes] = []
+        #: Counts the times statements were dropped (see :meth:`reuse`).
+        self.epoch = 0
 
     def plan(self, key: Key, prepare: bool | None) -> tuple[PreparedEntry | None, bool]:
         """The entry to use for this run and whether this run prepares it.
@@ -200,17 +202,32 @@ class PreparedCache:
         self._entries.move_to_end(key)
         return entry
 
+    def reuse(self, key: Key, epoch: int) -> bool:
+        """Whether no statement was dropped since ``epoch`` (then ``key``'s is marked as just used).
+
+        A caller that kept a statement's entry, with the epoch of then, runs
+        it again without looking it up while this holds: the entry is still
+        the cache's, and no Close waits to be sent before it.
+        """
+        if epoch != self.epoch:
+            return False
+        self._entries.move_to_end(key)
+        return True
+
     def _evict(self) -> None:
         while len(self._entries) > self.prepared_max:
             _, old = self._entries.popitem(last=False)
+            self.epoch += 1
             if old.name is not None:
                 self._to_close.append(old.name)
 
     def forget(self, key: Key) -> None:
         """Drop a statement that failed (its server side may be gone)."""
         entry = self._entries.pop(key, None)
-        if entry is not None and entry.name is not None:
-            self._to_close.append(entry.name)
+        if entry is not None:
+            self.epoch += 1
+            if entry.name is not None:
+                self._to_close.append(entry.name)
 
     def invalidate(self) -> None:
         """Forget every statement and close them on the server with the next query.
@@ -222,10 +239,12 @@ class PreparedCache:
             if entry.name is not None:
                 self._to_close.append(entry.name)
         self._entries.clear()
+        self.epoch += 1
 
     def clear(self) -> None:
         """Forget every statement (after DISCARD ALL / DEALLOCATE ALL or a reset)."""
         self._entries.clear()
+        self.epoch += 1
         self._to_close.clear()
 
     @property

@@ -469,6 +469,7 @@ def results(
     one_statement: bool = False,
     on_answer: Callable[[list[Result]], None] | None = None,
     on_error: Callable[[Error], PGGen] | None = None,
+    known_adapters: tuple[Loaders | None, RowMaker | None] | None = None,
 ) -> PGGen:
     """Read responses until ``syncs`` ReadyForQuery messages; return the results.
 
@@ -510,6 +511,10 @@ def results(
     raising it, and returns the operation whose result is returned instead
     (a run again, unprepared), or raises.  Watching here rather than in a
     generator around this one keeps the most frequent path one generator deep.
+
+    ``known_adapters``: the loaders and row maker ``on_description`` gave
+    for ``known_fields`` on an earlier run, when the caller knows they still
+    hold; it is then not asked again.
     """
     if request:
         proto.out += request
@@ -520,7 +525,9 @@ def results(
         # Known columns describe the first result set after the skipped ones;
         # their loaders are chosen at once, for a whole answer to be read with them.
         first_adapters = None
-        if known_fields is not None and known_fields is not NO_ROWS:
+        if known_adapters is not None:
+            first_adapters = (known_adapters[0], known_adapters[1], None)
+        elif known_fields is not None and known_fields is not NO_ROWS:
             first_adapters = _adapters(on_description, known_fields)
         if (
             CAN_TAKE_ANSWERS
@@ -952,14 +959,15 @@ def bound_query(
     description: bytes | None,
     on_answer: Callable[[list[Result]], None] | None,
     on_error: Callable[[Error], PGGen] | None,
+    known_adapters: tuple[Loaders | None, RowMaker | None] | None = None,
 ) -> PGGen:
     """Execute a known statement whose Bind message is built already.
 
     ``prefix`` goes first (Close messages of evicted statements, the Parse
     of an unnamed statement); ``begin`` opens a transaction before, in the
     same round trip.  ``known_fields`` and ``description`` are those of
-    :func:`extended_query`, ``on_answer`` and ``on_error`` those of
-    :func:`results`.  The common answer (the statement's columns
+    :func:`extended_query`; ``on_answer``, ``on_error`` and
+    ``known_adapters`` those of :func:`results`.  The common answer (the statement's columns
     known, nothing but rows and a tag) is taken whole by the operation's
     first look at it (see :func:`take_answer`).
     """
@@ -985,6 +993,7 @@ def bound_query(
         False,
         on_answer,
         on_error,
+        known_adapters,
     )
 
 
