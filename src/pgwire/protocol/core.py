@@ -524,7 +524,7 @@ def results(
     try:
         # Known columns describe the first result set after the skipped ones;
         # their loaders are chosen at once, for a whole answer to be read with them.
-        first_adapters = None
+        first_adapters: tuple[Loaders | None, RowMaker | None, BaseException | None] | None = None
         if known_adapters is not None:
             first_adapters = (known_adapters[0], known_adapters[1], None)
         elif known_fields is not None and known_fields is not NO_ROWS:
