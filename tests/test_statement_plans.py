@@ -8,14 +8,18 @@ statement must all behave as without it.
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime, timezone
 from typing import Any
 
 import pytest
 
+import pgwire
 from pgwire import TransactionStatus, errors
 from pgwire.accel.selection import speedups
 from pgwire.engine.plans import StatementPlan
+from pgwire.rows import dict_row, namedtuple_row
+from pgwire.types import Format, Loader
 from pgwire.types.adapt import Dumper
 
 pytestmark = pytest.mark.skipif(speedups is None, reason="the accelerator is not in use")
@@ -213,10 +217,6 @@ def test_a_statement_run_again_async(conn: Any, no_planning: Any) -> None:
 
 
 def test_a_statement_run_again_on_asyncio(dsn: str) -> None:
-    import asyncio
-
-    import pgwire
-
     async def main() -> list[Any]:
         async with await pgwire.AsyncConnection.connect(dsn, autocommit=True) as aconn:
             aconn.prepare_threshold = 1
@@ -231,15 +231,22 @@ def test_a_statement_run_again_on_asyncio(dsn: str) -> None:
     assert asyncio.run(main()) == [expected(i) for i in range(8)]
 
 
-def test_run_again_follows_the_row_factory(conn: Any, no_planning: Any) -> None:
-    from pgwire.rows import dict_row, namedtuple_row
+INT_Q = "SELECT %s::int4 AS n"
 
+
+def running_again(conn: Any) -> Any:
+    """A cursor of ``conn`` (autocommit) that has run :data:`INT_Q` prepared."""
     conn.autocommit = True
     conn.prepare_threshold = 1
     cur = conn.cursor()
-    q = "SELECT %s::int4 AS n"
     for i in range(3):
-        assert cur.execute(q, (i,)).fetchone() == (i,)
+        assert cur.execute(INT_Q, (i,)).fetchone() == (i,)
+    return cur
+
+
+def test_run_again_follows_the_row_factory(conn: Any, no_planning: Any) -> None:
+    cur = running_again(conn)
+    q = INT_Q
     cur.row_factory = dict_row
     assert cur.execute(q, (6,)).fetchone() == {"n": 6}
     assert cur.execute(q, (7,)).fetchone() == {"n": 7}
@@ -264,14 +271,8 @@ def test_run_again_follows_the_row_factory(conn: Any, no_planning: Any) -> None:
 
 
 def test_run_again_follows_the_cursor_adapters(conn: Any) -> None:
-    from pgwire.types import Format, Loader
-
-    conn.autocommit = True
-    conn.prepare_threshold = 1
-    cur = conn.cursor()
-    q = "SELECT %s::int4 AS n"
-    for i in range(3):
-        assert cur.execute(q, (i,)).fetchone() == (i,)
+    cur = running_again(conn)
+    q = INT_Q
 
     class Tenfold(Loader):
         format = Format.BINARY
