@@ -210,6 +210,35 @@ def test_per_cursor_registry() -> None:
     assert load(b"2020-01-01 00:00:00+00").hour == 9
 
 
+def test_pinned_transformers_share_their_loaders_not_what_comes_after() -> None:
+    """Cursors made one after the other reuse the loaders; each keeps the adapters of its making."""
+    ctx = AdaptContext()
+    first, second = Transformer(ctx, pinned=True), Transformer(ctx, pinned=True)
+    fields = [_Field(oids.INT4_OID, Format.TEXT)]
+    loaders = first.fields_loaders(fields)
+    assert second.fields_loaders(fields) is loaders
+    assert Transformer(ctx, pinned=True).column_loaders([oids.INT4_OID], [0])[0] is loaders[0]
+    # Registered after they were made: not for them, for the next one.
+    ctx.registry.register_loader(oids.INT4_OID, UpperLoader)
+    third = Transformer(ctx, pinned=True)
+    assert third.fields_loaders(fields)[0](b"7") == "7"
+    assert first.fields_loaders(fields)[0](b"7") == 7
+    assert second.column_loaders([oids.INT4_OID], [0])[0](b"7") == 7
+    # A cursor's own registry is its own.
+    own = Transformer(ctx, TypesRegistry(ctx.registry))
+    assert own.fields_loaders(fields) is not third.fields_loaders(fields)
+    # A session fact reaches them all.
+    ctx.update_parameter("TimeZone", "Asia/Tokyo")
+    for tx in (first, second, third, Transformer(ctx, pinned=True)):
+        load = tx.column_loaders([oids.TIMESTAMPTZ_OID], [Format.TEXT])[0]
+        assert load(b"2020-01-01 00:00:00+00").hour == 9
+
+
+class _Field:
+    def __init__(self, type_oid: int, format: int) -> None:
+        self.type_oid, self.format = type_oid, format
+
+
 @pytest.mark.parametrize(
     "oid, fmt",
     [

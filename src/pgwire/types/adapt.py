@@ -119,6 +119,9 @@ class AdaptContext:
         self.generation = 0
         self._parent: AdaptContext | None = None
         self._parent_generation = 0
+        # The loaders of the pinned transformers reading this context's
+        # registry (see _LoaderCache).
+        self._shared_loaders: _LoaderCache | None = None
 
     @property
     def sql_ascii(self) -> bool:
@@ -967,6 +970,28 @@ class _UnknownBinaryLoader(Loader):
         return bytes(data)
 
 
+class _LoaderCache:
+    """Load functions by (OID, format), and the last result's columns with theirs.
+
+    One is shared by the pinned transformers of a context that read the same
+    state of its registry (``epoch``) under the same session facts and
+    registrations (``stamp``): a cursor made per query (as
+    ``connection.execute()`` makes them) finds the loaders the cursors before
+    it made, and so the compiled row reader its column plans, which it keeps
+    by loader.  Any other transformer has its own.
+    """
+
+    __slots__ = ("epoch", "stamp", "loaders", "fields_memo")
+
+    def __init__(self, epoch: _Epoch | None, stamp: tuple[int, int]) -> None:
+        self.epoch = epoch
+        self.stamp = stamp
+        self.loaders: dict[tuple[int, int], Callable[[bytes], Any]] = {}
+        # The last result's columns and their loaders: a statement run again
+        # (prepared, its columns known) brings the very same list.
+        self.fields_memo: tuple[Any, list[Callable[[bytes], Any]]] | None = None
+
+
 class Transformer:
     """Per cursor: picks loaders once per result and dumps parameters.
 
@@ -1000,14 +1025,22 @@ class Transformer:
             epoch = self._epoch = self.registry._live
             epoch.watched = True
         self._stamp = (context.generation, TypesRegistry._generation)
-        self._loaders: dict[tuple[int, int], Callable[[bytes], Any]] = {}
+        self._loader_cache = self._find_loader_cache()
         self._dumpers: dict[tuple[type, int], Dumper] = {}
         self._static_dumpers: dict[tuple[type, None], Dumper] = {}
         # The OID of the NoneType dumper, looked up when a None is first sent.
         self._none_oid: int | None = None
-        # The last result's columns and their loaders: a statement run again
-        # (prepared, its columns known) brings the very same list.
-        self._fields_memo: tuple[Any, list[Callable[[bytes], Any]]] | None = None
+
+    def _find_loader_cache(self) -> _LoaderCache:
+        """The loader cache for the registry state and stamp read now (see _LoaderCache)."""
+        epoch = self._epoch
+        if epoch is None or self._own_context:
+            return _LoaderCache(None, self._stamp)
+        context = self.context
+        shared = context._shared_loaders
+        if shared is None or shared.epoch is not epoch or shared.stamp != self._stamp:
+            shared = context._shared_loaders = _LoaderCache(epoch, self._stamp)
+        return shared
 
     @property
     def stamp(self) -> tuple[int, int]:
@@ -1041,11 +1074,10 @@ class Transformer:
                 self._own_context = True
                 self._ctx = self.context.with_registry(self.registry)
             self._stamp = stamp
-            self._loaders.clear()
+            self._loader_cache = self._find_loader_cache()
             self._dumpers.clear()
             self._static_dumpers.clear()
             self._none_oid = None
-            self._fields_memo = None
             if self._own_context:
                 self._ctx._sync()
 
@@ -1072,7 +1104,7 @@ class Transformer:
         encoding) and as bytes in binary format.
         """
         self._check()
-        cache = self._loaders
+        cache = self._loader_cache.loaders
         out = []
         for oid, fmt in zip(oids, formats, strict=True):
             key = (oid, fmt)
@@ -1084,7 +1116,7 @@ class Transformer:
 
     def fields_loaders(self, fields: Sequence[Any]) -> list[Callable[[bytes], Any]]:
         """:meth:`column_loaders` for a result's columns (objects with type_oid and format)."""
-        memo = self._fields_memo
+        memo = self._loader_cache.fields_memo
         stamp = self._stamp
         if (
             memo is not None
@@ -1097,7 +1129,7 @@ class Transformer:
             return memo[1]
         self._check()
         loaders = self.column_loaders([f.type_oid for f in fields], [f.format for f in fields])
-        self._fields_memo = (fields, loaders)
+        self._loader_cache.fields_memo = (fields, loaders)
         return loaders
 
     def load_row(
