@@ -353,3 +353,52 @@ def test_run_again_follows_the_session_timezone(conn: Any) -> None:
     for _ in range(3):
         (got,) = cur.execute("SELECT %s::timestamptz", (ts,)).fetchone()
         assert got == ts and got.utcoffset().total_seconds() == 5.5 * 3600
+
+
+def test_cursors_made_per_query_run_the_statement_again_unplanned(
+    conn: Any, no_planning: Any
+) -> None:
+    conn.autocommit = True
+    conn.prepare_threshold = 1
+    for i in range(3):
+        assert conn.execute(Q, row(i)).fetchone() == expected(i)
+    no_planning()
+    for i in range(3, 20):
+        assert conn.execute(Q, row(i)).fetchone() == expected(i)
+    # Equal text, another str object: found by its text.
+    assert conn.execute("".join(Q), row(30)).fetchone() == expected(30)
+
+
+def test_a_new_cursor_runs_again_only_with_the_same_adapters(conn: Any) -> None:
+    cur = running_again(conn)
+    assert cur.execute(INT_Q, (5,)).fetchone() == (5,)
+    # A client-side binding cursor merges the parameters into the text.
+    client = pgwire.ClientCursor(conn)
+    assert client.execute(INT_Q, (6,)).fetchone() == (6,)
+    assert client.query == b"SELECT 6::int4 AS n"
+    # Another row factory, binary results, its own loaders: each as asked.
+    assert conn.cursor(row_factory=dict_row).execute(INT_Q, (7,)).fetchone() == {"n": 7}
+    numeric_q = "SELECT %s::numeric AS d"
+    for i in range(3):
+        assert conn.execute(numeric_q, (i,)).fetchone() == (i,)
+    binary = conn.cursor(binary=True)
+    assert binary.execute(numeric_q, (8,)).fetchone() == (8,)
+    assert binary._result.fields[0].format == Format.BINARY
+    assert conn.execute(numeric_q, (8,))._result.fields[0].format == Format.TEXT
+    own = conn.cursor()
+
+    class Tenfold(Loader):
+        format = Format.BINARY
+
+        def load(self, data: bytes) -> int:
+            return int.from_bytes(data, "big", signed=True) * 10
+
+    own.adapters.register_loader("int4", Tenfold)
+    # Planned again by a cursor of the connection's adapters, after the registration.
+    shared = conn.cursor()
+    assert [shared.execute(INT_Q, (i,)).fetchone() for i in range(3)] == [(0,), (1,), (2,)]
+    assert own.execute(INT_Q, (9,)).fetchone() == (90,)
+    # What the connection registers after the cursors were made is for the next ones.
+    conn.adapters.register_loader("int4", Tenfold)
+    assert cur.execute(INT_Q, (1,)).fetchone() == (1,)
+    assert conn.cursor().execute(INT_Q, (2,)).fetchone() == (20,)

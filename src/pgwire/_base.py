@@ -274,6 +274,9 @@ class BaseConnection:
         self._copying = False
         self._prepared = PreparedCache(prepare_threshold)
         self._statement_plans = StatementPlans()
+        # The prepared statements last run by its cursors, by query text, for
+        # a new cursor to run one again as it is (see _cursor_base._Repeat).
+        self._repeats: dict[str | bytes, Any] = {}
         proto = self._proto
         # Weak, so that a connection nobody holds is freed (and closed) at once.
         proto.parameter_handler = _weak_handler(self._on_parameter)

@@ -33,25 +33,40 @@ Params = Sequence[Any] | Mapping[str, Any] | None
 # it holds stays bounded without a round trip per row.
 STREAM_CHUNK = 100
 
+#: The most prepared statements a connection keeps to run again from new cursors.
+_MAX_REPEATS = 256
+
 #: The builtin row factories whose rows keep all their values (so they can be
 #: made again by another factory): rows are made by them as they are read.
 _VALUE_KEEPING = frozenset((tuple_row, namedtuple_row, dict_row))
 
 
 class _Repeat:
-    """What a cursor's last run of a prepared statement chose, to run it again as it is.
+    """What the last planned run of a prepared statement chose, to run it again as it is.
 
     A query run in a loop with parameters of the same types is planned
     once: while nothing it depends on changes (the cursor's adapters and row
     factory, the statement's entry in the connection's cache, the
     statement's columns and their formats), the next run only encodes its
     Bind.  The loaders and row maker are those of the run's description,
-    kept once the first run has asked for them.
+    kept once the first run has asked for them.  The cursor keeps its last
+    one; the connection keeps them by query text too, for the cursors made
+    per query (``connection.execute()``, SQLAlchemy, Django) that read the
+    same adapters.
     """
 
     __slots__ = (
-        "query", "plan", "entry", "result_formats", "fields", "fields_formats",
-        "tx", "stamp", "epoch", "factory", "adapters",
+        "query",
+        "plan",
+        "entry",
+        "result_formats",
+        "fields",
+        "fields_formats",
+        "loader_cache",
+        "stamp",
+        "epoch",
+        "factory",
+        "adapters",
     )
 
     def __init__(
@@ -69,24 +84,33 @@ class _Repeat:
         self.result_formats = entry.result_formats
         self.fields = entry.fields
         self.fields_formats = entry.fields_formats
-        self.tx = tx
+        # The transformer's loaders: shared by the cursors of the connection
+        # reading its adapters as they are (see types.adapt._LoaderCache),
+        # its own otherwise.
+        self.loader_cache = tx._loader_cache
         self.stamp = plan.stamp
         self.epoch = epoch
         self.factory = factory
         self.adapters: tuple[Any, Any] | None = None
 
     def holds(self, cursor: BaseCursor) -> bool:
-        """Whether the choices still hold for ``cursor``'s next run (marks the statement used)."""
+        """Whether the choices still hold for ``cursor``'s next run (marks the statement used).
+
+        ``cursor`` is the one that made them, or another cursor of the
+        connection reading the same adapters (the same loader cache).
+        """
         entry = self.entry
         tx = cursor._tx
         return (
-            tx is self.tx
+            cursor._plannable
             and not cursor.binary
             and cursor._row_factory is self.factory
             and entry.fields is self.fields
             and entry.result_formats is self.result_formats
             and entry.fields_formats is self.fields_formats
+            # The stamp first: a change makes the transformer take another cache.
             and tx.stamp == self.stamp
+            and tx._loader_cache is self.loader_cache
             and cursor._conn._prepared.reuse(self.plan.key, self.epoch)
         )
 
@@ -287,7 +311,11 @@ class BaseCursor:
         conn = self._conn
         begin = conn._begin_needed()
         repeat = self._repeat
-        if repeat is not None and repeat.query is query and binary is None and prepare is None:
+        if repeat is None or repeat.query is not query:
+            # A cursor made per query: what another cursor ran last.
+            qtype = type(query)
+            repeat = conn._repeats.get(query) if qtype is str or qtype is bytes else None
+        if repeat is not None and binary is None and prepare is None:
             again = self._repeat_gen(repeat, params, begin)
             if again is not None:
                 return again
@@ -394,6 +422,7 @@ class BaseCursor:
         bind = plan.bind(params, entry.name, repeat.result_formats)  # type: ignore[arg-type]
         if bind is None:
             return None
+        self._repeat = repeat
         self.query, self.params = plan.query, params
         # As _watch_prepared for a run that describes nothing (nothing to learn).
         self._last_fields = None
@@ -488,9 +517,15 @@ class BaseCursor:
             and result_formats is entry.result_formats
         ):
             # Run as it is known: the next run of it may skip this planning.
-            self._repeat = _Repeat(
+            repeat = self._repeat = _Repeat(
                 query, plan, entry, self._tx, conn._prepared.epoch, self._row_factory
             )
+            qtype = type(query)
+            if qtype is str or qtype is bytes:
+                repeats = conn._repeats
+                if len(repeats) >= _MAX_REPEATS:
+                    repeats.clear()
+                repeats[query] = repeat
         return core.bound_query(
             conn._proto,
             bind,
