@@ -402,3 +402,14 @@ def test_a_new_cursor_runs_again_only_with_the_same_adapters(conn: Any) -> None:
     conn.adapters.register_loader("int4", Tenfold)
     assert cur.execute(INT_Q, (1,)).fetchone() == (1,)
     assert conn.cursor().execute(INT_Q, (2,)).fetchone() == (20,)
+
+
+def test_a_raw_cursor_does_not_run_again_what_a_pyformat_cursor_prepared(conn: Any) -> None:
+    """The same text means other SQL to a cursor of ``$n`` placeholders (``%%`` stays)."""
+    conn.autocommit = True
+    conn.prepare_threshold = 1
+    q = "SELECT '100%%' AS p"
+    for _ in range(3):
+        assert conn.execute(q, ()).fetchone() == ("100%",)
+    assert pgwire.RawCursor(conn).execute(q, ()).fetchone() == ("100%%",)
+    assert conn.execute(q, ()).fetchone() == ("100%",)

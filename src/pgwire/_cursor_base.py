@@ -310,15 +310,17 @@ class BaseCursor:
         """
         conn = self._conn
         begin = conn._begin_needed()
-        repeat = self._repeat
-        if repeat is None or repeat.query is not query:
-            # A cursor made per query: what another cursor ran last.
-            qtype = type(query)
-            repeat = conn._repeats.get(query) if qtype is str or qtype is bytes else None
-        if repeat is not None and binary is None and prepare is None:
-            again = self._repeat_gen(repeat, params, begin)
-            if again is not None:
-                return again
+        if params is not None and binary is None and prepare is None:
+            # Only a run with parameters can be planned (see _planned_gen).
+            repeat = self._repeat
+            if repeat is None or repeat.query is not query:
+                # A cursor made per query: what another cursor ran last.
+                qtype = type(query)
+                repeat = conn._repeats.get(query) if qtype is str or qtype is bytes else None
+            if repeat is not None:
+                again = self._repeat_gen(repeat, params, begin)
+                if again is not None:
+                    return again
         proto = conn._proto
         binary = binary if binary is not None else self.binary
         if params is None and not binary and not prepare and not one_statement:
