@@ -529,3 +529,61 @@ def test_async_write_row_raises_the_writers_error_and_the_copy_is_aborted(dsn):
             assert await cur.fetchall() == [(1, "after")]
 
     _run(main())
+
+
+def _buffers_to_write() -> tuple[list[object], bytearray, list[tuple[int, str]]]:
+    """Buffers of every kind write() takes, the bytearray among them, and the rows they hold."""
+    reused = bytearray(b"1\tarray\n")
+    wide = memoryview(b"3\tof HH\n").cast("H")  # len() is 4, the bytes 8: framed by nbytes
+    strided = memoryview(b"4x\txsxtxrxixdxexdx\nx")[::2]  # not contiguous: copied
+    sliced = memoryview(b"junk5\tslice\njunk")[4:-4]
+    chunks: list[object] = [reused, b"2\tbytes\n", wide, strided, sliced]
+    rows = [(1, "array"), (2, "bytes"), (3, "of HH"), (4, "strided"), (5, "slice")]
+    return chunks, reused, rows
+
+
+@pytest.mark.parametrize("writer_cls", [None, QueuedWriter])
+def test_write_takes_any_buffer_and_sends_what_it_held_at_the_call(conn, table, writer_cls):
+    cur = conn.cursor()
+    chunks, reused, rows = _buffers_to_write()
+    writer = writer_cls(cur) if writer_cls else None
+    with cur.copy("COPY w FROM STDIN", writer=writer) as copy:
+        for chunk in chunks:
+            copy.write(chunk)  # type: ignore[arg-type]
+            # The caller's buffer is theirs again once write() returns.
+            reused[:] = b"9\toverwritten\n"
+    assert _table_rows(conn) == rows
+    assert conn.execute("SELECT 1").fetchone() == (1,)
+
+
+def test_write_gives_a_custom_writer_bytes_of_any_buffer(conn):
+    seen: list[object] = []
+
+    class Recorder(Writer):
+        def write(self, data):
+            seen.append(data)
+
+    chunks, reused, _ = _buffers_to_write()
+    with Copy(conn.cursor(), writer=Recorder()) as copy:
+        for chunk in chunks:
+            copy.write(chunk)  # type: ignore[arg-type]
+        reused[:] = b"changed"
+    assert all(type(chunk) is bytes for chunk in seen)
+    assert seen[0] == b"1\tarray\n" and seen[3] == b"4\tstrided\n" and seen[4] == b"5\tslice\n"
+
+
+@pytest.mark.parametrize("writer_cls", [AsyncConnectionWriter, AsyncQueuedWriter])
+def test_async_write_takes_any_buffer_and_sends_what_it_held_at_the_call(dsn, writer_cls):
+    async def main():
+        async with await pgwire.AsyncConnection.connect(dsn, autocommit=True) as aconn:
+            await aconn.execute("CREATE TEMP TABLE w (a int, b text)")
+            cur = aconn.cursor()
+            chunks, reused, rows = _buffers_to_write()
+            async with cur.copy("COPY w FROM STDIN", writer=writer_cls(cur)) as copy:
+                for chunk in chunks:
+                    await copy.write(chunk)  # type: ignore[arg-type]
+                    reused[:] = b"9\toverwritten\n"
+            cur = await aconn.execute("SELECT a, b FROM w ORDER BY a")
+            assert await cur.fetchall() == rows
+
+    _run(main())

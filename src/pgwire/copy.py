@@ -125,6 +125,10 @@ class Writer:
     :meth:`finish` once, with the exception that ended the block if any.
     """
 
+    #: True if write() has copied the chunk when it returns, so that it may
+    #: be given a view of the caller's buffer rather than bytes.
+    _copies_at_once = False
+
     def write(self, data: bytes) -> None:
         """Take one chunk of COPY data."""
         raise NotImplementedError
@@ -135,6 +139,8 @@ class Writer:
 
 class AsyncWriter:
     """The asyncio :class:`Writer`: where the data of an AsyncCopy goes."""
+
+    _copies_at_once = False
 
     async def write(self, data: bytes) -> None:
         """Take one chunk of COPY data."""
@@ -161,6 +167,9 @@ class _SendingWriter:
     The flows (:mod:`pgwire._flow`) are run by the blocking and the asyncio
     writers, which give the step that waits: :meth:`_flush`.
     """
+
+    # The chunk is queued on the connection (copied) before write() returns.
+    _copies_at_once = True
 
     def __init__(self, cursor: Any) -> None:
         self.cursor = cursor
@@ -201,6 +210,9 @@ class _QueuedSendingWriter(_SendingWriter):
 
     #: What the worker keeps to raise to the caller, rather than die of.
     _worker_keeps: type[BaseException] = Exception
+
+    # The worker takes the chunk later: the caller may have changed its buffer by then.
+    _copies_at_once = False
 
     def __init__(self, cursor: Any) -> None:
         super().__init__(cursor)
@@ -476,6 +488,14 @@ class BaseCopy:
             if state.format == 1:
                 raise TypeError("binary COPY data must be bytes, not str")
             return data.encode(self._conn.adapt_context.encoding)
+        if isinstance(data, bytes):
+            return data
+        if self.writer._copies_at_once and (
+            isinstance(data, bytearray) or (isinstance(data, memoryview) and data.c_contiguous)
+        ):
+            # Copied into the output buffer before write() returns: a copy
+            # made here first would be one more pass over every chunk.
+            return data  # type: ignore[return-value]
         return bytes(data)
 
     def _row_encoder(self) -> RowEncoder:

@@ -183,12 +183,15 @@ def execute_until(chan: Channel, gen: PGGen, deadline: float | None) -> bool:
 
 def flush(chan: Channel) -> None:
     """Send everything queued, taking in (and buffering) what the server sends meanwhile."""
+    # Sending first: the kernel usually takes it all, and a wait (a system
+    # call) is only needed when its buffer is full.
+    chan.send_some()
     while chan.wants_write:
         readable, writable = wait_io(chan, True, None)
-        if writable:
-            chan.send_some()
         if readable:
             chan.recv_some()
+        if writable:
+            chan.send_some()
 
 
 WOULD_BLOCK: Any = object()

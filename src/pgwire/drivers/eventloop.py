@@ -116,13 +116,14 @@ async def run(chan: Channel, op: Operation) -> Any:
 
 async def flush(chan: Channel) -> None:
     """Send everything queued, taking in (and buffering) what the server sends meanwhile."""
+    chan.send_some()
     while chan.wants_write:
-        chan.send_some()
+        # The kernel's buffer is full: the server may be blocked sending to us.
         chan.recv_some()
-        if chan.wants_write:
-            await _watcher(chan).wait(True)
-            if chan.closed:
-                raise chan.closed_while_waiting()
+        await _watcher(chan).wait(True)
+        if chan.closed:
+            raise chan.closed_while_waiting()
+        chan.send_some()
 
 
 async def execute(chan: Channel, gen: PGGen) -> Any:

@@ -182,9 +182,13 @@ def copy_read(proto: Protocol, state: CopyState) -> PGGen:
             raise proto.unexpected(mtype)
 
 
-def copy_data(proto: Protocol, data: bytes | bytearray) -> None:
-    """Queue a chunk of COPY FROM STDIN data."""
-    proto.send(m.copy_data(data))
+def copy_data(proto: Protocol, data: bytes | bytearray | memoryview) -> None:
+    """Queue a chunk of COPY FROM STDIN data (a contiguous buffer of bytes)."""
+    # Header and data go into the output buffer one after the other: a
+    # CopyData message built first would copy every chunk once more.
+    out = proto.out
+    out += m.copy_data_header(len(data) if isinstance(data, bytes) else memoryview(data).nbytes)
+    out += data
 
 
 def copy_end(proto: Protocol, state: CopyState, fail: str | None = None) -> PGGen:

@@ -220,7 +220,12 @@ COPY_DONE_MSG = b"c\x00\x00\x00\x04"
 
 def copy_data(data: bytes | bytearray) -> bytes:
     """CopyData carrying a chunk of COPY FROM STDIN data."""
-    return _header.pack(b"d", len(data) + 4) + data
+    return copy_data_header(len(data)) + data
+
+
+def copy_data_header(size: int) -> bytes:
+    """The header of a CopyData message carrying ``size`` bytes."""
+    return _header.pack(b"d", size + 4)
 
 
 def copy_fail(message: str) -> bytes:
