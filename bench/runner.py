@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import importlib.util
 import json
 import os
@@ -41,6 +42,7 @@ __all__ = [
     "build_report",
     "conninfo_from_dsn",
     "format_growth_table",
+    "format_cpu_table",
     "format_memory_table",
     "format_table",
     "main",
@@ -198,6 +200,27 @@ def _server(dsn: str | None, err: IO[str]) -> Iterator[tuple[wl.ConnInfo, str]]:
         cluster.stop()
 
 
+def _local_postmaster(admin: Any, conn: wl.ConnInfo) -> int | None:
+    """The server's postmaster pid if the server runs on this machine, else None.
+
+    The admin session's backend is a child of the postmaster: found in this
+    machine's /proc under that pid with a postgres parent, the server is ours
+    to watch (a remote server's pid could name an unrelated local process,
+    so only loopback and Unix-socket servers are looked up).
+    """
+    if conn.unix_socket is None and conn.host not in ("127.0.0.1", "::1", "localhost"):
+        return None
+    backend = int(admin.execute("SELECT pg_backend_pid()").fetchone()[0])
+    try:
+        with open(f"/proc/{backend}/stat") as f:
+            parent = int(f.read().rsplit(")", 1)[1].split()[1])
+        with open(f"/proc/{parent}/comm") as f:
+            name = f.read().strip()
+    except (OSError, ValueError, IndexError):
+        return None
+    return parent if name in ("postgres", "postmaster") else None
+
+
 def _admin_connect(dsn: str) -> Any:
     # psycopg 3 is the reference client for preparing data; pgwire will do.
     try:
@@ -224,6 +247,8 @@ class Measurement:
 
     times: list[float] = field(default_factory=list)
     memory: list[int] = field(default_factory=list)
+    client_cpu: list[float] = field(default_factory=list)
+    server_cpu: list[float] = field(default_factory=list)
     checks: list[dict[str, Any]] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     skipped: str | None = None
@@ -334,6 +359,8 @@ def build_report(
                     max=max(m.times),
                     per_second=sizes[w] / median if median > 0 else None,
                     memory=statistics.median(m.memory) if m.memory else None,
+                    client_cpu=statistics.median(m.client_cpu) if m.client_cpu else None,
+                    server_cpu=statistics.median(m.server_cpu) if m.server_cpu else None,
                     check=m.checks[-1] if m.checks else None,
                 )
             else:
@@ -478,6 +505,32 @@ def _grid(rows: list[list[str]]) -> list[str]:
     return lines
 
 
+def _cpu_cell(entry: dict[str, Any]) -> str:
+    client, server = entry.get("client_cpu"), entry.get("server_cpu")
+    if entry["status"] != "ok" or client is None:
+        return "-"
+    ms = f"{client * 1000:.0f}"
+    return ms + (f" + {server * 1000:.0f}" if server is not None else "")
+
+
+def format_cpu_table(report: dict[str, Any]) -> str:
+    """CPU time per run, the client's and the server's: where each driver's time goes."""
+    drivers = list(report["drivers"])
+    rows = [["workload", "size", *drivers]]
+    for w, entry in report["workloads"].items():
+        rows.append([w, str(entry["size"]), *(_cpu_cell(entry["results"][d]) for d in drivers)])
+    return "\n".join(
+        [
+            "CPU time of the run in ms, client + server (medians; the server's when it runs on "
+            "this machine). Pinned to one CPU, the wall time is about their sum: a driver can "
+            "only shorten its own part, and what the server spends shows which formats and "
+            "messages cost it more.",
+            "",
+        ]
+        + _grid(rows)
+    )
+
+
 def format_memory_table(report: dict[str, Any]) -> str:
     """Peak resident memory above the level at the start of the timed run, per driver."""
     drivers = list(report["drivers"])
@@ -614,6 +667,11 @@ def _measure_all(
                     m.times.append(record["seconds"])
                     if record.get("memory") is not None:
                         m.memory.append(record["memory"])
+                    cpu = record.get("cpu") or {}
+                    if cpu.get("client") is not None:
+                        m.client_cpu.append(cpu["client"])
+                    if cpu.get("server") is not None:
+                        m.server_cpu.append(cpu["server"])
                     m.checks.append(record["check"])
                     shown = _fmt_seconds(record["seconds"])
                 elif status == "skipped":
@@ -663,6 +721,7 @@ def main(
             admin = _admin_connect(conn.dsn)
             try:
                 server_version = str(admin.execute("SHOW server_version").fetchone()[0])
+                conn = dataclasses.replace(conn, server_pid=_local_postmaster(admin, conn))
                 _prepare(plan, admin, tmpdir, err)
                 measurements = _measure_all(plan, conn, err)
                 for factor in (1, 4) if args.growth else ():
@@ -722,6 +781,7 @@ def main(
         ]
     out.write(_header(meta) + "\n\n" + format_table(report) + "\n\n")
     out.write(format_spread_table(report) + "\n\n")
+    out.write(format_cpu_table(report) + "\n\n")
     out.write(format_memory_table(report) + "\n")
     if growth:
         out.write("\n" + format_growth_table(reports) + "\n")

@@ -5,7 +5,12 @@ caches and the garbage a driver leaves behind never leak into another
 measurement. The worker imports the driver, lets it connect and set up (not
 timed), times the workload's ``run``, checks the result, and prints one line::
 
-    BENCH-RESULT {"status": "ok", "seconds": ..., "check": {...}, "info": {...}}
+    BENCH-RESULT {"status": "ok", "seconds": ..., "cpu": {...}, "check": {...}, "info": {...}}
+
+``cpu`` holds the CPU seconds of the timed run: ``client``, the worker's own
+(all its threads), and ``server``, the server's processes' (when the server
+runs on this machine). On one shared CPU the wall time is about their sum,
+which tells a client-bound workload from a server-bound one.
 
 ``status`` is ``ok``, ``skipped`` (with ``reason``) or ``error`` (with
 ``error``). The connection parameters come from the ``PGWIRE_BENCH_CONN``
@@ -73,16 +78,73 @@ class _Memory:
         self.rise = max(0, _status_kb("VmHWM") - self.start)
 
 
+def _process_cpu(pid: int) -> float | None:
+    """CPU seconds process ``pid`` has used (None if it is gone or can't be read).
+
+    The kernel's per-process CPU clock (what clock_getcpuclockid() gives) is
+    precise to the nanosecond, where /proc/PID/stat counts 10 ms ticks.
+    """
+    try:
+        return time.clock_gettime((~pid << 3) | 2)
+    except (OSError, OverflowError, AttributeError):
+        return None
+
+
+def _server_processes(postmaster: int) -> list[int]:
+    """The postmaster and its children: backends and background processes."""
+    try:
+        with open(f"/proc/{postmaster}/task/{postmaster}/children") as f:
+            return [postmaster, *map(int, f.read().split())]
+    except OSError:
+        return [postmaster]
+
+
+class _CpuWatch:
+    """CPU time of this process and of the server's processes over the timed run."""
+
+    def __init__(self, server_pid: int | None) -> None:
+        self.server_pid = server_pid
+        self.client = 0.0
+        self.server: float | None = None
+        self._server_start = self._server_now()
+        self._client_start = time.process_time()
+
+    def _server_now(self) -> dict[int, float]:
+        if self.server_pid is None:
+            return {}
+        found = {pid: _process_cpu(pid) for pid in _server_processes(self.server_pid)}
+        return {pid: cpu for pid, cpu in found.items() if cpu is not None}
+
+    def stop(self) -> None:
+        """Note the CPU time used since the watch was made."""
+        self.client = time.process_time() - self._client_start
+        if self.server_pid is not None and self._server_start:
+            end = self._server_now()
+            # A process started during the run counts whole; one that ended
+            # during it is lost (a backend of the run ends after it).
+            self.server = sum(cpu - self._server_start.get(pid, 0.0) for pid, cpu in end.items())
+
+    def record(self) -> dict[str, float | None]:
+        """The ``cpu`` field of the result record."""
+        return {"client": self.client, "server": self.server}
+
+
+# The CPU watch of the last measurement.
+_CPU: _CpuWatch | None = None
+
+
 def _measure_sync(method: Callable[[Params], Job], params: Params) -> tuple[float, Any]:
-    global _MEMORY
+    global _MEMORY, _CPU
     job = method(params)
     try:
         # Garbage of the setup is not the workload's to collect.
         gc.collect()
         _MEMORY = _Memory()
+        _CPU = _CpuWatch(params.conn.server_pid)
         start = time.perf_counter()
         value = job.run()
         elapsed = time.perf_counter() - start
+        _CPU.stop()
         _MEMORY.stop()
         if job.collect is not None:
             value = job.collect()
@@ -93,14 +155,16 @@ def _measure_sync(method: Callable[[Params], Job], params: Params) -> tuple[floa
 
 
 async def _measure_async(method: Callable[[Params], Any], params: Params) -> tuple[float, Any]:
-    global _MEMORY
+    global _MEMORY, _CPU
     job = await method(params)
     try:
         gc.collect()
         _MEMORY = _Memory()
+        _CPU = _CpuWatch(params.conn.server_pid)
         start = time.perf_counter()
         value = await job.run()
         elapsed = time.perf_counter() - start
+        _CPU.stop()
         _MEMORY.stop()
         if job.collect is not None:
             value = await job.collect()
@@ -149,7 +213,15 @@ def measure(
         return {"status": "skipped", "reason": str(exc), "info": info}
     summary = workloads.check(workload, value, size)
     memory = _MEMORY.rise if _MEMORY is not None else None
-    return {"status": "ok", "seconds": seconds, "memory": memory, "check": summary, "info": info}
+    cpu = _CPU.record() if _CPU is not None else None
+    return {
+        "status": "ok",
+        "seconds": seconds,
+        "cpu": cpu,
+        "memory": memory,
+        "check": summary,
+        "info": info,
+    }
 
 
 def _parser() -> argparse.ArgumentParser:

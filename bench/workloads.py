@@ -236,7 +236,9 @@ class ConnInfo:
     """How to reach the server, both as a DSN and as separate parameters.
 
     ``host`` is a host name, an IP address or a Unix socket directory;
-    ``unix_socket`` is the socket file in the latter case.
+    ``unix_socket`` is the socket file in the latter case. ``server_pid`` is
+    the postmaster's process id when the server runs on this machine: the
+    workers then measure the CPU time the server spends on each run.
     """
 
     dsn: str
@@ -246,6 +248,7 @@ class ConnInfo:
     dbname: str
     password: str | None = None
     unix_socket: str | None = None
+    server_pid: int | None = None
 
     def to_json(self) -> str:
         """Serialize for :data:`CONN_ENV`."""

@@ -6,6 +6,7 @@ the expected shape and that wrong results are refused.
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 import math
@@ -92,10 +93,33 @@ def test_runner_tiny_mode(dsn, tmp_path):
     assert nb["best_peer"] is None
     assert nb["results"]["pgwire"]["ratio_to_best_peer"] is None
 
+    # CPU time of the timed run: the worker's own, and the server's (it runs here).
+    for d in ("pgwire", "psycopg3"):
+        entry = rt["results"][d]
+        assert entry["client_cpu"] > 0 and entry["server_cpu"] > 0, entry
+
     lines = out.splitlines()
     assert any(line.split() == ["workload", "size", "pgwire", "psycopg3"] for line in lines)
     row = next(line.split() for line in lines if line.startswith("roundtrip "))
     assert row[:2] == ["roundtrip", "50"] and row[-1] == "1.00x"
+    cpu_table = out[out.index("CPU time of the run") :]
+    cpu_row = next(line for line in cpu_table.splitlines() if line.startswith("roundtrip "))
+    assert cpu_row.split()[:2] == ["roundtrip", "50"] and cpu_row.count(" + ") == 2
+
+
+def test_server_cpu_is_watched_only_on_this_machine(dsn):
+    import pgwire
+
+    with pgwire.connect(dsn, autocommit=True) as admin:
+        local = runner.conninfo_from_dsn(dsn)
+        postmaster = runner._local_postmaster(admin, local)
+        assert postmaster is not None
+        backend = admin.execute("SELECT pg_backend_pid()").fetchone()[0]
+        with open(f"/proc/{postmaster}/task/{postmaster}/children") as f:
+            assert str(backend) in f.read().split()
+        # A server elsewhere may have the pid of an unrelated process here.
+        remote = dataclasses.replace(local, host="db.example.com")
+        assert runner._local_postmaster(admin, remote) is None
 
 
 def test_runner_every_workload(dsn, tmp_path):
