@@ -556,20 +556,30 @@ def test_write_takes_any_buffer_and_sends_what_it_held_at_the_call(conn, table, 
     assert conn.execute("SELECT 1").fetchone() == (1,)
 
 
-def test_write_gives_a_custom_writer_bytes_of_any_buffer(conn):
+@pytest.mark.parametrize("base", [Writer, ConnectionWriter])
+def test_write_gives_a_users_writer_bytes_of_any_buffer(conn, table, base):
     seen: list[object] = []
 
-    class Recorder(Writer):
+    class Recorder(base):  # type: ignore[valid-type, misc]
         def write(self, data):
             seen.append(data)
+            if base is ConnectionWriter:
+                super().write(data)
 
-    chunks, reused, _ = _buffers_to_write()
-    with Copy(conn.cursor(), writer=Recorder()) as copy:
+    cur = conn.cursor()
+    chunks, reused, rows = _buffers_to_write()
+    if base is Writer:
+        copy = Copy(cur, writer=Recorder())
+    else:
+        copy = cur.copy("COPY w FROM STDIN", writer=Recorder(cur))
+    with copy:
         for chunk in chunks:
             copy.write(chunk)  # type: ignore[arg-type]
         reused[:] = b"changed"
     assert all(type(chunk) is bytes for chunk in seen)
     assert seen[0] == b"1\tarray\n" and seen[3] == b"4\tstrided\n" and seen[4] == b"5\tslice\n"
+    if base is ConnectionWriter:
+        assert _table_rows(conn) == rows
 
 
 @pytest.mark.parametrize("writer_cls", [AsyncConnectionWriter, AsyncQueuedWriter])

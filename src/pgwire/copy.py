@@ -125,10 +125,6 @@ class Writer:
     :meth:`finish` once, with the exception that ended the block if any.
     """
 
-    #: True if write() has copied the chunk when it returns, so that it may
-    #: be given a view of the caller's buffer rather than bytes.
-    _copies_at_once = False
-
     def write(self, data: bytes) -> None:
         """Take one chunk of COPY data."""
         raise NotImplementedError
@@ -139,8 +135,6 @@ class Writer:
 
 class AsyncWriter:
     """The asyncio :class:`Writer`: where the data of an AsyncCopy goes."""
-
-    _copies_at_once = False
 
     async def write(self, data: bytes) -> None:
         """Take one chunk of COPY data."""
@@ -167,9 +161,6 @@ class _SendingWriter:
     The flows (:mod:`pgwire._flow`) are run by the blocking and the asyncio
     writers, which give the step that waits: :meth:`_flush`.
     """
-
-    # The chunk is queued on the connection (copied) before write() returns.
-    _copies_at_once = True
 
     def __init__(self, cursor: Any) -> None:
         self.cursor = cursor
@@ -210,9 +201,6 @@ class _QueuedSendingWriter(_SendingWriter):
 
     #: What the worker keeps to raise to the caller, rather than die of.
     _worker_keeps: type[BaseException] = Exception
-
-    # The worker takes the chunk later: the caller may have changed its buffer by then.
-    _copies_at_once = False
 
     def __init__(self, cursor: Any) -> None:
         super().__init__(cursor)
@@ -329,6 +317,10 @@ class AsyncConnectionWriter(_SendingWriter, AsyncWriter):
         await arun(self._finish_flow(exception))
 
 
+#: The write() methods that have copied the chunk when they return.
+_COPYING_WRITES = (ConnectionWriter.write, AsyncConnectionWriter.write)
+
+
 class AsyncQueuedWriter(_QueuedSendingWriter, AsyncConnectionWriter):
     """An :class:`AsyncConnectionWriter` whose sends are made by a task of their own."""
 
@@ -398,6 +390,9 @@ class BaseCopy:
         self._params = params
         #: Where COPY FROM data goes.
         self.writer = writer if writer is not None else self._server_writers[0](cursor)
+        # write() may hand these writers the caller's buffer as it is: they
+        # copy it onto the connection before returning. Others get bytes.
+        self._passes_views = type(self.writer).write in _COPYING_WRITES
         self._state: CopyState | None = None
         if statement is None:
             # Data for the writer alone: no server, so no column count either.
@@ -490,7 +485,7 @@ class BaseCopy:
             return data.encode(self._conn.adapt_context.encoding)
         if isinstance(data, bytes):
             return data
-        if self.writer._copies_at_once and (
+        if self._passes_views and (
             isinstance(data, bytearray) or (isinstance(data, memoryview) and data.c_contiguous)
         ):
             # Copied into the output buffer before write() returns: a copy
