@@ -9,8 +9,23 @@ from typing import Any
 from ..errors import OperationalError
 from ..protocol.core import PGGen, Protocol
 
-RECV_SIZE = 1 << 18
-"""Bytes asked of the kernel per read: large enough to take many rows at once."""
+RECV_SIZE = 1 << 16
+"""Bytes asked of the kernel per read while answers are small.
+
+``socket.recv(n)`` allocates ``n`` bytes before the read and shrinks them to
+what came.  Above glibc's mmap threshold (128 KiB until a freed mapping
+raises it) the allocation is a fresh mapping, and one shrunk to a small
+answer is unmapped on free without raising the threshold: every query would
+pay an mmap, an mremap, a munmap and page faults.  Below it, the heap
+serves the buffer and takes the rest back.
+"""
+
+RECV_SIZE_BULK = 1 << 18
+"""Bytes asked per read while reads come back full: a large answer streaming in.
+
+Large enough to take many rows at once; a full read frees a mapping of this
+size, which raises the threshold above it (the heap serves the next ones).
+"""
 
 SEND_CHUNK = 1 << 20
 """Bytes offered to the kernel per write, so a huge query is sent in steps."""
@@ -82,6 +97,9 @@ class Channel:
         self.in_io = False
         # How cancel requests for this session are encrypted (None: plain).
         self.secure_cancel: Any = None
+        # Bytes asked of the next read: RECV_SIZE, or RECV_SIZE_BULK while the
+        # kernel fills every read.
+        self.recv_size = RECV_SIZE
 
     def fileno(self) -> int:
         """The socket's file descriptor."""
@@ -146,8 +164,9 @@ class Channel:
     def recv_some(self) -> bool:
         """Read what the server has sent; False if nothing was there."""
         self.in_io = True
+        size = self.recv_size
         try:
-            data = self.sock.recv(RECV_SIZE)
+            data = self.sock.recv(size)
         except _WOULD_BLOCK:
             self.in_io = False
             return False
@@ -157,6 +176,11 @@ class Channel:
             raise self.lost("the server closed the connection unexpectedly")
         self.proto.buf.feed(data)
         self.in_io = False
+        received = len(data)
+        if received == size:
+            self.recv_size = RECV_SIZE_BULK
+        elif received < RECV_SIZE:
+            self.recv_size = RECV_SIZE
         return True
 
     def pending(self) -> bool:
