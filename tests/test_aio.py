@@ -227,6 +227,8 @@ async def test_reader_kept_between_queries_and_removed_on_close(dsn):
 async def test_idle_notification_does_not_spin(dsn):
     async with await pgwire.AsyncConnection.connect(dsn, autocommit=True) as aconn:
         await aconn.execute("LISTEN idle")
+        # An answer waited for registers the reader (a fast one may be there at once).
+        await aconn.execute("SELECT pg_sleep(0.01)")
         fd = aconn._chan.fd
         assert _watched(fd)
         async with await pgwire.AsyncConnection.connect(dsn, autocommit=True) as other:
@@ -251,7 +253,8 @@ async def test_dropped_connection_leaves_no_reader(dsn):
     import gc
 
     aconn = await pgwire.AsyncConnection.connect(dsn, autocommit=True)
-    await aconn.execute("SELECT 1")
+    # The sleep makes sure the answer is waited for (a fast one may be there at once).
+    await aconn.execute("SELECT pg_sleep(0.01)")
     fd = aconn._chan.fd
     assert _watched(fd)
     del aconn
