@@ -12,6 +12,7 @@ import asyncio
 import functools
 import os
 import socket
+import textwrap
 from collections.abc import Callable, Coroutine, Iterator
 from pathlib import Path
 from typing import Any
@@ -44,8 +45,14 @@ NAMES: dict[str, list[str]] = {
 Resolver = Callable[..., list[tuple[Any, ...]]]
 
 
-def _answer(host: str, port: Any) -> list[tuple[Any, ...]]:
+def _name(host: str | bytes) -> str:
+    """The name asked of the resolver: getaddrinfo takes str (through IDNA) and bytes alike."""
+    return host.decode("ascii") if isinstance(host, bytes) else host
+
+
+def _answer(host: str | bytes, port: Any) -> list[tuple[Any, ...]]:
     assert isinstance(port, int) or (isinstance(port, str) and port.isdigit())
+    host = _name(host)
     try:
         addresses = NAMES[host]
     except KeyError:
@@ -76,8 +83,10 @@ def lookups(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Resolve through NAMES; the list records every name looked up."""
     seen: list[str] = []
 
-    def getaddrinfo(host: str, port: Any, *args: Any, **kwargs: Any) -> list[tuple[Any, ...]]:
-        seen.append(host)
+    def getaddrinfo(
+        host: str | bytes, port: Any, *args: Any, **kwargs: Any
+    ) -> list[tuple[Any, ...]]:
+        seen.append(_name(host))
         return _answer(host, port)
 
     monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
@@ -435,8 +444,8 @@ def test_async_same_attempts(lookups: list[str], reversed_shuffle: None) -> None
 def test_async_uses_the_loop(no_lookups: None) -> None:
     seen = []
 
-    def resolver(host: str, port: Any) -> Any:
-        seen.append(host)
+    def resolver(host: str | bytes, port: Any) -> Any:
+        seen.append(_name(host))
         return _answer(host, port)
 
     got = run_async(lambda: conninfo_attempts_async({"host": "one.test,10.1.1.1"}), resolver)
@@ -510,14 +519,92 @@ def test_attempts_connect(
         # Reach the server through a made-up name resolving to its address.
         real = socket.getaddrinfo
 
-        def getaddrinfo(name: str, port: Any, *args: Any, **kwargs: Any) -> Any:
-            return real(host if name == "db.test" else name, port, *args, **kwargs)
+        def getaddrinfo(name: str | bytes, port: Any, *args: Any, **kwargs: Any) -> Any:
+            return real(host if _name(name) == "db.test" else name, port, *args, **kwargs)
 
         monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
         server_params["host"] = f"db.test,{host}"
-    for attempt in conninfo_attempts(server_params):
+    attempts = conninfo_attempts(server_params)
+    assert len(attempts) == 2
+    for attempt in attempts:
         with pgwire.connect(**{k: str(v) for k, v in attempt.items()}) as conn:
             assert conn.execute("SELECT 1").fetchone() == (1,)
+
+
+def test_ascii_names_reach_the_resolver_as_bytes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """As libpq hands names to getaddrinfo; a str would go through the IDNA codec."""
+    asked: list[str | bytes] = []
+
+    def getaddrinfo(host: str | bytes, port: Any, *args: Any, **kwargs: Any) -> Any:
+        asked.append(host)
+        if _name(host) == "10.0.0.1":
+            return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("10.0.0.1", port))]
+        return _answer(host, port)
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    assert conninfo.resolver_name("one.test") == b"one.test"
+    assert conninfo.resolver_name("10.0.0.1") == b"10.0.0.1"
+    assert conninfo.resolver_name("bücher.test") == "bücher.test"
+    assert [h.hostaddr for h in conninfo.lookup(HostSpec("one.test", 5432))] == ["10.0.0.1"]
+    with pytest.raises(OperationalError, match='could not translate host name "bücher.test"'):
+        conninfo.lookup(HostSpec("bücher.test", 5432))
+    from pgwire.drivers.connect import addresses
+
+    list(addresses(HostSpec("one.test", 5432, "10.0.0.1")))
+    assert asked == [b"one.test", "bücher.test", b"10.0.0.1"]
+
+    seen: list[str | bytes] = []
+
+    def resolver(host: str | bytes, port: Any) -> Any:
+        seen.append(host)
+        return _answer(host, port)
+
+    run_async(lambda: conninfo.lookup_async(HostSpec("two.test", 5432)), resolver)
+    assert seen == [b"two.test"]
+
+
+def test_connecting_by_name_or_address_leaves_the_idna_codec_unloaded(dsn: str) -> None:
+    """Its first use imports it: milliseconds on a process's first connection."""
+    import subprocess
+    import sys
+
+    params = conninfo_to_dict(dsn)
+    host = str(params.get("host", ""))
+    if not host or host.startswith("/"):
+        pytest.skip("the test server listens on a Unix socket only")
+    code = textwrap.dedent(
+        """
+        import asyncio, sys
+        import pgwire
+
+        def check(conn):
+            assert conn.execute("SELECT 1").fetchone() == (1,)
+
+        for host in (sys.argv[2], "localhost"):
+            with pgwire.connect(sys.argv[1], host=host) as conn:
+                check(conn)
+
+        async def main():
+            conn = await pgwire.AsyncConnection.connect(sys.argv[1], host="localhost")
+            cur = await conn.execute("SELECT 1")
+            assert await cur.fetchone() == (1,)
+            await conn.close()
+
+        asyncio.run(main())
+        sys.exit(3 if "encodings.idna" in sys.modules else 0)
+        """
+    )
+    src = str(Path(pgwire.__file__).parent.parent)
+    # -S: no site-packages, so that nothing but pgwire and the standard library runs.
+    out = subprocess.run(
+        [sys.executable, "-S", "-c", code, dsn, host],
+        cwd=src,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert out.returncode == 0, out.stderr
 
 
 # --------------------------------------------------------------------------

@@ -156,7 +156,8 @@ def two_addresses(make_cluster: Callable[..., TestCluster], monkeypatch: pytest.
     real = socket.getaddrinfo
 
     def getaddrinfo(host: Any, port: Any, *args: Any, **kwargs: Any) -> Any:
-        if host == MULTI_NAME:
+        # Names come as str or, when ASCII, as bytes (both are what getaddrinfo takes).
+        if host in (MULTI_NAME, MULTI_NAME.encode()):
             return [
                 info
                 for address in ("127.0.0.1", "127.0.0.2")

@@ -1075,6 +1075,16 @@ def _without_lookup(host: HostSpec) -> list[HostSpec] | None:
     return None
 
 
+def resolver_name(name: str) -> str | bytes:
+    """``name`` as handed to :func:`socket.getaddrinfo`: an ASCII name as bytes, as libpq does.
+
+    A str goes through Python's IDNA codec, whose first use imports it (a few
+    milliseconds on a process's first connection); only a name with other
+    characters needs it.
+    """
+    return name.encode("ascii") if name.isascii() else name
+
+
 def _lookup_error(host: HostSpec, exc: BaseException) -> OperationalError:
     return OperationalError(f'could not translate host name "{host.host}": {exc}')
 
@@ -1104,7 +1114,7 @@ def lookup(host: HostSpec, shuffle: bool = False) -> list[HostSpec]:
     if attempts is not None:
         return attempts
     try:
-        infos = socket.getaddrinfo(host.host, host.port, type=socket.SOCK_STREAM)
+        infos = socket.getaddrinfo(resolver_name(host.host), host.port, type=socket.SOCK_STREAM)
     except (OSError, UnicodeError) as exc:
         raise _lookup_error(host, exc) from None
     return _from_addresses(host, infos, shuffle)
@@ -1119,7 +1129,7 @@ async def lookup_async(host: HostSpec, shuffle: bool = False) -> list[HostSpec]:
 
     loop = asyncio.get_running_loop()
     try:
-        infos = await loop.getaddrinfo(host.host, host.port, type=socket.SOCK_STREAM)
+        infos = await loop.getaddrinfo(resolver_name(host.host), host.port, type=socket.SOCK_STREAM)
     except (OSError, UnicodeError) as exc:
         raise _lookup_error(host, exc) from None
     return _from_addresses(host, list(infos), shuffle)

@@ -9,7 +9,7 @@ import stat
 import time
 from collections.abc import Callable, Iterator
 
-from ..conninfo import TLS_VERSIONS, ConnectParams, HostSpec
+from ..conninfo import TLS_VERSIONS, ConnectParams, HostSpec, resolver_name
 from ..errors import ConnectionTimeout, OperationalError
 from ..protocol import messages as m
 
@@ -38,7 +38,7 @@ def addresses(host: HostSpec) -> Iterator[tuple[int, int, int, str, tuple]]:
         return
     target = host.hostaddr or host.host
     try:
-        infos = socket.getaddrinfo(target, host.port, type=socket.SOCK_STREAM)
+        infos = socket.getaddrinfo(resolver_name(target), host.port, type=socket.SOCK_STREAM)
     except socket.gaierror as exc:
         raise OperationalError(f'could not translate host name "{host.host}": {exc}') from None
     yield from infos  # type: ignore[misc]
