@@ -208,7 +208,19 @@ def test_no_import_cycles_at_module_level() -> None:
     assert not cycles, "\n".join(cycles)
 
 
-@pytest.mark.parametrize("heavy", ["asyncio", "sqlalchemy", "django"])
+@pytest.mark.parametrize(
+    "heavy",
+    [
+        "asyncio",
+        "sqlalchemy",
+        "django",
+        # Replication's message classes and the codecs of every server
+        # encoding cost each process milliseconds: loaded at first use.
+        "pgwire.replication",
+        "pgwire.protocol.pgoutput",
+        "encodings.big5",
+    ],
+)
 def test_import_pgwire_loads_no_heavy_module(heavy: str) -> None:
     code = f"import sys, pgwire; sys.exit({heavy!r} in sys.modules)"
     result = subprocess.run(

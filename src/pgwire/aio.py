@@ -9,7 +9,7 @@ import time
 import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Iterable
 from types import TracebackType
-from typing import Any, Generic, Literal, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar, overload
 
 from ._base import BaseConnection, IsolationLevel
 from ._connect import ConnectSteps, connect_flow, open_session_flow
@@ -27,10 +27,12 @@ from .errors import CancellationTimeout, Error
 from .pipeline import PipelineState
 from .protocol import core
 from .protocol.core import Notify, PGGen
-from .replication import AsyncReplicationStream
 from .rows import ConnectValue, Row, RowFactory, TupleRow
 from .tpc import Xid
 from .transaction import BaseTransaction
+
+if TYPE_CHECKING:
+    from .replication import AsyncReplicationStream
 
 _R = TypeVar("_R")
 
@@ -409,6 +411,9 @@ class AsyncConnection(BaseConnection, ConnectSteps, Generic[Row]):
         self, slot_name: str | None = None, **options: Any
     ) -> AsyncReplicationStream:
         """Start streaming from a replication slot (see :mod:`pgwire.replication`)."""
+        # Imported here: its message classes cost an import a few milliseconds.
+        from .replication import AsyncReplicationStream
+
         return await AsyncReplicationStream(self, slot_name, **options).start()
 
     async def cancel_safe(self, *, timeout: float = 30.0) -> None:

@@ -8,6 +8,7 @@ the other way: the locale's Python codec names the encoding to ask for.
 from __future__ import annotations
 
 import codecs
+import functools
 from typing import Any
 
 from .errors import NotSupportedError
@@ -63,10 +64,16 @@ PG_TO_PYTHON: dict[str, str] = {
 # locale; and Windows' code page 932, which PostgreSQL calls SJIS too.
 _PREFERRED = {"utf-8": "UTF8", "cp932": "SJIS"}
 
-_PYTHON_TO_PG: dict[str, str] = {
-    **{codecs.lookup(codec).name: pg for pg, codec in PG_TO_PYTHON.items()},
-    **_PREFERRED,
-}
+
+
+@functools.cache
+def _python_to_pg() -> dict[str, str]:
+    # Built at the first use, not at import: looking every codec up imports
+    # each one's module (some forty, the CJK tables among them).
+    return {
+        **{codecs.lookup(codec).name: pg for pg, codec in PG_TO_PYTHON.items()},
+        **_PREFERRED,
+    }
 
 
 def python_encoding(pgenc: str) -> str:
@@ -121,4 +128,4 @@ def pg_encoding(codec: str) -> str | None:
         name = codecs.lookup(codec).name
     except LookupError:
         return None
-    return _PYTHON_TO_PG.get(name)
+    return _python_to_pg().get(name)

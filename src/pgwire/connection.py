@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from types import TracebackType
-from typing import Any, Generic, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
 from ._base import BaseConnection, Inflight, IsolationLevel, TransactionStatus
 from ._connect import ConnectSteps, connect_flow, open_session_flow
@@ -21,11 +21,13 @@ from .errors import ConnectionTimeout, Error, OperationalError, ProgrammingError
 from .pipeline import PipelineState
 from .protocol import core
 from .protocol.core import Notify, PGGen
-from .replication import ReplicationStream
 from .rows import ConnectValue, Row, RowFactory, TupleRow
 from .server_cursor import ServerCursor
 from .tpc import Xid
 from .transaction import BaseTransaction, Rollback
+
+if TYPE_CHECKING:
+    from .replication import ReplicationStream
 
 _R = TypeVar("_R")
 
@@ -370,6 +372,9 @@ class Connection(BaseConnection, ConnectSteps, Generic[Row]):
         ``publication_names=[...]`` and the other pgoutput options) or
         ``replication="true"`` (physical: ``start_lsn``, ``timeline``).
         """
+        # Imported here: its message classes cost an import a few milliseconds.
+        from .replication import ReplicationStream
+
         return ReplicationStream(self, slot_name, **options).start()
 
     # --- notifications -------------------------------------------------------------
