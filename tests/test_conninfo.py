@@ -1064,7 +1064,7 @@ def test_passfile_keyword_and_env(tmp_path: pathlib.Path, monkeypatch: pytest.Mo
     assert params.password_for(params.hosts[0]) == "custompw"
 
 
-def test_connect_params_is_a_dataclass_with_the_contract_fields() -> None:
+def test_connect_params_has_the_contract_fields() -> None:
     params = make_params(host="h")
     assert isinstance(params, ConnectParams)
     expected = {
@@ -1082,4 +1082,5 @@ def test_connect_params_is_a_dataclass_with_the_contract_fields() -> None:
         "server_settings",
         "extra",
     }
-    assert set(vars(params)) == expected
+    assert set(ConnectParams.__slots__) == expected
+    assert all(hasattr(params, name) for name in expected)

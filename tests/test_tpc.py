@@ -94,6 +94,21 @@ def test_xid_round_trip(format_id, gtrid, bqual):
 # --- blocking ----------------------------------------------------------------------------
 
 
+def test_xid_is_an_immutable_value():
+    import pickle
+
+    xid = Xid.from_parts(7, "g", "b")
+    same = Xid(7, "g", "b")
+    assert xid == same and hash(xid) == hash(same)
+    assert xid != Xid(7, "g", "c") and xid != Xid(7, "g", "b", owner="someone")
+    assert pickle.loads(pickle.dumps(xid)) == xid
+    assert repr(xid).startswith("Xid(format_id=7, gtrid='g', bqual='b'")
+    with pytest.raises(AttributeError):
+        xid.gtrid = "other"  # type: ignore[misc]
+    with pytest.raises(AttributeError):
+        del xid.bqual
+
+
 def test_tpc_commit_prepared(dsn, svc):
     conn = pgwire.connect(dsn)
     xid = conn.xid(1, "gtrid", "bqual")

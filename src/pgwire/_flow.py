@@ -20,9 +20,7 @@ This module loads no asyncio: the asyncio side only awaits what it is given.
 
 from __future__ import annotations
 
-import inspect
-from collections.abc import AsyncIterator, Callable, Generator, Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Iterable, Iterator
 from typing import Any, Generic, Protocol, TypeVar
 
 __all__ = [
@@ -70,7 +68,7 @@ class Call:
     async def run_async(self) -> Any:
         """Perform the call; await the result if it is awaitable (callbacks may be either)."""
         result = self.fn(*self.args, **self.kwargs)
-        if inspect.isawaitable(result):
+        if isinstance(result, Awaitable):
             result = await result
         return result
 
@@ -103,12 +101,17 @@ class CallerLeft(BaseException):
     """
 
 
-@dataclass
 class Outcome:
     """How an effect ended: with a value or with an exception."""
 
-    value: Any = None
-    error: BaseException | None = None
+    __slots__ = ("error", "value")
+
+    def __init__(self, value: Any = None, error: BaseException | None = None) -> None:
+        self.value = value
+        self.error = error
+
+    def __repr__(self) -> str:
+        return f"Outcome(value={self.value!r}, error={self.error!r})"
 
     @classmethod
     async def of_awaitable(cls, awaitable: Any) -> Outcome:

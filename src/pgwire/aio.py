@@ -127,7 +127,6 @@ class AsyncConnection(BaseConnection, ConnectSteps, Generic[Row]):
         """A new cursor; with a ``name``, a server-side cursor (DECLARE ... CURSOR)."""
         return super().cursor(*args, **kwargs)
 
-
     _repr_name = "AsyncConnection"
 
     @classmethod
@@ -324,8 +323,7 @@ class AsyncConnection(BaseConnection, ConnectSteps, Generic[Row]):
 
     def _set_setting(self, name: str, value: Any) -> None:
         raise AttributeError(
-            f"{name!r} is read-only on async connections:"
-            f" use 'await conn.set_{name}()' instead"
+            f"{name!r} is read-only on async connections: use 'await conn.set_{name}()' instead"
         )
 
     async def _change_setting(self, name: str, value: Any) -> None:
@@ -625,7 +623,6 @@ class AsyncCursor(BaseCursor, Generic[Row]):
         """Yield the cursor once per result of the last execute, moving to each in turn."""
         for cursor in self._each_result():
             yield cursor
-
 
 
 class AsyncClientCursor(ClientCursorMixin, AsyncCursor):

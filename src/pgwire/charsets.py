@@ -65,7 +65,6 @@ PG_TO_PYTHON: dict[str, str] = {
 _PREFERRED = {"utf-8": "UTF8", "cp932": "SJIS"}
 
 
-
 @functools.cache
 def _python_to_pg() -> dict[str, str]:
     # Built at the first use, not at import: looking every codec up imports

@@ -97,7 +97,6 @@ class Connection(BaseConnection, ConnectSteps, Generic[Row]):
         """A new cursor; with a ``name``, a server-side cursor (DECLARE ... CURSOR)."""
         return super().cursor(*args, **kwargs)
 
-
     _cursor_class = Cursor
     _server_cursor_class = ServerCursor
 

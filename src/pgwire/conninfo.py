@@ -15,7 +15,6 @@ environment variables, then libpq's defaults.
 from __future__ import annotations
 
 import base64
-import dataclasses
 import getpass
 import ipaddress
 import locale
@@ -27,8 +26,7 @@ import socket
 import stat
 import warnings
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from pgwire.charsets import pg_encoding
 from pgwire.errors import NotSupportedError, OperationalError, ProgrammingError
@@ -199,8 +197,7 @@ _INT_RE = re.compile(r"[+-]?[0-9]+")
 _NUMBER_RE = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 
 
-@dataclass(frozen=True)
-class HostSpec:
+class HostSpec(NamedTuple):
     """One server to try: a host name, an IP address or a Unix socket directory.
 
     ``host`` is empty only when ``hostaddr`` alone was given for this entry.
@@ -234,7 +231,6 @@ class HostSpec:
         return f"{directory}{sep}.s.PGSQL.{self.port}"
 
 
-@dataclass(repr=False)
 class ConnectParams:
     """Everything needed to open a connection, resolved and validated.
 
@@ -254,19 +250,58 @@ class ConnectParams:
       libpq's default.
     """
 
-    hosts: list[HostSpec]
-    user: str
-    dbname: str
-    password: str | None
-    passfile: str
-    connect_timeout: float | None
-    sslmode: str
-    application_name: str | None
-    options: str | None
-    target_session_attrs: str
-    load_balance_hosts: str
-    server_settings: dict[str, str] = field(default_factory=dict)
-    extra: dict[str, str] = field(default_factory=dict)
+    __slots__ = (
+        "hosts",
+        "user",
+        "dbname",
+        "password",
+        "passfile",
+        "connect_timeout",
+        "sslmode",
+        "application_name",
+        "options",
+        "target_session_attrs",
+        "load_balance_hosts",
+        "server_settings",
+        "extra",
+    )
+
+    def __init__(
+        self,
+        hosts: list[HostSpec],
+        user: str,
+        dbname: str,
+        password: str | None,
+        passfile: str,
+        connect_timeout: float | None,
+        sslmode: str,
+        application_name: str | None,
+        options: str | None,
+        target_session_attrs: str,
+        load_balance_hosts: str,
+        server_settings: dict[str, str] | None = None,
+        extra: dict[str, str] | None = None,
+    ) -> None:
+        self.hosts = hosts
+        self.user = user
+        self.dbname = dbname
+        self.password = password
+        self.passfile = passfile
+        self.connect_timeout = connect_timeout
+        self.sslmode = sslmode
+        self.application_name = application_name
+        self.options = options
+        self.target_session_attrs = target_session_attrs
+        self.load_balance_hosts = load_balance_hosts
+        self.server_settings = {} if server_settings is None else server_settings
+        self.extra = {} if extra is None else extra
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not type(self):
+            return NotImplemented
+        return all(getattr(self, name) == getattr(other, name) for name in self.__slots__)
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, as a dataclass with eq is
 
     def password_for(self, host: HostSpec) -> str | None:
         """Return the password to offer to ``host``.
@@ -1071,7 +1106,7 @@ def _without_lookup(host: HostSpec) -> list[HostSpec] | None:
     if host.hostaddr or host.is_unix or not host.host:
         return [host]
     if _is_ip_address(host.host):
-        return [dataclasses.replace(host, hostaddr=host.host)]
+        return [host._replace(hostaddr=host.host)]
     return None
 
 
@@ -1097,7 +1132,7 @@ def _from_addresses(host: HostSpec, infos: list[Any], shuffle: bool) -> list[Hos
             found.append(addr[0])
     if shuffle:
         random.shuffle(found)
-    return [dataclasses.replace(host, hostaddr=address) for address in found] or [host]
+    return [host._replace(hostaddr=address) for address in found] or [host]
 
 
 def lookup(host: HostSpec, shuffle: bool = False) -> list[HostSpec]:
@@ -1155,7 +1190,6 @@ def _given_values(params: Mapping[str, object]) -> dict[str, str]:
     return values
 
 
-@dataclass
 class _AttemptPlan:
     """What :func:`conninfo_attempts` needs besides name resolution.
 
@@ -1163,10 +1197,19 @@ class _AttemptPlan:
     the HostSpec to resolve, in the order to try them.
     """
 
-    entries: list[tuple[dict[str, object], HostSpec]]
-    shuffle: bool
-    passes: list[str]
-    explicit_any: bool
+    __slots__ = ("entries", "explicit_any", "passes", "shuffle")
+
+    def __init__(
+        self,
+        entries: list[tuple[dict[str, object], HostSpec]],
+        shuffle: bool,
+        passes: list[str],
+        explicit_any: bool,
+    ) -> None:
+        self.entries = entries
+        self.shuffle = shuffle
+        self.passes = passes
+        self.explicit_any = explicit_any
 
     @classmethod
     def of(cls, params: Mapping[str, object]) -> _AttemptPlan:

@@ -16,7 +16,6 @@ import binascii
 import datetime as dt
 import re
 from base64 import b64decode, b64encode
-from dataclasses import dataclass, replace
 from typing import Any
 
 from .engine.composition import quote
@@ -28,21 +27,60 @@ _XA_GID = re.compile(r"^(\d+)_([^_]*)_([^_]*)$")
 RECOVER_QUERY = "SELECT gid, prepared, owner, database FROM pg_prepared_xacts"
 
 
-@dataclass(frozen=True)
 class Xid:
     """A two-phase transaction id: an XA triple, or a plain PostgreSQL gid.
 
     Unpacks as the 3-tuple ``(format_id, gtrid, bqual)``; a plain gid has
     ``format_id`` and ``bqual`` None.  ``prepared``, ``owner`` and
-    ``database`` are filled in by ``tpc_recover()``.
+    ``database`` are filled in by ``tpc_recover()``.  Immutable, compared
+    and hashed by all six.
     """
+
+    __slots__ = ("format_id", "gtrid", "bqual", "prepared", "owner", "database")
 
     format_id: int | None
     gtrid: str
     bqual: str | None
-    prepared: dt.datetime | None = None
-    owner: str | None = None
-    database: str | None = None
+    prepared: dt.datetime | None
+    owner: str | None
+    database: str | None
+
+    def __init__(
+        self,
+        format_id: int | None,
+        gtrid: str,
+        bqual: str | None,
+        prepared: dt.datetime | None = None,
+        owner: str | None = None,
+        database: str | None = None,
+    ) -> None:
+        values = (format_id, gtrid, bqual, prepared, owner, database)
+        for name, value in zip(self.__slots__, values, strict=True):
+            object.__setattr__(self, name, value)
+
+    def _values(self) -> tuple[Any, ...]:
+        return tuple(getattr(self, name) for name in self.__slots__)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"Xid is immutable: cannot assign {name!r}")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"Xid is immutable: cannot delete {name!r}")
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not type(self):
+            return NotImplemented
+        return self._values() == other._values()  # type: ignore[attr-defined]
+
+    def __hash__(self) -> int:
+        return hash(self._values())
+
+    def __reduce__(self) -> tuple[type[Xid], tuple[Any, ...]]:
+        return (type(self), self._values())
+
+    def __repr__(self) -> str:
+        fields = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.__slots__)
+        return f"Xid({fields})"
 
     @classmethod
     def from_parts(cls, format_id: int | None, gtrid: str, bqual: str | None) -> Xid:
@@ -90,7 +128,8 @@ class Xid:
     @classmethod
     def from_record(cls, gid: str, prepared: dt.datetime, owner: str, database: str) -> Xid:
         """The Xid of a row of ``pg_prepared_xacts``."""
-        return replace(cls.from_string(gid), prepared=prepared, owner=owner, database=database)
+        xid = cls.from_string(gid)
+        return cls(xid.format_id, xid.gtrid, xid.bqual, prepared, owner, database)
 
 
 def as_xid(xid: Xid | str) -> Xid:

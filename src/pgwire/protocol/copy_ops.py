@@ -9,7 +9,6 @@ sends CopyDone (or CopyFail) and waits for the outcome.  COPY TO STDOUT:
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from struct import Struct
 from typing import Any
 
@@ -34,15 +33,35 @@ _i16 = Struct("!h")
 _i32 = Struct("!i")
 
 
-@dataclass
 class CopyState:
-    """What the server said when the COPY started, and how it ended."""
+    """What the server said when the COPY started, and how it ended.
 
-    direction: str  # "in", "out" or "both" (replication)
-    format: int  # 0 text, 1 binary
-    column_formats: list[int] = field(default_factory=list)
-    rowcount: int = -1
-    command_tag: str | None = None
+    ``direction`` is "in", "out" or "both" (replication); ``format`` 0 for
+    text, 1 for binary.
+    """
+
+    __slots__ = ("column_formats", "command_tag", "direction", "format", "rowcount")
+
+    def __init__(
+        self,
+        direction: str,
+        format: int,
+        column_formats: list[int] | None = None,
+        rowcount: int = -1,
+        command_tag: str | None = None,
+    ) -> None:
+        self.direction = direction
+        self.format = format
+        self.column_formats = [] if column_formats is None else column_formats
+        self.rowcount = rowcount
+        self.command_tag = command_tag
+
+    def __repr__(self) -> str:
+        return (
+            f"CopyState(direction={self.direction!r}, format={self.format!r},"
+            f" column_formats={self.column_formats!r}, rowcount={self.rowcount!r},"
+            f" command_tag={self.command_tag!r})"
+        )
 
 
 _DIRECTIONS = {m.COPY_IN_RESPONSE: "in", m.COPY_OUT_RESPONSE: "out", m.COPY_BOTH_RESPONSE: "both"}

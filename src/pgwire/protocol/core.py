@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Generator, Iterator
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from ..accel.selection import speedups
 from ..conninfo import AuthPolicy
@@ -54,8 +53,7 @@ INTRANS = ord("T")
 INERROR = ord("E")
 
 
-@dataclass(frozen=True, slots=True)
-class Notify:
+class Notify(NamedTuple):
     """A notification received by LISTEN."""
 
     channel: str
@@ -221,17 +219,18 @@ def _closes_on_violation(func: Callable[..., PGGen]) -> Callable[..., PGGen]:
     return wrapper
 
 
-@dataclass
-class StartupOptions:
+class StartupOptions(NamedTuple):
     """How to authenticate and which protocol to speak, beyond user and password.
 
-    ``tls_certificate``: the server's DER certificate when the session is
-    encrypted (for channel binding); ``scram_keys``: ClientKey and ServerKey
-    to use instead of a password; ``protocol``: the lowest and highest
-    protocol minor versions accepted (``3.x``).
+    ``policy``: what ``require_auth`` and ``channel_binding`` allow (one
+    shared, never changed, by default); ``tls_certificate``: the server's DER
+    certificate when the session is encrypted (for channel binding);
+    ``scram_keys``: ClientKey and ServerKey to use instead of a password;
+    ``protocol``: the lowest and highest protocol minor versions accepted
+    (``3.x``).
     """
 
-    policy: AuthPolicy = field(default_factory=AuthPolicy)
+    policy: AuthPolicy = AuthPolicy()
     tls: bool = False
     tls_certificate: bytes | None = None
     scram_keys: tuple[bytes, bytes] | None = None
@@ -445,6 +444,7 @@ def take_answer(
     if fields is None or fields is NO_ROWS:
         return Result(None, rows, tag, rowcount)
     return Result(fields, rows, tag, len(rows) if rowcount < 0 else rowcount)
+
 
 # Message types as plain globals: the results loop compares each message to them.
 _DATA_ROW = m.DATA_ROW
@@ -685,14 +685,14 @@ def _read_answer(
                 if syncs <= 0 and not unsynced:
                     break
             elif mtype == _ROW_DESCRIPTION:
-                if description and cur.fields is known_fields and (
-                    buf.data[buf.start : buf.end] == description
+                if (
+                    description
+                    and cur.fields is known_fields
+                    and (buf.data[buf.start : buf.end] == description)
                 ):
                     continue  # the columns expected, whose loaders are chosen already
                 proto.last_description = buf.data[buf.start : buf.end]
-                cur.fields = m.parse_row_description(
-                    buf.data, buf.start, buf.end, proto.encoding
-                )
+                cur.fields = m.parse_row_description(buf.data, buf.start, buf.end, proto.encoding)
                 loaders = make_row = None
                 if error is None:
                     loaders, make_row, error = _adapters(on_description, cur.fields)

@@ -7,8 +7,8 @@ buffer's ``data`` and the payload's ``start``/``end`` offsets.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from struct import Struct
+from typing import NamedTuple
 
 from ..accel.selection import speedups
 from ..errors import ProgrammingError
@@ -236,8 +236,7 @@ def copy_fail(message: str) -> bytes:
 # --- backend payloads ------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class FieldDescription:
+class FieldDescription(NamedTuple):
     """One column of a RowDescription."""
 
     name: str

@@ -18,7 +18,6 @@ choices (``register_composite(info, conn, factory)``,
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Iterator, Sequence
 from typing import Any, ClassVar
 
@@ -212,6 +211,8 @@ class TypeInfo:
         block of its own (a savepoint inside a transaction), so the connection
         is left in the state it was found in.
         """
+        import inspect  # here: each process's import of pgwire would pay for it
+
         conn = _connection_of(conn)
         if inspect.iscoroutinefunction(getattr(type(conn), "execute", None)):
             return cls._fetch_async(conn, name)
