@@ -34,28 +34,18 @@ from bench.drivers import VARIANTS
 #: The code each process runs: imports the driver, connects, queries, closes.
 #: ``T`` is appended the time after each step; the connection's parameters
 #: come in ``P`` (host, port, user, dbname, password).
+_DBAPI_STEPS = """
+import {module}
+T.append(now())
+conn = {module}.connect(**P)
+T.append(now())
+cur = conn.cursor(); cur.execute("SELECT 1"); row = cur.fetchone(); conn.close()
+"""
+
 _STEPS = {
-    "pgwire": """
-import pgwire
-T.append(now())
-conn = pgwire.connect(**P)
-T.append(now())
-cur = conn.cursor(); cur.execute("SELECT 1"); row = cur.fetchone(); conn.close()
-""",
-    "psycopg2": """
-import psycopg2
-T.append(now())
-conn = psycopg2.connect(**P)
-T.append(now())
-cur = conn.cursor(); cur.execute("SELECT 1"); row = cur.fetchone(); conn.close()
-""",
-    "psycopg3": """
-import psycopg
-T.append(now())
-conn = psycopg.connect(**P)
-T.append(now())
-cur = conn.cursor(); cur.execute("SELECT 1"); row = cur.fetchone(); conn.close()
-""",
+    "pgwire": _DBAPI_STEPS.format(module="pgwire"),
+    "psycopg2": _DBAPI_STEPS.format(module="psycopg2"),
+    "psycopg3": _DBAPI_STEPS.format(module="psycopg"),
     "pg8000": """
 import pg8000.dbapi
 T.append(now())
@@ -186,19 +176,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", help="also write the medians here")
     args = parser.parse_args(argv)
     variants = [v for v in args.drivers.split(",") if _available(v)]
-    cluster = None
-    dsn = args.dsn
-    if dsn is None:
+    if args.dsn:
+        medians = measure(args.dsn, variants, args.runs)
+    else:
         from pgwire.testing import TestCluster
 
-        cluster = TestCluster(settings={"fsync": "off"})
-        cluster.start()
-        dsn = cluster.dsn
-    try:
-        medians = measure(dsn, variants, args.runs)
-    finally:
-        if cluster is not None:
-            cluster.stop()
+        with TestCluster(settings={"fsync": "off"}) as cluster:
+            medians = measure(cluster.dsn, variants, args.runs)
     print(table(medians))
     if args.json:
         Path(args.json).write_text(json.dumps(medians, indent=1))
