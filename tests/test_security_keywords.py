@@ -187,16 +187,16 @@ def test_channel_binding_require_fails_without_tls(auth_server):
 @pytest.mark.parametrize("binding", ["require", "prefer", "disable"])
 def test_channel_binding_over_tls(tls_auth_server, binding, monkeypatch):
     chosen = []
-    from pgwire.protocol import core
+    from pgwire.protocol import auth
 
-    original = core.ScramClient
+    original = auth.ScramClient
 
     def spy(*args, **kwargs):
         client = original(*args, **kwargs)
         chosen.append(client.mechanism)
         return client
 
-    monkeypatch.setattr(core, "ScramClient", spy)
+    monkeypatch.setattr(auth, "ScramClient", spy)
     with connect(
         tls_auth_server,
         SCRAM_USER,

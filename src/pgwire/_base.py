@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 import random
-import ssl
 import sys
 import threading
 import time
@@ -96,7 +95,7 @@ def startup_options(chan: Channel, params: ConnectParams) -> core.StartupOptions
     """What the startup of a session on ``chan`` must hold to (require_auth, protocol...)."""
     extra = params.extra
     sock = chan.sock
-    tls = isinstance(sock, ssl.SSLSocket)
+    tls = chan.tls
     return core.StartupOptions(
         policy=AuthPolicy(extra.get("require_auth", ""), extra.get("channel_binding", "prefer")),
         tls=tls,
@@ -127,7 +126,7 @@ def tls_retry(
     """
     if tried is not None or not isinstance(exc, Error) or exc.sqlstate is None:
         return None
-    return retry_tls(params, isinstance(chan.sock, ssl.SSLSocket))
+    return retry_tls(params, chan.tls)
 
 
 def host_order(params: ConnectParams) -> list[HostSpec]:

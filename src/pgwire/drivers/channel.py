@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import socket
-import ssl
+import sys
 from typing import Any
 
 from ..errors import OperationalError
@@ -30,7 +30,18 @@ size, which raises the threshold above it (the heap serves the next ones).
 SEND_CHUNK = 1 << 20
 """Bytes offered to the kernel per write, so a huge query is sent in steps."""
 
-_WOULD_BLOCK = (BlockingIOError, InterruptedError, ssl.SSLWantReadError, ssl.SSLWantWriteError)
+_WOULD_BLOCK = (BlockingIOError, InterruptedError)
+
+
+def is_tls(sock: socket.socket) -> bool:
+    """Whether ``sock`` speaks TLS.
+
+    Asked without importing :mod:`ssl` (milliseconds of each process's
+    start, which a Unix socket or a server without TLS never needs): before
+    that import there can be no TLS socket.
+    """
+    ssl = sys.modules.get("ssl")
+    return ssl is not None and isinstance(sock, ssl.SSLSocket)
 
 
 class Operation:
@@ -82,7 +93,12 @@ class Channel:
         sock.setblocking(False)
         self.sock = sock
         #: True for a TLS socket, which may hold decrypted bytes the kernel doesn't see.
-        self.tls = isinstance(sock, ssl.SSLSocket)
+        self.tls = is_tls(sock)
+        # What a read or write that would block raises on this socket.
+        self.would_block: tuple[type[BaseException], ...] = _WOULD_BLOCK
+        if self.tls:
+            ssl = sys.modules["ssl"]
+            self.would_block += (ssl.SSLWantReadError, ssl.SSLWantWriteError)
         self.proto = proto
         self.fd = sock.fileno()
         self.closed = False
@@ -152,7 +168,7 @@ class Channel:
             self.in_io = True
             try:
                 sent = send(out if len(out) <= SEND_CHUNK else memoryview(out)[:SEND_CHUNK])
-            except _WOULD_BLOCK:
+            except self.would_block:
                 sent = 0
             except OSError as exc:
                 raise self.lost("the connection to the server was lost while sending", exc) from exc
@@ -167,7 +183,7 @@ class Channel:
         size = self.recv_size
         try:
             data = self.sock.recv(size)
-        except _WOULD_BLOCK:
+        except self.would_block:
             self.in_io = False
             return False
         except OSError as exc:

@@ -4,21 +4,24 @@ from __future__ import annotations
 
 import os
 import socket
-import ssl
 import stat
 import time
 from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING
 
 from ..conninfo import TLS_VERSIONS, ConnectParams, HostSpec, resolver_name
 from ..errors import ConnectionTimeout, OperationalError
 from ..protocol import messages as m
+from .channel import is_tls
+
+if TYPE_CHECKING:
+    # ssl is imported where a TLS context is made: a Unix socket or a server
+    # without TLS never needs it, and its import is milliseconds of each
+    # process's start.
+    import ssl
 
 _REQUIRE_TLS = ("require", "verify-ca", "verify-full")
 
-# "tlsv1.2" -> ssl.TLSVersion.TLSv1_2, for each name conninfo accepts.
-_TLS_VERSIONS = {
-    name: ssl.TLSVersion["TLSv" + name[4:].replace(".", "_")] for name in TLS_VERSIONS
-}
 
 # libpq's floor when ssl_min_protocol_version is not given.
 _DEFAULT_MIN_TLS = "TLSv1.2"
@@ -63,21 +66,27 @@ def _exists(path: str) -> bool:
 
 
 def _set_protocol_versions(ctx: ssl.SSLContext, extra: dict[str, str]) -> None:
+    import ssl
+
+    # "tlsv1.2" -> ssl.TLSVersion.TLSv1_2, for each name conninfo accepts.
+    versions = {name: ssl.TLSVersion["TLSv" + name[4:].replace(".", "_")] for name in TLS_VERSIONS}
     low = extra.get("ssl_min_protocol_version", _DEFAULT_MIN_TLS)
     high = extra.get("ssl_max_protocol_version", "")
     try:
         if low:
-            ctx.minimum_version = _TLS_VERSIONS[low.lower()]
+            ctx.minimum_version = versions[low.lower()]
         if high:
-            ctx.maximum_version = _TLS_VERSIONS[high.lower()]
+            ctx.maximum_version = versions[high.lower()]
     except (KeyError, ValueError) as exc:
         raise OperationalError(f"unsupported TLS protocol version: {exc}") from None
-    if low and high and _TLS_VERSIONS[low.lower()] > _TLS_VERSIONS[high.lower()]:
+    if low and high and versions[low.lower()] > versions[high.lower()]:
         raise OperationalError("invalid SSL protocol version range")
 
 
 def _load_root_certificates(ctx: ssl.SSLContext, mode: str, extra: dict[str, str]) -> bool:
     """Load what the server is checked against; False when nothing is to be checked."""
+    import ssl
+
     rootcert = extra.get("sslrootcert") or _dot_postgresql("root.crt")
     if rootcert == "system":
         ctx.load_default_certs()
@@ -93,7 +102,7 @@ def _load_root_certificates(ctx: ssl.SSLContext, mode: str, extra: dict[str, str
         return False
     try:
         ctx.load_verify_locations(rootcert)
-    except (OSError, ssl.SSLError) as exc:
+    except OSError as exc:  # ssl.SSLError among them
         raise OperationalError(
             f'could not read root certificate file "{rootcert}": {exc}'
         ) from None
@@ -104,7 +113,7 @@ def _load_root_certificates(ctx: ssl.SSLContext, mode: str, extra: dict[str, str
     if crl or crldir:
         try:
             ctx.load_verify_locations(cafile=crl or None, capath=crldir or None)
-        except (OSError, ssl.SSLError) as exc:
+        except OSError as exc:  # ssl.SSLError among them
             raise OperationalError(
                 f"could not load the SSL certificate revocation list: {exc}"
             ) from None
@@ -147,7 +156,7 @@ def _load_client_certificate(ctx: ssl.SSLContext, extra: dict[str, str]) -> None
     password = extra.get("sslpassword", "")
     try:
         ctx.load_cert_chain(cert, key, password)
-    except (OSError, ssl.SSLError) as exc:
+    except OSError as exc:  # ssl.SSLError among them
         raise OperationalError(
             f'could not load the client certificate "{cert}" with key "{key}": {exc}'
         ) from None
@@ -161,6 +170,8 @@ def make_ssl_context(params: ConnectParams) -> ssl.SSLContext:
     whatever the sslmode; ``verify-ca`` and ``verify-full`` fail without one,
     and only ``verify-full`` checks the host name.
     """
+    import ssl
+
     mode = params.sslmode
     extra = params.extra
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
@@ -301,7 +312,7 @@ def cancel_securer(
     does), negotiated and checked as the session was, so that its cancel
     key never travels in clear text; a plain session's go plain.
     """
-    if not isinstance(sock, ssl.SSLSocket):
+    if not is_tls(sock):
         return None
 
     def secure(cancel_sock: socket.socket) -> socket.socket:
@@ -330,6 +341,8 @@ def _wrap(
     sock: socket.socket, params: ConnectParams, host: HostSpec, direct: bool = False
 ) -> socket.socket:
     """The TLS handshake on ``sock``, checking the server as the ssl* keywords ask."""
+    import ssl
+
     ctx = make_ssl_context(params)
     server_hostname: str | None = host.host or None
     if ctx.check_hostname and server_hostname is None:

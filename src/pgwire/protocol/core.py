@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Generator, Iterator
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ..accel.selection import speedups
 from ..conninfo import AuthPolicy
@@ -25,9 +25,13 @@ from ..errors import (
     error_from_fields,
 )
 from . import messages as m
-from .auth import ScramClient, md5_password, tls_server_end_point
 from .buffer import ProtocolViolation, ReadBuffer
 from .datarows import failing_column, read_data_rows
+
+if TYPE_CHECKING:
+    # The authentication code (hashlib, hmac...) is imported when a server
+    # asks for a password: a session that needs none never loads it.
+    from .auth import ScramClient
 
 # Consumes runs of command answers in C (see results(count_only=True)).
 _count_commands: Callable[[ReadBuffer], tuple[int, int]] | None = (
@@ -241,6 +245,8 @@ def _choose_sasl(
     mechanisms: list[bytes], password: str | None, options: StartupOptions
 ) -> ScramClient:
     """The SCRAM exchange to start among the mechanisms the server offers (libpq's choice)."""
+    from .auth import ScramClient, tls_server_end_point
+
     policy = options.policy
     plus = (
         options.tls_certificate is not None
@@ -325,6 +331,8 @@ def startup(
                 if code == 3:
                     proto.send(m.password_message(password.encode()))
                 else:
+                    from .auth import md5_password
+
                     salt = data[start + 4 : start + 8]
                     proto.send(m.password_message(md5_password(user, password, salt)))
             elif code == 10:
