@@ -424,3 +424,40 @@ def test_invalid_option_is_refused_before_connecting(driver, option):
     # Caught as pgwire documents it, and as code written for psycopg catches it.
     assert isinstance(info.value, pgwire.ProgrammingError)
     assert isinstance(info.value, pgwire.OperationalError)
+
+
+def test_the_session_time_zone_is_resolved_when_first_needed(dsn: str) -> None:
+    """zoneinfo (and the tz database) wait for the first timestamptz of a process."""
+    import subprocess
+    import sys
+    import textwrap
+    from pathlib import Path
+
+    code = textwrap.dedent(
+        """
+        import sys
+        import pgwire
+
+        with pgwire.connect(sys.argv[1]) as conn:
+            conn.execute("SET TimeZone = 'Europe/Rome'")
+            assert conn.execute("SELECT 1, 'x', now()::date").fetchone()[0] == 1
+            assert "zoneinfo" not in sys.modules
+            at = conn.execute("SELECT '2024-07-01 12:00+00'::timestamptz").fetchone()[0]
+            assert str(at.tzinfo) == "Europe/Rome" and at.hour == 14, at
+            assert str(conn.info.timezone) == "Europe/Rome"
+            conn.execute("SET TimeZone = 'UTC'")
+            at = conn.execute("SELECT '2024-07-01 12:00+00'::timestamptz").fetchone()[0]
+            assert at.utcoffset().total_seconds() == 0 and at.hour == 12, at
+        """
+    )
+    src = str(Path(pgwire.__file__).parent.parent)
+    # -S: no site-packages, so that nothing but pgwire and the standard library runs.
+    out = subprocess.run(
+        [sys.executable, "-S", "-c", code, dsn],
+        cwd=src,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert out.returncode == 0, out.stderr

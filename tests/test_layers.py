@@ -224,6 +224,8 @@ def test_no_import_cycles_at_module_level() -> None:
         # Loaded for a TLS session or a password exchange, when one happens.
         "ssl",
         "hashlib",
+        # Loaded for the session's time zone when a timestamptz needs it.
+        "zoneinfo",
     ],
 )
 def test_import_pgwire_loads_no_heavy_module(heavy: str) -> None:

@@ -6,7 +6,6 @@ import logging
 import re
 from datetime import timedelta, timezone, tzinfo
 from functools import lru_cache
-from zoneinfo import ZoneInfo
 
 __all__ = ["resolve_timezone"]
 
@@ -61,6 +60,10 @@ def resolve_timezone(name: str) -> tzinfo:
         # timezone.utc rather than ZoneInfo("UTC"): same instants, cheaper to
         # convert to, and what psycopg returns.
         return timezone.utc
+    # Imported here, at the first named zone: zoneinfo's import (and its
+    # look for the tz database) is milliseconds of a process's start.
+    from zoneinfo import ZoneInfo
+
     try:
         return ZoneInfo(key)
     except Exception:

@@ -94,8 +94,6 @@ class AdaptContext:
     registry: TypesRegistry
     #: Python codec name of the session's client_encoding.
     encoding: str
-    #: The session TimeZone; timestamptz values are returned in it.
-    timezone: tzinfo
     #: Raw DateStyle (e.g. ``"ISO, MDY"``).
     datestyle: str
     #: Raw IntervalStyle (e.g. ``"postgres"``).
@@ -111,7 +109,9 @@ class AdaptContext:
         """Create a context using `registry`, or a new child of the default registry."""
         self.registry = registry if registry is not None else TypesRegistry(default_registry)
         self.encoding = "utf-8"
-        self.timezone = timezone.utc
+        # The TimeZone's name and, once asked for, its tzinfo (see timezone).
+        self._timezone_name = "UTC"
+        self._timezone: tzinfo | None = timezone.utc
         self.datestyle = "ISO, MDY"
         self.intervalstyle = "postgres"
         self.standard_conforming_strings = True
@@ -122,6 +122,18 @@ class AdaptContext:
         # The loaders of the pinned transformers reading this context's
         # registry (see _LoaderCache).
         self._shared_loaders: _LoaderCache | None = None
+
+    @property
+    def timezone(self) -> tzinfo:
+        """The session TimeZone; timestamptz values are returned in it.
+
+        Resolved when first asked for: a session that reads no timestamptz
+        never loads zoneinfo nor reads the time zone database.
+        """
+        tz = self._timezone
+        if tz is None:
+            tz = self._timezone = resolve_timezone(self._timezone_name)
+        return tz
 
     @property
     def sql_ascii(self) -> bool:
@@ -146,7 +158,8 @@ class AdaptContext:
         self.parameters[name] = value
         key = name.lower()
         if key == "timezone":
-            self.timezone = resolve_timezone(value)
+            self._timezone_name = value
+            self._timezone = None
         elif key == "client_encoding":
             self.encoding = python_encoding(value)
         elif key == "datestyle":
@@ -170,7 +183,8 @@ class AdaptContext:
         if p is None:
             return
         self.encoding = p.encoding
-        self.timezone = p.timezone
+        self._timezone_name = p._timezone_name
+        self._timezone = p._timezone
         self.datestyle = p.datestyle
         self.intervalstyle = p.intervalstyle
         self.standard_conforming_strings = p.standard_conforming_strings
