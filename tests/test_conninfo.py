@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import getpass
+import locale
 import os
 import pathlib
 import urllib.parse
@@ -37,7 +39,7 @@ def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: pathlib.Path) -> pathli
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.setenv("PGSYSCONFDIR", str(tmp_path / "sysconf"))
     monkeypatch.setattr(conninfo, "DEFAULT_SOCKET_DIRS", (str(tmp_path / "no-such-dir"),))
-    monkeypatch.setattr(conninfo.getpass, "getuser", lambda: "osuser")
+    monkeypatch.setattr(getpass, "getuser", lambda: "osuser")
     return home
 
 
@@ -428,7 +430,7 @@ def test_os_user_failure(monkeypatch: pytest.MonkeyPatch) -> None:
     def fail() -> str:
         raise OSError("no user")
 
-    monkeypatch.setattr(conninfo.getpass, "getuser", fail)
+    monkeypatch.setattr(getpass, "getuser", fail)
     with pytest.raises(ProgrammingError, match="user="):
         make_params()
     assert make_params(user="u").user == "u"
@@ -786,7 +788,7 @@ def test_client_encoding_auto(
     monkeypatch: pytest.MonkeyPatch, locale_encoding: str, expected: str | None
 ) -> None:
     monkeypatch.setattr(
-        conninfo.locale, "getpreferredencoding", lambda do_setlocale: locale_encoding
+        locale, "getpreferredencoding", lambda do_setlocale: locale_encoding
     )
     params = make_params(client_encoding="auto")
     assert params.server_settings.get("client_encoding") == expected

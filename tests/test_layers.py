@@ -226,6 +226,9 @@ def test_no_import_cycles_at_module_level() -> None:
         "hashlib",
         # Loaded for the session's time zone when a timestamptz needs it.
         "zoneinfo",
+        # For a connection without a user, or client_encoding=auto.
+        "getpass",
+        "locale",
     ],
 )
 def test_import_pgwire_loads_no_heavy_module(heavy: str) -> None:

@@ -15,9 +15,7 @@ environment variables, then libpq's defaults.
 from __future__ import annotations
 
 import base64
-import getpass
 import ipaddress
-import locale
 import math
 import os
 import random
@@ -698,6 +696,10 @@ def _default_host() -> str:
 
 
 def _os_user() -> str:
+    # Imported here, as locale below: only a connection without a user
+    # needs it, and every process's import of pgwire would pay for it.
+    import getpass
+
     try:
         return getpass.getuser()
     except Exception:  # KeyError, OSError, ImportError depending on the platform
@@ -883,6 +885,8 @@ def _validate_extra(values: dict[str, str]) -> None:
 def _client_encoding(value: str) -> str | None:
     if value != "auto":
         return value
+    import locale
+
     return pg_encoding(locale.getpreferredencoding(False))
 
 
