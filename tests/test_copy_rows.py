@@ -281,6 +281,31 @@ def test_compiled_encoder_writes_what_python_writes(
     assert _encode(rows, binary, True, types) == _encode(rows, binary, False, types)
 
 
+# Floats that a decimal of at most 15 digits names (0.1, 12.75, 3e-4...):
+# the compiled writer formats them without repr(), and must agree with it.
+_decimal_floats = st.builds(
+    lambda m, k: m / 10**k, st.integers(-(10**15) + 1, 10**15 - 1), st.integers(0, 19)
+)
+
+
+@pytest.mark.skipif(compiled() is None, reason="the accelerator is not built")
+@settings(max_examples=2000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    x=st.one_of(
+        _decimal_floats,
+        st.floats(min_value=1e-4, max_value=1e15),
+        st.floats(allow_nan=False, allow_infinity=False),
+        st.sampled_from([0.0, -0.0, 1e-4, -1e-4, 1e15, 999999999999999.9, 0.1 + 0.2]),
+    )
+)
+def test_compiled_float_text_is_repr(x: float) -> None:
+    rows = [(x,), (x,)]  # the second row goes through the learned plan
+    compiled_out = _encode(rows, False, True, [701])
+    assert compiled_out == _encode(rows, False, False, [701])
+    line = compiled_out[-1].split(b"\n")[-2]
+    assert line == repr(x).encode()
+
+
 class _Str(str):
     """A str subclass: dumped as str, but not by the compiled plan of str."""
 

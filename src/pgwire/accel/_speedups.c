@@ -36,6 +36,7 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <datetime.h>
+#include <float.h>
 #include <math.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -1607,50 +1608,73 @@ put_digits(char *out, unsigned long long v)
     return n;
 }
 
-/* repr() of a float that is a multiple of 1/1024 below 1e15 with at most 15
-   significant digits, written to out (0 if d is not such a float). Such a
-   value's exact decimal expansion is its shortest round-trip form (decimals
-   of 15 digits or fewer map to distinct doubles), and it lies in repr's
-   fixed-point range; the general algorithm takes several times longer. */
+/* repr() of a float that a decimal of at most 15 significant digits names
+   (0.1, 12.75, 3.0, 0.0005...), for 1e-4 <= |d| < 1e15 where repr writes
+   fixed point; 0 for any other float, which takes repr()'s general
+   algorithm (several times slower).
+
+   The decimal m / 10^k is checked exactly: m below 1e15 and 10^k up to
+   10^19 are both exact doubles, so IEEE division rounds m / 10^k to the
+   double nearest that decimal, as strtod (the server's float8in, Python's
+   float()) reads it; m / 10^k == |d| proves the text reads back as d.  The
+   smallest k that passes gives repr's digits: at each k the product
+   |d| * 10^k is within 0.25 of the decimal's m, and two decimals of 15
+   digits or fewer never name the same double.  A check that holds at some
+   k holds at every larger k within 15 digits, so the largest is tried
+   first: a float needing 16 or 17 digits costs one division. */
+#if defined(FLT_EVAL_METHOD) && FLT_EVAL_METHOD != 0
+#define PGWIRE_DECIMAL_FLOATS 0 /* extended precision: the division check is unsound */
+#else
+#define PGWIRE_DECIMAL_FLOATS 1
+#endif
+
+static const double POW10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,
+                               1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19};
+
 static Py_ssize_t
 short_float_repr(double d, char *out)
 {
+    if (!PGWIRE_DECIMAL_FLOATS)
+        return 0;
     double a = fabs(d);
-    if (!(a < 1e15))
+    if (!(a < 1e15) || (a < 1e-4 && a != 0.0))
         return 0;
-    double scaled = a * 1024.0; /* exact: a power of two */
-    if (scaled != floor(scaled))
+    int kmax = 0;
+    while (kmax + 1 < (int)(sizeof(POW10) / sizeof(POW10[0])) && a * POW10[kmax + 1] < 1e15)
+        kmax++;
+    if (nearbyint(a * POW10[kmax]) / POW10[kmax] != a)
         return 0;
-    unsigned long long m = (unsigned long long)scaled;
-    unsigned long long ip = m >> 10;
-    unsigned long long frac = (m & 1023) * 9765625ULL; /* (m & 1023) / 1024 in 1e-10 units */
-    char digits[32];
-    int nint = put_digits(digits, ip);
-    char fd[11];
-    for (int k = 9; k >= 0; k--) {
-        fd[k] = (char)('0' + frac % 10);
-        frac /= 10;
+    int k = 0;
+    double m = nearbyint(a);
+    while (m / POW10[k] != a) {
+        k++;
+        m = nearbyint(a * POW10[k]);
     }
-    int nfrac = 10;
-    while (nfrac > 1 && fd[nfrac - 1] == '0')
-        nfrac--;
-    int sig = ip ? nint + nfrac : 0;
-    if (!ip) {
-        int lead = 0;
-        while (lead < nfrac && fd[lead] == '0')
-            lead++;
-        sig = nfrac - lead;
-    }
-    if (sig > 15)
-        return 0;
+    char digits[24];
+    int nd = put_digits(digits, (unsigned long long)m);
     Py_ssize_t n = 0;
     if (signbit(d))
         out[n++] = '-';
-    memcpy(out + n, digits, (size_t)nint);
-    n += nint;
+    if (k == 0) {
+        memcpy(out + n, digits, (size_t)nd);
+        n += nd;
+        out[n++] = '.';
+        out[n++] = '0';
+        return n;
+    }
+    if (nd > k) {
+        memcpy(out + n, digits, (size_t)(nd - k));
+        n += nd - k;
+        out[n++] = '.';
+        memcpy(out + n, digits + nd - k, (size_t)k);
+        return n + k;
+    }
+    out[n++] = '0';
     out[n++] = '.';
-    memcpy(out + n, fd, (size_t)nfrac);
-    return n + nfrac;
+    memset(out + n, '0', (size_t)(k - nd));
+    n += k - nd;
+    memcpy(out + n, digits, (size_t)nd);
+    return n + nd;
 }
 
 /* One value in COPY text format: 1 done, 0 the plan does not fit it, -1 error. */
