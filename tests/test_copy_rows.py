@@ -281,10 +281,17 @@ def test_compiled_encoder_writes_what_python_writes(
     assert _encode(rows, binary, True, types) == _encode(rows, binary, False, types)
 
 
-# Floats that a decimal of at most 15 digits names (0.1, 12.75, 3e-4...):
-# the compiled writer formats them without repr(), and must agree with it.
+# The compiled writer formats floats in repr's fixed-point range without
+# repr(), and must agree with it: those a decimal of at most 15 digits names
+# (0.1, 12.75, 3e-4...), those that need 16 or 17 (0.1 + 0.2, 1/3), and the
+# powers of two and their neighbours, where the gap below is half the gap above.
 _decimal_floats = st.builds(
-    lambda m, k: m / 10**k, st.integers(-(10**15) + 1, 10**15 - 1), st.integers(0, 19)
+    lambda m, k: m / 10**k, st.integers(-(10**17) + 1, 10**17 - 1), st.integers(0, 21)
+)
+_power_of_two_floats = st.builds(
+    lambda e, toward: 2.0**e if toward is None else math.nextafter(2.0**e, toward),
+    st.integers(-14, 50),
+    st.sampled_from([None, 0.0, math.inf]),
 )
 
 
@@ -293,6 +300,7 @@ _decimal_floats = st.builds(
 @given(
     x=st.one_of(
         _decimal_floats,
+        _power_of_two_floats,
         st.floats(min_value=1e-4, max_value=1e15),
         st.floats(allow_nan=False, allow_infinity=False),
         st.sampled_from([0.0, -0.0, 1e-4, -1e-4, 1e15, 999999999999999.9, 0.1 + 0.2]),

@@ -1608,50 +1608,13 @@ put_digits(char *out, unsigned long long v)
     return n;
 }
 
-/* repr() of a float that a decimal of at most 15 significant digits names
-   (0.1, 12.75, 3.0, 0.0005...), for 1e-4 <= |d| < 1e15 where repr writes
-   fixed point; 0 for any other float, which takes repr()'s general
-   algorithm (several times slower).
-
-   The decimal m / 10^k is checked exactly: m below 1e15 and 10^k up to
-   10^19 are both exact doubles, so IEEE division rounds m / 10^k to the
-   double nearest that decimal, as strtod (the server's float8in, Python's
-   float()) reads it; m / 10^k == |d| proves the text reads back as d.  The
-   smallest k that passes gives repr's digits: at each k the product
-   |d| * 10^k is within 0.25 of the decimal's m, and two decimals of 15
-   digits or fewer never name the same double.  A check that holds at some
-   k holds at every larger k within 15 digits, so the largest is tried
-   first: a float needing 16 or 17 digits costs one division. */
-#if defined(FLT_EVAL_METHOD) && FLT_EVAL_METHOD != 0
-#define PGWIRE_DECIMAL_FLOATS 0 /* extended precision: the division check is unsound */
-#else
-#define PGWIRE_DECIMAL_FLOATS 1
-#endif
-
-static const double POW10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,
-                               1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19};
-
+/* d written in fixed point as the decimal m / 10^k, as repr() writes it
+   (".0" after an integer); the length. */
 static Py_ssize_t
-short_float_repr(double d, char *out)
+write_fixed(double d, unsigned long long m, int k, char *out)
 {
-    if (!PGWIRE_DECIMAL_FLOATS)
-        return 0;
-    double a = fabs(d);
-    if (!(a < 1e15) || (a < 1e-4 && a != 0.0))
-        return 0;
-    int kmax = 0;
-    while (kmax + 1 < (int)(sizeof(POW10) / sizeof(POW10[0])) && a * POW10[kmax + 1] < 1e15)
-        kmax++;
-    if (nearbyint(a * POW10[kmax]) / POW10[kmax] != a)
-        return 0;
-    int k = 0;
-    double m = nearbyint(a);
-    while (m / POW10[k] != a) {
-        k++;
-        m = nearbyint(a * POW10[k]);
-    }
     char digits[24];
-    int nd = put_digits(digits, (unsigned long long)m);
+    int nd = put_digits(digits, m);
     Py_ssize_t n = 0;
     if (signbit(d))
         out[n++] = '-';
@@ -1675,6 +1638,109 @@ short_float_repr(double d, char *out)
     n += k - nd;
     memcpy(out + n, digits, (size_t)nd);
     return n + nd;
+}
+
+#ifdef __SIZEOF_INT128__
+typedef unsigned __int128 u128;
+
+/* 10^k for k <= 21, exact. */
+static u128
+pow10_u128(int k)
+{
+    u128 p = 1;
+    while (k-- > 0)
+        p *= 10;
+    return p;
+}
+
+/* The k-digit decimal nearest a (a normal double below 2^53): its m when
+   m / 10^k reads back as a, else 0, all in exact integer arithmetic.
+   With a = f / 2^s, m rounds f * 10^k / 2^s half to even; the text reads
+   back as a when it lies between the midpoints to a's neighbours (on a
+   midpoint only when f is even: strtod rounds ties to even), scaled by
+   4 * 2^s * 10^k: (4f - 2) * 10^k <= 4m * 2^s <= (4f + 2) * 10^k, with 4f - 1
+   below a power of two, whose lower neighbour is half as far. */
+static int
+nearest_decimal_reads_back(double a, int k, unsigned long long *m_out)
+{
+    uint64_t bits;
+    memcpy(&bits, &a, sizeof bits);
+    uint64_t f = (bits & ((1ULL << 52) - 1)) | (1ULL << 52);
+    int s = 1075 - (int)((bits >> 52) & 0x7ff);
+    if (s < 1 || s > 100)
+        return 0;
+    u128 p = pow10_u128(k);
+    u128 num = (u128)f * p;
+    u128 m = num >> s;
+    u128 rem = num - (m << s);
+    u128 half = (u128)1 << (s - 1);
+    if (rem > half || (rem == half && (m & 1)))
+        m++;
+    u128 scaled = m << (s + 2);
+    u128 low = (u128)(4 * f - (f == (1ULL << 52) ? 1 : 2)) * p;
+    u128 high = (u128)(4 * f + 2) * p;
+    int inside = (f & 1) ? (low < scaled && scaled < high) : (low <= scaled && scaled <= high);
+    if (!inside)
+        return 0;
+    *m_out = (unsigned long long)m;
+    return 1;
+}
+#endif
+
+/* repr() of d for 1e-4 <= |d| < 1e15, where repr writes fixed point, with
+   the shortest digits that read back as d (as repr's); 0 for other floats,
+   which take repr() itself (several times slower).
+
+   Most such floats are named by a decimal of at most 15 significant
+   digits (0.1, 12.75, 3.0).  That decimal m / 10^k is checked with one
+   IEEE division: m below 1e15 and 10^k up to 10^19 are exact doubles, so
+   the quotient is the double nearest the decimal, as strtod (the server's
+   float8in, Python's float()) reads it.  The smallest k that passes gives
+   repr's digits: the product |d| * 10^k is within 0.25 of that m, and two
+   decimals of 15 digits or fewer never name the same double.  A check
+   that holds at some k holds at every larger k within 15 digits, so the
+   largest is tried first.  The other floats need 16 or 17 digits (0.1 +
+   0.2, 1/3): the nearest decimal of each length is checked exactly in
+   128-bit integers, where the compiler has them. */
+#if defined(FLT_EVAL_METHOD) && FLT_EVAL_METHOD != 0
+#define PGWIRE_DECIMAL_FLOATS 0 /* extended precision: the division check is unsound */
+#else
+#define PGWIRE_DECIMAL_FLOATS 1
+#endif
+
+static const double POW10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,
+                               1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19};
+
+static Py_ssize_t
+short_float_repr(double d, char *out)
+{
+    if (!PGWIRE_DECIMAL_FLOATS)
+        return 0;
+    double a = fabs(d);
+    if (!(a < 1e15) || (a < 1e-4 && a != 0.0))
+        return 0;
+    int kmax = 0;
+    while (kmax + 1 < (int)(sizeof(POW10) / sizeof(POW10[0])) && a * POW10[kmax + 1] < 1e15)
+        kmax++;
+    if (nearbyint(a * POW10[kmax]) / POW10[kmax] == a) {
+        int k = 0;
+        double m = nearbyint(a);
+        while (m / POW10[k] != a) {
+            k++;
+            m = nearbyint(a * POW10[k]);
+        }
+        return write_fixed(d, (unsigned long long)m, k, out);
+    }
+#ifdef __SIZEOF_INT128__
+    /* No decimal of 15 digits: the shortest has 16 or 17, at k = kmax + 1
+       or kmax + 2 (a * 10^kmax < 1e15 <= a * 10^(kmax + 1)). */
+    for (int k = kmax + 1; k <= kmax + 2; k++) {
+        unsigned long long m;
+        if (nearest_decimal_reads_back(a, k, &m))
+            return write_fixed(d, m, k, out);
+    }
+#endif
+    return 0;
 }
 
 /* One value in COPY text format: 1 done, 0 the plan does not fit it, -1 error. */
