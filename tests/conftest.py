@@ -4,9 +4,15 @@ from __future__ import annotations
 
 import gc
 import signal
+import subprocess
+import sys
+import textwrap
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
+
+import pgwire
 
 pytest_plugins = ("pgwire.testing.pytest_plugin", "sqla_fixtures")
 
@@ -51,3 +57,26 @@ def sent(conn):
     chan.sock = Spy()
     yield chunks
     chan.sock = sock
+
+
+@pytest.fixture
+def isolated_script() -> Callable[..., subprocess.CompletedProcess[str]]:
+    """Run a script in a fresh interpreter that sees pgwire and the standard library only.
+
+    ``python -S`` (no site-packages) from pgwire's source folder: what a
+    process loads is what pgwire makes it load.  Called with the script's
+    source (dedented) and its arguments.
+    """
+    src = str(Path(pgwire.__file__).parent.parent)
+
+    def run(code: str, *args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-S", "-c", textwrap.dedent(code), *args],
+            cwd=src,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+
+    return run

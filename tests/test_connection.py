@@ -7,6 +7,8 @@ import logging
 import socket
 import time
 import tracemalloc
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 
@@ -426,15 +428,11 @@ def test_invalid_option_is_refused_before_connecting(driver, option):
     assert isinstance(info.value, pgwire.OperationalError)
 
 
-def test_the_session_time_zone_is_resolved_when_first_needed(dsn: str) -> None:
+def test_the_session_time_zone_is_resolved_when_first_needed(
+    dsn: str, isolated_script: Callable[..., Any]
+) -> None:
     """zoneinfo (and the tz database) wait for the first timestamptz of a process."""
-    import subprocess
-    import sys
-    import textwrap
-    from pathlib import Path
-
-    code = textwrap.dedent(
-        """
+    code = """
         import sys
         import pgwire
 
@@ -449,15 +447,5 @@ def test_the_session_time_zone_is_resolved_when_first_needed(dsn: str) -> None:
             at = conn.execute("SELECT '2024-07-01 12:00+00'::timestamptz").fetchone()[0]
             assert at.utcoffset().total_seconds() == 0 and at.hour == 12, at
         """
-    )
-    src = str(Path(pgwire.__file__).parent.parent)
-    # -S: no site-packages, so that nothing but pgwire and the standard library runs.
-    out = subprocess.run(
-        [sys.executable, "-S", "-c", code, dsn],
-        cwd=src,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    out = isolated_script(code, dsn)
     assert out.returncode == 0, out.stderr

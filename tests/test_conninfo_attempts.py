@@ -12,7 +12,6 @@ import asyncio
 import functools
 import os
 import socket
-import textwrap
 from collections.abc import Callable, Coroutine, Iterator
 from pathlib import Path
 from typing import Any
@@ -563,17 +562,15 @@ def test_ascii_names_reach_the_resolver_as_bytes(monkeypatch: pytest.MonkeyPatch
     assert seen == [b"two.test"]
 
 
-def test_connecting_by_name_or_address_leaves_the_idna_codec_unloaded(dsn: str) -> None:
+def test_connecting_by_name_or_address_leaves_the_idna_codec_unloaded(
+    dsn: str, isolated_script: Callable[..., Any]
+) -> None:
     """Its first use imports it: milliseconds on a process's first connection."""
-    import subprocess
-    import sys
-
     params = conninfo_to_dict(dsn)
     host = str(params.get("host", ""))
     if not host or host.startswith("/"):
         pytest.skip("the test server listens on a Unix socket only")
-    code = textwrap.dedent(
-        """
+    code = """
         import asyncio, sys
         import pgwire
 
@@ -593,17 +590,7 @@ def test_connecting_by_name_or_address_leaves_the_idna_codec_unloaded(dsn: str) 
         asyncio.run(main())
         sys.exit(3 if "encodings.idna" in sys.modules else 0)
         """
-    )
-    src = str(Path(pgwire.__file__).parent.parent)
-    # -S: no site-packages, so that nothing but pgwire and the standard library runs.
-    out = subprocess.run(
-        [sys.executable, "-S", "-c", code, dsn, host],
-        cwd=src,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    out = isolated_script(code, dsn, host)
     assert out.returncode == 0, out.stderr
 
 
