@@ -36,6 +36,7 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <datetime.h>
+#include <fenv.h>
 #include <float.h>
 #include <math.h>
 #include <stddef.h>
@@ -1714,7 +1715,9 @@ static const double POW10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1
 static Py_ssize_t
 short_float_repr(double d, char *out)
 {
-    if (!PGWIRE_DECIMAL_FLOATS)
+    /* The division check holds under round-to-nearest only, the mode the
+       server's strtod reads in; a process that changed it gets repr(). */
+    if (!PGWIRE_DECIMAL_FLOATS || fegetround() != FE_TONEAREST)
         return 0;
     double a = fabs(d);
     if (!(a < 1e15) || (a < 1e-4 && a != 0.0))
