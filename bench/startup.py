@@ -91,15 +91,17 @@ _PHASES = ("import", "connect", "query + close")
 
 
 def _params(dsn: str) -> dict[str, Any]:
-    from pgwire.conninfo import conninfo_to_dict
+    """What each process connects with: ``dsn`` resolved as the main benchmark resolves it."""
+    from bench.runner import conninfo_from_dsn
 
-    given = conninfo_to_dict(dsn)
-    params = {k: str(given[k]) for k in ("host", "port", "user", "dbname") if k in given}
-    if given.get("password"):
-        params["password"] = str(given["password"])
-    params.setdefault("host", "localhost")
-    params.setdefault("port", "5432")
-    return params
+    conn = conninfo_from_dsn(dsn)
+    return {
+        "host": conn.host,
+        "port": conn.port,
+        "user": conn.user,
+        "dbname": conn.dbname,
+        "password": conn.password,
+    }
 
 
 def _run_once(variant: str, params: dict[str, Any]) -> list[float]:

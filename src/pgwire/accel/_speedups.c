@@ -1641,15 +1641,21 @@ write_fixed(double d, unsigned long long m, int k, char *out)
     return n + nd;
 }
 
+/* The powers of ten that are exact doubles and fit in 64 bits. */
+static const double POW10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,
+                               1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19};
+#define POW10_COUNT ((int)(sizeof(POW10) / sizeof(POW10[0])))
+
 #ifdef __SIZEOF_INT128__
 typedef unsigned __int128 u128;
 
-/* 10^k for k <= 21, exact. */
+/* 10^k, exact: from the table, times ten for each power beyond it. */
 static u128
 pow10_u128(int k)
 {
-    u128 p = 1;
-    while (k-- > 0)
+    int top = k < POW10_COUNT ? k : POW10_COUNT - 1;
+    u128 p = (unsigned long long)POW10[top];
+    for (; top < k; top++)
         p *= 10;
     return p;
 }
@@ -1709,9 +1715,6 @@ nearest_decimal_reads_back(double a, int k, unsigned long long *m_out)
 #define PGWIRE_DECIMAL_FLOATS 1
 #endif
 
-static const double POW10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,
-                               1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19};
-
 static Py_ssize_t
 short_float_repr(double d, char *out)
 {
@@ -1723,7 +1726,7 @@ short_float_repr(double d, char *out)
     if (!(a < 1e15) || (a < 1e-4 && a != 0.0))
         return 0;
     int kmax = 0;
-    while (kmax + 1 < (int)(sizeof(POW10) / sizeof(POW10[0])) && a * POW10[kmax + 1] < 1e15)
+    while (kmax + 1 < POW10_COUNT && a * POW10[kmax + 1] < 1e15)
         kmax++;
     if (nearbyint(a * POW10[kmax]) / POW10[kmax] == a) {
         int k = 0;

@@ -696,7 +696,7 @@ def _read_answer(
                 if (
                     description
                     and cur.fields is known_fields
-                    and (buf.data[buf.start : buf.end] == description)
+                    and buf.data[buf.start : buf.end] == description
                 ):
                     continue  # the columns expected, whose loaders are chosen already
                 proto.last_description = buf.data[buf.start : buf.end]
