@@ -55,10 +55,13 @@ class QuickRuns:
 def quick(monkeypatch: pytest.MonkeyPatch) -> QuickRuns:
     """Spy on the runs of known statements with known columns, and on ``core.take_answer``.
 
+    Those runs are made by ``core.bound_query`` or, run again as known, ``core.known_answer``.
+
     A run is "taken" when its result is the one ``take_answer`` made.
     """
     runs = QuickRuns()
     real_bound = core.bound_query
+    real_known = core.known_answer
     real_take = core.take_answer
     real_execute = Cursor.execute
 
@@ -99,7 +102,12 @@ def quick(monkeypatch: pytest.MonkeyPatch) -> QuickRuns:
             raise
 
     monkeypatch.setattr(core, "take_answer", take_answer)
+    def known_answer(*args: Any) -> Any:
+        # Only ever run with the statement's columns known.
+        return track(real_known(*args))
+
     monkeypatch.setattr(core, "bound_query", bound_query)
+    monkeypatch.setattr(core, "known_answer", known_answer)
     monkeypatch.setattr(Cursor, "execute", execute)
     return runs
 

@@ -16,6 +16,7 @@ def starts(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
     """Records each query started on the planned path with its columns known."""
     seen: list[Any] = []
     real = core.bound_query
+    real_known = core.known_answer
 
     def spy(*args: Any) -> Any:
         known_fields = args[5]
@@ -23,7 +24,12 @@ def starts(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
             seen.append(known_fields)
         return real(*args)
 
+    def spy_known(*args: Any) -> Any:
+        seen.append(args[3])  # known_answer is only run with the columns known
+        return real_known(*args)
+
     monkeypatch.setattr(core, "bound_query", spy)
+    monkeypatch.setattr(core, "known_answer", spy_known)
     return seen
 
 

@@ -770,3 +770,83 @@ def test_signal_during_the_last_row_keeps_the_protocol_consistent() -> None:
         signal.signal(signal.SIGALRM, previous)
     # Raised while nothing was consumed yet.
     assert (proto.buf.pos, proto.pending_ready) == (0, 1)
+
+
+# --- known_answer: a statement run again as known ---------------------------------------
+
+
+def _run_split(gen: Any, proto: core.Protocol, data: bytes, cut: int) -> tuple[Any, ...]:
+    """Run an operation that sends its request, given the answer in two reads; its outcome."""
+    try:
+        next(gen)  # queues the request
+        proto.buf.feed(data[:cut])
+        gen.send(None)
+        proto.buf.feed(data[cut:])
+        gen.send(None)
+    except StopIteration as stop:
+        if not isinstance(stop.value, list):
+            return ("returned", stop.value, proto.pending_ready)
+        results = [
+            (r.fields, [key(row) for row in r.rows], r.command_tag, r.rowcount, type(r.error))
+            for r in stop.value
+        ]
+        return ("done", results, proto.pending_ready, proto.transaction_status, proto.closed)
+    except Exception as exc:  # noqa: BLE001 - compared below
+        return ("raised", type(exc), str(exc), proto.pending_ready, proto.closed)
+    return ("waiting", proto.pending_ready)
+
+
+@pytest.mark.parametrize("where", ["first", "before the tag"])
+@pytest.mark.parametrize("odd", [None, *sorted(ODD_MESSAGES)])
+def test_known_answer_reads_every_answer_as_bound_query(odd: str | None, where: str) -> None:
+    fields = fields_for(INT_TEXT)
+    loaders = loaders_for(INT_TEXT)
+    answer = plain([[b"1", b"one"], [b"2", None]])
+    if odd is not None:
+        at = 0 if where == "first" else answer.index(b"C")
+        answer = answer[:at] + ODD_MESSAGES[odd] + answer[at:]
+    bind = m.bind_py(b"", b"stmt", [0], [b"1"], [])
+    outcomes = []
+    for cut in (0, 7, len(answer) - 3, len(answer)):
+        seen = []
+        for run in (core.bound_query, core.known_answer):
+            proto = core.Protocol()
+            proto.notice_handler = lambda _n: None
+            if run is core.bound_query:
+                gen = core.bound_query(
+                    proto, bind, lambda _f: (loaders, tuple), None, b"", fields, None, None, None,
+                    (loaders, tuple),
+                )
+            else:
+                gen = core.known_answer(
+                    proto, bind, lambda _f: (loaders, tuple), fields, (loaders, tuple), None
+                )
+            outcome = _run_split(gen, proto, answer, cut)
+            seen.append((bytes(proto.out), outcome))
+        assert seen[0] == seen[1]
+        outcomes.append(seen[0][1])
+    # What both made of it, for the answer with nothing odd in it.
+    if odd is None:
+        assert seen[0][0] == bind + m.EXECUTE_UNNAMED + m.SYNC
+        assert outcomes[-1] == (
+            "done", [(fields, [key((1, "one")), key((2, None))], "SELECT 2", 2, type(None))],
+            0, ord("I"), False,
+        )
+
+
+def test_known_answer_gives_a_server_error_to_on_error() -> None:
+    fields = fields_for(INT_TEXT)
+    loaders = loaders_for(INT_TEXT)
+    given: list[Exception] = []
+
+    def on_error(exc: Exception) -> Any:
+        given.append(exc)
+        return "run again"
+        yield  # a generator
+
+    proto = core.Protocol()
+    gen = core.known_answer(proto, b"", lambda _f: None, fields, (loaders, tuple), on_error)
+    answer = msg(b"2") + ODD_MESSAGES["error"] + ready(b"I")
+    # What on_error returns is the run's outcome, once the answer is all read.
+    assert _run_split(gen, proto, answer, 3) == ("returned", "run again", 0)
+    assert len(given) == 1 and given[0].sqlstate == "22012"  # type: ignore[attr-defined]

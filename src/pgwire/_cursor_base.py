@@ -93,6 +93,13 @@ class _Repeat:
         self.factory = factory
         self.adapters: tuple[Any, Any] | None = None
 
+    def run_state(self, params: Params, began: bool) -> tuple[Any, ...]:
+        """The state of a run of the statement kept by the cursor (see ``_watch_prepared``)."""
+        return (
+            self.plan.key, self.entry, self.result_formats, False, (self.query, params, None),
+            began,
+        )
+
     def holds(self, cursor: BaseCursor) -> bool:
         """Whether the choices still hold for ``cursor``'s next run (marks the statement used).
 
@@ -146,6 +153,7 @@ class BaseCursor:
         self._closed = False
         self.query: bytes | None = None
         self.params: Any = None
+        self._row_makers: dict[int, tuple[Any, Any, Any, Any]] = {}
         self._reset()
 
     def _reset(self) -> None:
@@ -168,7 +176,8 @@ class BaseCursor:
         # factory its rows were read with, the row maker the former gave).
         # Rows not read by the factory itself are made at fetch time; the
         # error of the first row the maker failed on is raised at its fetch.
-        self._row_makers: dict[int, tuple[Any, Any, Any, Any]] = {}
+        if self._row_makers:
+            self._row_makers = {}
         self._maker_error: BaseException | None = None
 
     # --- PEP 249 attributes -------------------------------------------------
@@ -428,10 +437,18 @@ class BaseCursor:
         self.query, self.params = plan.query, params
         # As _watch_prepared for a run that describes nothing (nothing to learn).
         self._last_fields = None
-        self._prepared_run = (
-            plan.key, entry, repeat.result_formats, False, (repeat.query, params, None),
-            begin is not None,
-        )
+        adapters = repeat.adapters
+        fields = repeat.fields
+        if begin is None and adapters is not None and fields is not None and core.CAN_TAKE_ANSWERS:
+            return core.known_answer(
+                self._conn._proto,
+                bind,
+                self._on_description,
+                fields,
+                adapters,
+                self._repeat_failed,
+            )
+        self._prepared_run = repeat.run_state(params, begin is not None)
         return core.bound_query(
             self._conn._proto,
             bind,
@@ -442,7 +459,7 @@ class BaseCursor:
             None,
             None,
             self._prepared_failed,
-            repeat.adapters,
+            adapters,
         )
 
     def _convert_query(self, query: Any, params: Params) -> PreparedQuery:
@@ -588,6 +605,17 @@ class BaseCursor:
             entry.fields = core.NO_ROWS
             entry.fields_formats = result_formats
             entry.description = b""
+
+    def _repeat_failed(self, error: Error) -> PGGen:
+        """:meth:`_prepared_failed` for a run of ``core.known_answer`` (no transaction begun).
+
+        The state of the run is put together only now: it is needed when a
+        run fails, which is seldom.
+        """
+        repeat = self._repeat
+        assert repeat is not None  # the run's, set before it started
+        self._prepared_run = repeat.run_state(self.params, False)
+        return self._prepared_failed(error)
 
     def _prepared_failed(self, error: Error) -> PGGen:
         """Forget a prepared statement the server failed, or run it again if it went stale.
@@ -784,7 +812,10 @@ class BaseCursor:
             self.rowcount = -1
             return
         self._rows = result.rows
-        self._rows_factory = self._row_maker(result)[2]
+        # No maker recorded (a run whose columns were known): read as executed.
+        self._rows_factory = (
+            self._row_maker(result)[2] if self._row_makers else self._read_factory
+        )
         self._maker_error = None
         self.rowcount = result.rowcount
 

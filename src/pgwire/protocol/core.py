@@ -582,14 +582,74 @@ def results(
             one_statement,
         )
     except Error as exc:
-        if isinstance(exc, ProtocolViolation):
-            proto.closed = True
-        if on_error is None:
-            raise
-        return (yield from on_error(exc))
+        return (yield from _answer_failed(proto, exc, on_error))
     if on_answer is not None:
         on_answer(out)
     return out
+
+
+def _answer_failed(
+    proto: Protocol, exc: Error, on_error: Callable[[Error], PGGen] | None
+) -> PGGen:
+    """The end of an answer that failed with ``exc`` (raised, or given to ``on_error``)."""
+    if isinstance(exc, ProtocolViolation):
+        proto.closed = True
+    if on_error is None:
+        raise exc
+    return (yield from on_error(exc))
+
+
+def known_answer(
+    proto: Protocol,
+    bind: bytes,
+    on_description: OnDescription | None,
+    fields: list[m.FieldDescription],
+    adapters: tuple[Loaders | None, RowMaker | None],
+    on_error: Callable[[Error], PGGen] | None,
+) -> PGGen:
+    """Run a prepared statement again, as known: Bind, Execute and Sync; its results.
+
+    What :func:`bound_query` does for a statement whose columns (``fields``,
+    or :data:`NO_ROWS`) and ``adapters`` (loaders and row maker) are known,
+    outside a transaction to begin, when the accelerator takes answers
+    (:data:`CAN_TAKE_ANSWERS`): the plain answer is taken whole without the
+    preparations of :func:`results`, to which anything else is left.  This
+    is the path of a query run again and again.
+    """
+    proto.out += bind
+    proto.out += _EXECUTE_SYNC
+    proto.pending_ready += 1
+    # Nothing of the answer can be there yet.
+    yield
+    loaders, make_row = adapters
+    buf = proto.buf
+    try:
+        while True:
+            whole = take_answer(proto, fields, loaders, make_row)
+            if whole is not None:
+                return [whole]
+            if buf.next_message() >= 0:
+                # Not plain: read message by message from this one on.
+                buf.pos = buf.start - 5
+                break
+            yield
+        return (
+            yield from _read_answer(
+                proto,
+                on_description,
+                1,
+                False,
+                False,
+                fields,
+                (loaders, make_row, None),
+                None,
+                None,
+                False,
+                False,
+            )
+        )
+    except Error as exc:
+        return (yield from _answer_failed(proto, exc, on_error))
 
 
 def _read_answer(
@@ -1197,6 +1257,7 @@ __all__ = [
     "Result",
     "ask",
     "bound_query",
+    "known_answer",
     "drain",
     "extended_query",
     "pipeline",
