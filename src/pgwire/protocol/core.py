@@ -633,21 +633,8 @@ def known_answer(
                 buf.pos = buf.start - 5
                 break
             yield
-        return (
-            yield from _read_answer(
-                proto,
-                on_description,
-                1,
-                False,
-                False,
-                fields,
-                (loaders, make_row, None),
-                None,
-                None,
-                False,
-                False,
-            )
-        )
+        adapted = (loaders, make_row, None)
+        return (yield from _read_answer(proto, on_description, 1, False, False, fields, adapted))
     except Error as exc:
         return (yield from _answer_failed(proto, exc, on_error))
 
@@ -660,14 +647,15 @@ def _read_answer(
     count_only: bool,
     known_fields: list[m.FieldDescription] | None,
     first_adapters: tuple[Loaders | None, RowMaker | None, BaseException | None] | None,
-    description: bytes | None,
-    feed: Callable[[bool], None] | None,
-    chunked: bool,
-    one_statement: bool,
+    description: bytes | None = None,
+    feed: Callable[[bool], None] | None = None,
+    chunked: bool = False,
+    one_statement: bool = False,
 ) -> PGGen:
     """:func:`results` read message by message: the answer that is not plain, or not all there.
 
-    ``first_adapters`` are those chosen for ``known_fields``.
+    ``first_adapters`` are those chosen for ``known_fields``; the other
+    arguments are those of :func:`results`.
     """
     buf = proto.buf
     loaders: Loaders | None = None
