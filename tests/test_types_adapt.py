@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
@@ -461,6 +461,36 @@ def test_uuid_text_dump() -> None:
         [Format.TEXT],
         [b"c1b7e2a42b5e4a3f9d2f0b1d6f2e7a11"],
     )
+
+
+def test_uuid_is_imported_by_its_first_value_and_dumped_after_pgwire(
+    isolated_script: Callable[..., Any],
+) -> None:
+    code = """
+        import sys
+        import pgwire
+        from pgwire.types import AdaptContext, Format, Transformer, oids
+        assert "uuid" not in sys.modules
+        ctx = AdaptContext()
+        loader = Transformer(ctx).get_loader(oids.UUID_OID, Format.BINARY)
+        assert "uuid" in sys.modules  # the loader's first use brought it
+        import uuid
+
+        class Mine(uuid.UUID):
+            pass
+
+        u = uuid.UUID("c1b7e2a4-2b5e-4a3f-9d2f-0b1d6f2e7a11")
+        got = loader.load(u.bytes)
+        assert type(got) is uuid.UUID and got == u and got.is_safe is uuid.SafeUUID.unknown
+        t = Transformer(ctx)
+        for value in (u, Mine(str(u))):
+            assert t.dump_params([value], [Format.BINARY]) == (
+                [oids.UUID_OID], [Format.BINARY], [u.bytes]
+            )
+        print("ok")
+    """
+    result = isolated_script(code)
+    assert result.stdout == "ok\n", result.stderr
 
 
 # -- json configuration ----------------------------------------------------------------------

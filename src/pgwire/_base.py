@@ -6,7 +6,6 @@ concrete connection runs with its driver.
 
 from __future__ import annotations
 
-import logging
 import random
 import sys
 import threading
@@ -55,9 +54,21 @@ from .types import AdaptContext, TypesRegistry
 from .types.adapt import default_registry, registry_of
 
 if TYPE_CHECKING:
+    import logging
+
     from .drivers.channel import Channel
 
-logger = logging.getLogger("pgwire")
+
+def logger() -> logging.Logger:
+    """The ``pgwire`` logger.
+
+    :mod:`logging` (with ``traceback``, ``linecache``, ``tokenize``) is
+    imported by the first message said, not by ``import pgwire``: most
+    processes never say one.
+    """
+    import logging
+
+    return logging.getLogger("pgwire")
 
 NoticeHandler = Callable[[Diagnostic], None]
 NotifyHandler = Callable[[Notify], None]
@@ -307,13 +318,13 @@ class BaseConnection:
     def _on_notice(self, fields: dict[str, str]) -> None:
         notice = Diagnostic(fields)
         if not self._notice_handlers:
-            logger.info("%s: %s", fields.get("S", "NOTICE"), fields.get("M", ""))
+            logger().info("%s: %s", fields.get("S", "NOTICE"), fields.get("M", ""))
             return
         for handler in list(self._notice_handlers):
             try:
                 handler(notice)
             except Exception:
-                logger.exception("notice handler %r failed", handler)
+                logger().exception("notice handler %r failed", handler)
 
     def _on_notify(self, notify: Notify) -> None:
         queue = self._notifies
@@ -322,7 +333,7 @@ class BaseConnection:
             self.dropped_notifies += 1
             # Said at the first drop and every thousandth after, not at each.
             if self.dropped_notifies % 1000 == 1:
-                logger.warning(
+                logger().warning(
                     "%d notifications queued and none read: dropping the oldest "
                     "(channel %r); %d dropped so far",
                     len(queue) + 1,
@@ -335,7 +346,7 @@ class BaseConnection:
             try:
                 handler(notify)
             except Exception:
-                logger.exception("notify handler %r failed", handler)
+                logger().exception("notify handler %r failed", handler)
 
     def add_notice_handler(self, callback: NoticeHandler) -> None:
         """Call ``callback(diagnostic)`` for every NOTICE/WARNING the server sends."""
@@ -665,7 +676,7 @@ class BaseConnection:
                         yield Call(self.rollback)  # type: ignore[attr-defined]
                     except Error as ex:
                         # The block's own exception is the one raised; this one is told.
-                        logger.warning("error ignored in rollback on %r: %s", self, ex)
+                        logger().warning("error ignored in rollback on %r: %s", self, ex)
         finally:
             yield Call(self.close)  # type: ignore[attr-defined]
 
@@ -756,7 +767,7 @@ class BaseConnection:
                     raise
                 # The block's own error says what went wrong; a rollback that
                 # fails too (the connection lost) must not hide it.
-                logger.warning("error ignored in rollback of %r: %s", self, error)
+                logger().warning("error ignored in rollback of %r: %s", self, error)
                 if self.closed:
                     plan.abandon()
         if pending is not None and exc is None:

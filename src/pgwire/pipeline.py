@@ -210,7 +210,7 @@ class PipelineState:
         except Exception:
             if exc is None:
                 raise
-            logger.warning("error ignored leaving the pipeline of %r", conn, exc_info=True)
+            logger().warning("error ignored leaving the pipeline of %r", conn, exc_info=True)
         finally:
             if outer:
                 conn._pipeline = None

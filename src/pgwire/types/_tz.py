@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import logging
 import re
 from datetime import timedelta, timezone, tzinfo
 from functools import lru_cache
 
 __all__ = ["resolve_timezone"]
 
-logger = logging.getLogger("pgwire")
 
 # Names PostgreSQL treats as UTC even where no tz database is installed.
 _UTC_NAMES = frozenset(
@@ -80,5 +78,9 @@ def resolve_timezone(name: str) -> tzinfo:
         west = int(hh) * 3600 + int(mm or 0) * 60 + int(ss or 0)
         return _fixed(west if sign == "-" else -west)
     # Once per name (the result is cached), as psycopg warns.
-    logger.warning("unknown PostgreSQL time zone %r: timestamps will be given in UTC", key)
+    import logging  # not loaded by every import of pgwire: said seldom
+
+    logging.getLogger("pgwire").warning(
+        "unknown PostgreSQL time zone %r: timestamps will be given in UTC", key
+    )
     return timezone.utc

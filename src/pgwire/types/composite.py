@@ -15,7 +15,6 @@ of the registered class are dumped as that type, in text or in binary.
 from __future__ import annotations
 
 import keyword
-import logging
 import re
 import struct
 from collections import namedtuple
@@ -42,7 +41,6 @@ from .binary import TargetDumpers
 if TYPE_CHECKING:
     from .typeinfo import TypeInfo
 
-logger = logging.getLogger("pgwire")
 
 __all__ = [
     "CompositeBinaryDumper",
@@ -497,7 +495,9 @@ def register_composite(
     info.python_type = factory if isinstance(factory, type) else None
     info.make_sequence = make_sequence
     if isinstance(factory, type) and make_sequence is None and not issubclass(factory, Sequence):
-        logger.warning(
+        import logging  # not loaded by every import of pgwire: said seldom
+
+        logging.getLogger("pgwire").warning(
             "the type %r is not a sequence: dumping these objects to the"
             " database will fail. Please specify a `make_sequence`"
             " argument in the `register_composite()` call",
