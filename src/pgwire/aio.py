@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 import threading
 import time
 import weakref
@@ -11,7 +10,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Itera
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar, overload
 
-from ._base import BaseConnection, IsolationLevel
+from ._base import BaseConnection, IsolationLevel, logger
 from ._connect import ConnectSteps, connect_flow, open_session_flow
 from ._cursor_base import BaseCursor, Params, _Exhausted
 from ._flow import arun, arun_iter, holding
@@ -35,8 +34,6 @@ if TYPE_CHECKING:
     from .replication import AsyncReplicationStream
 
 _R = TypeVar("_R")
-
-logger = logging.getLogger("pgwire")
 
 
 class _SocketHandoff:
@@ -674,4 +671,4 @@ class _CancelRequest:
             return
         error = task.exception()
         if error is not None and not self._awaited:
-            logger.warning("cancel request failed: %s", error)
+            logger().warning("cancel request failed: %s", error)
