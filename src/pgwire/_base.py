@@ -775,26 +775,6 @@ class BaseConnection:
         return swallow
 
 
-class Inflight:
-    """A cursor's asynchronous query: the running operation and who owns it."""
-
-    __slots__ = ("op", "owner_ref")
-
-    def __init__(self, op: Any, owner: Any) -> None:
-        self.op = op
-        self.owner_ref = weakref.ref(owner)
-
-    @property
-    def owner(self) -> Any:
-        """The cursor that started the query, or None if it is gone."""
-        return self.owner_ref()
-
-    def owner_alive(self) -> bool:
-        """True while the owning cursor exists and is open."""
-        owner = self.owner_ref()
-        return owner is not None and not owner.closed
-
-
 __all__ = [
     "BaseConnection",
     "ConnStatus",

@@ -116,7 +116,7 @@ class _Repeat:
             and entry.result_formats is self.result_formats
             and entry.fields_formats is self.fields_formats
             # The stamp first: a change makes the transformer take another cache.
-            and tx.stamp == self.stamp
+            and tx.current_stamp() == self.stamp
             and tx._loader_cache is self.loader_cache
             and cursor._conn._prepared.reuse(self.plan.key, self.epoch)
         )

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
-from ._base import BaseConnection, Inflight, IsolationLevel, TransactionStatus
+from ._base import BaseConnection, IsolationLevel, TransactionStatus
 from ._connect import ConnectSteps, connect_flow, open_session_flow
 from ._flow import run, run_iter
 from ._hosts import resolve
@@ -15,7 +15,7 @@ from .conninfo import ConnectParams, HostSpec
 from .cursor import Cursor
 from .drivers import blocking
 from .drivers.cancel import send_cancel
-from .drivers.channel import Channel
+from .drivers.channel import Channel, Operation
 from .drivers.connect import connect_timeout_error, open_socket
 from .errors import ConnectionTimeout, Error, OperationalError, ProgrammingError, QueryCanceled
 from .pipeline import PipelineState
@@ -156,20 +156,21 @@ class Connection(BaseConnection, ConnectSteps, Generic[Row]):
 
         In pipeline mode, the queued statements are synced first.
         """
-        self._check_open()
+        if self._chan.closed or self._proto.closed or self._copying:
+            self._check_open()
         pipeline = self._pipeline
         if pipeline is not None and pipeline.must_sync:
             pipeline.sync()
         inflight = self._inflight
         if inflight is None:
             return
-        owner = inflight.owner
+        owner = inflight.owner_ref()
         if owner is not cursor and inflight.owner_alive():
             raise ProgrammingError("an asynchronous query is in progress on this connection")
         try:
-            blocking.run(self._chan, inflight.op)
+            blocking.run(self._chan, inflight)
         except BaseException:
-            if not inflight.op.finished:
+            if not inflight.finished:
                 # Interrupted, or the connection was lost: never leave it half-read.
                 blocking.recover(self._chan)
                 self._inflight = None
@@ -179,9 +180,8 @@ class Connection(BaseConnection, ConnectSteps, Generic[Row]):
         if owner is not None:
             owner._reset()
 
-    def _cancel_inflight(self, inflight: Inflight) -> bool:
+    def _cancel_inflight(self, op: Operation) -> bool:
         """Cancel the async query and wait for its end; True if the server aborted it."""
-        op = inflight.op
         chan = self._chan
         try:
             if not (op.done or chan.step(op)):

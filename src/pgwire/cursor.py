@@ -6,7 +6,6 @@ from collections.abc import Iterable, Iterator
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Generic
 
-from ._base import Inflight
 from ._cursor_base import BaseCursor, Params, _Exhausted
 from ._flow import holding, run, run_iter
 from .copy import Copy
@@ -89,13 +88,13 @@ class Cursor(BaseCursor, Generic[Row]):
             self._reset()
             self._async_result = async_
             if async_:
-                op = Operation(gen)
+                op = Operation(gen, self)
                 op.resume()
                 chan = conn._chan
                 chan.send_some()
                 if op.done and op.error is not None and chan.closed:
                     op.outcome()
-                conn._inflight = Inflight(op, self)
+                conn._inflight = op
                 self._no_result_reason = "the asynchronous query is still running"
                 return self
             self._set_results(blocking.execute(conn._chan, gen))
@@ -142,18 +141,17 @@ class Cursor(BaseCursor, Generic[Row]):
 
     # --- asynchronous mode -----------------------------------------------------
 
-    def _owns_inflight(self) -> Inflight | None:
+    def _owns_inflight(self) -> Operation | None:
         inflight = self._conn._inflight
         if inflight is not None and inflight.owner_ref() is self:
-            return inflight
+            return inflight  # type: ignore[no-any-return]
         return None
 
-    def _finish_async(self, inflight: Inflight) -> None:
+    def _finish_async(self, op: Operation) -> None:
         """File the outcome of the finished asynchronous query on this cursor."""
         conn = self._conn
         conn._inflight = None
         self._no_result_reason = "no result available: execute a query first"
-        op = inflight.op
         if op.error is not None:
             self._error = op.error
             op.error = None
@@ -175,33 +173,34 @@ class Cursor(BaseCursor, Generic[Row]):
             if conn._inflight is not inflight:
                 return
             try:
-                blocking.run(conn._chan, inflight.op)
+                blocking.run(conn._chan, inflight)
             except BaseException as exc:
-                if not inflight.op.finished:
+                if not inflight.finished:
                     # Interrupted (Ctrl-C) or the connection was lost mid-query.
                     blocking.recover(conn._chan)
                     conn._inflight = None
                     raise
-                inflight.op.error = exc
+                inflight.error = exc
             self._finish_async(inflight)
 
     def isbusy(self) -> bool:
         """True while this cursor's asynchronous query is running; never blocks."""
-        inflight = self._owns_inflight()
-        if inflight is None:
-            return False
         conn = self._conn
+        inflight = conn._inflight
+        # The cursor's own query, or none: _owns_inflight() without its frame.
+        if inflight is None or inflight.owner_ref() is not self:
+            return False
         with conn._lock:
             if conn._inflight is not inflight:
                 return False
             try:
-                done = inflight.op.done or conn._chan.step(inflight.op)
+                done = inflight.done or conn._chan.step(inflight)
             except BaseException as exc:
-                if not inflight.op.finished:
+                if not inflight.finished:
                     blocking.recover(conn._chan)
                     conn._inflight = None
                     raise
-                inflight.op.error = exc
+                inflight.error = exc
                 done = True
             if done:
                 self._finish_async(inflight)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import socket
 import sys
+import weakref
 from typing import Any
 
 from ..errors import OperationalError
@@ -47,9 +48,9 @@ def is_tls(sock: socket.socket) -> bool:
 class Operation:
     """A protocol operation being run: its generator and, once finished, its outcome."""
 
-    __slots__ = ("gen", "done", "result", "error", "interrupted")
+    __slots__ = ("gen", "done", "result", "error", "interrupted", "owner_ref")
 
-    def __init__(self, gen: PGGen) -> None:
+    def __init__(self, gen: PGGen, owner: Any = None) -> None:
         self.gen = gen
         self.done = False
         self.result: Any = None
@@ -57,6 +58,14 @@ class Operation:
         # True if a KeyboardInterrupt & co. stopped the operation halfway: the
         # server's answer is then only partly read.
         self.interrupted = False
+        #: A weak reference to whoever the operation is run for (the cursor of
+        #: an asynchronous query), None for none: it may be dropped meanwhile.
+        self.owner_ref: weakref.ref[Any] | None = None if owner is None else weakref.ref(owner)
+
+    def owner_alive(self) -> bool:
+        """True while the owner exists and is open."""
+        owner = self.owner_ref() if self.owner_ref is not None else None
+        return owner is not None and not owner.closed
 
     def resume(self) -> bool:
         """Let the operation process what has arrived; True once it has finished."""

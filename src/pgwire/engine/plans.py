@@ -95,7 +95,7 @@ class StatementPlans:
             plan = self._plans.get((type(query), query, *map(type, params)))
         except TypeError:  # an unhashable query object
             return None
-        if plan is None or plan.stamp != tx.stamp:
+        if plan is None or plan.stamp != tx.current_stamp():
             return None
         return plan
 
@@ -119,4 +119,4 @@ class StatementPlans:
             return
         if len(self._plans) >= _MAX_PLANS:
             self._plans.clear()
-        self._plans[memo_key] = StatementPlan(sql, key, formats, plan, tx.stamp)
+        self._plans[memo_key] = StatementPlan(sql, key, formats, plan, tx.current_stamp())

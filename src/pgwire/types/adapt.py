@@ -1056,9 +1056,12 @@ class Transformer:
             shared = context._shared_loaders = _LoaderCache(epoch, self._stamp)
         return shared
 
-    @property
-    def stamp(self) -> tuple[int, int]:
-        """Changes whenever the adapters this transformer picks may change."""
+    def current_stamp(self) -> tuple[int, int]:
+        """Changes whenever the adapters this transformer picks may change.
+
+        A method, not a property: callers on every query's path pay no
+        descriptor call for it.
+        """
         stamp = self._stamp
         if stamp[0] != self.context.generation or stamp[1] != TypesRegistry._generation:
             self._check()
