@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 
 import pgwire
+from pgwire.accel import selection
 from pgwire.engine.prepared import PreparedCache
 
 
@@ -375,3 +376,37 @@ def test_statements_dropped_by_the_server_are_forgotten(conn, command):
     assert conn.execute(q, (3,)).fetchone() == (6,)
     assert conn.execute(q, (4,), binary=True).fetchone() == (8,)
     assert len(prepared_names(conn)) == 1
+
+
+@pytest.mark.parametrize("timezone", ["UTC", "Asia/Kolkata", "America/St_Johns"])
+def test_fixed_width_columns_read_alike_in_either_format(conn, timezone):
+    """float8, date, timestamp and timestamptz: the first run reads text, the next
+    ones the format chosen for them (binary with the accelerator); same values."""
+    conn.execute(f"SET TimeZone = '{timezone}'")
+    q = (
+        "SELECT v.f, v.d, v.ts, v.tstz, v.t, %s::int FROM (VALUES"
+        " (2.5::float8, '2000-02-29'::date, '2000-02-29 23:59:59.999999'::timestamp,"
+        "  '2000-02-29 23:59:59.999999+00'::timestamptz, '12:34:56.789'::time),"
+        " ('-0', '0001-01-01', '0001-01-01 00:00:00', '1900-01-01 00:00:00+00', '00:00'),"
+        " ('Infinity', '9999-12-31', '9999-12-31 23:59:59.999999',"
+        "  '2038-03-12 06:30:00.5+00', '23:59:59.999999'),"
+        " ('-Infinity', '1970-01-01', '1970-01-01 00:00:00.000001',"
+        "  '1970-03-29 01:30:00+01', '23:00'),"
+        " (1e-300, NULL, NULL, NULL, NULL),"
+        " (0.1, '1999-12-31', '1999-12-31 12:00', '2024-10-27 01:30+00', '00:00:00.5')"
+        ") AS v(f, d, ts, tstz, t)"
+    )
+    first = conn.execute(q, (1,)).fetchall()
+    for _ in range(3):
+        assert conn.execute(q, (1,)).fetchall() == first
+    f, d, ts, tstz, _t, _one = first[0]
+    assert (f, d) == (2.5, dt.date(2000, 2, 29))
+    assert ts == dt.datetime(2000, 2, 29, 23, 59, 59, 999999)
+    assert tstz == dt.datetime(2000, 2, 29, 23, 59, 59, 999999, tzinfo=dt.timezone.utc)
+    assert str(first[1][0]) == "-0.0" and first[2][0] == float("inf")
+    (entry,) = [e for k, e in conn._prepared._entries.items() if k[0].startswith(b"SELECT v.f")]
+    formats = entry.result_formats
+    if selection.speedups is not None:
+        assert formats == [1, 1, 1, 1, 0, 1]
+    else:
+        assert formats == [0, 0, 0, 0, 0, 1]

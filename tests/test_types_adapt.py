@@ -12,6 +12,7 @@ from uuid import UUID
 
 import pytest
 
+from pgwire.accel import decode_plans
 from pgwire.errors import DataError, ProgrammingError
 from pgwire.types import (
     AdaptContext,
@@ -29,6 +30,7 @@ from pgwire.types import (
     set_json_loads,
 )
 from pgwire.types import json as json_module
+from pgwire.types.datetime import DateLoader
 
 
 class UpperLoader(Loader):
@@ -36,6 +38,10 @@ class UpperLoader(Loader):
 
     def load(self, data: bytes) -> str:
         return data.decode().upper()
+
+
+class UpperBinaryLoader(UpperLoader):
+    format = Format.BINARY
 
 
 class Point:
@@ -259,7 +265,6 @@ class _Field:
         (oids.VARCHAR_OID, Format.TEXT),
         (oids.JSON_OID, Format.TEXT),
         (oids.JSONB_OID, Format.TEXT),
-        (oids.DATE_OID, Format.TEXT),
         (oids.XID_OID, Format.TEXT),
         (oids.REGPROC_OID, Format.TEXT),
         (oids.POINT_ARRAY_OID, Format.TEXT),
@@ -274,7 +279,66 @@ def test_preferred_result_format(oid: int, fmt: Format) -> None:
     assert Transformer(AdaptContext()).preferred_result_format(oid) == fmt
 
 
-def test_preferred_result_format_follows_datestyle() -> None:
+#: The types the compiled row reader is asked in binary (see asked_for_when_compiled).
+_READ_FASTER_IN_BINARY = [
+    oids.FLOAT8_OID,
+    oids.DATE_OID,
+    oids.TIMESTAMP_OID,
+    oids.TIMESTAMPTZ_OID,
+]
+
+
+@pytest.mark.parametrize("compiled", [True, False], ids=["compiled", "pure"])
+@pytest.mark.parametrize("oid", _READ_FASTER_IN_BINARY)
+def test_compiled_reader_asks_fixed_width_values_in_binary(
+    monkeypatch: pytest.MonkeyPatch, oid: int, compiled: bool
+) -> None:
+    monkeypatch.setattr(decode_plans, "speedups", object() if compiled else None)
+    want = Format.BINARY if compiled else Format.TEXT
+    assert Transformer(AdaptContext()).preferred_result_format(oid) == want
+
+
+@pytest.mark.parametrize(
+    "oid",
+    [
+        oids.TIME_OID,
+        oids.NUMERIC_OID,
+        oids.FLOAT4_OID,
+        oids.JSONB_OID,
+        oids.TEXT_OID,
+        # Arrays are read by their loaders, not by fixed-width decoders.
+        oids.FLOAT8_ARRAY_OID,
+        oids.DATE_ARRAY_OID,
+        oids.TIMESTAMPTZ_ARRAY_OID,
+    ],
+)
+def test_compiled_reader_leaves_other_types_in_text(
+    monkeypatch: pytest.MonkeyPatch, oid: int
+) -> None:
+    monkeypatch.setattr(decode_plans, "speedups", object())
+    assert Transformer(AdaptContext()).preferred_result_format(oid) == Format.TEXT
+
+
+def test_own_text_loader_keeps_its_type_in_text(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(decode_plans, "speedups", object())
+    ctx = AdaptContext()
+    reg = TypesRegistry(ctx.registry)
+    reg.register_loader(oids.FLOAT8_OID, UpperLoader)
+    reg.register_loader(oids.DATE_OID, UpperLoader)
+    t = Transformer(ctx, reg)
+    assert t.preferred_result_format(oids.FLOAT8_OID) == Format.TEXT
+    assert t.preferred_result_format(oids.DATE_OID) == Format.TEXT
+    # A stock text loader registered again is still a stock one.
+    reg.register_loader(oids.DATE_OID, DateLoader)
+    assert t.preferred_result_format(oids.DATE_OID) == Format.BINARY
+    # A binary loader of one's own, registered last, is binary as registered.
+    reg.register_loader(oids.FLOAT8_OID, UpperBinaryLoader)
+    assert t.preferred_result_format(oids.FLOAT8_OID) == Format.BINARY
+
+
+def test_preferred_result_format_follows_datestyle(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Rows read in Python: the text formats the compiled reader skips stay in play.
+    monkeypatch.setattr(decode_plans, "speedups", None)
     ctx = AdaptContext()
     t = Transformer(ctx)
     ctx.update_parameter("DateStyle", "SQL, DMY")

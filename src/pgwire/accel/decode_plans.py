@@ -15,9 +15,9 @@ from collections.abc import Callable, Sequence
 from types import MethodType
 from typing import Any, TypeVar
 
-from .selection import compiled
+from .selection import compiled, speedups
 
-__all__ = ["decoded_in_c", "is_utf8", "plan_columns"]
+__all__ = ["asked_for_when_compiled", "decoded_in_c", "is_utf8", "plan_columns"]
 
 Plan = tuple[int, Any]
 """A column's plan: the compiled decoder's code (0: call the loader) and its extra object."""
@@ -53,6 +53,9 @@ class _Decoder:
 # Exact loader classes -> their compiled decoder.
 _DECODERS: dict[type, _Decoder] = {}
 
+# Binary loader classes whose format is the one to ask for when rows are read compiled.
+_ASKED_FOR: set[type] = set()
+
 # Builtins that loaders use directly as their load function -> the code decoding as they do.
 _BUILTINS: tuple[tuple[Any, str], ...] = (
     (int, "INT_TEXT"),
@@ -68,6 +71,7 @@ def decoded_in_c(
     *,
     extra: Callable[[Any], Any] | None = None,
     when: Callable[[Any], bool] | None = None,
+    asked_for: bool = False,
 ) -> Callable[[_C], _C]:
     """Class decorator: the compiled row reader decodes this loader class's values itself.
 
@@ -78,13 +82,35 @@ def decoded_in_c(
     instance may be decoded in C at all.  A None extra or a false ``when``
     leaves the loader to be called.  Only instances of exactly this class,
     whose ``load`` is the class's own, are decoded in C.
+
+    ``asked_for`` (binary loaders): when rows are read compiled, results of
+    the type are asked for in this format rather than in that of the stock
+    text loader, see :func:`asked_for_when_compiled`.
     """
 
     def declare(cls: _C) -> _C:
         _DECODERS[cls] = _Decoder(code_name, extra, when)
+        if asked_for:
+            _ASKED_FOR.add(cls)
         return cls
 
     return declare
+
+
+def asked_for_when_compiled(binary_loader: type, text_loader: type | None) -> bool:
+    """Whether to ask for binary results read by ``binary_loader`` instead of text ones.
+
+    True when the accelerator is used, ``binary_loader`` is declared
+    ``asked_for``, and ``text_loader`` is a stock loader decoded in C as well
+    (a text loader of the user's own is always used as registered).  Such
+    a binary value costs the server a copy of a few bytes where the text one
+    is formatted (float8out's shortest digits, timestamp_out's calendar), and
+    costs the compiled reader a fixed-width read where the text is parsed.
+    """
+    if speedups is None or binary_loader not in _ASKED_FOR or text_loader is None:
+        return False
+    load = getattr(text_loader, "load", None)
+    return text_loader in _DECODERS or any(load is func for func, _ in _BUILTINS)
 
 
 def is_utf8(encoding: Any) -> bool:

@@ -15,7 +15,7 @@ from datetime import timezone, tzinfo
 from enum import Enum, IntEnum
 from typing import Any, ClassVar
 
-from ..accel.decode_plans import decoded_in_c, is_utf8
+from ..accel.decode_plans import asked_for_when_compiled, decoded_in_c, is_utf8
 from ..accel.encode_plans import use_upgrade_check
 from ..charsets import python_encoding
 from ..errors import DataError, ProgrammingError
@@ -1158,7 +1158,10 @@ class Transformer:
     def preferred_result_format(self, oid: int) -> Format:
         """Return BINARY where a binary loader exists and is the cheaper one, else TEXT.
 
-        Types whose text form follows DateStyle are asked in binary when the
+        The cheaper one is the format of the loader registered last, or, when
+        rows are read compiled, a binary loader declared ``asked_for`` (see
+        :func:`~pgwire.accel.decode_plans.asked_for_when_compiled`). Types
+        whose text form follows DateStyle are asked in binary when the
         session's DateStyle is not ISO (the text loaders read ISO only).
         """
         if self._stamp[1] != TypesRegistry._generation:
@@ -1167,10 +1170,14 @@ class Transformer:
         fmt = reg.preferred_format(oid)
         if fmt is None:
             return Format.TEXT
-        has_binary = reg.get_loader(oid, Format.BINARY) is not None
+        binary_loader = reg.get_loader(oid, Format.BINARY)
+        if binary_loader is None:
+            return Format.TEXT
         if fmt == Format.BINARY:
-            return Format.BINARY if has_binary else Format.TEXT
-        if has_binary and not self.context.datestyle.upper().startswith("ISO"):
+            return Format.BINARY
+        if asked_for_when_compiled(binary_loader, reg.get_loader(oid, fmt)):
+            return Format.BINARY
+        if not self.context.datestyle.upper().startswith("ISO"):
             elem = reg.array_element(oid) or oid
             elem = reg.multirange_range(elem) or elem
             elem = reg.range_subtype(elem) or elem

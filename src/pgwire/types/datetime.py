@@ -175,7 +175,7 @@ class DateLoader(Loader):
         return _date_from_fields(fields, self._order, s, "date")
 
 
-@decoded_in_c("DATE_BIN")
+@decoded_in_c("DATE_BIN", asked_for=True)
 class DateBinaryLoader(Loader):
     """date in binary: days since 2000-01-01."""
 
@@ -496,7 +496,7 @@ class TimestampLoader(Loader):
         return value
 
 
-@decoded_in_c("TS_BIN")
+@decoded_in_c("TS_BIN", asked_for=True)
 class TimestampBinaryLoader(Loader):
     """timestamp in binary: microseconds since 2000-01-01."""
 
@@ -572,7 +572,7 @@ class TimestamptzLoader(Loader):
         )
 
 
-@decoded_in_c("TSTZ_BIN", extra=lambda loader: loader._tz)
+@decoded_in_c("TSTZ_BIN", extra=lambda loader: loader._tz, asked_for=True)
 class TimestamptzBinaryLoader(Loader):
     """timestamptz in binary -> aware datetime in the session time zone."""
 

@@ -125,7 +125,7 @@ class FloatLoader(Loader):
     load = staticmethod(float)  # type: ignore[assignment]
 
 
-@decoded_in_c("FLOAT8_BIN")
+@decoded_in_c("FLOAT8_BIN", asked_for=True)
 class Float8BinaryLoader(Loader):
     """float8 in binary: the IEEE double as it is."""
 
