@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import builtins
 import glob
 import importlib.util
@@ -10,8 +11,10 @@ import re
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -218,8 +221,13 @@ def _dbapi_of(cls: type[Error]) -> type[Error]:
     return DatabaseError
 
 
+def _by_sqlstate() -> dict[str, type[Error]]:
+    """Every SQLSTATE code's class (made by the lookup if not yet made)."""
+    return {code: lookup(code) for code in errors._NAME_BY_SQLSTATE}
+
+
 def test_every_class_under_its_dbapi_class_and_category() -> None:
-    table = errors._BY_SQLSTATE
+    table = _by_sqlstate()
     assert len(table) > 250
     for code, cls in table.items():
         assert cls.sqlstate == code
@@ -235,7 +243,7 @@ def test_every_class_under_its_dbapi_class_and_category() -> None:
 def test_every_sqlstate_class_is_reachable_by_name() -> None:
     for name, code in errors._SQLSTATE_BY_NAME.items():
         assert lookup(name).sqlstate == code
-    assert set(errors._SQLSTATE_BY_NAME.values()) == set(errors._BY_SQLSTATE)
+    assert set(errors._SQLSTATE_BY_NAME.values()) == set(errors._NAME_BY_SQLSTATE)
 
 
 @pytest.mark.skipif(not ERRCODES_FILES, reason="no PostgreSQL errcodes.txt installed")
@@ -332,15 +340,22 @@ def test_success_and_warning_classes() -> None:
 def test_matches_psycopg_where_it_defines_the_code() -> None:
     pe = pytest.importorskip("psycopg.errors")
     checked = 0
-    for code, cls in errors._BY_SQLSTATE.items():
+    for code, cls in _by_sqlstate().items():
         try:
             theirs = pe.lookup(code)
         except KeyError:
             continue
         checked += 1
         assert cls.__name__ == theirs.__name__, code
-        for name in ("DataError", "OperationalError", "IntegrityError", "InternalError",
-                     "ProgrammingError", "NotSupportedError", "DatabaseError"):
+        for name in (
+            "DataError",
+            "OperationalError",
+            "IntegrityError",
+            "InternalError",
+            "ProgrammingError",
+            "NotSupportedError",
+            "DatabaseError",
+        ):
             assert issubclass(cls, getattr(errors, name)) == issubclass(
                 theirs, getattr(pe, name)
             ), (code, name)
@@ -449,11 +464,11 @@ def test_error_from_fields_any_input(fields: dict[str, str]) -> None:
     code = fields.get("C")
     if code:
         assert exc.sqlstate == code
-        known = errors._BY_SQLSTATE.get(code)
+        known = errors._NAME_BY_SQLSTATE.get(code)
         if known is not None:
-            assert type(exc) is known
+            assert type(exc) is getattr(errors, known)
         elif code[:2] in errors._BY_CLASS:
-            assert type(exc) is errors._BY_CLASS[code[:2]]
+            assert type(exc) is getattr(errors, errors._BY_CLASS[code[:2]])
         else:
             assert type(exc) is errors.get_base_exception(code)
 
@@ -662,10 +677,20 @@ Section: Class 01 - Warning
     assert section.index("Class 01") < section.index("Class 22")
     namespace = dict(vars(errors))
     exec(compile(section, "<generated>", "exec"), namespace)
-    table = namespace["_BY_SQLSTATE"]
+    table = namespace["_SQLSTATE_CLASSES"]
     assert isinstance(table, dict)
-    assert set(table) == {"22000", "22001", "01000", "01004"}
-    assert issubclass(table["01004"], namespace["Warning_"])
+    assert {code for code, _base, _condition in table.values()} == {
+        "22000",
+        "22001",
+        "01000",
+        "01004",
+    }
+    assert table["StringDataRightTruncationWarning"] == (
+        "01004",
+        "Warning_",
+        "string_data_right_truncation",
+    )
+    assert table["DataException"][1] == "DataError"
     assert namespace["_SQLSTATE_BY_NAME"] == {
         "data_exception": "22000",
         "string_data_right_truncation": "22001",
@@ -690,3 +715,89 @@ QQ000    E    ERRCODE_MADE_UP    made_up
         gen.render(gen.merge([gen.parse_errcodes(unknown)]))
     with pytest.raises(ValueError, match="unrecognised"):
         gen.parse_errcodes("this is not an errcodes line\n")
+
+
+# -- classes made on first use ----------------------------------------------------------
+
+
+def test_import_makes_few_sqlstate_classes_and_each_use_makes_its_own(
+    isolated_script: Callable[..., Any],
+) -> None:
+    code = """
+        import pickle, threading
+        import pgwire
+        import pgwire.errors as errors
+        made = [n for n in errors._SQLSTATE_CLASSES if n in vars(errors)]
+        # Only those pgwire's own modules name (QueryCanceled...): not all 280.
+        assert len(made) < 20, made
+        assert "UniqueViolation" not in vars(errors)
+        assert "IntegrityConstraintViolation" not in vars(errors)
+        # Every thread gets the same class object, its base made first.
+        got, start = [], threading.Barrier(8)
+
+        def make():
+            start.wait()
+            got.append(errors.lookup("23505"))
+
+        threads = [threading.Thread(target=make) for _ in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        cls = errors.UniqueViolation
+        assert all(c is cls for c in got) and len(got) == 8
+        assert cls.__bases__ == (errors.IntegrityConstraintViolation,)
+        assert errors.IntegrityConstraintViolation.__bases__ == (errors.IntegrityError,)
+        assert cls.__module__ == "pgwire.errors" and cls.__qualname__ == "UniqueViolation"
+        assert cls.__doc__ == "SQLSTATE 23505: unique_violation."
+        assert errors.lookup("23000").__doc__ == (
+            "SQLSTATE 23000: integrity_constraint_violation, the category of class 23."
+        )
+        # Raised from a server's fields, pickled: the same class.
+        exc = errors.error_from_fields({"S": "ERROR", "C": "42P01", "M": "no table"})
+        assert type(exc) is errors.UndefinedTable
+        assert type(pickle.loads(pickle.dumps(exc))) is errors.UndefinedTable
+        from pgwire.errors import SerializationFailure
+        assert SerializationFailure is errors.lookup("serialization_failure")
+        assert "DiskFull" in dir(errors) and "DiskFull" in errors.__all__
+        namespace = {}
+        exec("from pgwire.errors import *", namespace)
+        assert namespace["DiskFull"] is errors.DiskFull
+        assert namespace["Diagnostic"] is errors.Diagnostic
+        try:
+            errors.NoSuchError
+        except AttributeError as exc:
+            assert "NoSuchError" in str(exc)
+        else:
+            raise AssertionError("no AttributeError")
+        print("ok")
+    """
+    result = isolated_script(code)
+    assert result.stdout == "ok\n", result.stderr
+
+
+def test_static_classes_are_those_made_at_run_time() -> None:
+    """The classes written out for type checkers say what the table makes."""
+    tree = ast.parse(ERRORS_PY.read_text(encoding="utf-8"))
+    (block,) = [
+        node
+        for node in tree.body
+        if isinstance(node, ast.If)
+        and ast.unparse(node.test) == "TYPE_CHECKING"
+        and any(isinstance(n, ast.ClassDef) for n in node.body)
+    ]
+    static = {}
+    for node in block.body:
+        assert isinstance(node, ast.ClassDef)
+        (base,) = node.bases
+        assign = node.body[1]
+        assert isinstance(assign, ast.Assign)
+        static[node.name] = (
+            ast.unparse(base),
+            ast.literal_eval(assign.value),
+            ast.get_docstring(node),
+        )
+    assert set(static) == set(errors._SQLSTATE_CLASSES)
+    for name, (base, code, doc) in static.items():
+        cls = getattr(errors, name)
+        assert (cls.__bases__[0].__name__, cls.sqlstate, cls.__doc__) == (base, code, doc), name

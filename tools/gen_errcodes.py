@@ -4,8 +4,9 @@
 PostgreSQL ships ``share/errcodes.txt``, the list every server-side table of
 SQLSTATE codes is built from. This script reads one or more of those files
 (newest PostgreSQL first), merges them, and rewrites the part of
-``src/pgwire/errors.py`` between the BEGIN/END markers, so that every class
-exists in the source for type checkers and IDEs.
+``src/pgwire/errors.py`` between the BEGIN/END markers: every class is
+written out under ``if TYPE_CHECKING:`` for type checkers and IDEs, and
+listed in a table from which the module makes it when it is first used.
 
 Usage::
 
@@ -223,32 +224,43 @@ def render(merged: dict[str, tuple[str, list[Entry]]]) -> str:
     assign_names(all_entries)
 
     out: list[str] = [BEGIN_MARKER, ""]
+    out.append("if TYPE_CHECKING:")
+    out.append("    # The classes as type checkers see them. At run time each is made when")
+    out.append("    # first used (_sqlstate_class), from _SQLSTATE_CLASSES below.")
     fallback: dict[str, str] = {}
+    made: list[tuple[Entry, str, str]] = []
     for cls in classes:
         title, entries = merged[cls]
         dbapi = DBAPI_BY_CLASS[cls]
         category = next((e for e in entries if e.sqlstate == f"{cls}000"), None)
         fallback[cls] = category.class_name if category else dbapi
-        out.append(f"# {title}")
         out.append("")
+        out.append(f"    # {title}")
         ordered = ([category] if category else []) + [e for e in entries if e is not category]
         for entry in ordered:
             base = dbapi if entry is category or category is None else category.class_name
-            out.append("")
-            out.append(f"class {entry.class_name}({base}):")
+            about = entry.condition
             if entry is category:
-                doc = f"SQLSTATE {entry.sqlstate}: {entry.condition}, the category of class {cls}."
-            else:
-                doc = f"SQLSTATE {entry.sqlstate}: {entry.condition}."
-            out.append(f'    """{doc}"""')
+                about += f", the category of class {cls}"
+            made.append((entry, base, entry.condition))
             out.append("")
-            out.append(f'    sqlstate = "{entry.sqlstate}"')
+            out.append(f"    class {entry.class_name}({base}):")
+            out.append(f'        """SQLSTATE {entry.sqlstate}: {about}."""')
             out.append("")
-        out.append("")
-
-    out.append("# The class of each SQLSTATE code.")
-    out.append("_BY_SQLSTATE: dict[str, type[Error]] = {")
-    out.extend(f'    "{e.sqlstate}": {e.class_name},' for e in all_entries)
+            out.append(f'        sqlstate = "{entry.sqlstate}"')
+    out.append("")
+    out.append("")
+    out.append("# Each class: its SQLSTATE, its base class and its condition name.")
+    out.append("_SQLSTATE_CLASSES: dict[str, tuple[str, str, str]] = {")
+    for entry, base, condition in made:
+        line = f'    "{entry.class_name}": ("{entry.sqlstate}", "{base}", "{condition}"),'
+        if len(line) > 100:
+            line = "\n".join(
+                [f'    "{entry.class_name}": (']
+                + [f'        "{part}",' for part in (entry.sqlstate, base, condition)]
+                + ["    ),"]
+            )
+        out.append(line)
     out.append("}")
     out.append("")
     out.append("# The code of each condition name (PL/pgSQL's), lower case.")
@@ -256,9 +268,9 @@ def render(merged: dict[str, tuple[str, list[Entry]]]) -> str:
     out.extend(f'    "{e.lookup_name}": "{e.sqlstate}",' for e in all_entries)
     out.append("}")
     out.append("")
-    out.append("# What an unknown code of a known class becomes.")
-    out.append("_BY_CLASS: dict[str, type[Error]] = {")
-    out.extend(f'    "{cls}": {name},' for cls, name in fallback.items())
+    out.append("# The class an unknown code of a known class becomes.")
+    out.append("_BY_CLASS: dict[str, str] = {")
+    out.extend(f'    "{cls}": "{name}",' for cls, name in fallback.items())
     out.append("}")
     out.append("")
     out.append(END_MARKER)

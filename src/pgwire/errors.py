@@ -8,13 +8,16 @@ psycopg 3 uses for it (``IntegrityError``), so code written against either
 level keeps working. The server's error fields are available as ``.diag``.
 
 The SQLSTATE classes are generated from PostgreSQL's ``errcodes.txt`` by
-``tools/gen_errcodes.py``; see the marked section below.
+``tools/gen_errcodes.py``; see the marked section below. Each is made when
+first used (named, looked up, or raised), not at import: making some 280
+classes was an eighth of the time ``import pgwire`` takes.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 
 class Warning(Exception):  # noqa: A001 - the DB-API name
@@ -292,1981 +295,1947 @@ class ParametersTypeError(ProgrammingError, TypeError):
 
 # BEGIN generated SQLSTATE classes (tools/gen_errcodes.py); do not edit by hand
 
-# Class 00 - Successful Completion
+if TYPE_CHECKING:
+    # The classes as type checkers see them. At run time each is made when
+    # first used (_sqlstate_class), from _SQLSTATE_CLASSES below.
 
+    # Class 00 - Successful Completion
 
-class SuccessfulCompletion(DatabaseError):
-    """SQLSTATE 00000: successful_completion, the category of class 00."""
+    class SuccessfulCompletion(DatabaseError):
+        """SQLSTATE 00000: successful_completion, the category of class 00."""
 
-    sqlstate = "00000"
+        sqlstate = "00000"
 
+    # Class 01 - Warning
 
-# Class 01 - Warning
+    class Warning_(DatabaseError):
+        """SQLSTATE 01000: warning, the category of class 01."""
 
+        sqlstate = "01000"
 
-class Warning_(DatabaseError):
-    """SQLSTATE 01000: warning, the category of class 01."""
+    class DynamicResultSetsReturned(Warning_):
+        """SQLSTATE 0100C: dynamic_result_sets_returned."""
 
-    sqlstate = "01000"
+        sqlstate = "0100C"
 
+    class ImplicitZeroBitPadding(Warning_):
+        """SQLSTATE 01008: implicit_zero_bit_padding."""
 
-class DynamicResultSetsReturned(Warning_):
-    """SQLSTATE 0100C: dynamic_result_sets_returned."""
+        sqlstate = "01008"
 
-    sqlstate = "0100C"
+    class NullValueEliminatedInSetFunction(Warning_):
+        """SQLSTATE 01003: null_value_eliminated_in_set_function."""
 
+        sqlstate = "01003"
 
-class ImplicitZeroBitPadding(Warning_):
-    """SQLSTATE 01008: implicit_zero_bit_padding."""
+    class PrivilegeNotGranted(Warning_):
+        """SQLSTATE 01007: privilege_not_granted."""
 
-    sqlstate = "01008"
+        sqlstate = "01007"
 
+    class PrivilegeNotRevoked(Warning_):
+        """SQLSTATE 01006: privilege_not_revoked."""
 
-class NullValueEliminatedInSetFunction(Warning_):
-    """SQLSTATE 01003: null_value_eliminated_in_set_function."""
+        sqlstate = "01006"
 
-    sqlstate = "01003"
+    class StringDataRightTruncationWarning(Warning_):
+        """SQLSTATE 01004: string_data_right_truncation."""
 
+        sqlstate = "01004"
 
-class PrivilegeNotGranted(Warning_):
-    """SQLSTATE 01007: privilege_not_granted."""
+    class DeprecatedFeature(Warning_):
+        """SQLSTATE 01P01: deprecated_feature."""
 
-    sqlstate = "01007"
+        sqlstate = "01P01"
 
+    # Class 02 - No Data (this is also a warning class per the SQL standard)
 
-class PrivilegeNotRevoked(Warning_):
-    """SQLSTATE 01006: privilege_not_revoked."""
+    class NoData(DatabaseError):
+        """SQLSTATE 02000: no_data, the category of class 02."""
 
-    sqlstate = "01006"
+        sqlstate = "02000"
 
+    class NoAdditionalDynamicResultSetsReturned(NoData):
+        """SQLSTATE 02001: no_additional_dynamic_result_sets_returned."""
 
-class StringDataRightTruncationWarning(Warning_):
-    """SQLSTATE 01004: string_data_right_truncation."""
+        sqlstate = "02001"
 
-    sqlstate = "01004"
+    # Class 03 - SQL Statement Not Yet Complete
 
+    class SqlStatementNotYetComplete(DatabaseError):
+        """SQLSTATE 03000: sql_statement_not_yet_complete, the category of class 03."""
 
-class DeprecatedFeature(Warning_):
-    """SQLSTATE 01P01: deprecated_feature."""
+        sqlstate = "03000"
 
-    sqlstate = "01P01"
+    # Class 08 - Connection Exception
 
+    class ConnectionException(OperationalError):
+        """SQLSTATE 08000: connection_exception, the category of class 08."""
 
-# Class 02 - No Data (this is also a warning class per the SQL standard)
+        sqlstate = "08000"
 
+    class ConnectionDoesNotExist(ConnectionException):
+        """SQLSTATE 08003: connection_does_not_exist."""
 
-class NoData(DatabaseError):
-    """SQLSTATE 02000: no_data, the category of class 02."""
+        sqlstate = "08003"
 
-    sqlstate = "02000"
+    class ConnectionFailure(ConnectionException):
+        """SQLSTATE 08006: connection_failure."""
 
+        sqlstate = "08006"
 
-class NoAdditionalDynamicResultSetsReturned(NoData):
-    """SQLSTATE 02001: no_additional_dynamic_result_sets_returned."""
+    class SqlclientUnableToEstablishSqlconnection(ConnectionException):
+        """SQLSTATE 08001: sqlclient_unable_to_establish_sqlconnection."""
 
-    sqlstate = "02001"
+        sqlstate = "08001"
 
+    class SqlserverRejectedEstablishmentOfSqlconnection(ConnectionException):
+        """SQLSTATE 08004: sqlserver_rejected_establishment_of_sqlconnection."""
 
-# Class 03 - SQL Statement Not Yet Complete
+        sqlstate = "08004"
 
+    class TransactionResolutionUnknown(ConnectionException):
+        """SQLSTATE 08007: transaction_resolution_unknown."""
 
-class SqlStatementNotYetComplete(DatabaseError):
-    """SQLSTATE 03000: sql_statement_not_yet_complete, the category of class 03."""
+        sqlstate = "08007"
 
-    sqlstate = "03000"
+    class ProtocolViolation(ConnectionException):
+        """SQLSTATE 08P01: protocol_violation."""
 
+        sqlstate = "08P01"
 
-# Class 08 - Connection Exception
+    # Class 09 - Triggered Action Exception
 
+    class TriggeredActionException(DatabaseError):
+        """SQLSTATE 09000: triggered_action_exception, the category of class 09."""
 
-class ConnectionException(OperationalError):
-    """SQLSTATE 08000: connection_exception, the category of class 08."""
+        sqlstate = "09000"
 
-    sqlstate = "08000"
+    # Class 0A - Feature Not Supported
 
+    class FeatureNotSupported(NotSupportedError):
+        """SQLSTATE 0A000: feature_not_supported, the category of class 0A."""
 
-class ConnectionDoesNotExist(ConnectionException):
-    """SQLSTATE 08003: connection_does_not_exist."""
+        sqlstate = "0A000"
 
-    sqlstate = "08003"
+    # Class 0B - Invalid Transaction Initiation
 
+    class InvalidTransactionInitiation(DatabaseError):
+        """SQLSTATE 0B000: invalid_transaction_initiation, the category of class 0B."""
 
-class ConnectionFailure(ConnectionException):
-    """SQLSTATE 08006: connection_failure."""
+        sqlstate = "0B000"
 
-    sqlstate = "08006"
+    # Class 0F - Locator Exception
 
+    class LocatorException(DatabaseError):
+        """SQLSTATE 0F000: locator_exception, the category of class 0F."""
 
-class SqlclientUnableToEstablishSqlconnection(ConnectionException):
-    """SQLSTATE 08001: sqlclient_unable_to_establish_sqlconnection."""
+        sqlstate = "0F000"
 
-    sqlstate = "08001"
+    class InvalidLocatorSpecification(LocatorException):
+        """SQLSTATE 0F001: invalid_locator_specification."""
 
+        sqlstate = "0F001"
 
-class SqlserverRejectedEstablishmentOfSqlconnection(ConnectionException):
-    """SQLSTATE 08004: sqlserver_rejected_establishment_of_sqlconnection."""
+    # Class 0L - Invalid Grantor
 
-    sqlstate = "08004"
+    class InvalidGrantor(DatabaseError):
+        """SQLSTATE 0L000: invalid_grantor, the category of class 0L."""
 
+        sqlstate = "0L000"
 
-class TransactionResolutionUnknown(ConnectionException):
-    """SQLSTATE 08007: transaction_resolution_unknown."""
+    class InvalidGrantOperation(InvalidGrantor):
+        """SQLSTATE 0LP01: invalid_grant_operation."""
 
-    sqlstate = "08007"
+        sqlstate = "0LP01"
 
+    # Class 0P - Invalid Role Specification
 
-class ProtocolViolation(ConnectionException):
-    """SQLSTATE 08P01: protocol_violation."""
+    class InvalidRoleSpecification(DatabaseError):
+        """SQLSTATE 0P000: invalid_role_specification, the category of class 0P."""
 
-    sqlstate = "08P01"
+        sqlstate = "0P000"
 
+    # Class 0Z - Diagnostics Exception
 
-# Class 09 - Triggered Action Exception
+    class DiagnosticsException(DatabaseError):
+        """SQLSTATE 0Z000: diagnostics_exception, the category of class 0Z."""
 
+        sqlstate = "0Z000"
 
-class TriggeredActionException(DatabaseError):
-    """SQLSTATE 09000: triggered_action_exception, the category of class 09."""
+    class StackedDiagnosticsAccessedWithoutActiveHandler(DiagnosticsException):
+        """SQLSTATE 0Z002: stacked_diagnostics_accessed_without_active_handler."""
 
-    sqlstate = "09000"
+        sqlstate = "0Z002"
 
+    # Class 10 - XQuery Error
 
-# Class 0A - Feature Not Supported
+    class InvalidArgumentForXquery(ProgrammingError):
+        """SQLSTATE 10608: invalid_argument_for_xquery."""
 
+        sqlstate = "10608"
 
-class FeatureNotSupported(NotSupportedError):
-    """SQLSTATE 0A000: feature_not_supported, the category of class 0A."""
+    # Class 20 - Case Not Found
 
-    sqlstate = "0A000"
+    class CaseNotFound(ProgrammingError):
+        """SQLSTATE 20000: case_not_found, the category of class 20."""
 
+        sqlstate = "20000"
 
-# Class 0B - Invalid Transaction Initiation
+    # Class 21 - Cardinality Violation
 
+    class CardinalityViolation(ProgrammingError):
+        """SQLSTATE 21000: cardinality_violation, the category of class 21."""
 
-class InvalidTransactionInitiation(DatabaseError):
-    """SQLSTATE 0B000: invalid_transaction_initiation, the category of class 0B."""
+        sqlstate = "21000"
 
-    sqlstate = "0B000"
+    # Class 22 - Data Exception
 
+    class DataException(DataError):
+        """SQLSTATE 22000: data_exception, the category of class 22."""
 
-# Class 0F - Locator Exception
+        sqlstate = "22000"
 
+    class ArraySubscriptError(DataException):
+        """SQLSTATE 2202E: array_subscript_error."""
 
-class LocatorException(DatabaseError):
-    """SQLSTATE 0F000: locator_exception, the category of class 0F."""
+        sqlstate = "2202E"
 
-    sqlstate = "0F000"
+    class CharacterNotInRepertoire(DataException):
+        """SQLSTATE 22021: character_not_in_repertoire."""
 
+        sqlstate = "22021"
 
-class InvalidLocatorSpecification(LocatorException):
-    """SQLSTATE 0F001: invalid_locator_specification."""
+    class DatetimeFieldOverflow(DataException):
+        """SQLSTATE 22008: datetime_field_overflow."""
 
-    sqlstate = "0F001"
+        sqlstate = "22008"
 
+    class DivisionByZero(DataException):
+        """SQLSTATE 22012: division_by_zero."""
 
-# Class 0L - Invalid Grantor
+        sqlstate = "22012"
 
+    class ErrorInAssignment(DataException):
+        """SQLSTATE 22005: error_in_assignment."""
 
-class InvalidGrantor(DatabaseError):
-    """SQLSTATE 0L000: invalid_grantor, the category of class 0L."""
+        sqlstate = "22005"
 
-    sqlstate = "0L000"
+    class EscapeCharacterConflict(DataException):
+        """SQLSTATE 2200B: escape_character_conflict."""
 
+        sqlstate = "2200B"
 
-class InvalidGrantOperation(InvalidGrantor):
-    """SQLSTATE 0LP01: invalid_grant_operation."""
+    class IndicatorOverflow(DataException):
+        """SQLSTATE 22022: indicator_overflow."""
 
-    sqlstate = "0LP01"
+        sqlstate = "22022"
 
+    class IntervalFieldOverflow(DataException):
+        """SQLSTATE 22015: interval_field_overflow."""
 
-# Class 0P - Invalid Role Specification
+        sqlstate = "22015"
 
+    class InvalidArgumentForLogarithm(DataException):
+        """SQLSTATE 2201E: invalid_argument_for_logarithm."""
 
-class InvalidRoleSpecification(DatabaseError):
-    """SQLSTATE 0P000: invalid_role_specification, the category of class 0P."""
+        sqlstate = "2201E"
 
-    sqlstate = "0P000"
+    class InvalidArgumentForNtileFunction(DataException):
+        """SQLSTATE 22014: invalid_argument_for_ntile_function."""
 
+        sqlstate = "22014"
 
-# Class 0Z - Diagnostics Exception
+    class InvalidArgumentForNthValueFunction(DataException):
+        """SQLSTATE 22016: invalid_argument_for_nth_value_function."""
 
+        sqlstate = "22016"
 
-class DiagnosticsException(DatabaseError):
-    """SQLSTATE 0Z000: diagnostics_exception, the category of class 0Z."""
+    class InvalidArgumentForPowerFunction(DataException):
+        """SQLSTATE 2201F: invalid_argument_for_power_function."""
 
-    sqlstate = "0Z000"
+        sqlstate = "2201F"
 
+    class InvalidArgumentForWidthBucketFunction(DataException):
+        """SQLSTATE 2201G: invalid_argument_for_width_bucket_function."""
 
-class StackedDiagnosticsAccessedWithoutActiveHandler(DiagnosticsException):
-    """SQLSTATE 0Z002: stacked_diagnostics_accessed_without_active_handler."""
+        sqlstate = "2201G"
 
-    sqlstate = "0Z002"
+    class InvalidCharacterValueForCast(DataException):
+        """SQLSTATE 22018: invalid_character_value_for_cast."""
 
+        sqlstate = "22018"
 
-# Class 10 - XQuery Error
+    class InvalidDatetimeFormat(DataException):
+        """SQLSTATE 22007: invalid_datetime_format."""
 
+        sqlstate = "22007"
 
-class InvalidArgumentForXquery(ProgrammingError):
-    """SQLSTATE 10608: invalid_argument_for_xquery."""
+    class InvalidEscapeCharacter(DataException):
+        """SQLSTATE 22019: invalid_escape_character."""
 
-    sqlstate = "10608"
+        sqlstate = "22019"
 
+    class InvalidEscapeOctet(DataException):
+        """SQLSTATE 2200D: invalid_escape_octet."""
 
-# Class 20 - Case Not Found
+        sqlstate = "2200D"
 
+    class InvalidEscapeSequence(DataException):
+        """SQLSTATE 22025: invalid_escape_sequence."""
 
-class CaseNotFound(ProgrammingError):
-    """SQLSTATE 20000: case_not_found, the category of class 20."""
+        sqlstate = "22025"
 
-    sqlstate = "20000"
+    class NonstandardUseOfEscapeCharacter(DataException):
+        """SQLSTATE 22P06: nonstandard_use_of_escape_character."""
 
+        sqlstate = "22P06"
 
-# Class 21 - Cardinality Violation
+    class InvalidIndicatorParameterValue(DataException):
+        """SQLSTATE 22010: invalid_indicator_parameter_value."""
 
+        sqlstate = "22010"
 
-class CardinalityViolation(ProgrammingError):
-    """SQLSTATE 21000: cardinality_violation, the category of class 21."""
+    class InvalidParameterValue(DataException):
+        """SQLSTATE 22023: invalid_parameter_value."""
 
-    sqlstate = "21000"
+        sqlstate = "22023"
 
+    class InvalidPrecedingOrFollowingSize(DataException):
+        """SQLSTATE 22013: invalid_preceding_or_following_size."""
 
-# Class 22 - Data Exception
+        sqlstate = "22013"
 
+    class InvalidRegularExpression(DataException):
+        """SQLSTATE 2201B: invalid_regular_expression."""
 
-class DataException(DataError):
-    """SQLSTATE 22000: data_exception, the category of class 22."""
+        sqlstate = "2201B"
 
-    sqlstate = "22000"
+    class InvalidRowCountInLimitClause(DataException):
+        """SQLSTATE 2201W: invalid_row_count_in_limit_clause."""
 
+        sqlstate = "2201W"
 
-class ArraySubscriptError(DataException):
-    """SQLSTATE 2202E: array_subscript_error."""
+    class InvalidRowCountInResultOffsetClause(DataException):
+        """SQLSTATE 2201X: invalid_row_count_in_result_offset_clause."""
 
-    sqlstate = "2202E"
+        sqlstate = "2201X"
 
+    class InvalidTablesampleArgument(DataException):
+        """SQLSTATE 2202H: invalid_tablesample_argument."""
 
-class CharacterNotInRepertoire(DataException):
-    """SQLSTATE 22021: character_not_in_repertoire."""
+        sqlstate = "2202H"
 
-    sqlstate = "22021"
+    class InvalidTablesampleRepeat(DataException):
+        """SQLSTATE 2202G: invalid_tablesample_repeat."""
 
+        sqlstate = "2202G"
 
-class DatetimeFieldOverflow(DataException):
-    """SQLSTATE 22008: datetime_field_overflow."""
+    class InvalidTimeZoneDisplacementValue(DataException):
+        """SQLSTATE 22009: invalid_time_zone_displacement_value."""
 
-    sqlstate = "22008"
+        sqlstate = "22009"
 
+    class InvalidUseOfEscapeCharacter(DataException):
+        """SQLSTATE 2200C: invalid_use_of_escape_character."""
 
-class DivisionByZero(DataException):
-    """SQLSTATE 22012: division_by_zero."""
+        sqlstate = "2200C"
 
-    sqlstate = "22012"
+    class MostSpecificTypeMismatch(DataException):
+        """SQLSTATE 2200G: most_specific_type_mismatch."""
 
+        sqlstate = "2200G"
 
-class ErrorInAssignment(DataException):
-    """SQLSTATE 22005: error_in_assignment."""
+    class NullValueNotAllowed(DataException):
+        """SQLSTATE 22004: null_value_not_allowed."""
 
-    sqlstate = "22005"
+        sqlstate = "22004"
 
+    class NullValueNoIndicatorParameter(DataException):
+        """SQLSTATE 22002: null_value_no_indicator_parameter."""
 
-class EscapeCharacterConflict(DataException):
-    """SQLSTATE 2200B: escape_character_conflict."""
+        sqlstate = "22002"
 
-    sqlstate = "2200B"
+    class NumericValueOutOfRange(DataException):
+        """SQLSTATE 22003: numeric_value_out_of_range."""
 
+        sqlstate = "22003"
 
-class IndicatorOverflow(DataException):
-    """SQLSTATE 22022: indicator_overflow."""
+    class SequenceGeneratorLimitExceeded(DataException):
+        """SQLSTATE 2200H: sequence_generator_limit_exceeded."""
 
-    sqlstate = "22022"
+        sqlstate = "2200H"
 
+    class StringDataLengthMismatch(DataException):
+        """SQLSTATE 22026: string_data_length_mismatch."""
 
-class IntervalFieldOverflow(DataException):
-    """SQLSTATE 22015: interval_field_overflow."""
+        sqlstate = "22026"
 
-    sqlstate = "22015"
+    class StringDataRightTruncation(DataException):
+        """SQLSTATE 22001: string_data_right_truncation."""
 
+        sqlstate = "22001"
 
-class InvalidArgumentForLogarithm(DataException):
-    """SQLSTATE 2201E: invalid_argument_for_logarithm."""
+    class SubstringError(DataException):
+        """SQLSTATE 22011: substring_error."""
 
-    sqlstate = "2201E"
+        sqlstate = "22011"
 
+    class TrimError(DataException):
+        """SQLSTATE 22027: trim_error."""
 
-class InvalidArgumentForNtileFunction(DataException):
-    """SQLSTATE 22014: invalid_argument_for_ntile_function."""
+        sqlstate = "22027"
 
-    sqlstate = "22014"
+    class UnterminatedCString(DataException):
+        """SQLSTATE 22024: unterminated_c_string."""
 
+        sqlstate = "22024"
 
-class InvalidArgumentForNthValueFunction(DataException):
-    """SQLSTATE 22016: invalid_argument_for_nth_value_function."""
+    class ZeroLengthCharacterString(DataException):
+        """SQLSTATE 2200F: zero_length_character_string."""
 
-    sqlstate = "22016"
+        sqlstate = "2200F"
 
+    class FloatingPointException(DataException):
+        """SQLSTATE 22P01: floating_point_exception."""
 
-class InvalidArgumentForPowerFunction(DataException):
-    """SQLSTATE 2201F: invalid_argument_for_power_function."""
+        sqlstate = "22P01"
 
-    sqlstate = "2201F"
+    class InvalidTextRepresentation(DataException):
+        """SQLSTATE 22P02: invalid_text_representation."""
 
+        sqlstate = "22P02"
 
-class InvalidArgumentForWidthBucketFunction(DataException):
-    """SQLSTATE 2201G: invalid_argument_for_width_bucket_function."""
+    class InvalidBinaryRepresentation(DataException):
+        """SQLSTATE 22P03: invalid_binary_representation."""
 
-    sqlstate = "2201G"
+        sqlstate = "22P03"
 
+    class BadCopyFileFormat(DataException):
+        """SQLSTATE 22P04: bad_copy_file_format."""
 
-class InvalidCharacterValueForCast(DataException):
-    """SQLSTATE 22018: invalid_character_value_for_cast."""
+        sqlstate = "22P04"
 
-    sqlstate = "22018"
+    class UntranslatableCharacter(DataException):
+        """SQLSTATE 22P05: untranslatable_character."""
 
+        sqlstate = "22P05"
 
-class InvalidDatetimeFormat(DataException):
-    """SQLSTATE 22007: invalid_datetime_format."""
+    class NotAnXmlDocument(DataException):
+        """SQLSTATE 2200L: not_an_xml_document."""
 
-    sqlstate = "22007"
+        sqlstate = "2200L"
 
+    class InvalidXmlDocument(DataException):
+        """SQLSTATE 2200M: invalid_xml_document."""
 
-class InvalidEscapeCharacter(DataException):
-    """SQLSTATE 22019: invalid_escape_character."""
+        sqlstate = "2200M"
 
-    sqlstate = "22019"
+    class InvalidXmlContent(DataException):
+        """SQLSTATE 2200N: invalid_xml_content."""
 
+        sqlstate = "2200N"
 
-class InvalidEscapeOctet(DataException):
-    """SQLSTATE 2200D: invalid_escape_octet."""
+    class InvalidXmlComment(DataException):
+        """SQLSTATE 2200S: invalid_xml_comment."""
 
-    sqlstate = "2200D"
+        sqlstate = "2200S"
 
+    class InvalidXmlProcessingInstruction(DataException):
+        """SQLSTATE 2200T: invalid_xml_processing_instruction."""
 
-class InvalidEscapeSequence(DataException):
-    """SQLSTATE 22025: invalid_escape_sequence."""
+        sqlstate = "2200T"
 
-    sqlstate = "22025"
+    class DuplicateJsonObjectKeyValue(DataException):
+        """SQLSTATE 22030: duplicate_json_object_key_value."""
 
+        sqlstate = "22030"
 
-class NonstandardUseOfEscapeCharacter(DataException):
-    """SQLSTATE 22P06: nonstandard_use_of_escape_character."""
+    class InvalidArgumentForSqlJsonDatetimeFunction(DataException):
+        """SQLSTATE 22031: invalid_argument_for_sql_json_datetime_function."""
 
-    sqlstate = "22P06"
+        sqlstate = "22031"
 
+    class InvalidJsonText(DataException):
+        """SQLSTATE 22032: invalid_json_text."""
 
-class InvalidIndicatorParameterValue(DataException):
-    """SQLSTATE 22010: invalid_indicator_parameter_value."""
+        sqlstate = "22032"
 
-    sqlstate = "22010"
+    class InvalidSqlJsonSubscript(DataException):
+        """SQLSTATE 22033: invalid_sql_json_subscript."""
 
+        sqlstate = "22033"
 
-class InvalidParameterValue(DataException):
-    """SQLSTATE 22023: invalid_parameter_value."""
+    class MoreThanOneSqlJsonItem(DataException):
+        """SQLSTATE 22034: more_than_one_sql_json_item."""
 
-    sqlstate = "22023"
+        sqlstate = "22034"
 
+    class NoSqlJsonItem(DataException):
+        """SQLSTATE 22035: no_sql_json_item."""
 
-class InvalidPrecedingOrFollowingSize(DataException):
-    """SQLSTATE 22013: invalid_preceding_or_following_size."""
+        sqlstate = "22035"
 
-    sqlstate = "22013"
+    class NonNumericSqlJsonItem(DataException):
+        """SQLSTATE 22036: non_numeric_sql_json_item."""
 
+        sqlstate = "22036"
 
-class InvalidRegularExpression(DataException):
-    """SQLSTATE 2201B: invalid_regular_expression."""
+    class NonUniqueKeysInAJsonObject(DataException):
+        """SQLSTATE 22037: non_unique_keys_in_a_json_object."""
 
-    sqlstate = "2201B"
+        sqlstate = "22037"
 
+    class SingletonSqlJsonItemRequired(DataException):
+        """SQLSTATE 22038: singleton_sql_json_item_required."""
 
-class InvalidRowCountInLimitClause(DataException):
-    """SQLSTATE 2201W: invalid_row_count_in_limit_clause."""
+        sqlstate = "22038"
 
-    sqlstate = "2201W"
+    class SqlJsonArrayNotFound(DataException):
+        """SQLSTATE 22039: sql_json_array_not_found."""
 
+        sqlstate = "22039"
 
-class InvalidRowCountInResultOffsetClause(DataException):
-    """SQLSTATE 2201X: invalid_row_count_in_result_offset_clause."""
+    class SqlJsonMemberNotFound(DataException):
+        """SQLSTATE 2203A: sql_json_member_not_found."""
 
-    sqlstate = "2201X"
+        sqlstate = "2203A"
 
+    class SqlJsonNumberNotFound(DataException):
+        """SQLSTATE 2203B: sql_json_number_not_found."""
 
-class InvalidTablesampleArgument(DataException):
-    """SQLSTATE 2202H: invalid_tablesample_argument."""
+        sqlstate = "2203B"
 
-    sqlstate = "2202H"
+    class SqlJsonObjectNotFound(DataException):
+        """SQLSTATE 2203C: sql_json_object_not_found."""
 
+        sqlstate = "2203C"
 
-class InvalidTablesampleRepeat(DataException):
-    """SQLSTATE 2202G: invalid_tablesample_repeat."""
+    class TooManyJsonArrayElements(DataException):
+        """SQLSTATE 2203D: too_many_json_array_elements."""
 
-    sqlstate = "2202G"
+        sqlstate = "2203D"
 
+    class TooManyJsonObjectMembers(DataException):
+        """SQLSTATE 2203E: too_many_json_object_members."""
 
-class InvalidTimeZoneDisplacementValue(DataException):
-    """SQLSTATE 22009: invalid_time_zone_displacement_value."""
+        sqlstate = "2203E"
 
-    sqlstate = "22009"
+    class SqlJsonScalarRequired(DataException):
+        """SQLSTATE 2203F: sql_json_scalar_required."""
 
+        sqlstate = "2203F"
 
-class InvalidUseOfEscapeCharacter(DataException):
-    """SQLSTATE 2200C: invalid_use_of_escape_character."""
+    class SqlJsonItemCannotBeCastToTargetType(DataException):
+        """SQLSTATE 2203G: sql_json_item_cannot_be_cast_to_target_type."""
 
-    sqlstate = "2200C"
+        sqlstate = "2203G"
 
+    # Class 23 - Integrity Constraint Violation
 
-class MostSpecificTypeMismatch(DataException):
-    """SQLSTATE 2200G: most_specific_type_mismatch."""
+    class IntegrityConstraintViolation(IntegrityError):
+        """SQLSTATE 23000: integrity_constraint_violation, the category of class 23."""
 
-    sqlstate = "2200G"
+        sqlstate = "23000"
 
+    class RestrictViolation(IntegrityConstraintViolation):
+        """SQLSTATE 23001: restrict_violation."""
 
-class NullValueNotAllowed(DataException):
-    """SQLSTATE 22004: null_value_not_allowed."""
+        sqlstate = "23001"
 
-    sqlstate = "22004"
+    class NotNullViolation(IntegrityConstraintViolation):
+        """SQLSTATE 23502: not_null_violation."""
 
+        sqlstate = "23502"
 
-class NullValueNoIndicatorParameter(DataException):
-    """SQLSTATE 22002: null_value_no_indicator_parameter."""
+    class ForeignKeyViolation(IntegrityConstraintViolation):
+        """SQLSTATE 23503: foreign_key_violation."""
 
-    sqlstate = "22002"
+        sqlstate = "23503"
 
+    class UniqueViolation(IntegrityConstraintViolation):
+        """SQLSTATE 23505: unique_violation."""
 
-class NumericValueOutOfRange(DataException):
-    """SQLSTATE 22003: numeric_value_out_of_range."""
+        sqlstate = "23505"
 
-    sqlstate = "22003"
+    class CheckViolation(IntegrityConstraintViolation):
+        """SQLSTATE 23514: check_violation."""
 
+        sqlstate = "23514"
 
-class SequenceGeneratorLimitExceeded(DataException):
-    """SQLSTATE 2200H: sequence_generator_limit_exceeded."""
+    class ExclusionViolation(IntegrityConstraintViolation):
+        """SQLSTATE 23P01: exclusion_violation."""
 
-    sqlstate = "2200H"
+        sqlstate = "23P01"
 
+    # Class 24 - Invalid Cursor State
 
-class StringDataLengthMismatch(DataException):
-    """SQLSTATE 22026: string_data_length_mismatch."""
+    class InvalidCursorState(InternalError):
+        """SQLSTATE 24000: invalid_cursor_state, the category of class 24."""
 
-    sqlstate = "22026"
+        sqlstate = "24000"
 
+    # Class 25 - Invalid Transaction State
 
-class StringDataRightTruncation(DataException):
-    """SQLSTATE 22001: string_data_right_truncation."""
+    class InvalidTransactionState(InternalError):
+        """SQLSTATE 25000: invalid_transaction_state, the category of class 25."""
 
-    sqlstate = "22001"
+        sqlstate = "25000"
 
+    class ActiveSqlTransaction(InvalidTransactionState):
+        """SQLSTATE 25001: active_sql_transaction."""
 
-class SubstringError(DataException):
-    """SQLSTATE 22011: substring_error."""
+        sqlstate = "25001"
 
-    sqlstate = "22011"
+    class BranchTransactionAlreadyActive(InvalidTransactionState):
+        """SQLSTATE 25002: branch_transaction_already_active."""
 
+        sqlstate = "25002"
 
-class TrimError(DataException):
-    """SQLSTATE 22027: trim_error."""
+    class HeldCursorRequiresSameIsolationLevel(InvalidTransactionState):
+        """SQLSTATE 25008: held_cursor_requires_same_isolation_level."""
 
-    sqlstate = "22027"
+        sqlstate = "25008"
 
+    class InappropriateAccessModeForBranchTransaction(InvalidTransactionState):
+        """SQLSTATE 25003: inappropriate_access_mode_for_branch_transaction."""
 
-class UnterminatedCString(DataException):
-    """SQLSTATE 22024: unterminated_c_string."""
+        sqlstate = "25003"
 
-    sqlstate = "22024"
+    class InappropriateIsolationLevelForBranchTransaction(InvalidTransactionState):
+        """SQLSTATE 25004: inappropriate_isolation_level_for_branch_transaction."""
 
+        sqlstate = "25004"
 
-class ZeroLengthCharacterString(DataException):
-    """SQLSTATE 2200F: zero_length_character_string."""
+    class NoActiveSqlTransactionForBranchTransaction(InvalidTransactionState):
+        """SQLSTATE 25005: no_active_sql_transaction_for_branch_transaction."""
 
-    sqlstate = "2200F"
+        sqlstate = "25005"
 
+    class ReadOnlySqlTransaction(InvalidTransactionState):
+        """SQLSTATE 25006: read_only_sql_transaction."""
 
-class FloatingPointException(DataException):
-    """SQLSTATE 22P01: floating_point_exception."""
+        sqlstate = "25006"
 
-    sqlstate = "22P01"
+    class SchemaAndDataStatementMixingNotSupported(InvalidTransactionState):
+        """SQLSTATE 25007: schema_and_data_statement_mixing_not_supported."""
 
+        sqlstate = "25007"
 
-class InvalidTextRepresentation(DataException):
-    """SQLSTATE 22P02: invalid_text_representation."""
+    class NoActiveSqlTransaction(InvalidTransactionState):
+        """SQLSTATE 25P01: no_active_sql_transaction."""
 
-    sqlstate = "22P02"
+        sqlstate = "25P01"
 
+    class InFailedSqlTransaction(InvalidTransactionState):
+        """SQLSTATE 25P02: in_failed_sql_transaction."""
 
-class InvalidBinaryRepresentation(DataException):
-    """SQLSTATE 22P03: invalid_binary_representation."""
+        sqlstate = "25P02"
 
-    sqlstate = "22P03"
+    class IdleInTransactionSessionTimeout(InvalidTransactionState):
+        """SQLSTATE 25P03: idle_in_transaction_session_timeout."""
 
+        sqlstate = "25P03"
 
-class BadCopyFileFormat(DataException):
-    """SQLSTATE 22P04: bad_copy_file_format."""
+    class TransactionTimeout(InvalidTransactionState):
+        """SQLSTATE 25P04: transaction_timeout."""
 
-    sqlstate = "22P04"
+        sqlstate = "25P04"
 
+    # Class 26 - Invalid SQL Statement Name
 
-class UntranslatableCharacter(DataException):
-    """SQLSTATE 22P05: untranslatable_character."""
+    class InvalidSqlStatementName(ProgrammingError):
+        """SQLSTATE 26000: invalid_sql_statement_name, the category of class 26."""
 
-    sqlstate = "22P05"
+        sqlstate = "26000"
 
+    # Class 27 - Triggered Data Change Violation
 
-class NotAnXmlDocument(DataException):
-    """SQLSTATE 2200L: not_an_xml_document."""
+    class TriggeredDataChangeViolation(OperationalError):
+        """SQLSTATE 27000: triggered_data_change_violation, the category of class 27."""
 
-    sqlstate = "2200L"
+        sqlstate = "27000"
 
+    # Class 28 - Invalid Authorization Specification
 
-class InvalidXmlDocument(DataException):
-    """SQLSTATE 2200M: invalid_xml_document."""
+    class InvalidAuthorizationSpecification(OperationalError):
+        """SQLSTATE 28000: invalid_authorization_specification, the category of class 28."""
 
-    sqlstate = "2200M"
+        sqlstate = "28000"
 
+    class InvalidPassword(InvalidAuthorizationSpecification):
+        """SQLSTATE 28P01: invalid_password."""
 
-class InvalidXmlContent(DataException):
-    """SQLSTATE 2200N: invalid_xml_content."""
+        sqlstate = "28P01"
 
-    sqlstate = "2200N"
+    # Class 2B - Dependent Privilege Descriptors Still Exist
 
+    class DependentPrivilegeDescriptorsStillExist(InternalError):
+        """SQLSTATE 2B000: dependent_privilege_descriptors_still_exist, the category of class 2B."""
 
-class InvalidXmlComment(DataException):
-    """SQLSTATE 2200S: invalid_xml_comment."""
+        sqlstate = "2B000"
 
-    sqlstate = "2200S"
+    class DependentObjectsStillExist(DependentPrivilegeDescriptorsStillExist):
+        """SQLSTATE 2BP01: dependent_objects_still_exist."""
 
+        sqlstate = "2BP01"
 
-class InvalidXmlProcessingInstruction(DataException):
-    """SQLSTATE 2200T: invalid_xml_processing_instruction."""
+    # Class 2D - Invalid Transaction Termination
 
-    sqlstate = "2200T"
+    class InvalidTransactionTermination(InternalError):
+        """SQLSTATE 2D000: invalid_transaction_termination, the category of class 2D."""
 
+        sqlstate = "2D000"
 
-class DuplicateJsonObjectKeyValue(DataException):
-    """SQLSTATE 22030: duplicate_json_object_key_value."""
+    # Class 2F - SQL Routine Exception
 
-    sqlstate = "22030"
+    class SqlRoutineException(OperationalError):
+        """SQLSTATE 2F000: sql_routine_exception, the category of class 2F."""
 
+        sqlstate = "2F000"
 
-class InvalidArgumentForSqlJsonDatetimeFunction(DataException):
-    """SQLSTATE 22031: invalid_argument_for_sql_json_datetime_function."""
+    class FunctionExecutedNoReturnStatement(SqlRoutineException):
+        """SQLSTATE 2F005: function_executed_no_return_statement."""
 
-    sqlstate = "22031"
+        sqlstate = "2F005"
 
+    class ModifyingSqlDataNotPermitted(SqlRoutineException):
+        """SQLSTATE 2F002: modifying_sql_data_not_permitted."""
 
-class InvalidJsonText(DataException):
-    """SQLSTATE 22032: invalid_json_text."""
+        sqlstate = "2F002"
 
-    sqlstate = "22032"
+    class ProhibitedSqlStatementAttempted(SqlRoutineException):
+        """SQLSTATE 2F003: prohibited_sql_statement_attempted."""
 
+        sqlstate = "2F003"
 
-class InvalidSqlJsonSubscript(DataException):
-    """SQLSTATE 22033: invalid_sql_json_subscript."""
+    class ReadingSqlDataNotPermitted(SqlRoutineException):
+        """SQLSTATE 2F004: reading_sql_data_not_permitted."""
 
-    sqlstate = "22033"
+        sqlstate = "2F004"
 
+    # Class 34 - Invalid Cursor Name
 
-class MoreThanOneSqlJsonItem(DataException):
-    """SQLSTATE 22034: more_than_one_sql_json_item."""
+    class InvalidCursorName(ProgrammingError):
+        """SQLSTATE 34000: invalid_cursor_name, the category of class 34."""
 
-    sqlstate = "22034"
+        sqlstate = "34000"
 
+    # Class 38 - External Routine Exception
 
-class NoSqlJsonItem(DataException):
-    """SQLSTATE 22035: no_sql_json_item."""
+    class ExternalRoutineException(OperationalError):
+        """SQLSTATE 38000: external_routine_exception, the category of class 38."""
 
-    sqlstate = "22035"
+        sqlstate = "38000"
 
+    class ContainingSqlNotPermitted(ExternalRoutineException):
+        """SQLSTATE 38001: containing_sql_not_permitted."""
 
-class NonNumericSqlJsonItem(DataException):
-    """SQLSTATE 22036: non_numeric_sql_json_item."""
+        sqlstate = "38001"
 
-    sqlstate = "22036"
+    class ModifyingSqlDataNotPermittedExt(ExternalRoutineException):
+        """SQLSTATE 38002: modifying_sql_data_not_permitted."""
 
+        sqlstate = "38002"
 
-class NonUniqueKeysInAJsonObject(DataException):
-    """SQLSTATE 22037: non_unique_keys_in_a_json_object."""
+    class ProhibitedSqlStatementAttemptedExt(ExternalRoutineException):
+        """SQLSTATE 38003: prohibited_sql_statement_attempted."""
 
-    sqlstate = "22037"
+        sqlstate = "38003"
 
+    class ReadingSqlDataNotPermittedExt(ExternalRoutineException):
+        """SQLSTATE 38004: reading_sql_data_not_permitted."""
 
-class SingletonSqlJsonItemRequired(DataException):
-    """SQLSTATE 22038: singleton_sql_json_item_required."""
+        sqlstate = "38004"
 
-    sqlstate = "22038"
+    # Class 39 - External Routine Invocation Exception
 
+    class ExternalRoutineInvocationException(OperationalError):
+        """SQLSTATE 39000: external_routine_invocation_exception, the category of class 39."""
 
-class SqlJsonArrayNotFound(DataException):
-    """SQLSTATE 22039: sql_json_array_not_found."""
+        sqlstate = "39000"
 
-    sqlstate = "22039"
+    class InvalidSqlstateReturned(ExternalRoutineInvocationException):
+        """SQLSTATE 39001: invalid_sqlstate_returned."""
 
+        sqlstate = "39001"
 
-class SqlJsonMemberNotFound(DataException):
-    """SQLSTATE 2203A: sql_json_member_not_found."""
+    class NullValueNotAllowedExt(ExternalRoutineInvocationException):
+        """SQLSTATE 39004: null_value_not_allowed."""
 
-    sqlstate = "2203A"
+        sqlstate = "39004"
 
+    class TriggerProtocolViolated(ExternalRoutineInvocationException):
+        """SQLSTATE 39P01: trigger_protocol_violated."""
 
-class SqlJsonNumberNotFound(DataException):
-    """SQLSTATE 2203B: sql_json_number_not_found."""
+        sqlstate = "39P01"
 
-    sqlstate = "2203B"
+    class SrfProtocolViolated(ExternalRoutineInvocationException):
+        """SQLSTATE 39P02: srf_protocol_violated."""
 
+        sqlstate = "39P02"
 
-class SqlJsonObjectNotFound(DataException):
-    """SQLSTATE 2203C: sql_json_object_not_found."""
+    class EventTriggerProtocolViolated(ExternalRoutineInvocationException):
+        """SQLSTATE 39P03: event_trigger_protocol_violated."""
 
-    sqlstate = "2203C"
+        sqlstate = "39P03"
 
+    # Class 3B - Savepoint Exception
 
-class TooManyJsonArrayElements(DataException):
-    """SQLSTATE 2203D: too_many_json_array_elements."""
+    class SavepointException(OperationalError):
+        """SQLSTATE 3B000: savepoint_exception, the category of class 3B."""
 
-    sqlstate = "2203D"
+        sqlstate = "3B000"
 
+    class InvalidSavepointSpecification(SavepointException):
+        """SQLSTATE 3B001: invalid_savepoint_specification."""
 
-class TooManyJsonObjectMembers(DataException):
-    """SQLSTATE 2203E: too_many_json_object_members."""
+        sqlstate = "3B001"
 
-    sqlstate = "2203E"
+    # Class 3D - Invalid Catalog Name
 
+    class InvalidCatalogName(ProgrammingError):
+        """SQLSTATE 3D000: invalid_catalog_name, the category of class 3D."""
 
-class SqlJsonScalarRequired(DataException):
-    """SQLSTATE 2203F: sql_json_scalar_required."""
+        sqlstate = "3D000"
 
-    sqlstate = "2203F"
+    # Class 3F - Invalid Schema Name
 
+    class InvalidSchemaName(ProgrammingError):
+        """SQLSTATE 3F000: invalid_schema_name, the category of class 3F."""
 
-class SqlJsonItemCannotBeCastToTargetType(DataException):
-    """SQLSTATE 2203G: sql_json_item_cannot_be_cast_to_target_type."""
+        sqlstate = "3F000"
 
-    sqlstate = "2203G"
+    # Class 40 - Transaction Rollback
 
+    class TransactionRollback(OperationalError):
+        """SQLSTATE 40000: transaction_rollback, the category of class 40."""
 
-# Class 23 - Integrity Constraint Violation
+        sqlstate = "40000"
 
+    class TransactionIntegrityConstraintViolation(TransactionRollback):
+        """SQLSTATE 40002: transaction_integrity_constraint_violation."""
 
-class IntegrityConstraintViolation(IntegrityError):
-    """SQLSTATE 23000: integrity_constraint_violation, the category of class 23."""
+        sqlstate = "40002"
 
-    sqlstate = "23000"
+    class SerializationFailure(TransactionRollback):
+        """SQLSTATE 40001: serialization_failure."""
 
+        sqlstate = "40001"
 
-class RestrictViolation(IntegrityConstraintViolation):
-    """SQLSTATE 23001: restrict_violation."""
+    class StatementCompletionUnknown(TransactionRollback):
+        """SQLSTATE 40003: statement_completion_unknown."""
 
-    sqlstate = "23001"
+        sqlstate = "40003"
 
+    class DeadlockDetected(TransactionRollback):
+        """SQLSTATE 40P01: deadlock_detected."""
 
-class NotNullViolation(IntegrityConstraintViolation):
-    """SQLSTATE 23502: not_null_violation."""
+        sqlstate = "40P01"
 
-    sqlstate = "23502"
+    # Class 42 - Syntax Error or Access Rule Violation
 
+    class SyntaxErrorOrAccessRuleViolation(ProgrammingError):
+        """SQLSTATE 42000: syntax_error_or_access_rule_violation, the category of class 42."""
 
-class ForeignKeyViolation(IntegrityConstraintViolation):
-    """SQLSTATE 23503: foreign_key_violation."""
+        sqlstate = "42000"
 
-    sqlstate = "23503"
+    class SyntaxError(SyntaxErrorOrAccessRuleViolation):
+        """SQLSTATE 42601: syntax_error."""
 
+        sqlstate = "42601"
 
-class UniqueViolation(IntegrityConstraintViolation):
-    """SQLSTATE 23505: unique_violation."""
+    class InsufficientPrivilege(SyntaxErrorOrAccessRuleViolation):
+        """SQLSTATE 42501: insufficient_privilege."""
 
-    sqlstate = "23505"
+        sqlstate = "42501"
 
+    class CannotCoerce(SyntaxErrorOrAccessRuleViolation):
+        """SQLSTATE 42846: cannot_coerce."""
 
-class CheckViolation(IntegrityConstraintViolation):
-    """SQLSTATE 23514: check_violation."""
+        sqlstate = "42846"
 
-    sqlstate = "23514"
+    class GroupingError(SyntaxErrorOrAccessRuleViolation):
+        """SQLSTATE 42803: grouping_error."""
 
+        sqlstate = "42803"
 
-class ExclusionViolation(IntegrityConstraintViolation):
-    """SQLSTATE 23P01: exclusion_violation."""
+    class WindowingError(SyntaxErrorOrAccessRuleViolation):
+        """SQLSTATE 42P20: windowing_error."""
 
-    sqlstate = "23P01"
+        sqlstate = "42P20"
 
+    class InvalidRecursion(SyntaxErrorOrAccessRuleViolation):
+        """SQLSTATE 42P19: invalid_recursion."""
 
-# Class 24 - Invalid Cursor State
+        sqlstate = "42P19"
 
+    class InvalidForeignKey(SyntaxErrorOrAccessRuleViolation):
+        """SQLSTATE 42830: invalid_foreign_key."""
 
-class InvalidCursorState(InternalError):
-    """SQLSTATE 24000: invalid_cursor_state, the category of class 24."""
+        sqlstate = "42830"
 
-    sqlstate = "24000"
+    class InvalidName(SyntaxErrorOrAccessRuleViolation):
+        """SQLSTATE 42602: invalid_name."""
 
+        sqlstate = "42602"
 
-# Class 25 - Invalid Transaction State
+    class NameTooLong(SyntaxErrorOrAccessRuleViolation):
+        """SQLSTATE 42622: name_too_long."""
 
+        sqlstate = "42622"
 
-class InvalidTransactionState(InternalError):
-    """SQLSTATE 25000: invalid_transaction_state, the category of class 25."""
+    class ReservedName(SyntaxErrorOrAccessRuleViolation):
+        """SQLSTATE 42939: reserved_name."""
 
-    sqlstate = "25000"
+        sqlstate = "42939"
 
+    class DatatypeMismatch(SyntaxErrorOrAccessRuleViolation):
+        """SQLSTATE 42804: datatype_mismatch."""
 
-class ActiveSqlTransaction(InvalidTransactionState):
-    """SQLSTATE 25001: active_sql_transaction."""
+        sqlstate = "42804"
 
-    sqlstate = "25001"
+    class IndeterminateDatatype(SyntaxErrorOrAccessRuleViolation):
+        """SQLSTATE 42P18: indeterminate_datatype."""
 
+        sqlstate = "42P18"
 
-class BranchTransactionAlreadyActive(InvalidTransactionState):
-    """SQLSTATE 25002: branch_transaction_already_active."""
+    class CollationMismatch(SyntaxErrorOrAccessRuleViolation):
+        """SQLSTATE 42P21: collation_mismatch."""
 
-    sqlstate = "25002"
+        sqlstate = "42P21"
 
+    class IndeterminateCollation(SyntaxErrorOrAccessRuleViolation):
+        """SQLSTATE 42P22: indeterminate_collation."""
 
-class HeldCursorRequiresSameIsolationLevel(InvalidTransactionState):
-    """SQLSTATE 25008: held_cursor_requires_same_isolation_level."""
+        sqlstate = "42P22"
 
-    sqlstate = "25008"
+    class WrongObjectType(SyntaxErrorOrAccessRuleViolation):
+        """SQLSTATE 42809: wrong_object_type."""
 
+        sqlstate = "42809"
 
-class InappropriateAccessModeForBranchTransaction(InvalidTransactionState):
-    """SQLSTATE 25003: inappropriate_access_mode_for_branch_transaction."""
+    class GeneratedAlways(SyntaxErrorOrAccessRuleViolation):
+        """SQLSTATE 428C9: generated_always."""
 
-    sqlstate = "25003"
+        sqlstate = "428C9"
 
+    class UndefinedColumn(SyntaxErrorOrAccessRuleViolation):
+        """SQLSTATE 42703: undefined_column."""
 
-class InappropriateIsolationLevelForBranchTransaction(InvalidTransactionState):
-    """SQLSTATE 25004: inappropriate_isolation_level_for_branch_transaction."""
+        sqlstate = "42703"
 
-    sqlstate = "25004"
+    class UndefinedFunction(SyntaxErrorOrAccessRuleViolation):
+        """SQLSTATE 42883: undefined_function."""
 
+        sqlstate = "42883"
 
-class NoActiveSqlTransactionForBranchTransaction(InvalidTransactionState):
-    """SQLSTATE 25005: no_active_sql_transaction_for_branch_transaction."""
+    class UndefinedTable(SyntaxErrorOrAccessRuleViolation):
+        """SQLSTATE 42P01: undefined_table."""
 
-    sqlstate = "25005"
+        sqlstate = "42P01"
 
+    class UndefinedParameter(SyntaxErrorOrAccessRuleViolation):
+        """SQLSTATE 42P02: undefined_parameter."""
 
-class ReadOnlySqlTransaction(InvalidTransactionState):
-    """SQLSTATE 25006: read_only_sql_transaction."""
+        sqlstate = "42P02"
 
-    sqlstate = "25006"
+    class UndefinedObject(SyntaxErrorOrAccessRuleViolation):
+        """SQLSTATE 42704: undefined_object."""
 
+        sqlstate = "42704"
 
-class SchemaAndDataStatementMixingNotSupported(InvalidTransactionState):
-    """SQLSTATE 25007: schema_and_data_statement_mixing_not_supported."""
+    class DuplicateColumn(SyntaxErrorOrAccessRuleViolation):
+        """SQLSTATE 42701: duplicate_column."""
 
-    sqlstate = "25007"
+        sqlstate = "42701"
 
+    class DuplicateCursor(SyntaxErrorOrAccessRuleViolation):
+        """SQLSTATE 42P03: duplicate_cursor."""
 
-class NoActiveSqlTransaction(InvalidTransactionState):
-    """SQLSTATE 25P01: no_active_sql_transaction."""
+        sqlstate = "42P03"
 
-    sqlstate = "25P01"
+    class DuplicateDatabase(SyntaxErrorOrAccessRuleViolation):
+        """SQLSTATE 42P04: duplicate_database."""
 
+        sqlstate = "42P04"
 
-class InFailedSqlTransaction(InvalidTransactionState):
-    """SQLSTATE 25P02: in_failed_sql_transaction."""
+    class DuplicateFunction(SyntaxErrorOrAccessRuleViolation):
+        """SQLSTATE 42723: duplicate_function."""
 
-    sqlstate = "25P02"
+        sqlstate = "42723"
 
+    class DuplicatePreparedStatement(SyntaxErrorOrAccessRuleViolation):
+        """SQLSTATE 42P05: duplicate_prepared_statement."""
 
-class IdleInTransactionSessionTimeout(InvalidTransactionState):
-    """SQLSTATE 25P03: idle_in_transaction_session_timeout."""
+        sqlstate = "42P05"
 
-    sqlstate = "25P03"
+    class DuplicateSchema(SyntaxErrorOrAccessRuleViolation):
+        """SQLSTATE 42P06: duplicate_schema."""
 
+        sqlstate = "42P06"
 
-class TransactionTimeout(InvalidTransactionState):
-    """SQLSTATE 25P04: transaction_timeout."""
+    class DuplicateTable(SyntaxErrorOrAccessRuleViolation):
+        """SQLSTATE 42P07: duplicate_table."""
 
-    sqlstate = "25P04"
+        sqlstate = "42P07"
 
+    class DuplicateAlias(SyntaxErrorOrAccessRuleViolation):
+        """SQLSTATE 42712: duplicate_alias."""
 
-# Class 26 - Invalid SQL Statement Name
+        sqlstate = "42712"
 
+    class DuplicateObject(SyntaxErrorOrAccessRuleViolation):
+        """SQLSTATE 42710: duplicate_object."""
 
-class InvalidSqlStatementName(ProgrammingError):
-    """SQLSTATE 26000: invalid_sql_statement_name, the category of class 26."""
+        sqlstate = "42710"
 
-    sqlstate = "26000"
+    class AmbiguousColumn(SyntaxErrorOrAccessRuleViolation):
+        """SQLSTATE 42702: ambiguous_column."""
 
+        sqlstate = "42702"
 
-# Class 27 - Triggered Data Change Violation
+    class AmbiguousFunction(SyntaxErrorOrAccessRuleViolation):
+        """SQLSTATE 42725: ambiguous_function."""
 
+        sqlstate = "42725"
 
-class TriggeredDataChangeViolation(OperationalError):
-    """SQLSTATE 27000: triggered_data_change_violation, the category of class 27."""
+    class AmbiguousParameter(SyntaxErrorOrAccessRuleViolation):
+        """SQLSTATE 42P08: ambiguous_parameter."""
 
-    sqlstate = "27000"
+        sqlstate = "42P08"
 
+    class AmbiguousAlias(SyntaxErrorOrAccessRuleViolation):
+        """SQLSTATE 42P09: ambiguous_alias."""
 
-# Class 28 - Invalid Authorization Specification
+        sqlstate = "42P09"
 
+    class InvalidColumnReference(SyntaxErrorOrAccessRuleViolation):
+        """SQLSTATE 42P10: invalid_column_reference."""
 
-class InvalidAuthorizationSpecification(OperationalError):
-    """SQLSTATE 28000: invalid_authorization_specification, the category of class 28."""
+        sqlstate = "42P10"
 
-    sqlstate = "28000"
+    class InvalidColumnDefinition(SyntaxErrorOrAccessRuleViolation):
+        """SQLSTATE 42611: invalid_column_definition."""
 
+        sqlstate = "42611"
 
-class InvalidPassword(InvalidAuthorizationSpecification):
-    """SQLSTATE 28P01: invalid_password."""
+    class InvalidCursorDefinition(SyntaxErrorOrAccessRuleViolation):
+        """SQLSTATE 42P11: invalid_cursor_definition."""
 
-    sqlstate = "28P01"
+        sqlstate = "42P11"
 
+    class InvalidDatabaseDefinition(SyntaxErrorOrAccessRuleViolation):
+        """SQLSTATE 42P12: invalid_database_definition."""
 
-# Class 2B - Dependent Privilege Descriptors Still Exist
+        sqlstate = "42P12"
 
+    class InvalidFunctionDefinition(SyntaxErrorOrAccessRuleViolation):
+        """SQLSTATE 42P13: invalid_function_definition."""
 
-class DependentPrivilegeDescriptorsStillExist(InternalError):
-    """SQLSTATE 2B000: dependent_privilege_descriptors_still_exist, the category of class 2B."""
+        sqlstate = "42P13"
 
-    sqlstate = "2B000"
+    class InvalidPreparedStatementDefinition(SyntaxErrorOrAccessRuleViolation):
+        """SQLSTATE 42P14: invalid_prepared_statement_definition."""
 
+        sqlstate = "42P14"
 
-class DependentObjectsStillExist(DependentPrivilegeDescriptorsStillExist):
-    """SQLSTATE 2BP01: dependent_objects_still_exist."""
+    class InvalidSchemaDefinition(SyntaxErrorOrAccessRuleViolation):
+        """SQLSTATE 42P15: invalid_schema_definition."""
 
-    sqlstate = "2BP01"
+        sqlstate = "42P15"
 
+    class InvalidTableDefinition(SyntaxErrorOrAccessRuleViolation):
+        """SQLSTATE 42P16: invalid_table_definition."""
 
-# Class 2D - Invalid Transaction Termination
+        sqlstate = "42P16"
 
+    class InvalidObjectDefinition(SyntaxErrorOrAccessRuleViolation):
+        """SQLSTATE 42P17: invalid_object_definition."""
 
-class InvalidTransactionTermination(InternalError):
-    """SQLSTATE 2D000: invalid_transaction_termination, the category of class 2D."""
+        sqlstate = "42P17"
 
-    sqlstate = "2D000"
+    # Class 44 - WITH CHECK OPTION Violation
 
+    class WithCheckOptionViolation(ProgrammingError):
+        """SQLSTATE 44000: with_check_option_violation, the category of class 44."""
 
-# Class 2F - SQL Routine Exception
+        sqlstate = "44000"
 
+    # Class 53 - Insufficient Resources
 
-class SqlRoutineException(OperationalError):
-    """SQLSTATE 2F000: sql_routine_exception, the category of class 2F."""
+    class InsufficientResources(OperationalError):
+        """SQLSTATE 53000: insufficient_resources, the category of class 53."""
 
-    sqlstate = "2F000"
+        sqlstate = "53000"
 
+    class DiskFull(InsufficientResources):
+        """SQLSTATE 53100: disk_full."""
 
-class FunctionExecutedNoReturnStatement(SqlRoutineException):
-    """SQLSTATE 2F005: function_executed_no_return_statement."""
+        sqlstate = "53100"
 
-    sqlstate = "2F005"
+    class OutOfMemory(InsufficientResources):
+        """SQLSTATE 53200: out_of_memory."""
 
+        sqlstate = "53200"
 
-class ModifyingSqlDataNotPermitted(SqlRoutineException):
-    """SQLSTATE 2F002: modifying_sql_data_not_permitted."""
+    class TooManyConnections(InsufficientResources):
+        """SQLSTATE 53300: too_many_connections."""
 
-    sqlstate = "2F002"
+        sqlstate = "53300"
 
+    class ConfigurationLimitExceeded(InsufficientResources):
+        """SQLSTATE 53400: configuration_limit_exceeded."""
 
-class ProhibitedSqlStatementAttempted(SqlRoutineException):
-    """SQLSTATE 2F003: prohibited_sql_statement_attempted."""
+        sqlstate = "53400"
 
-    sqlstate = "2F003"
+    # Class 54 - Program Limit Exceeded
 
+    class ProgramLimitExceeded(OperationalError):
+        """SQLSTATE 54000: program_limit_exceeded, the category of class 54."""
 
-class ReadingSqlDataNotPermitted(SqlRoutineException):
-    """SQLSTATE 2F004: reading_sql_data_not_permitted."""
+        sqlstate = "54000"
 
-    sqlstate = "2F004"
+    class StatementTooComplex(ProgramLimitExceeded):
+        """SQLSTATE 54001: statement_too_complex."""
 
+        sqlstate = "54001"
 
-# Class 34 - Invalid Cursor Name
+    class TooManyColumns(ProgramLimitExceeded):
+        """SQLSTATE 54011: too_many_columns."""
 
+        sqlstate = "54011"
 
-class InvalidCursorName(ProgrammingError):
-    """SQLSTATE 34000: invalid_cursor_name, the category of class 34."""
+    class TooManyArguments(ProgramLimitExceeded):
+        """SQLSTATE 54023: too_many_arguments."""
 
-    sqlstate = "34000"
+        sqlstate = "54023"
 
+    # Class 55 - Object Not In Prerequisite State
 
-# Class 38 - External Routine Exception
+    class ObjectNotInPrerequisiteState(OperationalError):
+        """SQLSTATE 55000: object_not_in_prerequisite_state, the category of class 55."""
 
+        sqlstate = "55000"
 
-class ExternalRoutineException(OperationalError):
-    """SQLSTATE 38000: external_routine_exception, the category of class 38."""
+    class ObjectInUse(ObjectNotInPrerequisiteState):
+        """SQLSTATE 55006: object_in_use."""
 
-    sqlstate = "38000"
+        sqlstate = "55006"
 
+    class CantChangeRuntimeParam(ObjectNotInPrerequisiteState):
+        """SQLSTATE 55P02: cant_change_runtime_param."""
 
-class ContainingSqlNotPermitted(ExternalRoutineException):
-    """SQLSTATE 38001: containing_sql_not_permitted."""
+        sqlstate = "55P02"
 
-    sqlstate = "38001"
+    class LockNotAvailable(ObjectNotInPrerequisiteState):
+        """SQLSTATE 55P03: lock_not_available."""
 
+        sqlstate = "55P03"
 
-class ModifyingSqlDataNotPermittedExt(ExternalRoutineException):
-    """SQLSTATE 38002: modifying_sql_data_not_permitted."""
+    class UnsafeNewEnumValueUsage(ObjectNotInPrerequisiteState):
+        """SQLSTATE 55P04: unsafe_new_enum_value_usage."""
 
-    sqlstate = "38002"
+        sqlstate = "55P04"
 
+    # Class 57 - Operator Intervention
 
-class ProhibitedSqlStatementAttemptedExt(ExternalRoutineException):
-    """SQLSTATE 38003: prohibited_sql_statement_attempted."""
+    class OperatorIntervention(OperationalError):
+        """SQLSTATE 57000: operator_intervention, the category of class 57."""
 
-    sqlstate = "38003"
+        sqlstate = "57000"
 
+    class QueryCanceled(OperatorIntervention):
+        """SQLSTATE 57014: query_canceled."""
 
-class ReadingSqlDataNotPermittedExt(ExternalRoutineException):
-    """SQLSTATE 38004: reading_sql_data_not_permitted."""
+        sqlstate = "57014"
 
-    sqlstate = "38004"
+    class AdminShutdown(OperatorIntervention):
+        """SQLSTATE 57P01: admin_shutdown."""
 
+        sqlstate = "57P01"
 
-# Class 39 - External Routine Invocation Exception
+    class CrashShutdown(OperatorIntervention):
+        """SQLSTATE 57P02: crash_shutdown."""
 
+        sqlstate = "57P02"
 
-class ExternalRoutineInvocationException(OperationalError):
-    """SQLSTATE 39000: external_routine_invocation_exception, the category of class 39."""
+    class CannotConnectNow(OperatorIntervention):
+        """SQLSTATE 57P03: cannot_connect_now."""
 
-    sqlstate = "39000"
+        sqlstate = "57P03"
 
+    class DatabaseDropped(OperatorIntervention):
+        """SQLSTATE 57P04: database_dropped."""
 
-class InvalidSqlstateReturned(ExternalRoutineInvocationException):
-    """SQLSTATE 39001: invalid_sqlstate_returned."""
+        sqlstate = "57P04"
 
-    sqlstate = "39001"
+    class IdleSessionTimeout(OperatorIntervention):
+        """SQLSTATE 57P05: idle_session_timeout."""
 
+        sqlstate = "57P05"
 
-class NullValueNotAllowedExt(ExternalRoutineInvocationException):
-    """SQLSTATE 39004: null_value_not_allowed."""
+    # Class 58 - System Error (errors external to PostgreSQL itself)
 
-    sqlstate = "39004"
+    class SystemError(OperationalError):
+        """SQLSTATE 58000: system_error, the category of class 58."""
 
+        sqlstate = "58000"
 
-class TriggerProtocolViolated(ExternalRoutineInvocationException):
-    """SQLSTATE 39P01: trigger_protocol_violated."""
+    class IoError(SystemError):
+        """SQLSTATE 58030: io_error."""
 
-    sqlstate = "39P01"
+        sqlstate = "58030"
 
+    class UndefinedFile(SystemError):
+        """SQLSTATE 58P01: undefined_file."""
 
-class SrfProtocolViolated(ExternalRoutineInvocationException):
-    """SQLSTATE 39P02: srf_protocol_violated."""
+        sqlstate = "58P01"
 
-    sqlstate = "39P02"
+    class DuplicateFile(SystemError):
+        """SQLSTATE 58P02: duplicate_file."""
 
+        sqlstate = "58P02"
 
-class EventTriggerProtocolViolated(ExternalRoutineInvocationException):
-    """SQLSTATE 39P03: event_trigger_protocol_violated."""
+    class FileNameTooLong(SystemError):
+        """SQLSTATE 58P03: file_name_too_long."""
 
-    sqlstate = "39P03"
+        sqlstate = "58P03"
 
+    # Class 72 - Snapshot Failure
 
-# Class 3B - Savepoint Exception
+    class SnapshotTooOld(DatabaseError):
+        """SQLSTATE 72000: snapshot_too_old, the category of class 72."""
 
+        sqlstate = "72000"
 
-class SavepointException(OperationalError):
-    """SQLSTATE 3B000: savepoint_exception, the category of class 3B."""
+    # Class F0 - Configuration File Error
 
-    sqlstate = "3B000"
+    class ConfigFileError(OperationalError):
+        """SQLSTATE F0000: config_file_error, the category of class F0."""
 
+        sqlstate = "F0000"
 
-class InvalidSavepointSpecification(SavepointException):
-    """SQLSTATE 3B001: invalid_savepoint_specification."""
+    class LockFileExists(ConfigFileError):
+        """SQLSTATE F0001: lock_file_exists."""
 
-    sqlstate = "3B001"
+        sqlstate = "F0001"
 
+    # Class HV - Foreign Data Wrapper Error (SQL/MED)
 
-# Class 3D - Invalid Catalog Name
+    class FdwError(OperationalError):
+        """SQLSTATE HV000: fdw_error, the category of class HV."""
 
+        sqlstate = "HV000"
 
-class InvalidCatalogName(ProgrammingError):
-    """SQLSTATE 3D000: invalid_catalog_name, the category of class 3D."""
+    class FdwColumnNameNotFound(FdwError):
+        """SQLSTATE HV005: fdw_column_name_not_found."""
 
-    sqlstate = "3D000"
+        sqlstate = "HV005"
 
+    class FdwDynamicParameterValueNeeded(FdwError):
+        """SQLSTATE HV002: fdw_dynamic_parameter_value_needed."""
 
-# Class 3F - Invalid Schema Name
+        sqlstate = "HV002"
 
+    class FdwFunctionSequenceError(FdwError):
+        """SQLSTATE HV010: fdw_function_sequence_error."""
 
-class InvalidSchemaName(ProgrammingError):
-    """SQLSTATE 3F000: invalid_schema_name, the category of class 3F."""
+        sqlstate = "HV010"
 
-    sqlstate = "3F000"
+    class FdwInconsistentDescriptorInformation(FdwError):
+        """SQLSTATE HV021: fdw_inconsistent_descriptor_information."""
 
+        sqlstate = "HV021"
 
-# Class 40 - Transaction Rollback
+    class FdwInvalidAttributeValue(FdwError):
+        """SQLSTATE HV024: fdw_invalid_attribute_value."""
 
+        sqlstate = "HV024"
 
-class TransactionRollback(OperationalError):
-    """SQLSTATE 40000: transaction_rollback, the category of class 40."""
+    class FdwInvalidColumnName(FdwError):
+        """SQLSTATE HV007: fdw_invalid_column_name."""
 
-    sqlstate = "40000"
+        sqlstate = "HV007"
 
+    class FdwInvalidColumnNumber(FdwError):
+        """SQLSTATE HV008: fdw_invalid_column_number."""
 
-class TransactionIntegrityConstraintViolation(TransactionRollback):
-    """SQLSTATE 40002: transaction_integrity_constraint_violation."""
+        sqlstate = "HV008"
 
-    sqlstate = "40002"
+    class FdwInvalidDataType(FdwError):
+        """SQLSTATE HV004: fdw_invalid_data_type."""
 
+        sqlstate = "HV004"
 
-class SerializationFailure(TransactionRollback):
-    """SQLSTATE 40001: serialization_failure."""
+    class FdwInvalidDataTypeDescriptors(FdwError):
+        """SQLSTATE HV006: fdw_invalid_data_type_descriptors."""
 
-    sqlstate = "40001"
+        sqlstate = "HV006"
 
+    class FdwInvalidDescriptorFieldIdentifier(FdwError):
+        """SQLSTATE HV091: fdw_invalid_descriptor_field_identifier."""
 
-class StatementCompletionUnknown(TransactionRollback):
-    """SQLSTATE 40003: statement_completion_unknown."""
+        sqlstate = "HV091"
 
-    sqlstate = "40003"
+    class FdwInvalidHandle(FdwError):
+        """SQLSTATE HV00B: fdw_invalid_handle."""
 
+        sqlstate = "HV00B"
 
-class DeadlockDetected(TransactionRollback):
-    """SQLSTATE 40P01: deadlock_detected."""
+    class FdwInvalidOptionIndex(FdwError):
+        """SQLSTATE HV00C: fdw_invalid_option_index."""
 
-    sqlstate = "40P01"
+        sqlstate = "HV00C"
 
+    class FdwInvalidOptionName(FdwError):
+        """SQLSTATE HV00D: fdw_invalid_option_name."""
 
-# Class 42 - Syntax Error or Access Rule Violation
+        sqlstate = "HV00D"
 
+    class FdwInvalidStringLengthOrBufferLength(FdwError):
+        """SQLSTATE HV090: fdw_invalid_string_length_or_buffer_length."""
 
-class SyntaxErrorOrAccessRuleViolation(ProgrammingError):
-    """SQLSTATE 42000: syntax_error_or_access_rule_violation, the category of class 42."""
+        sqlstate = "HV090"
 
-    sqlstate = "42000"
+    class FdwInvalidStringFormat(FdwError):
+        """SQLSTATE HV00A: fdw_invalid_string_format."""
 
+        sqlstate = "HV00A"
 
-class SyntaxError(SyntaxErrorOrAccessRuleViolation):
-    """SQLSTATE 42601: syntax_error."""
+    class FdwInvalidUseOfNullPointer(FdwError):
+        """SQLSTATE HV009: fdw_invalid_use_of_null_pointer."""
 
-    sqlstate = "42601"
+        sqlstate = "HV009"
 
+    class FdwTooManyHandles(FdwError):
+        """SQLSTATE HV014: fdw_too_many_handles."""
 
-class InsufficientPrivilege(SyntaxErrorOrAccessRuleViolation):
-    """SQLSTATE 42501: insufficient_privilege."""
+        sqlstate = "HV014"
 
-    sqlstate = "42501"
+    class FdwOutOfMemory(FdwError):
+        """SQLSTATE HV001: fdw_out_of_memory."""
 
+        sqlstate = "HV001"
 
-class CannotCoerce(SyntaxErrorOrAccessRuleViolation):
-    """SQLSTATE 42846: cannot_coerce."""
+    class FdwNoSchemas(FdwError):
+        """SQLSTATE HV00P: fdw_no_schemas."""
 
-    sqlstate = "42846"
+        sqlstate = "HV00P"
 
+    class FdwOptionNameNotFound(FdwError):
+        """SQLSTATE HV00J: fdw_option_name_not_found."""
 
-class GroupingError(SyntaxErrorOrAccessRuleViolation):
-    """SQLSTATE 42803: grouping_error."""
+        sqlstate = "HV00J"
 
-    sqlstate = "42803"
+    class FdwReplyHandle(FdwError):
+        """SQLSTATE HV00K: fdw_reply_handle."""
 
+        sqlstate = "HV00K"
 
-class WindowingError(SyntaxErrorOrAccessRuleViolation):
-    """SQLSTATE 42P20: windowing_error."""
+    class FdwSchemaNotFound(FdwError):
+        """SQLSTATE HV00Q: fdw_schema_not_found."""
 
-    sqlstate = "42P20"
+        sqlstate = "HV00Q"
 
+    class FdwTableNotFound(FdwError):
+        """SQLSTATE HV00R: fdw_table_not_found."""
 
-class InvalidRecursion(SyntaxErrorOrAccessRuleViolation):
-    """SQLSTATE 42P19: invalid_recursion."""
+        sqlstate = "HV00R"
 
-    sqlstate = "42P19"
+    class FdwUnableToCreateExecution(FdwError):
+        """SQLSTATE HV00L: fdw_unable_to_create_execution."""
 
+        sqlstate = "HV00L"
 
-class InvalidForeignKey(SyntaxErrorOrAccessRuleViolation):
-    """SQLSTATE 42830: invalid_foreign_key."""
+    class FdwUnableToCreateReply(FdwError):
+        """SQLSTATE HV00M: fdw_unable_to_create_reply."""
 
-    sqlstate = "42830"
+        sqlstate = "HV00M"
 
+    class FdwUnableToEstablishConnection(FdwError):
+        """SQLSTATE HV00N: fdw_unable_to_establish_connection."""
 
-class InvalidName(SyntaxErrorOrAccessRuleViolation):
-    """SQLSTATE 42602: invalid_name."""
+        sqlstate = "HV00N"
 
-    sqlstate = "42602"
+    # Class P0 - PL/pgSQL Error
 
+    class PlpgsqlError(ProgrammingError):
+        """SQLSTATE P0000: plpgsql_error, the category of class P0."""
 
-class NameTooLong(SyntaxErrorOrAccessRuleViolation):
-    """SQLSTATE 42622: name_too_long."""
+        sqlstate = "P0000"
 
-    sqlstate = "42622"
+    class RaiseException(PlpgsqlError):
+        """SQLSTATE P0001: raise_exception."""
 
+        sqlstate = "P0001"
 
-class ReservedName(SyntaxErrorOrAccessRuleViolation):
-    """SQLSTATE 42939: reserved_name."""
+    class NoDataFound(PlpgsqlError):
+        """SQLSTATE P0002: no_data_found."""
 
-    sqlstate = "42939"
+        sqlstate = "P0002"
 
+    class TooManyRows(PlpgsqlError):
+        """SQLSTATE P0003: too_many_rows."""
 
-class DatatypeMismatch(SyntaxErrorOrAccessRuleViolation):
-    """SQLSTATE 42804: datatype_mismatch."""
+        sqlstate = "P0003"
 
-    sqlstate = "42804"
+    class AssertFailure(PlpgsqlError):
+        """SQLSTATE P0004: assert_failure."""
 
+        sqlstate = "P0004"
 
-class IndeterminateDatatype(SyntaxErrorOrAccessRuleViolation):
-    """SQLSTATE 42P18: indeterminate_datatype."""
+    # Class XX - Internal Error
 
-    sqlstate = "42P18"
+    class InternalError_(InternalError):
+        """SQLSTATE XX000: internal_error, the category of class XX."""
 
+        sqlstate = "XX000"
 
-class CollationMismatch(SyntaxErrorOrAccessRuleViolation):
-    """SQLSTATE 42P21: collation_mismatch."""
+    class DataCorrupted(InternalError_):
+        """SQLSTATE XX001: data_corrupted."""
 
-    sqlstate = "42P21"
+        sqlstate = "XX001"
 
+    class IndexCorrupted(InternalError_):
+        """SQLSTATE XX002: index_corrupted."""
 
-class IndeterminateCollation(SyntaxErrorOrAccessRuleViolation):
-    """SQLSTATE 42P22: indeterminate_collation."""
+        sqlstate = "XX002"
 
-    sqlstate = "42P22"
 
-
-class WrongObjectType(SyntaxErrorOrAccessRuleViolation):
-    """SQLSTATE 42809: wrong_object_type."""
-
-    sqlstate = "42809"
-
-
-class GeneratedAlways(SyntaxErrorOrAccessRuleViolation):
-    """SQLSTATE 428C9: generated_always."""
-
-    sqlstate = "428C9"
-
-
-class UndefinedColumn(SyntaxErrorOrAccessRuleViolation):
-    """SQLSTATE 42703: undefined_column."""
-
-    sqlstate = "42703"
-
-
-class UndefinedFunction(SyntaxErrorOrAccessRuleViolation):
-    """SQLSTATE 42883: undefined_function."""
-
-    sqlstate = "42883"
-
-
-class UndefinedTable(SyntaxErrorOrAccessRuleViolation):
-    """SQLSTATE 42P01: undefined_table."""
-
-    sqlstate = "42P01"
-
-
-class UndefinedParameter(SyntaxErrorOrAccessRuleViolation):
-    """SQLSTATE 42P02: undefined_parameter."""
-
-    sqlstate = "42P02"
-
-
-class UndefinedObject(SyntaxErrorOrAccessRuleViolation):
-    """SQLSTATE 42704: undefined_object."""
-
-    sqlstate = "42704"
-
-
-class DuplicateColumn(SyntaxErrorOrAccessRuleViolation):
-    """SQLSTATE 42701: duplicate_column."""
-
-    sqlstate = "42701"
-
-
-class DuplicateCursor(SyntaxErrorOrAccessRuleViolation):
-    """SQLSTATE 42P03: duplicate_cursor."""
-
-    sqlstate = "42P03"
-
-
-class DuplicateDatabase(SyntaxErrorOrAccessRuleViolation):
-    """SQLSTATE 42P04: duplicate_database."""
-
-    sqlstate = "42P04"
-
-
-class DuplicateFunction(SyntaxErrorOrAccessRuleViolation):
-    """SQLSTATE 42723: duplicate_function."""
-
-    sqlstate = "42723"
-
-
-class DuplicatePreparedStatement(SyntaxErrorOrAccessRuleViolation):
-    """SQLSTATE 42P05: duplicate_prepared_statement."""
-
-    sqlstate = "42P05"
-
-
-class DuplicateSchema(SyntaxErrorOrAccessRuleViolation):
-    """SQLSTATE 42P06: duplicate_schema."""
-
-    sqlstate = "42P06"
-
-
-class DuplicateTable(SyntaxErrorOrAccessRuleViolation):
-    """SQLSTATE 42P07: duplicate_table."""
-
-    sqlstate = "42P07"
-
-
-class DuplicateAlias(SyntaxErrorOrAccessRuleViolation):
-    """SQLSTATE 42712: duplicate_alias."""
-
-    sqlstate = "42712"
-
-
-class DuplicateObject(SyntaxErrorOrAccessRuleViolation):
-    """SQLSTATE 42710: duplicate_object."""
-
-    sqlstate = "42710"
-
-
-class AmbiguousColumn(SyntaxErrorOrAccessRuleViolation):
-    """SQLSTATE 42702: ambiguous_column."""
-
-    sqlstate = "42702"
-
-
-class AmbiguousFunction(SyntaxErrorOrAccessRuleViolation):
-    """SQLSTATE 42725: ambiguous_function."""
-
-    sqlstate = "42725"
-
-
-class AmbiguousParameter(SyntaxErrorOrAccessRuleViolation):
-    """SQLSTATE 42P08: ambiguous_parameter."""
-
-    sqlstate = "42P08"
-
-
-class AmbiguousAlias(SyntaxErrorOrAccessRuleViolation):
-    """SQLSTATE 42P09: ambiguous_alias."""
-
-    sqlstate = "42P09"
-
-
-class InvalidColumnReference(SyntaxErrorOrAccessRuleViolation):
-    """SQLSTATE 42P10: invalid_column_reference."""
-
-    sqlstate = "42P10"
-
-
-class InvalidColumnDefinition(SyntaxErrorOrAccessRuleViolation):
-    """SQLSTATE 42611: invalid_column_definition."""
-
-    sqlstate = "42611"
-
-
-class InvalidCursorDefinition(SyntaxErrorOrAccessRuleViolation):
-    """SQLSTATE 42P11: invalid_cursor_definition."""
-
-    sqlstate = "42P11"
-
-
-class InvalidDatabaseDefinition(SyntaxErrorOrAccessRuleViolation):
-    """SQLSTATE 42P12: invalid_database_definition."""
-
-    sqlstate = "42P12"
-
-
-class InvalidFunctionDefinition(SyntaxErrorOrAccessRuleViolation):
-    """SQLSTATE 42P13: invalid_function_definition."""
-
-    sqlstate = "42P13"
-
-
-class InvalidPreparedStatementDefinition(SyntaxErrorOrAccessRuleViolation):
-    """SQLSTATE 42P14: invalid_prepared_statement_definition."""
-
-    sqlstate = "42P14"
-
-
-class InvalidSchemaDefinition(SyntaxErrorOrAccessRuleViolation):
-    """SQLSTATE 42P15: invalid_schema_definition."""
-
-    sqlstate = "42P15"
-
-
-class InvalidTableDefinition(SyntaxErrorOrAccessRuleViolation):
-    """SQLSTATE 42P16: invalid_table_definition."""
-
-    sqlstate = "42P16"
-
-
-class InvalidObjectDefinition(SyntaxErrorOrAccessRuleViolation):
-    """SQLSTATE 42P17: invalid_object_definition."""
-
-    sqlstate = "42P17"
-
-
-# Class 44 - WITH CHECK OPTION Violation
-
-
-class WithCheckOptionViolation(ProgrammingError):
-    """SQLSTATE 44000: with_check_option_violation, the category of class 44."""
-
-    sqlstate = "44000"
-
-
-# Class 53 - Insufficient Resources
-
-
-class InsufficientResources(OperationalError):
-    """SQLSTATE 53000: insufficient_resources, the category of class 53."""
-
-    sqlstate = "53000"
-
-
-class DiskFull(InsufficientResources):
-    """SQLSTATE 53100: disk_full."""
-
-    sqlstate = "53100"
-
-
-class OutOfMemory(InsufficientResources):
-    """SQLSTATE 53200: out_of_memory."""
-
-    sqlstate = "53200"
-
-
-class TooManyConnections(InsufficientResources):
-    """SQLSTATE 53300: too_many_connections."""
-
-    sqlstate = "53300"
-
-
-class ConfigurationLimitExceeded(InsufficientResources):
-    """SQLSTATE 53400: configuration_limit_exceeded."""
-
-    sqlstate = "53400"
-
-
-# Class 54 - Program Limit Exceeded
-
-
-class ProgramLimitExceeded(OperationalError):
-    """SQLSTATE 54000: program_limit_exceeded, the category of class 54."""
-
-    sqlstate = "54000"
-
-
-class StatementTooComplex(ProgramLimitExceeded):
-    """SQLSTATE 54001: statement_too_complex."""
-
-    sqlstate = "54001"
-
-
-class TooManyColumns(ProgramLimitExceeded):
-    """SQLSTATE 54011: too_many_columns."""
-
-    sqlstate = "54011"
-
-
-class TooManyArguments(ProgramLimitExceeded):
-    """SQLSTATE 54023: too_many_arguments."""
-
-    sqlstate = "54023"
-
-
-# Class 55 - Object Not In Prerequisite State
-
-
-class ObjectNotInPrerequisiteState(OperationalError):
-    """SQLSTATE 55000: object_not_in_prerequisite_state, the category of class 55."""
-
-    sqlstate = "55000"
-
-
-class ObjectInUse(ObjectNotInPrerequisiteState):
-    """SQLSTATE 55006: object_in_use."""
-
-    sqlstate = "55006"
-
-
-class CantChangeRuntimeParam(ObjectNotInPrerequisiteState):
-    """SQLSTATE 55P02: cant_change_runtime_param."""
-
-    sqlstate = "55P02"
-
-
-class LockNotAvailable(ObjectNotInPrerequisiteState):
-    """SQLSTATE 55P03: lock_not_available."""
-
-    sqlstate = "55P03"
-
-
-class UnsafeNewEnumValueUsage(ObjectNotInPrerequisiteState):
-    """SQLSTATE 55P04: unsafe_new_enum_value_usage."""
-
-    sqlstate = "55P04"
-
-
-# Class 57 - Operator Intervention
-
-
-class OperatorIntervention(OperationalError):
-    """SQLSTATE 57000: operator_intervention, the category of class 57."""
-
-    sqlstate = "57000"
-
-
-class QueryCanceled(OperatorIntervention):
-    """SQLSTATE 57014: query_canceled."""
-
-    sqlstate = "57014"
-
-
-class AdminShutdown(OperatorIntervention):
-    """SQLSTATE 57P01: admin_shutdown."""
-
-    sqlstate = "57P01"
-
-
-class CrashShutdown(OperatorIntervention):
-    """SQLSTATE 57P02: crash_shutdown."""
-
-    sqlstate = "57P02"
-
-
-class CannotConnectNow(OperatorIntervention):
-    """SQLSTATE 57P03: cannot_connect_now."""
-
-    sqlstate = "57P03"
-
-
-class DatabaseDropped(OperatorIntervention):
-    """SQLSTATE 57P04: database_dropped."""
-
-    sqlstate = "57P04"
-
-
-class IdleSessionTimeout(OperatorIntervention):
-    """SQLSTATE 57P05: idle_session_timeout."""
-
-    sqlstate = "57P05"
-
-
-# Class 58 - System Error (errors external to PostgreSQL itself)
-
-
-class SystemError(OperationalError):
-    """SQLSTATE 58000: system_error, the category of class 58."""
-
-    sqlstate = "58000"
-
-
-class IoError(SystemError):
-    """SQLSTATE 58030: io_error."""
-
-    sqlstate = "58030"
-
-
-class UndefinedFile(SystemError):
-    """SQLSTATE 58P01: undefined_file."""
-
-    sqlstate = "58P01"
-
-
-class DuplicateFile(SystemError):
-    """SQLSTATE 58P02: duplicate_file."""
-
-    sqlstate = "58P02"
-
-
-class FileNameTooLong(SystemError):
-    """SQLSTATE 58P03: file_name_too_long."""
-
-    sqlstate = "58P03"
-
-
-# Class 72 - Snapshot Failure
-
-
-class SnapshotTooOld(DatabaseError):
-    """SQLSTATE 72000: snapshot_too_old, the category of class 72."""
-
-    sqlstate = "72000"
-
-
-# Class F0 - Configuration File Error
-
-
-class ConfigFileError(OperationalError):
-    """SQLSTATE F0000: config_file_error, the category of class F0."""
-
-    sqlstate = "F0000"
-
-
-class LockFileExists(ConfigFileError):
-    """SQLSTATE F0001: lock_file_exists."""
-
-    sqlstate = "F0001"
-
-
-# Class HV - Foreign Data Wrapper Error (SQL/MED)
-
-
-class FdwError(OperationalError):
-    """SQLSTATE HV000: fdw_error, the category of class HV."""
-
-    sqlstate = "HV000"
-
-
-class FdwColumnNameNotFound(FdwError):
-    """SQLSTATE HV005: fdw_column_name_not_found."""
-
-    sqlstate = "HV005"
-
-
-class FdwDynamicParameterValueNeeded(FdwError):
-    """SQLSTATE HV002: fdw_dynamic_parameter_value_needed."""
-
-    sqlstate = "HV002"
-
-
-class FdwFunctionSequenceError(FdwError):
-    """SQLSTATE HV010: fdw_function_sequence_error."""
-
-    sqlstate = "HV010"
-
-
-class FdwInconsistentDescriptorInformation(FdwError):
-    """SQLSTATE HV021: fdw_inconsistent_descriptor_information."""
-
-    sqlstate = "HV021"
-
-
-class FdwInvalidAttributeValue(FdwError):
-    """SQLSTATE HV024: fdw_invalid_attribute_value."""
-
-    sqlstate = "HV024"
-
-
-class FdwInvalidColumnName(FdwError):
-    """SQLSTATE HV007: fdw_invalid_column_name."""
-
-    sqlstate = "HV007"
-
-
-class FdwInvalidColumnNumber(FdwError):
-    """SQLSTATE HV008: fdw_invalid_column_number."""
-
-    sqlstate = "HV008"
-
-
-class FdwInvalidDataType(FdwError):
-    """SQLSTATE HV004: fdw_invalid_data_type."""
-
-    sqlstate = "HV004"
-
-
-class FdwInvalidDataTypeDescriptors(FdwError):
-    """SQLSTATE HV006: fdw_invalid_data_type_descriptors."""
-
-    sqlstate = "HV006"
-
-
-class FdwInvalidDescriptorFieldIdentifier(FdwError):
-    """SQLSTATE HV091: fdw_invalid_descriptor_field_identifier."""
-
-    sqlstate = "HV091"
-
-
-class FdwInvalidHandle(FdwError):
-    """SQLSTATE HV00B: fdw_invalid_handle."""
-
-    sqlstate = "HV00B"
-
-
-class FdwInvalidOptionIndex(FdwError):
-    """SQLSTATE HV00C: fdw_invalid_option_index."""
-
-    sqlstate = "HV00C"
-
-
-class FdwInvalidOptionName(FdwError):
-    """SQLSTATE HV00D: fdw_invalid_option_name."""
-
-    sqlstate = "HV00D"
-
-
-class FdwInvalidStringLengthOrBufferLength(FdwError):
-    """SQLSTATE HV090: fdw_invalid_string_length_or_buffer_length."""
-
-    sqlstate = "HV090"
-
-
-class FdwInvalidStringFormat(FdwError):
-    """SQLSTATE HV00A: fdw_invalid_string_format."""
-
-    sqlstate = "HV00A"
-
-
-class FdwInvalidUseOfNullPointer(FdwError):
-    """SQLSTATE HV009: fdw_invalid_use_of_null_pointer."""
-
-    sqlstate = "HV009"
-
-
-class FdwTooManyHandles(FdwError):
-    """SQLSTATE HV014: fdw_too_many_handles."""
-
-    sqlstate = "HV014"
-
-
-class FdwOutOfMemory(FdwError):
-    """SQLSTATE HV001: fdw_out_of_memory."""
-
-    sqlstate = "HV001"
-
-
-class FdwNoSchemas(FdwError):
-    """SQLSTATE HV00P: fdw_no_schemas."""
-
-    sqlstate = "HV00P"
-
-
-class FdwOptionNameNotFound(FdwError):
-    """SQLSTATE HV00J: fdw_option_name_not_found."""
-
-    sqlstate = "HV00J"
-
-
-class FdwReplyHandle(FdwError):
-    """SQLSTATE HV00K: fdw_reply_handle."""
-
-    sqlstate = "HV00K"
-
-
-class FdwSchemaNotFound(FdwError):
-    """SQLSTATE HV00Q: fdw_schema_not_found."""
-
-    sqlstate = "HV00Q"
-
-
-class FdwTableNotFound(FdwError):
-    """SQLSTATE HV00R: fdw_table_not_found."""
-
-    sqlstate = "HV00R"
-
-
-class FdwUnableToCreateExecution(FdwError):
-    """SQLSTATE HV00L: fdw_unable_to_create_execution."""
-
-    sqlstate = "HV00L"
-
-
-class FdwUnableToCreateReply(FdwError):
-    """SQLSTATE HV00M: fdw_unable_to_create_reply."""
-
-    sqlstate = "HV00M"
-
-
-class FdwUnableToEstablishConnection(FdwError):
-    """SQLSTATE HV00N: fdw_unable_to_establish_connection."""
-
-    sqlstate = "HV00N"
-
-
-# Class P0 - PL/pgSQL Error
-
-
-class PlpgsqlError(ProgrammingError):
-    """SQLSTATE P0000: plpgsql_error, the category of class P0."""
-
-    sqlstate = "P0000"
-
-
-class RaiseException(PlpgsqlError):
-    """SQLSTATE P0001: raise_exception."""
-
-    sqlstate = "P0001"
-
-
-class NoDataFound(PlpgsqlError):
-    """SQLSTATE P0002: no_data_found."""
-
-    sqlstate = "P0002"
-
-
-class TooManyRows(PlpgsqlError):
-    """SQLSTATE P0003: too_many_rows."""
-
-    sqlstate = "P0003"
-
-
-class AssertFailure(PlpgsqlError):
-    """SQLSTATE P0004: assert_failure."""
-
-    sqlstate = "P0004"
-
-
-# Class XX - Internal Error
-
-
-class InternalError_(InternalError):
-    """SQLSTATE XX000: internal_error, the category of class XX."""
-
-    sqlstate = "XX000"
-
-
-class DataCorrupted(InternalError_):
-    """SQLSTATE XX001: data_corrupted."""
-
-    sqlstate = "XX001"
-
-
-class IndexCorrupted(InternalError_):
-    """SQLSTATE XX002: index_corrupted."""
-
-    sqlstate = "XX002"
-
-
-# The class of each SQLSTATE code.
-_BY_SQLSTATE: dict[str, type[Error]] = {
-    "00000": SuccessfulCompletion,
-    "01000": Warning_,
-    "0100C": DynamicResultSetsReturned,
-    "01008": ImplicitZeroBitPadding,
-    "01003": NullValueEliminatedInSetFunction,
-    "01007": PrivilegeNotGranted,
-    "01006": PrivilegeNotRevoked,
-    "01004": StringDataRightTruncationWarning,
-    "01P01": DeprecatedFeature,
-    "02000": NoData,
-    "02001": NoAdditionalDynamicResultSetsReturned,
-    "03000": SqlStatementNotYetComplete,
-    "08000": ConnectionException,
-    "08003": ConnectionDoesNotExist,
-    "08006": ConnectionFailure,
-    "08001": SqlclientUnableToEstablishSqlconnection,
-    "08004": SqlserverRejectedEstablishmentOfSqlconnection,
-    "08007": TransactionResolutionUnknown,
-    "08P01": ProtocolViolation,
-    "09000": TriggeredActionException,
-    "0A000": FeatureNotSupported,
-    "0B000": InvalidTransactionInitiation,
-    "0F000": LocatorException,
-    "0F001": InvalidLocatorSpecification,
-    "0L000": InvalidGrantor,
-    "0LP01": InvalidGrantOperation,
-    "0P000": InvalidRoleSpecification,
-    "0Z000": DiagnosticsException,
-    "0Z002": StackedDiagnosticsAccessedWithoutActiveHandler,
-    "10608": InvalidArgumentForXquery,
-    "20000": CaseNotFound,
-    "21000": CardinalityViolation,
-    "22000": DataException,
-    "2202E": ArraySubscriptError,
-    "22021": CharacterNotInRepertoire,
-    "22008": DatetimeFieldOverflow,
-    "22012": DivisionByZero,
-    "22005": ErrorInAssignment,
-    "2200B": EscapeCharacterConflict,
-    "22022": IndicatorOverflow,
-    "22015": IntervalFieldOverflow,
-    "2201E": InvalidArgumentForLogarithm,
-    "22014": InvalidArgumentForNtileFunction,
-    "22016": InvalidArgumentForNthValueFunction,
-    "2201F": InvalidArgumentForPowerFunction,
-    "2201G": InvalidArgumentForWidthBucketFunction,
-    "22018": InvalidCharacterValueForCast,
-    "22007": InvalidDatetimeFormat,
-    "22019": InvalidEscapeCharacter,
-    "2200D": InvalidEscapeOctet,
-    "22025": InvalidEscapeSequence,
-    "22P06": NonstandardUseOfEscapeCharacter,
-    "22010": InvalidIndicatorParameterValue,
-    "22023": InvalidParameterValue,
-    "22013": InvalidPrecedingOrFollowingSize,
-    "2201B": InvalidRegularExpression,
-    "2201W": InvalidRowCountInLimitClause,
-    "2201X": InvalidRowCountInResultOffsetClause,
-    "2202H": InvalidTablesampleArgument,
-    "2202G": InvalidTablesampleRepeat,
-    "22009": InvalidTimeZoneDisplacementValue,
-    "2200C": InvalidUseOfEscapeCharacter,
-    "2200G": MostSpecificTypeMismatch,
-    "22004": NullValueNotAllowed,
-    "22002": NullValueNoIndicatorParameter,
-    "22003": NumericValueOutOfRange,
-    "2200H": SequenceGeneratorLimitExceeded,
-    "22026": StringDataLengthMismatch,
-    "22001": StringDataRightTruncation,
-    "22011": SubstringError,
-    "22027": TrimError,
-    "22024": UnterminatedCString,
-    "2200F": ZeroLengthCharacterString,
-    "22P01": FloatingPointException,
-    "22P02": InvalidTextRepresentation,
-    "22P03": InvalidBinaryRepresentation,
-    "22P04": BadCopyFileFormat,
-    "22P05": UntranslatableCharacter,
-    "2200L": NotAnXmlDocument,
-    "2200M": InvalidXmlDocument,
-    "2200N": InvalidXmlContent,
-    "2200S": InvalidXmlComment,
-    "2200T": InvalidXmlProcessingInstruction,
-    "22030": DuplicateJsonObjectKeyValue,
-    "22031": InvalidArgumentForSqlJsonDatetimeFunction,
-    "22032": InvalidJsonText,
-    "22033": InvalidSqlJsonSubscript,
-    "22034": MoreThanOneSqlJsonItem,
-    "22035": NoSqlJsonItem,
-    "22036": NonNumericSqlJsonItem,
-    "22037": NonUniqueKeysInAJsonObject,
-    "22038": SingletonSqlJsonItemRequired,
-    "22039": SqlJsonArrayNotFound,
-    "2203A": SqlJsonMemberNotFound,
-    "2203B": SqlJsonNumberNotFound,
-    "2203C": SqlJsonObjectNotFound,
-    "2203D": TooManyJsonArrayElements,
-    "2203E": TooManyJsonObjectMembers,
-    "2203F": SqlJsonScalarRequired,
-    "2203G": SqlJsonItemCannotBeCastToTargetType,
-    "23000": IntegrityConstraintViolation,
-    "23001": RestrictViolation,
-    "23502": NotNullViolation,
-    "23503": ForeignKeyViolation,
-    "23505": UniqueViolation,
-    "23514": CheckViolation,
-    "23P01": ExclusionViolation,
-    "24000": InvalidCursorState,
-    "25000": InvalidTransactionState,
-    "25001": ActiveSqlTransaction,
-    "25002": BranchTransactionAlreadyActive,
-    "25008": HeldCursorRequiresSameIsolationLevel,
-    "25003": InappropriateAccessModeForBranchTransaction,
-    "25004": InappropriateIsolationLevelForBranchTransaction,
-    "25005": NoActiveSqlTransactionForBranchTransaction,
-    "25006": ReadOnlySqlTransaction,
-    "25007": SchemaAndDataStatementMixingNotSupported,
-    "25P01": NoActiveSqlTransaction,
-    "25P02": InFailedSqlTransaction,
-    "25P03": IdleInTransactionSessionTimeout,
-    "25P04": TransactionTimeout,
-    "26000": InvalidSqlStatementName,
-    "27000": TriggeredDataChangeViolation,
-    "28000": InvalidAuthorizationSpecification,
-    "28P01": InvalidPassword,
-    "2B000": DependentPrivilegeDescriptorsStillExist,
-    "2BP01": DependentObjectsStillExist,
-    "2D000": InvalidTransactionTermination,
-    "2F000": SqlRoutineException,
-    "2F005": FunctionExecutedNoReturnStatement,
-    "2F002": ModifyingSqlDataNotPermitted,
-    "2F003": ProhibitedSqlStatementAttempted,
-    "2F004": ReadingSqlDataNotPermitted,
-    "34000": InvalidCursorName,
-    "38000": ExternalRoutineException,
-    "38001": ContainingSqlNotPermitted,
-    "38002": ModifyingSqlDataNotPermittedExt,
-    "38003": ProhibitedSqlStatementAttemptedExt,
-    "38004": ReadingSqlDataNotPermittedExt,
-    "39000": ExternalRoutineInvocationException,
-    "39001": InvalidSqlstateReturned,
-    "39004": NullValueNotAllowedExt,
-    "39P01": TriggerProtocolViolated,
-    "39P02": SrfProtocolViolated,
-    "39P03": EventTriggerProtocolViolated,
-    "3B000": SavepointException,
-    "3B001": InvalidSavepointSpecification,
-    "3D000": InvalidCatalogName,
-    "3F000": InvalidSchemaName,
-    "40000": TransactionRollback,
-    "40002": TransactionIntegrityConstraintViolation,
-    "40001": SerializationFailure,
-    "40003": StatementCompletionUnknown,
-    "40P01": DeadlockDetected,
-    "42000": SyntaxErrorOrAccessRuleViolation,
-    "42601": SyntaxError,
-    "42501": InsufficientPrivilege,
-    "42846": CannotCoerce,
-    "42803": GroupingError,
-    "42P20": WindowingError,
-    "42P19": InvalidRecursion,
-    "42830": InvalidForeignKey,
-    "42602": InvalidName,
-    "42622": NameTooLong,
-    "42939": ReservedName,
-    "42804": DatatypeMismatch,
-    "42P18": IndeterminateDatatype,
-    "42P21": CollationMismatch,
-    "42P22": IndeterminateCollation,
-    "42809": WrongObjectType,
-    "428C9": GeneratedAlways,
-    "42703": UndefinedColumn,
-    "42883": UndefinedFunction,
-    "42P01": UndefinedTable,
-    "42P02": UndefinedParameter,
-    "42704": UndefinedObject,
-    "42701": DuplicateColumn,
-    "42P03": DuplicateCursor,
-    "42P04": DuplicateDatabase,
-    "42723": DuplicateFunction,
-    "42P05": DuplicatePreparedStatement,
-    "42P06": DuplicateSchema,
-    "42P07": DuplicateTable,
-    "42712": DuplicateAlias,
-    "42710": DuplicateObject,
-    "42702": AmbiguousColumn,
-    "42725": AmbiguousFunction,
-    "42P08": AmbiguousParameter,
-    "42P09": AmbiguousAlias,
-    "42P10": InvalidColumnReference,
-    "42611": InvalidColumnDefinition,
-    "42P11": InvalidCursorDefinition,
-    "42P12": InvalidDatabaseDefinition,
-    "42P13": InvalidFunctionDefinition,
-    "42P14": InvalidPreparedStatementDefinition,
-    "42P15": InvalidSchemaDefinition,
-    "42P16": InvalidTableDefinition,
-    "42P17": InvalidObjectDefinition,
-    "44000": WithCheckOptionViolation,
-    "53000": InsufficientResources,
-    "53100": DiskFull,
-    "53200": OutOfMemory,
-    "53300": TooManyConnections,
-    "53400": ConfigurationLimitExceeded,
-    "54000": ProgramLimitExceeded,
-    "54001": StatementTooComplex,
-    "54011": TooManyColumns,
-    "54023": TooManyArguments,
-    "55000": ObjectNotInPrerequisiteState,
-    "55006": ObjectInUse,
-    "55P02": CantChangeRuntimeParam,
-    "55P03": LockNotAvailable,
-    "55P04": UnsafeNewEnumValueUsage,
-    "57000": OperatorIntervention,
-    "57014": QueryCanceled,
-    "57P01": AdminShutdown,
-    "57P02": CrashShutdown,
-    "57P03": CannotConnectNow,
-    "57P04": DatabaseDropped,
-    "57P05": IdleSessionTimeout,
-    "58000": SystemError,
-    "58030": IoError,
-    "58P01": UndefinedFile,
-    "58P02": DuplicateFile,
-    "58P03": FileNameTooLong,
-    "72000": SnapshotTooOld,
-    "F0000": ConfigFileError,
-    "F0001": LockFileExists,
-    "HV000": FdwError,
-    "HV005": FdwColumnNameNotFound,
-    "HV002": FdwDynamicParameterValueNeeded,
-    "HV010": FdwFunctionSequenceError,
-    "HV021": FdwInconsistentDescriptorInformation,
-    "HV024": FdwInvalidAttributeValue,
-    "HV007": FdwInvalidColumnName,
-    "HV008": FdwInvalidColumnNumber,
-    "HV004": FdwInvalidDataType,
-    "HV006": FdwInvalidDataTypeDescriptors,
-    "HV091": FdwInvalidDescriptorFieldIdentifier,
-    "HV00B": FdwInvalidHandle,
-    "HV00C": FdwInvalidOptionIndex,
-    "HV00D": FdwInvalidOptionName,
-    "HV090": FdwInvalidStringLengthOrBufferLength,
-    "HV00A": FdwInvalidStringFormat,
-    "HV009": FdwInvalidUseOfNullPointer,
-    "HV014": FdwTooManyHandles,
-    "HV001": FdwOutOfMemory,
-    "HV00P": FdwNoSchemas,
-    "HV00J": FdwOptionNameNotFound,
-    "HV00K": FdwReplyHandle,
-    "HV00Q": FdwSchemaNotFound,
-    "HV00R": FdwTableNotFound,
-    "HV00L": FdwUnableToCreateExecution,
-    "HV00M": FdwUnableToCreateReply,
-    "HV00N": FdwUnableToEstablishConnection,
-    "P0000": PlpgsqlError,
-    "P0001": RaiseException,
-    "P0002": NoDataFound,
-    "P0003": TooManyRows,
-    "P0004": AssertFailure,
-    "XX000": InternalError_,
-    "XX001": DataCorrupted,
-    "XX002": IndexCorrupted,
+# Each class: its SQLSTATE, its base class and its condition name.
+_SQLSTATE_CLASSES: dict[str, tuple[str, str, str]] = {
+    "SuccessfulCompletion": ("00000", "DatabaseError", "successful_completion"),
+    "Warning_": ("01000", "DatabaseError", "warning"),
+    "DynamicResultSetsReturned": ("0100C", "Warning_", "dynamic_result_sets_returned"),
+    "ImplicitZeroBitPadding": ("01008", "Warning_", "implicit_zero_bit_padding"),
+    "NullValueEliminatedInSetFunction": (
+        "01003",
+        "Warning_",
+        "null_value_eliminated_in_set_function",
+    ),
+    "PrivilegeNotGranted": ("01007", "Warning_", "privilege_not_granted"),
+    "PrivilegeNotRevoked": ("01006", "Warning_", "privilege_not_revoked"),
+    "StringDataRightTruncationWarning": ("01004", "Warning_", "string_data_right_truncation"),
+    "DeprecatedFeature": ("01P01", "Warning_", "deprecated_feature"),
+    "NoData": ("02000", "DatabaseError", "no_data"),
+    "NoAdditionalDynamicResultSetsReturned": (
+        "02001",
+        "NoData",
+        "no_additional_dynamic_result_sets_returned",
+    ),
+    "SqlStatementNotYetComplete": ("03000", "DatabaseError", "sql_statement_not_yet_complete"),
+    "ConnectionException": ("08000", "OperationalError", "connection_exception"),
+    "ConnectionDoesNotExist": ("08003", "ConnectionException", "connection_does_not_exist"),
+    "ConnectionFailure": ("08006", "ConnectionException", "connection_failure"),
+    "SqlclientUnableToEstablishSqlconnection": (
+        "08001",
+        "ConnectionException",
+        "sqlclient_unable_to_establish_sqlconnection",
+    ),
+    "SqlserverRejectedEstablishmentOfSqlconnection": (
+        "08004",
+        "ConnectionException",
+        "sqlserver_rejected_establishment_of_sqlconnection",
+    ),
+    "TransactionResolutionUnknown": (
+        "08007",
+        "ConnectionException",
+        "transaction_resolution_unknown",
+    ),
+    "ProtocolViolation": ("08P01", "ConnectionException", "protocol_violation"),
+    "TriggeredActionException": ("09000", "DatabaseError", "triggered_action_exception"),
+    "FeatureNotSupported": ("0A000", "NotSupportedError", "feature_not_supported"),
+    "InvalidTransactionInitiation": ("0B000", "DatabaseError", "invalid_transaction_initiation"),
+    "LocatorException": ("0F000", "DatabaseError", "locator_exception"),
+    "InvalidLocatorSpecification": ("0F001", "LocatorException", "invalid_locator_specification"),
+    "InvalidGrantor": ("0L000", "DatabaseError", "invalid_grantor"),
+    "InvalidGrantOperation": ("0LP01", "InvalidGrantor", "invalid_grant_operation"),
+    "InvalidRoleSpecification": ("0P000", "DatabaseError", "invalid_role_specification"),
+    "DiagnosticsException": ("0Z000", "DatabaseError", "diagnostics_exception"),
+    "StackedDiagnosticsAccessedWithoutActiveHandler": (
+        "0Z002",
+        "DiagnosticsException",
+        "stacked_diagnostics_accessed_without_active_handler",
+    ),
+    "InvalidArgumentForXquery": ("10608", "ProgrammingError", "invalid_argument_for_xquery"),
+    "CaseNotFound": ("20000", "ProgrammingError", "case_not_found"),
+    "CardinalityViolation": ("21000", "ProgrammingError", "cardinality_violation"),
+    "DataException": ("22000", "DataError", "data_exception"),
+    "ArraySubscriptError": ("2202E", "DataException", "array_subscript_error"),
+    "CharacterNotInRepertoire": ("22021", "DataException", "character_not_in_repertoire"),
+    "DatetimeFieldOverflow": ("22008", "DataException", "datetime_field_overflow"),
+    "DivisionByZero": ("22012", "DataException", "division_by_zero"),
+    "ErrorInAssignment": ("22005", "DataException", "error_in_assignment"),
+    "EscapeCharacterConflict": ("2200B", "DataException", "escape_character_conflict"),
+    "IndicatorOverflow": ("22022", "DataException", "indicator_overflow"),
+    "IntervalFieldOverflow": ("22015", "DataException", "interval_field_overflow"),
+    "InvalidArgumentForLogarithm": ("2201E", "DataException", "invalid_argument_for_logarithm"),
+    "InvalidArgumentForNtileFunction": (
+        "22014",
+        "DataException",
+        "invalid_argument_for_ntile_function",
+    ),
+    "InvalidArgumentForNthValueFunction": (
+        "22016",
+        "DataException",
+        "invalid_argument_for_nth_value_function",
+    ),
+    "InvalidArgumentForPowerFunction": (
+        "2201F",
+        "DataException",
+        "invalid_argument_for_power_function",
+    ),
+    "InvalidArgumentForWidthBucketFunction": (
+        "2201G",
+        "DataException",
+        "invalid_argument_for_width_bucket_function",
+    ),
+    "InvalidCharacterValueForCast": ("22018", "DataException", "invalid_character_value_for_cast"),
+    "InvalidDatetimeFormat": ("22007", "DataException", "invalid_datetime_format"),
+    "InvalidEscapeCharacter": ("22019", "DataException", "invalid_escape_character"),
+    "InvalidEscapeOctet": ("2200D", "DataException", "invalid_escape_octet"),
+    "InvalidEscapeSequence": ("22025", "DataException", "invalid_escape_sequence"),
+    "NonstandardUseOfEscapeCharacter": (
+        "22P06",
+        "DataException",
+        "nonstandard_use_of_escape_character",
+    ),
+    "InvalidIndicatorParameterValue": (
+        "22010",
+        "DataException",
+        "invalid_indicator_parameter_value",
+    ),
+    "InvalidParameterValue": ("22023", "DataException", "invalid_parameter_value"),
+    "InvalidPrecedingOrFollowingSize": (
+        "22013",
+        "DataException",
+        "invalid_preceding_or_following_size",
+    ),
+    "InvalidRegularExpression": ("2201B", "DataException", "invalid_regular_expression"),
+    "InvalidRowCountInLimitClause": ("2201W", "DataException", "invalid_row_count_in_limit_clause"),
+    "InvalidRowCountInResultOffsetClause": (
+        "2201X",
+        "DataException",
+        "invalid_row_count_in_result_offset_clause",
+    ),
+    "InvalidTablesampleArgument": ("2202H", "DataException", "invalid_tablesample_argument"),
+    "InvalidTablesampleRepeat": ("2202G", "DataException", "invalid_tablesample_repeat"),
+    "InvalidTimeZoneDisplacementValue": (
+        "22009",
+        "DataException",
+        "invalid_time_zone_displacement_value",
+    ),
+    "InvalidUseOfEscapeCharacter": ("2200C", "DataException", "invalid_use_of_escape_character"),
+    "MostSpecificTypeMismatch": ("2200G", "DataException", "most_specific_type_mismatch"),
+    "NullValueNotAllowed": ("22004", "DataException", "null_value_not_allowed"),
+    "NullValueNoIndicatorParameter": (
+        "22002",
+        "DataException",
+        "null_value_no_indicator_parameter",
+    ),
+    "NumericValueOutOfRange": ("22003", "DataException", "numeric_value_out_of_range"),
+    "SequenceGeneratorLimitExceeded": (
+        "2200H",
+        "DataException",
+        "sequence_generator_limit_exceeded",
+    ),
+    "StringDataLengthMismatch": ("22026", "DataException", "string_data_length_mismatch"),
+    "StringDataRightTruncation": ("22001", "DataException", "string_data_right_truncation"),
+    "SubstringError": ("22011", "DataException", "substring_error"),
+    "TrimError": ("22027", "DataException", "trim_error"),
+    "UnterminatedCString": ("22024", "DataException", "unterminated_c_string"),
+    "ZeroLengthCharacterString": ("2200F", "DataException", "zero_length_character_string"),
+    "FloatingPointException": ("22P01", "DataException", "floating_point_exception"),
+    "InvalidTextRepresentation": ("22P02", "DataException", "invalid_text_representation"),
+    "InvalidBinaryRepresentation": ("22P03", "DataException", "invalid_binary_representation"),
+    "BadCopyFileFormat": ("22P04", "DataException", "bad_copy_file_format"),
+    "UntranslatableCharacter": ("22P05", "DataException", "untranslatable_character"),
+    "NotAnXmlDocument": ("2200L", "DataException", "not_an_xml_document"),
+    "InvalidXmlDocument": ("2200M", "DataException", "invalid_xml_document"),
+    "InvalidXmlContent": ("2200N", "DataException", "invalid_xml_content"),
+    "InvalidXmlComment": ("2200S", "DataException", "invalid_xml_comment"),
+    "InvalidXmlProcessingInstruction": (
+        "2200T",
+        "DataException",
+        "invalid_xml_processing_instruction",
+    ),
+    "DuplicateJsonObjectKeyValue": ("22030", "DataException", "duplicate_json_object_key_value"),
+    "InvalidArgumentForSqlJsonDatetimeFunction": (
+        "22031",
+        "DataException",
+        "invalid_argument_for_sql_json_datetime_function",
+    ),
+    "InvalidJsonText": ("22032", "DataException", "invalid_json_text"),
+    "InvalidSqlJsonSubscript": ("22033", "DataException", "invalid_sql_json_subscript"),
+    "MoreThanOneSqlJsonItem": ("22034", "DataException", "more_than_one_sql_json_item"),
+    "NoSqlJsonItem": ("22035", "DataException", "no_sql_json_item"),
+    "NonNumericSqlJsonItem": ("22036", "DataException", "non_numeric_sql_json_item"),
+    "NonUniqueKeysInAJsonObject": ("22037", "DataException", "non_unique_keys_in_a_json_object"),
+    "SingletonSqlJsonItemRequired": ("22038", "DataException", "singleton_sql_json_item_required"),
+    "SqlJsonArrayNotFound": ("22039", "DataException", "sql_json_array_not_found"),
+    "SqlJsonMemberNotFound": ("2203A", "DataException", "sql_json_member_not_found"),
+    "SqlJsonNumberNotFound": ("2203B", "DataException", "sql_json_number_not_found"),
+    "SqlJsonObjectNotFound": ("2203C", "DataException", "sql_json_object_not_found"),
+    "TooManyJsonArrayElements": ("2203D", "DataException", "too_many_json_array_elements"),
+    "TooManyJsonObjectMembers": ("2203E", "DataException", "too_many_json_object_members"),
+    "SqlJsonScalarRequired": ("2203F", "DataException", "sql_json_scalar_required"),
+    "SqlJsonItemCannotBeCastToTargetType": (
+        "2203G",
+        "DataException",
+        "sql_json_item_cannot_be_cast_to_target_type",
+    ),
+    "IntegrityConstraintViolation": ("23000", "IntegrityError", "integrity_constraint_violation"),
+    "RestrictViolation": ("23001", "IntegrityConstraintViolation", "restrict_violation"),
+    "NotNullViolation": ("23502", "IntegrityConstraintViolation", "not_null_violation"),
+    "ForeignKeyViolation": ("23503", "IntegrityConstraintViolation", "foreign_key_violation"),
+    "UniqueViolation": ("23505", "IntegrityConstraintViolation", "unique_violation"),
+    "CheckViolation": ("23514", "IntegrityConstraintViolation", "check_violation"),
+    "ExclusionViolation": ("23P01", "IntegrityConstraintViolation", "exclusion_violation"),
+    "InvalidCursorState": ("24000", "InternalError", "invalid_cursor_state"),
+    "InvalidTransactionState": ("25000", "InternalError", "invalid_transaction_state"),
+    "ActiveSqlTransaction": ("25001", "InvalidTransactionState", "active_sql_transaction"),
+    "BranchTransactionAlreadyActive": (
+        "25002",
+        "InvalidTransactionState",
+        "branch_transaction_already_active",
+    ),
+    "HeldCursorRequiresSameIsolationLevel": (
+        "25008",
+        "InvalidTransactionState",
+        "held_cursor_requires_same_isolation_level",
+    ),
+    "InappropriateAccessModeForBranchTransaction": (
+        "25003",
+        "InvalidTransactionState",
+        "inappropriate_access_mode_for_branch_transaction",
+    ),
+    "InappropriateIsolationLevelForBranchTransaction": (
+        "25004",
+        "InvalidTransactionState",
+        "inappropriate_isolation_level_for_branch_transaction",
+    ),
+    "NoActiveSqlTransactionForBranchTransaction": (
+        "25005",
+        "InvalidTransactionState",
+        "no_active_sql_transaction_for_branch_transaction",
+    ),
+    "ReadOnlySqlTransaction": ("25006", "InvalidTransactionState", "read_only_sql_transaction"),
+    "SchemaAndDataStatementMixingNotSupported": (
+        "25007",
+        "InvalidTransactionState",
+        "schema_and_data_statement_mixing_not_supported",
+    ),
+    "NoActiveSqlTransaction": ("25P01", "InvalidTransactionState", "no_active_sql_transaction"),
+    "InFailedSqlTransaction": ("25P02", "InvalidTransactionState", "in_failed_sql_transaction"),
+    "IdleInTransactionSessionTimeout": (
+        "25P03",
+        "InvalidTransactionState",
+        "idle_in_transaction_session_timeout",
+    ),
+    "TransactionTimeout": ("25P04", "InvalidTransactionState", "transaction_timeout"),
+    "InvalidSqlStatementName": ("26000", "ProgrammingError", "invalid_sql_statement_name"),
+    "TriggeredDataChangeViolation": (
+        "27000",
+        "OperationalError",
+        "triggered_data_change_violation",
+    ),
+    "InvalidAuthorizationSpecification": (
+        "28000",
+        "OperationalError",
+        "invalid_authorization_specification",
+    ),
+    "InvalidPassword": ("28P01", "InvalidAuthorizationSpecification", "invalid_password"),
+    "DependentPrivilegeDescriptorsStillExist": (
+        "2B000",
+        "InternalError",
+        "dependent_privilege_descriptors_still_exist",
+    ),
+    "DependentObjectsStillExist": (
+        "2BP01",
+        "DependentPrivilegeDescriptorsStillExist",
+        "dependent_objects_still_exist",
+    ),
+    "InvalidTransactionTermination": ("2D000", "InternalError", "invalid_transaction_termination"),
+    "SqlRoutineException": ("2F000", "OperationalError", "sql_routine_exception"),
+    "FunctionExecutedNoReturnStatement": (
+        "2F005",
+        "SqlRoutineException",
+        "function_executed_no_return_statement",
+    ),
+    "ModifyingSqlDataNotPermitted": (
+        "2F002",
+        "SqlRoutineException",
+        "modifying_sql_data_not_permitted",
+    ),
+    "ProhibitedSqlStatementAttempted": (
+        "2F003",
+        "SqlRoutineException",
+        "prohibited_sql_statement_attempted",
+    ),
+    "ReadingSqlDataNotPermitted": (
+        "2F004",
+        "SqlRoutineException",
+        "reading_sql_data_not_permitted",
+    ),
+    "InvalidCursorName": ("34000", "ProgrammingError", "invalid_cursor_name"),
+    "ExternalRoutineException": ("38000", "OperationalError", "external_routine_exception"),
+    "ContainingSqlNotPermitted": (
+        "38001",
+        "ExternalRoutineException",
+        "containing_sql_not_permitted",
+    ),
+    "ModifyingSqlDataNotPermittedExt": (
+        "38002",
+        "ExternalRoutineException",
+        "modifying_sql_data_not_permitted",
+    ),
+    "ProhibitedSqlStatementAttemptedExt": (
+        "38003",
+        "ExternalRoutineException",
+        "prohibited_sql_statement_attempted",
+    ),
+    "ReadingSqlDataNotPermittedExt": (
+        "38004",
+        "ExternalRoutineException",
+        "reading_sql_data_not_permitted",
+    ),
+    "ExternalRoutineInvocationException": (
+        "39000",
+        "OperationalError",
+        "external_routine_invocation_exception",
+    ),
+    "InvalidSqlstateReturned": (
+        "39001",
+        "ExternalRoutineInvocationException",
+        "invalid_sqlstate_returned",
+    ),
+    "NullValueNotAllowedExt": (
+        "39004",
+        "ExternalRoutineInvocationException",
+        "null_value_not_allowed",
+    ),
+    "TriggerProtocolViolated": (
+        "39P01",
+        "ExternalRoutineInvocationException",
+        "trigger_protocol_violated",
+    ),
+    "SrfProtocolViolated": ("39P02", "ExternalRoutineInvocationException", "srf_protocol_violated"),
+    "EventTriggerProtocolViolated": (
+        "39P03",
+        "ExternalRoutineInvocationException",
+        "event_trigger_protocol_violated",
+    ),
+    "SavepointException": ("3B000", "OperationalError", "savepoint_exception"),
+    "InvalidSavepointSpecification": (
+        "3B001",
+        "SavepointException",
+        "invalid_savepoint_specification",
+    ),
+    "InvalidCatalogName": ("3D000", "ProgrammingError", "invalid_catalog_name"),
+    "InvalidSchemaName": ("3F000", "ProgrammingError", "invalid_schema_name"),
+    "TransactionRollback": ("40000", "OperationalError", "transaction_rollback"),
+    "TransactionIntegrityConstraintViolation": (
+        "40002",
+        "TransactionRollback",
+        "transaction_integrity_constraint_violation",
+    ),
+    "SerializationFailure": ("40001", "TransactionRollback", "serialization_failure"),
+    "StatementCompletionUnknown": ("40003", "TransactionRollback", "statement_completion_unknown"),
+    "DeadlockDetected": ("40P01", "TransactionRollback", "deadlock_detected"),
+    "SyntaxErrorOrAccessRuleViolation": (
+        "42000",
+        "ProgrammingError",
+        "syntax_error_or_access_rule_violation",
+    ),
+    "SyntaxError": ("42601", "SyntaxErrorOrAccessRuleViolation", "syntax_error"),
+    "InsufficientPrivilege": (
+        "42501",
+        "SyntaxErrorOrAccessRuleViolation",
+        "insufficient_privilege",
+    ),
+    "CannotCoerce": ("42846", "SyntaxErrorOrAccessRuleViolation", "cannot_coerce"),
+    "GroupingError": ("42803", "SyntaxErrorOrAccessRuleViolation", "grouping_error"),
+    "WindowingError": ("42P20", "SyntaxErrorOrAccessRuleViolation", "windowing_error"),
+    "InvalidRecursion": ("42P19", "SyntaxErrorOrAccessRuleViolation", "invalid_recursion"),
+    "InvalidForeignKey": ("42830", "SyntaxErrorOrAccessRuleViolation", "invalid_foreign_key"),
+    "InvalidName": ("42602", "SyntaxErrorOrAccessRuleViolation", "invalid_name"),
+    "NameTooLong": ("42622", "SyntaxErrorOrAccessRuleViolation", "name_too_long"),
+    "ReservedName": ("42939", "SyntaxErrorOrAccessRuleViolation", "reserved_name"),
+    "DatatypeMismatch": ("42804", "SyntaxErrorOrAccessRuleViolation", "datatype_mismatch"),
+    "IndeterminateDatatype": (
+        "42P18",
+        "SyntaxErrorOrAccessRuleViolation",
+        "indeterminate_datatype",
+    ),
+    "CollationMismatch": ("42P21", "SyntaxErrorOrAccessRuleViolation", "collation_mismatch"),
+    "IndeterminateCollation": (
+        "42P22",
+        "SyntaxErrorOrAccessRuleViolation",
+        "indeterminate_collation",
+    ),
+    "WrongObjectType": ("42809", "SyntaxErrorOrAccessRuleViolation", "wrong_object_type"),
+    "GeneratedAlways": ("428C9", "SyntaxErrorOrAccessRuleViolation", "generated_always"),
+    "UndefinedColumn": ("42703", "SyntaxErrorOrAccessRuleViolation", "undefined_column"),
+    "UndefinedFunction": ("42883", "SyntaxErrorOrAccessRuleViolation", "undefined_function"),
+    "UndefinedTable": ("42P01", "SyntaxErrorOrAccessRuleViolation", "undefined_table"),
+    "UndefinedParameter": ("42P02", "SyntaxErrorOrAccessRuleViolation", "undefined_parameter"),
+    "UndefinedObject": ("42704", "SyntaxErrorOrAccessRuleViolation", "undefined_object"),
+    "DuplicateColumn": ("42701", "SyntaxErrorOrAccessRuleViolation", "duplicate_column"),
+    "DuplicateCursor": ("42P03", "SyntaxErrorOrAccessRuleViolation", "duplicate_cursor"),
+    "DuplicateDatabase": ("42P04", "SyntaxErrorOrAccessRuleViolation", "duplicate_database"),
+    "DuplicateFunction": ("42723", "SyntaxErrorOrAccessRuleViolation", "duplicate_function"),
+    "DuplicatePreparedStatement": (
+        "42P05",
+        "SyntaxErrorOrAccessRuleViolation",
+        "duplicate_prepared_statement",
+    ),
+    "DuplicateSchema": ("42P06", "SyntaxErrorOrAccessRuleViolation", "duplicate_schema"),
+    "DuplicateTable": ("42P07", "SyntaxErrorOrAccessRuleViolation", "duplicate_table"),
+    "DuplicateAlias": ("42712", "SyntaxErrorOrAccessRuleViolation", "duplicate_alias"),
+    "DuplicateObject": ("42710", "SyntaxErrorOrAccessRuleViolation", "duplicate_object"),
+    "AmbiguousColumn": ("42702", "SyntaxErrorOrAccessRuleViolation", "ambiguous_column"),
+    "AmbiguousFunction": ("42725", "SyntaxErrorOrAccessRuleViolation", "ambiguous_function"),
+    "AmbiguousParameter": ("42P08", "SyntaxErrorOrAccessRuleViolation", "ambiguous_parameter"),
+    "AmbiguousAlias": ("42P09", "SyntaxErrorOrAccessRuleViolation", "ambiguous_alias"),
+    "InvalidColumnReference": (
+        "42P10",
+        "SyntaxErrorOrAccessRuleViolation",
+        "invalid_column_reference",
+    ),
+    "InvalidColumnDefinition": (
+        "42611",
+        "SyntaxErrorOrAccessRuleViolation",
+        "invalid_column_definition",
+    ),
+    "InvalidCursorDefinition": (
+        "42P11",
+        "SyntaxErrorOrAccessRuleViolation",
+        "invalid_cursor_definition",
+    ),
+    "InvalidDatabaseDefinition": (
+        "42P12",
+        "SyntaxErrorOrAccessRuleViolation",
+        "invalid_database_definition",
+    ),
+    "InvalidFunctionDefinition": (
+        "42P13",
+        "SyntaxErrorOrAccessRuleViolation",
+        "invalid_function_definition",
+    ),
+    "InvalidPreparedStatementDefinition": (
+        "42P14",
+        "SyntaxErrorOrAccessRuleViolation",
+        "invalid_prepared_statement_definition",
+    ),
+    "InvalidSchemaDefinition": (
+        "42P15",
+        "SyntaxErrorOrAccessRuleViolation",
+        "invalid_schema_definition",
+    ),
+    "InvalidTableDefinition": (
+        "42P16",
+        "SyntaxErrorOrAccessRuleViolation",
+        "invalid_table_definition",
+    ),
+    "InvalidObjectDefinition": (
+        "42P17",
+        "SyntaxErrorOrAccessRuleViolation",
+        "invalid_object_definition",
+    ),
+    "WithCheckOptionViolation": ("44000", "ProgrammingError", "with_check_option_violation"),
+    "InsufficientResources": ("53000", "OperationalError", "insufficient_resources"),
+    "DiskFull": ("53100", "InsufficientResources", "disk_full"),
+    "OutOfMemory": ("53200", "InsufficientResources", "out_of_memory"),
+    "TooManyConnections": ("53300", "InsufficientResources", "too_many_connections"),
+    "ConfigurationLimitExceeded": (
+        "53400",
+        "InsufficientResources",
+        "configuration_limit_exceeded",
+    ),
+    "ProgramLimitExceeded": ("54000", "OperationalError", "program_limit_exceeded"),
+    "StatementTooComplex": ("54001", "ProgramLimitExceeded", "statement_too_complex"),
+    "TooManyColumns": ("54011", "ProgramLimitExceeded", "too_many_columns"),
+    "TooManyArguments": ("54023", "ProgramLimitExceeded", "too_many_arguments"),
+    "ObjectNotInPrerequisiteState": (
+        "55000",
+        "OperationalError",
+        "object_not_in_prerequisite_state",
+    ),
+    "ObjectInUse": ("55006", "ObjectNotInPrerequisiteState", "object_in_use"),
+    "CantChangeRuntimeParam": (
+        "55P02",
+        "ObjectNotInPrerequisiteState",
+        "cant_change_runtime_param",
+    ),
+    "LockNotAvailable": ("55P03", "ObjectNotInPrerequisiteState", "lock_not_available"),
+    "UnsafeNewEnumValueUsage": (
+        "55P04",
+        "ObjectNotInPrerequisiteState",
+        "unsafe_new_enum_value_usage",
+    ),
+    "OperatorIntervention": ("57000", "OperationalError", "operator_intervention"),
+    "QueryCanceled": ("57014", "OperatorIntervention", "query_canceled"),
+    "AdminShutdown": ("57P01", "OperatorIntervention", "admin_shutdown"),
+    "CrashShutdown": ("57P02", "OperatorIntervention", "crash_shutdown"),
+    "CannotConnectNow": ("57P03", "OperatorIntervention", "cannot_connect_now"),
+    "DatabaseDropped": ("57P04", "OperatorIntervention", "database_dropped"),
+    "IdleSessionTimeout": ("57P05", "OperatorIntervention", "idle_session_timeout"),
+    "SystemError": ("58000", "OperationalError", "system_error"),
+    "IoError": ("58030", "SystemError", "io_error"),
+    "UndefinedFile": ("58P01", "SystemError", "undefined_file"),
+    "DuplicateFile": ("58P02", "SystemError", "duplicate_file"),
+    "FileNameTooLong": ("58P03", "SystemError", "file_name_too_long"),
+    "SnapshotTooOld": ("72000", "DatabaseError", "snapshot_too_old"),
+    "ConfigFileError": ("F0000", "OperationalError", "config_file_error"),
+    "LockFileExists": ("F0001", "ConfigFileError", "lock_file_exists"),
+    "FdwError": ("HV000", "OperationalError", "fdw_error"),
+    "FdwColumnNameNotFound": ("HV005", "FdwError", "fdw_column_name_not_found"),
+    "FdwDynamicParameterValueNeeded": ("HV002", "FdwError", "fdw_dynamic_parameter_value_needed"),
+    "FdwFunctionSequenceError": ("HV010", "FdwError", "fdw_function_sequence_error"),
+    "FdwInconsistentDescriptorInformation": (
+        "HV021",
+        "FdwError",
+        "fdw_inconsistent_descriptor_information",
+    ),
+    "FdwInvalidAttributeValue": ("HV024", "FdwError", "fdw_invalid_attribute_value"),
+    "FdwInvalidColumnName": ("HV007", "FdwError", "fdw_invalid_column_name"),
+    "FdwInvalidColumnNumber": ("HV008", "FdwError", "fdw_invalid_column_number"),
+    "FdwInvalidDataType": ("HV004", "FdwError", "fdw_invalid_data_type"),
+    "FdwInvalidDataTypeDescriptors": ("HV006", "FdwError", "fdw_invalid_data_type_descriptors"),
+    "FdwInvalidDescriptorFieldIdentifier": (
+        "HV091",
+        "FdwError",
+        "fdw_invalid_descriptor_field_identifier",
+    ),
+    "FdwInvalidHandle": ("HV00B", "FdwError", "fdw_invalid_handle"),
+    "FdwInvalidOptionIndex": ("HV00C", "FdwError", "fdw_invalid_option_index"),
+    "FdwInvalidOptionName": ("HV00D", "FdwError", "fdw_invalid_option_name"),
+    "FdwInvalidStringLengthOrBufferLength": (
+        "HV090",
+        "FdwError",
+        "fdw_invalid_string_length_or_buffer_length",
+    ),
+    "FdwInvalidStringFormat": ("HV00A", "FdwError", "fdw_invalid_string_format"),
+    "FdwInvalidUseOfNullPointer": ("HV009", "FdwError", "fdw_invalid_use_of_null_pointer"),
+    "FdwTooManyHandles": ("HV014", "FdwError", "fdw_too_many_handles"),
+    "FdwOutOfMemory": ("HV001", "FdwError", "fdw_out_of_memory"),
+    "FdwNoSchemas": ("HV00P", "FdwError", "fdw_no_schemas"),
+    "FdwOptionNameNotFound": ("HV00J", "FdwError", "fdw_option_name_not_found"),
+    "FdwReplyHandle": ("HV00K", "FdwError", "fdw_reply_handle"),
+    "FdwSchemaNotFound": ("HV00Q", "FdwError", "fdw_schema_not_found"),
+    "FdwTableNotFound": ("HV00R", "FdwError", "fdw_table_not_found"),
+    "FdwUnableToCreateExecution": ("HV00L", "FdwError", "fdw_unable_to_create_execution"),
+    "FdwUnableToCreateReply": ("HV00M", "FdwError", "fdw_unable_to_create_reply"),
+    "FdwUnableToEstablishConnection": ("HV00N", "FdwError", "fdw_unable_to_establish_connection"),
+    "PlpgsqlError": ("P0000", "ProgrammingError", "plpgsql_error"),
+    "RaiseException": ("P0001", "PlpgsqlError", "raise_exception"),
+    "NoDataFound": ("P0002", "PlpgsqlError", "no_data_found"),
+    "TooManyRows": ("P0003", "PlpgsqlError", "too_many_rows"),
+    "AssertFailure": ("P0004", "PlpgsqlError", "assert_failure"),
+    "InternalError_": ("XX000", "InternalError", "internal_error"),
+    "DataCorrupted": ("XX001", "InternalError_", "data_corrupted"),
+    "IndexCorrupted": ("XX002", "InternalError_", "index_corrupted"),
 }
 
 # The code of each condition name (PL/pgSQL's), lower case.
@@ -2536,55 +2505,98 @@ _SQLSTATE_BY_NAME: dict[str, str] = {
     "index_corrupted": "XX002",
 }
 
-# What an unknown code of a known class becomes.
-_BY_CLASS: dict[str, type[Error]] = {
-    "00": SuccessfulCompletion,
-    "01": Warning_,
-    "02": NoData,
-    "03": SqlStatementNotYetComplete,
-    "08": ConnectionException,
-    "09": TriggeredActionException,
-    "0A": FeatureNotSupported,
-    "0B": InvalidTransactionInitiation,
-    "0F": LocatorException,
-    "0L": InvalidGrantor,
-    "0P": InvalidRoleSpecification,
-    "0Z": DiagnosticsException,
-    "10": ProgrammingError,
-    "20": CaseNotFound,
-    "21": CardinalityViolation,
-    "22": DataException,
-    "23": IntegrityConstraintViolation,
-    "24": InvalidCursorState,
-    "25": InvalidTransactionState,
-    "26": InvalidSqlStatementName,
-    "27": TriggeredDataChangeViolation,
-    "28": InvalidAuthorizationSpecification,
-    "2B": DependentPrivilegeDescriptorsStillExist,
-    "2D": InvalidTransactionTermination,
-    "2F": SqlRoutineException,
-    "34": InvalidCursorName,
-    "38": ExternalRoutineException,
-    "39": ExternalRoutineInvocationException,
-    "3B": SavepointException,
-    "3D": InvalidCatalogName,
-    "3F": InvalidSchemaName,
-    "40": TransactionRollback,
-    "42": SyntaxErrorOrAccessRuleViolation,
-    "44": WithCheckOptionViolation,
-    "53": InsufficientResources,
-    "54": ProgramLimitExceeded,
-    "55": ObjectNotInPrerequisiteState,
-    "57": OperatorIntervention,
-    "58": SystemError,
-    "72": SnapshotTooOld,
-    "F0": ConfigFileError,
-    "HV": FdwError,
-    "P0": PlpgsqlError,
-    "XX": InternalError_,
+# The class an unknown code of a known class becomes.
+_BY_CLASS: dict[str, str] = {
+    "00": "SuccessfulCompletion",
+    "01": "Warning_",
+    "02": "NoData",
+    "03": "SqlStatementNotYetComplete",
+    "08": "ConnectionException",
+    "09": "TriggeredActionException",
+    "0A": "FeatureNotSupported",
+    "0B": "InvalidTransactionInitiation",
+    "0F": "LocatorException",
+    "0L": "InvalidGrantor",
+    "0P": "InvalidRoleSpecification",
+    "0Z": "DiagnosticsException",
+    "10": "ProgrammingError",
+    "20": "CaseNotFound",
+    "21": "CardinalityViolation",
+    "22": "DataException",
+    "23": "IntegrityConstraintViolation",
+    "24": "InvalidCursorState",
+    "25": "InvalidTransactionState",
+    "26": "InvalidSqlStatementName",
+    "27": "TriggeredDataChangeViolation",
+    "28": "InvalidAuthorizationSpecification",
+    "2B": "DependentPrivilegeDescriptorsStillExist",
+    "2D": "InvalidTransactionTermination",
+    "2F": "SqlRoutineException",
+    "34": "InvalidCursorName",
+    "38": "ExternalRoutineException",
+    "39": "ExternalRoutineInvocationException",
+    "3B": "SavepointException",
+    "3D": "InvalidCatalogName",
+    "3F": "InvalidSchemaName",
+    "40": "TransactionRollback",
+    "42": "SyntaxErrorOrAccessRuleViolation",
+    "44": "WithCheckOptionViolation",
+    "53": "InsufficientResources",
+    "54": "ProgramLimitExceeded",
+    "55": "ObjectNotInPrerequisiteState",
+    "57": "OperatorIntervention",
+    "58": "SystemError",
+    "72": "SnapshotTooOld",
+    "F0": "ConfigFileError",
+    "HV": "FdwError",
+    "P0": "PlpgsqlError",
+    "XX": "InternalError_",
 }
 
 # END generated SQLSTATE classes
+
+
+# SQLSTATE -> the name of its class.
+_NAME_BY_SQLSTATE: dict[str, str] = {entry[0]: name for name, entry in _SQLSTATE_CLASSES.items()}
+
+# Held while a class is made, so that every thread gets the same class object
+# (reentrant: a class makes its base first).
+_MAKING = threading.RLock()
+
+
+def _sqlstate_class(name: str) -> type[Error]:
+    """The class ``name`` of this module, a SQLSTATE class made here on its first use."""
+    cls = globals().get(name)
+    if cls is not None:
+        return cls  # type: ignore[no-any-return]
+    with _MAKING:
+        cls = globals().get(name)
+        if cls is None:
+            code, base_name, condition = _SQLSTATE_CLASSES[name]
+            base = _sqlstate_class(base_name)
+            about = condition
+            if code.endswith("000"):
+                about += f", the category of class {code[:2]}"
+            namespace = {
+                "__doc__": f"SQLSTATE {code}: {about}.",
+                "__module__": __name__,
+                "__qualname__": name,
+                "sqlstate": code,
+            }
+            cls = type(name, (base,), namespace)
+            globals()[name] = cls
+    return cls  # type: ignore[no-any-return]
+
+
+def __getattr__(name: str) -> Any:
+    """A SQLSTATE class, made on first use (``errors.UniqueViolation``, ``from ... import``)."""
+    if name in _SQLSTATE_CLASSES:
+        return _sqlstate_class(name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_SQLSTATE_CLASSES))
 
 
 def lookup(code: str) -> type[Error]:
@@ -2598,13 +2610,13 @@ def lookup(code: str) -> type[Error]:
 
     Raises :class:`KeyError` if the code or name is unknown.
     """
-    cls = _BY_SQLSTATE.get(code.upper())
-    if cls is None:
+    name = _NAME_BY_SQLSTATE.get(code.upper())
+    if name is None:
         name_code = _SQLSTATE_BY_NAME.get(code.lower())
         if name_code is None:
             raise KeyError(code)
-        cls = _BY_SQLSTATE[name_code]
-    return cls
+        name = _NAME_BY_SQLSTATE[name_code]
+    return _sqlstate_class(name)
 
 
 # The DB-API class of a SQLSTATE class pgwire has no class for, by its
@@ -2664,7 +2676,8 @@ def error_from_fields(fields: Mapping[str, str], query: bytes | None = None) -> 
     """
     diag = Diagnostic(fields)
     code = diag.sqlstate or ""
-    cls = _BY_SQLSTATE.get(code) or _BY_CLASS.get(code[:2]) or get_base_exception(code)
+    name = _NAME_BY_SQLSTATE.get(code) or _BY_CLASS.get(code[:2])
+    cls = _sqlstate_class(name) if name is not None else get_base_exception(code)
     return cls(error_message(diag, query), diag=diag)
 
 
@@ -2762,3 +2775,15 @@ class ConnectionTimeout(OperationalError):
 
 class CancellationTimeout(OperationalError):
     """A cancel request got no answer from the server in time (``cancel_safe(timeout=)``)."""
+
+
+#: Every public name, the SQLSTATE classes included: ``from pgwire.errors import *``
+#: makes them all.
+__all__ = sorted(
+    [
+        name
+        for name, value in globals().items()
+        if not name.startswith("_") and getattr(value, "__module__", None) == __name__
+    ]
+    + list(_SQLSTATE_CLASSES)
+)
