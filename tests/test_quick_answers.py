@@ -57,13 +57,21 @@ def quick(monkeypatch: pytest.MonkeyPatch) -> QuickRuns:
 
     Those runs are made by ``core.bound_query`` or, run again as known, ``core.known_answer``.
 
-    A run is "taken" when its result is the one ``take_answer`` made.
+    A run is "taken" when its result is the one ``take_answer`` made, or, for
+    ``known_answer``, when it never left the answer to ``core._known_rest``
+    (the accelerator took it whole) or that took it whole.
     """
     runs = QuickRuns()
     real_bound = core.bound_query
     real_known = core.known_answer
+    real_rest = core._known_rest
     real_take = core.take_answer
     real_execute = Cursor.execute
+    left: list[bool] = []
+
+    def known_rest(*args: Any) -> Any:
+        left.append(True)
+        return real_rest(*args)
 
     def take_answer(*args: Any) -> Any:
         result = real_take(*args)
@@ -71,9 +79,10 @@ def quick(monkeypatch: pytest.MonkeyPatch) -> QuickRuns:
             runs._taken.append(result)
         return result
 
-    def track(gen: Any) -> Any:
+    def track(gen: Any, known: bool = False) -> Any:
         runs._taken = []
         runs._running = True
+        left.clear()
         try:
             results = yield from gen
         except Exception:
@@ -81,7 +90,9 @@ def quick(monkeypatch: pytest.MonkeyPatch) -> QuickRuns:
             runs.outcomes.append("fallback")
             raise
         runs._running = False
-        taken = len(results) == 1 and any(results[0] is r for r in runs._taken)
+        taken = len(results) == 1 and (
+            any(results[0] is r for r in runs._taken) or (known and not left)
+        )
         runs.outcomes.append("taken" if taken else "fallback")
         return results
 
@@ -104,10 +115,11 @@ def quick(monkeypatch: pytest.MonkeyPatch) -> QuickRuns:
     monkeypatch.setattr(core, "take_answer", take_answer)
     def known_answer(*args: Any) -> Any:
         # Only ever run with the statement's columns known.
-        return track(real_known(*args))
+        return track(real_known(*args), known=True)
 
     monkeypatch.setattr(core, "bound_query", bound_query)
     monkeypatch.setattr(core, "known_answer", known_answer)
+    monkeypatch.setattr(core, "_known_rest", known_rest)
     monkeypatch.setattr(Cursor, "execute", execute)
     return runs
 

@@ -25,6 +25,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from pgwire import errors
 from pgwire.accel.selection import speedups
 from pgwire.protocol import core
 from pgwire.protocol import datarows as rows_mod
@@ -850,3 +851,88 @@ def test_known_answer_gives_a_server_error_to_on_error() -> None:
     # What on_error returns is the run's outcome, once the answer is all read.
     assert _run_split(gen, proto, answer, 3) == ("returned", "run again", 0)
     assert len(given) == 1 and given[0].sqlstate == "22012"  # type: ignore[attr-defined]
+
+
+def _known(proto: core.Protocol, on_error: Any = None) -> Any:
+    fields = fields_for(INT_TEXT)
+    return core.known_answer(
+        proto, b"<bind>", lambda _f: None, fields, (loaders_for(INT_TEXT), tuple), on_error
+    )
+
+
+def test_known_answer_steps_as_a_generator_does() -> None:
+    proto = core.Protocol()
+    gen = _known(proto)
+    assert iter(gen) is gen
+    with pytest.raises(TypeError, match="just-started"):
+        gen.send("x")
+    assert next(gen) is None  # queues the request, counts its ReadyForQuery
+    assert bytes(proto.out) == b"<bind>" + m.EXECUTE_UNNAMED + m.SYNC
+    assert proto.pending_ready == 1
+    answer = plain([[b"7", b"seven"]])
+    proto.buf.feed(answer[:4])
+    assert gen.send(None) is None  # not all there: waits
+    proto.buf.feed(answer[4:])
+    with pytest.raises(StopIteration) as stop:
+        next(gen)
+    (result,) = stop.value.value
+    assert [key(row) for row in result.rows] == [key((7, "seven"))]
+    assert (result.command_tag, result.rowcount, proto.pending_ready) == ("SELECT 1", 1, 0)
+    with pytest.raises(StopIteration):
+        next(gen)  # finished, as a generator that returned
+
+
+def test_known_answer_taken_whole_at_its_second_step() -> None:
+    proto = core.Protocol()
+    gen = _known(proto)
+    next(gen)
+    proto.buf.feed(plain([]))
+    with pytest.raises(StopIteration) as stop:
+        gen.send(None)
+    (result,) = stop.value.value
+    assert (result.rows, result.rowcount, proto.transaction_status) == ([], 0, ord("I"))
+
+
+def test_known_answer_thrown_errors_go_to_on_error_and_others_out() -> None:
+    given: list[Exception] = []
+
+    def on_error(exc: Exception) -> Any:
+        given.append(exc)
+        return "given"
+        yield  # a generator
+
+    proto = core.Protocol()
+    gen = _known(proto, on_error)
+    next(gen)
+    # An Error thrown in while the answer is awaited goes to on_error, whose outcome is the run's.
+    with pytest.raises(StopIteration) as stop:
+        gen.throw(errors.QueryCanceled("stop"))
+    assert stop.value.value == "given" and type(given[0]) is errors.QueryCanceled
+    # Anything else is raised out of it, and it is finished.
+    gen = _known(core.Protocol(), on_error)
+    next(gen)
+    with pytest.raises(KeyboardInterrupt):
+        gen.throw(KeyboardInterrupt)
+    with pytest.raises(StopIteration):
+        next(gen)
+    # Thrown before it started: raised at once, as into a generator.
+    gen = _known(core.Protocol(), on_error)
+    with pytest.raises(ValueError, match="early"):
+        gen.throw(ValueError("early"))
+    with pytest.raises(StopIteration):
+        next(gen)
+
+
+def test_known_answer_closed_steps_no_more() -> None:
+    proto = core.Protocol()
+    gen = _known(proto)
+    next(gen)
+    proto.buf.feed(plain([[b"1", b"x"]])[:6])
+    next(gen)  # left to the Python reader, waiting for the rest
+    gen.close()
+    with pytest.raises(StopIteration):
+        next(gen)
+    gen = _known(proto)
+    gen.close()
+    with pytest.raises(StopIteration):
+        next(gen)

@@ -13,8 +13,11 @@
  *
  * take_response() takes the whole plain answer to one statement (rows, tag,
  * ReadyForQuery) in one call, or leaves the buffer untouched for the Python
- * loop; count_commands() and copy_chunks() consume runs of command answers
- * and of CopyData.
+ * loop; known_answer() is the operation running a prepared statement again
+ * (a generator-like object: it queues the Bind, then takes the answer as
+ * take_response() does, and leaves anything else to a Python generator);
+ * count_commands() and copy_chunks() consume runs of command answers and of
+ * CopyData.
  *
  * bind() builds a Bind message (setup_bind() gives its Python fallback),
  * bind_many() the Bind messages of executemany from a parameter plan, and
@@ -25,8 +28,9 @@
  *
  * Attributes read and written by name, and no others:
  *   a ReadBuffer (buf):          reads data and pos, writes pos;
- *   a Protocol (take_response):  reads buf and pending_ready, writes
- *                                pending_ready and transaction_status;
+ *   a Protocol (take_response,   reads buf, out and pending_ready, writes
+ *   known_answer):               pending_ready and transaction_status,
+ *                                appends to out, calls command_completed();
  *   values:                      a session tzinfo's fromutc(), an aware
  *                                datetime's utcoffset(), the int and is_safe
  *                                slots of a new UUID, the append of the rows
@@ -90,6 +94,7 @@ static PyObject *bind_fallback;   /* the pure-Python bind */
 
 static PyObject *str_data, *str_pos, *str_append, *str_fromutc, *str_int, *str_is_safe;
 static PyObject *str_utcoffset, *str_buf, *str_pending_ready, *str_transaction_status;
+static PyObject *str_out, *str_send, *str_throw, *str_close, *str_command_completed;
 static PyObject *empty_tuple, *one;
 
 /* PostgreSQL counts days from 2000-01-01; Python ordinals from 0001-01-01. */
@@ -2342,22 +2347,12 @@ PyDoc_STRVAR(take_response_doc,
 "another message, a value a loader refuses): the Python loop then reads it\n"
 "and reports errors.");
 
+/* take_response() with the RowDescription body `desc` (NULL: none): (rows, tag,
+   rowcount), None, or NULL with an exception. */
 static PyObject *
-take_response(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+take_whole(PyObject *proto, PyObject *loaders, PyObject *make_row, const char *desc,
+           Py_ssize_t desc_len)
 {
-    if (nargs != 3 && nargs != 4) {
-        PyErr_SetString(PyExc_TypeError, "take_response(proto, loaders, make_row, description=None)");
-        return NULL;
-    }
-    PyObject *proto = args[0], *loaders = args[1], *make_row = args[2];
-    PyObject *description = nargs == 4 ? args[3] : Py_None;
-    if (description != Py_None && !PyBytes_CheckExact(description)) {
-        PyErr_SetString(PyExc_TypeError, "take_response: description must be bytes or None");
-        return NULL;
-    }
-    /* The RowDescription the caller knows the columns of, if any. */
-    const char *desc = description == Py_None ? NULL : PyBytes_AS_STRING(description);
-    Py_ssize_t desc_len = description == Py_None ? -1 : PyBytes_GET_SIZE(description);
     /* No loaders: a statement without rows. */
     int no_rows = loaders == Py_None;
     if (planner == NULL
@@ -2478,6 +2473,353 @@ error:
     return NULL;
 }
 
+static PyObject *
+take_response(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 3 && nargs != 4) {
+        PyErr_SetString(PyExc_TypeError, "take_response(proto, loaders, make_row, description=None)");
+        return NULL;
+    }
+    PyObject *description = nargs == 4 ? args[3] : Py_None;
+    if (description != Py_None && !PyBytes_CheckExact(description)) {
+        PyErr_SetString(PyExc_TypeError, "take_response: description must be bytes or None");
+        return NULL;
+    }
+    /* The RowDescription the caller knows the columns of, if any. */
+    const char *desc = description == Py_None ? NULL : PyBytes_AS_STRING(description);
+    Py_ssize_t desc_len = description == Py_None ? -1 : PyBytes_GET_SIZE(description);
+    return take_whole(args[0], args[1], args[2], desc, desc_len);
+}
+
+/* --- KnownAnswer: a prepared statement run again, as known ------------------------- */
+
+/* What answers are made of (setup_answers): the Result class and the Execute +
+   Sync messages sent after a Bind. */
+static PyObject *result_type, *execute_sync;
+
+typedef struct {
+    PyObject_HEAD
+    PyObject *proto;
+    PyObject *bind;     /* the Bind message, until the first step queues it */
+    PyObject *fields;   /* the columns of the Result (None: a statement without rows) */
+    PyObject *loaders;  /* None: no rows may come */
+    PyObject *make_row;
+    PyObject *rest;     /* rest(exc) -> the generator the answer is left to */
+    PyObject *delegate; /* that generator, once made */
+    int state;          /* 0: not started; 1: waiting for the answer; 2: finished */
+} KnownAnswerObject;
+
+static int
+known_traverse(KnownAnswerObject *self, visitproc visit, void *arg)
+{
+    Py_VISIT(self->proto);
+    Py_VISIT(self->bind);
+    Py_VISIT(self->fields);
+    Py_VISIT(self->loaders);
+    Py_VISIT(self->make_row);
+    Py_VISIT(self->rest);
+    Py_VISIT(self->delegate);
+    return 0;
+}
+
+static int
+known_clear(KnownAnswerObject *self)
+{
+    Py_CLEAR(self->proto);
+    Py_CLEAR(self->bind);
+    Py_CLEAR(self->fields);
+    Py_CLEAR(self->loaders);
+    Py_CLEAR(self->make_row);
+    Py_CLEAR(self->rest);
+    Py_CLEAR(self->delegate);
+    return 0;
+}
+
+static void
+known_dealloc(KnownAnswerObject *self)
+{
+    PyObject_GC_UnTrack(self);
+    known_clear(self);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+/* Send `arg` to the generator the answer was left to. */
+static PyObject *
+known_forward(KnownAnswerObject *self, PyObject *arg)
+{
+    return PyObject_CallMethodOneArg(self->delegate, str_send, arg);
+}
+
+/* Leave the answer to rest(exc) (exc, a reference taken: None or the
+   Exception raised so far) and step the generator it makes. */
+static PyObject *
+known_leave(KnownAnswerObject *self, PyObject *exc)
+{
+    self->delegate = PyObject_CallOneArg(self->rest, exc);
+    Py_DECREF(exc);
+    if (self->delegate == NULL) {
+        self->state = 2;
+        return NULL;
+    }
+    return known_forward(self, Py_None);
+}
+
+/* The exception being raised, taken, if it is an Exception (else left raised): NULL then. */
+static PyObject *
+take_exception(void)
+{
+    if (!PyErr_ExceptionMatches(PyExc_Exception))
+        return NULL;
+    PyObject *type, *value, *tb;
+    PyErr_Fetch(&type, &value, &tb);
+    PyErr_NormalizeException(&type, &value, &tb);
+    if (tb != NULL)
+        PyException_SetTraceback(value, tb);
+    Py_XDECREF(type);
+    Py_XDECREF(tb);
+    return value;
+}
+
+/* The answer taken whole, as the generator's return value [Result]; NULL with
+   StopIteration set then, with another exception on error, or the step's None. */
+static PyObject *
+known_take(KnownAnswerObject *self)
+{
+    PyObject *whole = take_whole(self->proto, self->loaders, self->make_row, NULL, -1);
+    if (whole == Py_None) {
+        /* Not all there, or not plain: read message by message from here on. */
+        Py_DECREF(whole);
+        return NULL;
+    }
+    PyObject *rows = NULL, *tag = NULL, *count = NULL, *res = NULL;
+    if (whole != NULL) {
+        rows = PyTuple_GET_ITEM(whole, 0);
+        tag = PyTuple_GET_ITEM(whole, 1);
+        count = PyTuple_GET_ITEM(whole, 2);
+        PyObject *done = PyObject_CallMethodOneArg(self->proto, str_command_completed, tag);
+        if (done != NULL) {
+            Py_DECREF(done);
+            PyObject *rowcount = Py_NewRef(count);
+            /* Rows of known columns: their count when the tag gives none. */
+            if (self->fields != Py_None && PyLong_AsLong(count) < 0)
+                Py_SETREF(rowcount, PyLong_FromSsize_t(PyList_GET_SIZE(rows)));
+            if (rowcount != NULL) {
+                PyObject *argv[4] = {self->fields, rows, tag, rowcount};
+                res = PyObject_Vectorcall(result_type, argv, 4, NULL);
+                Py_DECREF(rowcount);
+            }
+        }
+        Py_DECREF(whole);
+    }
+    return res;
+}
+
+static PyObject *
+known_send(KnownAnswerObject *self, PyObject *arg)
+{
+    if (self->delegate != NULL)
+        return known_forward(self, arg);
+    if (self->state == 2) {
+        PyErr_SetNone(PyExc_StopIteration);
+        return NULL;
+    }
+    if (self->state == 0) {
+        if (arg != Py_None) {
+            PyErr_SetString(PyExc_TypeError,
+                            "can't send non-None value to a just-started generator");
+            return NULL;
+        }
+        /* Queue Bind, Execute and Sync; nothing of the answer can be there yet. */
+        PyObject *out = PyObject_GetAttr(self->proto, str_out);
+        if (out == NULL)
+            return NULL;
+        int rc = -1;
+        if (!PyByteArray_Check(out))
+            PyErr_SetString(PyExc_TypeError, "proto.out must be a bytearray");
+        else {
+            Py_ssize_t at = PyByteArray_GET_SIZE(out);
+            Py_ssize_t n = PyBytes_GET_SIZE(self->bind), m = PyBytes_GET_SIZE(execute_sync);
+            if (PyByteArray_Resize(out, at + n + m) == 0) {
+                memcpy(PyByteArray_AS_STRING(out) + at, PyBytes_AS_STRING(self->bind), n);
+                memcpy(PyByteArray_AS_STRING(out) + at + n, PyBytes_AS_STRING(execute_sync), m);
+                rc = 0;
+            }
+        }
+        Py_DECREF(out);
+        if (rc < 0)
+            return NULL;
+        PyObject *pending = PyObject_GetAttr(self->proto, str_pending_ready);
+        if (pending == NULL)
+            return NULL;
+        Py_SETREF(pending, PyNumber_Add(pending, one));
+        if (pending == NULL)
+            return NULL;
+        rc = PyObject_SetAttr(self->proto, str_pending_ready, pending);
+        Py_DECREF(pending);
+        if (rc < 0)
+            return NULL;
+        Py_CLEAR(self->bind);
+        self->state = 1;
+        Py_RETURN_NONE;
+    }
+    PyObject *result = known_take(self);
+    if (result != NULL) {
+        self->state = 2;
+        PyObject *list = PyList_New(1);
+        if (list == NULL) {
+            Py_DECREF(result);
+            return NULL;
+        }
+        PyList_SET_ITEM(list, 0, result);
+        PyObject *stop = PyObject_CallOneArg(PyExc_StopIteration, list);
+        Py_DECREF(list);
+        if (stop != NULL) {
+            PyErr_SetObject(PyExc_StopIteration, stop);
+            Py_DECREF(stop);
+        }
+        return NULL;
+    }
+    /* Left to rest(): with the exception raised (an Exception), or None. */
+    PyObject *exc = Py_None;
+    if (PyErr_Occurred()) {
+        exc = take_exception();
+        if (exc == NULL) {
+            self->state = 2;
+            return NULL;
+        }
+    }
+    else
+        Py_INCREF(exc);
+    return known_leave(self, exc);
+}
+
+static PyObject *
+known_next(KnownAnswerObject *self)
+{
+    return known_send(self, Py_None);
+}
+
+static PyObject *
+known_throw(KnownAnswerObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs < 1 || nargs > 3) {
+        PyErr_SetString(PyExc_TypeError, "throw(type[, value[, traceback]])");
+        return NULL;
+    }
+    if (self->delegate != NULL) {
+        PyObject *argv[4] = {self->delegate, args[0], nargs > 1 ? args[1] : NULL,
+                             nargs > 2 ? args[2] : NULL};
+        return PyObject_VectorcallMethod(str_throw, argv, (size_t)nargs + 1, NULL);
+    }
+    /* Raised at the step it was thrown into, as into a generator. */
+    PyObject *type = args[0], *value = nargs > 1 ? args[1] : Py_None;
+    if (PyExceptionInstance_Check(type))
+        PyErr_SetObject((PyObject *)Py_TYPE(type), type);
+    else if (PyExceptionClass_Check(type))
+        PyErr_SetObject(type, value);
+    else {
+        PyErr_SetString(PyExc_TypeError, "exceptions must derive from BaseException");
+        return NULL;
+    }
+    if (self->state != 1) {
+        self->state = 2;
+        return NULL;
+    }
+    /* Waiting for the answer: an Exception goes to rest(), as the read's own would. */
+    PyObject *exc = take_exception();
+    if (exc == NULL) {
+        self->state = 2;
+        return NULL;
+    }
+    return known_leave(self, exc);
+}
+
+static PyObject *
+known_close(KnownAnswerObject *self, PyObject *Py_UNUSED(ignored))
+{
+    self->state = 2;
+    if (self->delegate != NULL)
+        return PyObject_CallMethodNoArgs(self->delegate, str_close);
+    Py_RETURN_NONE;
+}
+
+static PyMethodDef known_methods[] = {
+    {"send", (PyCFunction)known_send, METH_O, "send(value): the next step, as a generator's."},
+    {"throw", (PyCFunction)(void (*)(void))known_throw, METH_FASTCALL,
+     "throw(type[, value[, traceback]]): raise it at the step waiting, as a generator does."},
+    {"close", (PyCFunction)known_close, METH_NOARGS, "close(): end it (and what it left to)."},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyTypeObject KnownAnswerType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "pgwire.accel._speedups.KnownAnswer",
+    .tp_basicsize = sizeof(KnownAnswerObject),
+    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC,
+    .tp_doc = "A prepared statement run again as known, stepped as a generator (see known_answer).",
+    .tp_dealloc = (destructor)known_dealloc,
+    .tp_traverse = (traverseproc)known_traverse,
+    .tp_clear = (inquiry)known_clear,
+    .tp_iter = PyObject_SelfIter,
+    .tp_iternext = (iternextfunc)known_next,
+    .tp_methods = known_methods,
+};
+
+PyDoc_STRVAR(known_answer_doc,
+"known_answer(proto, bind, fields, loaders, make_row, rest) -> generator-like\n\n"
+"The protocol operation running a prepared statement again: its first step\n"
+"queues bind, Execute and Sync (pending_ready + 1); the next ones take the\n"
+"answer whole as take_response does, returning [Result(fields, rows, tag,\n"
+"rowcount)] after proto.command_completed(tag). An answer not all there or not\n"
+"plain, or an Exception raised meanwhile, is left to the generator rest(exc)\n"
+"(exc None or the exception), which the steps then drive. setup_answers() first.");
+
+static PyObject *
+known_answer(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 6) {
+        PyErr_SetString(PyExc_TypeError, "known_answer(proto, bind, fields, loaders, make_row, rest)");
+        return NULL;
+    }
+    if (result_type == NULL) {
+        PyErr_SetString(PyExc_RuntimeError, "known_answer: setup_answers() was not called");
+        return NULL;
+    }
+    if (!PyBytes_CheckExact(args[1])) {
+        PyErr_SetString(PyExc_TypeError, "known_answer: bind must be bytes");
+        return NULL;
+    }
+    KnownAnswerObject *self = PyObject_GC_New(KnownAnswerObject, &KnownAnswerType);
+    if (self == NULL)
+        return NULL;
+    self->proto = Py_NewRef(args[0]);
+    self->bind = Py_NewRef(args[1]);
+    self->fields = Py_NewRef(args[2]);
+    self->loaders = Py_NewRef(args[3]);
+    self->make_row = Py_NewRef(args[4]);
+    self->rest = Py_NewRef(args[5]);
+    self->delegate = NULL;
+    self->state = 0;
+    PyObject_GC_Track(self);
+    return (PyObject *)self;
+}
+
+PyDoc_STRVAR(setup_answers_doc,
+"setup_answers(result_type, execute_sync)\n\n"
+"What known_answer() makes answers of: the Result class, and the Execute and\n"
+"Sync messages queued after a Bind.");
+
+static PyObject *
+setup_answers(PyObject *module, PyObject *args)
+{
+    PyObject *rtype, *tail;
+    if (!PyArg_ParseTuple(args, "OO!:setup_answers", &rtype, &PyBytes_Type, &tail))
+        return NULL;
+    Py_XSETREF(result_type, Py_NewRef(rtype));
+    Py_XSETREF(execute_sync, Py_NewRef(tail));
+    Py_RETURN_NONE;
+}
+
 /* --- copy_chunks: COPY TO STDOUT data ----------------------------------------------- */
 
 PyDoc_STRVAR(copy_chunks_doc,
@@ -2538,6 +2880,8 @@ static PyMethodDef methods[] = {
     {"copy_chunks", (PyCFunction)(void (*)(void))copy_chunks, METH_FASTCALL, copy_chunks_doc},
     {"take_response", (PyCFunction)(void (*)(void))take_response, METH_FASTCALL,
      take_response_doc},
+    {"known_answer", (PyCFunction)(void (*)(void))known_answer, METH_FASTCALL, known_answer_doc},
+    {"setup_answers", setup_answers, METH_VARARGS, setup_answers_doc},
     {"setup_rows", setup_rows, METH_VARARGS, setup_rows_doc},
     {"setup_bind", setup_bind, METH_O, setup_bind_doc},
     {"clear_plans", clear_plans, METH_NOARGS, clear_plans_doc},
@@ -2565,7 +2909,8 @@ PyInit__speedups(void)
     PyDateTime_IMPORT;
     if (PyDateTimeAPI == NULL)
         return NULL;
-    if (PyType_Ready(&PlanType) < 0 || PyType_Ready(&CopyWriterType) < 0)
+    if (PyType_Ready(&PlanType) < 0 || PyType_Ready(&CopyWriterType) < 0
+        || PyType_Ready(&KnownAnswerType) < 0)
         return NULL;
     PyObject *m = PyModule_Create(&moduledef);
     if (m == NULL)
@@ -2580,6 +2925,11 @@ PyInit__speedups(void)
     INTERN(str_buf, "buf");
     INTERN(str_pending_ready, "pending_ready");
     INTERN(str_transaction_status, "transaction_status");
+    INTERN(str_out, "out");
+    INTERN(str_send, "send");
+    INTERN(str_throw, "throw");
+    INTERN(str_close, "close");
+    INTERN(str_command_completed, "command_completed");
     if ((one = PyLong_FromLong(1)) == NULL)
         goto error;
     if (PyModule_AddObjectRef(m, "CopyWriter", (PyObject *)&CopyWriterType) < 0)

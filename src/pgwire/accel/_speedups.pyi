@@ -6,8 +6,9 @@ of no others:
 * a read buffer (``pgwire.protocol.buffer.ReadBuffer``, given as ``buf``):
   reads ``data`` and ``pos``, writes ``pos``;
 * a session (``pgwire.protocol.core.Protocol``, given to ``take_response``
-  as ``proto``): reads ``buf`` and ``pending_ready``, writes
-  ``pending_ready`` and ``transaction_status``;
+  and ``known_answer`` as ``proto``): reads ``buf``, ``out`` and
+  ``pending_ready``, writes ``pending_ready`` and ``transaction_status``,
+  appends to ``out``, and calls ``command_completed(tag)``;
 * values it builds or writes: a session tzinfo's ``fromutc()``, an aware
   datetime's ``utcoffset()``, the ``int`` and ``is_safe`` slots of a new
   UUID, the ``append`` of the rows list given to ``read_data_rows``.
@@ -25,11 +26,14 @@ class _ReadBuffer(Protocol):
     pos: int
 
 class _Session(Protocol):
-    """What ``take_response`` uses of a Protocol."""
+    """What ``take_response`` and ``known_answer`` use of a Protocol."""
 
     buf: _ReadBuffer
+    out: bytearray
     pending_ready: int
     transaction_status: int
+
+    def command_completed(self, tag: str) -> None: ...
 
 _Loader = Callable[[bytes], Any]
 _RowMaker = Callable[[list[Any]], Any]
@@ -102,6 +106,26 @@ def take_response(
     Once all is decoded, ``buf.pos`` moves past the ReadyForQuery and ``proto``
     notes it (``transaction_status``, ``pending_ready`` less one), with no
     signal handled in between.
+    """
+
+def setup_answers(result_type: Callable[..., Any], execute_sync: bytes) -> None:
+    """What ``known_answer`` makes answers of: the Result class, the Execute + Sync messages."""
+
+def known_answer(
+    proto: _Session,
+    bind: bytes,
+    fields: list[Any] | None,
+    loaders: list[_Loader] | tuple[_Loader, ...] | None,
+    make_row: _RowMaker | None,
+    rest: Callable[[Exception | None], Any],
+) -> Any:
+    """A prepared statement run again, stepped as a generator (``send``, ``throw``, ``close``).
+
+    The first step queues ``bind``, Execute and Sync and counts a ReadyForQuery
+    to come; the next take the answer whole as ``take_response`` does and
+    return ``[Result(fields, rows, tag, rowcount)]`` after
+    ``proto.command_completed(tag)``.  An answer not all there or not plain,
+    or an Exception raised meanwhile, is left to the generator ``rest(exc)``.
     """
 
 def count_commands(buf: _ReadBuffer) -> tuple[int, int]:

@@ -95,8 +95,10 @@ class Protocol:
     The accelerator's C code uses these attributes by name, and no others
     (``pgwire/accel/_speedups.c`` and its stub list them too): its
     ``take_response`` reads ``buf`` and ``pending_ready`` and writes
-    ``pending_ready`` and ``transaction_status``; it and the other readers
-    of ``buf`` read its ``data`` and ``pos`` and write its ``pos``.
+    ``pending_ready`` and ``transaction_status``; its ``known_answer`` does
+    too, appends to ``out`` and calls :meth:`command_completed`; they and
+    the other readers of ``buf`` read its ``data`` and ``pos`` and write its
+    ``pos``.
     Renaming one of them means changing the C code too.
     """
 
@@ -612,18 +614,38 @@ def known_answer(
     What :func:`bound_query` does for a statement whose columns (``fields``,
     or :data:`NO_ROWS`) and ``adapters`` (loaders and row maker) are known,
     outside a transaction to begin, when the accelerator takes answers
-    (:data:`CAN_TAKE_ANSWERS`): the plain answer is taken whole without the
-    preparations of :func:`results`, to which anything else is left.  This
-    is the path of a query run again and again.
+    (:data:`CAN_TAKE_ANSWERS`).  This is the path of a query run again and
+    again, so the operation is the accelerator's ``known_answer``, stepped
+    as a generator: it takes the plain answer whole, as :func:`take_answer`
+    does, without a Python frame; an answer not all there or not plain is
+    left to :func:`_known_rest`.
     """
-    proto.out += bind
-    proto.out += _EXECUTE_SYNC
-    proto.pending_ready += 1
-    # Nothing of the answer can be there yet.
-    yield
+    assert speedups is not None
     loaders, make_row = adapters
-    buf = proto.buf
+    rest = functools.partial(_known_rest, proto, on_description, fields, adapters, on_error)
+    result_fields = None if fields is NO_ROWS else fields
+    return speedups.known_answer(proto, bind, result_fields, loaders, make_row, rest)  # type: ignore[no-any-return]
+
+
+def _known_rest(
+    proto: Protocol,
+    on_description: OnDescription | None,
+    fields: list[m.FieldDescription],
+    adapters: tuple[Loaders | None, RowMaker | None],
+    on_error: Callable[[Error], PGGen] | None,
+    failure: Exception | None,
+) -> PGGen:
+    """:func:`known_answer`'s answer when it is not taken whole at once.
+
+    ``failure`` is the exception raised while taking it, if any.  The answer
+    is taken whole once all there, else read message by message by
+    :func:`results`'s reader; an :class:`Error` goes to ``on_error``.
+    """
     try:
+        if failure is not None:
+            raise failure
+        loaders, make_row = adapters
+        buf = proto.buf
         while True:
             whole = take_answer(proto, fields, loaders, make_row)
             if whole is not None:
@@ -1003,6 +1025,8 @@ def extended_query(
 
 _DESCRIBE_EXECUTE_SYNC = m.DESCRIBE_UNNAMED_PORTAL + m.EXECUTE_UNNAMED + m.SYNC
 _EXECUTE_SYNC = m.EXECUTE_UNNAMED + m.SYNC
+if speedups is not None:
+    speedups.setup_answers(Result, _EXECUTE_SYNC)
 
 
 def bound_query(
