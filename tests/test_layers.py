@@ -25,6 +25,7 @@ ROOMS: dict[str, str] = {
     "dbapi": "leaf",
     "rows": "leaf",
     "charsets": "leaf",
+    "_log": "leaf",
     "accel": "accelerator",
     "types": "types",
     "protocol": "protocol",

@@ -835,29 +835,32 @@ def test_known_answer_reads_every_answer_as_bound_query(odd: str | None, where: 
         )
 
 
-def test_known_answer_gives_a_server_error_to_on_error() -> None:
-    fields = fields_for(INT_TEXT)
-    loaders = loaders_for(INT_TEXT)
-    given: list[Exception] = []
-
-    def on_error(exc: Exception) -> Any:
-        given.append(exc)
-        return "run again"
-        yield  # a generator
-
-    proto = core.Protocol()
-    gen = core.known_answer(proto, b"", lambda _f: None, fields, (loaders, tuple), on_error)
-    answer = msg(b"2") + ODD_MESSAGES["error"] + ready(b"I")
-    # What on_error returns is the run's outcome, once the answer is all read.
-    assert _run_split(gen, proto, answer, 3) == ("returned", "run again", 0)
-    assert len(given) == 1 and given[0].sqlstate == "22012"  # type: ignore[attr-defined]
-
-
 def _known(proto: core.Protocol, on_error: Any = None) -> Any:
     fields = fields_for(INT_TEXT)
     return core.known_answer(
         proto, b"<bind>", lambda _f: None, fields, (loaders_for(INT_TEXT), tuple), on_error
     )
+
+
+def _on_error_giving(outcome: Any, given: list[Exception]) -> Any:
+    """An on_error noting each error in ``given``, whose run's outcome is ``outcome``."""
+
+    def on_error(exc: Exception) -> Any:
+        given.append(exc)
+        return outcome
+        yield  # a generator
+
+    return on_error
+
+
+def test_known_answer_gives_a_server_error_to_on_error() -> None:
+    given: list[Exception] = []
+    proto = core.Protocol()
+    gen = _known(proto, _on_error_giving("run again", given))
+    answer = msg(b"2") + ODD_MESSAGES["error"] + ready(b"I")
+    # What on_error returns is the run's outcome, once the answer is all read.
+    assert _run_split(gen, proto, answer, 3) == ("returned", "run again", 0)
+    assert len(given) == 1 and given[0].sqlstate == "22012"  # type: ignore[attr-defined]
 
 
 def test_known_answer_steps_as_a_generator_does() -> None:
@@ -895,12 +898,7 @@ def test_known_answer_taken_whole_at_its_second_step() -> None:
 
 def test_known_answer_thrown_errors_go_to_on_error_and_others_out() -> None:
     given: list[Exception] = []
-
-    def on_error(exc: Exception) -> Any:
-        given.append(exc)
-        return "given"
-        yield  # a generator
-
+    on_error = _on_error_giving("given", given)
     proto = core.Protocol()
     gen = _known(proto, on_error)
     next(gen)

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import errors as _errors
 from ._flow import Call, FlowGen, Give, holding
+from ._log import logger
 from .connection_info import (
     ConnectionInfo,
     ConnStatus,
@@ -54,21 +55,7 @@ from .types import AdaptContext, TypesRegistry
 from .types.adapt import default_registry, registry_of
 
 if TYPE_CHECKING:
-    import logging
-
     from .drivers.channel import Channel
-
-
-def logger() -> logging.Logger:
-    """The ``pgwire`` logger.
-
-    :mod:`logging` (with ``traceback``, ``linecache``, ``tokenize``) is
-    imported by the first message said, not by ``import pgwire``: most
-    processes never say one.
-    """
-    import logging
-
-    return logging.getLogger("pgwire")
 
 NoticeHandler = Callable[[Diagnostic], None]
 NotifyHandler = Callable[[Notify], None]

@@ -10,11 +10,12 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Itera
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar, overload
 
-from ._base import BaseConnection, IsolationLevel, logger
+from ._base import BaseConnection, IsolationLevel
 from ._connect import ConnectSteps, connect_flow, open_session_flow
 from ._cursor_base import BaseCursor, Params, _Exhausted
 from ._flow import arun, arun_iter, holding
 from ._hosts import resolve
+from ._log import logger
 from .client_cursor import ClientCursorMixin, RawCursorMixin
 from .conninfo import ConnectParams, HostSpec, conninfo_to_dict
 from .copy import AsyncCopy

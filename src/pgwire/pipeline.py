@@ -19,8 +19,8 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any
 
-from ._base import logger
 from ._flow import Call, FlowGen
+from ._log import logger
 from .errors import Error, OperationalError, PipelineAborted
 from .protocol import core
 from .protocol import messages as m

@@ -646,15 +646,15 @@ def _known_rest(
             raise failure
         loaders, make_row = adapters
         buf = proto.buf
-        while True:
+        # The compiled take has just failed on what is buffered: try again
+        # only once more has arrived.
+        while buf.next_message() < 0:
+            yield
             whole = take_answer(proto, fields, loaders, make_row)
             if whole is not None:
                 return [whole]
-            if buf.next_message() >= 0:
-                # Not plain: read message by message from this one on.
-                buf.pos = buf.start - 5
-                break
-            yield
+        # Not plain: read message by message from this one on.
+        buf.pos = buf.start - 5
         adapted = (loaders, make_row, None)
         return (yield from _read_answer(proto, on_description, 1, False, False, fields, adapted))
     except Error as exc:

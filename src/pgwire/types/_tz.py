@@ -6,6 +6,8 @@ import re
 from datetime import timedelta, timezone, tzinfo
 from functools import lru_cache
 
+from .._log import logger
+
 __all__ = ["resolve_timezone"]
 
 
@@ -78,9 +80,5 @@ def resolve_timezone(name: str) -> tzinfo:
         west = int(hh) * 3600 + int(mm or 0) * 60 + int(ss or 0)
         return _fixed(west if sign == "-" else -west)
     # Once per name (the result is cached), as psycopg warns.
-    import logging  # not loaded by every import of pgwire: said seldom
-
-    logging.getLogger("pgwire").warning(
-        "unknown PostgreSQL time zone %r: timestamps will be given in UTC", key
-    )
+    logger().warning("unknown PostgreSQL time zone %r: timestamps will be given in UTC", key)
     return timezone.utc

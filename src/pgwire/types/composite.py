@@ -21,6 +21,7 @@ from collections import namedtuple
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from .._log import logger
 from ..errors import DataError, ProgrammingError
 from . import oids
 from .adapt import (
@@ -495,9 +496,7 @@ def register_composite(
     info.python_type = factory if isinstance(factory, type) else None
     info.make_sequence = make_sequence
     if isinstance(factory, type) and make_sequence is None and not issubclass(factory, Sequence):
-        import logging  # not loaded by every import of pgwire: said seldom
-
-        logging.getLogger("pgwire").warning(
+        logger().warning(
             "the type %r is not a sequence: dumping these objects to the"
             " database will fail. Please specify a `make_sequence`"
             " argument in the `register_composite()` call",
