@@ -109,6 +109,9 @@ lists of registered Python objects dump as arrays of the type.
 
 from __future__ import annotations
 
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
 from . import array as _array
 from . import bool as _bool
 from . import composite as _composite
@@ -137,18 +140,32 @@ from .adapt import (
 )
 from .composite import register_composite
 from .enum import register_enum
-from .hstore import register_hstore
 from .json import Json, Jsonb, set_json_dumps, set_json_loads
 from .multirange import Multirange, register_multirange
 from .range import Range, register_range
-from .typeinfo import (
-    CompositeInfo,
-    DomainInfo,
-    EnumInfo,
-    MultirangeInfo,
-    RangeInfo,
-    TypeInfo,
-)
+
+if TYPE_CHECKING:
+    from .hstore import register_hstore
+    from .typeinfo import (
+        CompositeInfo,
+        DomainInfo,
+        EnumInfo,
+        MultirangeInfo,
+        RangeInfo,
+        TypeInfo,
+    )
+
+#: Names whose module is imported when first asked for: what only a session
+#: reading the catalog or using hstore needs (see docs/architecture.md).
+_LAZY = {
+    "register_hstore": "hstore",
+    "CompositeInfo": "typeinfo",
+    "DomainInfo": "typeinfo",
+    "EnumInfo": "typeinfo",
+    "MultirangeInfo": "typeinfo",
+    "RangeInfo": "typeinfo",
+    "TypeInfo": "typeinfo",
+}
 
 __all__ = [
     "AdaptContext",
@@ -216,3 +233,13 @@ def register_default_adapters(registry: TypesRegistry) -> None:
 
 
 register_default_adapters(default_registry)
+
+
+def __getattr__(name: str) -> Any:
+    """The names of :data:`_LAZY`, imported on first use."""
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
