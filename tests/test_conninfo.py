@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import getpass
+import ipaddress
 import locale
 import os
 import pathlib
@@ -597,6 +598,28 @@ def test_hostaddr_errors() -> None:
         make_params(host="h", hostaddr="192.0.2.1,192.0.2.2")
     with pytest.raises(ProgrammingError, match="could not parse network address"):
         make_params(hostaddr="not-an-ip")
+    with pytest.raises(ProgrammingError, match='could not parse network address "fe80::1%"'):
+        make_params(hostaddr="fe80::1%")
+    assert make_params(hostaddr="fe80::1%eth0").hosts == [HostSpec("", 5432, "fe80::1%eth0")]
+
+
+def _address_texts() -> st.SearchStrategy[str]:
+    """Numeric addresses, with or without a zone, and near misses of them."""
+    addresses = st.ip_addresses().map(str)
+    zoned = st.tuples(st.ip_addresses(v=6).map(str), st.text("ab0%/", max_size=3)).map("%".join)
+    near = st.text(alphabet="0123456789abcdefABCDEF:.%/ x\x00", max_size=45)
+    return addresses | zoned | near
+
+
+@given(_address_texts())
+def test_numeric_hosts_are_told_apart_as_ipaddress_tells_them(text: str) -> None:
+    # The socket module's parser stands in for ipaddress (not imported by pgwire).
+    try:
+        ipaddress.ip_address(text)
+        expected = True
+    except ValueError:
+        expected = False
+    assert conninfo._is_ip_address(text) is expected
 
 
 @pytest.mark.parametrize(

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import os
+import random
 import socket
 from collections.abc import Callable, Coroutine, Iterator
 from pathlib import Path
@@ -105,7 +106,7 @@ def no_lookups(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture
 def reversed_shuffle(monkeypatch: pytest.MonkeyPatch) -> None:
     """Make load_balance_hosts=random predictable: every shuffle reverses."""
-    monkeypatch.setattr(conninfo.random, "shuffle", lambda items: items.reverse())
+    monkeypatch.setattr(random, "shuffle", lambda items: items.reverse())
 
 
 def attempts_of(text: str, **kwargs: Any) -> list[dict[str, object]]:

@@ -6,7 +6,6 @@ concrete connection runs with its driver.
 
 from __future__ import annotations
 
-import random
 import sys
 import threading
 import time
@@ -34,6 +33,7 @@ from .conninfo import (
     conninfo_to_dict,
     protocol_versions,
     scram_keys,
+    shuffle_hosts,
 )
 from .drivers.connect import retry_tls
 from .engine.plans import StatementPlans
@@ -131,7 +131,7 @@ def host_order(params: ConnectParams) -> list[HostSpec]:
     """Hosts in the order to try them (shuffled with load_balance_hosts=random)."""
     hosts = list(params.hosts)
     if params.load_balance_hosts == "random":
-        random.shuffle(hosts)
+        shuffle_hosts(hosts)
     return hosts
 
 

@@ -15,10 +15,8 @@ environment variables, then libpq's defaults.
 from __future__ import annotations
 
 import base64
-import ipaddress
 import math
 import os
-import random
 import re
 import socket
 import stat
@@ -932,11 +930,8 @@ def _host_entries(values: dict[str, str]) -> list[tuple[str, str, str]]:
 
 def _host_spec(name: str, addr: str, port: str) -> HostSpec:
     """The HostSpec of one entry of :func:`_host_entries`, its address and port checked."""
-    if addr:
-        try:
-            ipaddress.ip_address(addr)
-        except ValueError:
-            raise ProgrammingError(f'could not parse network address "{addr}"') from None
+    if addr and not _is_ip_address(addr):
+        raise ProgrammingError(f'could not parse network address "{addr}"')
     return HostSpec(host=name, port=_parse_port(port), hostaddr=addr or None)
 
 
@@ -1093,9 +1088,18 @@ def make_params(dsn: str | None = None, **kwargs: object) -> ConnectParams:
 
 
 def _is_ip_address(text: str) -> bool:
+    """Whether ``text`` is a numeric IPv4 address, or IPv6 (with a ``%zone`` or not).
+
+    Checked as :mod:`ipaddress` checks it, with the socket module's parser:
+    importing ipaddress costs a process milliseconds before its first row.
+    """
+    address, zone_mark, zone = text.partition("%")
+    family = socket.AF_INET6 if ":" in address else socket.AF_INET
+    if zone_mark and (family == socket.AF_INET or not zone or "%" in zone or "/" in zone):
+        return False
     try:
-        ipaddress.ip_address(text)
-    except ValueError:
+        socket.inet_pton(family, address)
+    except (OSError, ValueError):  # ValueError: a NUL character
         return False
     return True
 
@@ -1128,6 +1132,17 @@ def _lookup_error(host: HostSpec, exc: BaseException) -> OperationalError:
     return OperationalError(f'could not translate host name "{host.host}": {exc}')
 
 
+def shuffle_hosts(items: list[Any]) -> None:
+    """Shuffle ``items`` in place, for ``load_balance_hosts=random``.
+
+    :mod:`random` is imported by the first shuffle: a process that never
+    balances hosts does not pay milliseconds of its start for it.
+    """
+    import random
+
+    random.shuffle(items)
+
+
 def _from_addresses(host: HostSpec, infos: list[Any], shuffle: bool) -> list[HostSpec]:
     """One attempt per distinct IP address among getaddrinfo's answers, in their order."""
     found: list[str] = []
@@ -1135,7 +1150,7 @@ def _from_addresses(host: HostSpec, infos: list[Any], shuffle: bool) -> list[Hos
         if family in (socket.AF_INET, socket.AF_INET6) and addr[0] not in found:
             found.append(addr[0])
     if shuffle:
-        random.shuffle(found)
+        shuffle_hosts(found)
     return [host._replace(hostaddr=address) for address in found] or [host]
 
 
@@ -1247,7 +1262,7 @@ class _AttemptPlan:
             planned.append((attempt, _host_spec(name, addr, port)))
         shuffle = balance == "random"
         if shuffle:
-            random.shuffle(planned)
+            shuffle_hosts(planned)
         return cls(planned, shuffle, session_passes(wanted), explicit_any)
 
     def finish(

@@ -4,11 +4,16 @@
 prefix (or the full one) and as an interface (``IPv4Interface``...) otherwise;
 ``cidr`` loads as a network. Addresses and interfaces dump as ``inet``,
 networks as ``cidr``.
+
+:mod:`ipaddress` is imported by the first inet or cidr loader, not by
+``import pgwire``; the dumpers are registered by the classes' names, which
+the registry matches once the classes are in use.
 """
 
 from __future__ import annotations
 
-import ipaddress
+from functools import cache
+from types import ModuleType
 from typing import Any
 
 from ..errors import DataError
@@ -30,12 +35,35 @@ __all__ = [
 _PGSQL_AF_INET = 2
 _PGSQL_AF_INET6 = 3
 
-_ip_address = ipaddress.ip_address
-_ip_interface = ipaddress.ip_interface
-_ip_network = ipaddress.ip_network
+#: The classes whose objects dump as inet, and those dumping as cidr.
+_INET_CLASSES = (
+    "ipaddress.IPv4Address",
+    "ipaddress.IPv6Address",
+    "ipaddress.IPv4Interface",
+    "ipaddress.IPv6Interface",
+)
+_CIDR_CLASSES = ("ipaddress.IPv4Network", "ipaddress.IPv6Network")
 
 
-class InetLoader(Loader):
+@cache
+def _ipaddress() -> ModuleType:
+    import ipaddress
+
+    return ipaddress
+
+
+class _NetLoader(Loader):
+    """What the network loaders share: the constructors of :mod:`ipaddress`."""
+
+    def __init__(self, oid: int, context: Any) -> None:
+        super().__init__(oid, context)
+        ipaddress = _ipaddress()
+        self._address = ipaddress.ip_address
+        self._interface = ipaddress.ip_interface
+        self._network = ipaddress.ip_network
+
+
+class InetLoader(_NetLoader):
     """inet in text: ``1.2.3.4`` or ``1.2.3.4/24``."""
 
     format = Format.TEXT
@@ -45,13 +73,13 @@ class InetLoader(Loader):
         try:
             s = data.decode()
             if "/" in s:
-                return _ip_interface(s)
-            return _ip_address(s)
+                return self._interface(s)
+            return self._address(s)
         except ValueError as ex:  # UnicodeDecodeError too
             raise DataError(f"can't parse inet {bytes(data[:60])!r}: {ex}") from None
 
 
-class InetBinaryLoader(Loader):
+class InetBinaryLoader(_NetLoader):
     """inet in binary: family, prefix length, is_cidr, length, address."""
 
     format = Format.BINARY
@@ -61,11 +89,11 @@ class InetBinaryLoader(Loader):
         bits = data[1]
         packed = data[4:]
         if bits == len(packed) * 8:
-            return _ip_address(packed)
-        return _ip_interface((packed, bits))
+            return self._address(packed)
+        return self._interface((packed, bits))
 
 
-class CidrLoader(Loader):
+class CidrLoader(_NetLoader):
     """cidr in text -> network."""
 
     format = Format.TEXT
@@ -73,19 +101,19 @@ class CidrLoader(Loader):
     def load(self, data: bytes) -> Any:
         """Parse a network."""
         try:
-            return _ip_network(data.decode())
+            return self._network(data.decode())
         except ValueError as ex:  # UnicodeDecodeError too
             raise DataError(f"can't parse cidr {bytes(data[:60])!r}: {ex}") from None
 
 
-class CidrBinaryLoader(Loader):
+class CidrBinaryLoader(_NetLoader):
     """cidr in binary -> network."""
 
     format = Format.BINARY
 
     def load(self, data: bytes) -> Any:
         """Build a network."""
-        return _ip_network((data[4:], data[1]))
+        return self._network((data[4:], data[1]))
 
 
 class InetDumper(Dumper):
@@ -121,9 +149,14 @@ class InetBinaryDumper(Dumper):
     format = Format.BINARY
     oid = oids.INET_OID
 
+    def __init__(self, cls: type, context: Any = None) -> None:
+        super().__init__(cls, context)
+        ipaddress = _ipaddress()
+        self._interfaces = (ipaddress.IPv4Interface, ipaddress.IPv6Interface)
+
     def dump(self, obj: Any) -> bytes:
         """Write family, prefix, 0, length, address."""
-        if isinstance(obj, (ipaddress.IPv4Interface, ipaddress.IPv6Interface)):
+        if isinstance(obj, self._interfaces):
             return _dump_binary(obj.packed, obj.network.prefixlen, 0)
         return _dump_binary(obj.packed, obj.max_prefixlen, 0)
 
@@ -145,14 +178,9 @@ def register_default_adapters(registry: TypesRegistry) -> None:
     registry.register_loader(oids.INET_OID, InetLoader)
     registry.register_loader(oids.CIDR_OID, CidrBinaryLoader)
     registry.register_loader(oids.CIDR_OID, CidrLoader)
-    for cls in (
-        ipaddress.IPv4Address,
-        ipaddress.IPv6Address,
-        ipaddress.IPv4Interface,
-        ipaddress.IPv6Interface,
-    ):
-        registry.register_dumper(cls, InetBinaryDumper)
-        registry.register_dumper(cls, InetDumper)
-    for net in (ipaddress.IPv4Network, ipaddress.IPv6Network):
-        registry.register_dumper(net, NetworkBinaryDumper)
-        registry.register_dumper(net, NetworkDumper)
+    for name in _INET_CLASSES:
+        registry.register_dumper(name, InetBinaryDumper)
+        registry.register_dumper(name, InetDumper)
+    for name in _CIDR_CLASSES:
+        registry.register_dumper(name, NetworkBinaryDumper)
+        registry.register_dumper(name, NetworkDumper)
