@@ -241,9 +241,11 @@ def test_no_import_cycles_at_module_level() -> None:
         "queue",
         "pgwire.types.hstore",
         "pgwire.types.typeinfo",
-        # For the first inet or cidr value, and load_balance_hosts=random.
+        # For the first inet or cidr value, load_balance_hosts=random, and
+        # the first json value.
         "ipaddress",
         "random",
+        "json",
     ],
 )
 def test_import_pgwire_loads_no_heavy_module(heavy: str) -> None:

@@ -1,6 +1,8 @@
 """json and jsonb <-> Python objects.
 
-Results are parsed with :func:`json.loads` by default. Parameters: a ``dict``
+Results are parsed with :func:`json.loads` by default (the :mod:`json`
+module is imported by the first loader or dumper used, not by ``import
+pgwire``). Parameters: a ``dict``
 is sent as jsonb directly; any other JSON-able object is wrapped in
 :class:`Json` or :class:`Jsonb` to say it is JSON. The functions used can be
 changed globally or per connection/cursor with :func:`set_json_dumps` and
@@ -9,8 +11,9 @@ changed globally or per connection/cursor with :func:`set_json_dumps` and
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
+from functools import cache
+from types import ModuleType
 from typing import Any, ClassVar
 
 from ..accel.decode_plans import decoded_in_c
@@ -46,7 +49,29 @@ __all__ = [
 
 JsonDumpsFunction = Callable[[Any], "str | bytes"]
 JsonLoadsFunction = Callable[["str | bytes"], Any]
-_DECODER = json.JSONDecoder()
+
+
+@cache
+def _json_module() -> ModuleType:
+    import json
+
+    return json
+
+
+@cache
+def _default_decoder() -> Any:
+    """The decoder :func:`json.loads` uses when given no options."""
+    return _json_module().JSONDecoder()
+
+
+def _json_loads(data: str | bytes) -> Any:
+    """:func:`json.loads`, the default parser."""
+    return _json_module().loads(data)
+
+
+def _json_dumps(obj: Any) -> str:
+    """:func:`json.dumps`, the default serialiser."""
+    return _json_module().dumps(obj)  # type: ignore[no-any-return]
 
 
 class _JsonWrapper:
@@ -85,7 +110,7 @@ class Jsonb(_JsonWrapper):
 
 class _BaseJsonLoader(Loader):
     #: The function parsing the document; replaced by set_json_loads().
-    loads: ClassVar[staticmethod[[str | bytes], Any]] = staticmethod(json.loads)
+    loads: ClassVar[staticmethod[[str | bytes], Any]] = staticmethod(_json_loads)
 
     def __init__(self, oid: int, context: AdaptContext) -> None:
         super().__init__(oid, context)
@@ -98,7 +123,9 @@ class _BaseJsonLoader(Loader):
         self._pass_bytes = enc.lower() in _UTF8_NAMES
         # json.loads(s) with no options is the default decoder's decode(str):
         # calling that directly skips its argument handling.
-        self._fast = _DECODER.decode if self.loads is json.loads else None
+        loads = self.loads
+        default = loads is _json_loads or loads is _json_module().loads
+        self._fast = _default_decoder().decode if default else None
 
     def _parse(self, data: bytes) -> Any:
         if self._pass_bytes and self._fast is None:
@@ -119,7 +146,7 @@ def _default_scanner(loader: _BaseJsonLoader) -> Callable[[str, int], Any] | Non
     """
     if loader._fast is None or not _in_utf8(loader):
         return None
-    return _DECODER.scan_once  # type: ignore[attr-defined,no-any-return]
+    return _default_decoder().scan_once  # type: ignore[no-any-return]
 
 
 @decoded_in_c("JSON_TEXT", extra=_default_scanner)
@@ -163,7 +190,7 @@ class JsonbBinaryLoader(_BaseJsonLoader):
 
 class _BaseJsonDumper(Dumper):
     #: The function serialising objects; replaced by set_json_dumps().
-    dumps: ClassVar[staticmethod[[Any], str | bytes]] = staticmethod(json.dumps)
+    dumps: ClassVar[staticmethod[[Any], str | bytes]] = staticmethod(_json_dumps)
 
     def __init__(self, cls: type, context: AdaptContext) -> None:
         super().__init__(cls, context)
