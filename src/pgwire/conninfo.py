@@ -14,7 +14,6 @@ environment variables, then libpq's defaults.
 
 from __future__ import annotations
 
-import base64
 import math
 import os
 import re
@@ -826,6 +825,8 @@ def scram_keys(values: dict[str, str]) -> tuple[bytes, bytes] | None:
     client, server = values.get("scram_client_key"), values.get("scram_server_key")
     if not client and not server:
         return None
+    import base64
+
     keys = []
     for key, text in (("scram_client_key", client), ("scram_server_key", server)):
         try:

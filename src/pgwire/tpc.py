@@ -15,7 +15,6 @@ from __future__ import annotations
 import binascii
 import datetime as dt
 import re
-from base64 import b64decode, b64encode
 from typing import Any
 
 from .engine.composition import quote
@@ -103,6 +102,8 @@ class Xid:
         """The Xid of a gid: an XA triple if it has that form, else a plain gid."""
         match = _XA_GID.match(gid)
         if match is not None:
+            from base64 import b64decode
+
             try:
                 gtrid = b64decode(match.group(2), validate=True).decode()
                 bqual = b64decode(match.group(3), validate=True).decode()
@@ -115,6 +116,8 @@ class Xid:
         """The PostgreSQL gid of this transaction."""
         if self.format_id is None or self.bqual is None:
             return self.gtrid
+        from base64 import b64encode
+
         gtrid = b64encode(self.gtrid.encode()).decode()
         bqual = b64encode(self.bqual.encode()).decode()
         return f"{self.format_id}_{gtrid}_{bqual}"

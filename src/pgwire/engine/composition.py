@@ -5,7 +5,6 @@ literal."""
 
 from __future__ import annotations
 
-import string
 import weakref
 from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal
@@ -321,6 +320,9 @@ class SQL(Composable):
         parts: list[Composable] = []
         auto_index: int | None = None  # None until the numbering style is known
         manual = False
+        # Imported by the first format(): not every process's start pays for it.
+        import string
+
         for literal, field, spec, conversion in string.Formatter().parse(self._obj):
             if literal:
                 parts.append(SQL(literal))
