@@ -20,7 +20,8 @@ from typing import Any
 from .engine.composition import quote
 from .errors import ProgrammingError
 
-_XA_GID = re.compile(r"^(\d+)_([^_]*)_([^_]*)$")
+#: An XA gid: format id, gtrid and bqual in base64 (compiled by re at its first use).
+_XA_GID = r"(\d+)_([^_]*)_([^_]*)"
 
 #: The query tpc_recover() runs.
 RECOVER_QUERY = "SELECT gid, prepared, owner, database FROM pg_prepared_xacts"
@@ -100,7 +101,7 @@ class Xid:
     @classmethod
     def from_string(cls, gid: str) -> Xid:
         """The Xid of a gid: an XA triple if it has that form, else a plain gid."""
-        match = _XA_GID.match(gid)
+        match = re.fullmatch(_XA_GID, gid)
         if match is not None:
             from base64 import b64decode
 

@@ -17,19 +17,18 @@ _UTC_NAMES = frozenset(
 )
 
 # Etc/GMT+5 is five hours *west* of Greenwich (POSIX sign convention).
-_ETC_GMT = re.compile(r"(?i)(?:etc/)?gmt([+-])(\d{1,2})")
+# The patterns are compiled (and cached by re) at their first use: only a
+# zone name zoneinfo does not know needs them.
+_ETC_GMT = r"(?i)(?:etc/)?gmt([+-])(\d{1,2})"
 
 # A POSIX TZ string: optional std name (letters, or <anything> as the server
 # writes for numeric zones: "<+14>-14", "<-03>+03"), then an offset west of
 # UTC; an optional DST part follows and is ignored (the standard offset is used).
-_POSIX = re.compile(
-    r"""
+_POSIX = r"""(?x)
     (?: <[^>]*> | [A-Za-z]{3,} )?
     ([+-])?(\d{1,2})(?::(\d{1,2})(?::(\d{1,2}))?)?
     (?: [A-Za-z<].* | ,.* )?
-    """,
-    re.VERBOSE,
-)
+"""
 
 
 def _fixed(seconds: int) -> tzinfo:
@@ -70,11 +69,11 @@ def resolve_timezone(name: str) -> tzinfo:
         # ZoneInfo raises several unrelated types for odd keys (not found,
         # invalid path, a directory name): all mean "not an IANA name here".
         pass
-    m = _ETC_GMT.fullmatch(key)
+    m = re.fullmatch(_ETC_GMT, key)
     if m:
         hours = int(m.group(2))
         return _fixed(-hours * 3600 if m.group(1) == "+" else hours * 3600)
-    m = _POSIX.fullmatch(key)
+    m = re.fullmatch(_POSIX, key)
     if m:
         sign, hh, mm, ss = m.groups()
         west = int(hh) * 3600 + int(mm or 0) * 60 + int(ss or 0)
