@@ -12,7 +12,7 @@ from typing import Any
 import pgwire
 from bench import workloads as w
 from bench.drivers._dbapi import DbapiWorkloads, RowWriterCopy
-from bench.workloads import Job, Params, Skip
+from bench.workloads import Job, Params
 
 
 def _impl() -> str:
@@ -23,11 +23,6 @@ def _impl() -> str:
         ):
             return "compiled"
     return "python"
-
-
-def _copy_missing(cur: Any) -> None:
-    if not callable(getattr(cur, "copy", None)):
-        raise Skip("pgwire has no Cursor.copy() yet")
 
 
 class Driver(RowWriterCopy, DbapiWorkloads):
@@ -109,7 +104,6 @@ class Driver(RowWriterCopy, DbapiWorkloads):
         assert p.table is not None
         conn = self._connect(p)
         cur = conn.cursor()
-        _copy_missing(cur)
         sql = w.copy_out_sql(p.table)
 
         def run() -> bytearray:
@@ -126,7 +120,6 @@ class Driver(RowWriterCopy, DbapiWorkloads):
         assert p.copy_file is not None
         conn = self._connect(p)
         cur = conn.cursor()
-        _copy_missing(cur)
         cur.execute(w.temp_table_sql())
         pieces = w.chunks(Path(p.copy_file).read_bytes())
         sql = w.copy_in_sql()
