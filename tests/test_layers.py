@@ -273,3 +273,29 @@ def test_every_module_has_a_room() -> None:
         if name and not any(name == p or name.startswith(p + ".") for p in ROOMS if p)
     ]
     assert not loose, f"modules with no room in ROOMS: {loose}"
+
+
+def test_modules_imported_at_first_use_are_still_attributes() -> None:
+    # As when ``import pgwire`` imported them: pgwire.copy, pgwire.types.hstore, .typeinfo.
+    code = (
+        "import sys, pgwire\n"
+        "assert 'pgwire.copy' not in sys.modules\n"
+        "assert pgwire.copy.Copy.__module__ == 'pgwire.copy'\n"
+        "assert pgwire.types.hstore.register_hstore is pgwire.types.register_hstore\n"
+        "assert pgwire.types.typeinfo.TypeInfo is pgwire.types.TypeInfo\n"
+        "for missing in ('pgwire.nope', 'pgwire.types.nope'):\n"
+        "    try:\n"
+        "        eval(missing)\n"
+        "    except AttributeError:\n"
+        "        pass\n"
+        "    else:\n"
+        "        raise AssertionError(missing)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-S", "-c", code],
+        cwd=PACKAGE_DIR.parent,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr

@@ -236,7 +236,9 @@ register_default_adapters(default_registry)
 
 
 def __getattr__(name: str) -> Any:
-    """The names of :data:`_LAZY`, imported on first use."""
+    """The names of :data:`_LAZY`, and their modules, imported on first use."""
+    if name in ("hstore", "typeinfo"):
+        return import_module(f".{name}", __name__)
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
