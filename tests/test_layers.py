@@ -234,11 +234,7 @@ def test_no_import_cycles_at_module_level() -> None:
         "logging",
         # With platform: for the first uuid value.
         "uuid",
-        # COPY (its writers bring queue) for the first copy(); hstore and
-        # the catalog's TypeInfo classes for their first use.
-        "pgwire.copy",
-        "pgwire.engine.copy_rows",
-        "queue",
+        # hstore and the catalog's TypeInfo classes, for their first use.
         "pgwire.types.hstore",
         "pgwire.types.typeinfo",
         # For the first inet or cidr value, load_balance_hosts=random, and
@@ -276,11 +272,10 @@ def test_every_module_has_a_room() -> None:
 
 
 def test_modules_imported_at_first_use_are_still_attributes() -> None:
-    # As when ``import pgwire`` imported them: pgwire.copy, pgwire.types.hstore, .typeinfo.
+    # As when ``import pgwire`` imported them: pgwire.types.hstore and .typeinfo.
     code = (
         "import sys, pgwire\n"
-        "assert 'pgwire.copy' not in sys.modules\n"
-        "assert pgwire.copy.Copy.__module__ == 'pgwire.copy'\n"
+        "assert 'pgwire.types.hstore' not in sys.modules\n"
         "assert pgwire.types.hstore.register_hstore is pgwire.types.register_hstore\n"
         "assert pgwire.types.typeinfo.TypeInfo is pgwire.types.TypeInfo\n"
         "for missing in ('pgwire.nope', 'pgwire.types.nope'):\n"

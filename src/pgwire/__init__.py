@@ -98,13 +98,6 @@ def __getattr__(name: str) -> Any:
         from . import aio
 
         return getattr(aio, name)
-    if name == "copy":
-        # Imported by the first COPY (not by ``import pgwire``); ``pgwire.copy``
-        # still names the module, as it did when it was imported eagerly.
-        # (import_module: ``from . import copy`` would ask this hook again.)
-        from importlib import import_module
-
-        return import_module(".copy", __name__)
     raise AttributeError(f"module 'pgwire' has no attribute {name!r}")
 
 

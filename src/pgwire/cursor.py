@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, Generic
 
 from ._cursor_base import BaseCursor, Params, _Exhausted
 from ._flow import holding, run, run_iter
+from .copy import Copy
 from .drivers import blocking
 from .drivers.channel import Operation
 from .protocol.core import PGGen
@@ -15,7 +16,6 @@ from .rows import Row
 
 if TYPE_CHECKING:
     from .connection import Connection
-    from .copy import Copy
 
 
 class Cursor(BaseCursor, Generic[Row]):
@@ -128,9 +128,6 @@ class Cursor(BaseCursor, Generic[Row]):
         parameters); ``writer`` is where COPY FROM data goes (default: the
         connection, see :mod:`pgwire.copy`).
         """
-        # Imported by the first COPY: most sessions never run one (docs/architecture.md).
-        from .copy import Copy
-
         return Copy(self, statement, params, writer=writer)
 
     def callproc(self, name: str, params: Params = None) -> Params:
