@@ -248,16 +248,22 @@ def test_no_import_cycles_at_module_level() -> None:
     ],
 )
 def test_import_pgwire_loads_no_heavy_module(heavy: str) -> None:
-    code = f"import sys, pgwire; sys.exit({heavy!r} in sys.modules)"
-    # -S: no site, whose .pth files may import anything before pgwire does.
-    result = subprocess.run(
+    result = _run_without_site(f"import sys, pgwire; sys.exit({heavy!r} in sys.modules)")
+    assert result.returncode == 0, f"import pgwire loads {heavy}: {result.stderr}"
+
+
+def _run_without_site(code: str) -> subprocess.CompletedProcess[str]:
+    """Run ``code`` in a fresh interpreter importing pgwire from the checkout.
+
+    -S: no site, whose .pth files may import anything before pgwire does.
+    """
+    return subprocess.run(
         [sys.executable, "-S", "-c", code],
         cwd=PACKAGE_DIR.parent,
         capture_output=True,
         text=True,
         check=False,
     )
-    assert result.returncode == 0, f"import pgwire loads {heavy}: {result.stderr}"
 
 
 def test_every_module_has_a_room() -> None:
@@ -286,11 +292,5 @@ def test_modules_imported_at_first_use_are_still_attributes() -> None:
         "    else:\n"
         "        raise AssertionError(missing)\n"
     )
-    result = subprocess.run(
-        [sys.executable, "-S", "-c", code],
-        cwd=PACKAGE_DIR.parent,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    result = _run_without_site(code)
     assert result.returncode == 0, result.stderr
