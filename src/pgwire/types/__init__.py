@@ -237,7 +237,7 @@ register_default_adapters(default_registry)
 
 def __getattr__(name: str) -> Any:
     """The names of :data:`_LAZY`, and their modules, imported on first use."""
-    if name in ("hstore", "typeinfo"):
+    if name in _LAZY.values():
         return import_module(f".{name}", __name__)
     module = _LAZY.get(name)
     if module is None:

@@ -12,8 +12,6 @@ the registry matches once the classes are in use.
 
 from __future__ import annotations
 
-from functools import cache
-from types import ModuleType
 from typing import Any
 
 from ..errors import DataError
@@ -45,19 +43,13 @@ _INET_CLASSES = (
 _CIDR_CLASSES = ("ipaddress.IPv4Network", "ipaddress.IPv6Network")
 
 
-@cache
-def _ipaddress() -> ModuleType:
-    import ipaddress
-
-    return ipaddress
-
-
 class _NetLoader(Loader):
     """What the network loaders share: the constructors of :mod:`ipaddress`."""
 
     def __init__(self, oid: int, context: Any) -> None:
         super().__init__(oid, context)
-        ipaddress = _ipaddress()
+        import ipaddress
+
         self._address = ipaddress.ip_address
         self._interface = ipaddress.ip_interface
         self._network = ipaddress.ip_network
@@ -151,7 +143,8 @@ class InetBinaryDumper(Dumper):
 
     def __init__(self, cls: type, context: Any = None) -> None:
         super().__init__(cls, context)
-        ipaddress = _ipaddress()
+        import ipaddress
+
         self._interfaces = (ipaddress.IPv4Interface, ipaddress.IPv6Interface)
 
     def dump(self, obj: Any) -> bytes:
