@@ -50,9 +50,9 @@ def sent(conn):
         def __getattr__(self, name):
             return getattr(sock, name)
 
-        def send(self, data):
+        def send(self, data, *flags):
             chunks.append(bytes(data))
-            return sock.send(data)
+            return sock.send(data, *flags)
 
     chan.sock = Spy()
     yield chunks

@@ -67,7 +67,7 @@ ALLOWED: dict[str, set[str]] = {
     "types": {"leaf", "accelerator"},
     "protocol": {"leaf", "accelerator"},
     "query": {"leaf", "accelerator", "types", "protocol"},
-    "drivers": {"leaf", "protocol"},
+    "drivers": {"leaf", "accelerator", "protocol"},
     "public": {"leaf", "accelerator", "types", "protocol", "query", "drivers"},
     "integration": {"leaf", "types", "query", "public", "integration"},
     "tools": {"leaf", "public", "tools"},

@@ -26,8 +26,13 @@
  * out-of-range formats, values a plan does not fit...) are handed to the
  * Python implementation, which raises what it raises.
  *
+ * recv_wait() waits in the kernel's recv() for what the server sends and
+ * adds it to a ReadBuffer before returning, so that no interruption can
+ * fall between the bytes leaving the kernel and their reaching the buffer.
+ *
  * Attributes read and written by name, and no others:
- *   a ReadBuffer (buf):          reads data and pos, writes pos;
+ *   a ReadBuffer (buf):          reads data and pos, writes pos (recv_wait():
+ *                                reads _chunks, writes data);
  *   a Protocol (take_response,   reads buf, out and pending_ready, writes
  *   known_answer):               pending_ready and transaction_status,
  *                                appends to out, calls command_completed();
@@ -46,6 +51,11 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#ifndef _WIN32
+#include <errno.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+#endif
 #include "_speedups_json.h"
 
 /* Column codes; exported to Python under the same names without CODE_. */
@@ -95,6 +105,7 @@ static PyObject *bind_fallback;   /* the pure-Python bind */
 static PyObject *str_data, *str_pos, *str_append, *str_fromutc, *str_int, *str_is_safe;
 static PyObject *str_utcoffset, *str_buf, *str_pending_ready, *str_transaction_status;
 static PyObject *str_out, *str_send, *str_throw, *str_close, *str_command_completed;
+static PyObject *str_chunks;
 static PyObject *empty_tuple, *one;
 
 /* PostgreSQL counts days from 2000-01-01; Python ordinals from 0001-01-01. */
@@ -1098,7 +1109,7 @@ PyDoc_STRVAR(bind_doc,
 "The Bind message, as pgwire.protocol.messages.bind_py builds it.");
 
 static PyObject *
-bind(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+bind_message(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
     if (nargs != 5)
         return call_fallback(bind_fallback, args, nargs);
@@ -2869,12 +2880,118 @@ copy_chunks(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     return res;
 }
 
+/* --- waiting for the server -------------------------------------------------------- */
+
+#if !defined(_WIN32) && defined(MSG_DONTWAIT)
+PyDoc_STRVAR(recv_wait_doc,
+"recv_wait(fd, buf, size) -> int\\n\\n"
+"Wait in recv() on the blocking socket fd for at most size bytes and add them\\n"
+"to the ReadBuffer buf as its feed() does; return their number, 0 at the end\\n"
+"of the stream, or -1 without reading while buf collects a message larger\\n"
+"than itself (feed() takes those).  A signal handler's exception is raised\\n"
+"with nothing read; OSError for the socket's errors.");
+
+static PyObject *
+recv_wait(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 3) {
+        PyErr_SetString(PyExc_TypeError, "recv_wait(fd, buf, size) takes 3 arguments");
+        return NULL;
+    }
+    long fd = PyLong_AsLong(args[0]);
+    if (fd == -1 && PyErr_Occurred())
+        return NULL;
+    if (fd < 0 || fd > INT_MAX) {
+        PyErr_SetString(PyExc_ValueError, "recv_wait(): not a file descriptor");
+        return NULL;
+    }
+    PyObject *buf = args[1];
+    Py_ssize_t size = PyLong_AsSsize_t(args[2]);
+    if (size == -1 && PyErr_Occurred())
+        return NULL;
+    if (size <= 0) {
+        PyErr_SetString(PyExc_ValueError, "recv_wait(): size must be positive");
+        return NULL;
+    }
+    PyObject *chunks = PyObject_GetAttr(buf, str_chunks);
+    if (chunks == NULL)
+        return NULL;
+    int collecting = PyObject_IsTrue(chunks);
+    Py_DECREF(chunks);
+    if (collecting != 0)
+        return collecting < 0 ? NULL : PyLong_FromLong(-1);
+    PyObject *chunk = PyBytes_FromStringAndSize(NULL, size);
+    if (chunk == NULL)
+        return NULL;
+    Py_ssize_t received;
+    for (;;) {
+        int err;
+        Py_BEGIN_ALLOW_THREADS
+        received = recv((int)fd, PyBytes_AS_STRING(chunk), (size_t)size, 0);
+        err = errno;
+        Py_END_ALLOW_THREADS
+        if (received >= 0)
+            break;
+        if (err != EINTR) {
+            Py_DECREF(chunk);
+            errno = err;
+            return PyErr_SetFromErrno(PyExc_OSError);
+        }
+        /* PEP 475: retried unless a handler raised (nothing was read). */
+        if (PyErr_CheckSignals() < 0) {
+            Py_DECREF(chunk);
+            return NULL;
+        }
+    }
+    if (received == 0) {
+        Py_DECREF(chunk);
+        return PyLong_FromLong(0);
+    }
+    if (received < size && _PyBytes_Resize(&chunk, received) < 0)
+        return NULL;
+    /* feed(): the bytes not consumed yet, then the new ones. */
+    PyObject *data = PyObject_GetAttr(buf, str_data);
+    if (data == NULL) {
+        Py_DECREF(chunk);
+        return NULL;
+    }
+    PyObject *posobj = PyObject_GetAttr(buf, str_pos);
+    Py_ssize_t pos = posobj == NULL ? -1 : PyLong_AsSsize_t(posobj);
+    Py_XDECREF(posobj);
+    if (pos < 0 || !PyBytes_Check(data)) {
+        if (!PyErr_Occurred())
+            PyErr_SetString(PyExc_TypeError, "recv_wait(): a ReadBuffer's data and pos");
+        Py_DECREF(data);
+        Py_DECREF(chunk);
+        return NULL;
+    }
+    Py_ssize_t left = PyBytes_GET_SIZE(data) - pos;
+    PyObject *joined = chunk;
+    if (left > 0) {
+        joined = PyBytes_FromStringAndSize(NULL, left + received);
+        if (joined != NULL) {
+            memcpy(PyBytes_AS_STRING(joined), PyBytes_AS_STRING(data) + pos, (size_t)left);
+            memcpy(PyBytes_AS_STRING(joined) + left, PyBytes_AS_STRING(chunk), (size_t)received);
+        }
+        Py_DECREF(chunk);
+    }
+    Py_DECREF(data);
+    if (joined == NULL)
+        return NULL;
+    int rc = PyObject_SetAttr(buf, str_data, joined);
+    Py_DECREF(joined);
+    if (rc < 0 || set_pos(buf, 0) < 0)
+        return NULL;
+    return PyLong_FromSsize_t(received);
+}
+#endif
+
 /* --- module ---------------------------------------------------------------------- */
 
 static PyMethodDef methods[] = {
     {"read_data_rows", (PyCFunction)(void (*)(void))read_data_rows, METH_FASTCALL,
      read_data_rows_doc},
-    {"bind", (PyCFunction)(void (*)(void))bind, METH_FASTCALL, bind_doc},
+    {"bind", (PyCFunction)(void (*)(void))bind_message, METH_FASTCALL, bind_doc},
     {"bind_many", (PyCFunction)(void (*)(void))bind_many, METH_FASTCALL, bind_many_doc},
     {"count_commands", count_commands, METH_O, count_commands_doc},
     {"copy_chunks", (PyCFunction)(void (*)(void))copy_chunks, METH_FASTCALL, copy_chunks_doc},
@@ -2886,6 +3003,9 @@ static PyMethodDef methods[] = {
     {"setup_bind", setup_bind, METH_O, setup_bind_doc},
     {"clear_plans", clear_plans, METH_NOARGS, clear_plans_doc},
     {"plan_codes", plan_codes, METH_O, plan_codes_doc},
+#if !defined(_WIN32) && defined(MSG_DONTWAIT)
+    {"recv_wait", (PyCFunction)(void (*)(void))recv_wait, METH_FASTCALL, recv_wait_doc},
+#endif
     {NULL, NULL, 0, NULL},
 };
 
@@ -2930,6 +3050,7 @@ PyInit__speedups(void)
     INTERN(str_throw, "throw");
     INTERN(str_close, "close");
     INTERN(str_command_completed, "command_completed");
+    INTERN(str_chunks, "_chunks");
     if ((one = PyLong_FromLong(1)) == NULL)
         goto error;
     if (PyModule_AddObjectRef(m, "CopyWriter", (PyObject *)&CopyWriterType) < 0)

@@ -4,7 +4,8 @@ The C code reads and writes these attributes of Python objects by name, and
 of no others:
 
 * a read buffer (``pgwire.protocol.buffer.ReadBuffer``, given as ``buf``):
-  reads ``data`` and ``pos``, writes ``pos``;
+  reads ``data`` and ``pos``, writes ``pos`` (``recv_wait`` also reads
+  ``_chunks`` and writes ``data``);
 * a session (``pgwire.protocol.core.Protocol``, given to ``take_response``
   and ``known_answer`` as ``proto``): reads ``buf``, ``out`` and
   ``pending_ready``, writes ``pending_ready`` and ``transaction_status``,
@@ -24,6 +25,7 @@ class _ReadBuffer(Protocol):
 
     data: bytes
     pos: int
+    _chunks: list[bytes]
 
 class _Session(Protocol):
     """What ``take_response`` and ``known_answer`` use of a Protocol."""
@@ -179,3 +181,11 @@ class CopyWriter:
 
     def add_rows(self, rows: list[Any] | tuple[Any, ...]) -> bool:
         """Append the rows of a list or tuple; True once ``out`` holds a chunk."""
+
+def recv_wait(fd: int, buf: _ReadBuffer, size: int) -> int:
+    """Wait in ``recv()`` on the blocking socket ``fd``; add what came to ``buf``.
+
+    Returns the number of bytes read, 0 at the end of the stream, or -1
+    (reading nothing) while ``buf`` collects a message larger than itself.
+    Absent on platforms without ``MSG_DONTWAIT``.
+    """

@@ -64,8 +64,14 @@ def _pump(
     TimeoutExpired with ``keep_open``.
     """
     proto = chan.proto
+    # Without a deadline, a plain socket is waited on in recv() itself.
+    in_recv = deadline is None and chan.waits_in_recv
     try:
         while True:
+            if in_recv and not proto.out and chan.recv_wait():
+                if step():
+                    return None
+                continue
             timeout = None
             expired = False
             if deadline is not None:

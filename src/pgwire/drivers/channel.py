@@ -7,6 +7,7 @@ import sys
 import weakref
 from typing import Any
 
+from ..accel.selection import speedups
 from ..errors import OperationalError
 from ..protocol.core import PGGen, Protocol
 
@@ -32,6 +33,9 @@ SEND_CHUNK = 1 << 20
 """Bytes offered to the kernel per write, so a huge query is sent in steps."""
 
 _WOULD_BLOCK = (BlockingIOError, InterruptedError)
+
+_DONT_WAIT: int = getattr(socket, "MSG_DONTWAIT", 0)
+_recv_wait = getattr(speedups, "recv_wait", None) if _DONT_WAIT else None
 
 
 def is_tls(sock: socket.socket) -> bool:
@@ -99,10 +103,15 @@ class Channel:
     """A connected socket and the protocol session spoken over it."""
 
     def __init__(self, sock: socket.socket, proto: Protocol) -> None:
-        sock.setblocking(False)
         self.sock = sock
         #: True for a TLS socket, which may hold decrypted bytes the kernel doesn't see.
         self.tls = is_tls(sock)
+        #: True where a blocking query waits in recv() itself (see :meth:`recv_wait`):
+        #: the socket blocks then, and every read or write that must not wait says
+        #: so with MSG_DONTWAIT. Otherwise the socket never blocks and waits are polls.
+        self.waits_in_recv = _recv_wait is not None and not self.tls
+        sock.setblocking(self.waits_in_recv)
+        self._dont_wait = _DONT_WAIT if self.waits_in_recv else 0
         # What a read or write that would block raises on this socket.
         self.would_block: tuple[type[BaseException], ...] = _WOULD_BLOCK
         if self.tls:
@@ -176,7 +185,10 @@ class Channel:
         while out:
             self.in_io = True
             try:
-                sent = send(out if len(out) <= SEND_CHUNK else memoryview(out)[:SEND_CHUNK])
+                sent = send(
+                    out if len(out) <= SEND_CHUNK else memoryview(out)[:SEND_CHUNK],
+                    self._dont_wait,
+                )
             except self.would_block:
                 sent = 0
             except OSError as exc:
@@ -191,7 +203,7 @@ class Channel:
         self.in_io = True
         size = self.recv_size
         try:
-            data = self.sock.recv(size)
+            data = self.sock.recv(size, self._dont_wait)
         except self.would_block:
             self.in_io = False
             return False
@@ -201,12 +213,43 @@ class Channel:
             raise self.lost("the server closed the connection unexpectedly")
         self.proto.buf.feed(data)
         self.in_io = False
-        received = len(data)
+        self._received(len(data), size)
+        return True
+
+    def _received(self, received: int, size: int) -> None:
+        """Size the next read after one of ``size`` bytes brought ``received``."""
         if received == size:
             self.recv_size = RECV_SIZE_BULK
         elif received < RECV_SIZE:
             self.recv_size = RECV_SIZE
-        return True
+
+    def recv_wait(self) -> bool:
+        """Wait for the server in recv() and take what it sent; False if that can't be done now.
+
+        One system call where a poll and a read take two: a blocking query
+        waits here (:attr:`waits_in_recv` channels only).  The compiled
+        recv_wait() hands the bytes to the read buffer before it returns, so
+        an interruption (Ctrl-C) leaves nothing half-taken: the query can be
+        cancelled and the session kept. False, with nothing read, while the
+        buffer collects a message larger than itself (:meth:`recv_some` reads those).
+        """
+        assert _recv_wait is not None
+        size = self.recv_size
+        try:
+            received: int = _recv_wait(self.fd, self.proto.buf, size)
+        except OSError as exc:
+            if self.closed:
+                raise self.closed_while_waiting() from exc
+            raise self.lost("the connection to the server was lost", exc) from exc
+        if received > 0:
+            self._received(received, size)
+            return True
+        if received < 0:
+            return False
+        if self.closed:
+            # Shut down by another thread while this one waited.
+            raise self.closed_while_waiting()
+        raise self.lost("the server closed the connection unexpectedly")
 
     def pending(self) -> bool:
         """True if decrypted bytes are buffered inside the TLS layer."""

@@ -1,0 +1,254 @@
+"""How a blocking query waits for its answer: in recv() itself where it can.
+
+With the accelerator, on a plain socket, the socket blocks in the kernel and
+a blocking query sleeps in the compiled ``recv_wait()`` (one system call);
+every read or write that must not wait passes ``MSG_DONTWAIT``. Without it,
+the socket never blocks and waits are polls.
+"""
+
+from __future__ import annotations
+
+import signal
+import socket
+import threading
+from collections.abc import Iterator
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import pgwire
+from pgwire.accel.selection import compiled, speedups
+from pgwire.drivers import blocking
+from pgwire.drivers.channel import Channel
+from pgwire.protocol.buffer import ReadBuffer
+from pgwire.protocol.core import Protocol
+
+_c = compiled()
+needs_c = pytest.mark.skipif(
+    _c is None or not hasattr(_c, "recv_wait"), reason="the accelerator's recv_wait is not built"
+)
+waits_in_recv = speedups is not None and hasattr(speedups, "recv_wait")
+
+
+@pytest.fixture
+def pair() -> Iterator[tuple[socket.socket, socket.socket]]:
+    ours, peer = socket.socketpair()
+    try:
+        yield ours, peer
+    finally:
+        ours.close()
+        peer.close()
+
+
+# --- the channel ---------------------------------------------------------------------
+
+
+def test_the_socket_blocks_only_where_queries_wait_in_recv(
+    pair: tuple[socket.socket, socket.socket],
+) -> None:
+    ours, _ = pair
+    chan = Channel(ours, Protocol())
+    assert chan.waits_in_recv is waits_in_recv
+    assert ours.getblocking() is waits_in_recv
+
+
+def test_reads_and_writes_that_must_not_wait_do_not(
+    pair: tuple[socket.socket, socket.socket],
+) -> None:
+    ours, peer = pair
+    chan = Channel(ours, Protocol())
+    # Nothing has come: the read returns at once, whatever the socket's mode.
+    assert chan.recv_some() is False
+    # More than the kernel takes while the peer reads nothing: the write
+    # takes what fits and returns, the rest stays queued.
+    chan.proto.out += b"x" * (16 << 20)
+    chan.send_some()
+    assert 0 < len(chan.proto.out) < 16 << 20
+    assert chan.wants_write
+
+
+@pytest.mark.skipif(not waits_in_recv, reason="queries wait in poll() without the accelerator")
+def test_recv_wait_takes_what_the_peer_sends(pair: tuple[socket.socket, socket.socket]) -> None:
+    ours, peer = pair
+    chan = Channel(ours, Protocol())
+    threading.Timer(0.05, peer.sendall, (b"hello",)).start()
+    assert chan.recv_wait() is True
+    assert chan.proto.buf.data == b"hello"
+    peer.close()
+    with pytest.raises(pgwire.OperationalError, match="closed the connection"):
+        chan.recv_wait()
+    assert chan.closed
+
+
+@pytest.mark.skipif(not waits_in_recv, reason="queries wait in poll() without the accelerator")
+def test_recv_wait_ended_by_close_from_another_thread(
+    pair: tuple[socket.socket, socket.socket],
+) -> None:
+    ours, _ = pair
+    chan = Channel(ours, Protocol())
+    threading.Timer(0.1, chan.close).start()
+    with pytest.raises(pgwire.OperationalError, match="closed while waiting"):
+        chan.recv_wait()
+
+
+def test_a_blocking_query_waits_without_polling(
+    conn: pgwire.Connection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    polls = []
+    poll = blocking.wait_io
+
+    def counted(*args: object) -> tuple[bool, bool]:
+        polls.append(args)
+        return poll(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(blocking, "wait_io", counted)
+    assert conn.execute("SELECT 42 FROM pg_sleep(0.05)").fetchone() == (42,)
+    assert conn.execute("SELECT %s::int", [7]).fetchone() == (7,)
+    if waits_in_recv and not conn._chan.tls:
+        assert polls == []
+    else:
+        assert polls
+
+
+def test_a_wait_with_a_deadline_polls(dsn: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A wait with a deadline (here the connect_timeout of the startup) polls."""
+    polls = []
+    poll = blocking.wait_io
+
+    def counted(*args: object) -> tuple[bool, bool]:
+        polls.append(args)
+        return poll(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(blocking, "wait_io", counted)
+    with pgwire.connect(dsn, connect_timeout=10) as conn:
+        assert conn.execute("SELECT 1").fetchone() == (1,)
+    assert polls
+
+
+# --- the compiled recv_wait() --------------------------------------------------------
+
+
+def _buffer(data: bytes = b"", pos: int = 0) -> ReadBuffer:
+    buf = ReadBuffer()
+    buf.data, buf.pos = data, pos
+    return buf
+
+
+@needs_c
+def test_recv_wait_keeps_what_was_not_consumed(pair: tuple[socket.socket, socket.socket]) -> None:
+    ours, peer = pair
+    peer.sendall(b"XYZ")
+    buf = _buffer(b"abcdef", 4)
+    assert _c.recv_wait(ours.fileno(), buf, 65536) == 3
+    assert (buf.data, buf.pos) == (b"efXYZ", 0)
+    peer.sendall(b"123456")
+    buf.pos = 5
+    assert _c.recv_wait(ours.fileno(), buf, 4) == 4  # no more than asked
+    assert (buf.data, buf.pos) == (b"1234", 0)
+
+
+@needs_c
+def test_recv_wait_leaves_a_large_message_to_feed(
+    pair: tuple[socket.socket, socket.socket],
+) -> None:
+    ours, peer = pair
+    buf = ReadBuffer()
+    buf.feed(b"D\x00\x02\x00\x00" + b"x" * 10)  # a 128 KiB message, 10 bytes of it here
+    assert buf.next_message() == -1
+    assert buf._chunks
+    peer.sendall(b"rest")
+    assert _c.recv_wait(ours.fileno(), buf, 65536) == -1
+    assert ours.recv(10) == b"rest"  # untouched
+
+
+@needs_c
+def test_recv_wait_at_the_end_of_the_stream_and_on_errors(
+    pair: tuple[socket.socket, socket.socket],
+) -> None:
+    ours, peer = pair
+    peer.close()
+    buf = _buffer(b"kept")
+    assert _c.recv_wait(ours.fileno(), buf, 100) == 0
+    assert buf.data == b"kept"
+    spare = socket.socket()
+    fd = spare.fileno()
+    spare.close()
+    with pytest.raises(OSError):
+        _c.recv_wait(fd, buf, 100)
+    with pytest.raises(ValueError):
+        _c.recv_wait(ours.fileno(), buf, 0)
+    with pytest.raises(ValueError):
+        _c.recv_wait(-1, buf, 10)
+
+
+class _Interrupted(Exception):
+    pass
+
+
+@needs_c
+@pytest.mark.skipif(threading.current_thread() is not threading.main_thread(), reason="signals")
+def test_a_signal_handler_raising_takes_nothing(pair: tuple[socket.socket, socket.socket]) -> None:
+    """The Ctrl-C case: the handler's exception comes out, no byte is lost."""
+    ours, peer = pair
+    ours.setblocking(True)
+
+    def handler(signum: int, frame: object) -> None:
+        raise _Interrupted
+
+    previous = signal.signal(signal.SIGALRM, handler)
+    try:
+        signal.setitimer(signal.ITIMER_REAL, 0.1)
+        buf = _buffer()
+        with pytest.raises(_Interrupted):
+            _c.recv_wait(ours.fileno(), buf, 100)
+        assert buf.data == b""
+        peer.sendall(b"after")
+        assert _c.recv_wait(ours.fileno(), buf, 100) == 5
+        assert buf.data == b"after"
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+@needs_c
+@pytest.mark.skipif(threading.current_thread() is not threading.main_thread(), reason="signals")
+def test_a_signal_handler_returning_lets_the_wait_go_on(
+    pair: tuple[socket.socket, socket.socket],
+) -> None:
+    ours, peer = pair
+    ours.setblocking(True)
+    seen = []
+    previous = signal.signal(signal.SIGALRM, lambda signum, frame: seen.append(signum))
+    try:
+        signal.setitimer(signal.ITIMER_REAL, 0.05)
+        threading.Timer(0.3, peer.sendall, (b"late",)).start()
+        buf = _buffer()
+        assert _c.recv_wait(ours.fileno(), buf, 100) == 4
+        assert buf.data == b"late"
+        assert seen == [signal.SIGALRM]
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+@needs_c
+@settings(max_examples=200, deadline=None)
+@given(
+    held=st.binary(max_size=40),
+    consumed=st.integers(min_value=0, max_value=40),
+    chunk=st.binary(min_size=1, max_size=200),
+)
+def test_recv_wait_buffers_as_feed_does(held: bytes, consumed: int, chunk: bytes) -> None:
+    consumed = min(consumed, len(held))
+    ours, peer = socket.socketpair()
+    try:
+        peer.sendall(chunk)
+        waited = _buffer(held, consumed)
+        assert _c.recv_wait(ours.fileno(), waited, 1024) == len(chunk)
+        fed = _buffer(held, consumed)
+        fed.feed(chunk)
+        assert (waited.data, waited.pos) == (fed.data, fed.pos)
+    finally:
+        ours.close()
+        peer.close()
