@@ -453,3 +453,30 @@ def test_a_row_of_the_wrong_length_is_refused_before_it_is_sent(conn):
     assert cur.rowcount == -1
     conn.rollback()
     assert conn.execute("SELECT count(*) FROM pg_class").fetchone()[0] > 0
+
+
+def test_async_write_row_over_many_chunks(dsn: str) -> None:
+    """Row after row in asyncio: the chunks sent when full, nothing lost between them."""
+    n = 60_000  # a few hundred KiB: several chunks
+
+    async def main() -> tuple[Any, ...]:
+        conn = await pgwire.AsyncConnection.connect(dsn, autocommit=True)
+        try:
+            await conn.execute("CREATE TEMP TABLE many (i int, t text, f float8)")
+            cur = conn.cursor()
+            for binary in (False, True):
+                statement = "COPY many FROM STDIN" + (" (FORMAT BINARY)" if binary else "")
+                async with cur.copy(statement) as copy:
+                    if binary:
+                        copy.set_types(["int4", "text", "float8"])
+                    for i in range(n):
+                        await copy.write_row((i, f"row {i}", i / 4))
+            cur = await conn.execute(
+                "SELECT count(*), sum(i), count(DISTINCT t), sum(f) FROM many"
+            )
+            return await cur.fetchone()
+        finally:
+            await conn.close()
+
+    total = n * (n - 1) // 2
+    assert asyncio.run(main()) == (2 * n, 2 * total, n, 2 * total / 4)

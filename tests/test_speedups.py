@@ -937,3 +937,35 @@ def test_copy_writer_write_row_calls_on_full_once_a_chunk_is_held(sp):
     with pytest.raises(OSError, match="full"):
         writer.write_row((5,))
     assert out.endswith(b"5\n")  # the row went in before the callback failed
+
+
+# --- DONE: the awaitable of an asyncio COPY's write_row ------------------------------
+
+
+def test_done_is_awaited_at_once_without_yielding_to_the_loop() -> None:
+    sp = compiled()
+    if sp is None:
+        pytest.skip("the accelerator was not built")
+    import asyncio
+
+    order: list[str] = []
+
+    async def other() -> None:
+        order.append("other task")
+
+    async def main() -> list[Any]:
+        task = asyncio.ensure_future(other())
+        results = [await sp.DONE for _ in range(3)]
+        order.append("awaited")
+        await task
+        results.append(await asyncio.ensure_future(sp.DONE))
+        results.extend(await asyncio.gather(sp.DONE, sp.DONE))
+        return results
+
+    assert asyncio.run(main()) == [None] * 6
+    # The awaits finished without giving the loop a turn: the task ran after.
+    assert order == ["awaited", "other task"]
+    iterator = sp.DONE.__await__()
+    with pytest.raises(StopIteration) as stop:
+        next(iterator)
+    assert stop.value.value is None

@@ -34,6 +34,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from ._flow import Call, FlowGen, Give, arun, arun_iter, run, run_iter
+from .accel.selection import speedups
 from .drivers import blocking
 from .engine.composition import quote
 from .engine.copy_rows import RowEncoder
@@ -921,13 +922,11 @@ class AsyncCopy(BaseCopy):
             await self._send_rows_soon()
 
     def _full_chunk_step(self) -> tuple[Callable[[], Any], Any]:
-        # No coroutine per row either: the compiled write_row returns what the
-        # caller awaits, the writer's send of a full chunk or a future already done.
-        import asyncio  # only ever run on an event loop
-
-        done = asyncio.get_running_loop().create_future()
-        done.set_result(None)
-        return self._send_rows_soon, done
+        # No coroutine per row either: the compiled write_row (made only by the
+        # accelerator) returns what the caller awaits: the writer's send of a
+        # full chunk, or the accelerator's DONE, which an await finishes at once
+        # without the iterator object a done Future makes each time.
+        return self._send_rows_soon, None if speedups is None else speedups.DONE
 
     def _send_rows_soon(self) -> Awaitable[None]:
         # The rows are taken now, when the chunk is full, and sent when awaited.

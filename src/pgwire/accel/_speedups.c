@@ -22,8 +22,10 @@
  * bind() builds a Bind message (setup_bind() gives its Python fallback),
  * bind_many() the Bind messages of executemany from a parameter plan, and
  * CopyWriter the rows of COPY FROM from a plan (pgwire/accel/encode_plans.py
- * makes both).  Inputs that are not the ordinary ones (non-bytes values,
- * out-of-range formats, values a plan does not fit...) are handed to the
+ * makes both); DONE is what an asyncio COPY's compiled write_row() returns
+ * to be awaited while no chunk is full.  Inputs that are not the ordinary
+ * ones (non-bytes values, out-of-range formats, values a plan does not
+ * fit...) are handed to the
  * Python implementation, which raises what it raises.
  *
  * recv_wait() waits in the kernel's recv() for what the server sends and
@@ -2198,6 +2200,46 @@ static PyTypeObject CopyWriterType = {
     .tp_getset = writer_getset,
 };
 
+/* --- Done: an awaitable already finished ------------------------------------------ */
+
+/* What an asyncio COPY's compiled write_row() returns while no chunk is full:
+   awaiting it gives None at once.  A done asyncio Future gives the same, but
+   each await makes an iterator object around it; this one is its own. */
+static PyObject *
+done_await(PyObject *self)
+{
+    return Py_NewRef(self);
+}
+
+static PyObject *
+done_next(PyObject *self)
+{
+    return NULL; /* the end, no exception: the await's value is None */
+}
+
+static PySendResult
+done_send(PyObject *self, PyObject *arg, PyObject **result)
+{
+    *result = Py_NewRef(Py_None);
+    return PYGEN_RETURN;
+}
+
+static PyAsyncMethods done_as_async = {
+    .am_await = done_await,
+    .am_send = done_send,
+};
+
+static PyTypeObject DoneType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "pgwire.accel._speedups.Done",
+    .tp_basicsize = sizeof(PyObject),
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_doc = "An awaitable that is already done: awaiting it gives None at once.",
+    .tp_as_async = &done_as_async,
+    .tp_iter = PyObject_SelfIter,
+    .tp_iternext = done_next,
+};
+
 /* --- count_commands: the answers of executemany ----------------------------------- */
 
 /* The received bytes of a ReadBuffer (a new reference in *data, a buffer view
@@ -3030,7 +3072,7 @@ PyInit__speedups(void)
     if (PyDateTimeAPI == NULL)
         return NULL;
     if (PyType_Ready(&PlanType) < 0 || PyType_Ready(&CopyWriterType) < 0
-        || PyType_Ready(&KnownAnswerType) < 0)
+        || PyType_Ready(&KnownAnswerType) < 0 || PyType_Ready(&DoneType) < 0)
         return NULL;
     PyObject *m = PyModule_Create(&moduledef);
     if (m == NULL)
@@ -3055,6 +3097,13 @@ PyInit__speedups(void)
         goto error;
     if (PyModule_AddObjectRef(m, "CopyWriter", (PyObject *)&CopyWriterType) < 0)
         goto error;
+    {
+        PyObject *done = PyType_GenericAlloc(&DoneType, 0);
+        if (done == NULL || PyModule_AddObject(m, "DONE", done) < 0) {
+            Py_XDECREF(done);
+            goto error;
+        }
+    }
     if ((empty_tuple = PyTuple_New(0)) == NULL)
         goto error;
     for (int i = 0; i < CODE_COUNT; i++) {

@@ -17,7 +17,7 @@ of no others:
 Renaming one of them means changing the C code too.
 """
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Generator, Sequence
 from typing import Any, Protocol
 
 class _ReadBuffer(Protocol):
@@ -189,3 +189,11 @@ def recv_wait(fd: int, buf: _ReadBuffer, size: int) -> int:
     (reading nothing) while ``buf`` collects a message larger than itself.
     Absent on platforms without ``MSG_DONTWAIT``.
     """
+
+class Done:
+    """An awaitable already done: awaiting it gives None at once."""
+
+    def __await__(self) -> Generator[Any]: ...
+
+DONE: Done
+"""What an asyncio COPY's compiled ``write_row`` returns while no chunk is full."""
