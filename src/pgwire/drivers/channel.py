@@ -213,15 +213,13 @@ class Channel:
             raise self.lost("the server closed the connection unexpectedly")
         self.proto.buf.feed(data)
         self.in_io = False
-        self._received(len(data), size)
-        return True
-
-    def _received(self, received: int, size: int) -> None:
-        """Size the next read after one of ``size`` bytes brought ``received``."""
+        # Inline (not shared with recv_wait): a frame less on every read.
+        received = len(data)
         if received == size:
             self.recv_size = RECV_SIZE_BULK
         elif received < RECV_SIZE:
             self.recv_size = RECV_SIZE
+        return True
 
     def recv_wait(self) -> bool:
         """Wait for the server in recv() and take what it sent; False if that can't be done now.
@@ -242,7 +240,10 @@ class Channel:
                 raise self.closed_while_waiting() from exc
             raise self.lost("the connection to the server was lost", exc) from exc
         if received > 0:
-            self._received(received, size)
+            if received == size:
+                self.recv_size = RECV_SIZE_BULK
+            elif received < RECV_SIZE:
+                self.recv_size = RECV_SIZE
             return True
         if received < 0:
             return False
