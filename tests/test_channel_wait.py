@@ -92,17 +92,23 @@ def test_recv_wait_ended_by_close_from_another_thread(
         chan.recv_wait()
 
 
-def test_a_blocking_query_waits_without_polling(
-    conn: pgwire.Connection, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    polls = []
+@pytest.fixture
+def polls(monkeypatch: pytest.MonkeyPatch) -> list[tuple[object, ...]]:
+    """The calls of the blocking driver's poll from here on."""
+    calls: list[tuple[object, ...]] = []
     poll = blocking.wait_io
 
     def counted(*args: object) -> tuple[bool, bool]:
-        polls.append(args)
+        calls.append(args)
         return poll(*args)  # type: ignore[arg-type]
 
     monkeypatch.setattr(blocking, "wait_io", counted)
+    return calls
+
+
+def test_a_blocking_query_waits_without_polling(
+    conn: pgwire.Connection, polls: list[tuple[object, ...]]
+) -> None:
     assert conn.execute("SELECT 42 FROM pg_sleep(0.05)").fetchone() == (42,)
     assert conn.execute("SELECT %s::int", [7]).fetchone() == (7,)
     if waits_in_recv and not conn._chan.tls:
@@ -111,16 +117,8 @@ def test_a_blocking_query_waits_without_polling(
         assert polls
 
 
-def test_a_wait_with_a_deadline_polls(dsn: str, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_wait_with_a_deadline_polls(dsn: str, polls: list[tuple[object, ...]]) -> None:
     """A wait with a deadline (here the connect_timeout of the startup) polls."""
-    polls = []
-    poll = blocking.wait_io
-
-    def counted(*args: object) -> tuple[bool, bool]:
-        polls.append(args)
-        return poll(*args)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(blocking, "wait_io", counted)
     with pgwire.connect(dsn, connect_timeout=10) as conn:
         assert conn.execute("SELECT 1").fetchone() == (1,)
     assert polls

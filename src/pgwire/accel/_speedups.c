@@ -2926,11 +2926,11 @@ copy_chunks(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 
 #if !defined(_WIN32) && defined(MSG_DONTWAIT)
 PyDoc_STRVAR(recv_wait_doc,
-"recv_wait(fd, buf, size) -> int\\n\\n"
-"Wait in recv() on the blocking socket fd for at most size bytes and add them\\n"
-"to the ReadBuffer buf as its feed() does; return their number, 0 at the end\\n"
-"of the stream, or -1 without reading while buf collects a message larger\\n"
-"than itself (feed() takes those).  A signal handler's exception is raised\\n"
+"recv_wait(fd, buf, size) -> int\n\n"
+"Wait in recv() on the blocking socket fd for at most size bytes and add them\n"
+"to the ReadBuffer buf as its feed() does; return their number, 0 at the end\n"
+"of the stream, or -1 without reading while buf collects a message larger\n"
+"than itself (feed() takes those).  A signal handler's exception is raised\n"
 "with nothing read; OSError for the socket's errors.");
 
 static PyObject *
