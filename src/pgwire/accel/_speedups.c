@@ -25,8 +25,8 @@
  * makes both); DONE is what an asyncio COPY's compiled write_row() returns
  * to be awaited while no chunk is full.  Inputs that are not the ordinary
  * ones (non-bytes values, out-of-range formats, values a plan does not
- * fit...) are handed to the
- * Python implementation, which raises what it raises.
+ * fit...) are handed to the Python implementation, which raises what it
+ * raises.
  *
  * recv_wait() waits in the kernel's recv() for what the server sends and
  * adds it to a ReadBuffer before returning, so that no interruption can
@@ -57,6 +57,10 @@
 #include <errno.h>
 #include <sys/socket.h>
 #include <sys/types.h>
+#endif
+/* recv_wait() needs a socket that blocks, whose other reads say MSG_DONTWAIT. */
+#if !defined(_WIN32) && defined(MSG_DONTWAIT)
+#define HAVE_RECV_WAIT 1
 #endif
 #include "_speedups_json.h"
 
@@ -2924,7 +2928,7 @@ copy_chunks(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 
 /* --- waiting for the server -------------------------------------------------------- */
 
-#if !defined(_WIN32) && defined(MSG_DONTWAIT)
+#ifdef HAVE_RECV_WAIT
 PyDoc_STRVAR(recv_wait_doc,
 "recv_wait(fd, buf, size) -> int\n\n"
 "Wait in recv() on the blocking socket fd for at most size bytes and add them\n"
@@ -3045,7 +3049,7 @@ static PyMethodDef methods[] = {
     {"setup_bind", setup_bind, METH_O, setup_bind_doc},
     {"clear_plans", clear_plans, METH_NOARGS, clear_plans_doc},
     {"plan_codes", plan_codes, METH_O, plan_codes_doc},
-#if !defined(_WIN32) && defined(MSG_DONTWAIT)
+#ifdef HAVE_RECV_WAIT
     {"recv_wait", (PyCFunction)(void (*)(void))recv_wait, METH_FASTCALL, recv_wait_doc},
 #endif
     {NULL, NULL, 0, NULL},
