@@ -2,8 +2,9 @@
 
 With the accelerator, on a plain socket, the socket blocks in the kernel and
 a blocking query sleeps in the compiled ``recv_wait()`` (one system call);
-every read or write that must not wait passes ``MSG_DONTWAIT``. Without it,
-the socket never blocks and waits are polls.
+every read or write that must not wait passes ``MSG_DONTWAIT``, made in C by
+``recv_now()`` and ``send_now()``. Without it, the socket never blocks and
+waits are polls.
 """
 
 from __future__ import annotations
@@ -124,7 +125,10 @@ def test_a_wait_with_a_deadline_polls(dsn: str, polls: list[tuple[object, ...]])
     assert polls
 
 
-# --- the compiled recv_wait() --------------------------------------------------------
+# --- the compiled recv_wait() and recv_now() ----------------------------------------
+
+#: The two compiled reads into a ReadBuffer: they differ only in waiting.
+reads = pytest.mark.parametrize("read", ["recv_wait", "recv_now"])
 
 
 def _buffer(data: bytes = b"", pos: int = 0) -> ReadBuffer:
@@ -134,21 +138,26 @@ def _buffer(data: bytes = b"", pos: int = 0) -> ReadBuffer:
 
 
 @needs_c
-def test_recv_wait_keeps_what_was_not_consumed(pair: tuple[socket.socket, socket.socket]) -> None:
+@reads
+def test_recv_keeps_what_was_not_consumed(
+    pair: tuple[socket.socket, socket.socket], read: str
+) -> None:
     ours, peer = pair
+    recv = getattr(_c, read)
     peer.sendall(b"XYZ")
     buf = _buffer(b"abcdef", 4)
-    assert _c.recv_wait(ours.fileno(), buf, 65536) == 3
+    assert recv(ours.fileno(), buf, 65536) == 3
     assert (buf.data, buf.pos) == (b"efXYZ", 0)
     peer.sendall(b"123456")
     buf.pos = 5
-    assert _c.recv_wait(ours.fileno(), buf, 4) == 4  # no more than asked
+    assert recv(ours.fileno(), buf, 4) == 4  # no more than asked
     assert (buf.data, buf.pos) == (b"1234", 0)
 
 
 @needs_c
-def test_recv_wait_leaves_a_large_message_to_feed(
-    pair: tuple[socket.socket, socket.socket],
+@reads
+def test_recv_leaves_a_large_message_to_feed(
+    pair: tuple[socket.socket, socket.socket], read: str
 ) -> None:
     ours, peer = pair
     buf = ReadBuffer()
@@ -156,28 +165,46 @@ def test_recv_wait_leaves_a_large_message_to_feed(
     assert buf.next_message() == -1
     assert buf._chunks
     peer.sendall(b"rest")
-    assert _c.recv_wait(ours.fileno(), buf, 65536) == -1
+    assert getattr(_c, read)(ours.fileno(), buf, 65536) == -1
     assert ours.recv(10) == b"rest"  # untouched
 
 
 @needs_c
-def test_recv_wait_at_the_end_of_the_stream_and_on_errors(
-    pair: tuple[socket.socket, socket.socket],
+@reads
+def test_recv_at_the_end_of_the_stream_and_on_errors(
+    pair: tuple[socket.socket, socket.socket], read: str
 ) -> None:
     ours, peer = pair
+    recv = getattr(_c, read)
     peer.close()
     buf = _buffer(b"kept")
-    assert _c.recv_wait(ours.fileno(), buf, 100) == 0
+    assert recv(ours.fileno(), buf, 100) == 0
     assert buf.data == b"kept"
     spare = socket.socket()
     fd = spare.fileno()
     spare.close()
     with pytest.raises(OSError):
-        _c.recv_wait(fd, buf, 100)
-    with pytest.raises(ValueError):
-        _c.recv_wait(ours.fileno(), buf, 0)
-    with pytest.raises(ValueError):
-        _c.recv_wait(-1, buf, 10)
+        recv(fd, buf, 100)
+    with pytest.raises(ValueError, match=read):
+        recv(ours.fileno(), buf, 0)
+    with pytest.raises(ValueError, match=read):
+        recv(-1, buf, 10)
+    with pytest.raises(TypeError, match=read):
+        recv(ours.fileno(), buf)
+
+
+@needs_c
+def test_recv_now_returns_at_once_when_nothing_is_there(
+    pair: tuple[socket.socket, socket.socket],
+) -> None:
+    ours, peer = pair
+    ours.setblocking(True)  # as on a channel whose queries wait in recv()
+    buf = _buffer(b"held", 1)
+    assert _c.recv_now(ours.fileno(), buf, 100) == -2
+    assert (buf.data, buf.pos) == (b"held", 1)
+    peer.sendall(b"new")
+    assert _c.recv_now(ours.fileno(), buf, 100) == 3
+    assert (buf.data, buf.pos) == (b"eldnew", 0)
 
 
 class _Interrupted(Exception):
@@ -231,22 +258,84 @@ def test_a_signal_handler_returning_lets_the_wait_go_on(
 
 
 @needs_c
+@reads
 @settings(max_examples=200, deadline=None)
 @given(
     held=st.binary(max_size=40),
     consumed=st.integers(min_value=0, max_value=40),
     chunk=st.binary(min_size=1, max_size=200),
 )
-def test_recv_wait_buffers_as_feed_does(held: bytes, consumed: int, chunk: bytes) -> None:
+def test_recv_buffers_as_feed_does(read: str, held: bytes, consumed: int, chunk: bytes) -> None:
     consumed = min(consumed, len(held))
     ours, peer = socket.socketpair()
     try:
         peer.sendall(chunk)
         waited = _buffer(held, consumed)
-        assert _c.recv_wait(ours.fileno(), waited, 1024) == len(chunk)
+        assert getattr(_c, read)(ours.fileno(), waited, 1024) == len(chunk)
         fed = _buffer(held, consumed)
         fed.feed(chunk)
         assert (waited.data, waited.pos) == (fed.data, fed.pos)
     finally:
         ours.close()
         peer.close()
+
+
+# --- the compiled send_now() ---------------------------------------------------------
+
+
+def _drain(peer: socket.socket, size: int) -> bytes:
+    """The next ``size`` bytes the peer receives."""
+    parts = []
+    while size:
+        part = peer.recv(min(size, 1 << 20))
+        assert part, "the stream ended early"
+        parts.append(part)
+        size -= len(part)
+    return b"".join(parts)
+
+
+@needs_c
+def test_send_now_sends_what_the_kernel_takes_and_keeps_the_rest(
+    pair: tuple[socket.socket, socket.socket],
+) -> None:
+    ours, peer = pair
+    ours.setblocking(True)  # as on a channel whose queries wait in recv()
+    data = bytes(range(256)) * (64 << 10)  # 16 MiB: more than the socket buffers hold
+    out = bytearray(data)
+    sent = _c.send_now(ours.fileno(), out)
+    assert 0 < sent < len(data)
+    assert out == data[sent:]
+    assert _drain(peer, sent) == data[:sent]
+    while out:
+        more = _c.send_now(ours.fileno(), out)
+        assert _drain(peer, more) == data[len(data) - len(out) - more : len(data) - len(out)]
+    assert _c.send_now(ours.fileno(), out) == 0
+
+
+@needs_c
+def test_send_now_on_errors(pair: tuple[socket.socket, socket.socket]) -> None:
+    ours, peer = pair
+    with pytest.raises(TypeError, match="bytearray"):
+        _c.send_now(ours.fileno(), b"bytes")
+    with pytest.raises(ValueError):
+        _c.send_now(-1, bytearray(b"x"))
+    peer.close()
+    out = bytearray(b"x" * 1000)
+    with pytest.raises(OSError):
+        for _ in range(100):  # the first writes may still be taken
+            _c.send_now(ours.fileno(), out)
+            out += b"x" * 1000
+
+
+def test_a_channel_sends_everything_in_order(pair: tuple[socket.socket, socket.socket]) -> None:
+    ours, peer = pair
+    chan = Channel(ours, Protocol())
+    data = bytes(range(251)) * 40_000
+    chan.proto.out += data
+    received = bytearray()
+    while chan.wants_write:
+        chan.send_some()
+        received += peer.recv(1 << 20)
+    while len(received) < len(data):
+        received += peer.recv(1 << 20)
+    assert received == data

@@ -30,10 +30,14 @@
  *
  * recv_wait() waits in the kernel's recv() for what the server sends and
  * adds it to a ReadBuffer before returning, so that no interruption can
- * fall between the bytes leaving the kernel and their reaching the buffer.
+ * fall between the bytes leaving the kernel and their reaching the buffer;
+ * recv_now() is the same read without the wait, and send_now() the write
+ * that never waits, which deletes what it sent.  OperationState is the
+ * base of the drivers' Operation: resume() steps a generator with
+ * PyIter_Send(), and KnownAnswer's am_send ends without a StopIteration.
  *
  * Attributes read and written by name, and no others:
- *   a ReadBuffer (buf):          reads data and pos, writes pos (recv_wait():
+ *   a ReadBuffer (buf):          reads data and pos, writes pos (recv_wait(), recv_now():
  *                                reads _chunks, writes data);
  *   a Protocol (take_response,   reads buf, out and pending_ready, writes
  *   known_answer):               pending_ready and transaction_status,
@@ -47,6 +51,7 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <datetime.h>
+#include <structmember.h>
 #include <fenv.h>
 #include <float.h>
 #include <math.h>
@@ -2244,6 +2249,142 @@ static PyTypeObject DoneType = {
     .tp_iternext = done_next,
 };
 
+/* --- OperationState: the state of a protocol operation being run ------------------ */
+
+/* The compiled base of drivers.channel.Operation, as its pure-Python base
+   there: the generator, whether it is done, its result or error, whether an
+   interruption stopped it, and a weak reference to whom it runs for.
+   resume() steps the generator with PyIter_Send(), so that a generator (or
+   a KnownAnswer) ending makes no StopIteration. */
+typedef struct {
+    PyObject_HEAD
+    PyObject *gen;
+    PyObject *result;
+    PyObject *error;
+    PyObject *owner_ref;
+    char done;
+    char interrupted;
+} OperationStateObject;
+
+static int
+opstate_traverse(OperationStateObject *self, visitproc visit, void *arg)
+{
+    Py_VISIT(self->gen);
+    Py_VISIT(self->result);
+    Py_VISIT(self->error);
+    Py_VISIT(self->owner_ref);
+    return 0;
+}
+
+static int
+opstate_clear(OperationStateObject *self)
+{
+    Py_CLEAR(self->gen);
+    Py_CLEAR(self->result);
+    Py_CLEAR(self->error);
+    Py_CLEAR(self->owner_ref);
+    return 0;
+}
+
+static void
+opstate_dealloc(OperationStateObject *self)
+{
+    PyObject_GC_UnTrack(self);
+    opstate_clear(self);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+static int
+opstate_init(OperationStateObject *self, PyObject *args, PyObject *kwargs)
+{
+    static char *kwlist[] = {"gen", "owner", NULL};
+    PyObject *gen, *owner = Py_None;
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O|O:Operation", kwlist, &gen, &owner))
+        return -1;
+    PyObject *ref = Py_None;
+    if (owner != Py_None && (ref = PyWeakref_NewRef(owner, NULL)) == NULL)
+        return -1;
+    if (ref == Py_None)
+        Py_INCREF(ref);
+    Py_XSETREF(self->gen, Py_NewRef(gen));
+    Py_XSETREF(self->owner_ref, ref);
+    Py_CLEAR(self->result);
+    Py_CLEAR(self->error);
+    self->done = self->interrupted = 0;
+    return 0;
+}
+
+static PyObject *
+opstate_resume(OperationStateObject *self, PyObject *Py_UNUSED(ignored))
+{
+    if (self->gen == NULL) {
+        PyErr_SetString(PyExc_AttributeError, "gen");
+        return NULL;
+    }
+    PyObject *gen = Py_NewRef(self->gen), *value;
+    PySendResult r = PyIter_Send(gen, Py_None, &value);
+    Py_DECREF(gen);
+    if (r == PYGEN_NEXT)
+        Py_DECREF(value);
+    else if (r == PYGEN_RETURN) {
+        self->done = 1;
+        Py_XSETREF(self->result, value);
+    }
+    else {
+        /* Kept to be raised by outcome(); a BaseException that is not an
+           Exception (KeyboardInterrupt...) stopped the operation halfway. */
+        PyObject *type, *exc, *tb;
+        PyErr_Fetch(&type, &exc, &tb);
+        PyErr_NormalizeException(&type, &exc, &tb);
+        if (tb != NULL)
+            PyException_SetTraceback(exc, tb);
+        self->done = 1;
+        if (!PyErr_GivenExceptionMatches(type, PyExc_Exception))
+            self->interrupted = 1;
+        Py_XSETREF(self->error, exc);
+        Py_XDECREF(type);
+        Py_XDECREF(tb);
+    }
+    return PyBool_FromLong(self->done);
+}
+
+static PyMethodDef opstate_methods[] = {
+    {"resume", (PyCFunction)opstate_resume, METH_NOARGS,
+     "resume() -> bool\n\nLet the operation process what has arrived; True once it has finished."},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyMemberDef opstate_members[] = {
+    {"gen", T_OBJECT, offsetof(OperationStateObject, gen), 0, "The operation's generator."},
+    {"result", T_OBJECT, offsetof(OperationStateObject, result), 0,
+     "What the generator returned, once done."},
+    {"error", T_OBJECT, offsetof(OperationStateObject, error), 0,
+     "What the generator raised, once done (None: nothing)."},
+    {"owner_ref", T_OBJECT, offsetof(OperationStateObject, owner_ref), 0,
+     "A weak reference to whom the operation runs for, or None."},
+    {"done", T_BOOL, offsetof(OperationStateObject, done), 0, "True once the generator ended."},
+    {"interrupted", T_BOOL, offsetof(OperationStateObject, interrupted), 0,
+     "True if a BaseException that is not an Exception stopped it halfway."},
+    {NULL, 0, 0, 0, NULL},
+};
+
+static PyTypeObject OperationStateType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "pgwire.accel._speedups.OperationState",
+    .tp_basicsize = sizeof(OperationStateObject),
+    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE | Py_TPFLAGS_HAVE_GC,
+    .tp_doc = "OperationState(gen, owner=None)\n\n"
+              "The state of a protocol operation being run (the base of\n"
+              "pgwire.drivers.channel.Operation): resume() steps gen.",
+    .tp_new = PyType_GenericNew,
+    .tp_init = (initproc)opstate_init,
+    .tp_dealloc = (destructor)opstate_dealloc,
+    .tp_traverse = (traverseproc)opstate_traverse,
+    .tp_clear = (inquiry)opstate_clear,
+    .tp_methods = opstate_methods,
+    .tp_members = opstate_members,
+};
+
 /* --- count_commands: the answers of executemany ----------------------------------- */
 
 /* The received bytes of a ReadBuffer (a new reference in *data, a buffer view
@@ -2561,7 +2702,8 @@ typedef struct {
     PyObject *fields;   /* the columns of the Result (None: a statement without rows) */
     PyObject *loaders;  /* None: no rows may come */
     PyObject *make_row;
-    PyObject *rest;     /* rest(exc) -> the generator the answer is left to */
+    PyObject *rest;     /* rest(*rest_args, exc) -> the generator the answer is left to */
+    PyObject *rest_args;
     PyObject *delegate; /* that generator, once made */
     int state;          /* 0: not started; 1: waiting for the answer; 2: finished */
 } KnownAnswerObject;
@@ -2575,6 +2717,7 @@ known_traverse(KnownAnswerObject *self, visitproc visit, void *arg)
     Py_VISIT(self->loaders);
     Py_VISIT(self->make_row);
     Py_VISIT(self->rest);
+    Py_VISIT(self->rest_args);
     Py_VISIT(self->delegate);
     return 0;
 }
@@ -2588,6 +2731,7 @@ known_clear(KnownAnswerObject *self)
     Py_CLEAR(self->loaders);
     Py_CLEAR(self->make_row);
     Py_CLEAR(self->rest);
+    Py_CLEAR(self->rest_args);
     Py_CLEAR(self->delegate);
     return 0;
 }
@@ -2601,24 +2745,36 @@ known_dealloc(KnownAnswerObject *self)
 }
 
 /* Send `arg` to the generator the answer was left to. */
-static PyObject *
-known_forward(KnownAnswerObject *self, PyObject *arg)
+static PySendResult
+known_forward(KnownAnswerObject *self, PyObject *arg, PyObject **presult)
 {
-    return PyObject_CallMethodOneArg(self->delegate, str_send, arg);
+    return PyIter_Send(self->delegate, arg, presult);
 }
 
-/* Leave the answer to rest(exc) (exc, a reference taken: None or the
-   Exception raised so far) and step the generator it makes. */
-static PyObject *
-known_leave(KnownAnswerObject *self, PyObject *exc)
+/* Leave the answer to rest(*rest_args, exc) (exc, a reference taken: None
+   or the Exception raised so far) and step the generator it makes. */
+static PySendResult
+known_leave(KnownAnswerObject *self, PyObject *exc, PyObject **presult)
 {
-    self->delegate = PyObject_CallOneArg(self->rest, exc);
-    Py_DECREF(exc);
+    /* rest(*rest_args, exc): on this path only, so no partial is made per run. */
+    PyObject *args = PyTuple_New(PyTuple_GET_SIZE(self->rest_args) + 1);
+    if (args != NULL) {
+        for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(self->rest_args); i++)
+            PyTuple_SET_ITEM(args, i, Py_NewRef(PyTuple_GET_ITEM(self->rest_args, i)));
+        PyTuple_SET_ITEM(args, PyTuple_GET_SIZE(self->rest_args), exc);
+        self->delegate = PyObject_Call(self->rest, args, NULL);
+        Py_DECREF(args);
+    }
+    else {
+        Py_DECREF(exc);
+        self->delegate = NULL;
+    }
     if (self->delegate == NULL) {
         self->state = 2;
-        return NULL;
+        *presult = NULL;
+        return PYGEN_ERROR;
     }
-    return known_forward(self, Py_None);
+    return known_forward(self, Py_None, presult);
 }
 
 /* The exception being raised, taken, if it is an Exception (else left raised): NULL then. */
@@ -2637,8 +2793,8 @@ take_exception(void)
     return value;
 }
 
-/* The answer taken whole, as the generator's return value [Result]; NULL with
-   StopIteration set then, with another exception on error, or the step's None. */
+/* The answer taken whole, as the generator's return value [Result]; NULL
+   with an exception on error, or with none when it is not taken whole. */
 static PyObject *
 known_take(KnownAnswerObject *self)
 {
@@ -2668,28 +2824,40 @@ known_take(KnownAnswerObject *self)
         }
         Py_DECREF(whole);
     }
-    return res;
+    if (res == NULL)
+        return NULL;
+    PyObject *list = PyList_New(1);
+    if (list == NULL) {
+        Py_DECREF(res);
+        return NULL;
+    }
+    PyList_SET_ITEM(list, 0, res);
+    return list;
 }
 
-static PyObject *
-known_send(KnownAnswerObject *self, PyObject *arg)
+/* One step, as a generator's am_send: PYGEN_NEXT with the value yielded,
+   PYGEN_RETURN with the value returned (no StopIteration made), PYGEN_ERROR
+   with an exception set. */
+static PySendResult
+known_step(KnownAnswerObject *self, PyObject *arg, PyObject **presult)
 {
+    *presult = NULL;
     if (self->delegate != NULL)
-        return known_forward(self, arg);
+        return known_forward(self, arg, presult);
     if (self->state == 2) {
-        PyErr_SetNone(PyExc_StopIteration);
-        return NULL;
+        *presult = Py_NewRef(Py_None);
+        return PYGEN_RETURN;
     }
     if (self->state == 0) {
         if (arg != Py_None) {
             PyErr_SetString(PyExc_TypeError,
                             "can't send non-None value to a just-started generator");
-            return NULL;
+            return PYGEN_ERROR;
         }
         /* Queue Bind, Execute and Sync; nothing of the answer can be there yet. */
         PyObject *out = PyObject_GetAttr(self->proto, str_out);
         if (out == NULL)
-            return NULL;
+            return PYGEN_ERROR;
         int rc = -1;
         if (!PyByteArray_Check(out))
             PyErr_SetString(PyExc_TypeError, "proto.out must be a bytearray");
@@ -2704,37 +2872,27 @@ known_send(KnownAnswerObject *self, PyObject *arg)
         }
         Py_DECREF(out);
         if (rc < 0)
-            return NULL;
+            return PYGEN_ERROR;
         PyObject *pending = PyObject_GetAttr(self->proto, str_pending_ready);
         if (pending == NULL)
-            return NULL;
+            return PYGEN_ERROR;
         Py_SETREF(pending, PyNumber_Add(pending, one));
         if (pending == NULL)
-            return NULL;
+            return PYGEN_ERROR;
         rc = PyObject_SetAttr(self->proto, str_pending_ready, pending);
         Py_DECREF(pending);
         if (rc < 0)
-            return NULL;
+            return PYGEN_ERROR;
         Py_CLEAR(self->bind);
         self->state = 1;
-        Py_RETURN_NONE;
+        *presult = Py_NewRef(Py_None);
+        return PYGEN_NEXT;
     }
     PyObject *result = known_take(self);
     if (result != NULL) {
         self->state = 2;
-        PyObject *list = PyList_New(1);
-        if (list == NULL) {
-            Py_DECREF(result);
-            return NULL;
-        }
-        PyList_SET_ITEM(list, 0, result);
-        PyObject *stop = PyObject_CallOneArg(PyExc_StopIteration, list);
-        Py_DECREF(list);
-        if (stop != NULL) {
-            PyErr_SetObject(PyExc_StopIteration, stop);
-            Py_DECREF(stop);
-        }
-        return NULL;
+        *presult = result;
+        return PYGEN_RETURN;
     }
     /* Left to rest(): with the exception raised (an Exception), or None. */
     PyObject *exc = Py_None;
@@ -2742,18 +2900,59 @@ known_send(KnownAnswerObject *self, PyObject *arg)
         exc = take_exception();
         if (exc == NULL) {
             self->state = 2;
-            return NULL;
+            return PYGEN_ERROR;
         }
     }
     else
         Py_INCREF(exc);
-    return known_leave(self, exc);
+    return known_leave(self, exc, presult);
+}
+
+/* A step's outcome as generator.send() gives it: the value yielded, or NULL
+   with StopIteration(value returned) or the error raised. */
+static PyObject *
+send_outcome(PySendResult r, PyObject *value)
+{
+    if (r != PYGEN_RETURN)
+        return value;
+    if (value == Py_None)
+        PyErr_SetNone(PyExc_StopIteration);
+    else {
+        PyObject *stop = PyObject_CallOneArg(PyExc_StopIteration, value);
+        if (stop != NULL) {
+            PyErr_SetObject(PyExc_StopIteration, stop);
+            Py_DECREF(stop);
+        }
+    }
+    Py_DECREF(value);
+    return NULL;
+}
+
+static PyObject *
+known_send(KnownAnswerObject *self, PyObject *arg)
+{
+    PyObject *value;
+    PySendResult r = known_step(self, arg, &value);
+    return send_outcome(r, value);
+}
+
+static PySendResult
+known_am_send(KnownAnswerObject *self, PyObject *arg, PyObject **presult)
+{
+    return known_step(self, arg, presult);
 }
 
 static PyObject *
 known_next(KnownAnswerObject *self)
 {
-    return known_send(self, Py_None);
+    PyObject *value;
+    PySendResult r = known_step(self, Py_None, &value);
+    /* The end of an iteration: StopIteration only to carry a value. */
+    if (r == PYGEN_RETURN && value == Py_None) {
+        Py_DECREF(value);
+        return NULL;
+    }
+    return send_outcome(r, value);
 }
 
 static PyObject *
@@ -2788,7 +2987,9 @@ known_throw(KnownAnswerObject *self, PyObject *const *args, Py_ssize_t nargs)
         self->state = 2;
         return NULL;
     }
-    return known_leave(self, exc);
+    PyObject *step;
+    PySendResult r = known_leave(self, exc, &step);
+    return send_outcome(r, step);
 }
 
 static PyObject *
@@ -2808,12 +3009,17 @@ static PyMethodDef known_methods[] = {
     {NULL, NULL, 0, NULL},
 };
 
+static PyAsyncMethods known_as_async = {
+    .am_send = (sendfunc)known_am_send,
+};
+
 static PyTypeObject KnownAnswerType = {
     PyVarObject_HEAD_INIT(NULL, 0)
     .tp_name = "pgwire.accel._speedups.KnownAnswer",
     .tp_basicsize = sizeof(KnownAnswerObject),
     .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC,
     .tp_doc = "A prepared statement run again as known, stepped as a generator (see known_answer).",
+    .tp_as_async = &known_as_async,
     .tp_dealloc = (destructor)known_dealloc,
     .tp_traverse = (traverseproc)known_traverse,
     .tp_clear = (inquiry)known_clear,
@@ -2823,19 +3029,21 @@ static PyTypeObject KnownAnswerType = {
 };
 
 PyDoc_STRVAR(known_answer_doc,
-"known_answer(proto, bind, fields, loaders, make_row, rest) -> generator-like\n\n"
+"known_answer(proto, bind, fields, loaders, make_row, rest, rest_args) -> generator-like\n\n"
 "The protocol operation running a prepared statement again: its first step\n"
 "queues bind, Execute and Sync (pending_ready + 1); the next ones take the\n"
 "answer whole as take_response does, returning [Result(fields, rows, tag,\n"
 "rowcount)] after proto.command_completed(tag). An answer not all there or not\n"
-"plain, or an Exception raised meanwhile, is left to the generator rest(exc)\n"
-"(exc None or the exception), which the steps then drive. setup_answers() first.");
+"plain, or an Exception raised meanwhile, is left to the generator\n"
+"rest(*rest_args, exc) (exc None or the exception), which the steps then drive.\n"
+"setup_answers() first.");
 
 static PyObject *
 known_answer(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
-    if (nargs != 6) {
-        PyErr_SetString(PyExc_TypeError, "known_answer(proto, bind, fields, loaders, make_row, rest)");
+    if (nargs != 7) {
+        PyErr_SetString(PyExc_TypeError,
+                        "known_answer(proto, bind, fields, loaders, make_row, rest, rest_args)");
         return NULL;
     }
     if (result_type == NULL) {
@@ -2844,6 +3052,10 @@ known_answer(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     }
     if (!PyBytes_CheckExact(args[1])) {
         PyErr_SetString(PyExc_TypeError, "known_answer: bind must be bytes");
+        return NULL;
+    }
+    if (!PyTuple_CheckExact(args[6])) {
+        PyErr_SetString(PyExc_TypeError, "known_answer: rest_args must be a tuple");
         return NULL;
     }
     KnownAnswerObject *self = PyObject_GC_New(KnownAnswerObject, &KnownAnswerType);
@@ -2855,6 +3067,7 @@ known_answer(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     self->loaders = Py_NewRef(args[3]);
     self->make_row = Py_NewRef(args[4]);
     self->rest = Py_NewRef(args[5]);
+    self->rest_args = Py_NewRef(args[6]);
     self->delegate = NULL;
     self->state = 0;
     PyObject_GC_Track(self);
@@ -2937,18 +3150,23 @@ PyDoc_STRVAR(recv_wait_doc,
 "than itself (feed() takes those).  A signal handler's exception is raised\n"
 "with nothing read; OSError for the socket's errors.");
 
+PyDoc_STRVAR(recv_now_doc,
+"recv_now(fd, buf, size) -> int\n\n"
+"recv_wait() that never waits (MSG_DONTWAIT): -2 when nothing is there.");
+
+/* recv_wait() and recv_now(): recv(fd, size, flags) into the ReadBuffer. */
 static PyObject *
-recv_wait(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+recv_into_buffer(PyObject *const *args, Py_ssize_t nargs, int flags, const char *name)
 {
     if (nargs != 3) {
-        PyErr_SetString(PyExc_TypeError, "recv_wait(fd, buf, size) takes 3 arguments");
+        PyErr_Format(PyExc_TypeError, "%s(fd, buf, size) takes 3 arguments", name);
         return NULL;
     }
     long fd = PyLong_AsLong(args[0]);
     if (fd == -1 && PyErr_Occurred())
         return NULL;
     if (fd < 0 || fd > INT_MAX) {
-        PyErr_SetString(PyExc_ValueError, "recv_wait(): not a file descriptor");
+        PyErr_Format(PyExc_ValueError, "%s(): not a file descriptor", name);
         return NULL;
     }
     PyObject *buf = args[1];
@@ -2956,7 +3174,7 @@ recv_wait(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     if (size == -1 && PyErr_Occurred())
         return NULL;
     if (size <= 0) {
-        PyErr_SetString(PyExc_ValueError, "recv_wait(): size must be positive");
+        PyErr_Format(PyExc_ValueError, "%s(): size must be positive", name);
         return NULL;
     }
     PyObject *chunks = PyObject_GetAttr(buf, str_chunks);
@@ -2973,11 +3191,15 @@ recv_wait(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     for (;;) {
         int err;
         Py_BEGIN_ALLOW_THREADS
-        received = recv((int)fd, PyBytes_AS_STRING(chunk), (size_t)size, 0);
+        received = recv((int)fd, PyBytes_AS_STRING(chunk), (size_t)size, flags);
         err = errno;
         Py_END_ALLOW_THREADS
         if (received >= 0)
             break;
+        if (flags && (err == EAGAIN || err == EWOULDBLOCK)) {
+            Py_DECREF(chunk);
+            return PyLong_FromLong(-2);
+        }
         if (err != EINTR) {
             Py_DECREF(chunk);
             errno = err;
@@ -3006,7 +3228,7 @@ recv_wait(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     Py_XDECREF(posobj);
     if (pos < 0 || !PyBytes_Check(data)) {
         if (!PyErr_Occurred())
-            PyErr_SetString(PyExc_TypeError, "recv_wait(): a ReadBuffer's data and pos");
+            PyErr_Format(PyExc_TypeError, "%s(): a ReadBuffer's data and pos", name);
         Py_DECREF(data);
         Py_DECREF(chunk);
         return NULL;
@@ -3030,6 +3252,74 @@ recv_wait(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         return NULL;
     return PyLong_FromSsize_t(received);
 }
+
+PyDoc_STRVAR(send_now_doc,
+"send_now(fd, out) -> int\n\n"
+"Send the bytearray out on the socket fd as far as the kernel takes it without\n"
+"waiting (MSG_DONTWAIT), and delete what was sent from out; return the number\n"
+"of bytes sent.  A signal handler's exception is raised with out holding\n"
+"exactly what was not sent; OSError for the socket's errors.");
+
+static PyObject *
+send_now(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 2 || !PyByteArray_Check(args[1])) {
+        PyErr_SetString(PyExc_TypeError, "send_now(fd, out): out must be a bytearray");
+        return NULL;
+    }
+    long fd = PyLong_AsLong(args[0]);
+    if (fd == -1 && PyErr_Occurred())
+        return NULL;
+    if (fd < 0 || fd > INT_MAX) {
+        PyErr_SetString(PyExc_ValueError, "send_now(): not a file descriptor");
+        return NULL;
+    }
+    PyObject *out = args[1];
+    Py_ssize_t total = 0;
+    while (PyByteArray_GET_SIZE(out) > 0) {
+        Py_buffer view;
+        /* Exported while the GIL is released: the bytearray can't be resized meanwhile. */
+        if (PyObject_GetBuffer(out, &view, PyBUF_SIMPLE) < 0)
+            return NULL;
+        Py_ssize_t sent;
+        int err;
+        Py_BEGIN_ALLOW_THREADS
+        sent = send((int)fd, view.buf, (size_t)view.len, MSG_DONTWAIT);
+        err = errno;
+        Py_END_ALLOW_THREADS
+        PyBuffer_Release(&view);
+        if (sent < 0) {
+            if (err == EAGAIN || err == EWOULDBLOCK)
+                break;
+            if (err == EINTR) {
+                if (PyErr_CheckSignals() < 0)
+                    return NULL;
+                continue;
+            }
+            errno = err;
+            return PyErr_SetFromErrno(PyExc_OSError);
+        }
+        if (sent == 0 || PySequence_DelSlice(out, 0, sent) < 0) {
+            if (sent != 0)
+                return NULL;
+            break;
+        }
+        total += sent;
+    }
+    return PyLong_FromSsize_t(total);
+}
+
+static PyObject *
+recv_wait(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    return recv_into_buffer(args, nargs, 0, "recv_wait");
+}
+
+static PyObject *
+recv_now(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    return recv_into_buffer(args, nargs, MSG_DONTWAIT, "recv_now");
+}
 #endif
 
 /* --- module ---------------------------------------------------------------------- */
@@ -3051,6 +3341,8 @@ static PyMethodDef methods[] = {
     {"plan_codes", plan_codes, METH_O, plan_codes_doc},
 #ifdef HAVE_RECV_WAIT
     {"recv_wait", (PyCFunction)(void (*)(void))recv_wait, METH_FASTCALL, recv_wait_doc},
+    {"recv_now", (PyCFunction)(void (*)(void))recv_now, METH_FASTCALL, recv_now_doc},
+    {"send_now", (PyCFunction)(void (*)(void))send_now, METH_FASTCALL, send_now_doc},
 #endif
     {NULL, NULL, 0, NULL},
 };
@@ -3076,7 +3368,8 @@ PyInit__speedups(void)
     if (PyDateTimeAPI == NULL)
         return NULL;
     if (PyType_Ready(&PlanType) < 0 || PyType_Ready(&CopyWriterType) < 0
-        || PyType_Ready(&KnownAnswerType) < 0 || PyType_Ready(&DoneType) < 0)
+        || PyType_Ready(&KnownAnswerType) < 0 || PyType_Ready(&DoneType) < 0
+        || PyType_Ready(&OperationStateType) < 0)
         return NULL;
     PyObject *m = PyModule_Create(&moduledef);
     if (m == NULL)
@@ -3099,7 +3392,8 @@ PyInit__speedups(void)
     INTERN(str_chunks, "_chunks");
     if ((one = PyLong_FromLong(1)) == NULL)
         goto error;
-    if (PyModule_AddObjectRef(m, "CopyWriter", (PyObject *)&CopyWriterType) < 0)
+    if (PyModule_AddObjectRef(m, "CopyWriter", (PyObject *)&CopyWriterType) < 0
+        || PyModule_AddObjectRef(m, "OperationState", (PyObject *)&OperationStateType) < 0)
         goto error;
     {
         PyObject *done = PyType_GenericAlloc(&DoneType, 0);

@@ -119,7 +119,8 @@ def known_answer(
     fields: list[Any] | None,
     loaders: list[_Loader] | tuple[_Loader, ...] | None,
     make_row: _RowMaker | None,
-    rest: Callable[[Exception | None], Any],
+    rest: Callable[..., Any],
+    rest_args: tuple[Any, ...],
 ) -> Any:
     """A prepared statement run again, stepped as a generator (``send``, ``throw``, ``close``).
 
@@ -127,7 +128,8 @@ def known_answer(
     to come; the next take the answer whole as ``take_response`` does and
     return ``[Result(fields, rows, tag, rowcount)]`` after
     ``proto.command_completed(tag)``.  An answer not all there or not plain,
-    or an Exception raised meanwhile, is left to the generator ``rest(exc)``.
+    or an Exception raised meanwhile, is left to the generator
+    ``rest(*rest_args, exc)``.
     """
 
 def count_commands(buf: _ReadBuffer) -> tuple[int, int]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import socket
 import sys
 import weakref
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..accel.selection import speedups
 from ..errors import OperationalError
@@ -36,6 +36,11 @@ _WOULD_BLOCK = (BlockingIOError, InterruptedError)
 
 _DONT_WAIT: int = getattr(socket, "MSG_DONTWAIT", 0)
 _recv_wait = getattr(speedups, "recv_wait", None) if _DONT_WAIT else None
+# Called only on channels with compiled_io, where they are there.
+_recv_now: Any = getattr(speedups, "recv_now", None) if _DONT_WAIT else None
+_send_now: Any = getattr(speedups, "send_now", None) if _DONT_WAIT else None
+# What _recv_now() returns when nothing is there to read.
+_NOTHING_THERE = -2
 
 
 def is_tls(sock: socket.socket) -> bool:
@@ -49,8 +54,13 @@ def is_tls(sock: socket.socket) -> bool:
     return ssl is not None and isinstance(sock, ssl.SSLSocket)
 
 
-class Operation:
-    """A protocol operation being run: its generator and, once finished, its outcome."""
+class _OperationState:
+    """The state of an operation being run: its generator, and once finished its outcome.
+
+    The accelerator's ``OperationState`` is the same in C (its resume() makes
+    no StopIteration when the generator ends): :class:`Operation` is built
+    on whichever is there.
+    """
 
     __slots__ = ("gen", "done", "result", "error", "interrupted", "owner_ref")
 
@@ -62,14 +72,9 @@ class Operation:
         # True if a KeyboardInterrupt & co. stopped the operation halfway: the
         # server's answer is then only partly read.
         self.interrupted = False
-        #: A weak reference to whoever the operation is run for (the cursor of
-        #: an asynchronous query), None for none: it may be dropped meanwhile.
+        # A weak reference to whoever the operation is run for (the cursor of
+        # an asynchronous query), None for none: it may be dropped meanwhile.
         self.owner_ref: weakref.ref[Any] | None = None if owner is None else weakref.ref(owner)
-
-    def owner_alive(self) -> bool:
-        """True while the owner exists and is open."""
-        owner = self.owner_ref() if self.owner_ref is not None else None
-        return owner is not None and not owner.closed
 
     def resume(self) -> bool:
         """Let the operation process what has arrived; True once it has finished."""
@@ -85,6 +90,29 @@ class Operation:
             self.done = self.interrupted = True
             self.error = exc
         return self.done
+
+
+if TYPE_CHECKING:
+    _OperationBase = _OperationState
+else:
+    _OperationBase = getattr(speedups, "OperationState", _OperationState)
+
+
+class Operation(_OperationBase):
+    """A protocol operation being run: its generator and, once finished, its outcome.
+
+    ``Operation(gen, owner=None)``: ``gen``, ``done``, ``result``, ``error``,
+    ``interrupted`` (a KeyboardInterrupt & co. stopped it halfway, its
+    answer partly read), ``owner_ref`` (a weak reference to ``owner``, the
+    cursor of an asynchronous query, or None), and ``resume()``.
+    """
+
+    __slots__ = ()
+
+    def owner_alive(self) -> bool:
+        """True while the owner exists and is open."""
+        owner = self.owner_ref() if self.owner_ref is not None else None
+        return owner is not None and not owner.closed
 
     @property
     def finished(self) -> bool:
@@ -110,6 +138,9 @@ class Channel:
         #: the socket blocks then, and every read or write that must not wait says
         #: so with MSG_DONTWAIT. Otherwise the socket never blocks and waits are polls.
         self.waits_in_recv = _recv_wait is not None and not self.tls
+        #: True where the reads and writes that must not wait are made in C,
+        #: straight from and into the protocol's buffers (on the same sockets).
+        self.compiled_io = self.waits_in_recv
         sock.setblocking(self.waits_in_recv)
         self._dont_wait = _DONT_WAIT if self.waits_in_recv else 0
         # What a read or write that would block raises on this socket.
@@ -181,6 +212,14 @@ class Channel:
     def send_some(self) -> None:
         """Send as much of the queued output as the kernel takes now."""
         out = self.proto.out
+        if self.compiled_io:
+            # In C: no frame of Python between the kernel taking bytes and
+            # their leaving the queue, so no in_io to keep.
+            try:
+                _send_now(self.fd, out)
+            except OSError as exc:
+                raise self.lost("the connection to the server was lost while sending", exc) from exc
+            return
         send = self.sock.send
         while out:
             self.in_io = True
@@ -200,21 +239,34 @@ class Channel:
 
     def recv_some(self) -> bool:
         """Read what the server has sent; False if nothing was there."""
-        self.in_io = True
         size = self.recv_size
-        try:
-            data = self.sock.recv(size, self._dont_wait)
-        except self.would_block:
+        received = -1
+        if self.compiled_io:
+            # Read into the buffer in C: no bytes object, no feed() frame.
+            try:
+                received = _recv_now(self.fd, self.proto.buf, size)
+            except OSError as exc:
+                raise self.lost("the connection to the server was lost", exc) from exc
+            if received == _NOTHING_THERE:
+                return False
+            if received == 0:
+                raise self.lost("the server closed the connection unexpectedly")
+        if received < 0:
+            # No accelerator, TLS, or a message larger than the buffer being collected.
+            self.in_io = True
+            try:
+                data = self.sock.recv(size, self._dont_wait)
+            except self.would_block:
+                self.in_io = False
+                return False
+            except OSError as exc:
+                raise self.lost("the connection to the server was lost", exc) from exc
+            if not data:
+                raise self.lost("the server closed the connection unexpectedly")
+            self.proto.buf.feed(data)
             self.in_io = False
-            return False
-        except OSError as exc:
-            raise self.lost("the connection to the server was lost", exc) from exc
-        if not data:
-            raise self.lost("the server closed the connection unexpectedly")
-        self.proto.buf.feed(data)
-        self.in_io = False
+            received = len(data)
         # Inline (not shared with recv_wait): a frame less on every read.
-        received = len(data)
         if received == size:
             self.recv_size = RECV_SIZE_BULK
         elif received < RECV_SIZE:

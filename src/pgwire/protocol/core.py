@@ -414,6 +414,8 @@ def _adapters(
 _take_response: Callable[..., tuple[list[Any], str, int] | None] | None = (
     speedups.take_response if speedups is not None else None
 )
+# The operation of known_answer(), there with _take_response.
+_known_answer: Callable[..., PGGen] | None = speedups.known_answer if speedups is not None else None
 
 #: ``known_fields`` of a prepared statement known to return no rows (its
 #: Describe gave NoData): not the empty column list of rows with no columns.
@@ -620,11 +622,16 @@ def known_answer(
     does, without a Python frame; an answer not all there or not plain is
     left to :func:`_known_rest`.
     """
-    assert speedups is not None
     loaders, make_row = adapters
-    rest = functools.partial(_known_rest, proto, on_description, fields, adapters, on_error)
-    result_fields = None if fields is NO_ROWS else fields
-    return speedups.known_answer(proto, bind, result_fields, loaders, make_row, rest)  # type: ignore[no-any-return]
+    return _known_answer(  # type: ignore[misc]
+        proto,
+        bind,
+        None if fields is NO_ROWS else fields,
+        loaders,
+        make_row,
+        _known_rest,
+        (proto, on_description, fields, adapters, on_error),
+    )
 
 
 def _known_rest(
