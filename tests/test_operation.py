@@ -158,3 +158,21 @@ def test_a_cycle_through_the_error_is_collected(operation: Any) -> None:
     del op, marker
     gc.collect()
     assert ref() is None
+
+
+def test_bad_arguments(operation: Any) -> None:
+    class Owner:
+        closed = False
+
+    owner = Owner()
+    assert operation(_answers(), owner=owner).owner_ref() is owner
+    assert operation(_answers(), owner=None).owner_ref is None
+    for args, kwargs in [
+        ((), {}),
+        ((_answers(), owner, 3), {}),
+        ((_answers(), owner), {"owner": owner}),
+        ((_answers(),), {"other": owner}),
+        ((), {"owner": owner}),
+    ]:
+        with pytest.raises(TypeError):
+            operation(*args, **kwargs)

@@ -885,6 +885,42 @@ def test_known_answer_steps_as_a_generator_does() -> None:
         next(gen)  # finished, as a generator that returned
 
 
+@pytest.mark.parametrize(
+    ("tag", "told"),
+    [
+        (b"SELECT 2", []),
+        (b"UPDATE 2", []),
+        (b"DROP TABLE", [False]),
+        (b"ALTER TABLE", [False]),
+        (b"ROLLBACK", [False]),
+        (b"DISCARD ALL", [True]),
+        (b"DEALLOCATE ALL", [True]),
+        (b"DEALLOCATE", []),
+        (b"DISCARD PLANS", []),
+    ],
+)
+def test_known_answer_tells_the_schema_handler_as_command_completed_does(
+    tag: bytes, told: list[bool]
+) -> None:
+    """The compiled answer calls command_completed() only for the tags it looks at."""
+    proto = core.Protocol()
+    seen: list[bool] = []
+    proto.schema_handler = seen.append
+    gen = _known(proto)
+    next(gen)
+    proto.buf.feed(plain([[b"1", b"a"], [b"2", b"b"]], tag=tag))
+    with pytest.raises(StopIteration) as stop:
+        gen.send(None)
+    (result,) = stop.value.value
+    assert result.command_tag == tag.decode()
+    assert seen == told
+    # As the protocol's own reading of the tag.
+    direct: list[bool] = []
+    proto.schema_handler = direct.append
+    proto.command_completed(tag.decode())
+    assert direct == told
+
+
 def test_known_answer_taken_whole_at_its_second_step() -> None:
     proto = core.Protocol()
     gen = _known(proto)

@@ -41,7 +41,8 @@
  *                                reads _chunks, writes data);
  *   a Protocol (take_response,   reads buf, out and pending_ready, writes
  *   known_answer):               pending_ready and transaction_status,
- *                                appends to out, calls command_completed();
+ *                                appends to out, calls command_completed()
+ *                                (known_answer: for the noted tags only);
  *   values:                      a session tzinfo's fromutc(), an aware
  *                                datetime's utcoffset(), the int and is_safe
  *                                slots of a new UUID, the append of the rows
@@ -115,8 +116,9 @@ static PyObject *bind_fallback;   /* the pure-Python bind */
 
 static PyObject *str_data, *str_pos, *str_append, *str_fromutc, *str_int, *str_is_safe;
 static PyObject *str_utcoffset, *str_buf, *str_pending_ready, *str_transaction_status;
-static PyObject *str_out, *str_send, *str_throw, *str_close, *str_command_completed;
+static PyObject *str_out, *str_throw, *str_close, *str_command_completed;
 static PyObject *str_chunks;
+static PyObject *str_owner;
 static PyObject *empty_tuple, *one;
 
 /* PostgreSQL counts days from 2000-01-01; Python ordinals from 0001-01-01. */
@@ -814,6 +816,22 @@ call_fallback(PyObject *func, PyObject *const *args, Py_ssize_t nargs)
         return NULL;
     }
     return PyObject_Vectorcall(func, args, nargs, NULL);
+}
+
+/* The tuple (a, b), both references taken (either may be NULL: an error
+   set, the other released). */
+static PyObject *
+pair_of(PyObject *a, PyObject *b)
+{
+    PyObject *t = a != NULL && b != NULL ? PyTuple_New(2) : NULL;
+    if (t == NULL) {
+        Py_XDECREF(a);
+        Py_XDECREF(b);
+        return NULL;
+    }
+    PyTuple_SET_ITEM(t, 0, a);
+    PyTuple_SET_ITEM(t, 1, b);
+    return t;
 }
 
 static int
@@ -1584,7 +1602,7 @@ bind_many(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     PyMem_Free(b.p);
     if (data == NULL)
         return NULL;
-    return Py_BuildValue("(Nn)", data, i);
+    return pair_of(data, PyLong_FromSsize_t(i));
 error:
     PyMem_Free(pp);
     PyMem_Free(b.p);
@@ -2297,10 +2315,26 @@ opstate_dealloc(OperationStateObject *self)
 static int
 opstate_init(OperationStateObject *self, PyObject *args, PyObject *kwargs)
 {
-    static char *kwlist[] = {"gen", "owner", NULL};
-    PyObject *gen, *owner = Py_None;
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O|O:Operation", kwlist, &gen, &owner))
+    /* (gen, owner=None), parsed by hand: made once per query. */
+    Py_ssize_t nargs = PyTuple_GET_SIZE(args);
+    PyObject *gen = nargs > 0 ? PyTuple_GET_ITEM(args, 0) : NULL;
+    PyObject *owner = nargs > 1 ? PyTuple_GET_ITEM(args, 1) : NULL;
+    if (kwargs != NULL && PyDict_GET_SIZE(kwargs) > 0) {
+        PyObject *kw_owner = PyDict_GetItemWithError(kwargs, str_owner);
+        if (kw_owner == NULL && PyErr_Occurred())
+            return -1;
+        if (kw_owner == NULL || owner != NULL || PyDict_GET_SIZE(kwargs) > 1) {
+            PyErr_SetString(PyExc_TypeError, "Operation(gen, owner=None): bad arguments");
+            return -1;
+        }
+        owner = kw_owner;
+    }
+    if (gen == NULL || nargs > 2) {
+        PyErr_SetString(PyExc_TypeError, "Operation(gen, owner=None): bad arguments");
         return -1;
+    }
+    if (owner == NULL)
+        owner = Py_None;
     PyObject *ref = Py_None;
     if (owner != Py_None && (ref = PyWeakref_NewRef(owner, NULL)) == NULL)
         return -1;
@@ -2627,10 +2661,16 @@ take_whole(PyObject *proto, PyObject *loaders, PyObject *make_row, const char *d
     }
     if (rowcount < 0)
         rowcount = -1;
-    result = Py_BuildValue("(ONL)", rows, PyUnicode_DecodeASCII(tag, nul - tag, "replace"),
-                           rowcount);
-    if (result == NULL)
+    PyObject *tag_obj = PyUnicode_DecodeASCII(tag, nul - tag, "replace");
+    PyObject *count_obj = tag_obj == NULL ? NULL : PyLong_FromLongLong(rowcount);
+    if (count_obj == NULL || (result = PyTuple_New(3)) == NULL) {
+        Py_XDECREF(tag_obj);
+        Py_XDECREF(count_obj);
         goto error;
+    }
+    PyTuple_SET_ITEM(result, 0, Py_NewRef(rows));
+    PyTuple_SET_ITEM(result, 1, tag_obj);
+    PyTuple_SET_ITEM(result, 2, count_obj);
     /* A signal caught while the last value was made is raised now, while
        nothing is consumed: from here on, none is handled until Python runs. */
     if (PyErr_CheckSignals() < 0)
@@ -2693,7 +2733,7 @@ take_response(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 
 /* What answers are made of (setup_answers): the Result class and the Execute +
    Sync messages sent after a Bind. */
-static PyObject *result_type, *execute_sync;
+static PyObject *result_type, *execute_sync, *noted_tags;
 
 typedef struct {
     PyObject_HEAD
@@ -2793,6 +2833,30 @@ take_exception(void)
     return value;
 }
 
+/* Whether command_completed() looks at a command of this tag: whether it
+   starts with one of the prefixes setup_answers() gave. */
+static int
+tag_noted(PyObject *tag)
+{
+    Py_ssize_t n;
+    const char *t = PyUnicode_AsUTF8AndSize(tag, &n);
+    if (t == NULL) {
+        PyErr_Clear();
+        return 1; /* command_completed() says what is wrong with it */
+    }
+    for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(noted_tags); i++) {
+        Py_ssize_t pn;
+        const char *prefix = PyUnicode_AsUTF8AndSize(PyTuple_GET_ITEM(noted_tags, i), &pn);
+        if (prefix == NULL) {
+            PyErr_Clear();
+            return 1;
+        }
+        if (pn <= n && memcmp(t, prefix, (size_t)pn) == 0)
+            return 1;
+    }
+    return 0;
+}
+
 /* The answer taken whole, as the generator's return value [Result]; NULL
    with an exception on error, or with none when it is not taken whole. */
 static PyObject *
@@ -2809,7 +2873,11 @@ known_take(KnownAnswerObject *self)
         rows = PyTuple_GET_ITEM(whole, 0);
         tag = PyTuple_GET_ITEM(whole, 1);
         count = PyTuple_GET_ITEM(whole, 2);
-        PyObject *done = PyObject_CallMethodOneArg(self->proto, str_command_completed, tag);
+        PyObject *done = Py_None;
+        if (tag_noted(tag))
+            done = PyObject_CallMethodOneArg(self->proto, str_command_completed, tag);
+        else
+            Py_INCREF(done);
         if (done != NULL) {
             Py_DECREF(done);
             PyObject *rowcount = Py_NewRef(count);
@@ -3075,18 +3143,27 @@ known_answer(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 }
 
 PyDoc_STRVAR(setup_answers_doc,
-"setup_answers(result_type, execute_sync)\n\n"
+"setup_answers(result_type, execute_sync, noted_tags)\n\n"
 "What known_answer() makes answers of: the Result class, and the Execute and\n"
-"Sync messages queued after a Bind.");
+"Sync messages queued after a Bind; and the prefixes of the command tags that\n"
+"proto.command_completed() looks at (it is called for those only).");
 
 static PyObject *
 setup_answers(PyObject *module, PyObject *args)
 {
-    PyObject *rtype, *tail;
-    if (!PyArg_ParseTuple(args, "OO!:setup_answers", &rtype, &PyBytes_Type, &tail))
+    PyObject *rtype, *tail, *noted;
+    if (!PyArg_ParseTuple(args, "OO!O!:setup_answers", &rtype, &PyBytes_Type, &tail,
+                          &PyTuple_Type, &noted))
         return NULL;
+    for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(noted); i++) {
+        if (!PyUnicode_Check(PyTuple_GET_ITEM(noted, i))) {
+            PyErr_SetString(PyExc_TypeError, "setup_answers: noted_tags must be strings");
+            return NULL;
+        }
+    }
     Py_XSETREF(result_type, Py_NewRef(rtype));
     Py_XSETREF(execute_sync, Py_NewRef(tail));
+    Py_XSETREF(noted_tags, Py_NewRef(noted));
     Py_RETURN_NONE;
 }
 
@@ -3385,11 +3462,11 @@ PyInit__speedups(void)
     INTERN(str_pending_ready, "pending_ready");
     INTERN(str_transaction_status, "transaction_status");
     INTERN(str_out, "out");
-    INTERN(str_send, "send");
     INTERN(str_throw, "throw");
     INTERN(str_close, "close");
     INTERN(str_command_completed, "command_completed");
     INTERN(str_chunks, "_chunks");
+    INTERN(str_owner, "owner");
     if ((one = PyLong_FromLong(1)) == NULL)
         goto error;
     if (PyModule_AddObjectRef(m, "CopyWriter", (PyObject *)&CopyWriterType) < 0

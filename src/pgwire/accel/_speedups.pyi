@@ -4,12 +4,13 @@ The C code reads and writes these attributes of Python objects by name, and
 of no others:
 
 * a read buffer (``pgwire.protocol.buffer.ReadBuffer``, given as ``buf``):
-  reads ``data`` and ``pos``, writes ``pos`` (``recv_wait`` also reads
-  ``_chunks`` and writes ``data``);
+  reads ``data`` and ``pos``, writes ``pos`` (``recv_wait`` and ``recv_now``
+  also read ``_chunks`` and write ``data``);
 * a session (``pgwire.protocol.core.Protocol``, given to ``take_response``
   and ``known_answer`` as ``proto``): reads ``buf``, ``out`` and
   ``pending_ready``, writes ``pending_ready`` and ``transaction_status``,
-  appends to ``out``, and calls ``command_completed(tag)``;
+  appends to ``out``, and calls ``command_completed(tag)`` (``known_answer``:
+  for the tags given to ``setup_answers`` only);
 * values it builds or writes: a session tzinfo's ``fromutc()``, an aware
   datetime's ``utcoffset()``, the ``int`` and ``is_safe`` slots of a new
   UUID, the ``append`` of the rows list given to ``read_data_rows``.
@@ -110,8 +111,14 @@ def take_response(
     signal handled in between.
     """
 
-def setup_answers(result_type: Callable[..., Any], execute_sync: bytes) -> None:
-    """What ``known_answer`` makes answers of: the Result class, the Execute + Sync messages."""
+def setup_answers(
+    result_type: Callable[..., Any], execute_sync: bytes, noted_tags: tuple[str, ...]
+) -> None:
+    """What ``known_answer`` makes answers of: the Result class, the Execute + Sync messages.
+
+    ``noted_tags``: the prefixes of the command tags ``command_completed`` looks
+    at; it is called for those only.
+    """
 
 def known_answer(
     proto: _Session,
@@ -191,6 +198,32 @@ def recv_wait(fd: int, buf: _ReadBuffer, size: int) -> int:
     (reading nothing) while ``buf`` collects a message larger than itself.
     Absent on platforms without ``MSG_DONTWAIT``.
     """
+
+def recv_now(fd: int, buf: _ReadBuffer, size: int) -> int:
+    """``recv_wait`` that never waits (``MSG_DONTWAIT``): -2 when nothing is there.
+
+    Absent on platforms without ``MSG_DONTWAIT``.
+    """
+
+def send_now(fd: int, out: bytearray) -> int:
+    """Send ``out`` as far as the kernel takes it now, deleting what was sent; its length.
+
+    Absent on platforms without ``MSG_DONTWAIT``.
+    """
+
+class OperationState:
+    """The state of a protocol operation being run (the base of the drivers' Operation)."""
+
+    gen: Any
+    done: bool
+    result: Any
+    error: BaseException | None
+    interrupted: bool
+    owner_ref: Any
+
+    def __init__(self, gen: Any, owner: Any = None) -> None: ...
+    def resume(self) -> bool:
+        """Step ``gen`` once; True once it has finished (its result or error kept)."""
 
 class Done:
     """An awaitable already done: awaiting it gives None at once."""

@@ -181,6 +181,9 @@ class Protocol:
         """Note a command's tag: tell the schema handler when it may have changed the schema.
 
         The handler is told True when the command dropped every prepared statement.
+        Only tags starting with one of :data:`SCHEMA_CHANGING_TAGS` or
+        :data:`STATEMENTS_DROPPING_TAGS` do anything (the accelerator's
+        answers call it for those only).
         """
         if self.schema_handler is None:
             return
@@ -1033,7 +1036,8 @@ def extended_query(
 _DESCRIBE_EXECUTE_SYNC = m.DESCRIBE_UNNAMED_PORTAL + m.EXECUTE_UNNAMED + m.SYNC
 _EXECUTE_SYNC = m.EXECUTE_UNNAMED + m.SYNC
 if speedups is not None:
-    speedups.setup_answers(Result, _EXECUTE_SYNC)
+    # The compiled answers call command_completed() for the tags it looks at only.
+    speedups.setup_answers(Result, _EXECUTE_SYNC, SCHEMA_CHANGING_TAGS + STATEMENTS_DROPPING_TAGS)
 
 
 def bound_query(
