@@ -168,6 +168,15 @@ def test_runs_are_encoded_in_c() -> None:
 
 
 @needs_compiled
+def test_messages_larger_than_the_first_buffer() -> None:
+    """A Bind starts in a small buffer of the encoder's own, then moves to one that grows."""
+    q = "INSERT INTO t VALUES (%s, %s)"
+    assert same(q, [(1, "x" * 400), (2, "y" * 600)])
+    assert same(q, [(1, "z" * 100_000), (2, "a")])
+    assert same(q, [(i, "w" * (i * 37)) for i in range(300)])
+
+
+@needs_compiled
 def test_stops_where_python_must_decide() -> None:
     """A wider int, a None, an unknown type, a NUL: each row is handed back, bytes unchanged."""
     q = "INSERT INTO t VALUES (%s, %s)"

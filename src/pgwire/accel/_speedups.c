@@ -1260,11 +1260,14 @@ typedef struct {
 } ParamPlan;
 
 /* Bytes being written: memory of its own, or (ba set) a bytearray grown in
-   place, which over-allocates so that small appends stay amortized. */
+   place, which over-allocates so that small appends stay amortized.  Memory
+   of its own may start in the caller's `stack` array (p == stack): the one
+   Bind of a query then needs no allocation. */
 typedef struct {
     char *p;
     size_t len, cap;
     PyObject *ba;
+    char *stack;
 } OutBuf;
 
 static int
@@ -1286,7 +1289,8 @@ out_reserve(OutBuf *b, size_t more)
         b->cap = cap;
         return 0;
     }
-    size_t cap = b->cap ? b->cap : 65536;
+    int from_stack = b->p != NULL && b->p == b->stack;
+    size_t cap = b->cap && !from_stack ? b->cap : 65536;
     while (cap < b->len + more) {
         if (cap > ((size_t)PY_SSIZE_T_MAX) / 2) {
             PyErr_NoMemory();
@@ -1294,7 +1298,9 @@ out_reserve(OutBuf *b, size_t more)
         }
         cap *= 2;
     }
-    char *np = PyMem_Realloc(b->p, cap);
+    char *np = from_stack ? PyMem_Malloc(cap) : PyMem_Realloc(b->p, cap);
+    if (np != NULL && from_stack)
+        memcpy(np, b->p, b->len);
     if (np == NULL) {
         PyErr_NoMemory();
         return -1;
@@ -1553,7 +1559,8 @@ bind_many(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     ParamPlan *pp = read_param_plan(plan);
     if (pp == NULL)
         return NULL;
-    OutBuf b = {NULL, 0, 0};
+    char first[512];
+    OutBuf b = {first, 0, sizeof first, NULL, first};
     Py_ssize_t i = start, nrows = PyList_GET_SIZE(rows);
     for (; i < nrows; i++) {
         PyObject *row = PyList_GET_ITEM(rows, i);
@@ -1598,14 +1605,16 @@ bind_many(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
             nrows = PyList_GET_SIZE(rows);
     }
     PyMem_Free(pp);
-    PyObject *data = PyBytes_FromStringAndSize(b.p ? b.p : "", (Py_ssize_t)b.len);
-    PyMem_Free(b.p);
+    PyObject *data = PyBytes_FromStringAndSize(b.p, (Py_ssize_t)b.len);
+    if (b.p != first)
+        PyMem_Free(b.p);
     if (data == NULL)
         return NULL;
     return pair_of(data, PyLong_FromSsize_t(i));
 error:
     PyMem_Free(pp);
-    PyMem_Free(b.p);
+    if (b.p != first)
+        PyMem_Free(b.p);
     return NULL;
 }
 
