@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import signal
 import socket
+import struct
 import threading
 from collections.abc import Iterator
 
@@ -40,6 +41,15 @@ def pair() -> Iterator[tuple[socket.socket, socket.socket]]:
     finally:
         ours.close()
         peer.close()
+
+
+@pytest.fixture
+def blocking_pair(
+    pair: tuple[socket.socket, socket.socket],
+) -> tuple[socket.socket, socket.socket]:
+    """``pair`` with our end blocking, as on a channel whose queries wait in recv()."""
+    pair[0].setblocking(True)
+    return pair
 
 
 # --- the channel ---------------------------------------------------------------------
@@ -195,10 +205,9 @@ def test_recv_at_the_end_of_the_stream_and_on_errors(
 
 @needs_c
 def test_recv_now_returns_at_once_when_nothing_is_there(
-    pair: tuple[socket.socket, socket.socket],
+    blocking_pair: tuple[socket.socket, socket.socket],
 ) -> None:
-    ours, peer = pair
-    ours.setblocking(True)  # as on a channel whose queries wait in recv()
+    ours, peer = blocking_pair
     buf = _buffer(b"held", 1)
     assert _c.recv_now(ours.fileno(), buf, 100) == -2
     assert (buf.data, buf.pos) == (b"held", 1)
@@ -213,10 +222,11 @@ class _Interrupted(Exception):
 
 @needs_c
 @pytest.mark.skipif(threading.current_thread() is not threading.main_thread(), reason="signals")
-def test_a_signal_handler_raising_takes_nothing(pair: tuple[socket.socket, socket.socket]) -> None:
+def test_a_signal_handler_raising_takes_nothing(
+    blocking_pair: tuple[socket.socket, socket.socket],
+) -> None:
     """The Ctrl-C case: the handler's exception comes out, no byte is lost."""
-    ours, peer = pair
-    ours.setblocking(True)
+    ours, peer = blocking_pair
 
     def handler(signum: int, frame: object) -> None:
         raise _Interrupted
@@ -239,10 +249,9 @@ def test_a_signal_handler_raising_takes_nothing(pair: tuple[socket.socket, socke
 @needs_c
 @pytest.mark.skipif(threading.current_thread() is not threading.main_thread(), reason="signals")
 def test_a_signal_handler_returning_lets_the_wait_go_on(
-    pair: tuple[socket.socket, socket.socket],
+    blocking_pair: tuple[socket.socket, socket.socket],
 ) -> None:
-    ours, peer = pair
-    ours.setblocking(True)
+    ours, peer = blocking_pair
     seen = []
     previous = signal.signal(signal.SIGALRM, lambda signum, frame: seen.append(signum))
     try:
@@ -296,10 +305,9 @@ def _drain(peer: socket.socket, size: int) -> bytes:
 
 @needs_c
 def test_send_now_sends_what_the_kernel_takes_and_keeps_the_rest(
-    pair: tuple[socket.socket, socket.socket],
+    blocking_pair: tuple[socket.socket, socket.socket],
 ) -> None:
-    ours, peer = pair
-    ours.setblocking(True)  # as on a channel whose queries wait in recv()
+    ours, peer = blocking_pair
     data = bytes(range(256)) * (64 << 10)  # 16 MiB: more than the socket buffers hold
     out = bytearray(data)
     sent = _c.send_now(ours.fileno(), out)
@@ -339,3 +347,59 @@ def test_a_channel_sends_everything_in_order(pair: tuple[socket.socket, socket.s
     while len(received) < len(data):
         received += peer.recv(1 << 20)
     assert received == data
+
+
+def test_a_write_to_a_peer_gone_closes_the_channel(
+    pair: tuple[socket.socket, socket.socket],
+) -> None:
+    ours, peer = pair
+    chan = Channel(ours, Protocol())
+    peer.close()
+    with pytest.raises(pgwire.OperationalError, match="lost while sending"):
+        for _ in range(100):  # the first writes may still be taken
+            chan.proto.out += b"x" * 1000
+            chan.send_some()
+    assert chan.closed
+
+
+@pytest.fixture
+def tcp_pair() -> Iterator[tuple[socket.socket, socket.socket]]:
+    """A connected pair of TCP sockets on loopback (a reset needs TCP)."""
+    with socket.create_server(("127.0.0.1", 0)) as server:
+        ours = socket.create_connection(server.getsockname())
+        peer, _ = server.accept()
+    try:
+        yield ours, peer
+    finally:
+        ours.close()
+        peer.close()
+
+
+def test_a_read_after_a_reset_closes_the_channel(
+    tcp_pair: tuple[socket.socket, socket.socket],
+) -> None:
+    ours, peer = tcp_pair
+    chan = Channel(ours, Protocol())
+    # Closing with unread data and SO_LINGER 0 sends a reset.
+    peer.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    ours.sendall(b"unread")
+    threading.Event().wait(0.05)
+    peer.close()
+    threading.Event().wait(0.05)
+    with pytest.raises(pgwire.OperationalError, match="lost"):
+        chan.recv_some()
+    assert chan.closed
+
+
+def test_a_read_at_the_end_of_the_stream_closes_the_channel(
+    pair: tuple[socket.socket, socket.socket],
+) -> None:
+    ours, peer = pair
+    chan = Channel(ours, Protocol())
+    peer.sendall(b"last")
+    peer.close()
+    assert chan.recv_some() is True
+    assert chan.proto.buf.data == b"last"
+    with pytest.raises(pgwire.OperationalError, match="closed the connection"):
+        chan.recv_some()
+    assert chan.closed
