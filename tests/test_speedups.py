@@ -529,6 +529,35 @@ def test_rows_of_plain_values_left_out_of_the_collector(sp: ModuleType) -> None:
     assert [gc.is_tracked(r) for r in py_rows] == [False, True]
 
 
+def test_a_row_holding_a_container_not_tracked_yet_stays_tracked(sp: ModuleType) -> None:
+    """A JSON object of numbers is a dict the collector doesn't track yet: it may come to.
+
+    Untracked, the row would hide a cycle made through that dict later, and
+    the cycle would never be collected (CPython keeps such a tuple tracked too).
+    """
+    import gc
+    import weakref
+
+    loaders = loaders_for([(oids.JSONB_OID, 0)])
+    buf = ReadBuffer()
+    buf.feed(data_row([b'{"a": 1}']))
+    rows: list[Any] = []
+    sp.read_data_rows(buf, loaders, tuple, rows)
+    (row,) = rows
+    assert row == ({"a": 1},) and not gc.is_tracked(row[0])
+    assert gc.is_tracked(row)
+
+    class Marker:
+        pass
+
+    marker = Marker()
+    ref = weakref.ref(marker)
+    row[0]["cycle"] = (row, marker)
+    del row, rows, marker
+    gc.collect()
+    assert ref() is None
+
+
 def test_plan_respects_overrides(sp: ModuleType) -> None:
     """A subclass or an instance replacing load is called, not decoded in C."""
     from pgwire.types.numeric import Int4BinaryLoader

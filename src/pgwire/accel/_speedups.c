@@ -912,6 +912,16 @@ set_pos(PyObject *buf, Py_ssize_t pos)
     return rc;
 }
 
+/* Whether `v` can never be tracked by the collector: not a container, or a
+   tuple that is not tracked (as CPython's _PyObject_GC_MAY_BE_TRACKED). */
+static int
+may_not_be_tracked(PyObject *v)
+{
+    if (!PyObject_IS_GC(v))
+        return 1;
+    return PyTuple_CheckExact(v) && !PyObject_GC_IsTracked(v);
+}
+
 /* The row of the DataRow framed at d[pos:end] (its column count checked), made
    with make_row unless as_tuple; NULL with an exception on failure. */
 static PyObject *
@@ -957,9 +967,11 @@ decode_row(const unsigned char *d, Py_ssize_t pos, Py_ssize_t end, Py_ssize_t nc
     else {
         /* A row of values that hold no references (numbers, text, dates...)
            can't be part of a cycle: the collector need not visit it, as it
-           would find out on its first pass anyway. */
+           would find out on its first pass anyway.  The test is CPython's
+           own for tuples: any other container, even one not tracked yet (a
+           dict of numbers from JSON), may come to hold the row. */
         Py_ssize_t i = 0;
-        while (i < ncols && !PyObject_GC_IsTracked(PyTuple_GET_ITEM(row, i)))
+        while (i < ncols && may_not_be_tracked(PyTuple_GET_ITEM(row, i)))
             i++;
         if (i == ncols)
             PyObject_GC_UnTrack(row);
