@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import ctypes
+import ctypes.util
 import datetime as dt
 import math
+import platform
+import sys
 import uuid
 from decimal import Decimal
 from typing import Any
@@ -312,6 +316,38 @@ def test_compiled_float_text_is_repr(x: float) -> None:
     assert compiled_out == _encode(rows, False, False, [701])
     line = compiled_out[-1].split(b"\n")[-2]
     assert line == repr(x).encode()
+
+
+def _fesetround() -> Any:
+    """libm's fesetround and x86-64's FE_UPWARD, or None where they aren't known."""
+    if platform.machine() not in ("x86_64", "AMD64") or sys.platform != "linux":
+        return None
+    try:
+        return ctypes.CDLL(ctypes.util.find_library("m") or "libm.so.6").fesetround
+    except (OSError, AttributeError):
+        return None
+
+
+_FE_UPWARD, _FE_TONEAREST = 0x800, 0
+
+
+@pytest.mark.skipif(compiled() is None, reason="the accelerator is not built")
+@pytest.mark.skipif(_fesetround() is None, reason="FE_UPWARD is known for x86-64 Linux only")
+def test_compiled_float_text_is_repr_whatever_the_rounding_mode() -> None:
+    """The shortcut to repr's digits holds when rounding to nearest only: else repr() is used.
+
+    Without that check these floats come out as, say, 9.452159999999999 for
+    9.45216 when the process rounds upward.
+    """
+    fesetround = _fesetround()
+    floats = [9.45216, 0.0729634, 43639.7, -764162.5926579, 443080.065, 0.98477]
+    fesetround(_FE_UPWARD)
+    try:
+        # The second row goes through the learned plan, in C.
+        lines = [_encode([(x,), (x,)], False, True, [701])[-1] for x in floats]
+    finally:
+        fesetround(_FE_TONEAREST)
+    assert lines == [(repr(x) + "\n").encode() * 2 for x in floats]
 
 
 class _Str(str):
