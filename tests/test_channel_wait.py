@@ -403,3 +403,36 @@ def test_a_read_at_the_end_of_the_stream_closes_the_channel(
     with pytest.raises(pgwire.OperationalError, match="closed the connection"):
         chan.recv_some()
     assert chan.closed
+
+
+def test_a_closed_channel_never_touches_the_socket_that_reuses_its_descriptor() -> None:
+    """After close(), the descriptor's number may be given to another socket at once."""
+    ours, peer = socket.socketpair()
+    chan = Channel(ours, Protocol())
+    fd = chan.fd
+    chan.close()
+    peer.close()
+    others = [socket.socketpair() for _ in range(4)]
+    try:
+        reused = [pair for pair in others if fd in (pair[0].fileno(), pair[1].fileno())]
+        assert reused, "the system gave the number to none of the new sockets"
+        for a, b in others:
+            a.sendall(b"theirs")
+            b.sendall(b"theirs")
+        with pytest.raises(pgwire.OperationalError):
+            chan.recv_some()
+        chan.proto.out += b"ours"
+        with pytest.raises(pgwire.OperationalError):
+            chan.send_some()
+        if chan.waits_in_recv:
+            with pytest.raises(pgwire.OperationalError, match="closed while waiting"):
+                chan.recv_wait()
+        for a, b in others:  # nothing read from them, nothing written to them
+            assert a.recv(100) == b"theirs" and b.recv(100) == b"theirs"
+            a.setblocking(False)
+            with pytest.raises(BlockingIOError):
+                a.recv(100)
+    finally:
+        for a, b in others:
+            a.close()
+            b.close()

@@ -175,6 +175,10 @@ class Channel:
         if not self.closed:
             self.closed = True
             self.proto.closed = True
+            # The compiled reads and writes take the descriptor's number, which
+            # the system may give to another socket once this one is closed: from
+            # here on they go through the socket object, which knows it is closed.
+            self.compiled_io = False
             if self.watcher is not None:
                 self.watcher.stop()
             try:
@@ -284,6 +288,9 @@ class Channel:
         buffer collects a message larger than itself (:meth:`recv_some` reads those).
         """
         assert _recv_wait is not None
+        if self.closed:
+            # Its descriptor's number may be another socket's by now (see close()).
+            raise self.closed_while_waiting()
         size = self.recv_size
         try:
             received: int = _recv_wait(self.fd, self.proto.buf, size)
