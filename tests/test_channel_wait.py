@@ -33,14 +33,19 @@ needs_c = pytest.mark.skipif(
 waits_in_recv = speedups is not None and hasattr(speedups, "recv_wait")
 
 
-@pytest.fixture
-def pair() -> Iterator[tuple[socket.socket, socket.socket]]:
-    ours, peer = socket.socketpair()
+def _closed_after(
+    ours: socket.socket, peer: socket.socket
+) -> Iterator[tuple[socket.socket, socket.socket]]:
     try:
         yield ours, peer
     finally:
         ours.close()
         peer.close()
+
+
+@pytest.fixture
+def pair() -> Iterator[tuple[socket.socket, socket.socket]]:
+    yield from _closed_after(*socket.socketpair())
 
 
 @pytest.fixture
@@ -368,11 +373,7 @@ def tcp_pair() -> Iterator[tuple[socket.socket, socket.socket]]:
     with socket.create_server(("127.0.0.1", 0)) as server:
         ours = socket.create_connection(server.getsockname())
         peer, _ = server.accept()
-    try:
-        yield ours, peer
-    finally:
-        ours.close()
-        peer.close()
+    yield from _closed_after(ours, peer)
 
 
 def test_a_read_after_a_reset_closes_the_channel(

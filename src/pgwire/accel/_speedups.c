@@ -586,21 +586,9 @@ decimal_to_double(const unsigned char *p, Py_ssize_t n, double *out)
     if (!digits)
         return 0;
     if (p < end && (*p == 'e' || *p == 'E')) {
-        int eneg = 0;
         p++;
-        if (p < end && (*p == '+' || *p == '-')) {
-            eneg = *p == '-';
-            p++;
-        }
-        if (!(p < end && *p >= '0' && *p <= '9'))
+        if (!pgw_json_exponent(&p, end, &expo))
             return 0;
-        do {
-            if (expo < 100000)
-                expo = expo * 10 + (*p - '0');
-            p++;
-        } while (p < end && *p >= '0' && *p <= '9');
-        if (eneg)
-            expo = -expo;
     }
     long e10 = expo - (long)nfrac;
     if (p != end || !exact || m > ((uint64_t)1 << 53) || e10 < -22 || e10 > 22)

@@ -571,6 +571,30 @@ pgw_json_digits(const unsigned char **pp, const unsigned char *end, uint64_t *m,
     return n;
 }
 
+/* The exponent after an 'e' at *pp (sign, then digits; capped, not
+   overflowing): 1 with *pp past it, 0 if no digit follows. */
+static int
+pgw_json_exponent(const unsigned char **pp, const unsigned char *end, long *expo)
+{
+    const unsigned char *p = *pp;
+    int eneg = 0;
+    if (p < end && (*p == '+' || *p == '-')) {
+        eneg = (*p == '-');
+        p++;
+    }
+    if (!(p < end && *p >= '0' && *p <= '9'))
+        return 0;
+    long e = 0;
+    do {
+        if (e < 100000)
+            e = e * 10 + (*p - '0');
+        p++;
+    } while (p < end && *p >= '0' && *p <= '9');
+    *expo = eneg ? -e : e;
+    *pp = p;
+    return 1;
+}
+
 static PyObject *
 pgw_json_number(pgw_json_parser *ps)
 {
@@ -603,22 +627,10 @@ pgw_json_number(pgw_json_parser *ps)
         nfrac = pgw_json_digits(&p, end, &m, &exact);
     }
     if (p < end && (*p == 'e' || *p == 'E')) {
-        int eneg = 0;
         p++;
-        if (p < end && (*p == '+' || *p == '-')) {
-            eneg = (*p == '-');
-            p++;
-        }
-        if (!(p < end && *p >= '0' && *p <= '9'))
+        if (!pgw_json_exponent(&p, end, &expo))
             return NULL;       /* "1e", "1e+" */
         is_float = 1;
-        do {
-            if (expo < 100000)
-                expo = expo * 10 + (*p - '0');
-            p++;
-        } while (p < end && *p >= '0' && *p <= '9');
-        if (eneg)
-            expo = -expo;
     }
     ps->p = p;
 
