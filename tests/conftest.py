@@ -59,7 +59,8 @@ def sent(conn):
     compiled_io, chan.compiled_io = chan.compiled_io, False
     yield chunks
     chan.sock = sock
-    chan.compiled_io = compiled_io
+    # Not on a channel closed meanwhile (see Channel.close()).
+    chan.compiled_io = compiled_io and not chan.closed
 
 
 @pytest.fixture
