@@ -9,11 +9,13 @@ waits are polls.
 
 from __future__ import annotations
 
+import contextlib
 import signal
 import socket
 import struct
 import threading
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -142,8 +144,11 @@ def test_a_wait_with_a_deadline_polls(dsn: str, polls: list[tuple[object, ...]])
 
 # --- the compiled recv_wait() and recv_now() ----------------------------------------
 
-#: The two compiled reads into a ReadBuffer: they differ only in waiting.
-reads = pytest.mark.parametrize("read", ["recv_wait", "recv_now"])
+
+@pytest.fixture(scope="module", params=["recv_wait", "recv_now"])
+def recv(request: pytest.FixtureRequest) -> Any:
+    """The two compiled reads into a ReadBuffer: they differ only in waiting."""
+    return getattr(_c, request.param)
 
 
 def _buffer(data: bytes = b"", pos: int = 0) -> ReadBuffer:
@@ -153,12 +158,10 @@ def _buffer(data: bytes = b"", pos: int = 0) -> ReadBuffer:
 
 
 @needs_c
-@reads
 def test_recv_keeps_what_was_not_consumed(
-    pair: tuple[socket.socket, socket.socket], read: str
+    pair: tuple[socket.socket, socket.socket], recv: Any
 ) -> None:
     ours, peer = pair
-    recv = getattr(_c, read)
     peer.sendall(b"XYZ")
     buf = _buffer(b"abcdef", 4)
     assert recv(ours.fileno(), buf, 65536) == 3
@@ -170,9 +173,8 @@ def test_recv_keeps_what_was_not_consumed(
 
 
 @needs_c
-@reads
 def test_recv_leaves_a_large_message_to_feed(
-    pair: tuple[socket.socket, socket.socket], read: str
+    pair: tuple[socket.socket, socket.socket], recv: Any
 ) -> None:
     ours, peer = pair
     buf = ReadBuffer()
@@ -180,17 +182,15 @@ def test_recv_leaves_a_large_message_to_feed(
     assert buf.next_message() == -1
     assert buf._chunks
     peer.sendall(b"rest")
-    assert getattr(_c, read)(ours.fileno(), buf, 65536) == -1
+    assert recv(ours.fileno(), buf, 65536) == -1
     assert ours.recv(10) == b"rest"  # untouched
 
 
 @needs_c
-@reads
 def test_recv_at_the_end_of_the_stream_and_on_errors(
-    pair: tuple[socket.socket, socket.socket], read: str
+    pair: tuple[socket.socket, socket.socket], recv: Any
 ) -> None:
     ours, peer = pair
-    recv = getattr(_c, read)
     peer.close()
     buf = _buffer(b"kept")
     assert recv(ours.fileno(), buf, 100) == 0
@@ -200,11 +200,11 @@ def test_recv_at_the_end_of_the_stream_and_on_errors(
     spare.close()
     with pytest.raises(OSError):
         recv(fd, buf, 100)
-    with pytest.raises(ValueError, match=read):
+    with pytest.raises(ValueError, match=recv.__name__):
         recv(ours.fileno(), buf, 0)
-    with pytest.raises(ValueError, match=read):
+    with pytest.raises(ValueError, match=recv.__name__):
         recv(-1, buf, 10)
-    with pytest.raises(TypeError, match=read):
+    with pytest.raises(TypeError, match=recv.__name__):
         recv(ours.fileno(), buf)
 
 
@@ -225,8 +225,26 @@ class _Interrupted(Exception):
     pass
 
 
+#: Signal handlers run in the main thread only.
+main_thread_only = pytest.mark.skipif(
+    threading.current_thread() is not threading.main_thread(), reason="signals"
+)
+
+
+@contextlib.contextmanager
+def _alarm(handler: Any, seconds: float) -> Iterator[None]:
+    """SIGALRM handled by ``handler`` in ``seconds``; the previous handler back after."""
+    previous = signal.signal(signal.SIGALRM, handler)
+    try:
+        signal.setitimer(signal.ITIMER_REAL, seconds)
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
 @needs_c
-@pytest.mark.skipif(threading.current_thread() is not threading.main_thread(), reason="signals")
+@main_thread_only
 def test_a_signal_handler_raising_takes_nothing(
     blocking_pair: tuple[socket.socket, socket.socket],
 ) -> None:
@@ -236,9 +254,7 @@ def test_a_signal_handler_raising_takes_nothing(
     def handler(signum: int, frame: object) -> None:
         raise _Interrupted
 
-    previous = signal.signal(signal.SIGALRM, handler)
-    try:
-        signal.setitimer(signal.ITIMER_REAL, 0.1)
+    with _alarm(handler, 0.1):
         buf = _buffer()
         with pytest.raises(_Interrupted):
             _c.recv_wait(ours.fileno(), buf, 100)
@@ -246,46 +262,37 @@ def test_a_signal_handler_raising_takes_nothing(
         peer.sendall(b"after")
         assert _c.recv_wait(ours.fileno(), buf, 100) == 5
         assert buf.data == b"after"
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
 
 
 @needs_c
-@pytest.mark.skipif(threading.current_thread() is not threading.main_thread(), reason="signals")
+@main_thread_only
 def test_a_signal_handler_returning_lets_the_wait_go_on(
     blocking_pair: tuple[socket.socket, socket.socket],
 ) -> None:
     ours, peer = blocking_pair
     seen = []
-    previous = signal.signal(signal.SIGALRM, lambda signum, frame: seen.append(signum))
-    try:
-        signal.setitimer(signal.ITIMER_REAL, 0.05)
+    with _alarm(lambda signum, frame: seen.append(signum), 0.05):
         threading.Timer(0.3, peer.sendall, (b"late",)).start()
         buf = _buffer()
         assert _c.recv_wait(ours.fileno(), buf, 100) == 4
         assert buf.data == b"late"
         assert seen == [signal.SIGALRM]
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
 
 
 @needs_c
-@reads
 @settings(max_examples=200, deadline=None)
 @given(
     held=st.binary(max_size=40),
     consumed=st.integers(min_value=0, max_value=40),
     chunk=st.binary(min_size=1, max_size=200),
 )
-def test_recv_buffers_as_feed_does(read: str, held: bytes, consumed: int, chunk: bytes) -> None:
+def test_recv_buffers_as_feed_does(recv: Any, held: bytes, consumed: int, chunk: bytes) -> None:
     consumed = min(consumed, len(held))
     ours, peer = socket.socketpair()
     try:
         peer.sendall(chunk)
         waited = _buffer(held, consumed)
-        assert getattr(_c, read)(ours.fileno(), waited, 1024) == len(chunk)
+        assert recv(ours.fileno(), waited, 1024) == len(chunk)
         fed = _buffer(held, consumed)
         fed.feed(chunk)
         assert (waited.data, waited.pos) == (fed.data, fed.pos)

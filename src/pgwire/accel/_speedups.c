@@ -2343,6 +2343,21 @@ static PyTypeObject DoneType = {
     .tp_iternext = done_next,
 };
 
+/* The exception being raised, taken: normalized, with its traceback set on it
+   (as an `except` clause binds it). */
+static PyObject *
+fetch_exception(void)
+{
+    PyObject *type, *value, *tb;
+    PyErr_Fetch(&type, &value, &tb);
+    PyErr_NormalizeException(&type, &value, &tb);
+    if (tb != NULL)
+        PyException_SetTraceback(value, tb);
+    Py_XDECREF(type);
+    Py_XDECREF(tb);
+    return value;
+}
+
 /* --- OperationState: the state of a protocol operation being run ------------------ */
 
 /* The compiled base of drivers.channel.Operation, as its pure-Python base
@@ -2443,17 +2458,10 @@ opstate_resume(OperationStateObject *self, PyObject *Py_UNUSED(ignored))
     else {
         /* Kept to be raised by outcome(); a BaseException that is not an
            Exception (KeyboardInterrupt...) stopped the operation halfway. */
-        PyObject *type, *exc, *tb;
-        PyErr_Fetch(&type, &exc, &tb);
-        PyErr_NormalizeException(&type, &exc, &tb);
-        if (tb != NULL)
-            PyException_SetTraceback(exc, tb);
         self->done = 1;
-        if (!PyErr_GivenExceptionMatches(type, PyExc_Exception))
+        if (!PyErr_ExceptionMatches(PyExc_Exception))
             self->interrupted = 1;
-        Py_XSETREF(self->error, exc);
-        Py_XDECREF(type);
-        Py_XDECREF(tb);
+        Py_XSETREF(self->error, fetch_exception());
     }
     return PyBool_FromLong(self->done);
 }
@@ -2893,20 +2901,13 @@ known_leave(KnownAnswerObject *self, PyObject *exc, PyObject **presult)
     return known_forward(self, Py_None, presult);
 }
 
-/* The exception being raised, taken, if it is an Exception (else left raised): NULL then. */
+/* The exception being raised, taken if it is an Exception (else left raised): NULL then. */
 static PyObject *
 take_exception(void)
 {
     if (!PyErr_ExceptionMatches(PyExc_Exception))
         return NULL;
-    PyObject *type, *value, *tb;
-    PyErr_Fetch(&type, &value, &tb);
-    PyErr_NormalizeException(&type, &value, &tb);
-    if (tb != NULL)
-        PyException_SetTraceback(value, tb);
-    Py_XDECREF(type);
-    Py_XDECREF(tb);
-    return value;
+    return fetch_exception();
 }
 
 /* Whether command_completed() looks at a command of this tag: whether it
@@ -3080,12 +3081,6 @@ known_send(KnownAnswerObject *self, PyObject *arg)
     return send_outcome(r, value);
 }
 
-static PySendResult
-known_am_send(KnownAnswerObject *self, PyObject *arg, PyObject **presult)
-{
-    return known_step(self, arg, presult);
-}
-
 static PyObject *
 known_next(KnownAnswerObject *self)
 {
@@ -3154,7 +3149,7 @@ static PyMethodDef known_methods[] = {
 };
 
 static PyAsyncMethods known_as_async = {
-    .am_send = (sendfunc)known_am_send,
+    .am_send = (sendfunc)known_step,
 };
 
 static PyTypeObject KnownAnswerType = {
@@ -3307,6 +3302,20 @@ PyDoc_STRVAR(recv_now_doc,
 "recv_now(fd, buf, size) -> int\n\n"
 "recv_wait() that never waits (MSG_DONTWAIT): -2 when nothing is there.");
 
+/* The file descriptor `obj` names, or -1 with an exception set. */
+static int
+fd_arg(PyObject *obj, const char *name)
+{
+    long fd = PyLong_AsLong(obj);
+    if (fd == -1 && PyErr_Occurred())
+        return -1;
+    if (fd < 0 || fd > INT_MAX) {
+        PyErr_Format(PyExc_ValueError, "%s(): not a file descriptor", name);
+        return -1;
+    }
+    return (int)fd;
+}
+
 /* recv_wait() and recv_now(): recv(fd, size, flags) into the ReadBuffer. */
 static PyObject *
 recv_into_buffer(PyObject *const *args, Py_ssize_t nargs, int flags, const char *name)
@@ -3315,13 +3324,9 @@ recv_into_buffer(PyObject *const *args, Py_ssize_t nargs, int flags, const char 
         PyErr_Format(PyExc_TypeError, "%s(fd, buf, size) takes 3 arguments", name);
         return NULL;
     }
-    long fd = PyLong_AsLong(args[0]);
-    if (fd == -1 && PyErr_Occurred())
+    int fd = fd_arg(args[0], name);
+    if (fd < 0)
         return NULL;
-    if (fd < 0 || fd > INT_MAX) {
-        PyErr_Format(PyExc_ValueError, "%s(): not a file descriptor", name);
-        return NULL;
-    }
     PyObject *buf = args[1];
     Py_ssize_t size = PyLong_AsSsize_t(args[2]);
     if (size == -1 && PyErr_Occurred())
@@ -3344,7 +3349,7 @@ recv_into_buffer(PyObject *const *args, Py_ssize_t nargs, int flags, const char 
     for (;;) {
         int err;
         Py_BEGIN_ALLOW_THREADS
-        received = recv((int)fd, PyBytes_AS_STRING(chunk), (size_t)size, flags);
+        received = recv(fd, PyBytes_AS_STRING(chunk), (size_t)size, flags);
         err = errno;
         Py_END_ALLOW_THREADS
         if (received >= 0)
@@ -3420,13 +3425,9 @@ send_now(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         PyErr_SetString(PyExc_TypeError, "send_now(fd, out): out must be a bytearray");
         return NULL;
     }
-    long fd = PyLong_AsLong(args[0]);
-    if (fd == -1 && PyErr_Occurred())
+    int fd = fd_arg(args[0], "send_now");
+    if (fd < 0)
         return NULL;
-    if (fd < 0 || fd > INT_MAX) {
-        PyErr_SetString(PyExc_ValueError, "send_now(): not a file descriptor");
-        return NULL;
-    }
     PyObject *out = args[1];
     Py_ssize_t total = 0;
     while (PyByteArray_GET_SIZE(out) > 0) {
@@ -3437,7 +3438,7 @@ send_now(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         Py_ssize_t sent;
         int err;
         Py_BEGIN_ALLOW_THREADS
-        sent = send((int)fd, view.buf, (size_t)view.len, MSG_DONTWAIT);
+        sent = send(fd, view.buf, (size_t)view.len, MSG_DONTWAIT);
         err = errno;
         Py_END_ALLOW_THREADS
         PyBuffer_Release(&view);
@@ -3452,11 +3453,10 @@ send_now(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
             errno = err;
             return PyErr_SetFromErrno(PyExc_OSError);
         }
-        if (sent == 0 || PySequence_DelSlice(out, 0, sent) < 0) {
-            if (sent != 0)
-                return NULL;
+        if (sent == 0)
             break;
-        }
+        if (PySequence_DelSlice(out, 0, sent) < 0)
+            return NULL;
         total += sent;
     }
     return PyLong_FromSsize_t(total);
